@@ -1,0 +1,127 @@
+//! Apply: carrying out a plan, and nothing but the plan.
+//!
+//! A concurrent walker over the project graph plus one destroy step per
+//! resource with objects to delete: a step starts as soon as the steps it
+//! depends on are done, up to `parallelism` provider operations at once,
+//! across configurations. Objects whose planned values were unknown are
+//! planned again with the values now known and must agree with the saved
+//! plan. A failed step stops only what depends on it. Every operation is
+//! journaled as it completes; state files are written at the end.
+//!
+//! This is the only module that calls providers' mutating operations and
+//! writes state. Entry point: [`apply`].
+
+mod steps;
+mod walker;
+
+pub use walker::apply;
+
+use crate::diag::Diagnostic;
+use crate::plan::Action;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How to apply.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// Provider operations at once.
+    pub parallelism: usize,
+}
+
+/// What the walker reports while it works. The views (terminal, JSON)
+/// implement [`Observer`]; the core never prints.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started {
+        address: String,
+        action: Action,
+    },
+    Finished {
+        address: String,
+        action: Action,
+        elapsed: Duration,
+        id: Option<String>,
+    },
+    Failed {
+        address: String,
+        action: Action,
+        message: String,
+    },
+    /// Not attempted because something it depends on failed.
+    Skipped {
+        address: String,
+        because: String,
+    },
+    /// Ctrl-C: no new operations start.
+    Interrupted {
+        in_flight: usize,
+    },
+}
+
+/// Receives events.
+pub trait Observer: Send + Sync {
+    fn event(&self, event: &Event);
+}
+
+/// An observer that ignores everything.
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn event(&self, _: &Event) {}
+}
+
+/// Set from a signal handler: stop starting new work.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel {
+    flag: Arc<AtomicBool>,
+    notify: Arc<tokio::sync::Notify>,
+}
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+        self.notify.notify_one();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+
+    async fn cancelled(&self) {
+        if !self.is_cancelled() {
+            self.notify.notified().await;
+        }
+    }
+}
+
+/// How an apply ended.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub created: usize,
+    pub updated: usize,
+    pub replaced: usize,
+    pub deleted: usize,
+    /// Every failure, in the order they happened.
+    pub errors: Vec<Diagnostic>,
+    /// Interrupted by Ctrl-C.
+    pub cancelled: bool,
+    /// The state serial written.
+    pub serial: u64,
+}
+
+impl Outcome {
+    pub fn succeeded(&self) -> bool {
+        self.errors.is_empty() && !self.cancelled
+    }
+}
+
+/// A failure that stops the whole apply: state or journal cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+    #[error(transparent)]
+    Journal(#[from] crate::state::JournalError),
+}

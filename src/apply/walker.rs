@@ -1,0 +1,817 @@
+//! The concurrent walk. One coordinator owns the values and the state and
+//! decides what runs next; provider operations run as tokio tasks and
+//! report back. Evaluation is quick and stays on the coordinator.
+
+use super::steps::{self, Step};
+use super::{ApplyError, ApplyOptions, Cancel, Event, Observer, Outcome};
+use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::eval::{EnvValues, Node, ProjectGraph};
+use crate::graph::{Dag, NodeId};
+use crate::plan::{self, Action, Change, Plan};
+use crate::provider::{self, Provider, Registry};
+use crate::state::{EnvState, Journal, Lock, OutputState, Record, Store};
+use crate::value::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Pending,
+    Running,
+    Done,
+    Failed,
+    Skipped,
+}
+
+/// What a provider operation does.
+enum OpKind {
+    Create(Value),
+    Update(Value, Value),
+    Delete(Value),
+    /// The old object of a create-before-destroy replacement: state
+    /// already holds the new one.
+    DeleteDeposed(Value),
+    ReadData(Value),
+}
+
+struct Op {
+    step: NodeId,
+    index: usize,
+    address: InstanceAddr,
+    action: Action,
+    kind: OpKind,
+    provider: Arc<dyn Provider>,
+    dependencies: Option<Vec<String>>,
+    /// For a create-before-destroy replacement: record the old object's
+    /// pending delete before creating the new one.
+    guard_deposed: bool,
+}
+
+struct OpDone {
+    step: NodeId,
+    index: usize,
+    address: InstanceAddr,
+    dependencies: Option<Vec<String>>,
+    action: Action,
+    deposed: bool,
+    result: Result<Option<Value>, String>,
+    journal_error: Option<String>,
+    elapsed: Duration,
+}
+
+/// Per running resource step: the values collected so far.
+struct Running {
+    pending: usize,
+    keys: Vec<Option<InstanceKey>>,
+    values: Vec<Option<Value>>,
+    failed: bool,
+}
+
+/// Applies `plan` to `state`, which must be the state the plan was made
+/// from (see [`plan::check_fresh`]). Returns how it went and the new state.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply(
+    graph: &ProjectGraph<'_>,
+    values: EnvValues<'_, '_>,
+    plan: &Plan,
+    state: EnvState,
+    store: &Store,
+    lock: &Lock,
+    registry: &Registry,
+    opts: &ApplyOptions,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<(Outcome, EnvState), ApplyError> {
+    let steps = match steps::build(graph, plan, &state) {
+        Ok(s) => s,
+        Err(message) => {
+            let outcome = Outcome {
+                errors: vec![Diagnostic::error("apply::order", message)],
+                serial: state.serial(),
+                ..Outcome::default()
+            };
+            return Ok((outcome, state));
+        }
+    };
+    let journal = Arc::new(store.begin_journal(lock, &state)?);
+    let mut by_resource: HashMap<ResourceAddr, Vec<&Change>> = HashMap::new();
+    for c in &plan.changes {
+        by_resource
+            .entry(c.address.resource.clone())
+            .or_default()
+            .push(c);
+    }
+    let resource_deps: HashMap<NodeId, Vec<String>> = graph
+        .resource_dependencies()
+        .into_iter()
+        .map(|(n, deps)| {
+            let names = deps
+                .into_iter()
+                .filter_map(|d| match graph.node(d) {
+                    Node::Resource(c, r) => Some(graph.resource_addr(c, r).to_string()),
+                    _ => None,
+                })
+                .collect();
+            (n, names)
+        })
+        .collect();
+    let mut w = Walker {
+        graph,
+        values,
+        plan,
+        state,
+        registry,
+        ctx: provider::Context {
+            project_root: graph.project.root.clone(),
+        },
+        journal: journal.clone(),
+        observer,
+        cancel,
+        parallelism: opts.parallelism.max(1),
+        status: vec![Status::Pending; steps.dag.len()],
+        indegree: steps
+            .dag
+            .ids()
+            .map(|id| steps.dag.dependencies(id).len())
+            .collect(),
+        dag: steps.dag,
+        ready: VecDeque::new(),
+        queue: VecDeque::new(),
+        tasks: JoinSet::new(),
+        running: HashMap::new(),
+        by_resource,
+        resource_deps,
+        eval_steps: steps.eval,
+        changed: BTreeSet::new(),
+        outcome: Outcome::default(),
+        fatal: None,
+        interrupted: false,
+    };
+    w.apply_drift()?;
+    w.ready = steps
+        .order
+        .iter()
+        .copied()
+        .filter(|id| w.indegree[id.index()] == 0)
+        .collect();
+    w.run().await;
+    w.record_outputs()?;
+    let Walker {
+        mut state,
+        mut outcome,
+        changed,
+        fatal,
+        journal: walker_journal,
+        ..
+    } = w;
+    drop(walker_journal);
+    if let Some(f) = fatal {
+        outcome.errors.push(Diagnostic::error("apply::journal", f));
+    }
+    outcome.serial = store.write(lock, &mut state, &changed)?;
+    // Every task has ended, so this is the last handle.
+    if let Ok(journal) = Arc::try_unwrap(journal) {
+        store.end_journal(journal)?;
+    }
+    Ok((outcome, state))
+}
+
+struct Walker<'w, 'g, 'p> {
+    graph: &'w ProjectGraph<'p>,
+    values: EnvValues<'g, 'p>,
+    plan: &'w Plan,
+    state: EnvState,
+    registry: &'w Registry,
+    ctx: provider::Context,
+    journal: Arc<Journal>,
+    observer: &'w dyn Observer,
+    cancel: &'w Cancel,
+    parallelism: usize,
+    dag: Dag<Step, ()>,
+    status: Vec<Status>,
+    indegree: Vec<usize>,
+    ready: VecDeque<NodeId>,
+    queue: VecDeque<Op>,
+    tasks: JoinSet<OpDone>,
+    running: HashMap<NodeId, Running>,
+    by_resource: HashMap<ResourceAddr, Vec<&'w Change>>,
+    resource_deps: HashMap<NodeId, Vec<String>>,
+    /// Graph node → its evaluation step.
+    eval_steps: HashMap<NodeId, NodeId>,
+    changed: BTreeSet<String>,
+    outcome: Outcome,
+    fatal: Option<String>,
+    interrupted: bool,
+}
+
+impl Walker<'_, '_, '_> {
+    /// Objects that changed outside terrace: record what refresh saw.
+    fn apply_drift(&mut self) -> Result<(), ApplyError> {
+        for d in &self.plan.drift {
+            match &d.after {
+                Some(v) => self.state.set_instance(&d.address, v.clone(), None),
+                None => {
+                    self.state.remove_instance(&d.address);
+                }
+            }
+            self.journal.append(&Record::Done {
+                address: d.address.to_string(),
+                action: "refresh".into(),
+                attributes: d.after.clone(),
+                dependencies: None,
+            })?;
+            self.settled(&d.address);
+        }
+        Ok(())
+    }
+
+    /// `addr` is settled: forget any unfinished operation recorded for it.
+    fn settled(&mut self, addr: &InstanceAddr) {
+        let config = &addr.resource.config;
+        self.changed.insert(config.clone());
+        let text = addr.to_string();
+        if let Some(c) = self.state.configs.get_mut(config) {
+            c.unfinished.retain(|u| u.address != text);
+        }
+    }
+
+    async fn run(&mut self) {
+        loop {
+            if self.cancel.is_cancelled() && !self.interrupted {
+                self.interrupted = true;
+                self.outcome.cancelled = true;
+                self.observer.event(&Event::Interrupted {
+                    in_flight: self.tasks.len(),
+                });
+            }
+            while !self.interrupted
+                && self.fatal.is_none()
+                && let Some(id) = self.ready.pop_front()
+            {
+                self.start(id).await;
+            }
+            self.pump();
+            if self.tasks.is_empty() {
+                if self.ready.is_empty() || self.interrupted || self.fatal.is_some() {
+                    break;
+                }
+                continue;
+            }
+            tokio::select! {
+                done = self.tasks.join_next() => {
+                    if let Some(done) = done {
+                        match done {
+                            Ok(d) => self.finished(d),
+                            Err(e) => self.fatal = Some(format!("an operation stopped unexpectedly: {e}")),
+                        }
+                    }
+                }
+                _ = self.cancel.cancelled(), if !self.interrupted => {}
+            }
+        }
+    }
+
+    /// Spawns queued operations up to the parallelism limit.
+    fn pump(&mut self) {
+        while self.tasks.len() < self.parallelism && !self.interrupted && self.fatal.is_none() {
+            let Some(op) = self.queue.pop_front() else {
+                break;
+            };
+            self.observer.event(&Event::Started {
+                address: op_name(&op.address, matches!(op.kind, OpKind::DeleteDeposed(_))),
+                action: op.action,
+            });
+            let journal = self.journal.clone();
+            let ctx = self.ctx.clone();
+            self.tasks.spawn(run_op(op, journal, ctx));
+        }
+    }
+
+    async fn start(&mut self, id: NodeId) {
+        if self.status[id.index()] != Status::Pending {
+            return;
+        }
+        self.status[id.index()] = Status::Running;
+        let step = self.dag.node(id).clone();
+        match step {
+            Step::Eval(n) => match self.graph.node(n) {
+                Node::Resource(c, r) => self.start_resource(id, n, c, r).await,
+                _ => {
+                    let ok = match self.values.eval_node(n) {
+                        Ok(()) => true,
+                        Err(d) => {
+                            self.outcome.errors.extend(d);
+                            false
+                        }
+                    };
+                    self.complete(id, !ok);
+                }
+            },
+            Step::Destroy(r) => self.start_destroy(id, &r),
+        }
+    }
+
+    fn fail_now(&mut self, id: NodeId, d: impl Into<Diagnostics>) {
+        self.outcome.errors.extend(d.into());
+        self.running.remove(&id);
+        self.complete(id, true);
+    }
+
+    async fn start_resource(&mut self, id: NodeId, node: NodeId, c: usize, r: usize) {
+        let res = &self.graph.arch(c).resources[r];
+        let addr = self.graph.resource_addr(c, r);
+        let Some(p) = self.registry.get(&res.type_name).cloned() else {
+            return self.fail_now(
+                id,
+                Diagnostic::error(
+                    "apply::unknown_type",
+                    format!("{addr}: unknown resource type"),
+                ),
+            );
+        };
+        let instances = match self.values.expand(c, r) {
+            Ok(i) => i,
+            Err(d) => return self.fail_now(id, d),
+        };
+        let deps = self.resource_deps.get(&node).cloned();
+        let mut run = Running {
+            pending: 0,
+            keys: instances.iter().map(|i| i.key.clone()).collect(),
+            values: vec![None; instances.len()],
+            failed: false,
+        };
+        let mut ops = Vec::new();
+        for (index, inst) in instances.iter().enumerate() {
+            let iaddr = addr.instance(inst.key.clone());
+            let current = self.state.instance(&iaddr).map(|i| i.attributes.clone());
+            if res.mode == Mode::Data {
+                match plan::prepare(&self.values, c, r, inst, p.as_ref(), None, &self.ctx).await {
+                    Ok(planned) if planned.value.is_wholly_known() => ops.push(self.op(
+                        id,
+                        index,
+                        iaddr,
+                        Action::Read,
+                        OpKind::ReadData(planned.value),
+                        &p,
+                        None,
+                    )),
+                    Ok(_) => {
+                        return self.fail_now(
+                            id,
+                            Diagnostic::error(
+                                "apply::data",
+                                format!("{iaddr}: its arguments are still unknown"),
+                            )
+                            .label(res.span, "here"),
+                        );
+                    }
+                    Err(d) => return self.fail_now(id, d),
+                }
+                continue;
+            }
+            let change = self.plan.change(&iaddr);
+            let action = change.map_or(Action::NoOp, |c| c.action);
+            match action {
+                Action::NoOp | Action::Read | Action::Delete => match current {
+                    Some(v) if action != Action::Delete => run.values[index] = Some(v),
+                    _ => {
+                        return self.fail_now(
+                            id,
+                            Diagnostic::error("apply::not_planned", format!("{iaddr} is not in the plan and has no recorded state"))
+                                .label(res.span, "this resource")
+                                .help("the definitions or the state changed since the plan was made: run terrace plan again"),
+                        );
+                    }
+                },
+                Action::Create | Action::Update | Action::Replace => {
+                    let change = change.expect("a planned action has a change");
+                    let planned = match plan::prepare(
+                        &self.values,
+                        c,
+                        r,
+                        inst,
+                        p.as_ref(),
+                        current.as_ref(),
+                        &self.ctx,
+                    )
+                    .await
+                    {
+                        Ok(p) => p,
+                        Err(d) => return self.fail_now(id, d),
+                    };
+                    let expected = change.after.as_ref().unwrap_or(&Value::Null);
+                    let replaces = !planned.requires_replace.is_empty();
+                    let consistent = plan::conforms(&planned.value, expected)
+                        && (action != Action::Update || !replaces);
+                    if !consistent {
+                        let at = plan::first_difference(
+                            &planned.value,
+                            expected,
+                            crate::value::Path::root(),
+                        )
+                        .map(|p| format!(" (at {p})"))
+                        .unwrap_or_default();
+                        return self.fail_now(
+                            id,
+                            Diagnostic::error("apply::inconsistent", format!("{iaddr}: its value now differs from the saved plan{at}"))
+                                .label(res.span, "this resource")
+                                .help("something it reads (a file, an environment variable) changed since the plan was made: run terrace plan again"),
+                        );
+                    }
+                    let kind = match (action, current) {
+                        (Action::Update, Some(prior)) => OpKind::Update(prior, planned.value),
+                        _ => OpKind::Create(planned.value),
+                    };
+                    let mut op = self.op(id, index, iaddr, action, kind, &p, deps.clone());
+                    op.guard_deposed = action == Action::Replace && change.create_before_destroy;
+                    ops.push(op);
+                }
+            }
+        }
+        run.pending = ops.len();
+        self.running.insert(id, run);
+        if ops.is_empty() {
+            self.finish_resource(id);
+        } else {
+            self.queue.extend(ops);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn op(
+        &self,
+        step: NodeId,
+        index: usize,
+        address: InstanceAddr,
+        action: Action,
+        kind: OpKind,
+        p: &Arc<dyn Provider>,
+        dependencies: Option<Vec<String>>,
+    ) -> Op {
+        Op {
+            step,
+            index,
+            address,
+            action,
+            kind,
+            provider: p.clone(),
+            dependencies,
+            guard_deposed: false,
+        }
+    }
+
+    fn start_destroy(&mut self, id: NodeId, r: &ResourceAddr) {
+        let Some(p) = self.registry.get(&r.type_name).cloned() else {
+            return self.fail_now(
+                id,
+                Diagnostic::error(
+                    "apply::unknown_type",
+                    format!("{r}: unknown resource type \"{}\"", r.type_name),
+                ),
+            );
+        };
+        let changes: Vec<&Change> = self.by_resource.get(r).cloned().unwrap_or_default();
+        let mut ops = Vec::new();
+        for (index, change) in changes.iter().enumerate() {
+            let current = self
+                .state
+                .instance(&change.address)
+                .map(|i| i.attributes.clone());
+            let before = current.or_else(|| change.before.clone());
+            let kind = match (change.action, before) {
+                (Action::Replace, Some(b)) if change.create_before_destroy => {
+                    OpKind::DeleteDeposed(change.before.clone().unwrap_or(b))
+                }
+                (Action::Delete | Action::Replace, Some(b)) => OpKind::Delete(b),
+                _ => continue,
+            };
+            ops.push(self.op(
+                id,
+                index,
+                change.address.clone(),
+                Action::Delete,
+                kind,
+                &p,
+                None,
+            ));
+        }
+        self.running.insert(
+            id,
+            Running {
+                pending: ops.len(),
+                keys: Vec::new(),
+                values: Vec::new(),
+                failed: false,
+            },
+        );
+        if ops.is_empty() {
+            self.running.remove(&id);
+            self.complete(id, false);
+        } else {
+            self.queue.extend(ops);
+        }
+    }
+
+    fn finished(&mut self, d: OpDone) {
+        let name = op_name(&d.address, d.deposed);
+        if let Some(e) = d.journal_error {
+            self.fatal = Some(format!("cannot write the journal: {e}; stopping"));
+        }
+        let ok = match d.result {
+            Ok(value) => {
+                let id = value
+                    .as_ref()
+                    .and_then(|v| v.get("id"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                self.observer.event(&Event::Finished {
+                    address: name,
+                    action: d.action,
+                    elapsed: d.elapsed,
+                    id,
+                });
+                if d.action != Action::Read && !d.deposed {
+                    match &value {
+                        Some(v) => {
+                            self.state
+                                .set_instance(&d.address, v.clone(), d.dependencies.clone())
+                        }
+                        None => {
+                            self.state.remove_instance(&d.address);
+                        }
+                    }
+                    self.settled(&d.address);
+                }
+                match (d.action, value.is_some()) {
+                    (Action::Create, true) => self.outcome.created += 1,
+                    (Action::Update, _) => self.outcome.updated += 1,
+                    (Action::Replace, true) => self.outcome.replaced += 1,
+                    (Action::Delete, _) if !self.replaced(&d.address) => self.outcome.deleted += 1,
+                    _ => {}
+                }
+                if let Some(run) = self.running.get_mut(&d.step)
+                    && d.index < run.values.len()
+                {
+                    run.values[d.index] = value;
+                }
+                true
+            }
+            Err(message) => {
+                self.observer.event(&Event::Failed {
+                    address: name.clone(),
+                    action: d.action,
+                    message: message.clone(),
+                });
+                let mut diag = Diagnostic::error(
+                    "apply::failed",
+                    format!("{name}: {} failed: {message}", verb(d.action)),
+                );
+                if let Some(res) = plan::find_resource(self.graph, &d.address.resource) {
+                    diag = diag.label(res.span, "this resource");
+                }
+                self.outcome.errors.push(diag);
+                false
+            }
+        };
+        let Some(run) = self.running.get_mut(&d.step) else {
+            return;
+        };
+        run.failed |= !ok;
+        run.pending -= 1;
+        if run.pending == 0 {
+            match self.dag.node(d.step) {
+                Step::Eval(_) => self.finish_resource(d.step),
+                Step::Destroy(_) => {
+                    let failed = run.failed;
+                    self.running.remove(&d.step);
+                    self.complete(d.step, failed);
+                }
+            }
+        }
+    }
+
+    /// Whether `addr`'s delete is the first half of a replacement.
+    fn replaced(&self, addr: &InstanceAddr) -> bool {
+        self.plan
+            .change(addr)
+            .is_some_and(|c| c.action == Action::Replace)
+    }
+
+    fn finish_resource(&mut self, id: NodeId) {
+        let Some(run) = self.running.remove(&id) else {
+            return;
+        };
+        let Step::Eval(n) = *self.dag.node(id) else {
+            return;
+        };
+        let Node::Resource(c, r) = self.graph.node(n) else {
+            return;
+        };
+        if run.failed {
+            self.values.fail_resource(c, r);
+            return self.complete(id, true);
+        }
+        let instances = run
+            .keys
+            .into_iter()
+            .zip(run.values)
+            .map(|(k, v)| (k, v.unwrap_or(Value::Null)))
+            .collect();
+        self.values.set_resource(c, r, instances);
+        self.complete(id, false);
+    }
+
+    /// Marks a step finished and releases (or skips) what depends on it.
+    fn complete(&mut self, id: NodeId, failed: bool) {
+        self.status[id.index()] = if failed { Status::Failed } else { Status::Done };
+        for dep in self.dag.dependents(id) {
+            if failed {
+                let because = self.step_name(id);
+                self.skip(dep, &because);
+            } else if self.status[dep.index()] == Status::Pending {
+                self.indegree[dep.index()] -= 1;
+                if self.indegree[dep.index()] == 0 {
+                    self.ready.push_back(dep);
+                }
+            }
+        }
+    }
+
+    fn skip(&mut self, id: NodeId, because: &str) {
+        let mut stack = vec![id];
+        while let Some(s) = stack.pop() {
+            if self.status[s.index()] != Status::Pending {
+                continue;
+            }
+            self.status[s.index()] = Status::Skipped;
+            let is_work = match self.dag.node(s) {
+                Step::Eval(n) => matches!(self.graph.node(*n), Node::Resource(..)),
+                Step::Destroy(_) => true,
+            };
+            if is_work {
+                self.observer.event(&Event::Skipped {
+                    address: self.step_name(s),
+                    because: because.to_string(),
+                });
+            }
+            if let Step::Eval(n) = self.dag.node(s)
+                && let Node::Resource(c, r) = self.graph.node(*n)
+            {
+                self.values.fail_resource(c, r);
+            }
+            stack.extend(self.dag.dependents(s));
+        }
+    }
+
+    fn step_name(&self, id: NodeId) -> String {
+        match self.dag.node(id) {
+            Step::Eval(n) => self.graph.describe(self.graph.node(*n)),
+            Step::Destroy(r) => format!("{r} (destroy)"),
+        }
+    }
+
+    /// Records the outputs of every configuration whose outputs were all
+    /// evaluated; with a destroy plan, clears them.
+    fn record_outputs(&mut self) -> Result<(), ApplyError> {
+        let mut updates: Vec<(String, BTreeMap<String, OutputState>)> = Vec::new();
+        if self.plan.destroy {
+            for (name, c) in &self.state.configs {
+                if !c.outputs.is_empty() {
+                    updates.push((name.clone(), BTreeMap::new()));
+                }
+            }
+        } else {
+            for (c, conf) in self.graph.project.configurations.iter().enumerate() {
+                let arch = self.graph.arch(c);
+                let all_done = (0..arch.outputs.len()).all(|o| {
+                    let step = self.eval_steps.get(&self.graph.id(Node::Output(c, o)));
+                    step.is_some_and(|s| self.status[s.index()] == Status::Done)
+                });
+                if !all_done {
+                    continue;
+                }
+                let outputs: BTreeMap<String, OutputState> = arch
+                    .outputs
+                    .iter()
+                    .enumerate()
+                    .map(|(o, def)| {
+                        (
+                            def.name.clone(),
+                            OutputState {
+                                value: self.values.output(c, o).clone(),
+                                sensitive: def.sensitive,
+                            },
+                        )
+                    })
+                    .collect();
+                let prior = self.state.configs.get(&conf.name).map(|s| &s.outputs);
+                if prior != Some(&outputs) && !(prior.is_none() && outputs.is_empty()) {
+                    updates.push((conf.name.clone(), outputs));
+                }
+            }
+        }
+        for (name, outputs) in updates {
+            self.journal.append(&Record::Outputs {
+                configuration: name.clone(),
+                outputs: outputs.clone(),
+            })?;
+            self.state.config_mut(&name).outputs = outputs;
+            self.changed.insert(name);
+        }
+        Ok(())
+    }
+}
+
+fn op_name(addr: &InstanceAddr, deposed: bool) -> String {
+    if deposed {
+        format!("{addr} (deposed)")
+    } else {
+        addr.to_string()
+    }
+}
+
+fn verb(a: Action) -> &'static str {
+    match a {
+        Action::Create | Action::Replace => "create",
+        Action::Update => "update",
+        Action::Delete => "delete",
+        Action::Read => "read",
+        Action::NoOp => "nothing",
+    }
+}
+
+/// Runs one provider operation, journaling its start (for operations with
+/// outside effects, durably, before it runs) and its end.
+async fn run_op(op: Op, journal: Arc<Journal>, ctx: provider::Context) -> OpDone {
+    let t0 = Instant::now();
+    let side_effects = op.provider.has_side_effects();
+    let deposed = matches!(op.kind, OpKind::DeleteDeposed(_));
+    let name = op_name(&op.address, deposed);
+    let mut done = OpDone {
+        step: op.step,
+        index: op.index,
+        address: op.address.clone(),
+        dependencies: op.dependencies.clone(),
+        action: op.action,
+        deposed,
+        result: Ok(None),
+        journal_error: None,
+        elapsed: Duration::ZERO,
+    };
+    let journaled = !matches!(op.kind, OpKind::ReadData(_));
+    if journaled && side_effects {
+        let mut starts = vec![Record::Start {
+            address: name.clone(),
+            action: verb(op.action).to_string(),
+            time: jiff::Timestamp::now().to_string(),
+        }];
+        if op.guard_deposed {
+            starts.insert(
+                0,
+                Record::Start {
+                    address: op_name(&op.address, true),
+                    action: "delete".into(),
+                    time: jiff::Timestamp::now().to_string(),
+                },
+            );
+        }
+        for s in &starts {
+            if let Err(e) = journal.append_durable(s).await {
+                done.result = Err(format!("not started: cannot write the journal: {e}"));
+                done.journal_error = Some(e.to_string());
+                return done;
+            }
+        }
+    }
+    let p = op.provider.as_ref();
+    done.result = match op.kind {
+        OpKind::Create(planned) => p.create(planned, &ctx).await.map(Some),
+        OpKind::Update(prior, planned) => p.update(prior, planned, &ctx).await.map(Some),
+        OpKind::Delete(prior) | OpKind::DeleteDeposed(prior) => {
+            p.delete(prior, &ctx).await.map(|()| None)
+        }
+        OpKind::ReadData(args) => p.read_data(args, &ctx).await.map(Some),
+    }
+    .map_err(|e| e.message);
+    if journaled && let Ok(v) = &done.result {
+        let rec = Record::Done {
+            address: name,
+            action: verb(op.action).to_string(),
+            attributes: if deposed { None } else { v.clone() },
+            dependencies: op.dependencies,
+        };
+        let written = if side_effects {
+            journal.append_durable(&rec).await
+        } else {
+            journal.append(&rec)
+        };
+        if let Err(e) = written {
+            done.journal_error = Some(e.to_string());
+        }
+    }
+    done.elapsed = t0.elapsed();
+    done
+}

@@ -1,0 +1,239 @@
+//! `terrace apply` and `terrace destroy`.
+
+use super::plan::{PlanFlags, compute, read};
+use super::progress::Progress;
+use super::session::{self, Loaded};
+use super::{Failure, Global, Result};
+use crate::apply::{ApplyOptions, Cancel, Outcome};
+use crate::eval::EnvValues;
+use crate::plan::Plan;
+use clap::Args;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The environment to apply to
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// A plan saved with `terrace plan --out`: applied exactly, or refused if stale
+    #[arg(value_name = "PLANFILE")]
+    pub plan: Option<PathBuf>,
+    /// Apply without asking for confirmation
+    #[arg(long)]
+    pub auto_approve: bool,
+    #[command(flatten)]
+    pub common: PlanFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// The environment to destroy
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Destroy without asking for confirmation
+    #[arg(long)]
+    pub auto_approve: bool,
+    #[command(flatten)]
+    pub common: PlanFlags,
+}
+
+pub async fn run(g: &Global, a: ApplyArgs) -> Result {
+    execute(
+        g,
+        &a.env,
+        a.plan.as_deref(),
+        a.auto_approve,
+        &a.common,
+        false,
+    )
+    .await
+}
+
+pub async fn destroy(g: &Global, a: DestroyArgs) -> Result {
+    execute(g, &a.env, None, a.auto_approve, &a.common, true).await
+}
+
+async fn execute(
+    g: &Global,
+    env: &str,
+    planfile: Option<&std::path::Path>,
+    auto_approve: bool,
+    flags: &PlanFlags,
+    destroy: bool,
+) -> Result {
+    let loaded = Loaded::load(g)?;
+    let graph = loaded.graph()?;
+    let environment = loaded.environment(env)?;
+    let store = loaded.store(&environment.name);
+    let command = if destroy {
+        "terrace destroy"
+    } else {
+        "terrace apply"
+    };
+    let cancel = Cancel::default();
+    let lock = session::lock(&store, command, flags.lock_timeout)?;
+    let state = session::recover_and_load(&loaded, &store, &lock)?;
+    let plan = match planfile {
+        Some(path) => {
+            let plan = read(path)?;
+            crate::plan::check_fresh(&plan, env, &loaded.project.definitions_hash, &state).map_err(|e| {
+                Failure::Message(format!(
+                    "the saved plan {} is stale: {e}.\nterrace applies a saved plan only to the state and definitions it was made from. Make a new plan with:\n  terrace plan --env {env} --out {}",
+                    path.display(),
+                    path.display()
+                ))
+            })?;
+            plan
+        }
+        None => {
+            let plan = compute(&loaded, &graph, env, &state, flags, destroy).await?;
+            print!("{}", crate::render::plan(&plan, loaded.ui.pal));
+            if !plan.has_changes() {
+                return Ok(());
+            }
+            if !auto_approve {
+                confirm(env, destroy, &cancel).await?;
+            }
+            plan
+        }
+    };
+    if !plan.has_changes() {
+        println!("No changes to apply.");
+        return Ok(());
+    }
+    let values = EnvValues::new(&graph, environment).map_err(|d| {
+        loaded.report(d);
+        Failure::Reported
+    })?;
+    let signals = watch_interrupts(cancel.clone(), loaded.ui);
+    let progress = Progress::new(env, loaded.ui.pal);
+    let opts = ApplyOptions {
+        parallelism: flags.parallelism as usize,
+    };
+    let result = crate::apply::apply(
+        &graph,
+        values,
+        &plan,
+        state,
+        &store,
+        &lock,
+        &loaded.registry,
+        &opts,
+        &progress,
+        &cancel,
+    )
+    .await;
+    signals.abort();
+    drop(lock);
+    let (outcome, state) = result.map_err(|e| {
+        Failure::Message(format!(
+            "{e}\nThe journal in {} keeps every completed operation; the next terrace command in this environment recovers it.",
+            store.dir().display()
+        ))
+    })?;
+    finish(&loaded, &plan, &outcome, &state, destroy)
+}
+
+/// Asks for `yes` on the terminal; refuses without one.
+async fn confirm(env: &str, destroy: bool, cancel: &Cancel) -> Result {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::Message(
+            "refusing to apply without confirmation: standard input is not a terminal. Pass --auto-approve to apply anyway.".into(),
+        ));
+    }
+    let what = if destroy {
+        "destroy all resources in"
+    } else {
+        "perform these actions in"
+    };
+    print!(
+        "\nDo you want to {what} environment \"{env}\"?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let answer = tokio::select! {
+        line = tokio::task::spawn_blocking(|| {
+            let mut s = String::new();
+            std::io::stdin().read_line(&mut s).map(|_| s)
+        }) => line.ok().and_then(|r| r.ok()).unwrap_or_default(),
+        _ = tokio::signal::ctrl_c() => {
+            cancel.cancel();
+            String::new()
+        }
+    };
+    println!();
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Failure::Message(format!(
+            "{} cancelled.",
+            if destroy { "Destroy" } else { "Apply" }
+        )))
+    }
+}
+
+/// Ctrl-C stops new work; running operations finish and state is saved.
+fn watch_interrupts(cancel: Cancel, ui: session::Ui) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            eprintln!(
+                "\n{} no new operations will start; waiting for the running ones to finish and saving state…",
+                ui.pal_err.yellow("Interrupt received:")
+            );
+            cancel.cancel();
+        }
+    })
+}
+
+fn finish(
+    loaded: &Loaded,
+    plan: &Plan,
+    outcome: &Outcome,
+    state: &crate::state::EnvState,
+    destroy: bool,
+) -> Result {
+    let pal = loaded.ui.pal;
+    if !outcome.errors.is_empty() {
+        let n = outcome.errors.len();
+        loaded.report(outcome.errors.iter().cloned().collect());
+        eprintln!(
+            "{} {n} error(s); {} added, {} changed, {} destroyed before stopping. State is saved (serial {}).",
+            loaded.ui.pal_err.red("Apply failed:"),
+            outcome.created + outcome.replaced,
+            outcome.updated,
+            outcome.deleted + outcome.replaced,
+            outcome.serial
+        );
+        return Err(Failure::Reported);
+    }
+    if outcome.cancelled {
+        eprintln!(
+            "{} {} added, {} changed, {} destroyed before stopping. State is saved (serial {}); run the same command again to finish.",
+            loaded.ui.pal_err.yellow("Apply interrupted:"),
+            outcome.created + outcome.replaced,
+            outcome.updated,
+            outcome.deleted + outcome.replaced,
+            outcome.serial
+        );
+        return Err(Failure::Reported);
+    }
+    let word = if destroy { "Destroy" } else { "Apply" };
+    println!(
+        "\n{} Resources: {} added, {} changed, {} destroyed.",
+        pal.green(&format!("{word} complete!")),
+        outcome.created + outcome.replaced,
+        outcome.updated,
+        outcome.deleted + outcome.replaced
+    );
+    if !destroy && !plan.outputs.is_empty() {
+        let text = crate::render::outputs(state, None, pal);
+        if !text.is_empty() {
+            println!("\nOutputs:\n\n{text}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! The command line: flags, help text, and one thin file per command.
+//!
+//! Commands load what they need through [`session`], call the core, and
+//! print what the [`crate::render`] views produce. Exit codes are decided
+//! here and nowhere else: 0 success, 1 error, 2 changes present (with
+//! `--detailed-exitcode`).
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod apply;
+mod graph;
+mod init;
+mod output;
+mod plan;
+mod progress;
+mod session;
+mod show;
+mod state;
+mod validate;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// terrace: plan and apply projects of versioned architectures across
+/// environments (dev → test → prod).
+#[derive(Debug, Parser)]
+#[command(name = "terrace", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// The project directory (the one holding the project's *.hcl files)
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a working example project
+    Init(init::InitArgs),
+    /// Check the definitions; report every problem at once
+    Validate(validate::ValidateArgs),
+    /// Show what applying would change in an environment
+    Plan(plan::PlanArgs),
+    /// Apply a saved plan exactly, or plan, confirm and apply
+    Apply(apply::ApplyArgs),
+    /// Delete everything terrace manages in an environment
+    Destroy(apply::DestroyArgs),
+    /// Show a saved plan, or an environment's state
+    Show(show::ShowArgs),
+    /// Show configuration outputs
+    Output(output::OutputArgs),
+    /// Print the dependency graph as DOT
+    Graph(graph::GraphArgs),
+    /// Inspect and repair state
+    #[command(subcommand)]
+    State(state::StateCommand),
+}
+
+/// How a command ended, when not plainly successful.
+#[derive(Debug)]
+pub enum Failure {
+    /// Already reported to the user.
+    Reported,
+    /// A message to print.
+    Message(String),
+    /// Succeeded, with changes present (`--detailed-exitcode`).
+    Changes,
+}
+
+impl<E: std::fmt::Display> From<E> for Failure
+where
+    E: std::error::Error,
+{
+    fn from(e: E) -> Failure {
+        Failure::Message(e.to_string())
+    }
+}
+
+pub type Result<T = ()> = std::result::Result<T, Failure>;
+
+/// Parses arguments, runs the command, returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Changes) => ExitCode::from(2),
+        Err(Failure::Reported) => ExitCode::from(1),
+        Err(Failure::Message(m)) => {
+            let ui = session::Ui::detect();
+            eprintln!("{} {m}", ui.pal_err.red("Error:"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result {
+    let g = cli.global;
+    match cli.command {
+        Command::Init(a) => init::run(&g, a),
+        Command::Validate(a) => validate::run(&g, a).await,
+        Command::Plan(a) => plan::run(&g, a).await,
+        Command::Apply(a) => apply::run(&g, a).await,
+        Command::Destroy(a) => apply::destroy(&g, a).await,
+        Command::Show(a) => show::run(&g, a),
+        Command::Output(a) => output::run(&g, a),
+        Command::Graph(a) => graph::run(&g, a),
+        Command::State(c) => state::run(&g, c).await,
+    }
+}
+
+/// `TERRACE_LOG=debug|trace` (or any level) logs to standard error.
+fn init_logging() {
+    let Ok(level) = std::env::var("TERRACE_LOG") else {
+        return;
+    };
+    let level = match level.to_ascii_lowercase().as_str() {
+        "trace" => tracing::Level::TRACE,
+        "debug" => tracing::Level::DEBUG,
+        "info" => tracing::Level::INFO,
+        "warn" => tracing::Level::WARN,
+        "error" => tracing::Level::ERROR,
+        _ => return,
+    };
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_target(true)
+        .try_init();
+}

@@ -1,0 +1,113 @@
+//! `terrace plan`: what applying would change.
+
+use super::session::{self, Loaded, parse_duration};
+use super::{Failure, Global, Result};
+use crate::eval::{EnvValues, ProjectGraph};
+use crate::plan::{Plan, PlanOptions};
+use crate::state::EnvState;
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The environment to plan
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Save the plan to FILE, for `terrace apply FILE`
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan to destroy everything in the environment
+    #[arg(long)]
+    pub destroy: bool,
+    #[command(flatten)]
+    pub common: PlanFlags,
+}
+
+/// Flags shared by plan, apply and destroy.
+#[derive(Debug, Args, Clone)]
+pub struct PlanFlags {
+    /// Read every managed object back before planning (--refresh=false skips it)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+    /// How long to wait for the environment's lock (e.g. 30s, 5m)
+    #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
+    /// Provider operations to run at once
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
+    pub parallelism: u32,
+}
+
+pub async fn run(g: &Global, a: PlanArgs) -> Result {
+    let loaded = Loaded::load(g)?;
+    let graph = loaded.graph()?;
+    let env = loaded.environment(&a.env)?;
+    let store = loaded.store(&env.name);
+    let lock = session::lock(&store, "terrace plan", a.common.lock_timeout)?;
+    let state = session::recover_and_load(&loaded, &store, &lock)?;
+    let plan = compute(&loaded, &graph, &a.env, &state, &a.common, a.destroy).await?;
+    drop(lock);
+    print!("{}", crate::render::plan(&plan, loaded.ui.pal));
+    if let Some(path) = &a.out {
+        save(&plan, path)?;
+        println!(
+            "\nSaved the plan to {}. Apply exactly this plan with:\n  terrace apply --env {} {}",
+            path.display(),
+            a.env,
+            path.display()
+        );
+    }
+    if a.detailed_exitcode && plan.has_changes() {
+        return Err(Failure::Changes);
+    }
+    Ok(())
+}
+
+/// Plans `env` against `state`, reporting diagnostics.
+pub async fn compute(
+    loaded: &Loaded,
+    graph: &ProjectGraph<'_>,
+    env: &str,
+    state: &EnvState,
+    flags: &PlanFlags,
+    destroy: bool,
+) -> Result<Plan> {
+    let environment = loaded.environment(env)?;
+    let values = EnvValues::new(graph, environment).map_err(|d| {
+        loaded.report(d);
+        Failure::Reported
+    })?;
+    let opts = PlanOptions {
+        refresh: flags.refresh,
+        destroy,
+        parallelism: flags.parallelism as usize,
+    };
+    match crate::plan::plan(graph, values, state, &loaded.registry, &opts).await {
+        Ok((plan, warnings)) => {
+            session::check(loaded, warnings)?;
+            Ok(plan)
+        }
+        Err(diags) => {
+            loaded.report(diags);
+            Err(Failure::Reported)
+        }
+    }
+}
+
+/// Writes a plan file atomically.
+pub fn save(plan: &Plan, path: &std::path::Path) -> Result {
+    let full = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    crate::state::write_atomic(&full, &plan.to_bytes())
+        .map_err(|e| Failure::Message(format!("cannot write the plan to {}: {e}", path.display())))
+}
+
+/// Reads a saved plan.
+pub fn read(path: &std::path::Path) -> Result<Plan> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::Message(format!("cannot read the plan {}: {e}", path.display())))?;
+    Plan::from_bytes(&bytes)
+        .map_err(|e| Failure::Message(format!("cannot use the plan {}: {e}", path.display())))
+}

@@ -1,0 +1,261 @@
+//! What most commands share: loading the project and reporting its
+//! diagnostics, finding the environment, taking its lock, recovering from
+//! a crashed apply, and the terminal's colours.
+
+use super::{Failure, Global, Result};
+use crate::config::{Environment, Project};
+use crate::diag::{Diagnostics, SourceMap};
+use crate::eval::ProjectGraph;
+use crate::provider::Registry;
+use crate::render::Palette;
+use crate::state::{EnvState, Lock, LockError, StateError, Store};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// Colours for standard output and standard error.
+#[derive(Clone, Copy)]
+pub struct Ui {
+    pub pal: Palette,
+    pub pal_err: Palette,
+    pub width: usize,
+}
+
+impl Ui {
+    /// Colour only on a terminal, and never with `NO_COLOR` set.
+    pub fn detect() -> Ui {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Ui {
+            pal: Palette {
+                color: !no_color && std::io::stdout().is_terminal(),
+            },
+            pal_err: Palette {
+                color: !no_color && std::io::stderr().is_terminal(),
+            },
+            width: 100,
+        }
+    }
+
+    /// Prints diagnostics to standard error, errors and warnings alike.
+    pub fn report(&self, diags: Diagnostics, sources: &SourceMap) {
+        let list = diags.into_sorted();
+        let errors = list.iter().filter(|d| d.is_error()).count();
+        for d in &list {
+            eprint!(
+                "{}",
+                crate::diag::render(d, sources, self.pal_err.color, self.width)
+            );
+            eprintln!();
+        }
+        if errors > 1 {
+            eprintln!("{} {errors} errors", self.pal_err.red("Found"));
+        }
+    }
+}
+
+/// A loaded project with its graph, ready for any environment.
+pub struct Loaded {
+    pub project: Project,
+    pub ui: Ui,
+    pub registry: Registry,
+}
+
+impl Loaded {
+    /// Loads the project; reports every problem and fails if any is an error.
+    pub fn load(g: &Global) -> Result<Loaded> {
+        let ui = Ui::detect();
+        let (project, diags) = crate::config::load(&g.project);
+        if diags.has_errors() {
+            ui.report(diags, &project.sources);
+            return Err(Failure::Reported);
+        }
+        if !diags.is_empty() {
+            ui.report(diags, &project.sources);
+        }
+        Ok(Loaded {
+            project,
+            ui,
+            registry: Registry::builtin(),
+        })
+    }
+
+    /// Builds the graph and checks every resource against its type.
+    pub fn graph(&self) -> Result<ProjectGraph<'_>> {
+        let (graph, mut diags) = ProjectGraph::build(&self.project);
+        diags.extend(crate::plan::check_schemas(&graph, &self.registry));
+        if diags.has_errors() {
+            self.ui.report(diags, &self.project.sources);
+            return Err(Failure::Reported);
+        }
+        Ok(graph)
+    }
+
+    /// The environment named `name`, or an error listing the others.
+    pub fn environment(&self, name: &str) -> Result<&Environment> {
+        self.project.environment(name).ok_or_else(|| {
+            let names: Vec<&str> = self
+                .project
+                .environments
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect();
+            let hint = crate::diag::did_you_mean(name, names.iter().copied())
+                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                .unwrap_or_default();
+            Failure::Message(format!(
+                "there is no environment \"{name}\"{hint}; the project has: {}",
+                names.join(", ")
+            ))
+        })
+    }
+
+    pub fn store(&self, env: &str) -> Store {
+        Store::new(&self.project.root, env)
+    }
+
+    /// Reports diagnostics against this project's sources.
+    pub fn report(&self, diags: Diagnostics) {
+        self.ui.report(diags, &self.project.sources);
+    }
+}
+
+/// Takes the environment's lock, explaining a refusal.
+pub fn lock(store: &Store, command: &str, timeout: Duration) -> Result<Lock> {
+    store
+        .lock(command, timeout)
+        .map_err(|e| lock_failure(store, e))
+}
+
+fn lock_failure(store: &Store, e: StateError) -> Failure {
+    let env = store.env();
+    Failure::Message(match e {
+        StateError::Lock(LockError::Held(info)) => format!(
+            "environment \"{env}\" is locked by {info}.\n\
+             Wait for it to finish, or retry with --lock-timeout 5m to wait up to five minutes."
+        ),
+        StateError::Lock(LockError::Stale(info)) => format!(
+            "environment \"{env}\" has a stale lock: {info}, and that process is no longer running.\n\
+             It probably stopped during an operation; terrace will recover its journal on the next run.\n\
+             Break the lock with: terrace state unlock --env {env}"
+        ),
+        other => other.to_string(),
+    })
+}
+
+/// Parses `--lock-timeout` values: `0`, `30s`, `5m`, `1h`, `500ms`.
+pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a duration such as 30s or 5m"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => {
+            return Err(format!(
+                "unknown unit \"{unit}\" in \"{s}\": use ms, s, m or h"
+            ));
+        }
+    };
+    if !(0.0..=86_400.0 * 7.0).contains(&secs) {
+        return Err(format!("\"{s}\" is out of range"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Replays a journal left by an interrupted apply, telling the user what
+/// it found; then loads the state.
+pub fn recover_and_load(loaded: &Loaded, store: &Store, lock: &Lock) -> Result<EnvState> {
+    let recovery = store.recover(lock).map_err(|e| state_failure(store, e))?;
+    if recovery.replayed > 0 || !recovery.unfinished.is_empty() {
+        let pal = loaded.ui.pal_err;
+        eprintln!(
+            "{} the last apply in environment \"{}\" did not finish; {} completed operation(s) were recovered from its journal.",
+            pal.yellow("Recovered:"),
+            store.env(),
+            recovery.replayed
+        );
+        for u in &recovery.unfinished {
+            eprintln!(
+                "{} {} of {} started at {} and was never recorded as finished: the object may or may not exist.",
+                pal.yellow("Unfinished:"),
+                u.action,
+                u.address,
+                u.started_at
+            );
+        }
+        eprintln!();
+    }
+    load_state(store)
+}
+
+/// Loads an environment's state, explaining a damaged file.
+pub fn load_state(store: &Store) -> Result<EnvState> {
+    store.load().map_err(|e| state_failure(store, e))
+}
+
+/// Explains a state error, naming the backups to restore from.
+pub fn state_failure(store: &Store, e: StateError) -> Failure {
+    match e {
+        StateError::Damaged {
+            path,
+            cause,
+            backups,
+        } => {
+            let mut msg = format!(
+                "state file {} cannot be used: {cause}.\nterrace will not overwrite it.",
+                path.display()
+            );
+            if backups.is_empty() {
+                msg.push_str(
+                    "\nThere is no backup of it; `terrace state backups` lists what there is.",
+                );
+            } else {
+                msg.push_str("\nBackups of it, newest first:");
+                for b in backups.iter().take(5) {
+                    msg.push_str(&format!("\n  serial {:>4}  {}", b.serial, b.path.display()));
+                }
+                msg.push_str(&format!(
+                    "\nRestore the newest with: terrace state restore --env {} {}",
+                    store.env(),
+                    backups[0].serial
+                ));
+            }
+            Failure::Message(msg)
+        }
+        other => Failure::Message(other.to_string()),
+    }
+}
+
+/// Reports diagnostics that are only warnings, or fails on errors.
+pub fn check(loaded: &Loaded, diags: Diagnostics) -> Result {
+    let failed = diags.has_errors();
+    if !diags.is_empty() {
+        loaded.report(diags);
+    }
+    if failed {
+        Err(Failure::Reported)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+}

@@ -1,0 +1,42 @@
+//! `terrace show`: a saved plan, or an environment's state.
+
+use super::session::{self, Loaded};
+use super::{Failure, Global, Result};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan saved with `terrace plan --out`
+    #[arg(value_name = "PLANFILE")]
+    pub plan: Option<PathBuf>,
+    /// Show this environment's state instead
+    #[arg(long, value_name = "ENV", conflicts_with = "plan")]
+    pub env: Option<String>,
+}
+
+pub fn run(g: &Global, a: ShowArgs) -> Result {
+    let ui = session::Ui::detect();
+    match (a.plan, a.env) {
+        (Some(path), _) => {
+            let plan = super::plan::read(&path)?;
+            print!("{}", crate::render::plan(&plan, ui.pal));
+            Ok(())
+        }
+        (None, Some(env)) => {
+            let loaded = Loaded::load(g)?;
+            let env = loaded.environment(&env)?;
+            let state = session::load_state(&loaded.store(&env.name))?;
+            if state.instance_count() == 0 && state.configs.values().all(|c| c.outputs.is_empty()) {
+                println!("Environment \"{}\" has no resources recorded.", env.name);
+                return Ok(());
+            }
+            print!("{}", crate::render::environment(&state, ui.pal));
+            Ok(())
+        }
+        (None, None) => Err(Failure::Message(
+            "name a saved plan (terrace show PLANFILE) or an environment (terrace show --env ENV)"
+                .into(),
+        )),
+    }
+}

@@ -1,0 +1,279 @@
+//! `terrace state …`: inspect and repair an environment's state.
+
+use super::session::{self, Loaded, parse_duration};
+use super::{Failure, Global, Result};
+use crate::address::InstanceAddr;
+use crate::state::Store;
+use clap::{Args, Subcommand};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List every object recorded in the environment
+    List(ListArgs),
+    /// Show one recorded object's attributes
+    Show(AddressArgs),
+    /// List the numbered backups of the environment's state
+    Backups(EnvArgs),
+    /// Restore the environment's state as it was at SERIAL (written as a new version)
+    Restore(RestoreArgs),
+    /// Forget objects without deleting them (they stay where they are)
+    Rm(RmArgs),
+    /// Break a stale lock left by a terrace process that is gone
+    Unlock(EnvArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The environment
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The environment
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Only this configuration
+    #[arg(long, value_name = "NAME")]
+    pub config: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AddressArgs {
+    /// The environment
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// CONFIG/TYPE.NAME[KEY], as `state list` prints it
+    #[arg(value_name = "ADDRESS")]
+    pub address: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The environment
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// The serial to go back to, as `state backups` lists it
+    #[arg(value_name = "SERIAL")]
+    pub serial: u64,
+    /// Restore only this configuration
+    #[arg(long, value_name = "NAME")]
+    pub config: Option<String>,
+    /// How long to wait for the environment's lock
+    #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// The environment
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Addresses to forget: CONFIG/TYPE.NAME (every instance) or CONFIG/TYPE.NAME[KEY]
+    #[arg(value_name = "ADDRESS", required = true)]
+    pub addresses: Vec<String>,
+    /// How long to wait for the environment's lock
+    #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
+}
+
+pub async fn run(g: &Global, c: StateCommand) -> Result {
+    let loaded = Loaded::load(g)?;
+    match c {
+        StateCommand::List(a) => list(&loaded, a),
+        StateCommand::Show(a) => show(&loaded, a),
+        StateCommand::Backups(a) => backups(&loaded, a),
+        StateCommand::Restore(a) => restore(&loaded, a),
+        StateCommand::Rm(a) => rm(&loaded, a),
+        StateCommand::Unlock(a) => unlock(&loaded, a),
+    }
+}
+
+fn store(loaded: &Loaded, env: &str) -> Result<Store> {
+    Ok(loaded.store(&loaded.environment(env)?.name))
+}
+
+/// State as the files say, with a pending journal's operations on top.
+fn current(store: &Store) -> Result<crate::state::EnvState> {
+    let mut state = session::load_state(store)?;
+    if let Some(records) = store.pending_journal()? {
+        let (_, recovery) = crate::state::replay(&mut state, &records);
+        eprintln!(
+            "Note: an apply in this environment is running or was interrupted; this view includes the {} operation(s) in its journal.",
+            recovery.replayed
+        );
+    }
+    Ok(state)
+}
+
+fn list(loaded: &Loaded, a: ListArgs) -> Result {
+    let state = current(&store(loaded, &a.env)?)?;
+    for (addr, _, _) in state.instances() {
+        if a.config.as_ref().is_none_or(|c| *c == addr.resource.config) {
+            println!("{addr}");
+        }
+    }
+    for u in state.unfinished() {
+        println!(
+            "{}  (unfinished {} started at {})",
+            u.address, u.action, u.started_at
+        );
+    }
+    Ok(())
+}
+
+fn show(loaded: &Loaded, a: AddressArgs) -> Result {
+    let (env, addr) = InstanceAddr::parse(&a.address).map_err(Failure::Message)?;
+    if env.as_ref().is_some_and(|e| *e != a.env) {
+        return Err(Failure::Message(format!(
+            "{} names another environment than --env {}",
+            a.address, a.env
+        )));
+    }
+    let state = current(&store(loaded, &a.env)?)?;
+    let found: Vec<_> = state
+        .instances()
+        .filter(|(x, _, _)| {
+            x.resource == addr.resource && (addr.key.is_none() || x.key == addr.key)
+        })
+        .collect();
+    if found.is_empty() {
+        return Err(Failure::Message(format!(
+            "{} is not in the state of environment \"{}\"; `terrace state list --env {}` lists what is",
+            addr, a.env, a.env
+        )));
+    }
+    for (x, res, inst) in found {
+        println!("{}", crate::render::instance(&x, res, inst, loaded.ui.pal));
+    }
+    Ok(())
+}
+
+fn backups(loaded: &Loaded, a: EnvArgs) -> Result {
+    let store = store(loaded, &a.env)?;
+    let list = store.backups()?;
+    if list.is_empty() {
+        println!(
+            "No backups in environment \"{}\" yet: each apply keeps the version it replaces.",
+            a.env
+        );
+        return Ok(());
+    }
+    println!(
+        "{:>6}  {:<20}  {:<25}  FILE",
+        "SERIAL", "CONFIGURATION", "SAVED"
+    );
+    for b in list {
+        let when = b
+            .modified
+            .and_then(|t| jiff::Timestamp::try_from(t).ok())
+            .map(|t| {
+                t.round(jiff::Unit::Second)
+                    .map(|r| r.to_string())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        println!(
+            "{:>6}  {:<20}  {:<25}  {}",
+            b.serial,
+            b.config,
+            when,
+            b.path.display()
+        );
+    }
+    println!(
+        "\nRestore a version with: terrace state restore --env {} SERIAL",
+        a.env
+    );
+    Ok(())
+}
+
+fn restore(loaded: &Loaded, a: RestoreArgs) -> Result {
+    let store = store(loaded, &a.env)?;
+    let lock = session::lock(&store, "terrace state restore", a.lock_timeout)?;
+    if store.pending_journal()?.is_some() {
+        session::recover_and_load(loaded, &store, &lock)?;
+    }
+    let restored = store
+        .restore(&lock, a.serial, a.config.as_deref())
+        .map_err(|e| session::state_failure(&store, e))?;
+    let now = session::load_state(&store)?.serial();
+    for (config, serial) in restored {
+        if serial == 0 {
+            println!("{config}: had no state at serial {}; now empty", a.serial);
+        } else {
+            println!("{config}: restored the version of serial {serial}");
+        }
+    }
+    println!(
+        "State of environment \"{}\" is now serial {now}. Run `terrace plan --env {}` to see how it compares.",
+        a.env, a.env
+    );
+    Ok(())
+}
+
+fn rm(loaded: &Loaded, a: RmArgs) -> Result {
+    let store = store(loaded, &a.env)?;
+    let lock = session::lock(&store, "terrace state rm", a.lock_timeout)?;
+    let mut state = session::recover_and_load(loaded, &store, &lock)?;
+    let mut targets = Vec::new();
+    for text in &a.addresses {
+        let (_, addr) = InstanceAddr::parse(text).map_err(Failure::Message)?;
+        let matched: Vec<InstanceAddr> = state
+            .instances()
+            .map(|(x, _, _)| x)
+            .filter(|x| x.resource == addr.resource && (addr.key.is_none() || x.key == addr.key))
+            .collect();
+        let unfinished = state.unfinished().any(|u| u.address == addr.to_string());
+        if matched.is_empty() && !unfinished {
+            return Err(Failure::Message(format!(
+                "{addr} is not in the state of environment \"{}\"",
+                a.env
+            )));
+        }
+        targets.extend(matched);
+        if unfinished {
+            targets.push(addr);
+        }
+    }
+    let mut changed = BTreeSet::new();
+    for t in &targets {
+        state.remove_instance(t);
+        let text = t.to_string();
+        if let Some(c) = state.configs.get_mut(&t.resource.config) {
+            c.unfinished.retain(|u| u.address != text);
+        }
+        changed.insert(t.resource.config.clone());
+        println!("Removed {t} (the object itself is untouched)");
+    }
+    let serial = store.write(&lock, &mut state, &changed)?;
+    println!("State of environment \"{}\" is now serial {serial}.", a.env);
+    Ok(())
+}
+
+fn unlock(loaded: &Loaded, a: EnvArgs) -> Result {
+    let store = store(loaded, &a.env)?;
+    match store.unlock_stale() {
+        Ok(Some(info)) => {
+            println!("Broke the stale lock of environment \"{}\": {info}.", a.env);
+            if store.pending_journal()?.is_some() {
+                println!("Its apply journal is still there; the next plan or apply recovers it.");
+            }
+            Ok(())
+        }
+        Ok(None) => {
+            println!("Environment \"{}\" is not locked.", a.env);
+            Ok(())
+        }
+        Err(crate::state::StateError::Lock(crate::state::LockError::Held(info))) => {
+            Err(Failure::Message(format!(
+                "environment \"{}\" is locked by {info}, and that process is running; terrace will not break a live lock. Stop it first.",
+                a.env
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

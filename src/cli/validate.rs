@@ -1,0 +1,75 @@
+//! `terrace validate`: every problem in the definitions, at once.
+
+use super::session::Loaded;
+use super::{Failure, Global, Result};
+use crate::diag::Diagnostics;
+use crate::eval::EnvValues;
+use crate::plan::PlanOptions;
+use crate::state::EnvState;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Check only this environment (default: every environment)
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+}
+
+pub async fn run(g: &Global, a: ValidateArgs) -> Result {
+    let loaded = Loaded::load(g)?;
+    let graph = loaded.graph()?;
+    let envs: Vec<&crate::config::Environment> = match &a.env {
+        Some(name) => vec![loaded.environment(name)?],
+        None => loaded.project.environments.iter().collect(),
+    };
+    // Evaluate each environment as a first plan would, without state and
+    // without touching anything.
+    let opts = PlanOptions {
+        refresh: false,
+        destroy: false,
+        parallelism: 1,
+    };
+    let mut diags = Diagnostics::default();
+    for env in &envs {
+        let values = match EnvValues::new(&graph, env) {
+            Ok(v) => v,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        match crate::plan::plan(
+            &graph,
+            values,
+            &EnvState::new(&env.name),
+            &loaded.registry,
+            &opts,
+        )
+        .await
+        {
+            Ok((_, warnings)) => diags.extend(warnings),
+            Err(d) => diags.extend(d),
+        }
+    }
+    let failed = diags.has_errors();
+    if !diags.is_empty() {
+        loaded.report(diags);
+    }
+    if failed {
+        return Err(Failure::Reported);
+    }
+    let p = &loaded.project;
+    let resources: usize = p
+        .configurations
+        .iter()
+        .map(|c| p.architecture_of(c).resources.len())
+        .sum();
+    println!(
+        "{} The definitions are valid: {} environment(s), {} configuration(s), {} resource block(s).",
+        loaded.ui.pal.green("Success!"),
+        envs.len(),
+        p.configurations.len(),
+        resources
+    );
+    Ok(())
+}

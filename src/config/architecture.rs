@@ -1,0 +1,522 @@
+//! Architectures: reusable modules made of `variable`, `locals`, `resource`,
+//! `data` and `output` blocks, read from every `*.hcl` file of a directory.
+
+use super::body::{self, Allowed, Attr};
+use super::expr::{Expr, ExprKind};
+use super::types::Type;
+use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
+use crate::value::{Path, PathStep};
+use hcl::edit::structure::Block;
+use std::path::PathBuf;
+
+/// One architecture, loaded once however many configurations use it.
+#[derive(Debug)]
+pub struct Architecture {
+    /// Directory on disk.
+    pub dir: PathBuf,
+    /// How the project refers to it, e.g. `./architectures/network`.
+    pub source: String,
+    pub variables: Vec<Variable>,
+    pub locals: Vec<Local>,
+    pub resources: Vec<Resource>,
+    pub outputs: Vec<Output>,
+}
+
+/// `variable "name" { type, default, description, sensitive, nullable, validation {…} }`.
+#[derive(Debug)]
+pub struct Variable {
+    pub name: String,
+    pub span: Span,
+    pub ty: Type,
+    pub default: Option<Expr>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<Validation>,
+}
+
+/// `validation { condition = …, error_message = "…" }`.
+#[derive(Debug)]
+pub struct Validation {
+    pub condition: Expr,
+    pub error_message: Expr,
+}
+
+/// One named value of a `locals` block.
+#[derive(Debug)]
+pub struct Local {
+    pub name: String,
+    pub span: Span,
+    pub expr: Expr,
+}
+
+pub use crate::address::Mode;
+
+/// A `resource` or `data` block.
+#[derive(Debug)]
+pub struct Resource {
+    pub mode: Mode,
+    pub type_name: String,
+    pub name: String,
+    /// The block's header: `resource "file" "inventory"`.
+    pub span: Span,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    /// Each entry names a resource or data block.
+    pub depends_on: Vec<Expr>,
+    pub lifecycle: Lifecycle,
+    /// The provider's arguments.
+    pub attrs: Vec<Attr>,
+}
+
+impl Resource {
+    /// `TYPE.NAME`, or `data.TYPE.NAME`.
+    pub fn key(&self) -> String {
+        match self.mode {
+            Mode::Managed => format!("{}.{}", self.type_name, self.name),
+            Mode::Data => format!("data.{}.{}", self.type_name, self.name),
+        }
+    }
+}
+
+/// `lifecycle { prevent_destroy, create_before_destroy, ignore_changes }`.
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    pub prevent_destroy: bool,
+    pub create_before_destroy: bool,
+    pub ignore_changes: IgnoreChanges,
+}
+
+/// Which attribute changes a plan ignores.
+#[derive(Debug, Default, Clone)]
+pub enum IgnoreChanges {
+    #[default]
+    None,
+    All,
+    Paths(Vec<Path>),
+}
+
+/// `output "name" { value, sensitive, description, depends_on }`.
+#[derive(Debug)]
+pub struct Output {
+    pub name: String,
+    pub span: Span,
+    pub value: Expr,
+    pub sensitive: bool,
+    pub description: Option<String>,
+    pub depends_on: Vec<Expr>,
+}
+
+impl Architecture {
+    /// An empty architecture for `dir`.
+    pub fn new(dir: PathBuf, source: String) -> Architecture {
+        Architecture {
+            dir,
+            source,
+            variables: Vec::new(),
+            locals: Vec::new(),
+            resources: Vec::new(),
+            outputs: Vec::new(),
+        }
+    }
+
+    /// Adds the blocks of one parsed file.
+    pub fn add_file(
+        &mut self,
+        parsed: &hcl::edit::structure::Body,
+        file: FileId,
+        diags: &mut Diagnostics,
+    ) {
+        let top = body::read(
+            parsed,
+            file,
+            &Allowed {
+                what: "an architecture",
+                attrs: Some(&[]),
+                blocks: &["variable", "locals", "resource", "data", "output"],
+            },
+            diags,
+        );
+        for b in top.blocks {
+            match b.ident.value().as_str() {
+                "variable" => self.add_variable(b, file, diags),
+                "locals" => self.add_locals(b, file, diags),
+                "resource" => self.add_resource(b, file, Mode::Managed, diags),
+                "data" => self.add_resource(b, file, Mode::Data, diags),
+                "output" => self.add_output(b, file, diags),
+                _ => unreachable!("body::read lets only the allowed blocks through"),
+            }
+        }
+    }
+
+    fn add_variable(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
+        let Some(labels) = body::labels(b, file, &["name"], diags) else {
+            return;
+        };
+        let (name, span) = labels.into_iter().next().expect("one label");
+        let mut c = body::read(
+            &b.body,
+            file,
+            &Allowed {
+                what: "a variable block",
+                attrs: Some(&["type", "default", "description", "sensitive", "nullable"]),
+                blocks: &["validation"],
+            },
+            diags,
+        );
+        let ty = match c.take("type") {
+            Some(a) => Type::parse(&a.expr).unwrap_or_else(|d| {
+                diags.push(d);
+                Type::Any
+            }),
+            None => Type::Any,
+        };
+        let mut validations = Vec::new();
+        for vb in &c.blocks {
+            let mut vc = body::read(
+                &vb.body,
+                file,
+                &Allowed {
+                    what: "a validation block",
+                    attrs: Some(&["condition", "error_message"]),
+                    blocks: &[],
+                },
+                diags,
+            );
+            match (vc.take("condition"), vc.take("error_message")) {
+                (Some(c), Some(m)) => validations.push(Validation {
+                    condition: c.expr,
+                    error_message: m.expr,
+                }),
+                _ => diags.push(
+                    Diagnostic::error(
+                        "config::missing_attribute",
+                        "a validation block needs condition and error_message",
+                    )
+                    .label(body::header_span(vb, file), "here")
+                    .help("write `condition = <bool expression>` and `error_message = \"…\"`"),
+                ),
+            }
+        }
+        let variable = Variable {
+            name,
+            span,
+            ty,
+            default: c.take("default").map(|a| a.expr),
+            description: c
+                .take("description")
+                .and_then(|a| body::literal_string(&a, diags)),
+            sensitive: c
+                .take("sensitive")
+                .and_then(|a| body::literal_bool(&a, diags))
+                .unwrap_or(false),
+            nullable: c
+                .take("nullable")
+                .and_then(|a| body::literal_bool(&a, diags))
+                .unwrap_or(true),
+            validations,
+        };
+        if let Some(prev) = self.variables.iter().find(|v| v.name == variable.name) {
+            diags.push(duplicate(
+                "variable",
+                &variable.name,
+                variable.span,
+                prev.span,
+            ));
+            return;
+        }
+        self.variables.push(variable);
+    }
+
+    fn add_locals(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
+        if body::labels(b, file, &[], diags).is_none() {
+            return;
+        }
+        let c = body::read(
+            &b.body,
+            file,
+            &Allowed {
+                what: "a locals block",
+                attrs: None,
+                blocks: &[],
+            },
+            diags,
+        );
+        for a in c.attrs {
+            if let Some(prev) = self.locals.iter().find(|l| l.name == a.name) {
+                diags.push(duplicate("local value", &a.name, a.name_span, prev.span));
+                continue;
+            }
+            self.locals.push(Local {
+                name: a.name,
+                span: a.name_span,
+                expr: a.expr,
+            });
+        }
+    }
+
+    fn add_resource(&mut self, b: &Block, file: FileId, mode: Mode, diags: &mut Diagnostics) {
+        let Some(labels) = body::labels(b, file, &["type", "name"], diags) else {
+            return;
+        };
+        let span = body::header_span(b, file);
+        let [(type_name, _), (name, _)] =
+            <[(String, Span); 2]>::try_from(labels).expect("two labels");
+        let blocks: &[&str] = match mode {
+            Mode::Managed => &["lifecycle"],
+            Mode::Data => &[],
+        };
+        let what = match mode {
+            Mode::Managed => "a resource block",
+            Mode::Data => "a data block",
+        };
+        let mut c = body::read(
+            &b.body,
+            file,
+            &Allowed {
+                what,
+                attrs: None,
+                blocks,
+            },
+            diags,
+        );
+        let count = c.take("count").map(|a| a.expr);
+        let for_each = c.take("for_each").map(|a| a.expr);
+        if let (Some(cnt), Some(fe)) = (&count, &for_each) {
+            diags.push(
+                Diagnostic::error(
+                    "config::count_and_for_each",
+                    "count and for_each cannot both be set",
+                )
+                .label(cnt.span, "count")
+                .label(fe.span, "for_each")
+                .help("use one of them"),
+            );
+        }
+        let depends_on = c
+            .take("depends_on")
+            .map(|a| depends_on_list(&a, diags))
+            .unwrap_or_default();
+        let mut lifecycle = Lifecycle::default();
+        for lb in &c.blocks {
+            read_lifecycle(lb, file, &mut lifecycle, diags);
+        }
+        for reserved in ["provider", "provisioner", "connection"] {
+            if let Some(a) = c.take(reserved) {
+                diags.push(
+                    Diagnostic::error(
+                        "config::unsupported_argument",
+                        format!("\"{reserved}\" is not supported by terrace"),
+                    )
+                    .label(a.name_span, "remove this")
+                    .help(
+                        "terrace resources take their provider from the type; see docs/language.md",
+                    ),
+                );
+            }
+        }
+        let resource = Resource {
+            mode,
+            type_name,
+            name,
+            span,
+            count,
+            for_each,
+            depends_on,
+            lifecycle,
+            attrs: c.attrs,
+        };
+        if let Some(prev) = self.resources.iter().find(|r| {
+            r.mode == mode && r.type_name == resource.type_name && r.name == resource.name
+        }) {
+            diags.push(duplicate(
+                if mode == Mode::Managed {
+                    "resource"
+                } else {
+                    "data source"
+                },
+                &resource.key(),
+                resource.span,
+                prev.span,
+            ));
+            return;
+        }
+        self.resources.push(resource);
+    }
+
+    fn add_output(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
+        let Some(labels) = body::labels(b, file, &["name"], diags) else {
+            return;
+        };
+        let (name, span) = labels.into_iter().next().expect("one label");
+        let mut c = body::read(
+            &b.body,
+            file,
+            &Allowed {
+                what: "an output block",
+                attrs: Some(&["value", "sensitive", "description", "depends_on"]),
+                blocks: &[],
+            },
+            diags,
+        );
+        let Some(value) = c.take("value") else {
+            diags.push(
+                Diagnostic::error(
+                    "config::missing_attribute",
+                    format!("output \"{name}\" has no value"),
+                )
+                .label(span, "here")
+                .help("add `value = <expression>`"),
+            );
+            return;
+        };
+        let output = Output {
+            name,
+            span,
+            value: value.expr,
+            sensitive: c
+                .take("sensitive")
+                .and_then(|a| body::literal_bool(&a, diags))
+                .unwrap_or(false),
+            description: c
+                .take("description")
+                .and_then(|a| body::literal_string(&a, diags)),
+            depends_on: c
+                .take("depends_on")
+                .map(|a| depends_on_list(&a, diags))
+                .unwrap_or_default(),
+        };
+        if let Some(prev) = self.outputs.iter().find(|o| o.name == output.name) {
+            diags.push(duplicate("output", &output.name, output.span, prev.span));
+            return;
+        }
+        self.outputs.push(output);
+    }
+}
+
+fn read_lifecycle(b: &Block, file: FileId, out: &mut Lifecycle, diags: &mut Diagnostics) {
+    let mut c = body::read(
+        &b.body,
+        file,
+        &Allowed {
+            what: "a lifecycle block",
+            attrs: Some(&["prevent_destroy", "create_before_destroy", "ignore_changes"]),
+            blocks: &[],
+        },
+        diags,
+    );
+    if let Some(a) = c.take("prevent_destroy") {
+        out.prevent_destroy = body::literal_bool(&a, diags).unwrap_or(false);
+    }
+    if let Some(a) = c.take("create_before_destroy") {
+        out.create_before_destroy = body::literal_bool(&a, diags).unwrap_or(false);
+    }
+    if let Some(a) = c.take("ignore_changes") {
+        out.ignore_changes = match &a.expr.kind {
+            ExprKind::Variable(v) if v == "all" => IgnoreChanges::All,
+            ExprKind::Array(items) => IgnoreChanges::Paths(
+                items
+                    .iter()
+                    .filter_map(|i| attribute_path(i, diags))
+                    .collect(),
+            ),
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        "config::invalid_ignore_changes",
+                        "ignore_changes must be `all` or a list of attribute names",
+                    )
+                    .label(a.expr.span, "here")
+                    .help("write e.g. `ignore_changes = [content, input.tags]`"),
+                );
+                IgnoreChanges::None
+            }
+        };
+    }
+}
+
+/// An attribute path written as a traversal: `input.tags["env"]`, `content`.
+fn attribute_path(e: &Expr, diags: &mut Diagnostics) -> Option<Path> {
+    use super::expr::TraverserKind;
+    let fail = |diags: &mut Diagnostics| {
+        diags.push(
+            Diagnostic::error("config::invalid_ignore_changes", "not an attribute path")
+                .label(e.span, "here")
+                .help("name an attribute of this resource, e.g. `content` or `input.tags`"),
+        );
+        None
+    };
+    match &e.kind {
+        ExprKind::Variable(v) => Some(Path::attr(v.as_str())),
+        ExprKind::Literal(crate::value::Value::String(s)) => Some(Path::attr(s.as_str())),
+        ExprKind::Traversal(root, ops) => {
+            let ExprKind::Variable(r) = &root.kind else {
+                return fail(diags);
+            };
+            let mut steps = vec![PathStep::Attr(r.clone())];
+            for op in ops {
+                match &op.kind {
+                    TraverserKind::Attr(a) => steps.push(PathStep::Attr(a.clone())),
+                    TraverserKind::Index(Expr {
+                        kind: ExprKind::Literal(v),
+                        ..
+                    }) => match (v.as_str(), v) {
+                        (Some(s), _) => steps.push(PathStep::Attr(s.to_string())),
+                        (None, crate::value::Value::Number(n))
+                            if n.as_i64().is_some_and(|i| i >= 0) =>
+                        {
+                            steps.push(PathStep::Index(n.as_i64().unwrap_or(0) as usize))
+                        }
+                        _ => return fail(diags),
+                    },
+                    _ => return fail(diags),
+                }
+            }
+            Some(Path::from(steps))
+        }
+        _ => fail(diags),
+    }
+}
+
+/// `depends_on = [a.b, data.c.d]`: each must be a bare reference.
+fn depends_on_list(a: &Attr, diags: &mut Diagnostics) -> Vec<Expr> {
+    match &a.expr.kind {
+        ExprKind::Array(items) => items
+            .iter()
+            .filter(|i| {
+                let ok = i.as_static_path().is_some();
+                if !ok {
+                    diags.push(
+                        Diagnostic::error(
+                            "config::invalid_depends_on",
+                            "depends_on entries must be references",
+                        )
+                        .label(i.span, "not a reference")
+                        .help("name a resource, e.g. `terrace_data.vpc`"),
+                    );
+                }
+                ok
+            })
+            .cloned()
+            .collect(),
+        _ => {
+            diags.push(
+                Diagnostic::error("config::invalid_depends_on", "depends_on must be a list")
+                    .label(a.expr.span, "here")
+                    .help("write `depends_on = [terrace_data.vpc]`"),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// A "declared twice" diagnostic.
+pub fn duplicate(kind: &str, name: &str, span: Span, prev: Span) -> Diagnostic {
+    Diagnostic::error(
+        "config::duplicate",
+        format!("{kind} \"{name}\" is declared twice"),
+    )
+    .label(span, "declared again here")
+    .label(prev, "first declared here")
+    .help(format!("rename or remove one of the two {kind} blocks"))
+}

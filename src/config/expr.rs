@@ -1,0 +1,559 @@
+//! Expressions: a compact tree converted from hcl-edit's, keeping a span on
+//! every node so that evaluation errors point at the exact sub-expression.
+//!
+//! hcl-edit's tree carries formatting (decor) that evaluation never needs;
+//! converting once at load time keeps memory small for large projects and
+//! lets template whitespace stripping (`~`) be resolved up front.
+
+use crate::diag::{FileId, Span};
+use crate::value::{Number, Value};
+use hcl::edit::Span as _;
+use hcl::edit::expr::{self as hx, TraversalOperator};
+use hcl::edit::template::{self as ht, Element};
+
+pub use hcl::edit::expr::{BinaryOperator, UnaryOperator};
+
+/// An expression with its location.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+/// The kinds of expression HCL has.
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    /// `null`, `true`, `1.5`, `"text"`.
+    Literal(Value),
+    Array(Vec<Expr>),
+    Object(Vec<(ObjectKey, Expr)>),
+    /// A string or heredoc with interpolations or directives.
+    Template(Vec<TemplatePart>),
+    /// A bare name: the root of a reference (`var`, `each`) or a loop variable.
+    Variable(String),
+    /// `root.attr[index][*].attr`.
+    Traversal(Box<Expr>, Vec<Traverser>),
+    Call {
+        name: String,
+        args: Vec<Expr>,
+        /// `f(list...)`: the last argument is expanded into arguments.
+        expand_final: bool,
+    },
+    Conditional(Box<Expr>, Box<Expr>, Box<Expr>),
+    Unary(UnaryOperator, Box<Expr>),
+    Binary(BinaryOperator, Box<Expr>, Box<Expr>),
+    For(Box<ForExpr>),
+}
+
+/// An object key: `name = …` (a literal name) or `(expr) = …` / `"k" = …`.
+#[derive(Debug, Clone)]
+pub enum ObjectKey {
+    Name(String, Span),
+    Expr(Expr),
+}
+
+/// One step of a traversal.
+#[derive(Debug, Clone)]
+pub struct Traverser {
+    pub kind: TraverserKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum TraverserKind {
+    Attr(String),
+    Index(Expr),
+    /// `[*]` or `.*`: the rest of the traversal applies to every element.
+    Splat,
+}
+
+/// `[for k, v in coll : key => value if cond]`.
+#[derive(Debug, Clone)]
+pub struct ForExpr {
+    pub key_var: Option<String>,
+    pub value_var: String,
+    pub collection: Expr,
+    pub key: Option<Expr>,
+    pub value: Expr,
+    pub grouping: bool,
+    pub cond: Option<Expr>,
+}
+
+/// A piece of a template, with `~` whitespace stripping already applied.
+#[derive(Debug, Clone)]
+pub enum TemplatePart {
+    Literal(String),
+    Interp(Expr),
+    If {
+        cond: Expr,
+        then: Vec<TemplatePart>,
+        otherwise: Vec<TemplatePart>,
+    },
+    For {
+        key_var: Option<String>,
+        value_var: String,
+        collection: Expr,
+        body: Vec<TemplatePart>,
+    },
+}
+
+/// A reference found in an expression: `var.cidr`, `file.inv[0].path`.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub root: String,
+    /// Static steps after the root (attribute names and literal indices).
+    pub steps: Vec<RefStep>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RefStep {
+    Attr(String),
+    Index(Value),
+}
+
+impl Reference {
+    /// The name of the `n`th attribute step, if it is one.
+    pub fn attr(&self, n: usize) -> Option<&str> {
+        match self.steps.get(n) {
+            Some(RefStep::Attr(a)) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+impl Expr {
+    /// Converts a parsed hcl-edit expression from file `file`.
+    pub fn from_hcl(e: &hx::Expression, file: FileId) -> Expr {
+        Converter { file }.expr(e)
+    }
+
+    /// A literal string value, when the expression is one.
+    pub fn as_literal_str(&self) -> Option<&str> {
+        match &self.kind {
+            ExprKind::Literal(Value::String(s)) => Some(s),
+            ExprKind::Template(parts) if parts.is_empty() => Some(""),
+            _ => None,
+        }
+    }
+
+    /// A bare traversal `a.b.c` as its names, for `depends_on`, `ignore_changes`
+    /// and type constraints.
+    pub fn as_static_path(&self) -> Option<Vec<&str>> {
+        match &self.kind {
+            ExprKind::Variable(v) => Some(vec![v]),
+            ExprKind::Traversal(root, ops) => {
+                let ExprKind::Variable(r) = &root.kind else {
+                    return None;
+                };
+                let mut out = vec![r.as_str()];
+                for op in ops {
+                    match &op.kind {
+                        TraverserKind::Attr(a) => out.push(a),
+                        _ => return None,
+                    }
+                }
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
+    /// Every reference this expression makes, loop variables excluded.
+    pub fn references(&self) -> Vec<Reference> {
+        let mut out = Vec::new();
+        let mut scope = Vec::new();
+        collect_refs(self, &mut scope, &mut out);
+        out
+    }
+}
+
+fn collect_refs<'a>(e: &'a Expr, scope: &mut Vec<&'a str>, out: &mut Vec<Reference>) {
+    match &e.kind {
+        ExprKind::Literal(_) => {}
+        ExprKind::Array(items) => items.iter().for_each(|i| collect_refs(i, scope, out)),
+        ExprKind::Object(items) => {
+            for (k, v) in items {
+                if let ObjectKey::Expr(k) = k {
+                    collect_refs(k, scope, out);
+                }
+                collect_refs(v, scope, out);
+            }
+        }
+        ExprKind::Template(parts) => collect_template_refs(parts, scope, out),
+        ExprKind::Variable(name) => {
+            if !scope.contains(&name.as_str()) {
+                out.push(Reference {
+                    root: name.clone(),
+                    steps: Vec::new(),
+                    span: e.span,
+                });
+            }
+        }
+        ExprKind::Traversal(root, ops) => {
+            let mut static_part = true;
+            let mut steps = Vec::new();
+            let mut end = root.span;
+            for op in ops {
+                match &op.kind {
+                    TraverserKind::Attr(a) if static_part => {
+                        steps.push(RefStep::Attr(a.clone()));
+                        end = op.span;
+                    }
+                    TraverserKind::Index(Expr {
+                        kind: ExprKind::Literal(v),
+                        ..
+                    }) if static_part => {
+                        steps.push(RefStep::Index(v.clone()));
+                        end = op.span;
+                    }
+                    TraverserKind::Index(ix) => {
+                        static_part = false;
+                        collect_refs(ix, scope, out);
+                    }
+                    _ => static_part = false,
+                }
+            }
+            match &root.kind {
+                ExprKind::Variable(name) if !scope.contains(&name.as_str()) => {
+                    out.push(Reference {
+                        root: name.clone(),
+                        steps,
+                        span: root.span.to(end),
+                    })
+                }
+                ExprKind::Variable(_) => {}
+                _ => collect_refs(root, scope, out),
+            }
+        }
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| collect_refs(a, scope, out)),
+        ExprKind::Conditional(c, t, f) => {
+            collect_refs(c, scope, out);
+            collect_refs(t, scope, out);
+            collect_refs(f, scope, out);
+        }
+        ExprKind::Unary(_, x) => collect_refs(x, scope, out),
+        ExprKind::Binary(_, l, r) => {
+            collect_refs(l, scope, out);
+            collect_refs(r, scope, out);
+        }
+        ExprKind::For(f) => {
+            collect_refs(&f.collection, scope, out);
+            let depth = scope.len();
+            scope.extend(f.key_var.as_deref());
+            scope.push(&f.value_var);
+            if let Some(k) = &f.key {
+                collect_refs(k, scope, out);
+            }
+            collect_refs(&f.value, scope, out);
+            if let Some(c) = &f.cond {
+                collect_refs(c, scope, out);
+            }
+            scope.truncate(depth);
+        }
+    }
+}
+
+fn collect_template_refs<'a>(
+    parts: &'a [TemplatePart],
+    scope: &mut Vec<&'a str>,
+    out: &mut Vec<Reference>,
+) {
+    for part in parts {
+        match part {
+            TemplatePart::Literal(_) => {}
+            TemplatePart::Interp(e) => collect_refs(e, scope, out),
+            TemplatePart::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                collect_refs(cond, scope, out);
+                collect_template_refs(then, scope, out);
+                collect_template_refs(otherwise, scope, out);
+            }
+            TemplatePart::For {
+                key_var,
+                value_var,
+                collection,
+                body,
+            } => {
+                collect_refs(collection, scope, out);
+                let depth = scope.len();
+                scope.extend(key_var.as_deref());
+                scope.push(value_var);
+                collect_template_refs(body, scope, out);
+                scope.truncate(depth);
+            }
+        }
+    }
+}
+
+struct Converter {
+    file: FileId,
+}
+
+impl Converter {
+    fn span(&self, s: Option<std::ops::Range<usize>>) -> Span {
+        Span::new(self.file, s.unwrap_or(0..0))
+    }
+
+    fn expr(&self, e: &hx::Expression) -> Expr {
+        let span = self.span(e.span());
+        let kind = match e {
+            hx::Expression::Null(_) => ExprKind::Literal(Value::Null),
+            hx::Expression::Bool(b) => ExprKind::Literal(Value::Bool(*b.value())),
+            hx::Expression::Number(n) => {
+                let n = n.value();
+                let num = match (n.as_i64(), n.as_f64()) {
+                    (Some(i), _) => Number::Int(i),
+                    (None, Some(f)) => Number::from_f64(f),
+                    (None, None) => Number::Float(f64::NAN),
+                };
+                ExprKind::Literal(Value::Number(num))
+            }
+            hx::Expression::String(s) => ExprKind::Literal(Value::String(s.value().to_string())),
+            hx::Expression::Array(a) => ExprKind::Array(a.iter().map(|x| self.expr(x)).collect()),
+            hx::Expression::Object(o) => ExprKind::Object(
+                o.iter()
+                    .map(|(k, v)| {
+                        let key = match k {
+                            hx::ObjectKey::Ident(id) => {
+                                ObjectKey::Name(id.value().to_string(), self.span(id.span()))
+                            }
+                            hx::ObjectKey::Expression(x) => match x {
+                                // `{ foo = 1 }` written as a bare variable is a literal name.
+                                hx::Expression::Variable(v) => {
+                                    ObjectKey::Name(v.value().to_string(), self.span(v.span()))
+                                }
+                                x => ObjectKey::Expr(self.expr(x)),
+                            },
+                        };
+                        (key, self.expr(v.expr()))
+                    })
+                    .collect(),
+            ),
+            hx::Expression::StringTemplate(t) => self.template(t, span),
+            hx::Expression::HeredocTemplate(h) => self.template(&h.template, span),
+            hx::Expression::Parenthesis(p) => return self.expr(p.inner()),
+            hx::Expression::Variable(v) => ExprKind::Variable(v.value().to_string()),
+            hx::Expression::Conditional(c) => ExprKind::Conditional(
+                Box::new(self.expr(&c.cond_expr)),
+                Box::new(self.expr(&c.true_expr)),
+                Box::new(self.expr(&c.false_expr)),
+            ),
+            hx::Expression::FuncCall(f) => {
+                let mut name: Vec<&str> = f
+                    .name
+                    .namespace
+                    .iter()
+                    .map(|n| n.value().as_str())
+                    .collect();
+                name.push(f.name.name.value().as_str());
+                ExprKind::Call {
+                    name: name.join("::"),
+                    args: f.args.iter().map(|a| self.expr(a)).collect(),
+                    expand_final: f.args.expand_final(),
+                }
+            }
+            hx::Expression::Traversal(t) => ExprKind::Traversal(
+                Box::new(self.expr(&t.expr)),
+                t.operators
+                    .iter()
+                    .map(|op| Traverser {
+                        span: self.span(op.span()),
+                        kind: match op.value() {
+                            TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                                TraverserKind::Splat
+                            }
+                            TraversalOperator::GetAttr(a) => {
+                                TraverserKind::Attr(a.value().to_string())
+                            }
+                            TraversalOperator::Index(x) => TraverserKind::Index(self.expr(x)),
+                            TraversalOperator::LegacyIndex(i) => TraverserKind::Index(Expr {
+                                kind: ExprKind::Literal(Value::int(*i.value() as i64)),
+                                span: self.span(i.span()),
+                            }),
+                        },
+                    })
+                    .collect(),
+            ),
+            hx::Expression::UnaryOp(u) => {
+                ExprKind::Unary(*u.operator.value(), Box::new(self.expr(&u.expr)))
+            }
+            hx::Expression::BinaryOp(b) => ExprKind::Binary(
+                *b.operator.value(),
+                Box::new(self.expr(&b.lhs_expr)),
+                Box::new(self.expr(&b.rhs_expr)),
+            ),
+            hx::Expression::ForExpr(f) => ExprKind::For(Box::new(ForExpr {
+                key_var: f.intro.key_var.as_ref().map(|k| k.value().to_string()),
+                value_var: f.intro.value_var.value().to_string(),
+                collection: self.expr(&f.intro.collection_expr),
+                key: f.key_expr.as_ref().map(|k| self.expr(k)),
+                value: self.expr(&f.value_expr),
+                grouping: f.grouping,
+                cond: f.cond.as_ref().map(|c| self.expr(&c.expr)),
+            })),
+        };
+        Expr { kind, span }
+    }
+
+    fn template(&self, t: &ht::Template, span: Span) -> ExprKind {
+        let parts = self.parts(t, false, false);
+        match parts.as_slice() {
+            [] => ExprKind::Literal(Value::string("")),
+            [TemplatePart::Literal(s)] => ExprKind::Literal(Value::String(s.clone())),
+            // "${x}" alone yields x itself, not its string form (as in HCL).
+            [TemplatePart::Interp(e)] if !matches!(t.iter().next(), Some(Element::Literal(_))) => {
+                let mut e = e.clone();
+                e.span = span;
+                e.kind
+            }
+            _ => ExprKind::Template(parts),
+        }
+    }
+
+    /// Converts template elements; `trim_first` / `trim_last` strip leading
+    /// whitespace of the first literal and trailing of the last one, for the
+    /// `~` markers of an enclosing directive.
+    fn parts(&self, t: &ht::Template, trim_first: bool, trim_last: bool) -> Vec<TemplatePart> {
+        let elements: Vec<&Element> = t.iter().collect();
+        let mut out = Vec::with_capacity(elements.len());
+        for (i, el) in elements.iter().enumerate() {
+            match el {
+                Element::Literal(s) => {
+                    let mut text: &str = s.value();
+                    let strip_before = if i == 0 {
+                        trim_first
+                    } else {
+                        strips_after(elements[i - 1])
+                    };
+                    let strip_after = match elements.get(i + 1) {
+                        Some(next) => strips_before(next),
+                        None => trim_last,
+                    };
+                    if strip_before {
+                        text = text.trim_start();
+                    }
+                    if strip_after {
+                        text = text.trim_end();
+                    }
+                    if !text.is_empty() {
+                        out.push(TemplatePart::Literal(text.to_string()));
+                    }
+                }
+                Element::Interpolation(ip) => out.push(TemplatePart::Interp(self.expr(&ip.expr))),
+                Element::Directive(d) => match &**d {
+                    ht::Directive::If(d) => {
+                        let then_end = match &d.else_expr {
+                            Some(e) => e.strip.strip_start(),
+                            None => d.endif_expr.strip.strip_start(),
+                        };
+                        let then =
+                            self.parts(&d.if_expr.template, d.if_expr.strip.strip_end(), then_end);
+                        let otherwise = match &d.else_expr {
+                            Some(e) => self.parts(
+                                &e.template,
+                                e.strip.strip_end(),
+                                d.endif_expr.strip.strip_start(),
+                            ),
+                            None => Vec::new(),
+                        };
+                        out.push(TemplatePart::If {
+                            cond: self.expr(&d.if_expr.cond_expr),
+                            then,
+                            otherwise,
+                        });
+                    }
+                    ht::Directive::For(d) => {
+                        let f = &d.for_expr;
+                        out.push(TemplatePart::For {
+                            key_var: f.key_var.as_ref().map(|k| k.value().to_string()),
+                            value_var: f.value_var.value().to_string(),
+                            collection: self.expr(&f.collection_expr),
+                            body: self.parts(
+                                &f.template,
+                                f.strip.strip_end(),
+                                d.endfor_expr.strip.strip_start(),
+                            ),
+                        });
+                    }
+                },
+            }
+        }
+        out
+    }
+}
+
+/// Whether an element's `~` strips the literal before it.
+fn strips_before(el: &Element) -> bool {
+    match el {
+        Element::Literal(_) => false,
+        Element::Interpolation(i) => i.strip.strip_start(),
+        Element::Directive(d) => match &**d {
+            ht::Directive::If(d) => d.if_expr.strip.strip_start(),
+            ht::Directive::For(d) => d.for_expr.strip.strip_start(),
+        },
+    }
+}
+
+/// Whether an element's `~` strips the literal after it.
+fn strips_after(el: &Element) -> bool {
+    match el {
+        Element::Literal(_) => false,
+        Element::Interpolation(i) => i.strip.strip_end(),
+        Element::Directive(d) => match &**d {
+            ht::Directive::If(d) => d.endif_expr.strip.strip_end(),
+            ht::Directive::For(d) => d.endfor_expr.strip.strip_end(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Expr {
+        let e = hcl::edit::parser::parse_expr(src).unwrap();
+        Expr::from_hcl(&e, FileId(0))
+    }
+
+    #[test]
+    fn references_skip_loop_variables() {
+        let e = parse("[for k, v in var.m : \"${k}=${v}-${local.x}\" if v != each.key]");
+        let refs: Vec<String> = e
+            .references()
+            .iter()
+            .map(|r| format!("{}.{}", r.root, r.attr(0).unwrap_or("")))
+            .collect();
+        assert_eq!(refs, ["var.m", "local.x", "each.key"]);
+    }
+
+    #[test]
+    fn static_steps_stop_at_dynamic_index() {
+        let e = parse("file.f[0].path[var.i].x");
+        let refs = e.references();
+        assert_eq!(refs.len(), 2);
+        assert_eq!(refs[0].root, "var");
+        assert_eq!(refs[1].root, "file");
+        assert_eq!(
+            refs[1].steps,
+            [
+                RefStep::Attr("f".into()),
+                RefStep::Index(Value::int(0)),
+                RefStep::Attr("path".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn strip_markers_trim_adjacent_literals() {
+        let e = parse("\"a  ${~ \"b\" ~}  c\"");
+        let ExprKind::Template(parts) = e.kind else {
+            panic!("not a template: {e:?}")
+        };
+        assert!(matches!(&parts[0], TemplatePart::Literal(s) if s == "a"));
+        assert!(matches!(&parts[2], TemplatePart::Literal(s) if s == "c"));
+    }
+}

@@ -1,0 +1,297 @@
+//! The project definition: `project`, `environment` and `configuration`
+//! blocks from the `*.hcl` files in the project root.
+
+use super::architecture::duplicate;
+use super::body::{self, Allowed, Attr};
+use super::expr::{Expr, ExprKind, ObjectKey};
+use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
+use hcl::edit::structure::Block;
+
+/// `environment "dev" { … }`.
+#[derive(Debug)]
+pub struct Environment {
+    pub name: String,
+    pub span: Span,
+    /// Inputs every configuration receives, by variable name.
+    pub inputs: Vec<Input>,
+    pub promote_from: Option<(String, Span)>,
+    pub require_approval: bool,
+    pub authorization: Option<Authorization>,
+}
+
+/// `authorization { api_key = env("…") }` or `{ secret_file = "…" }`: never
+/// evaluated until an operation needs it, never recorded.
+#[derive(Debug)]
+pub struct Authorization {
+    pub span: Span,
+    pub api_key: Option<Expr>,
+    pub secret_file: Option<Expr>,
+}
+
+/// `configuration "network" { architecture = "…", inputs = { … } }`.
+#[derive(Debug)]
+pub struct Configuration {
+    pub name: String,
+    pub span: Span,
+    pub description: Option<String>,
+    pub architecture_source: String,
+    pub architecture_span: Span,
+    /// Index into [`super::Project::architectures`].
+    pub architecture: usize,
+    pub inputs: Vec<Input>,
+}
+
+/// One `name = expression` of an `inputs` object.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub name: String,
+    pub span: Span,
+    pub expr: Expr,
+}
+
+/// What the project files declare, before architectures are resolved.
+#[derive(Debug, Default)]
+pub struct Declarations {
+    pub name: Option<(String, Span)>,
+    pub description: Option<String>,
+    pub environments: Vec<Environment>,
+    /// Configurations with their architecture source, index still unset.
+    pub configurations: Vec<Configuration>,
+}
+
+impl Declarations {
+    /// Adds the blocks of one project file.
+    pub fn add_file(
+        &mut self,
+        parsed: &hcl::edit::structure::Body,
+        file: FileId,
+        diags: &mut Diagnostics,
+    ) {
+        let top = body::read(
+            parsed,
+            file,
+            &Allowed {
+                what: "the project definition",
+                attrs: Some(&[]),
+                blocks: &["project", "environment", "configuration"],
+            },
+            diags,
+        );
+        for b in top.blocks {
+            match b.ident.value().as_str() {
+                "project" => self.add_project(b, file, diags),
+                "environment" => self.add_environment(b, file, diags),
+                "configuration" => self.add_configuration(b, file, diags),
+                _ => unreachable!("body::read lets only the allowed blocks through"),
+            }
+        }
+    }
+
+    fn add_project(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
+        let Some(labels) = body::labels(b, file, &["name"], diags) else {
+            return;
+        };
+        let (name, span) = labels.into_iter().next().expect("one label");
+        if let Some((prev_name, prev)) = &self.name {
+            diags.push(
+                duplicate("project", prev_name, span, *prev)
+                    .help("a project has one project block"),
+            );
+            return;
+        }
+        let mut c = body::read(
+            &b.body,
+            file,
+            &Allowed {
+                what: "the project block",
+                attrs: Some(&["description"]),
+                blocks: &[],
+            },
+            diags,
+        );
+        self.description = c
+            .take("description")
+            .and_then(|a| body::literal_string(&a, diags));
+        self.name = Some((name, span));
+    }
+
+    fn add_environment(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
+        let Some(labels) = body::labels(b, file, &["name"], diags) else {
+            return;
+        };
+        let (name, span) = labels.into_iter().next().expect("one label");
+        let mut c = body::read(
+            &b.body,
+            file,
+            &Allowed {
+                what: "an environment block",
+                attrs: Some(&["inputs", "promote_from", "require_approval"]),
+                blocks: &["authorization"],
+            },
+            diags,
+        );
+        let mut authorization = None;
+        for ab in &c.blocks {
+            let mut ac = body::read(
+                &ab.body,
+                file,
+                &Allowed {
+                    what: "an authorization block",
+                    attrs: Some(&["api_key", "secret_file"]),
+                    blocks: &[],
+                },
+                diags,
+            );
+            let auth = Authorization {
+                span: body::header_span(ab, file),
+                api_key: ac.take("api_key").map(|a| a.expr),
+                secret_file: ac.take("secret_file").map(|a| a.expr),
+            };
+            if auth.api_key.is_some() == auth.secret_file.is_some() {
+                diags.push(
+                    Diagnostic::error(
+                        "config::authorization",
+                        "an authorization block needs exactly one of api_key and secret_file",
+                    )
+                    .label(auth.span, "here")
+                    .help("write `api_key = env(\"NAME\")` or `secret_file = \"PATH\"`"),
+                );
+            }
+            if authorization.replace(auth).is_some() {
+                diags.push(
+                    Diagnostic::error(
+                        "config::duplicate",
+                        "an environment has at most one authorization block",
+                    )
+                    .label(body::header_span(ab, file), "second one here"),
+                );
+            }
+        }
+        let env = Environment {
+            name,
+            span,
+            inputs: c
+                .take("inputs")
+                .map(|a| inputs_object(&a, diags))
+                .unwrap_or_default(),
+            promote_from: c
+                .take("promote_from")
+                .and_then(|a| body::literal_string(&a, diags).map(|s| (s, a.expr.span))),
+            require_approval: c
+                .take("require_approval")
+                .and_then(|a| body::literal_bool(&a, diags))
+                .unwrap_or(false),
+            authorization,
+        };
+        if let Some(prev) = self.environments.iter().find(|e| e.name == env.name) {
+            diags.push(duplicate("environment", &env.name, env.span, prev.span));
+            return;
+        }
+        self.environments.push(env);
+    }
+
+    fn add_configuration(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
+        let Some(labels) = body::labels(b, file, &["name"], diags) else {
+            return;
+        };
+        let (name, span) = labels.into_iter().next().expect("one label");
+        let mut c = body::read(
+            &b.body,
+            file,
+            &Allowed {
+                what: "a configuration block",
+                attrs: Some(&["architecture", "inputs", "description"]),
+                blocks: &[],
+            },
+            diags,
+        );
+        let Some(arch) = c.take("architecture") else {
+            diags.push(
+                Diagnostic::error(
+                    "config::missing_attribute",
+                    format!("configuration \"{name}\" has no architecture"),
+                )
+                .label(span, "here")
+                .help("add `architecture = \"./architectures/NAME\"`"),
+            );
+            return;
+        };
+        let Some(source) = body::literal_string(&arch, diags) else {
+            return;
+        };
+        let configuration = Configuration {
+            name,
+            span,
+            description: c
+                .take("description")
+                .and_then(|a| body::literal_string(&a, diags)),
+            architecture_source: source,
+            architecture_span: arch.expr.span,
+            architecture: usize::MAX,
+            inputs: c
+                .take("inputs")
+                .map(|a| inputs_object(&a, diags))
+                .unwrap_or_default(),
+        };
+        if let Some(prev) = self
+            .configurations
+            .iter()
+            .find(|x| x.name == configuration.name)
+        {
+            diags.push(duplicate(
+                "configuration",
+                &configuration.name,
+                configuration.span,
+                prev.span,
+            ));
+            return;
+        }
+        self.configurations.push(configuration);
+    }
+}
+
+/// `inputs = { name = expr, … }`: an object written out, so that its names
+/// can be checked against the architecture's variables.
+fn inputs_object(a: &Attr, diags: &mut Diagnostics) -> Vec<Input> {
+    let ExprKind::Object(items) = &a.expr.kind else {
+        diags.push(
+            Diagnostic::error(
+                "config::inputs_not_object",
+                "inputs must be an object written out",
+            )
+            .label(a.expr.span, "not an object")
+            .help("write `inputs = { name = value, … }`"),
+        );
+        return Vec::new();
+    };
+    let mut out: Vec<Input> = Vec::new();
+    for (k, v) in items {
+        let (name, span) = match k {
+            ObjectKey::Name(n, s) => (n.clone(), *s),
+            ObjectKey::Expr(e) => match e.as_literal_str() {
+                Some(s) => (s.to_string(), e.span),
+                None => {
+                    diags.push(
+                        Diagnostic::error(
+                            "config::inputs_not_object",
+                            "input names must be written out",
+                        )
+                        .label(e.span, "computed name")
+                        .help("inputs are matched to variables by name; write the name itself"),
+                    );
+                    continue;
+                }
+            },
+        };
+        if let Some(prev) = out.iter().find(|i| i.name == name) {
+            diags.push(duplicate("input", &name, span, prev.span));
+            continue;
+        }
+        out.push(Input {
+            name,
+            span,
+            expr: v.clone(),
+        });
+    }
+    out
+}

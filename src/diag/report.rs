@@ -1,0 +1,140 @@
+//! Rendering diagnostics with miette: a labelled snippet of the source,
+//! the stable code and the hint.
+
+use super::{Diagnostic, Severity, SourceMap};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::fmt;
+
+/// One diagnostic in miette's terms, with its source attached.
+struct Report {
+    message: String,
+    code: &'static str,
+    severity: Severity,
+    help: Option<String>,
+    source: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report>,
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(self.code) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
+        }
+    }
+}
+
+/// Builds a report whose labels all lie in the first label's file; labels
+/// in other files become related reports, one per file.
+fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
+    let mut report = Report {
+        message: d.message.clone(),
+        code: d.code,
+        severity: d.severity,
+        help: d.help.clone(),
+        source: None,
+        labels: Vec::new(),
+        related: Vec::new(),
+    };
+    let Some(first) = d.labels.first() else {
+        return report;
+    };
+    let mut by_file: Vec<(super::FileId, Vec<&super::Label>)> = Vec::new();
+    for label in &d.labels {
+        match by_file.iter_mut().find(|(f, _)| *f == label.span.file) {
+            Some((_, labels)) => labels.push(label),
+            None => by_file.push((label.span.file, vec![label])),
+        }
+    }
+    for (file_id, labels) in by_file {
+        let file = sources.file(file_id);
+        let len = file.text.len();
+        let spans = labels
+            .iter()
+            .map(|l| {
+                // miette hides a label at the very end and panics past it.
+                let start = (l.span.start as usize).min(len.saturating_sub(1));
+                let end = (l.span.end as usize).min(len).max((start + 1).min(len));
+                let text = (!l.text.is_empty()).then(|| l.text.clone());
+                LabeledSpan::new_with_span(text, SourceSpan::from(start..end))
+            })
+            .collect();
+        let source =
+            NamedSource::new(file.name.clone(), file.text.to_string()).with_language("hcl");
+        if file_id == first.span.file {
+            report.source = Some(source);
+            report.labels = spans;
+        } else {
+            report.related.push(Report {
+                message: format!("see also {}", file.name),
+                code: "",
+                severity: Severity::Warning,
+                help: None,
+                source: Some(source),
+                labels: spans,
+                related: Vec::new(),
+            });
+        }
+    }
+    report
+}
+
+/// Renders one diagnostic as text, with colour when `color`.
+pub fn render(d: &Diagnostic, sources: &SourceMap, color: bool, width: usize) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_context_lines(1);
+    let mut out = String::new();
+    let report = to_report(d, sources);
+    if handler.render_report(&mut out, &report).is_err() {
+        out = format!("{}: {}\n", d.code, d.message);
+    }
+    out
+}

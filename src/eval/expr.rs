@@ -1,0 +1,737 @@
+//! Evaluating one expression against a [`Resolver`] that supplies the
+//! values of references (`var.x`, `terrace_data.vpc`, `each.key`).
+//!
+//! Unknown values propagate (an operation on an unknown value is unknown;
+//! a conditional on an unknown condition is unknown) and so do sensitive
+//! marks. `&&`, `||` and `? :` evaluate only what they need, so
+//! `length(l) > 0 ? l[0] : ""` works on an empty list.
+
+use super::functions;
+use super::ops;
+use crate::config::expr::{
+    BinaryOperator, Expr, ExprKind, ForExpr, ObjectKey, TemplatePart, Traverser, TraverserKind,
+};
+use crate::diag::{Diagnostic, Span, did_you_mean};
+use crate::value::{Map, Value};
+use std::path::Path;
+
+/// An evaluation error, located at the sub-expression that failed.
+#[derive(Debug, Clone)]
+pub struct EvalError {
+    pub message: String,
+    pub span: Span,
+    pub help: Option<String>,
+}
+
+impl EvalError {
+    pub fn new(span: Span, message: impl Into<String>) -> EvalError {
+        EvalError {
+            message: message.into(),
+            span,
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> EvalError {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// As a diagnostic with code `eval::error`.
+    pub fn into_diagnostic(self) -> Diagnostic {
+        let mut d = Diagnostic::error("eval::error", self.message)
+            .label(self.span, "while evaluating this");
+        d.help = self.help;
+        d
+    }
+}
+
+/// Supplies the values of references.
+pub trait Resolver {
+    /// Resolves `root` followed by the static attribute names `attrs`
+    /// (`var` + `["cidr"]`). Returns the value and how many of `attrs` it
+    /// used; the evaluator applies the rest.
+    fn resolve(&self, root: &str, attrs: &[&str], span: Span) -> Result<(Value, usize), EvalError>;
+}
+
+/// Evaluates expressions.
+pub struct Evaluator<'a> {
+    pub resolver: &'a dyn Resolver,
+    /// Relative paths in `file()` and `templatefile()` start here.
+    pub base_dir: &'a Path,
+}
+
+type Frame = Vec<(String, Value)>;
+
+impl Evaluator<'_> {
+    /// Evaluates `e`.
+    pub fn eval(&self, e: &Expr) -> Result<Value, EvalError> {
+        self.ev(e, &mut Vec::new())
+    }
+
+    fn ev(&self, e: &Expr, frame: &mut Frame) -> Result<Value, EvalError> {
+        match &e.kind {
+            ExprKind::Literal(v) => Ok(v.clone()),
+            ExprKind::Array(items) => Ok(Value::List(
+                items
+                    .iter()
+                    .map(|i| self.ev(i, frame))
+                    .collect::<Result<_, _>>()?,
+            )),
+            ExprKind::Object(items) => {
+                let mut map = Map::new();
+                for (k, v) in items {
+                    let key = match k {
+                        ObjectKey::Name(n, _) => n.clone(),
+                        ObjectKey::Expr(ke) => {
+                            let kv = self.ev(ke, frame)?;
+                            let (kv, _) = kv.into_unmarked();
+                            if kv.is_unknown() {
+                                return Ok(Value::Unknown);
+                            }
+                            ops::to_string(&kv).map_err(|m| {
+                                EvalError::new(ke.span, format!("invalid object key: {m}"))
+                            })?
+                        }
+                    };
+                    let value = self.ev(v, frame)?;
+                    map.insert(key, value);
+                }
+                Ok(Value::Object(map))
+            }
+            ExprKind::Template(parts) => {
+                let mut out = String::new();
+                let mut state = TemplateState::default();
+                self.template(parts, frame, &mut out, &mut state)?;
+                Ok(if state.unknown {
+                    Value::Unknown
+                } else {
+                    Value::String(out)
+                }
+                .mark_if(state.sensitive))
+            }
+            ExprKind::Variable(name) => {
+                if let Some((_, v)) = frame.iter().rev().find(|(n, _)| n == name) {
+                    return Ok(v.clone());
+                }
+                Ok(self.resolver.resolve(name, &[], e.span)?.0)
+            }
+            ExprKind::Traversal(root, ops) => self.traversal(root, ops, frame),
+            ExprKind::Call {
+                name,
+                args,
+                expand_final,
+            } => self.call(e, name, args, *expand_final, frame),
+            ExprKind::Conditional(c, t, f) => {
+                let cond = self.ev(c, frame)?;
+                let (cond, marked) = cond.into_unmarked();
+                if cond.is_unknown() {
+                    return Ok(Value::Unknown.mark_if(marked));
+                }
+                let b = ops::to_bool(&cond).map_err(|m| {
+                    EvalError::new(c.span, format!("the condition must be a bool: {m}"))
+                })?;
+                let v = self.ev(if b { t } else { f }, frame)?;
+                Ok(v.mark_if(marked))
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.ev(x, frame)?;
+                let (v, marked) = v.into_unmarked();
+                if v.is_unknown() {
+                    return Ok(Value::Unknown.mark_if(marked));
+                }
+                ops::unary(*op, &v)
+                    .map(|r| r.mark_if(marked))
+                    .map_err(|m| EvalError::new(e.span, m))
+            }
+            ExprKind::Binary(op, l, r) => self.binary(e, *op, l, r, frame),
+            ExprKind::For(f) => self.for_expr(e, f, frame),
+        }
+    }
+
+    fn binary(
+        &self,
+        e: &Expr,
+        op: BinaryOperator,
+        l: &Expr,
+        r: &Expr,
+        frame: &mut Frame,
+    ) -> Result<Value, EvalError> {
+        let (lv, lm) = self.ev(l, frame)?.into_unmarked();
+        // `&&` and `||` decide from a known left side alone.
+        if matches!(op, BinaryOperator::And | BinaryOperator::Or) && !lv.is_unknown() {
+            let lb = ops::to_bool(&lv).map_err(|m| EvalError::new(l.span, m))?;
+            if (op == BinaryOperator::And && !lb) || (op == BinaryOperator::Or && lb) {
+                return Ok(Value::Bool(lb).mark_if(lm));
+            }
+        }
+        let (rv, rm) = self.ev(r, frame)?.into_unmarked();
+        let marked = lm || rm;
+        if lv.is_unknown() || rv.is_unknown() || !lv.is_wholly_known() || !rv.is_wholly_known() {
+            return Ok(Value::Unknown.mark_if(marked));
+        }
+        let (lv, ld) = lv.deep_unmark();
+        let (rv, rd) = rv.deep_unmark();
+        ops::binary(op, &lv, &rv)
+            .map(|v| v.mark_if(marked || ld || rd))
+            .map_err(|m| EvalError::new(e.span, m))
+    }
+
+    fn traversal(
+        &self,
+        root: &Expr,
+        ops_list: &[Traverser],
+        frame: &mut Frame,
+    ) -> Result<Value, EvalError> {
+        let (value, consumed) = match &root.kind {
+            ExprKind::Variable(name) if !frame.iter().any(|(n, _)| n == name) => {
+                let attrs: Vec<&str> = ops_list
+                    .iter()
+                    .map_while(|op| match &op.kind {
+                        TraverserKind::Attr(a) => Some(a.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let end = attrs
+                    .len()
+                    .checked_sub(1)
+                    .map_or(root.span, |i| ops_list[i].span);
+                self.resolver.resolve(name, &attrs, root.span.to(end))?
+            }
+            _ => (self.ev(root, frame)?, 0),
+        };
+        self.apply_ops(value, &ops_list[consumed..], frame)
+    }
+
+    fn apply_ops(
+        &self,
+        mut value: Value,
+        ops_list: &[Traverser],
+        frame: &mut Frame,
+    ) -> Result<Value, EvalError> {
+        let mut marked = false;
+        for (i, op) in ops_list.iter().enumerate() {
+            let (v, m) = value.into_unmarked();
+            marked |= m;
+            if v.is_unknown() {
+                return Ok(Value::Unknown.mark_if(marked));
+            }
+            value = match &op.kind {
+                TraverserKind::Attr(name) => {
+                    ops::get_attr(&v, name).map_err(|m| EvalError::new(op.span, m))?
+                }
+                TraverserKind::Index(ix) => {
+                    let (key, km) = self.ev(ix, frame)?.into_unmarked();
+                    marked |= km;
+                    if key.is_unknown() {
+                        return Ok(Value::Unknown.mark_if(marked));
+                    }
+                    ops::index(&v, &key).map_err(|m| EvalError::new(op.span, m))?
+                }
+                TraverserKind::Splat => {
+                    let items = match v {
+                        Value::List(items) => items,
+                        Value::Null => Vec::new(),
+                        other => vec![other],
+                    };
+                    let rest = &ops_list[i + 1..];
+                    let out = items
+                        .into_iter()
+                        .map(|item| self.apply_ops(item, rest, frame))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    return Ok(Value::List(out).mark_if(marked));
+                }
+            };
+        }
+        Ok(value.mark_if(marked))
+    }
+
+    fn for_expr(&self, e: &Expr, f: &ForExpr, frame: &mut Frame) -> Result<Value, EvalError> {
+        let (coll, marked) = self.ev(&f.collection, frame)?.into_unmarked();
+        if coll.is_unknown() {
+            return Ok(Value::Unknown.mark_if(marked));
+        }
+        let pairs: Vec<(Value, Value)> = match coll {
+            Value::List(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Value::int(i as i64), v))
+                .collect(),
+            Value::Object(map) => map
+                .into_iter()
+                .map(|(k, v)| (Value::String(k), v))
+                .collect(),
+            other => {
+                return Err(EvalError::new(
+                    f.collection.span,
+                    format!(
+                        "a for expression needs a list or a map, got {}",
+                        describe(&other)
+                    ),
+                ));
+            }
+        };
+        let mut list = Vec::new();
+        let mut object: Map = Map::new();
+        let depth = frame.len();
+        for (k, v) in pairs {
+            frame.truncate(depth);
+            if let Some(kv) = &f.key_var {
+                frame.push((kv.clone(), k));
+            }
+            frame.push((f.value_var.clone(), v));
+            if let Some(cond) = &f.cond {
+                let (c, cm) = self.ev(cond, frame)?.into_unmarked();
+                if c.is_unknown() {
+                    frame.truncate(depth);
+                    return Ok(Value::Unknown.mark_if(marked || cm));
+                }
+                if !ops::to_bool(&c).map_err(|m| {
+                    EvalError::new(cond.span, format!("the if clause must be a bool: {m}"))
+                })? {
+                    continue;
+                }
+            }
+            let value = self.ev(&f.value, frame)?;
+            match &f.key {
+                None => list.push(value),
+                Some(ke) => {
+                    let (key, _) = self.ev(ke, frame)?.into_unmarked();
+                    if key.is_unknown() {
+                        frame.truncate(depth);
+                        return Ok(Value::Unknown.mark_if(marked));
+                    }
+                    let key = ops::to_string(&key)
+                        .map_err(|m| EvalError::new(ke.span, format!("invalid object key: {m}")))?;
+                    if f.grouping {
+                        match object.entry(key).or_insert_with(|| Value::List(Vec::new())) {
+                            Value::List(group) => group.push(value),
+                            _ => unreachable!("groups are lists"),
+                        }
+                    } else if let std::collections::btree_map::Entry::Vacant(slot) =
+                        object.entry(key.clone())
+                    {
+                        slot.insert(value);
+                    } else {
+                        frame.truncate(depth);
+                        return Err(EvalError::new(e.span, format!("duplicate key \"{key}\" in a for expression"))
+                            .help("add `...` after the value to group values with the same key into lists"));
+                    }
+                }
+            }
+        }
+        frame.truncate(depth);
+        Ok(match f.key {
+            None => Value::List(list),
+            Some(_) => Value::Object(object),
+        }
+        .mark_if(marked))
+    }
+
+    fn template(
+        &self,
+        parts: &[TemplatePart],
+        frame: &mut Frame,
+        out: &mut String,
+        st: &mut TemplateState,
+    ) -> Result<(), EvalError> {
+        for part in parts {
+            match part {
+                TemplatePart::Literal(s) => out.push_str(s),
+                TemplatePart::Interp(e) => {
+                    let (v, m) = self.ev(e, frame)?.into_unmarked();
+                    st.sensitive |= m;
+                    if v.is_unknown() {
+                        st.unknown = true;
+                        continue;
+                    }
+                    let s = ops::to_string(&v).map_err(|m| {
+                        EvalError::new(e.span, format!("cannot interpolate this value: {m}"))
+                            .help("use jsonencode() or join() to turn lists and objects into text")
+                    })?;
+                    out.push_str(&s);
+                }
+                TemplatePart::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    let (c, m) = self.ev(cond, frame)?.into_unmarked();
+                    st.sensitive |= m;
+                    if c.is_unknown() {
+                        st.unknown = true;
+                        continue;
+                    }
+                    let b = ops::to_bool(&c).map_err(|m| EvalError::new(cond.span, m))?;
+                    self.template(if b { then } else { otherwise }, frame, out, st)?;
+                }
+                TemplatePart::For {
+                    key_var,
+                    value_var,
+                    collection,
+                    body,
+                } => {
+                    let (coll, m) = self.ev(collection, frame)?.into_unmarked();
+                    st.sensitive |= m;
+                    let pairs: Vec<(Value, Value)> = match coll {
+                        Value::Unknown => {
+                            st.unknown = true;
+                            continue;
+                        }
+                        Value::List(items) => items
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, v)| (Value::int(i as i64), v))
+                            .collect(),
+                        Value::Object(map) => map
+                            .into_iter()
+                            .map(|(k, v)| (Value::String(k), v))
+                            .collect(),
+                        other => {
+                            return Err(EvalError::new(
+                                collection.span,
+                                format!(
+                                    "a for directive needs a list or a map, got {}",
+                                    describe(&other)
+                                ),
+                            ));
+                        }
+                    };
+                    let depth = frame.len();
+                    for (k, v) in pairs {
+                        frame.truncate(depth);
+                        if let Some(kv) = key_var {
+                            frame.push((kv.clone(), k));
+                        }
+                        frame.push((value_var.clone(), v));
+                        self.template(body, frame, out, st)?;
+                    }
+                    frame.truncate(depth);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn call(
+        &self,
+        e: &Expr,
+        name: &str,
+        args: &[Expr],
+        expand_final: bool,
+        frame: &mut Frame,
+    ) -> Result<Value, EvalError> {
+        match name {
+            "try" => return self.call_try(e, args, frame),
+            "can" => {
+                let [arg] = args else {
+                    return Err(EvalError::new(e.span, "can takes one argument"));
+                };
+                return Ok(match self.ev(arg, frame) {
+                    Ok(v) if !v.is_wholly_known() => Value::Unknown,
+                    Ok(_) => Value::Bool(true),
+                    Err(_) => Value::Bool(false),
+                });
+            }
+            _ => {}
+        }
+        let mut values = Vec::with_capacity(args.len());
+        let mut spans = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            let v = self.ev(a, frame)?;
+            if expand_final && i + 1 == args.len() {
+                let (v, m) = v.into_unmarked();
+                match v {
+                    Value::List(items) => {
+                        for item in items {
+                            values.push(item.mark_if(m));
+                            spans.push(a.span);
+                        }
+                    }
+                    Value::Unknown => return Ok(Value::Unknown),
+                    other => {
+                        return Err(EvalError::new(
+                            a.span,
+                            format!(
+                                "only a list can be expanded with ..., got {}",
+                                describe(&other)
+                            ),
+                        ));
+                    }
+                }
+            } else {
+                values.push(v);
+                spans.push(a.span);
+            }
+        }
+        match name {
+            "sensitive" | "nonsensitive" => {
+                let [v] = <[Value; 1]>::try_from(values)
+                    .map_err(|_| EvalError::new(e.span, format!("{name} takes one argument")))?;
+                return Ok(if name == "sensitive" {
+                    v.sensitive()
+                } else {
+                    v.deep_unmark().0
+                });
+            }
+            "templatefile" => return self.templatefile(e, values, &spans),
+            _ => {}
+        }
+        let sensitive = values.iter().any(Value::contains_sensitive);
+        if values.iter().any(|v| !v.is_wholly_known()) {
+            return Ok(Value::Unknown.mark_if(sensitive));
+        }
+        let plain: Vec<Value> = values.into_iter().map(|v| v.deep_unmark().0).collect();
+        let ctx = functions::Context {
+            base_dir: self.base_dir,
+        };
+        match functions::call(name, plain, &ctx) {
+            Some(Ok(v)) => Ok(v.mark_if(sensitive)),
+            Some(Err(err)) => {
+                let span = err
+                    .arg
+                    .and_then(|i| spans.get(i).copied())
+                    .unwrap_or(e.span);
+                // A sensitive argument's value must not leak through an error message.
+                let message = if sensitive {
+                    format!("{name}() failed on a sensitive argument")
+                } else {
+                    format!("{name}(): {}", err.message)
+                };
+                Err(EvalError::new(span, message))
+            }
+            None => {
+                let mut err =
+                    EvalError::new(e.span, format!("there is no function named \"{name}\""));
+                if let Some(s) = did_you_mean(name, functions::names().iter().copied()) {
+                    err = err.help(format!("did you mean {s}()?"));
+                } else {
+                    err = err.help("see docs/language.md for the list of functions");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    fn call_try(&self, e: &Expr, args: &[Expr], frame: &mut Frame) -> Result<Value, EvalError> {
+        let mut last = None;
+        for a in args {
+            match self.ev(a, frame) {
+                Ok(v) if !v.is_wholly_known() => return Ok(Value::Unknown),
+                Ok(v) => return Ok(v),
+                Err(err) => last = Some(err),
+            }
+        }
+        Err(match last {
+            Some(err) => EvalError::new(
+                e.span,
+                format!(
+                    "no argument of try() could be evaluated; the last one failed with: {}",
+                    err.message
+                ),
+            ),
+            None => EvalError::new(e.span, "try needs at least one argument"),
+        })
+    }
+
+    fn templatefile(
+        &self,
+        e: &Expr,
+        values: Vec<Value>,
+        spans: &[Span],
+    ) -> Result<Value, EvalError> {
+        let [path, vars] = <[Value; 2]>::try_from(values).map_err(|_| {
+            EvalError::new(
+                e.span,
+                "templatefile takes a path and an object of variables",
+            )
+        })?;
+        if !path.is_wholly_known() || !vars.is_wholly_known() {
+            return Ok(Value::Unknown);
+        }
+        let path = ops::to_string(path.unmark().0).map_err(|m| EvalError::new(spans[0], m))?;
+        let (vars, marked) = vars.into_unmarked();
+        let Value::Object(vars) = vars else {
+            return Err(EvalError::new(
+                spans[1],
+                "the variables of templatefile must be an object",
+            ));
+        };
+        let full = self.base_dir.join(&path);
+        let text = std::fs::read_to_string(&full).map_err(|err| {
+            EvalError::new(
+                spans[0],
+                format!("cannot read template {}: {err}", full.display()),
+            )
+        })?;
+        let parsed = hcl::edit::parser::parse_template(&text).map_err(|err| {
+            EvalError::new(
+                spans[0],
+                format!("template {path} is invalid: {}", err.message()),
+            )
+        })?;
+        let wrapped =
+            hcl::edit::expr::Expression::from(hcl::edit::template::StringTemplate::from(parsed));
+        let expr = Expr::from_hcl(&wrapped, e.span.file);
+        // Spans inside the template point into another file: report errors at the call.
+        struct Isolated;
+        impl Resolver for Isolated {
+            fn resolve(
+                &self,
+                root: &str,
+                _: &[&str],
+                span: Span,
+            ) -> Result<(Value, usize), EvalError> {
+                Err(EvalError::new(
+                    span,
+                    format!("\"{root}\" is not one of the template's variables"),
+                ))
+            }
+        }
+        let inner = Evaluator {
+            resolver: &Isolated,
+            base_dir: self.base_dir,
+        };
+        let mut frame: Frame = vars.into_iter().collect();
+        let v = inner.ev(&expr, &mut frame).map_err(|err| {
+            EvalError::new(e.span, format!("in template {path}: {}", err.message))
+        })?;
+        let v = match v {
+            Value::String(_) | Value::Unknown | Value::Sensitive(_) => v,
+            other => Value::String(ops::to_string(&other).unwrap_or_default()),
+        };
+        Ok(v.mark_if(marked))
+    }
+}
+
+#[derive(Default)]
+struct TemplateState {
+    unknown: bool,
+    sensitive: bool,
+}
+
+/// A value's type and, for short primitives, the value itself.
+pub fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Sensitive(_) => "a sensitive value".into(),
+        Value::List(_) | Value::Object(_) => format!("a {}", v.type_name()),
+        other => format!("a {} ({other})", other.type_name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::FileId;
+
+    struct Vars(Map);
+    impl Resolver for Vars {
+        fn resolve(
+            &self,
+            root: &str,
+            attrs: &[&str],
+            span: Span,
+        ) -> Result<(Value, usize), EvalError> {
+            match (root, attrs.first()) {
+                ("var", Some(name)) => self
+                    .0
+                    .get(*name)
+                    .cloned()
+                    .map(|v| (v, 1))
+                    .ok_or_else(|| EvalError::new(span, format!("no variable {name}"))),
+                _ => Err(EvalError::new(span, format!("unknown root {root}"))),
+            }
+        }
+    }
+
+    fn eval(src: &str) -> Result<Value, EvalError> {
+        let mut vars = Map::new();
+        vars.insert("n".into(), Value::int(3));
+        vars.insert("u".into(), Value::Unknown);
+        vars.insert("s".into(), Value::string("hush").sensitive());
+        vars.insert(
+            "l".into(),
+            Value::List(vec![Value::string("a"), Value::string("b")]),
+        );
+        vars.insert("empty".into(), Value::List(vec![]));
+        let e = hcl::edit::parser::parse_expr(src).expect("test expression parses");
+        let ev = Evaluator {
+            resolver: &Vars(vars),
+            base_dir: Path::new("."),
+        };
+        ev.eval(&Expr::from_hcl(&e, FileId(0)))
+    }
+
+    fn ok(src: &str) -> String {
+        eval(src)
+            .unwrap_or_else(|e| panic!("{src}: {}", e.message))
+            .to_string()
+    }
+
+    #[test]
+    fn evaluates_hcl_expressions() {
+        assert_eq!(ok("var.n * 2 + 1"), "7");
+        assert_eq!(ok("\"n=${var.n}\""), "\"n=3\"");
+        assert_eq!(ok("var.n > 2 ? \"big\" : \"small\""), "\"big\"");
+        assert_eq!(ok("[for i, x in var.l : \"${i}${x}\"]"), "[\"0a\", \"1b\"]");
+        assert_eq!(
+            ok("{for x in var.l : x => upper(x)}"),
+            "{ a = \"A\", b = \"B\" }"
+        );
+        assert_eq!(
+            ok("{for x in [\"a\", \"a\"] : x => 1...}"),
+            "{ a = [1, 1] }"
+        );
+        assert_eq!(ok("[{a = 1}, {a = 2}][*].a"), "[1, 2]");
+        assert_eq!(ok("\"%{for x in var.l}${x};%{endfor}\""), "\"a;b;\"");
+        assert_eq!(ok("\"${var.l[0]}\""), "\"a\"");
+        assert_eq!(ok("var.l"), "[\"a\", \"b\"]");
+    }
+
+    #[test]
+    fn unknown_values_propagate() {
+        assert_eq!(ok("var.u + 1"), "(known after apply)");
+        assert_eq!(ok("\"x-${var.u}\""), "(known after apply)");
+        assert_eq!(
+            ok("{a = var.u, b = 1}"),
+            "{ a = (known after apply), b = 1 }"
+        );
+        assert_eq!(ok("var.u ? 1 : 2"), "(known after apply)");
+        assert_eq!(ok("false && var.u"), "false");
+    }
+
+    #[test]
+    fn sensitive_values_stay_marked() {
+        assert_eq!(ok("\"key=${var.s}\""), "(sensitive value)");
+        assert_eq!(ok("nonsensitive(var.s)"), "\"hush\"");
+        assert!(matches!(eval("var.s").unwrap(), Value::Sensitive(_)));
+    }
+
+    #[test]
+    fn short_circuit_avoids_errors_in_the_branch_not_taken() {
+        assert_eq!(
+            ok("length(var.empty) > 0 ? var.empty[0] : \"none\""),
+            "\"none\""
+        );
+        assert_eq!(ok("try(var.empty[0], \"fallback\")"), "\"fallback\"");
+        assert_eq!(ok("can(var.empty[0])"), "false");
+    }
+
+    #[test]
+    fn errors_point_at_the_failing_part() {
+        let err = eval("1 + var.l[5]").unwrap_err();
+        assert!(err.message.contains("out of range"), "{}", err.message);
+        assert_eq!(err.span.start, 9);
+        assert!(
+            eval("1 / 0")
+                .unwrap_err()
+                .message
+                .contains("division by zero")
+        );
+        assert!(eval("5 % 0").is_err());
+        assert!(eval("\"x${var.l}\"").is_err());
+        let err = eval("uper(\"x\")").unwrap_err();
+        assert_eq!(err.help.as_deref(), Some("did you mean upper()?"));
+    }
+}

@@ -1,0 +1,642 @@
+//! The dependency graph of a project: one node per configuration's inputs,
+//! variable, local value, resource and output, for every configuration;
+//! an edge per reference or `depends_on`.
+//!
+//! Building it checks every reference (an undeclared variable, resource or
+//! output is a diagnostic with a hint) and reports cycles step by step.
+//! The same graph serves every environment: environments change values,
+//! not structure.
+
+use crate::address::{Mode, ResourceAddr};
+use crate::config::{Architecture, Expr, Project, Reference};
+use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
+use crate::graph::{Dag, NodeId};
+use std::collections::HashMap;
+
+/// A node: indices into the project's configurations and their
+/// architecture's blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Node {
+    /// The `inputs` of configuration `c`, evaluated in the project's scope.
+    Inputs(usize),
+    Variable(usize, usize),
+    Local(usize, usize),
+    Resource(usize, usize),
+    Output(usize, usize),
+}
+
+impl Node {
+    /// The configuration the node belongs to.
+    pub fn config(self) -> usize {
+        match self {
+            Node::Inputs(c)
+            | Node::Variable(c, _)
+            | Node::Local(c, _)
+            | Node::Resource(c, _)
+            | Node::Output(c, _) => c,
+        }
+    }
+}
+
+/// Name → index maps of one architecture, for resolving references.
+#[derive(Debug, Default)]
+pub struct Names {
+    pub variables: HashMap<String, usize>,
+    pub locals: HashMap<String, usize>,
+    pub outputs: HashMap<String, usize>,
+    /// By `(mode, type, name)`.
+    pub resources: HashMap<(Mode, String, String), usize>,
+}
+
+impl Names {
+    fn of(arch: &Architecture) -> Names {
+        Names {
+            variables: arch
+                .variables
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.name.clone(), i))
+                .collect(),
+            locals: arch
+                .locals
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.name.clone(), i))
+                .collect(),
+            outputs: arch
+                .outputs
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.name.clone(), i))
+                .collect(),
+            resources: arch
+                .resources
+                .iter()
+                .enumerate()
+                .map(|(i, r)| ((r.mode, r.type_name.clone(), r.name.clone()), i))
+                .collect(),
+        }
+    }
+}
+
+/// The project's dependency graph.
+pub struct ProjectGraph<'p> {
+    pub project: &'p Project,
+    pub dag: Dag<Node, Span>,
+    /// Dependencies before dependents.
+    pub order: Vec<NodeId>,
+    /// Per architecture.
+    pub names: Vec<Names>,
+    ids: HashMap<Node, NodeId>,
+}
+
+/// Where a reference was made: which configuration, and whether inside a
+/// resource with `count` or `for_each`.
+#[derive(Clone, Copy)]
+struct Site {
+    config: usize,
+    count: bool,
+    for_each: bool,
+    /// Inside `count` or `for_each` themselves.
+    expansion: bool,
+}
+
+impl<'p> ProjectGraph<'p> {
+    /// Builds the graph; the diagnostics say what references are wrong
+    /// and which cycles exist.
+    pub fn build(project: &'p Project) -> (ProjectGraph<'p>, Diagnostics) {
+        let mut g = ProjectGraph {
+            project,
+            dag: Dag::default(),
+            order: Vec::new(),
+            names: project.architectures.iter().map(Names::of).collect(),
+            ids: HashMap::new(),
+        };
+        let mut diags = Diagnostics::default();
+        for (c, conf) in project.configurations.iter().enumerate() {
+            let arch = project.architecture_of(conf);
+            g.add(Node::Inputs(c));
+            (0..arch.variables.len()).for_each(|i| g.add(Node::Variable(c, i)));
+            (0..arch.locals.len()).for_each(|i| g.add(Node::Local(c, i)));
+            (0..arch.resources.len()).for_each(|i| g.add(Node::Resource(c, i)));
+            (0..arch.outputs.len()).for_each(|i| g.add(Node::Output(c, i)));
+        }
+        for (c, conf) in project.configurations.iter().enumerate() {
+            g.link_configuration(c, &mut diags);
+            let arch = project.architecture_of(conf);
+            let plain = Site {
+                config: c,
+                count: false,
+                for_each: false,
+                expansion: false,
+            };
+            let expansion = Site {
+                expansion: true,
+                ..plain
+            };
+            for (i, v) in arch.variables.iter().enumerate() {
+                g.dag.add_edge(
+                    g.ids[&Node::Inputs(c)],
+                    g.ids[&Node::Variable(c, i)],
+                    v.span,
+                );
+                if let Some(d) = &v.default
+                    && let Some(r) = d.references().first()
+                {
+                    diags.push(
+                        Diagnostic::error(
+                            "config::default_not_constant",
+                            "a variable's default cannot refer to other values",
+                        )
+                        .label(r.span, "reference")
+                        .help("pass computed values through the configuration's inputs instead"),
+                    );
+                }
+            }
+            for (i, l) in arch.locals.iter().enumerate() {
+                g.link_expr(Node::Local(c, i), &l.expr, plain, &mut diags);
+            }
+            for (i, r) in arch.resources.iter().enumerate() {
+                let node = Node::Resource(c, i);
+                for e in r.count.iter().chain(&r.for_each) {
+                    g.link_expr(node, e, expansion, &mut diags);
+                }
+                let site = Site {
+                    count: r.count.is_some(),
+                    for_each: r.for_each.is_some(),
+                    ..plain
+                };
+                for a in &r.attrs {
+                    g.link_expr(node, &a.expr, site, &mut diags);
+                }
+                for d in &r.depends_on {
+                    g.link_depends_on(node, d, c, &mut diags);
+                }
+            }
+            for (i, o) in arch.outputs.iter().enumerate() {
+                g.link_expr(Node::Output(c, i), &o.value, plain, &mut diags);
+                for d in &o.depends_on {
+                    g.link_depends_on(Node::Output(c, i), d, c, &mut diags);
+                }
+            }
+        }
+        match g.dag.toposort() {
+            Ok(order) => g.order = order,
+            Err(cycle) => {
+                let mut d = Diagnostic::error(
+                    "graph::cycle",
+                    format!(
+                        "dependency cycle: {}",
+                        cycle
+                            .steps
+                            .iter()
+                            .map(|(n, _)| g.describe(**n))
+                            .chain(cycle.steps.first().map(|(n, _)| g.describe(**n)))
+                            .collect::<Vec<_>>()
+                            .join(" → ")
+                    ),
+                );
+                for (n, span) in &cycle.steps {
+                    d = d.label(**span, format!("{} is used here", g.describe(**n)));
+                }
+                diags.push(d.help("break the cycle by removing one of these references"));
+            }
+        }
+        (g, diags)
+    }
+
+    fn add(&mut self, n: Node) {
+        let id = self.dag.add_node(n);
+        self.ids.insert(n, id);
+    }
+
+    /// The node id of `n`.
+    pub fn id(&self, n: Node) -> NodeId {
+        self.ids[&n]
+    }
+
+    pub fn node(&self, id: NodeId) -> Node {
+        *self.dag.node(id)
+    }
+
+    /// The architecture of configuration `c`.
+    pub fn arch(&self, c: usize) -> &'p Architecture {
+        self.project
+            .architecture_of(&self.project.configurations[c])
+    }
+
+    /// Name maps of configuration `c`'s architecture.
+    pub fn names_of(&self, c: usize) -> &Names {
+        &self.names[self.project.configurations[c].architecture]
+    }
+
+    /// The address of resource `r` of configuration `c`.
+    pub fn resource_addr(&self, c: usize, r: usize) -> ResourceAddr {
+        let res = &self.arch(c).resources[r];
+        ResourceAddr {
+            config: self.project.configurations[c].name.clone(),
+            mode: res.mode,
+            type_name: res.type_name.clone(),
+            name: res.name.clone(),
+        }
+    }
+
+    /// How a node is named in messages: `network/var.cidr`.
+    pub fn describe(&self, n: Node) -> String {
+        let conf = &self.project.configurations[n.config()].name;
+        let arch = self.arch(n.config());
+        match n {
+            Node::Inputs(_) => format!("configuration.{conf}.inputs"),
+            Node::Variable(_, i) => format!("{conf}/var.{}", arch.variables[i].name),
+            Node::Local(_, i) => format!("{conf}/local.{}", arch.locals[i].name),
+            Node::Resource(_, i) => format!("{conf}/{}", arch.resources[i].key()),
+            Node::Output(_, i) => format!("{conf}/output.{}", arch.outputs[i].name),
+        }
+    }
+
+    /// For every resource node, the resources it depends on directly or
+    /// through variables, locals, inputs and outputs.
+    pub fn resource_dependencies(&self) -> HashMap<NodeId, Vec<NodeId>> {
+        let mut through: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
+        let mut out = HashMap::new();
+        for &id in &self.order {
+            let mut deps: Vec<NodeId> = Vec::new();
+            for d in self.dag.dependencies(id) {
+                match self.node(d) {
+                    Node::Resource(..) => deps.push(d),
+                    _ => deps.extend(through.get(&d).into_iter().flatten().copied()),
+                }
+            }
+            deps.sort_unstable();
+            deps.dedup();
+            match self.node(id) {
+                Node::Resource(..) => {
+                    out.insert(id, deps);
+                }
+                _ => {
+                    through.insert(id, deps);
+                }
+            }
+        }
+        out
+    }
+
+    fn link_configuration(&mut self, c: usize, diags: &mut Diagnostics) {
+        let conf = &self.project.configurations[c];
+        let names = &self.names[conf.architecture];
+        for input in &conf.inputs {
+            if !names.variables.contains_key(&input.name) {
+                let arch = self.arch(c);
+                let mut d = Diagnostic::error(
+                    "config::unknown_input",
+                    format!(
+                        "architecture {} has no variable \"{}\"",
+                        arch.source, input.name
+                    ),
+                )
+                .label(input.span, "no such variable");
+                d = d.help(
+                    match did_you_mean(&input.name, arch.variables.iter().map(|v| v.name.as_str()))
+                    {
+                        Some(s) => format!("did you mean \"{s}\"?"),
+                        None => format!(
+                            "its variables are: {}",
+                            arch.variables
+                                .iter()
+                                .map(|v| v.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    },
+                );
+                diags.push(d);
+            }
+            for r in input.expr.references() {
+                if let Some(target) = self.project_ref(&r, c, diags) {
+                    self.dag
+                        .add_edge(self.ids[&target], self.ids[&Node::Inputs(c)], r.span);
+                }
+            }
+        }
+    }
+
+    /// Resolves a reference made in the project file (configuration inputs).
+    fn project_ref(&self, r: &Reference, from: usize, diags: &mut Diagnostics) -> Option<Node> {
+        let project = self.project;
+        match r.root.as_str() {
+            "environment" => match r.attr(0) {
+                Some("inputs") | Some("name") => None,
+                _ => {
+                    diags.push(bad_ref(
+                        r,
+                        "environment has `inputs` and `name`",
+                        "write environment.inputs.NAME or environment.name",
+                    ));
+                    None
+                }
+            },
+            "path" => {
+                if r.attr(0) != Some("root") {
+                    diags.push(bad_ref(
+                        r,
+                        "only path.root is available in the project file",
+                        "use path.root",
+                    ));
+                }
+                None
+            }
+            "configuration" => {
+                let Some(name) = r.attr(0) else {
+                    diags.push(bad_ref(
+                        r,
+                        "name a configuration",
+                        "write configuration.NAME.outputs.OUTPUT",
+                    ));
+                    return None;
+                };
+                let Some(target) = project.configurations.iter().position(|c| c.name == name)
+                else {
+                    let help = match did_you_mean(
+                        name,
+                        project.configurations.iter().map(|c| c.name.as_str()),
+                    ) {
+                        Some(s) => format!("did you mean \"{s}\"?"),
+                        None => "declare it with a configuration block".to_string(),
+                    };
+                    diags.push(bad_ref(
+                        r,
+                        &format!("there is no configuration \"{name}\""),
+                        &help,
+                    ));
+                    return None;
+                };
+                if target == from {
+                    diags.push(bad_ref(
+                        r,
+                        "a configuration cannot use its own outputs as inputs",
+                        "compute the value inside the architecture",
+                    ));
+                    return None;
+                }
+                if r.attr(1) != Some("outputs") {
+                    diags.push(bad_ref(
+                        r,
+                        "a configuration exposes only its outputs",
+                        &format!("write configuration.{name}.outputs.OUTPUT"),
+                    ));
+                    return None;
+                }
+                let arch = self.arch(target);
+                let Some(out) = r.attr(2) else {
+                    // The whole outputs object: depend on every output.
+                    return arch.outputs.first().map(|_| Node::Output(target, 0));
+                };
+                match self.names_of(target).outputs.get(out) {
+                    Some(&o) => Some(Node::Output(target, o)),
+                    None => {
+                        let help =
+                            match did_you_mean(out, arch.outputs.iter().map(|o| o.name.as_str())) {
+                                Some(s) => format!("did you mean \"{s}\"?"),
+                                None => format!(
+                                    "add `output \"{out}\" {{ value = … }}` to {}",
+                                    arch.source
+                                ),
+                            };
+                        diags.push(bad_ref(
+                            r,
+                            &format!("configuration \"{name}\" has no output \"{out}\""),
+                            &help,
+                        ));
+                        None
+                    }
+                }
+            }
+            other => {
+                let help = match did_you_mean(other, ["environment", "configuration", "path"]) {
+                    Some(s) => format!("did you mean \"{s}\"?"),
+                    None => "the project file can refer to environment.inputs, configuration.NAME.outputs and path.root".into(),
+                };
+                diags.push(bad_ref(r, &format!("unknown reference \"{other}\""), &help));
+                None
+            }
+        }
+    }
+
+    fn link_expr(&mut self, node: Node, e: &Expr, site: Site, diags: &mut Diagnostics) {
+        for r in e.references() {
+            for target in self.arch_ref(&r, site, diags) {
+                let from = self.ids[&target];
+                let to = self.ids[&node];
+                if from == to && matches!(node, Node::Resource(..)) {
+                    diags.push(bad_ref(
+                        &r,
+                        "a resource cannot refer to itself",
+                        "use another resource or a local value",
+                    ));
+                    continue;
+                }
+                self.dag.add_edge(from, to, r.span);
+            }
+        }
+    }
+
+    fn link_depends_on(&mut self, node: Node, e: &Expr, c: usize, diags: &mut Diagnostics) {
+        let site = Site {
+            config: c,
+            count: false,
+            for_each: false,
+            expansion: false,
+        };
+        for r in e.references() {
+            for target in self.arch_ref(&r, site, diags) {
+                self.dag
+                    .add_edge(self.ids[&target], self.ids[&node], r.span);
+            }
+        }
+    }
+
+    /// Resolves a reference made inside an architecture. Returns the nodes
+    /// it depends on (none for `count.index`, `path.module`…).
+    fn arch_ref(&self, r: &Reference, site: Site, diags: &mut Diagnostics) -> Vec<Node> {
+        let c = site.config;
+        let arch = self.arch(c);
+        let names = self.names_of(c);
+        let lookup = |kind: &str,
+                      map: &HashMap<String, usize>,
+                      candidates: Vec<&str>,
+                      diags: &mut Diagnostics|
+         -> Option<usize> {
+            let Some(name) = r.attr(0) else {
+                diags.push(bad_ref(
+                    r,
+                    &format!("`{}` needs a name", r.root),
+                    &format!("write {}.NAME", r.root),
+                ));
+                return None;
+            };
+            match map.get(name) {
+                Some(i) => Some(*i),
+                None => {
+                    let help = match did_you_mean(name, candidates) {
+                        Some(s) => format!("did you mean {}.{s}?", r.root),
+                        None => format!("declare it in {}", arch.source),
+                    };
+                    diags.push(bad_ref(r, &format!("there is no {kind} \"{name}\""), &help));
+                    None
+                }
+            }
+        };
+        match r.root.as_str() {
+            "var" => lookup(
+                "variable",
+                &names.variables,
+                arch.variables.iter().map(|v| v.name.as_str()).collect(),
+                diags,
+            )
+            .map(|i| Node::Variable(c, i))
+            .into_iter()
+            .collect(),
+            "local" => lookup(
+                "local value",
+                &names.locals,
+                arch.locals.iter().map(|v| v.name.as_str()).collect(),
+                diags,
+            )
+            .map(|i| Node::Local(c, i))
+            .into_iter()
+            .collect(),
+            "count" | "each" if site.expansion => {
+                diags.push(bad_ref(
+                    r,
+                    "count and for_each cannot use count.index or each",
+                    "compute the value from variables or locals",
+                ));
+                Vec::new()
+            }
+            "count" => {
+                if !site.count {
+                    diags.push(bad_ref(
+                        r,
+                        "count.index is only available in a resource with count",
+                        "add `count = N` to the resource",
+                    ));
+                } else if r.attr(0) != Some("index") {
+                    diags.push(bad_ref(r, "count has only `index`", "write count.index"));
+                }
+                Vec::new()
+            }
+            "each" => {
+                if !site.for_each {
+                    diags.push(bad_ref(
+                        r,
+                        "each is only available in a resource with for_each",
+                        "add `for_each = …` to the resource",
+                    ));
+                } else if !matches!(r.attr(0), Some("key") | Some("value")) {
+                    diags.push(bad_ref(
+                        r,
+                        "each has `key` and `value`",
+                        "write each.key or each.value",
+                    ));
+                }
+                Vec::new()
+            }
+            "path" => {
+                if !matches!(r.attr(0), Some("module") | Some("root")) {
+                    diags.push(bad_ref(
+                        r,
+                        "path has `module` and `root`",
+                        "write path.module or path.root",
+                    ));
+                }
+                Vec::new()
+            }
+            "data" => {
+                let (Some(t), Some(n)) = (r.attr(0), r.attr(1)) else {
+                    diags.push(bad_ref(
+                        r,
+                        "a data reference names a type and a name",
+                        "write data.TYPE.NAME",
+                    ));
+                    return Vec::new();
+                };
+                match names
+                    .resources
+                    .get(&(Mode::Data, t.to_string(), n.to_string()))
+                {
+                    Some(&i) => vec![Node::Resource(c, i)],
+                    None => {
+                        diags.push(bad_ref(
+                            r,
+                            &format!("there is no data block data.{t}.{n}"),
+                            &format!("declare `data \"{t}\" \"{n}\" {{ … }}`"),
+                        ));
+                        Vec::new()
+                    }
+                }
+            }
+            "self" | "terraform" | "module" => {
+                diags.push(bad_ref(
+                    r,
+                    &format!("`{}` is not available in terrace", r.root),
+                    "see docs/language.md for the references an architecture can use",
+                ));
+                Vec::new()
+            }
+            "environment" | "configuration" => {
+                diags.push(bad_ref(
+                    r,
+                    &format!("`{}` is only available in the project file", r.root),
+                    "pass the value to the architecture through the configuration's inputs and read it as var.NAME",
+                ));
+                Vec::new()
+            }
+            type_name => {
+                let Some(name) = r.attr(0) else {
+                    diags.push(bad_ref(r, &format!("unknown reference \"{type_name}\""), "references are var.NAME, local.NAME, TYPE.NAME, data.TYPE.NAME, count.index, each.key, each.value and path.module"));
+                    return Vec::new();
+                };
+                match names
+                    .resources
+                    .get(&(Mode::Managed, type_name.to_string(), name.to_string()))
+                {
+                    Some(&i) => vec![Node::Resource(c, i)],
+                    None => {
+                        let candidates: Vec<String> = arch
+                            .resources
+                            .iter()
+                            .filter(|x| x.mode == Mode::Managed)
+                            .map(|x| x.key())
+                            .collect();
+                        let wanted = format!("{type_name}.{name}");
+                        let help =
+                            match did_you_mean(&wanted, candidates.iter().map(String::as_str)) {
+                                Some(s) => format!("did you mean {s}?"),
+                                None if ["var", "local"]
+                                    .iter()
+                                    .any(|k| did_you_mean(type_name, [*k]).is_some()) =>
+                                {
+                                    format!(
+                                        "did you mean {}.{name}?",
+                                        did_you_mean(type_name, ["var", "local"]).unwrap_or("var")
+                                    )
+                                }
+                                None => format!(
+                                    "declare `resource \"{type_name}\" \"{name}\" {{ … }}` in {}",
+                                    arch.source
+                                ),
+                            };
+                        diags.push(bad_ref(r, &format!("there is no resource {wanted}"), &help));
+                        Vec::new()
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn bad_ref(r: &Reference, message: &str, help: &str) -> Diagnostic {
+    Diagnostic::error("config::invalid_reference", message.to_string())
+        .label(r.span, "this reference")
+        .help(help.to_string())
+}

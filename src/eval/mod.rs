@@ -1,0 +1,19 @@
+//! Evaluation: expressions to values, and the dependency graph that says
+//! in which order a project's expressions can be evaluated.
+//!
+//! Owns the expression evaluator ([`Evaluator`]), the function library
+//! ([`functions`]), type conversion, the project graph ([`ProjectGraph`])
+//! and the per-environment values ([`EnvValues`]). Knows nothing of state,
+//! providers or plans: the plan and apply walkers drive it node by node.
+
+mod convert;
+mod expr;
+pub mod functions;
+mod graph;
+mod ops;
+mod values;
+
+pub use convert::convert;
+pub use expr::{EvalError, Evaluator, Resolver, describe};
+pub use graph::{Names, Node, ProjectGraph};
+pub use values::{EnvValues, Instance};

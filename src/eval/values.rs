@@ -1,0 +1,649 @@
+//! The values of one environment: evaluated inputs, variables, locals,
+//! resources and outputs of every configuration, filled in as a walk over
+//! the [`ProjectGraph`] reaches each node.
+//!
+//! The plan walk fills resources with planned values (unknown where only
+//! apply can tell); the apply walk fills them with what providers returned.
+
+use super::convert::convert;
+use super::expr::{EvalError, Evaluator, Resolver, describe};
+use super::graph::{Node, ProjectGraph};
+use super::ops;
+use crate::address::InstanceKey;
+use crate::config::{Environment, Expr};
+use crate::diag::{Diagnostic, Diagnostics, Span, display_name};
+use crate::graph::NodeId;
+use crate::value::{Map, Value};
+
+/// One instance of a resource before evaluation: its key, and `each.value`.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub key: Option<InstanceKey>,
+    pub each_value: Option<Value>,
+}
+
+/// Values of one environment.
+pub struct EnvValues<'g, 'p> {
+    pub graph: &'g ProjectGraph<'p>,
+    pub env: &'p Environment,
+    env_inputs: Map,
+    inputs: Vec<Map>,
+    variables: Vec<Vec<Value>>,
+    locals: Vec<Vec<Value>>,
+    resources: Vec<Vec<Value>>,
+    outputs: Vec<Vec<Value>>,
+}
+
+impl<'g, 'p> EnvValues<'g, 'p> {
+    /// Starts an environment's evaluation: its own inputs are evaluated now.
+    pub fn new(
+        graph: &'g ProjectGraph<'p>,
+        env: &'p Environment,
+    ) -> Result<EnvValues<'g, 'p>, Diagnostics> {
+        let project = graph.project;
+        let mut diags = Diagnostics::default();
+        let mut env_inputs = Map::new();
+        let ev = Evaluator {
+            resolver: &Constant,
+            base_dir: &project.root,
+        };
+        for input in &env.inputs {
+            match ev.eval(&input.expr) {
+                Ok(v) => {
+                    env_inputs.insert(input.name.clone(), v);
+                }
+                Err(e) => diags.push(e.into_diagnostic()),
+            }
+        }
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let per_config = |f: &dyn Fn(usize) -> usize| -> Vec<Vec<Value>> {
+            (0..project.configurations.len())
+                .map(|c| vec![Value::Unknown; f(c)])
+                .collect()
+        };
+        Ok(EnvValues {
+            graph,
+            env,
+            env_inputs,
+            inputs: vec![Map::new(); project.configurations.len()],
+            variables: per_config(&|c| graph.arch(c).variables.len()),
+            locals: per_config(&|c| graph.arch(c).locals.len()),
+            resources: per_config(&|c| graph.arch(c).resources.len()),
+            outputs: per_config(&|c| graph.arch(c).outputs.len()),
+        })
+    }
+
+    /// Evaluates a node that is not a resource. On error the node's value
+    /// becomes unknown, so that dependents do not report the same problem.
+    pub fn eval_node(&mut self, id: NodeId) -> Result<(), Diagnostics> {
+        let node = self.graph.node(id);
+        let result = match node {
+            Node::Inputs(c) => self.eval_inputs(c),
+            Node::Variable(c, v) => self.eval_variable(c, v),
+            Node::Local(c, l) => {
+                let expr = &self.graph.arch(c).locals[l].expr;
+                self.eval_in(c, None, expr)
+                    .map(|v| self.locals[c][l] = v)
+                    .map_err(|e| e.into_diagnostic().into())
+            }
+            Node::Output(c, o) => self.eval_output(c, o),
+            Node::Resource(..) => Ok(()),
+        };
+        if result.is_err() {
+            self.set_unknown(node);
+        }
+        result
+    }
+
+    fn set_unknown(&mut self, node: Node) {
+        match node {
+            Node::Inputs(c) => {
+                for i in &self.graph.project.configurations[c].inputs {
+                    self.inputs[c].insert(i.name.clone(), Value::Unknown);
+                }
+            }
+            Node::Variable(c, i) => self.variables[c][i] = Value::Unknown,
+            Node::Local(c, i) => self.locals[c][i] = Value::Unknown,
+            Node::Resource(c, i) => self.resources[c][i] = Value::Unknown,
+            Node::Output(c, i) => self.outputs[c][i] = Value::Unknown,
+        }
+    }
+
+    fn eval_inputs(&mut self, c: usize) -> Result<(), Diagnostics> {
+        let conf = &self.graph.project.configurations[c];
+        let mut diags = Diagnostics::default();
+        let mut map = Map::new();
+        for input in &conf.inputs {
+            let scope = ProjectScope { values: self };
+            let ev = Evaluator {
+                resolver: &scope,
+                base_dir: &self.graph.project.root,
+            };
+            match ev.eval(&input.expr) {
+                Ok(v) => {
+                    map.insert(input.name.clone(), v);
+                }
+                Err(e) => {
+                    diags.push(e.into_diagnostic());
+                    map.insert(input.name.clone(), Value::Unknown);
+                }
+            }
+        }
+        self.inputs[c] = map;
+        if diags.is_empty() { Ok(()) } else { Err(diags) }
+    }
+
+    fn eval_variable(&mut self, c: usize, i: usize) -> Result<(), Diagnostics> {
+        let project = self.graph.project;
+        let conf = &project.configurations[c];
+        let var = &self.graph.arch(c).variables[i];
+        // A configuration's own inputs win over the environment's.
+        let (raw, span): (Value, Span) = if let Some(v) = self.inputs[c].get(&var.name) {
+            let span = conf
+                .inputs
+                .iter()
+                .find(|x| x.name == var.name)
+                .map_or(conf.span, |x| x.expr.span);
+            (v.clone(), span)
+        } else if let Some(v) = self.env_inputs.get(&var.name) {
+            let span = self
+                .env
+                .inputs
+                .iter()
+                .find(|x| x.name == var.name)
+                .map_or(self.env.span, |x| x.expr.span);
+            (v.clone(), span)
+        } else if let Some(d) = &var.default {
+            let ev = Evaluator {
+                resolver: &Constant,
+                base_dir: &project.root,
+            };
+            (
+                ev.eval(d)
+                    .map_err(|e| Diagnostics::from(e.into_diagnostic()))?,
+                d.span,
+            )
+        } else {
+            return Err(Diagnostic::error(
+                "config::missing_input",
+                format!(
+                    "configuration \"{}\" needs a value for variable \"{}\" in environment \"{}\"",
+                    conf.name, var.name, self.env.name
+                ),
+            )
+            .label(conf.span, "this configuration")
+            .label(var.span, "declared here without a default")
+            .help(format!(
+                "add `{} = …` to the configuration's inputs, or to environment \"{}\"'s inputs",
+                var.name, self.env.name
+            ))
+            .into());
+        };
+        if raw.is_null() && !var.nullable {
+            return Err(Diagnostic::error(
+                "config::null_input",
+                format!("variable \"{}\" must not be null", var.name),
+            )
+            .label(span, "null here")
+            .help("the variable is declared with `nullable = false`")
+            .into());
+        }
+        let value = convert(raw, &var.ty).map_err(|m| {
+            Diagnostics::from(
+                Diagnostic::error(
+                    "config::wrong_type",
+                    format!("invalid value for variable \"{}\": {m}", var.name),
+                )
+                .label(span, format!("expected {}", var.ty))
+                .label(var.span, "declared here"),
+            )
+        })?;
+        let value = value.mark_if(var.sensitive);
+        self.validate_variable(c, i, &value)?;
+        self.variables[c][i] = value;
+        Ok(())
+    }
+
+    fn validate_variable(&self, c: usize, i: usize, value: &Value) -> Result<(), Diagnostics> {
+        let var = &self.graph.arch(c).variables[i];
+        let mut diags = Diagnostics::default();
+        let scope = SelfScope {
+            name: &var.name,
+            value,
+        };
+        let ev = Evaluator {
+            resolver: &scope,
+            base_dir: &self.graph.project.root,
+        };
+        for v in &var.validations {
+            let ok = match ev.eval(&v.condition) {
+                Ok(b) => {
+                    let (b, _) = b.into_unmarked();
+                    if b.is_unknown() {
+                        continue;
+                    }
+                    match ops::to_bool(&b) {
+                        Ok(b) => b,
+                        Err(m) => {
+                            diags.push(
+                                EvalError::new(
+                                    v.condition.span,
+                                    format!("the condition must be a bool: {m}"),
+                                )
+                                .into_diagnostic(),
+                            );
+                            continue;
+                        }
+                    }
+                }
+                Err(e) => {
+                    diags.push(e.into_diagnostic());
+                    continue;
+                }
+            };
+            if !ok {
+                let message = ev
+                    .eval(&v.error_message)
+                    .ok()
+                    .and_then(|m| m.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "the value is not valid".into());
+                let shown = if value.contains_sensitive() {
+                    "(sensitive value)".to_string()
+                } else {
+                    value.to_string()
+                };
+                diags.push(
+                    Diagnostic::error(
+                        "config::validation",
+                        format!(
+                            "invalid value for variable \"{}\" of configuration \"{}\": {message}",
+                            var.name, self.graph.project.configurations[c].name
+                        ),
+                    )
+                    .label(v.condition.span, format!("this check failed for {shown}")),
+                );
+            }
+        }
+        if diags.is_empty() { Ok(()) } else { Err(diags) }
+    }
+
+    fn eval_output(&mut self, c: usize, o: usize) -> Result<(), Diagnostics> {
+        let out = &self.graph.arch(c).outputs[o];
+        let v = self
+            .eval_in(c, None, &out.value)
+            .map_err(|e| Diagnostics::from(e.into_diagnostic()))?;
+        if v.contains_sensitive() && !out.sensitive {
+            return Err(Diagnostic::error("config::sensitive_output", format!("output \"{}\" contains a sensitive value", out.name))
+                .label(out.value.span, "this value is sensitive")
+                .help("add `sensitive = true` to the output block, or wrap the value in nonsensitive() if it is safe to show")
+                .into());
+        }
+        self.outputs[c][o] = v.mark_if(out.sensitive);
+        Ok(())
+    }
+
+    /// Evaluates an expression of configuration `c`, optionally inside one
+    /// instance of a resource (for `count.index` and `each`).
+    pub fn eval_in(
+        &self,
+        c: usize,
+        instance: Option<&Instance>,
+        e: &Expr,
+    ) -> Result<Value, EvalError> {
+        let scope = ArchScope {
+            values: self,
+            config: c,
+            instance,
+        };
+        Evaluator {
+            resolver: &scope,
+            base_dir: &self.graph.project.root,
+        }
+        .eval(e)
+    }
+
+    /// The instances of resource `r`: one, or as many as `count` or
+    /// `for_each` say. Those must be known when planning.
+    pub fn expand(&self, c: usize, r: usize) -> Result<Vec<Instance>, Diagnostic> {
+        let res = &self.graph.arch(c).resources[r];
+        let unknown_help = "count and for_each must be known when planning: compute them from variables and locals, not from resource attributes";
+        if let Some(e) = &res.count {
+            let (v, marked) = self
+                .eval_in(c, None, e)
+                .map_err(EvalError::into_diagnostic)?
+                .into_unmarked();
+            if marked {
+                return Err(Diagnostic::error(
+                    "eval::sensitive_count",
+                    "count cannot be sensitive",
+                )
+                .label(e.span, "sensitive"));
+            }
+            if v.is_unknown() {
+                return Err(Diagnostic::error(
+                    "eval::unknown_count",
+                    "count is not known until apply",
+                )
+                .label(e.span, "here")
+                .help(unknown_help));
+            }
+            let n = ops::to_number(&v)
+                .ok()
+                .and_then(|n| n.as_i64())
+                .filter(|n| (0..=1_000_000).contains(n))
+                .ok_or_else(|| {
+                    Diagnostic::error(
+                        "eval::invalid_count",
+                        format!(
+                            "count must be a whole number from 0 to 1000000, got {}",
+                            describe(&v)
+                        ),
+                    )
+                    .label(e.span, "here")
+                })?;
+            return Ok((0..n)
+                .map(|i| Instance {
+                    key: Some(InstanceKey::Int(i)),
+                    each_value: None,
+                })
+                .collect());
+        }
+        if let Some(e) = &res.for_each {
+            let (v, marked) = self
+                .eval_in(c, None, e)
+                .map_err(EvalError::into_diagnostic)?
+                .into_unmarked();
+            if marked {
+                return Err(Diagnostic::error(
+                    "eval::sensitive_for_each",
+                    "for_each cannot be sensitive: its keys would appear in addresses",
+                )
+                .label(e.span, "sensitive")
+                .help("use nonsensitive() on the keys if they are safe to show"));
+            }
+            if !v.is_wholly_known() && !matches!(&v, Value::Object(_)) {
+                return Err(Diagnostic::error(
+                    "eval::unknown_for_each",
+                    "for_each is not known until apply",
+                )
+                .label(e.span, "here")
+                .help(unknown_help));
+            }
+            return match v {
+                Value::Object(map) => Ok(map
+                    .into_iter()
+                    .map(|(k, v)| Instance {
+                        key: Some(InstanceKey::Str(k)),
+                        each_value: Some(v),
+                    })
+                    .collect()),
+                Value::List(items) => {
+                    let mut out: Vec<Instance> = Vec::with_capacity(items.len());
+                    for item in items {
+                        let Value::String(s) = item.unmark().0 else {
+                            return Err(Diagnostic::error(
+                                "eval::invalid_for_each",
+                                format!(
+                                    "for_each over a list needs strings, got {}",
+                                    describe(&item)
+                                ),
+                            )
+                            .label(e.span, "here")
+                            .help("use a map, or toset([...]) of strings"));
+                        };
+                        if out
+                            .iter()
+                            .all(|i| i.key != Some(InstanceKey::Str(s.clone())))
+                        {
+                            out.push(Instance {
+                                key: Some(InstanceKey::Str(s.clone())),
+                                each_value: Some(Value::String(s.clone())),
+                            });
+                        }
+                    }
+                    out.sort_by(|a, b| a.key.cmp(&b.key));
+                    Ok(out)
+                }
+                other => Err(Diagnostic::error(
+                    "eval::invalid_for_each",
+                    format!(
+                        "for_each needs a map or a set of strings, got {}",
+                        describe(&other)
+                    ),
+                )
+                .label(e.span, "here")),
+            };
+        }
+        Ok(vec![Instance {
+            key: None,
+            each_value: None,
+        }])
+    }
+
+    /// Evaluates the arguments of one instance into an object.
+    pub fn eval_instance(&self, c: usize, r: usize, inst: &Instance) -> Result<Value, Diagnostics> {
+        let res = &self.graph.arch(c).resources[r];
+        let mut diags = Diagnostics::default();
+        let mut map = Map::new();
+        for a in &res.attrs {
+            match self.eval_in(c, Some(inst), &a.expr) {
+                Ok(v) => {
+                    map.insert(a.name.clone(), v);
+                }
+                Err(e) => diags.push(e.into_diagnostic()),
+            }
+        }
+        if diags.is_empty() {
+            Ok(Value::Object(map))
+        } else {
+            Err(diags)
+        }
+    }
+
+    /// Records resource `r`'s instances, as references will see them: the
+    /// object itself, a list (`count`) or a map (`for_each`).
+    pub fn set_resource(
+        &mut self,
+        c: usize,
+        r: usize,
+        instances: Vec<(Option<InstanceKey>, Value)>,
+    ) {
+        let res = &self.graph.arch(c).resources[r];
+        let value = if res.count.is_some() {
+            Value::List(instances.into_iter().map(|(_, v)| v).collect())
+        } else if res.for_each.is_some() {
+            Value::Object(
+                instances
+                    .into_iter()
+                    .filter_map(|(k, v)| match k {
+                        Some(InstanceKey::Str(k)) => Some((k, v)),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        } else {
+            instances
+                .into_iter()
+                .next()
+                .map(|(_, v)| v)
+                .unwrap_or(Value::Null)
+        };
+        self.resources[c][r] = value;
+    }
+
+    /// Marks resource `r` as failed: references to it see an unknown value.
+    pub fn fail_resource(&mut self, c: usize, r: usize) {
+        self.resources[c][r] = Value::Unknown;
+    }
+
+    /// The value of output `o` of configuration `c`.
+    pub fn output(&self, c: usize, o: usize) -> &Value {
+        &self.outputs[c][o]
+    }
+}
+
+/// References in architectures.
+struct ArchScope<'a, 'g, 'p> {
+    values: &'a EnvValues<'g, 'p>,
+    config: usize,
+    instance: Option<&'a Instance>,
+}
+
+impl Resolver for ArchScope<'_, '_, '_> {
+    fn resolve(&self, root: &str, attrs: &[&str], span: Span) -> Result<(Value, usize), EvalError> {
+        let v = self.values;
+        let c = self.config;
+        let names = v.graph.names_of(c);
+        let missing = || EvalError::new(span, format!("unknown reference \"{root}\""));
+        match (root, attrs) {
+            ("var", [name, ..]) => names
+                .variables
+                .get(*name)
+                .map(|&i| (v.variables[c][i].clone(), 1))
+                .ok_or_else(missing),
+            ("local", [name, ..]) => names
+                .locals
+                .get(*name)
+                .map(|&i| (v.locals[c][i].clone(), 1))
+                .ok_or_else(missing),
+            ("count", ["index", ..]) => match self.instance.and_then(|i| i.key.as_ref()) {
+                Some(InstanceKey::Int(i)) => Ok((Value::int(*i), 1)),
+                _ => Err(EvalError::new(
+                    span,
+                    "count.index is only available in a resource with count",
+                )),
+            },
+            ("each", [which @ ("key" | "value"), ..]) => match self.instance {
+                Some(Instance {
+                    key: Some(InstanceKey::Str(k)),
+                    each_value: Some(ev),
+                }) => Ok((
+                    if *which == "key" {
+                        Value::String(k.clone())
+                    } else {
+                        ev.clone()
+                    },
+                    1,
+                )),
+                _ => Err(EvalError::new(
+                    span,
+                    "each is only available in a resource with for_each",
+                )),
+            },
+            ("path", ["module", ..]) => {
+                let project = v.graph.project;
+                let dir = display_name(&v.graph.arch(c).dir, &project.root);
+                Ok((Value::String(dir), 1))
+            }
+            ("path", ["root", ..]) => Ok((Value::string("."), 1)),
+            ("data", [t, n, ..]) => names
+                .resources
+                .get(&(crate::address::Mode::Data, t.to_string(), n.to_string()))
+                .map(|&i| (v.resources[c][i].clone(), 2))
+                .ok_or_else(missing),
+            (t, [n, ..]) => names
+                .resources
+                .get(&(crate::address::Mode::Managed, t.to_string(), n.to_string()))
+                .map(|&i| (v.resources[c][i].clone(), 1))
+                .ok_or_else(missing),
+            _ => Err(missing()),
+        }
+    }
+}
+
+/// References in the project file: `environment.inputs.X`,
+/// `configuration.NAME.outputs.X`, `path.root`.
+struct ProjectScope<'a, 'g, 'p> {
+    values: &'a EnvValues<'g, 'p>,
+}
+
+impl Resolver for ProjectScope<'_, '_, '_> {
+    fn resolve(&self, root: &str, attrs: &[&str], span: Span) -> Result<(Value, usize), EvalError> {
+        let v = self.values;
+        match (root, attrs) {
+            ("environment", ["name", ..]) => Ok((Value::String(v.env.name.clone()), 1)),
+            ("environment", ["inputs", name, ..]) => match v.env_inputs.get(*name) {
+                Some(x) => Ok((x.clone(), 2)),
+                None => Err(EvalError::new(
+                    span,
+                    format!("environment \"{}\" has no input \"{name}\"", v.env.name),
+                )
+                .help(format!(
+                    "add `{name} = …` to the inputs of environment \"{}\"",
+                    v.env.name
+                ))),
+            },
+            ("environment", ["inputs"]) => Ok((Value::Object(v.env_inputs.clone()), 1)),
+            ("configuration", [name, "outputs", rest @ ..]) => {
+                let project = v.graph.project;
+                let c = project
+                    .configurations
+                    .iter()
+                    .position(|x| x.name == *name)
+                    .ok_or_else(|| {
+                        EvalError::new(span, format!("there is no configuration \"{name}\""))
+                    })?;
+                let arch = v.graph.arch(c);
+                match rest.first() {
+                    Some(out) => {
+                        let o = v.graph.names_of(c).outputs.get(*out).ok_or_else(|| {
+                            EvalError::new(
+                                span,
+                                format!("configuration \"{name}\" has no output \"{out}\""),
+                            )
+                        })?;
+                        Ok((v.outputs[c][*o].clone(), 3))
+                    }
+                    None => Ok((
+                        Value::Object(
+                            arch.outputs
+                                .iter()
+                                .enumerate()
+                                .map(|(i, o)| (o.name.clone(), v.outputs[c][i].clone()))
+                                .collect(),
+                        ),
+                        2,
+                    )),
+                }
+            }
+            ("path", ["root", ..]) => Ok((Value::string("."), 1)),
+            _ => Err(EvalError::new(
+                span,
+                format!("unknown reference \"{root}\""),
+            )),
+        }
+    }
+}
+
+/// No references at all: defaults and environment inputs.
+struct Constant;
+
+impl Resolver for Constant {
+    fn resolve(&self, root: &str, _: &[&str], span: Span) -> Result<(Value, usize), EvalError> {
+        Err(EvalError::new(
+            span,
+            format!("\"{root}\" cannot be used here: this value must not refer to other values"),
+        )
+        .help("use literal values and functions only"))
+    }
+}
+
+/// Only the variable itself, for `validation` conditions.
+struct SelfScope<'a> {
+    name: &'a str,
+    value: &'a Value,
+}
+
+impl Resolver for SelfScope<'_> {
+    fn resolve(&self, root: &str, attrs: &[&str], span: Span) -> Result<(Value, usize), EvalError> {
+        match (root, attrs) {
+            ("var", [n, ..]) if *n == self.name => Ok((self.value.clone(), 1)),
+            _ => Err(EvalError::new(
+                span,
+                format!("a validation can only refer to var.{}", self.name),
+            )),
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! terrace: a declarative plan/apply engine for projects of versioned
+//! architectures deployed through a chain of environments.
+//!
+//! The data flows one way, and so do the module dependencies:
+//!
+//! ```text
+//! config  → eval  → plan → apply
+//!   HCL      values   diff    concurrent walk
+//!            graph            ↘
+//!                    provider   state (journal, store, lock)
+//! ```
+//!
+//! | module | owns | reads on disk |
+//! | --- | --- | --- |
+//! | [`value`] | values with unknown and sensitive marks | nothing |
+//! | [`diag`] | diagnostics with spans, rendered by miette | nothing |
+//! | [`config`] | HCL → typed definitions with spans | `*.hcl` in the root and architectures |
+//! | [`graph`] | a generic DAG: order, cycles, DOT | nothing |
+//! | [`eval`] | expressions, functions, the environment's node graph | files named by `file()` |
+//! | [`provider`] | the `Provider` trait, `terrace_data`, `file` | managed files |
+//! | [`state`] | state model, file format, store, journal, lock | `.terrace/envs/ENV/` |
+//! | [`plan`] | refresh, diff, `Plan` as plain data | saved plan files |
+//! | [`apply`] | the concurrent walker; the only code that mutates | — |
+//! | [`render`] | text views of plans, state and outputs | — |
+//! | [`cli`] | commands, flags, exit codes | — |
+//!
+//! `cli` and `render` sit on top; nothing imports them. The core never
+//! prints: it reports through [`apply::Observer`] and returns values.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod address;
+pub mod apply;
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod eval;
+pub mod graph;
+pub mod plan;
+pub mod provider;
+pub mod render;
+pub mod state;
+pub mod value;

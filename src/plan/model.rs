@@ -1,0 +1,195 @@
+//! A plan as plain data: what will change, from which state, under which
+//! definitions. Saved plans are this, as JSON; apply obeys nothing else.
+
+use crate::address::InstanceAddr;
+use crate::value::{Path, Value};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+
+/// The saved-plan format this terrace writes.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// What happens to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    NoOp,
+    Create,
+    Update,
+    /// Delete and create again (create first with `create_before_destroy`).
+    Replace,
+    Delete,
+    /// A data source read during apply, because its arguments are not known before.
+    Read,
+}
+
+/// Why an object is deleted or replaced, beyond "its arguments changed".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Its resource block is gone from the definitions.
+    NotInConfiguration,
+    /// Its configuration is gone from the project.
+    ConfigurationRemoved,
+    /// `count` no longer reaches its index.
+    CountIndex,
+    /// Its key is no longer in `for_each`.
+    EachKey,
+    /// `plan --destroy`.
+    Destroy,
+}
+
+/// One planned change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    #[serde(serialize_with = "ser_addr", deserialize_with = "de_addr")]
+    pub address: InstanceAddr,
+    pub action: Action,
+    /// The object now (after refresh); none when it does not exist yet.
+    pub before: Option<Value>,
+    /// The object after apply, unknown where only apply can tell; none
+    /// when it is deleted.
+    pub after: Option<Value>,
+    /// Attributes whose change forces the replacement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace_paths: Vec<Path>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_before_destroy: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+}
+
+/// An object that changed outside terrace since the last apply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    #[serde(serialize_with = "ser_addr", deserialize_with = "de_addr")]
+    pub address: InstanceAddr,
+    /// As recorded in state.
+    pub before: Value,
+    /// As read now; none when it no longer exists.
+    pub after: Option<Value>,
+}
+
+/// A configuration output that changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputChange {
+    pub configuration: String,
+    pub name: String,
+    pub action: Action,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub sensitive: bool,
+}
+
+/// The state a plan was made from, per configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorState {
+    pub serial: u64,
+    pub lineage: String,
+}
+
+/// A plan for one environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub terrace_version: String,
+    pub environment: String,
+    pub created_at: String,
+    /// `plan --destroy`: everything is deleted.
+    #[serde(default)]
+    pub destroy: bool,
+    /// sha256 of the definitions the plan was made from.
+    pub definitions_hash: String,
+    /// Per configuration with state: the state the plan was made from.
+    pub prior: BTreeMap<String, PriorState>,
+    /// Every change except no-ops, sorted by address.
+    pub changes: Vec<Change>,
+    /// How many objects stay as they are.
+    pub unchanged: usize,
+    #[serde(default)]
+    pub drift: Vec<Drift>,
+    #[serde(default)]
+    pub outputs: Vec<OutputChange>,
+    /// Things the reader should know: operations a crash left unfinished.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+}
+
+impl Plan {
+    /// `N to add, M to change, K to destroy` (a replace counts as one add
+    /// and one destroy, as in Terraform).
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Replace => {
+                    s.add += 1;
+                    s.destroy += 1;
+                }
+                Action::Delete => s.destroy += 1,
+                Action::NoOp | Action::Read => {}
+            }
+        }
+        s
+    }
+
+    /// Whether applying would change anything (objects or outputs).
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp)
+            || self.outputs.iter().any(|o| o.action != Action::NoOp)
+            || !self.drift.is_empty()
+    }
+
+    /// The change for `addr`, if any.
+    pub fn change(&self, addr: &InstanceAddr) -> Option<&Change> {
+        self.changes
+            .binary_search_by(|c| c.address.cmp(addr))
+            .ok()
+            .map(|i| &self.changes[i])
+    }
+
+    /// Encodes the plan for saving.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("plans serialize");
+        v.push(b'\n');
+        v
+    }
+
+    /// Decodes a saved plan, refusing other formats.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Plan, String> {
+        #[derive(Deserialize)]
+        struct Header {
+            format_version: u32,
+        }
+        let header: Header =
+            serde_json::from_slice(bytes).map_err(|e| format!("it is not a terrace plan: {e}"))?;
+        if header.format_version != PLAN_FORMAT_VERSION {
+            return Err(format!(
+                "it has plan format {}, and this terrace reads format {PLAN_FORMAT_VERSION}",
+                header.format_version
+            ));
+        }
+        serde_json::from_slice(bytes).map_err(|e| format!("it is damaged: {e}"))
+    }
+}
+
+fn ser_addr<S: Serializer>(a: &InstanceAddr, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(a)
+}
+
+fn de_addr<'de, D: Deserializer<'de>>(d: D) -> Result<InstanceAddr, D::Error> {
+    let s = String::deserialize(d)?;
+    InstanceAddr::parse(&s)
+        .map(|(_, a)| a)
+        .map_err(serde::de::Error::custom)
+}

@@ -1,0 +1,229 @@
+//! Providers: what a resource type is (its schema) and how its objects are
+//! planned, created, read, updated and deleted.
+//!
+//! The [`Provider`] trait is asynchronous and takes owned values, so that
+//! the same interface can front a built-in type, an external process or a
+//! remote API. Built-in types: [`terrace_data`] and [`file`]. Entry point:
+//! [`Registry::builtin`].
+
+mod file;
+mod schema;
+mod terrace_data;
+
+pub use schema::{AttrKind, AttrSchema, AttrType, Schema, SchemaError};
+
+use crate::value::{Path, Value};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// A boxed future, so that the trait stays object-safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A provider operation failed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct ProviderError {
+    pub message: String,
+}
+
+impl ProviderError {
+    pub fn new(message: impl Into<String>) -> ProviderError {
+        ProviderError {
+            message: message.into(),
+        }
+    }
+}
+
+/// What every operation may need beyond the object's own attributes.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The project root: relative paths start here.
+    pub project_root: PathBuf,
+}
+
+/// The outcome of planning one object.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The object as it will be after apply; unknown where only apply can tell.
+    pub value: Value,
+    /// Attributes whose change forces replacing the object.
+    pub requires_replace: Vec<Path>,
+}
+
+/// A resource type.
+pub trait Provider: Send + Sync {
+    /// The type name, e.g. `file`.
+    fn type_name(&self) -> &str;
+
+    /// Arguments and computed attributes.
+    fn schema(&self) -> &Schema;
+
+    /// Whether operations touch anything outside terrace's state. Apply
+    /// records the start of such operations durably before running them,
+    /// so that a crash in the middle is reported, never forgotten.
+    fn has_side_effects(&self) -> bool {
+        true
+    }
+
+    /// Plans the object's next value from its configuration (already checked
+    /// against the schema, defaults filled) and its prior value, if any.
+    fn plan<'a>(
+        &'a self,
+        config: Value,
+        prior: Option<&'a Value>,
+        ctx: &'a Context,
+    ) -> BoxFuture<'a, Result<Planned, ProviderError>>;
+
+    /// Creates the object; returns its value with computed attributes known.
+    fn create<'a>(
+        &'a self,
+        planned: Value,
+        ctx: &'a Context,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>>;
+
+    /// Reads the object back; `None` when it no longer exists.
+    fn read<'a>(
+        &'a self,
+        current: Value,
+        ctx: &'a Context,
+    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>>;
+
+    /// Updates the object in place.
+    fn update<'a>(
+        &'a self,
+        prior: Value,
+        planned: Value,
+        ctx: &'a Context,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>>;
+
+    /// Deletes the object; deleting one that is already gone succeeds.
+    fn delete<'a>(
+        &'a self,
+        prior: Value,
+        ctx: &'a Context,
+    ) -> BoxFuture<'a, Result<(), ProviderError>>;
+
+    /// Whether the type can be read as a `data` source.
+    fn has_data_source(&self) -> bool {
+        false
+    }
+
+    /// Reads a `data` source from its arguments.
+    fn read_data<'a>(
+        &'a self,
+        _config: Value,
+        _ctx: &'a Context,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+        Box::pin(async move {
+            Err(ProviderError::new(format!(
+                "{} has no data source",
+                self.type_name()
+            )))
+        })
+    }
+}
+
+/// The resource types available to a project.
+#[derive(Clone)]
+pub struct Registry {
+    providers: BTreeMap<String, Arc<dyn Provider>>,
+}
+
+impl Registry {
+    /// The built-in types.
+    pub fn builtin() -> Registry {
+        let mut providers: BTreeMap<String, Arc<dyn Provider>> = BTreeMap::new();
+        for p in [
+            Arc::new(terrace_data::TerraceData::new()) as Arc<dyn Provider>,
+            Arc::new(file::File::new()),
+        ] {
+            providers.insert(p.type_name().to_string(), p);
+        }
+        Registry { providers }
+    }
+
+    pub fn get(&self, type_name: &str) -> Option<&Arc<dyn Provider>> {
+        self.providers.get(type_name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.providers.keys().map(String::as_str)
+    }
+}
+
+/// Resolves `path` against the project root and refuses paths that leave
+/// it, unless `allow_outside`. Returns the absolute path.
+pub fn project_path(
+    root: &std::path::Path,
+    path: &str,
+    allow_outside: bool,
+) -> Result<PathBuf, String> {
+    use std::path::Component;
+    if path.is_empty() {
+        return Err("the path is empty".into());
+    }
+    let joined = root.join(path);
+    let mut normal = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                normal.pop();
+            }
+            Component::CurDir => {}
+            other => normal.push(other),
+        }
+    }
+    if allow_outside {
+        return Ok(normal);
+    }
+    let inside = |p: &std::path::Path| p.starts_with(root) && p != root;
+    if !inside(&normal) {
+        return Err(format!(
+            "{path} is outside the project directory; set allow_outside_project = true to manage it anyway"
+        ));
+    }
+    // A symbolic link inside the project may still lead out of it.
+    let mut existing = normal.as_path();
+    while !existing.exists() {
+        match existing.parent() {
+            Some(p) => existing = p,
+            None => break,
+        }
+    }
+    if let (Ok(real), Ok(real_root)) = (existing.canonicalize(), root.canonicalize())
+        && !real.starts_with(&real_root)
+    {
+        return Err(format!(
+            "{path} leads outside the project directory through a symbolic link; set allow_outside_project = true to manage it anyway"
+        ));
+    }
+    Ok(normal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_may_not_escape_the_project() {
+        let root = std::path::Path::new("/p");
+        assert_eq!(
+            project_path(root, "out/a.txt", false).unwrap(),
+            PathBuf::from("/p/out/a.txt")
+        );
+        assert_eq!(
+            project_path(root, "./x/../b", false).unwrap(),
+            PathBuf::from("/p/b")
+        );
+        assert!(project_path(root, "../etc/passwd", false).is_err());
+        assert!(project_path(root, "/etc/passwd", false).is_err());
+        assert!(project_path(root, ".", false).is_err());
+        assert_eq!(
+            project_path(root, "../x", true).unwrap(),
+            PathBuf::from("/x")
+        );
+    }
+}

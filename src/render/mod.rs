@@ -1,0 +1,15 @@
+//! Views: plans, state and outputs as text for a terminal.
+//!
+//! Every function returns a string; the CLI decides where it goes. Colour
+//! is a [`Palette`] passed in, so views are testable without a terminal.
+
+mod diff;
+mod plan;
+mod state;
+mod style;
+mod value;
+
+pub use plan::plan;
+pub use state::{environment, instance, outputs};
+pub use style::{Palette, Sym};
+pub use value::hcl;

@@ -1,0 +1,279 @@
+//! The environment lock: one file, `.terrace/envs/ENV/lock`, holding who
+//! has it (pid, host, user, command, time), and an OS file lock on it.
+//!
+//! The OS lock dies with its process, so a lock file whose OS lock is free
+//! belonged to a process that is gone: it is *stale*. terrace reports a
+//! stale lock and leaves it for `terrace state unlock` to break, so that
+//! whoever runs next learns that the last run did not end cleanly.
+
+use serde::{Deserialize, Serialize};
+use std::fs::{File, TryLockError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Who holds a lock.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LockInfo {
+    pub id: String,
+    pub pid: u32,
+    pub host: String,
+    pub user: String,
+    pub command: String,
+    pub created_at: String,
+}
+
+impl std::fmt::Display for LockInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` by {} on {} (pid {}) since {}",
+            self.command, self.user, self.host, self.pid, self.created_at
+        )
+    }
+}
+
+/// Why a lock was not acquired.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("the environment is locked by {0}")]
+    Held(Box<LockInfo>),
+    #[error("the environment has a stale lock: {0}, and that process is gone")]
+    Stale(Box<LockInfo>),
+    #[error("cannot use the lock file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A held lock; released (file removed) on drop.
+#[derive(Debug)]
+pub struct Lock {
+    file: File,
+    path: PathBuf,
+    pub info: LockInfo,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Remove the name while still holding the OS lock, so that nobody
+        // mistakes the file for a stale one.
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+/// The identity recorded in locks and audit records: `TERRACE_USER`, else
+/// the OS user.
+pub fn current_user() -> String {
+    ["TERRACE_USER", "USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// This machine's name.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn io(path: &Path, source: std::io::Error) -> LockError {
+    LockError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Takes the lock in `dir` for `command`, waiting up to `timeout` while a
+/// live process holds it.
+pub fn acquire(dir: &Path, command: &str, timeout: Duration) -> Result<Lock, LockError> {
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let path = dir.join("lock");
+    let deadline = Instant::now() + timeout;
+    loop {
+        let info = LockInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            pid: std::process::id(),
+            host: host_name(),
+            user: current_user(),
+            command: command.to_string(),
+            created_at: jiff::Timestamp::now().to_string(),
+        };
+        // Write and lock a temporary file, then link it into place: the
+        // lock file never exists unlocked or half written.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".lock-")
+            .tempfile_in(dir)
+            .map_err(|e| io(dir, e))?;
+        tmp.as_file().try_lock().map_err(|e| match e {
+            TryLockError::Error(e) => io(tmp.path(), e),
+            TryLockError::WouldBlock => io(
+                tmp.path(),
+                std::io::Error::other("a new file is already locked"),
+            ),
+        })?;
+        let json = serde_json::to_vec_pretty(&info).expect("lock info serializes");
+        tmp.write_all(&json).map_err(|e| io(tmp.path(), e))?;
+        tmp.as_file().sync_all().map_err(|e| io(tmp.path(), e))?;
+        match std::fs::hard_link(tmp.path(), &path) {
+            Ok(()) => {
+                // Keeps the locked file open; only the temporary name goes.
+                let held = tmp.into_file();
+                let _ = super::atomic::sync_dir(dir);
+                return Ok(Lock {
+                    file: held,
+                    path,
+                    info,
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(&path, e)),
+        }
+        drop(tmp);
+        match inspect(&path)? {
+            Holder::Gone => continue,
+            Holder::Stale(info) => return Err(LockError::Stale(Box::new(info))),
+            Holder::Live(info) => {
+                if Instant::now() >= deadline {
+                    return Err(LockError::Held(Box::new(info)));
+                }
+                std::thread::sleep(Duration::from_millis(100).min(deadline - Instant::now()));
+            }
+        }
+    }
+}
+
+enum Holder {
+    /// The file disappeared meanwhile.
+    Gone,
+    Live(LockInfo),
+    Stale(LockInfo),
+}
+
+/// Who holds the lock file at `path`, and whether they are alive.
+fn inspect(path: &Path) -> Result<Holder, LockError> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Holder::Gone),
+        Err(e) => return Err(io(path, e)),
+    };
+    let info = read_info(&file, path);
+    match file.try_lock() {
+        Err(TryLockError::WouldBlock) => Ok(Holder::Live(info)),
+        Err(TryLockError::Error(e)) => Err(io(path, e)),
+        Ok(()) => {
+            // Free: stale, unless the holder removed it just now.
+            let same = same_file(&file, path);
+            let _ = file.unlock();
+            Ok(if same {
+                Holder::Stale(info)
+            } else {
+                Holder::Gone
+            })
+        }
+    }
+}
+
+fn read_info(file: &File, path: &Path) -> LockInfo {
+    let mut text = String::new();
+    let _ = std::io::Read::read_to_string(&mut &*file, &mut text);
+    serde_json::from_str(&text).unwrap_or_else(|_| LockInfo {
+        id: String::new(),
+        pid: 0,
+        host: "unknown".into(),
+        user: "unknown".into(),
+        command: format!("unknown (unreadable {})", path.display()),
+        created_at: "unknown".into(),
+    })
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// The current holder of the lock in `dir`, if any: `(info, alive)`.
+pub fn holder(dir: &Path) -> Result<Option<(LockInfo, bool)>, LockError> {
+    Ok(match inspect(&dir.join("lock"))? {
+        Holder::Gone => None,
+        Holder::Live(i) => Some((i, true)),
+        Holder::Stale(i) => Some((i, false)),
+    })
+}
+
+/// Breaks a stale lock. A lock held by a live process is refused.
+pub fn break_stale(dir: &Path) -> Result<Option<LockInfo>, LockError> {
+    let path = dir.join("lock");
+    let file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(&path, e)),
+    };
+    let info = read_info(&file, &path);
+    match file.try_lock() {
+        Err(TryLockError::WouldBlock) => Err(LockError::Held(Box::new(info))),
+        Err(TryLockError::Error(e)) => Err(io(&path, e)),
+        Ok(()) => {
+            if same_file(&file, &path) {
+                std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+            }
+            let _ = file.unlock();
+            Ok(Some(info))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_holder_is_refused_and_release_frees() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = acquire(dir.path(), "apply", Duration::ZERO).unwrap();
+        match acquire(dir.path(), "plan", Duration::from_millis(150)) {
+            Err(LockError::Held(info)) => assert_eq!(info.command, "apply"),
+            other => panic!("expected Held, got {other:?}"),
+        }
+        drop(first);
+        assert!(!dir.path().join("lock").exists());
+        acquire(dir.path(), "plan", Duration::ZERO).unwrap();
+    }
+
+    #[test]
+    fn a_left_over_lock_file_is_stale_until_broken() {
+        let dir = tempfile::tempdir().unwrap();
+        let info = LockInfo {
+            id: "x".into(),
+            pid: 999_999,
+            host: "h".into(),
+            user: "u".into(),
+            command: "apply".into(),
+            created_at: "t".into(),
+        };
+        std::fs::write(dir.path().join("lock"), serde_json::to_vec(&info).unwrap()).unwrap();
+        assert!(matches!(
+            acquire(dir.path(), "plan", Duration::ZERO),
+            Err(LockError::Stale(_))
+        ));
+        assert_eq!(break_stale(dir.path()).unwrap(), Some(info));
+        acquire(dir.path(), "plan", Duration::ZERO).unwrap();
+    }
+}

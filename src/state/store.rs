@@ -1,0 +1,590 @@
+//! The embedded store: one directory per environment under
+//! `.terrace/envs/ENV/` with a state file per configuration, numbered
+//! backups beside it, the lock and the apply journal.
+//!
+//! ```text
+//! .terrace/envs/dev/network.state.json       current state of `network`
+//! .terrace/envs/dev/network.7.backup.json    the version it replaced (serial 7)
+//! .terrace/envs/dev/lock                     who holds the environment
+//! .terrace/envs/dev/journal.jsonl            operations of a running (or crashed) apply
+//! ```
+//!
+//! Writing needs a [`Lock`]: holding one is the capability to change state.
+
+use super::format::{self, FormatError};
+use super::journal::{self, Base, Journal, JournalError, Record};
+use super::lock::{self, Lock, LockError};
+use super::model::{ConfigState, EnvState, UnfinishedOp};
+use crate::address::InstanceAddr;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How many backups per configuration are kept by default.
+pub const DEFAULT_BACKUPS: usize = 20;
+
+/// Why state could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot access {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("state file {path} cannot be used: {cause}")]
+    Damaged {
+        path: PathBuf,
+        cause: FormatError,
+        /// Backups of the same configuration, newest first.
+        backups: Vec<BackupInfo>,
+    },
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("there is no backup with serial {serial} in environment \"{env}\"")]
+    NoBackup { env: String, serial: u64 },
+}
+
+/// One backup file.
+#[derive(Debug, Clone)]
+pub struct BackupInfo {
+    pub config: String,
+    pub serial: u64,
+    pub path: PathBuf,
+    pub modified: Option<std::time::SystemTime>,
+}
+
+/// What recovering from an unfinished apply found.
+#[derive(Debug, Default)]
+pub struct Recovery {
+    /// Finished operations replayed into state.
+    pub replayed: usize,
+    /// Operations started and never finished.
+    pub unfinished: Vec<UnfinishedOp>,
+}
+
+/// One environment's directory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+    env: String,
+    pub keep_backups: usize,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
+    move |source| StateError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl Store {
+    /// The store of environment `env` in the project at `root`.
+    pub fn new(root: &Path, env: &str) -> Store {
+        Store {
+            dir: root.join(".terrace").join("envs").join(env),
+            env: env.to_string(),
+            keep_backups: DEFAULT_BACKUPS,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn env(&self) -> &str {
+        &self.env
+    }
+
+    fn state_path(&self, config: &str) -> PathBuf {
+        self.dir.join(format!("{config}.state.json"))
+    }
+
+    fn backup_path(&self, config: &str, serial: u64) -> PathBuf {
+        self.dir.join(format!("{config}.{serial}.backup.json"))
+    }
+
+    pub fn journal_path(&self) -> PathBuf {
+        self.dir.join("journal.jsonl")
+    }
+
+    /// Takes the environment's lock.
+    pub fn lock(&self, command: &str, timeout: Duration) -> Result<Lock, StateError> {
+        Ok(lock::acquire(&self.dir, command, timeout)?)
+    }
+
+    /// Breaks a stale lock; refuses a live one.
+    pub fn unlock_stale(&self) -> Result<Option<lock::LockInfo>, StateError> {
+        Ok(lock::break_stale(&self.dir)?)
+    }
+
+    /// Who holds the lock, and whether they are alive.
+    pub fn lock_holder(&self) -> Result<Option<(lock::LockInfo, bool)>, StateError> {
+        Ok(lock::holder(&self.dir)?)
+    }
+
+    /// Reads every configuration's state file.
+    pub fn load(&self) -> Result<EnvState, StateError> {
+        let mut env = EnvState::new(&self.env);
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(env),
+            Err(e) => return Err(io(&self.dir)(e)),
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".state.json"))
+                    .map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        for config in names {
+            let path = self.state_path(&config);
+            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            let state = format::decode(&bytes).map_err(|cause| StateError::Damaged {
+                backups: self.backups_of(&config).unwrap_or_default(),
+                path: path.clone(),
+                cause,
+            })?;
+            env.configs.insert(config, state);
+        }
+        Ok(env)
+    }
+
+    /// The records of an apply that did not finish, if any.
+    pub fn pending_journal(&self) -> Result<Option<Vec<Record>>, StateError> {
+        Ok(journal::read(&self.journal_path())?)
+    }
+
+    /// Replays a journal left by an apply that did not finish into the
+    /// state files, then removes it. Unfinished operations are recorded in
+    /// state and returned.
+    pub fn recover(&self, lock: &Lock) -> Result<Recovery, StateError> {
+        let Some(records) = self.pending_journal()? else {
+            return Ok(Recovery::default());
+        };
+        let mut state = self.load()?;
+        let (changed, recovery) = replay(&mut state, &records);
+        self.write(lock, &mut state, &changed)?;
+        let path = self.journal_path();
+        std::fs::remove_file(&path).map_err(io(&path))?;
+        super::atomic::sync_dir(&self.dir).map_err(io(&self.dir))?;
+        Ok(recovery)
+    }
+
+    /// Starts the journal of an apply from `state`.
+    pub fn begin_journal(&self, _lock: &Lock, state: &EnvState) -> Result<Journal, StateError> {
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let base = state
+            .configs
+            .iter()
+            .map(|(name, c)| {
+                (
+                    name.clone(),
+                    Base {
+                        serial: c.serial,
+                        lineage: c.lineage.clone(),
+                    },
+                )
+            })
+            .collect();
+        let begin = Record::Begin {
+            apply_id: uuid::Uuid::new_v4().to_string(),
+            time: jiff::Timestamp::now().to_string(),
+            base,
+        };
+        Ok(Journal::create(&self.journal_path(), &begin)?)
+    }
+
+    /// Closes the journal once its operations are in the state files.
+    pub fn end_journal(&self, journal: Journal) -> Result<(), StateError> {
+        let path = journal.path().to_path_buf();
+        journal.close()?;
+        std::fs::remove_file(&path).map_err(io(&path))?;
+        super::atomic::sync_dir(&self.dir).map_err(io(&self.dir))
+    }
+
+    /// Writes the configurations named in `changed` with a new serial (the
+    /// same for all of them), keeping each previous version as a backup.
+    /// Returns the new serial.
+    pub fn write(
+        &self,
+        _lock: &Lock,
+        state: &mut EnvState,
+        changed: &BTreeSet<String>,
+    ) -> Result<u64, StateError> {
+        if changed.is_empty() {
+            return Ok(state.serial());
+        }
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let serial = state.serial().max(self.highest_backup_serial()) + 1;
+        for name in changed {
+            let config = state.config_mut(name);
+            config.serial = serial;
+            config.terrace_version = env!("CARGO_PKG_VERSION").to_string();
+            let path = self.state_path(name);
+            if let Ok(old) = std::fs::read(&path)
+                && let Ok(old_state) = format::decode(&old)
+            {
+                let backup = self.backup_path(name, old_state.serial);
+                let _ = std::fs::remove_file(&backup);
+                std::fs::hard_link(&path, &backup).map_err(io(&backup))?;
+            }
+            super::atomic::write_atomic(&path, &format::encode(config)).map_err(io(&path))?;
+            self.prune(name)?;
+        }
+        Ok(serial)
+    }
+
+    fn highest_backup_serial(&self) -> u64 {
+        self.backups()
+            .map(|b| b.iter().map(|x| x.serial).max().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    fn prune(&self, config: &str) -> Result<(), StateError> {
+        let backups = self.backups_of(config)?;
+        for old in backups.iter().skip(self.keep_backups) {
+            std::fs::remove_file(&old.path).map_err(io(&old.path))?;
+        }
+        Ok(())
+    }
+
+    /// Every backup, newest first.
+    pub fn backups(&self) -> Result<Vec<BackupInfo>, StateError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(&self.dir)(e)),
+        };
+        let mut out: Vec<BackupInfo> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().to_str()?.to_string();
+                let stem = name.strip_suffix(".backup.json")?;
+                let (config, serial) = stem.rsplit_once('.')?;
+                Some(BackupInfo {
+                    config: config.to_string(),
+                    serial: serial.parse().ok()?,
+                    modified: e.metadata().and_then(|m| m.modified()).ok(),
+                    path: e.path(),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.serial.cmp(&a.serial).then(a.config.cmp(&b.config)));
+        Ok(out)
+    }
+
+    fn backups_of(&self, config: &str) -> Result<Vec<BackupInfo>, StateError> {
+        Ok(self
+            .backups()?
+            .into_iter()
+            .filter(|b| b.config == config)
+            .collect())
+    }
+
+    /// Restores the environment (or one configuration) to how it was at
+    /// `serial`: each configuration takes its newest version at or before
+    /// that serial. The result is written with a new serial; what it
+    /// replaces becomes a backup. A damaged current file is kept aside.
+    /// Returns, per configuration, the serial restored (0: it had no state).
+    pub fn restore(
+        &self,
+        lock: &Lock,
+        serial: u64,
+        only: Option<&str>,
+    ) -> Result<BTreeMap<String, u64>, StateError> {
+        let backups = self.backups()?;
+        if !backups
+            .iter()
+            .any(|b| b.serial == serial && only.is_none_or(|c| c == b.config))
+        {
+            return Err(StateError::NoBackup {
+                env: self.env.clone(),
+                serial,
+            });
+        }
+        let mut configs: BTreeSet<String> = backups.iter().map(|b| b.config.clone()).collect();
+        let mut current = EnvState::new(&self.env);
+        for name in self.state_files()? {
+            configs.insert(name.clone());
+            let path = self.state_path(&name);
+            match std::fs::read(&path)
+                .map_err(io(&path))
+                .map(|b| format::decode(&b))
+            {
+                Ok(Ok(s)) => {
+                    current.configs.insert(name, s);
+                }
+                _ => {
+                    let aside = self.dir.join(format!(
+                        "{name}.state.json.damaged-{}",
+                        jiff::Timestamp::now().as_second()
+                    ));
+                    std::fs::rename(&path, &aside).map_err(io(&path))?;
+                }
+            }
+        }
+        // The restored versions are written after everything seen so far.
+        let top = current.serial().max(self.highest_backup_serial());
+        let mut restored = BTreeMap::new();
+        let mut changed = BTreeSet::new();
+        for name in configs.into_iter().filter(|c| only.is_none_or(|o| o == c)) {
+            let mut candidates: Vec<(u64, PathBuf)> = backups
+                .iter()
+                .filter(|b| b.config == name && b.serial <= serial)
+                .map(|b| (b.serial, b.path.clone()))
+                .collect();
+            if let Some(c) = current.configs.get(&name)
+                && c.serial <= serial
+            {
+                candidates.push((c.serial, self.state_path(&name)));
+            }
+            candidates.sort();
+            let old = match candidates.last() {
+                Some((s, path)) => {
+                    let bytes = std::fs::read(path).map_err(io(path))?;
+                    let state = format::decode(&bytes).map_err(|cause| StateError::Damaged {
+                        path: path.clone(),
+                        cause,
+                        backups: Vec::new(),
+                    })?;
+                    restored.insert(name.clone(), *s);
+                    state
+                }
+                None => {
+                    restored.insert(name.clone(), 0);
+                    ConfigState::new(&self.env, &name)
+                }
+            };
+            let lineage = current.configs.get(&name).map(|c| c.lineage.clone());
+            let entry = current.config_mut(&name);
+            *entry = ConfigState {
+                lineage: lineage.unwrap_or(old.lineage.clone()),
+                serial: top,
+                ..old
+            };
+            changed.insert(name);
+        }
+        self.write(lock, &mut current, &changed)?;
+        Ok(restored)
+    }
+
+    fn state_files(&self) -> Result<Vec<String>, StateError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(&self.dir)(e)),
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".state.json"))
+                    .map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// Applies a journal's finished operations to `state`. Configurations
+/// whose state moved past the journal's base (already compacted) are left
+/// alone. Returns the configurations changed and what was found.
+pub fn replay(state: &mut EnvState, records: &[Record]) -> (BTreeSet<String>, Recovery) {
+    let mut recovery = Recovery::default();
+    let mut changed = BTreeSet::new();
+    let base = match records.first() {
+        Some(Record::Begin { base, .. }) => base.clone(),
+        _ => BTreeMap::new(),
+    };
+    let applies =
+        |state: &EnvState, config: &str| match (base.get(config), state.configs.get(config)) {
+            (Some(b), Some(c)) => b.serial == c.serial && b.lineage == c.lineage,
+            (None, None) => true,
+            _ => false,
+        };
+    let mut started: HashMap<String, (String, String)> = HashMap::new();
+    let mut eligible: HashMap<String, bool> = HashMap::new();
+    for rec in records {
+        match rec {
+            Record::Begin { .. } => {}
+            Record::Start {
+                address,
+                action,
+                time,
+            } => {
+                started.insert(address.clone(), (action.clone(), time.clone()));
+            }
+            Record::Done {
+                address,
+                attributes,
+                dependencies,
+                ..
+            } => {
+                started.remove(address);
+                let Ok((_, addr)) = InstanceAddr::parse(address) else {
+                    continue;
+                };
+                let config = addr.resource.config.clone();
+                if !*eligible
+                    .entry(config.clone())
+                    .or_insert_with(|| applies(state, &config))
+                {
+                    continue;
+                }
+                match attributes {
+                    Some(a) => state.set_instance(&addr, a.clone(), dependencies.clone()),
+                    None => {
+                        state.remove_instance(&addr);
+                    }
+                }
+                state
+                    .config_mut(&config)
+                    .unfinished
+                    .retain(|u| &u.address != address);
+                changed.insert(config);
+                recovery.replayed += 1;
+            }
+            Record::Outputs {
+                configuration,
+                outputs,
+            } => {
+                if *eligible
+                    .entry(configuration.clone())
+                    .or_insert_with(|| applies(state, configuration))
+                {
+                    state.config_mut(configuration).outputs = outputs.clone();
+                    changed.insert(configuration.clone());
+                }
+            }
+        }
+    }
+    let mut left: Vec<(String, (String, String))> = started.into_iter().collect();
+    left.sort();
+    for (address, (action, started_at)) in left {
+        let Ok((_, addr)) = InstanceAddr::parse(&address) else {
+            continue;
+        };
+        let config = addr.resource.config.clone();
+        if !*eligible
+            .entry(config.clone())
+            .or_insert_with(|| applies(state, &config))
+        {
+            continue;
+        }
+        let op = UnfinishedOp {
+            address,
+            action,
+            started_at,
+        };
+        let c = state.config_mut(&config);
+        if !c.unfinished.iter().any(|u| u.address == op.address) {
+            c.unfinished.push(op.clone());
+        }
+        changed.insert(config);
+        recovery.unfinished.push(op);
+    }
+    (changed, recovery)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Value;
+
+    fn addr(s: &str) -> InstanceAddr {
+        InstanceAddr::parse(s).unwrap().1
+    }
+
+    #[test]
+    fn writes_keep_backups_and_restore_goes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path(), "dev");
+        let lock = store.lock("test", Duration::ZERO).unwrap();
+        let mut state = EnvState::new("dev");
+        for v in 1..=3 {
+            state.set_instance(&addr("net/terrace_data.x"), Value::int(v), None);
+            let changed = BTreeSet::from(["net".to_string()]);
+            assert_eq!(store.write(&lock, &mut state, &changed).unwrap(), v as u64);
+        }
+        let serials: Vec<u64> = store.backups().unwrap().iter().map(|b| b.serial).collect();
+        assert_eq!(serials, [2, 1]);
+        let restored = store.restore(&lock, 1, None).unwrap();
+        assert_eq!(restored["net"], 1);
+        let now = store.load().unwrap();
+        assert_eq!(now.serial(), 4);
+        assert_eq!(
+            now.instance(&addr("net/terrace_data.x"))
+                .unwrap()
+                .attributes,
+            Value::int(1)
+        );
+        assert!(store.restore(&lock, 99, None).is_err());
+    }
+
+    #[test]
+    fn damaged_state_is_refused_with_its_backups() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path(), "dev");
+        let lock = store.lock("test", Duration::ZERO).unwrap();
+        let mut state = EnvState::new("dev");
+        for v in 1..=2 {
+            state.set_instance(&addr("net/terrace_data.x"), Value::int(v), None);
+            store
+                .write(&lock, &mut state, &BTreeSet::from(["net".to_string()]))
+                .unwrap();
+        }
+        let path = store.dir().join("net.state.json");
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("\"serial\": 2", "\"serial\": 7");
+        std::fs::write(&path, text).unwrap();
+        match store.load() {
+            Err(StateError::Damaged { backups, .. }) => assert_eq!(backups[0].serial, 1),
+            other => panic!("expected Damaged, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn replay_applies_finished_and_reports_unfinished() {
+        let mut state = EnvState::new("dev");
+        let records = vec![
+            Record::Begin {
+                apply_id: "a".into(),
+                time: "t".into(),
+                base: BTreeMap::new(),
+            },
+            Record::Start {
+                address: "net/file.a".into(),
+                action: "create".into(),
+                time: "t1".into(),
+            },
+            Record::Done {
+                address: "net/file.a".into(),
+                action: "create".into(),
+                attributes: Some(Value::int(1)),
+                dependencies: None,
+            },
+            Record::Start {
+                address: "net/file.b".into(),
+                action: "create".into(),
+                time: "t2".into(),
+            },
+        ];
+        let (changed, rec) = replay(&mut state, &records);
+        assert_eq!(changed.len(), 1);
+        assert_eq!(rec.replayed, 1);
+        assert_eq!(rec.unfinished.len(), 1);
+        assert_eq!(rec.unfinished[0].address, "net/file.b");
+        assert!(state.instance(&addr("net/file.a")).is_some());
+        assert_eq!(state.configs["net"].unfinished.len(), 1);
+    }
+}

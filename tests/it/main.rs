@@ -1,0 +1,1 @@
+//! Integration tests: the real `terrace` binary in temporary projects.
