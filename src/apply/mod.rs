@@ -89,7 +89,8 @@ impl Cancel {
         self.flag.load(Ordering::SeqCst)
     }
 
-    async fn cancelled(&self) {
+    /// Resolves once cancelled.
+    pub async fn cancelled(&self) {
         if !self.is_cancelled() {
             self.notify.notified().await;
         }

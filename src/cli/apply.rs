@@ -3,7 +3,7 @@
 use super::plan::{PlanFlags, compute, read};
 use super::progress::Progress;
 use super::session::{self, Loaded};
-use super::{Failure, Global, Result};
+use super::{Failure, Global, Result, interruptible};
 use crate::apply::{ApplyOptions, Cancel, Outcome};
 use crate::eval::EnvValues;
 use crate::plan::Plan;
@@ -38,20 +38,13 @@ pub struct DestroyArgs {
     pub common: PlanFlags,
 }
 
-pub async fn run(g: &Global, a: ApplyArgs) -> Result {
-    execute(
-        g,
-        &a.env,
-        a.plan.as_deref(),
-        a.auto_approve,
-        &a.common,
-        false,
-    )
-    .await
+pub async fn run(g: &Global, a: ApplyArgs, cancel: &Cancel) -> Result {
+    let plan = a.plan.as_deref();
+    execute(g, &a.env, plan, a.auto_approve, &a.common, false, cancel).await
 }
 
-pub async fn destroy(g: &Global, a: DestroyArgs) -> Result {
-    execute(g, &a.env, None, a.auto_approve, &a.common, true).await
+pub async fn destroy(g: &Global, a: DestroyArgs, cancel: &Cancel) -> Result {
+    execute(g, &a.env, None, a.auto_approve, &a.common, true, cancel).await
 }
 
 async fn execute(
@@ -61,6 +54,7 @@ async fn execute(
     auto_approve: bool,
     flags: &PlanFlags,
     destroy: bool,
+    cancel: &Cancel,
 ) -> Result {
     let loaded = Loaded::load(g)?;
     let graph = loaded.graph()?;
@@ -71,7 +65,6 @@ async fn execute(
     } else {
         "terrace apply"
     };
-    let cancel = Cancel::default();
     let lock = session::lock(&store, command, flags.lock_timeout)?;
     let state = session::recover_and_load(&loaded, &store, &lock)?;
     let plan = match planfile {
@@ -87,13 +80,17 @@ async fn execute(
             plan
         }
         None => {
-            let plan = compute(&loaded, &graph, env, &state, flags, destroy).await?;
+            let plan = interruptible(
+                compute(&loaded, &graph, env, &state, flags, destroy),
+                cancel,
+            )
+            .await?;
             print!("{}", crate::render::plan(&plan, loaded.ui.pal));
             if !plan.has_changes() {
                 return Ok(());
             }
             if !auto_approve {
-                confirm(env, destroy, &cancel).await?;
+                interruptible(confirm(env, destroy), cancel).await?;
             }
             plan
         }
@@ -106,7 +103,9 @@ async fn execute(
         loaded.report(d);
         Failure::Reported
     })?;
-    let signals = watch_interrupts(cancel.clone(), loaded.ui);
+    if cancel.is_cancelled() {
+        return Err(Failure::Message("interrupted; nothing was changed".into()));
+    }
     let progress = Progress::new(env, loaded.ui.pal);
     let opts = ApplyOptions {
         parallelism: flags.parallelism as usize,
@@ -121,10 +120,9 @@ async fn execute(
         &loaded.registry,
         &opts,
         &progress,
-        &cancel,
+        cancel,
     )
     .await;
-    signals.abort();
     drop(lock);
     let (outcome, state) = result.map_err(|e| {
         Failure::Message(format!(
@@ -136,7 +134,7 @@ async fn execute(
 }
 
 /// Asks for `yes` on the terminal; refuses without one.
-async fn confirm(env: &str, destroy: bool, cancel: &Cancel) -> Result {
+async fn confirm(env: &str, destroy: bool) -> Result {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::Message(
             "refusing to apply without confirmation: standard input is not a terminal. Pass --auto-approve to apply anyway.".into(),
@@ -152,16 +150,14 @@ async fn confirm(env: &str, destroy: bool, cancel: &Cancel) -> Result {
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    let answer = tokio::select! {
-        line = tokio::task::spawn_blocking(|| {
-            let mut s = String::new();
-            std::io::stdin().read_line(&mut s).map(|_| s)
-        }) => line.ok().and_then(|r| r.ok()).unwrap_or_default(),
-        _ = tokio::signal::ctrl_c() => {
-            cancel.cancel();
-            String::new()
-        }
-    };
+    let answer = tokio::task::spawn_blocking(|| {
+        let mut s = String::new();
+        std::io::stdin().read_line(&mut s).map(|_| s)
+    })
+    .await
+    .ok()
+    .and_then(|r| r.ok())
+    .unwrap_or_default();
     println!();
     if answer.trim() == "yes" {
         Ok(())
@@ -171,22 +167,6 @@ async fn confirm(env: &str, destroy: bool, cancel: &Cancel) -> Result {
             if destroy { "Destroy" } else { "Apply" }
         )))
     }
-}
-
-/// Ctrl-C stops new work; running operations finish and state is saved.
-fn watch_interrupts(cancel: Cancel, ui: session::Ui) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            if tokio::signal::ctrl_c().await.is_err() {
-                return;
-            }
-            eprintln!(
-                "\n{} no new operations will start; waiting for the running ones to finish and saving state…",
-                ui.pal_err.yellow("Interrupt received:")
-            );
-            cancel.cancel();
-        }
-    })
 }
 
 fn finish(

@@ -18,6 +18,7 @@ mod show;
 mod state;
 mod validate;
 
+use crate::apply::Cancel;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -115,17 +116,55 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result {
     let g = cli.global;
-    match cli.command {
-        Command::Init(a) => init::run(&g, a),
-        Command::Validate(a) => validate::run(&g, a).await,
-        Command::Plan(a) => plan::run(&g, a).await,
-        Command::Apply(a) => apply::run(&g, a).await,
-        Command::Destroy(a) => apply::destroy(&g, a).await,
-        Command::Show(a) => show::run(&g, a),
-        Command::Output(a) => output::run(&g, a),
-        Command::Graph(a) => graph::run(&g, a),
-        Command::State(c) => state::run(&g, c).await,
+    // From the start, Ctrl-C cancels instead of killing: locks are
+    // released and state stays consistent.
+    let cancel = Cancel::default();
+    let signals = watch_interrupts(cancel.clone());
+    let result = match cli.command {
+        // Apply stops starting new work and saves what finished.
+        Command::Apply(a) => apply::run(&g, a, &cancel).await,
+        Command::Destroy(a) => apply::destroy(&g, a, &cancel).await,
+        other => interruptible(dispatch(&g, other), &cancel).await,
+    };
+    signals.abort();
+    result
+}
+
+async fn dispatch(g: &Global, command: Command) -> Result {
+    match command {
+        Command::Init(a) => init::run(g, a),
+        Command::Validate(a) => validate::run(g, a).await,
+        Command::Plan(a) => plan::run(g, a).await,
+        Command::Show(a) => show::run(g, a),
+        Command::Output(a) => output::run(g, a),
+        Command::Graph(a) => graph::run(g, a),
+        Command::State(c) => state::run(g, c).await,
+        Command::Apply(_) | Command::Destroy(_) => unreachable!("run handles apply and destroy"),
     }
+}
+
+/// Runs `f`, giving up (and dropping what it holds, locks included) on Ctrl-C.
+pub async fn interruptible<T>(
+    f: impl std::future::Future<Output = Result<T>>,
+    cancel: &Cancel,
+) -> Result<T> {
+    tokio::select! {
+        r = f => r,
+        _ = cancel.cancelled() => Err(Failure::Message("interrupted; nothing was changed".into())),
+    }
+}
+
+fn watch_interrupts(cancel: Cancel) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            let ui = session::Ui::detect();
+            eprintln!("\n{} stopping…", ui.pal_err.yellow("Interrupt received:"));
+            cancel.cancel();
+        }
+    })
 }
 
 /// `TERRACE_LOG=debug|trace` (or any level) logs to standard error.

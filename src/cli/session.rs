@@ -57,35 +57,50 @@ pub struct Loaded {
     pub project: Project,
     pub ui: Ui,
     pub registry: Registry,
+    /// Problems found while loading, reported with the graph's so that a
+    /// run shows them all at once.
+    load_diags: Diagnostics,
 }
 
 impl Loaded {
-    /// Loads the project; reports every problem and fails if any is an error.
+    /// Loads the project. Fails at once only when files cannot be read or
+    /// parsed; other problems wait for [`Loaded::graph`].
     pub fn load(g: &Global) -> Result<Loaded> {
         let ui = Ui::detect();
         let (project, diags) = crate::config::load(&g.project);
-        if diags.has_errors() {
+        let unusable = diags.iter().any(|d| {
+            d.is_error()
+                && matches!(
+                    d.code,
+                    "config::syntax" | "config::read" | "config::no_project"
+                )
+        });
+        if unusable {
             ui.report(diags, &project.sources);
             return Err(Failure::Reported);
-        }
-        if !diags.is_empty() {
-            ui.report(diags, &project.sources);
         }
         Ok(Loaded {
             project,
             ui,
             registry: Registry::builtin(),
+            load_diags: diags,
         })
     }
 
-    /// Builds the graph and checks every resource against its type.
+    /// Builds the graph and checks every resource against its type; with
+    /// the loading problems, every diagnostic found so far.
+    pub fn graph_and_diagnostics(&self) -> (ProjectGraph<'_>, Diagnostics) {
+        let (graph, diags) = ProjectGraph::build(&self.project);
+        let mut all = self.load_diags.clone();
+        all.extend(diags);
+        all.extend(crate::plan::check_schemas(&graph, &self.registry));
+        (graph, all)
+    }
+
+    /// The graph, or every problem found so far, reported.
     pub fn graph(&self) -> Result<ProjectGraph<'_>> {
-        let (graph, mut diags) = ProjectGraph::build(&self.project);
-        diags.extend(crate::plan::check_schemas(&graph, &self.registry));
-        if diags.has_errors() {
-            self.ui.report(diags, &self.project.sources);
-            return Err(Failure::Reported);
-        }
+        let (graph, diags) = self.graph_and_diagnostics();
+        check(self, diags)?;
         Ok(graph)
     }
 

@@ -2,7 +2,6 @@
 
 use super::session::Loaded;
 use super::{Failure, Global, Result};
-use crate::diag::Diagnostics;
 use crate::eval::EnvValues;
 use crate::plan::PlanOptions;
 use crate::state::EnvState;
@@ -17,7 +16,7 @@ pub struct ValidateArgs {
 
 pub async fn run(g: &Global, a: ValidateArgs) -> Result {
     let loaded = Loaded::load(g)?;
-    let graph = loaded.graph()?;
+    let (graph, mut diags) = loaded.graph_and_diagnostics();
     let envs: Vec<&crate::config::Environment> = match &a.env {
         Some(name) => vec![loaded.environment(name)?],
         None => loaded.project.environments.iter().collect(),
@@ -29,8 +28,11 @@ pub async fn run(g: &Global, a: ValidateArgs) -> Result {
         destroy: false,
         parallelism: 1,
     };
-    let mut diags = Diagnostics::default();
-    for env in &envs {
+    // Evaluation needs a sound graph; report what there is so far otherwise.
+    let sound = !diags.iter().any(|d| {
+        d.is_error() && (d.code.starts_with("graph::") || d.code == "config::invalid_reference")
+    });
+    for env in envs.iter().filter(|_| sound) {
         let values = match EnvValues::new(&graph, env) {
             Ok(v) => v,
             Err(d) => {

@@ -36,6 +36,7 @@ impl miette::Diagnostic for Report {
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.severity {
+            _ if self.code.is_empty() => miette::Severity::Advice,
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         })
@@ -93,12 +94,18 @@ fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
         let len = file.text.len();
         let spans = labels
             .iter()
-            .map(|l| {
+            .enumerate()
+            .map(|(i, l)| {
                 // miette hides a label at the very end and panics past it.
                 let start = (l.span.start as usize).min(len.saturating_sub(1));
                 let end = (l.span.end as usize).min(len).max((start + 1).min(len));
                 let text = (!l.text.is_empty()).then(|| l.text.clone());
-                LabeledSpan::new_with_span(text, SourceSpan::from(start..end))
+                // The first label is where the problem is: miette names its line.
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(text, SourceSpan::from(start..end))
+                } else {
+                    LabeledSpan::new_with_span(text, SourceSpan::from(start..end))
+                }
             })
             .collect();
         let source =
@@ -108,7 +115,7 @@ fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
             report.labels = spans;
         } else {
             report.related.push(Report {
-                message: format!("see also {}", file.name),
+                message: format!("in {}", file.name),
                 code: "",
                 severity: Severity::Warning,
                 help: None,

@@ -615,7 +615,8 @@ pub fn describe(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Sensitive(_) => "a sensitive value".into(),
-        Value::List(_) | Value::Object(_) => format!("a {}", v.type_name()),
+        Value::List(_) => "a list".into(),
+        Value::Object(_) => "an object".into(),
         other => format!("a {} ({other})", other.type_name()),
     }
 }

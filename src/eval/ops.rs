@@ -13,7 +13,10 @@ pub fn to_number(v: &Value) -> Result<Number, String> {
             Number::parse(s).ok_or_else(|| format!("cannot convert \"{s}\" to a number"))
         }
         Value::Null => Err("a number is required, got null".into()),
-        other => Err(format!("a number is required, got a {}", other.type_name())),
+        other => Err(format!(
+            "a number is required, got {}",
+            super::expr::describe(other)
+        )),
     }
 }
 
@@ -24,7 +27,10 @@ pub fn to_bool(v: &Value) -> Result<bool, String> {
         Value::String(s) if s == "true" => Ok(true),
         Value::String(s) if s == "false" => Ok(false),
         Value::Null => Err("a bool is required, got null".into()),
-        other => Err(format!("a bool is required, got a {}", other.type_name())),
+        other => Err(format!(
+            "a bool is required, got {}",
+            super::expr::describe(other)
+        )),
     }
 }
 
@@ -35,7 +41,10 @@ pub fn to_string(v: &Value) -> Result<String, String> {
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Null => Err("a string is required, got null".into()),
-        other => Err(format!("a string is required, got a {}", other.type_name())),
+        other => Err(format!(
+            "a string is required, got {}",
+            super::expr::describe(other)
+        )),
     }
 }
 

@@ -190,6 +190,7 @@ pub async fn plan(
         }
         outputs = output_changes(graph, &values, state);
     }
+    outputs.sort_by(|a, b| (&a.configuration, &a.name).cmp(&(&b.configuration, &b.name)));
     if diags.has_errors() {
         return Err(diags);
     }

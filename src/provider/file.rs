@@ -175,8 +175,9 @@ impl Provider for File {
             if let Some(mode) = planned.get("file_permission").and_then(Value::as_str) {
                 parse_mode(mode).map_err(ProviderError::new)?;
             }
-            let sha = match planned.get("content").map(|c| c.unmark().0) {
-                Some(Value::String(s)) => Value::String(sha256_hex(s)),
+            // The hash of a secret is kept as secret as the secret.
+            let sha = match planned.get("content").map(Value::unmark) {
+                Some((Value::String(s), marked)) => Value::String(sha256_hex(s)).mark_if(marked),
                 _ => Value::Unknown,
             };
             planned.insert("content_sha256".into(), sha);
@@ -246,7 +247,10 @@ impl Provider for File {
             let content = String::from_utf8_lossy(&bytes).into_owned();
             let mut m: Map = current.as_object().cloned().unwrap_or_default();
             let was_sensitive = m.get("content").is_some_and(Value::contains_sensitive);
-            m.insert("content_sha256".into(), Value::String(sha256_hex(&content)));
+            m.insert(
+                "content_sha256".into(),
+                Value::String(sha256_hex(&content)).mark_if(was_sensitive),
+            );
             m.insert(
                 "content".into(),
                 Value::String(content).mark_if(was_sensitive),

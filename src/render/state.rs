@@ -21,7 +21,17 @@ pub fn instance(
         "resource"
     };
     let _ = write!(out, "{kind} \"{}\" \"{}\" ", res.type_name, res.name);
-    out.push_str(&hcl(&inst.attributes, 0));
+    // As `terraform state show`: attributes that are null are left out.
+    let shown = match &inst.attributes {
+        crate::value::Value::Object(m) => crate::value::Value::Object(
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    out.push_str(&hcl(&shown, 0));
     out.push('\n');
     if !res.dependencies.is_empty() {
         let _ = writeln!(

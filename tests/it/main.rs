@@ -1,1 +1,9 @@
 //! Integration tests: the real `terrace` binary in temporary projects.
+//! One binary, one module per area.
+
+mod apply;
+mod crash;
+mod fixtures;
+mod harness;
+mod lock;
+mod state;

@@ -1,0 +1,3 @@
+resource "terrace_data" "a" {
+  input = "same"
+}

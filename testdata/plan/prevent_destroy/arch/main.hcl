@@ -1,0 +1,6 @@
+resource "terrace_data" "db" {
+  triggers_replace = "b"
+  lifecycle {
+    prevent_destroy = true
+  }
+}

@@ -1,0 +1,6 @@
+resource "terrace_data" "db" {
+  triggers_replace = "a"
+  lifecycle {
+    prevent_destroy = true
+  }
+}

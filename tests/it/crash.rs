@@ -1,0 +1,127 @@
+//! Crashes and interrupts during apply: nothing is lost, nothing created
+//! twice, and the next runs converge.
+
+use crate::harness::{Project, single};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+const FILES: usize = 400;
+
+fn many_files() -> Project {
+    single(&format!(
+        "resource \"file\" \"f\" {{\n  count   = {FILES}\n  path    = \"out/f${{count.index}}\"\n  content = \"file ${{count.index}}\"\n}}\n"
+    ))
+}
+
+/// Addresses in state, and addresses of unfinished operations.
+fn recorded(p: &Project) -> (BTreeSet<String>, BTreeSet<String>) {
+    let list = p.run(&["state", "list", "--env", "dev"]).success();
+    let mut done = BTreeSet::new();
+    let mut unfinished = BTreeSet::new();
+    for line in list.stdout.lines() {
+        match line.split_once("  (unfinished") {
+            Some((addr, _)) => unfinished.insert(addr.to_string()),
+            None => done.insert(line.to_string()),
+        };
+    }
+    (done, unfinished)
+}
+
+fn existing_files(p: &Project) -> Vec<usize> {
+    let Ok(dir) = std::fs::read_dir(p.path("out")) else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .strip_prefix('f')
+                .and_then(|n| n.parse().ok())
+        })
+        .collect()
+}
+
+fn check_and_converge(p: &Project, how: &str) {
+    let (done, unfinished) = recorded(p);
+    for n in existing_files(p) {
+        let addr = format!("main/file.f[{n}]");
+        assert!(
+            done.contains(&addr) || unfinished.contains(&addr),
+            "{how}: out/f{n} exists but {addr} is neither in state nor reported unfinished"
+        );
+    }
+    let second = p
+        .run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    let created = second.lines_with("Creation complete").len();
+    assert_eq!(
+        created,
+        FILES - done.len(),
+        "{how}: objects already in state were created again\n{}",
+        second.stdout
+    );
+    assert_eq!(existing_files(p).len(), FILES);
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success()
+        .stdout_has("No changes.");
+}
+
+#[test]
+fn apply_survives_sigkill_at_any_point() {
+    for delay_ms in [5, 40, 90, 160, 260] {
+        let p = many_files();
+        let child = p.spawn(&[
+            "apply",
+            "--env",
+            "dev",
+            "--auto-approve",
+            "--parallelism",
+            "2",
+        ]);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.signal("-KILL");
+        let out = child.wait();
+        let how = format!("killed after {delay_ms}ms (exit {})", out.code);
+        if p.exists(".terrace/envs/dev/lock") {
+            p.run(&["state", "unlock", "--env", "dev"]).success();
+        }
+        check_and_converge(&p, &how);
+    }
+}
+
+#[test]
+fn ctrl_c_lets_running_operations_finish_and_saves_state() {
+    let p = many_files();
+    let child = p.spawn(&[
+        "apply",
+        "--env",
+        "dev",
+        "--auto-approve",
+        "--parallelism",
+        "2",
+    ]);
+    // Interrupt once operations are under way (the journal exists).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !p.exists(".terrace/envs/dev/journal.jsonl") {
+        assert!(std::time::Instant::now() < deadline, "apply never started");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.signal("-INT");
+    let run = child.wait();
+    let run = run.code(1).stderr_has("Apply interrupted");
+    assert!(
+        !p.exists(".terrace/envs/dev/lock"),
+        "the lock is released\n{}",
+        run.stderr
+    );
+    assert!(
+        !p.exists(".terrace/envs/dev/journal.jsonl"),
+        "the journal is compacted into state"
+    );
+    let (_, unfinished) = recorded(&p);
+    assert!(
+        unfinished.is_empty(),
+        "operations in flight were allowed to finish: {unfinished:?}"
+    );
+    check_and_converge(&p, "interrupted");
+}
