@@ -686,9 +686,11 @@ impl Walker<'_, '_, '_> {
         } else {
             for (c, conf) in self.graph.project.configurations.iter().enumerate() {
                 let arch = self.graph.arch(c);
+                // State never records an unknown value.
                 let all_done = (0..arch.outputs.len()).all(|o| {
                     let step = self.eval_steps.get(&self.graph.id(Node::Output(c, o)));
                     step.is_some_and(|s| self.status[s.index()] == Status::Done)
+                        && self.values.output(c, o).is_wholly_known()
                 });
                 if !all_done {
                     continue;

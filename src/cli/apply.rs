@@ -99,10 +99,12 @@ async fn execute(
         println!("No changes to apply.");
         return Ok(());
     }
-    let values = EnvValues::new(&graph, environment).map_err(|d| {
-        loaded.report(d);
-        Failure::Reported
-    })?;
+    let values = EnvValues::new(&graph, environment)
+        .map_err(|d| {
+            loaded.report(d);
+            Failure::Reported
+        })?
+        .for_apply();
     if cancel.is_cancelled() {
         return Err(Failure::Message("interrupted; nothing was changed".into()));
     }

@@ -93,7 +93,8 @@ pub enum IgnoreChanges {
     #[default]
     None,
     All,
-    Paths(Vec<Path>),
+    /// Attribute paths, each with where it is written.
+    Paths(Vec<(Path, Span)>),
 }
 
 /// `output "name" { value, sensitive, description, depends_on }`.
@@ -417,7 +418,7 @@ fn read_lifecycle(b: &Block, file: FileId, out: &mut Lifecycle, diags: &mut Diag
             ExprKind::Array(items) => IgnoreChanges::Paths(
                 items
                     .iter()
-                    .filter_map(|i| attribute_path(i, diags))
+                    .filter_map(|i| attribute_path(i, diags).map(|p| (p, i.span)))
                     .collect(),
             ),
             _ => {

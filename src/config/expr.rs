@@ -125,7 +125,11 @@ impl Reference {
 impl Expr {
     /// Converts a parsed hcl-edit expression from file `file`.
     pub fn from_hcl(e: &hx::Expression, file: FileId) -> Expr {
-        Converter { file }.expr(e)
+        Converter {
+            file,
+            heredoc_indent: None,
+        }
+        .expr(e)
     }
 
     /// A literal string value, when the expression is one.
@@ -291,6 +295,9 @@ fn collect_template_refs<'a>(
 
 struct Converter {
     file: FileId,
+    /// The indentation hcl-edit removed from a `<<-` heredoc's top-level
+    /// lines; it leaves lines inside directives alone, so we do them.
+    heredoc_indent: Option<usize>,
 }
 
 impl Converter {
@@ -334,7 +341,11 @@ impl Converter {
                     .collect(),
             ),
             hx::Expression::StringTemplate(t) => self.template(t, span),
-            hx::Expression::HeredocTemplate(h) => self.template(&h.template, span),
+            hx::Expression::HeredocTemplate(h) => Converter {
+                file: self.file,
+                heredoc_indent: h.indent(),
+            }
+            .template(&h.template, span),
             hx::Expression::Parenthesis(p) => return self.expr(p.inner()),
             hx::Expression::Variable(v) => ExprKind::Variable(v.value().to_string()),
             hx::Expression::Conditional(c) => ExprKind::Conditional(
@@ -400,7 +411,7 @@ impl Converter {
     }
 
     fn template(&self, t: &ht::Template, span: Span) -> ExprKind {
-        let parts = self.parts(t, false, false);
+        let parts = self.parts(t, false, false, false);
         match parts.as_slice() {
             [] => ExprKind::Literal(Value::string("")),
             [TemplatePart::Literal(s)] => ExprKind::Literal(Value::String(s.clone())),
@@ -417,7 +428,13 @@ impl Converter {
     /// Converts template elements; `trim_first` / `trim_last` strip leading
     /// whitespace of the first literal and trailing of the last one, for the
     /// `~` markers of an enclosing directive.
-    fn parts(&self, t: &ht::Template, trim_first: bool, trim_last: bool) -> Vec<TemplatePart> {
+    fn parts(
+        &self,
+        t: &ht::Template,
+        trim_first: bool,
+        trim_last: bool,
+        nested: bool,
+    ) -> Vec<TemplatePart> {
         let elements: Vec<&Element> = t.iter().collect();
         let mut out = Vec::with_capacity(elements.len());
         for (i, el) in elements.iter().enumerate() {
@@ -439,8 +456,12 @@ impl Converter {
                     if strip_after {
                         text = text.trim_end();
                     }
+                    let text = match self.heredoc_indent {
+                        Some(n) if nested => dedent_lines(text, n),
+                        _ => text.to_string(),
+                    };
                     if !text.is_empty() {
-                        out.push(TemplatePart::Literal(text.to_string()));
+                        out.push(TemplatePart::Literal(text));
                     }
                 }
                 Element::Interpolation(ip) => out.push(TemplatePart::Interp(self.expr(&ip.expr))),
@@ -450,13 +471,18 @@ impl Converter {
                             Some(e) => e.strip.strip_start(),
                             None => d.endif_expr.strip.strip_start(),
                         };
-                        let then =
-                            self.parts(&d.if_expr.template, d.if_expr.strip.strip_end(), then_end);
+                        let then = self.parts(
+                            &d.if_expr.template,
+                            d.if_expr.strip.strip_end(),
+                            then_end,
+                            true,
+                        );
                         let otherwise = match &d.else_expr {
                             Some(e) => self.parts(
                                 &e.template,
                                 e.strip.strip_end(),
                                 d.endif_expr.strip.strip_start(),
+                                true,
                             ),
                             None => Vec::new(),
                         };
@@ -476,6 +502,7 @@ impl Converter {
                                 &f.template,
                                 f.strip.strip_end(),
                                 d.endfor_expr.strip.strip_start(),
+                                true,
                             ),
                         });
                     }
@@ -484,6 +511,21 @@ impl Converter {
         }
         out
     }
+}
+
+/// Removes up to `n` spaces at the start of every line after the first.
+fn dedent_lines(text: &str, n: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            let spaces = line.len() - line.trim_start_matches(' ').len();
+            out.push_str(&line[spaces.min(n)..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// Whether an element's `~` strips the literal before it.
@@ -544,6 +586,21 @@ mod tests {
                 RefStep::Index(Value::int(0)),
                 RefStep::Attr("path".into())
             ]
+        );
+    }
+
+    #[test]
+    fn indented_heredocs_are_dedented_inside_directives_too() {
+        let e = parse("<<-EOT\n    %{ if true }\n    yes\n    %{ endif }\n    EOT");
+        let ExprKind::Template(parts) = e.kind else {
+            panic!("not a template: {e:?}")
+        };
+        let TemplatePart::If { then, .. } = &parts[0] else {
+            panic!("not an if: {parts:?}")
+        };
+        assert!(
+            matches!(&then[0], TemplatePart::Literal(s) if s == "\nyes\n"),
+            "{then:?}"
         );
     }
 

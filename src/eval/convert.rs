@@ -38,16 +38,10 @@ pub fn convert(v: Value, ty: &Type) -> Result<Value, String> {
                 out.push(convert(item, elem).map_err(|m| format!("element {i}: {m}"))?);
             }
             if matches!(ty, Type::Set(_)) {
-                let mut seen = Vec::with_capacity(out.len());
-                out.retain(|x| {
-                    let key = x.to_string();
-                    if seen.contains(&key) {
-                        false
-                    } else {
-                        seen.push(key);
-                        true
-                    }
-                });
+                // Sets have no order: keep one of each, sorted, as toset() does.
+                let mut seen = std::collections::HashSet::new();
+                out.retain(|x| seen.insert(x.to_string()));
+                out.sort_by(compare);
             }
             Value::List(out)
         }
@@ -106,6 +100,17 @@ pub fn convert(v: Value, ty: &Type) -> Result<Value, String> {
     Ok(out.mark_if(marked))
 }
 
+/// Numbers by value, strings alphabetically, anything else by its text.
+fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a.unmark().0, b.unmark().0) {
+        (Value::Number(x), Value::Number(y)) => {
+            x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal)
+        }
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (x, y) => x.to_string().cmp(&y.to_string()),
+    }
+}
+
 fn kind(v: &Value) -> String {
     super::expr::describe(v)
 }
@@ -126,7 +131,7 @@ mod tests {
         assert!(convert("x".into(), &Type::Number).is_err());
         assert!(convert(Value::List(vec![]), &Type::String).is_err());
         let set = convert(
-            Value::List(vec!["a".into(), "a".into(), "b".into()]),
+            Value::List(vec!["b".into(), "a".into(), "b".into()]),
             &Type::Set(Box::new(Type::String)),
         );
         assert_eq!(set, Ok(Value::List(vec!["a".into(), "b".into()])));

@@ -59,7 +59,13 @@ pub struct Evaluator<'a> {
     pub resolver: &'a dyn Resolver,
     /// Relative paths in `file()` and `templatefile()` start here.
     pub base_dir: &'a Path,
+    /// While planning, `timestamp()` and `uuid()` are unknown: their value
+    /// is only decided when apply runs, as in Terraform.
+    pub planning: bool,
 }
+
+/// Functions whose value is only known at apply.
+const APPLY_TIME: &[&str] = &["timestamp", "uuid"];
 
 type Frame = Vec<(String, Value)>;
 
@@ -478,7 +484,9 @@ impl Evaluator<'_> {
             _ => {}
         }
         let sensitive = values.iter().any(Value::contains_sensitive);
-        if values.iter().any(|v| !v.is_wholly_known()) {
+        if values.iter().any(|v| !v.is_wholly_known())
+            || (self.planning && APPLY_TIME.contains(&name))
+        {
             return Ok(Value::Unknown.mark_if(sensitive));
         }
         let plain: Vec<Value> = values.into_iter().map(|v| v.deep_unmark().0).collect();
@@ -591,6 +599,7 @@ impl Evaluator<'_> {
         let inner = Evaluator {
             resolver: &Isolated,
             base_dir: self.base_dir,
+            planning: self.planning,
         };
         let mut frame: Frame = vars.into_iter().collect();
         let v = inner.ev(&expr, &mut frame).map_err(|err| {
@@ -660,6 +669,7 @@ mod tests {
         let ev = Evaluator {
             resolver: &Vars(vars),
             base_dir: Path::new("."),
+            planning: true,
         };
         ev.eval(&Expr::from_hcl(&e, FileId(0)))
     }
@@ -700,6 +710,7 @@ mod tests {
         );
         assert_eq!(ok("var.u ? 1 : 2"), "(known after apply)");
         assert_eq!(ok("false && var.u"), "false");
+        assert_eq!(ok("uuid()"), "(known after apply)");
     }
 
     #[test]

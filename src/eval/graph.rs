@@ -312,7 +312,7 @@ impl<'p> ProjectGraph<'p> {
                 diags.push(d);
             }
             for r in input.expr.references() {
-                if let Some(target) = self.project_ref(&r, c, diags) {
+                for target in self.project_ref(&r, c, diags) {
                     self.dag
                         .add_edge(self.ids[&target], self.ids[&Node::Inputs(c)], r.span);
                 }
@@ -320,8 +320,18 @@ impl<'p> ProjectGraph<'p> {
         }
     }
 
-    /// Resolves a reference made in the project file (configuration inputs).
-    fn project_ref(&self, r: &Reference, from: usize, diags: &mut Diagnostics) -> Option<Node> {
+    /// Resolves a reference made in the project file (configuration inputs)
+    /// to the nodes it depends on.
+    fn project_ref(&self, r: &Reference, from: usize, diags: &mut Diagnostics) -> Vec<Node> {
+        self.project_ref_inner(r, from, diags).unwrap_or_default()
+    }
+
+    fn project_ref_inner(
+        &self,
+        r: &Reference,
+        from: usize,
+        diags: &mut Diagnostics,
+    ) -> Option<Vec<Node>> {
         let project = self.project;
         match r.root.as_str() {
             "environment" => match r.attr(0) {
@@ -389,10 +399,14 @@ impl<'p> ProjectGraph<'p> {
                 let arch = self.arch(target);
                 let Some(out) = r.attr(2) else {
                     // The whole outputs object: depend on every output.
-                    return arch.outputs.first().map(|_| Node::Output(target, 0));
+                    return Some(
+                        (0..arch.outputs.len())
+                            .map(|o| Node::Output(target, o))
+                            .collect(),
+                    );
                 };
                 match self.names_of(target).outputs.get(out) {
-                    Some(&o) => Some(Node::Output(target, o)),
+                    Some(&o) => Some(vec![Node::Output(target, o)]),
                     None => {
                         let help =
                             match did_you_mean(out, arch.outputs.iter().map(|o| o.name.as_str())) {

@@ -32,6 +32,7 @@ pub struct EnvValues<'g, 'p> {
     locals: Vec<Vec<Value>>,
     resources: Vec<Vec<Value>>,
     outputs: Vec<Vec<Value>>,
+    planning: bool,
 }
 
 impl<'g, 'p> EnvValues<'g, 'p> {
@@ -46,6 +47,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         let ev = Evaluator {
             resolver: &Constant,
             base_dir: &project.root,
+            planning: true,
         };
         for input in &env.inputs {
             match ev.eval(&input.expr) {
@@ -72,7 +74,23 @@ impl<'g, 'p> EnvValues<'g, 'p> {
             locals: per_config(&|c| graph.arch(c).locals.len()),
             resources: per_config(&|c| graph.arch(c).resources.len()),
             outputs: per_config(&|c| graph.arch(c).outputs.len()),
+            planning: true,
         })
+    }
+
+    /// From now on, evaluate for apply: `timestamp()` and `uuid()` take
+    /// their values.
+    pub fn for_apply(mut self) -> Self {
+        self.planning = false;
+        self
+    }
+
+    fn evaluator<'a>(&'a self, resolver: &'a dyn Resolver) -> Evaluator<'a> {
+        Evaluator {
+            resolver,
+            base_dir: &self.graph.project.root,
+            planning: self.planning,
+        }
     }
 
     /// Evaluates a node that is not a resource. On error the node's value
@@ -117,10 +135,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         let mut map = Map::new();
         for input in &conf.inputs {
             let scope = ProjectScope { values: self };
-            let ev = Evaluator {
-                resolver: &scope,
-                base_dir: &self.graph.project.root,
-            };
+            let ev = self.evaluator(&scope);
             match ev.eval(&input.expr) {
                 Ok(v) => {
                     map.insert(input.name.clone(), v);
@@ -156,10 +171,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
                 .map_or(self.env.span, |x| x.expr.span);
             (v.clone(), span)
         } else if let Some(d) = &var.default {
-            let ev = Evaluator {
-                resolver: &Constant,
-                base_dir: &project.root,
-            };
+            let ev = self.evaluator(&Constant);
             (
                 ev.eval(d)
                     .map_err(|e| Diagnostics::from(e.into_diagnostic()))?,
@@ -180,6 +192,16 @@ impl<'g, 'p> EnvValues<'g, 'p> {
                 var.name, self.env.name
             ))
             .into());
+        };
+        // With `nullable = false`, null means "use the default", as in Terraform.
+        let (raw, span) = match &var.default {
+            Some(d) if raw.is_null() && !var.nullable => (
+                self.evaluator(&Constant)
+                    .eval(d)
+                    .map_err(|e| Diagnostics::from(e.into_diagnostic()))?,
+                d.span,
+            ),
+            _ => (raw, span),
         };
         if raw.is_null() && !var.nullable {
             return Err(Diagnostic::error(
@@ -213,10 +235,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
             name: &var.name,
             value,
         };
-        let ev = Evaluator {
-            resolver: &scope,
-            base_dir: &self.graph.project.root,
-        };
+        let ev = self.evaluator(&scope);
         for v in &var.validations {
             let ok = match ev.eval(&v.condition) {
                 Ok(b) => {
@@ -297,11 +316,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
             config: c,
             instance,
         };
-        Evaluator {
-            resolver: &scope,
-            base_dir: &self.graph.project.root,
-        }
-        .eval(e)
+        self.evaluator(&scope).eval(e)
     }
 
     /// The instances of resource `r`: one, or as many as `count` or

@@ -9,6 +9,7 @@ use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::{IgnoreChanges, Resource};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::eval::{EnvValues, Instance, Node, ProjectGraph};
+use crate::graph::NodeId;
 use crate::provider::{self, Planned, Provider, Registry, SchemaError};
 use crate::state::EnvState;
 use crate::value::{Map, Path, PathStep, Value};
@@ -145,12 +146,26 @@ pub async fn plan(
             }
         }
     } else {
+        // Data sources wait for apply when a resource they depend on changes.
+        let resource_deps = graph.resource_dependencies();
+        let mut pending: HashSet<NodeId> = HashSet::new();
         for &id in &graph.order {
             match graph.node(id) {
                 Node::Resource(c, r) => {
-                    let planned =
-                        plan_resource(graph, &values, c, r, registry, &ctx, &current, &mut diags)
-                            .await;
+                    let defer = resource_deps
+                        .get(&id)
+                        .is_some_and(|deps| deps.iter().any(|d| pending.contains(d)));
+                    let rc = ResourceCtx {
+                        graph,
+                        values: &values,
+                        registry,
+                        ctx: &ctx,
+                        current: &current,
+                    };
+                    let Some(planned) = plan_resource(&rc, c, r, defer, &mut diags).await else {
+                        values.fail_resource(c, r);
+                        continue;
+                    };
                     let mut instances = Vec::with_capacity(planned.len());
                     for (change, key) in planned {
                         seen.insert(change.address.clone());
@@ -159,6 +174,7 @@ pub async fn plan(
                         if change.action == Action::NoOp {
                             unchanged += 1;
                         } else {
+                            pending.insert(id);
                             changes.push(change);
                         }
                     }
@@ -181,8 +197,16 @@ pub async fn plan(
                     Reason::ConfigurationRemoved
                 }
                 None => Reason::NotInConfiguration,
-                Some(r) if r.count.is_some() => Reason::CountIndex,
-                Some(_) => Reason::EachKey,
+                Some(r) => {
+                    if r.lifecycle.prevent_destroy {
+                        diags.push(prevent_destroy(&addr, r.span));
+                    }
+                    if r.count.is_some() {
+                        Reason::CountIndex
+                    } else {
+                        Reason::EachKey
+                    }
+                }
             };
             if let Some(before) = current(&addr) {
                 changes.push(delete(addr, before, reason));
@@ -282,69 +306,82 @@ pub fn find_resource<'p>(graph: &ProjectGraph<'p>, addr: &ResourceAddr) -> Optio
     Some(&graph.arch(c).resources[*i])
 }
 
-/// Plans every instance of resource `r` of configuration `c`.
-#[allow(clippy::too_many_arguments)]
+/// What planning one resource needs.
+struct ResourceCtx<'a, 'g, 'p> {
+    graph: &'a ProjectGraph<'p>,
+    values: &'a EnvValues<'g, 'p>,
+    registry: &'a Registry,
+    ctx: &'a provider::Context,
+    current: &'a dyn Fn(&InstanceAddr) -> Option<Value>,
+}
+
+/// Plans every instance of resource `r` of configuration `c`; `None` when
+/// it cannot be planned (the diagnostics say why). A data source is read
+/// now unless `defer_reads`.
 async fn plan_resource(
-    graph: &ProjectGraph<'_>,
-    values: &EnvValues<'_, '_>,
+    rc: &ResourceCtx<'_, '_, '_>,
     c: usize,
     r: usize,
-    registry: &Registry,
-    ctx: &provider::Context,
-    current: &dyn Fn(&InstanceAddr) -> Option<Value>,
+    defer_reads: bool,
     diags: &mut Diagnostics,
-) -> Vec<(Change, Option<InstanceKey>)> {
-    let res = &graph.arch(c).resources[r];
-    let addr = graph.resource_addr(c, r);
-    let Some(p) = registry.get(&res.type_name) else {
-        // `check_schemas` reports it.
-        return Vec::new();
-    };
-    let instances = match values.expand(c, r) {
+) -> Option<Vec<(Change, Option<InstanceKey>)>> {
+    let res = &rc.graph.arch(c).resources[r];
+    let addr = rc.graph.resource_addr(c, r);
+    // An unknown type is reported by `check_schemas`.
+    let p = rc.registry.get(&res.type_name)?;
+    let instances = match rc.values.expand(c, r) {
         Ok(i) => i,
         Err(d) => {
             diags.push(d);
-            return Vec::new();
+            return None;
         }
     };
     let mut out = Vec::with_capacity(instances.len());
+    let mut failed = false;
     for inst in instances {
         let iaddr = addr.instance(inst.key.clone());
-        let prior = current(&iaddr);
-        match prepare(values, c, r, &inst, p.as_ref(), prior.as_ref(), ctx).await {
-            Ok(planned) if res.mode == Mode::Data => {
-                match read_data(p.as_ref(), planned.value, ctx).await {
-                    Ok((action, value)) => out.push((
-                        Change {
-                            address: iaddr,
-                            action,
-                            before: None,
-                            after: Some(value),
-                            replace_paths: Vec::new(),
-                            create_before_destroy: false,
-                            reason: None,
-                        },
-                        inst.key,
-                    )),
-                    Err(e) => diags.push(
+        let prior = (rc.current)(&iaddr);
+        let planned =
+            match prepare(rc.values, c, r, &inst, p.as_ref(), prior.as_ref(), rc.ctx).await {
+                Ok(planned) => planned,
+                Err(d) => {
+                    diags.extend(d);
+                    failed = true;
+                    continue;
+                }
+            };
+        let change = if res.mode == Mode::Data {
+            match read_data(p.as_ref(), planned.value, defer_reads, rc.ctx).await {
+                Ok((action, value)) => Change {
+                    address: iaddr,
+                    action,
+                    before: None,
+                    after: Some(value),
+                    replace_paths: Vec::new(),
+                    create_before_destroy: false,
+                    reason: None,
+                },
+                Err(e) => {
+                    diags.push(
                         Diagnostic::error("plan::data", format!("{iaddr}: {e}"))
                             .label(res.span, "reading this"),
-                    ),
+                    );
+                    failed = true;
+                    continue;
                 }
             }
-            Ok(planned) => {
-                let change = diff(iaddr, prior, planned, res);
-                if res.lifecycle.prevent_destroy
-                    && matches!(change.action, Action::Replace | Action::Delete)
-                {
-                    diags.push(prevent_destroy(&change.address, res.span));
-                }
-                out.push((change, inst.key));
+        } else {
+            let change = diff(iaddr, prior, planned, res);
+            if res.lifecycle.prevent_destroy
+                && matches!(change.action, Action::Replace | Action::Delete)
+            {
+                diags.push(prevent_destroy(&change.address, res.span));
             }
-            Err(d) => diags.extend(d),
-        }
+            change
+        };
+        out.push((change, inst.key));
     }
-    out
+    (!failed).then_some(out)
 }
 
 /// Evaluates one instance's arguments, checks them against the schema,
@@ -362,8 +399,8 @@ pub async fn prepare(
     let res = &values.graph.arch(c).resources[r];
     let addr = values.graph.resource_addr(c, r).instance(inst.key.clone());
     let config = values.eval_instance(c, r, inst)?;
-    let mut args = p
-        .schema()
+    let schema = schema_of(p, res.mode).ok_or_else(|| no_data_source(res))?;
+    let mut args = schema
         .conform(&config)
         .map_err(|errs| schema_diags(res, &errs))?;
     if let Some(prior) = prior {
@@ -397,15 +434,27 @@ pub async fn prepare(
     })
 }
 
-/// Reads a data source now if its arguments are known, else defers the
-/// read to apply.
+/// Reads a data source now if its arguments are known and nothing it
+/// depends on changes; else defers the read to apply, with its computed
+/// attributes unknown until then.
 pub async fn read_data(
     p: &dyn Provider,
     args: Value,
+    defer: bool,
     ctx: &provider::Context,
 ) -> Result<(Action, Value), provider::ProviderError> {
-    if !args.is_wholly_known() {
-        return Ok((Action::Read, Value::Unknown));
+    if defer || !args.is_wholly_known() {
+        let mut m = args.as_object().cloned().unwrap_or_default();
+        for a in p
+            .data_schema()
+            .map(|s| s.attributes.as_slice())
+            .unwrap_or_default()
+        {
+            if a.kind == provider::AttrKind::Computed {
+                m.insert(a.name.to_string(), Value::Unknown);
+            }
+        }
+        return Ok((Action::Read, Value::Object(m)));
     }
     let (plain, marked) = args.deep_unmark();
     Ok((Action::NoOp, p.read_data(plain, ctx).await?.mark_if(marked)))
@@ -423,7 +472,7 @@ fn ignore_changes(args: &mut Map, prior: &Value, ignore: &IgnoreChanges, p: &dyn
             }
         }
         IgnoreChanges::Paths(paths) => {
-            for path in paths {
+            for (path, _) in paths {
                 if let Some(old) = prior.at(path) {
                     let mut whole = Value::Object(std::mem::take(args));
                     set_at(&mut whole, path.steps(), old.clone());
@@ -593,22 +642,49 @@ fn check_resource(
         diags.push(d);
         return diags;
     };
-    if res.mode == Mode::Data && !p.has_data_source() {
-        diags.push(
-            Diagnostic::error(
-                "config::no_data_source",
-                format!("type \"{}\" has no data source", res.type_name),
-            )
-            .label(res.span, "here")
-            .help("data sources: file"),
-        );
+    let Some(schema) = schema_of(p.as_ref(), res.mode) else {
+        diags.push(no_data_source(res));
         return diags;
-    }
-    let errors = p
-        .schema()
-        .check_names(res.attrs.iter().map(|a| a.name.as_str()));
+    };
+    let errors = schema.check_names(res.attrs.iter().map(|a| a.name.as_str()));
     diags.extend(schema_diags(res, &errors));
+    if let IgnoreChanges::Paths(paths) = &res.lifecycle.ignore_changes {
+        for (path, span) in paths {
+            let name = path.first_attr().unwrap_or_default();
+            if !schema.arguments().any(|a| a == name) {
+                let mut d = Diagnostic::error(
+                    "config::invalid_ignore_changes",
+                    format!(
+                        "ignore_changes names \"{name}\", which is not an argument of {}",
+                        res.type_name
+                    ),
+                )
+                .label(*span, "not an argument");
+                if let Some(s) = crate::diag::did_you_mean(name, schema.arguments()) {
+                    d = d.help(format!("did you mean \"{s}\"?"));
+                }
+                diags.push(d);
+            }
+        }
+    }
     diags
+}
+
+/// The schema that checks a block: the type's, or its data source's.
+fn schema_of(p: &dyn Provider, mode: Mode) -> Option<&provider::Schema> {
+    match mode {
+        Mode::Managed => Some(p.schema()),
+        Mode::Data => p.data_schema(),
+    }
+}
+
+fn no_data_source(res: &Resource) -> Diagnostic {
+    Diagnostic::error(
+        "config::no_data_source",
+        format!("type \"{}\" has no data source", res.type_name),
+    )
+    .label(res.span, "here")
+    .help("the data sources are: file")
 }
 
 fn schema_diags(res: &Resource, errors: &[SchemaError]) -> Diagnostics {

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 pub struct File {
     schema: Schema,
+    data_schema: Schema,
 }
 
 impl File {
@@ -60,6 +61,34 @@ impl File {
                         "where the file is, relative to the project root",
                     )
                     .force_new(),
+                ],
+            },
+            data_schema: Schema {
+                attributes: vec![
+                    AttrSchema::new(
+                        "content",
+                        AttrKind::Computed,
+                        AttrType::String,
+                        "the file's text",
+                    ),
+                    AttrSchema::new(
+                        "content_sha256",
+                        AttrKind::Computed,
+                        AttrType::String,
+                        "sha256 of the content, hex",
+                    ),
+                    AttrSchema::new(
+                        "id",
+                        AttrKind::Computed,
+                        AttrType::String,
+                        "the path, as configured",
+                    ),
+                    AttrSchema::new(
+                        "path",
+                        AttrKind::Required,
+                        AttrType::String,
+                        "the file to read, relative to the project root",
+                    ),
                 ],
             },
         }
@@ -317,8 +346,8 @@ impl Provider for File {
         })
     }
 
-    fn has_data_source(&self) -> bool {
-        true
+    fn data_schema(&self) -> Option<&Schema> {
+        Some(&self.data_schema)
     }
 
     fn read_data<'a>(
@@ -327,16 +356,19 @@ impl Provider for File {
         ctx: &'a Context,
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
-            let mut m = config.as_object().cloned().unwrap_or_default();
-            m.insert("allow_outside_project".into(), Value::Bool(true));
-            let (path, _) = target(&Value::Object(m.clone()), ctx)?;
-            let content = tokio::fs::read_to_string(&path)
+            let path = config
+                .get("path")
+                .and_then(Value::as_str)
+                .ok_or_else(|| ProviderError::new("path is not set"))?;
+            let full = project_path(&ctx.project_root, path, true).map_err(ProviderError::new)?;
+            let content = tokio::fs::read_to_string(&full)
                 .await
-                .map_err(|e| ProviderError::new(format!("cannot read {}: {e}", path.display())))?;
+                .map_err(|e| ProviderError::new(format!("cannot read {}: {e}", full.display())))?;
+            let mut m = Map::new();
             m.insert("content_sha256".into(), Value::String(sha256_hex(&content)));
             m.insert("content".into(), Value::String(content));
-            m.insert("id".into(), m.get("path").cloned().unwrap_or(Value::Null));
-            m.remove("allow_outside_project");
+            m.insert("id".into(), Value::string(path));
+            m.insert("path".into(), Value::string(path));
             Ok(Value::Object(m))
         })
     }

@@ -106,9 +106,9 @@ pub trait Provider: Send + Sync {
         ctx: &'a Context,
     ) -> BoxFuture<'a, Result<(), ProviderError>>;
 
-    /// Whether the type can be read as a `data` source.
-    fn has_data_source(&self) -> bool {
-        false
+    /// The schema of the type's `data` source, if it has one.
+    fn data_schema(&self) -> Option<&Schema> {
+        None
     }
 
     /// Reads a `data` source from its arguments.

@@ -336,7 +336,11 @@ impl fmt::Display for Value {
                     if i > 0 {
                         f.write_str(",")?;
                     }
-                    write!(f, " {k} = {v}")?;
+                    if is_identifier(k) {
+                        write!(f, " {k} = {v}")?;
+                    } else {
+                        write!(f, " {k:?} = {v}")?;
+                    }
                 }
                 f.write_str(if map.is_empty() { "}" } else { " }" })
             }

@@ -416,3 +416,75 @@ fn outputs_and_graph_describe_the_project() {
         .success()
         .stdout_has("# network/terrace_data.vpc:");
 }
+
+#[test]
+fn data_sources_wait_for_the_resources_they_read() {
+    let p = single(
+        r#"
+resource "file" "w" {
+  path    = "out/w.txt"
+  content = "written by terrace"
+}
+data "file" "r" {
+  path = file.w.id
+}
+resource "terrace_data" "copy" {
+  input = data.file.r.content
+}
+"#,
+    );
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("# dev/main/data.file.r will be read during apply");
+    p.apply();
+    p.run(&["state", "show", "--env", "dev", "main/terrace_data.copy"])
+        .success()
+        .stdout_has("input  = \"written by terrace\"");
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success();
+}
+
+#[test]
+fn apply_time_functions_are_unknown_until_apply() {
+    let p = single("resource \"file\" \"f\" {\n  path = \"out/id\"\n  content = uuid()\n}\n");
+    p.run(&["plan", "--env", "dev", "--out", "p.plan"])
+        .success()
+        .stdout_has("content               = (known after apply)");
+    p.run(&["apply", "--env", "dev", "p.plan"]).success();
+    assert_eq!(p.read("out/id").len(), 36);
+}
+
+#[test]
+fn a_configuration_can_take_another_ones_outputs_as_a_whole() {
+    let p = Project::new()
+        .file(
+            "project.hcl",
+            r#"
+project "t" {}
+environment "dev" {}
+configuration "net" {
+  architecture = "./net"
+}
+configuration "app" {
+  architecture = "./app"
+  inputs = {
+    net = configuration.net.outputs
+  }
+}
+"#,
+        )
+        .file(
+            "net/main.hcl",
+            "resource \"terrace_data\" \"a\" {\n  input = 1\n}\noutput \"first\" {\n  value = terrace_data.a.id\n}\noutput \"second\" {\n  value = \"${terrace_data.a.id}-2\"\n}\n",
+        )
+        .file("app/main.hcl", "variable \"net\" {}\nresource \"terrace_data\" \"b\" {\n  input = var.net\n}\noutput \"seen\" {\n  value = var.net.second\n}\n");
+    p.apply();
+    let out = p.run(&["output", "--env", "dev", "app"]).success();
+    assert!(
+        out.stdout.ends_with("-2\"\n") && !out.stdout.contains("known after apply"),
+        "{}",
+        out.stdout
+    );
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success();
+}

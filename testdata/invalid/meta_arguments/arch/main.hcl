@@ -12,3 +12,9 @@ resource "terrace_data" "c" {
     prevent_destroy = "yes" # ERROR: must be true or false
   }
 }
+resource "file" "d" {
+  path = "out/d"
+  lifecycle {
+    ignore_changes = [contnet] # ERROR: ignore_changes names "contnet", which is not an argument of file
+  }
+}

@@ -4,3 +4,9 @@ resource "terrace_data" "db" {
     prevent_destroy = true
   }
 }
+resource "terrace_data" "replicas" {
+  count = 1
+  lifecycle {
+    prevent_destroy = true
+  }
+}
