@@ -151,12 +151,8 @@ impl Architecture {
     }
 
     fn add_variable(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
-        let Some(labels) = body::labels(b, file, &["name"], diags) else {
-            return;
-        };
-        let (name, span) = labels.into_iter().next().expect("one label");
-        let mut c = body::read(
-            &b.body,
+        let Some((name, span, mut c)) = body::named(
+            b,
             file,
             &Allowed {
                 what: "a variable block",
@@ -164,7 +160,9 @@ impl Architecture {
                 blocks: &["validation"],
             },
             diags,
-        );
+        ) else {
+            return;
+        };
         let ty = match c.take("type") {
             Some(a) => Type::parse(&a.expr).unwrap_or_else(|d| {
                 diags.push(d);
@@ -346,12 +344,8 @@ impl Architecture {
     }
 
     fn add_output(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
-        let Some(labels) = body::labels(b, file, &["name"], diags) else {
-            return;
-        };
-        let (name, span) = labels.into_iter().next().expect("one label");
-        let mut c = body::read(
-            &b.body,
+        let Some((name, span, mut c)) = body::named(
+            b,
             file,
             &Allowed {
                 what: "an output block",
@@ -359,7 +353,9 @@ impl Architecture {
                 blocks: &[],
             },
             diags,
-        );
+        ) else {
+            return;
+        };
         let Some(value) = c.take("value") else {
             diags.push(
                 Diagnostic::error(

@@ -186,6 +186,18 @@ pub fn labels(
     Some(out)
 }
 
+/// Reads a block with one name label (`variable "x" { … }`): the name,
+/// where it is, and the checked contents.
+pub fn named<'a>(
+    b: &'a Block,
+    file: FileId,
+    allowed: &Allowed,
+    diags: &mut Diagnostics,
+) -> Option<(String, Span, Contents<'a>)> {
+    let (name, span) = labels(b, file, &["name"], diags)?.into_iter().next()?;
+    Some((name, span, read(&b.body, file, allowed, diags)))
+}
+
 /// Whether `s` is a valid name for a block label.
 pub fn is_name(s: &str) -> bool {
     crate::value::Path::attr(s).to_string() == s && !s.is_empty()

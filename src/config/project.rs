@@ -116,12 +116,8 @@ impl Declarations {
     }
 
     fn add_environment(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
-        let Some(labels) = body::labels(b, file, &["name"], diags) else {
-            return;
-        };
-        let (name, span) = labels.into_iter().next().expect("one label");
-        let mut c = body::read(
-            &b.body,
+        let Some((name, span, mut c)) = body::named(
+            b,
             file,
             &Allowed {
                 what: "an environment block",
@@ -129,7 +125,9 @@ impl Declarations {
                 blocks: &["authorization"],
             },
             diags,
-        );
+        ) else {
+            return;
+        };
         let mut authorization = None;
         for ab in &c.blocks {
             let mut ac = body::read(
@@ -191,12 +189,8 @@ impl Declarations {
     }
 
     fn add_configuration(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
-        let Some(labels) = body::labels(b, file, &["name"], diags) else {
-            return;
-        };
-        let (name, span) = labels.into_iter().next().expect("one label");
-        let mut c = body::read(
-            &b.body,
+        let Some((name, span, mut c)) = body::named(
+            b,
             file,
             &Allowed {
                 what: "a configuration block",
@@ -204,7 +198,9 @@ impl Declarations {
                 blocks: &[],
             },
             diags,
-        );
+        ) else {
+            return;
+        };
         let Some(arch) = c.take("architecture") else {
             diags.push(
                 Diagnostic::error(

@@ -128,21 +128,7 @@ impl Store {
     /// Reads every configuration's state file.
     pub fn load(&self) -> Result<EnvState, StateError> {
         let mut env = EnvState::new(&self.env);
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(env),
-            Err(e) => return Err(io(&self.dir)(e)),
-        };
-        let mut names: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter_map(|e| {
-                e.file_name()
-                    .to_str()
-                    .and_then(|n| n.strip_suffix(".state.json"))
-                    .map(str::to_string)
-            })
-            .collect();
-        names.sort();
+        let names = self.state_files()?;
         for config in names {
             let path = self.state_path(&config);
             let bytes = std::fs::read(&path).map_err(io(&path))?;
