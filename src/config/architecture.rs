@@ -7,6 +7,7 @@ use super::types::Type;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
 use crate::value::{Path, PathStep};
 use hcl::edit::structure::Block;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// One architecture, loaded once however many configurations use it.
@@ -20,6 +21,19 @@ pub struct Architecture {
     pub locals: Vec<Local>,
     pub resources: Vec<Resource>,
     pub outputs: Vec<Output>,
+    /// Where each block is in the lists above, by name.
+    pub names: Names,
+}
+
+/// Name → index maps of an architecture's blocks: for references, and to
+/// find duplicates without comparing every block with every other.
+#[derive(Debug, Default)]
+pub struct Names {
+    pub variables: HashMap<String, usize>,
+    pub locals: HashMap<String, usize>,
+    pub outputs: HashMap<String, usize>,
+    /// By `(mode, type, name)`.
+    pub resources: HashMap<(Mode, String, String), usize>,
 }
 
 /// `variable "name" { type, default, description, sensitive, nullable, validation {…} }`.
@@ -118,6 +132,7 @@ impl Architecture {
             locals: Vec::new(),
             resources: Vec::new(),
             outputs: Vec::new(),
+            names: Names::default(),
         }
     }
 
@@ -215,15 +230,14 @@ impl Architecture {
                 .unwrap_or(true),
             validations,
         };
-        if let Some(prev) = self.variables.iter().find(|v| v.name == variable.name) {
-            diags.push(duplicate(
-                "variable",
-                &variable.name,
-                variable.span,
-                prev.span,
-            ));
+        if let Some(&prev) = self.names.variables.get(&variable.name) {
+            let prev = self.variables[prev].span;
+            diags.push(duplicate("variable", &variable.name, variable.span, prev));
             return;
         }
+        self.names
+            .variables
+            .insert(variable.name.clone(), self.variables.len());
         self.variables.push(variable);
     }
 
@@ -242,10 +256,12 @@ impl Architecture {
             diags,
         );
         for a in c.attrs {
-            if let Some(prev) = self.locals.iter().find(|l| l.name == a.name) {
-                diags.push(duplicate("local value", &a.name, a.name_span, prev.span));
+            if let Some(&prev) = self.names.locals.get(&a.name) {
+                let prev = self.locals[prev].span;
+                diags.push(duplicate("local value", &a.name, a.name_span, prev));
                 continue;
             }
+            self.names.locals.insert(a.name.clone(), self.locals.len());
             self.locals.push(Local {
                 name: a.name,
                 span: a.name_span,
@@ -325,9 +341,9 @@ impl Architecture {
             lifecycle,
             attrs: c.attrs,
         };
-        if let Some(prev) = self.resources.iter().find(|r| {
-            r.mode == mode && r.type_name == resource.type_name && r.name == resource.name
-        }) {
+        let key = (mode, resource.type_name.clone(), resource.name.clone());
+        if let Some(&prev) = self.names.resources.get(&key) {
+            let prev = &self.resources[prev];
             diags.push(duplicate(
                 if mode == Mode::Managed {
                     "resource"
@@ -340,6 +356,7 @@ impl Architecture {
             ));
             return;
         }
+        self.names.resources.insert(key, self.resources.len());
         self.resources.push(resource);
     }
 
@@ -383,10 +400,14 @@ impl Architecture {
                 .map(|a| depends_on_list(&a, diags))
                 .unwrap_or_default(),
         };
-        if let Some(prev) = self.outputs.iter().find(|o| o.name == output.name) {
-            diags.push(duplicate("output", &output.name, output.span, prev.span));
+        if let Some(&prev) = self.names.outputs.get(&output.name) {
+            let prev = self.outputs[prev].span;
+            diags.push(duplicate("output", &output.name, output.span, prev));
             return;
         }
+        self.names
+            .outputs
+            .insert(output.name.clone(), self.outputs.len());
         self.outputs.push(output);
     }
 }

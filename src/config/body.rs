@@ -44,20 +44,21 @@ pub fn read<'a>(
     diags: &mut Diagnostics,
 ) -> Contents<'a> {
     let mut attrs: Vec<Attr> = Vec::new();
+    let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
     let mut blocks = Vec::new();
     for structure in body.iter() {
         match structure {
             Structure::Attribute(a) => {
                 let name = a.key.value().to_string();
                 let name_span = span_of(file, a.key.span());
-                if let Some(prev) = attrs.iter().find(|p| p.name == name) {
+                if let Some(&prev) = seen.get(&name) {
                     diags.push(
                         Diagnostic::error(
                             "config::duplicate_attribute",
                             format!("attribute \"{name}\" is set twice in {}", allowed.what),
                         )
                         .label(name_span, "set again here")
-                        .label(prev.name_span, "first set here")
+                        .label(prev, "first set here")
                         .help("remove one of them"),
                     );
                     continue;
@@ -79,6 +80,7 @@ pub fn read<'a>(
                     diags.push(d);
                     continue;
                 }
+                seen.insert(name.clone(), name_span);
                 attrs.push(Attr {
                     name,
                     name_span,

@@ -13,7 +13,8 @@ mod project;
 mod types;
 
 pub use architecture::{
-    Architecture, IgnoreChanges, Lifecycle, Local, Mode, Output, Resource, Validation, Variable,
+    Architecture, IgnoreChanges, Lifecycle, Local, Mode, Names, Output, Resource, Validation,
+    Variable,
 };
 pub use body::{Attr, is_name};
 pub use expr::{Expr, ExprKind, Reference};

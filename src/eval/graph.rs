@@ -8,7 +8,7 @@
 //! not structure.
 
 use crate::address::{Mode, ResourceAddr};
-use crate::config::{Architecture, Expr, Project, Reference};
+use crate::config::{Architecture, Expr, Names, Project, Reference};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::graph::{Dag, NodeId};
 use std::collections::HashMap;
@@ -38,55 +38,12 @@ impl Node {
     }
 }
 
-/// Name → index maps of one architecture, for resolving references.
-#[derive(Debug, Default)]
-pub struct Names {
-    pub variables: HashMap<String, usize>,
-    pub locals: HashMap<String, usize>,
-    pub outputs: HashMap<String, usize>,
-    /// By `(mode, type, name)`.
-    pub resources: HashMap<(Mode, String, String), usize>,
-}
-
-impl Names {
-    fn of(arch: &Architecture) -> Names {
-        Names {
-            variables: arch
-                .variables
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v.name.clone(), i))
-                .collect(),
-            locals: arch
-                .locals
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v.name.clone(), i))
-                .collect(),
-            outputs: arch
-                .outputs
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v.name.clone(), i))
-                .collect(),
-            resources: arch
-                .resources
-                .iter()
-                .enumerate()
-                .map(|(i, r)| ((r.mode, r.type_name.clone(), r.name.clone()), i))
-                .collect(),
-        }
-    }
-}
-
 /// The project's dependency graph.
 pub struct ProjectGraph<'p> {
     pub project: &'p Project,
     pub dag: Dag<Node, Span>,
     /// Dependencies before dependents.
     pub order: Vec<NodeId>,
-    /// Per architecture.
-    pub names: Vec<Names>,
     ids: HashMap<Node, NodeId>,
 }
 
@@ -109,7 +66,6 @@ impl<'p> ProjectGraph<'p> {
             project,
             dag: Dag::default(),
             order: Vec::new(),
-            names: project.architectures.iter().map(Names::of).collect(),
             ids: HashMap::new(),
         };
         let mut diags = Diagnostics::default();
@@ -226,8 +182,8 @@ impl<'p> ProjectGraph<'p> {
     }
 
     /// Name maps of configuration `c`'s architecture.
-    pub fn names_of(&self, c: usize) -> &Names {
-        &self.names[self.project.configurations[c].architecture]
+    pub fn names_of(&self, c: usize) -> &'p Names {
+        &self.arch(c).names
     }
 
     /// The address of resource `r` of configuration `c`.
@@ -283,7 +239,7 @@ impl<'p> ProjectGraph<'p> {
 
     fn link_configuration(&mut self, c: usize, diags: &mut Diagnostics) {
         let conf = &self.project.configurations[c];
-        let names = &self.names[conf.architecture];
+        let names = &self.project.architectures[conf.architecture].names;
         for input in &conf.inputs {
             if !names.variables.contains_key(&input.name) {
                 let arch = self.arch(c);

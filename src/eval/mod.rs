@@ -15,5 +15,5 @@ mod values;
 
 pub use convert::convert;
 pub use expr::{EvalError, Evaluator, Resolver, describe};
-pub use graph::{Names, Node, ProjectGraph};
+pub use graph::{Node, ProjectGraph};
 pub use values::{EnvValues, Instance};

@@ -54,6 +54,10 @@ pub async fn refresh(
             ));
             continue;
         };
+        // An object with no effect outside terrace cannot change behind its back.
+        if !p.has_side_effects() {
+            continue;
+        }
         let current = inst.attributes.clone();
         let ctx = ctx.clone();
         let sem = semaphore.clone();
@@ -107,10 +111,10 @@ pub async fn plan(
     } else {
         Refreshed::new()
     };
-    let current = |addr: &InstanceAddr| -> Option<Value> {
+    let current = |addr: &InstanceAddr| -> Option<&Value> {
         match refreshed.get(addr) {
-            Some(v) => v.clone(),
-            None => state.instance(addr).map(|i| i.attributes.clone()),
+            Some(v) => v.as_ref(),
+            None => state.instance(addr).map(|i| &i.attributes),
         }
     };
     let mut diags = Diagnostics::default();
@@ -130,7 +134,7 @@ pub async fn plan(
                 diags.push(prevent_destroy(&addr, r.span));
             }
             if let Some(before) = current(&addr) {
-                changes.push(delete(addr.clone(), before, Reason::Destroy));
+                changes.push(delete(addr.clone(), before.clone(), Reason::Destroy));
             }
         }
         for c in state.configs.values() {
@@ -167,13 +171,13 @@ pub async fn plan(
                         continue;
                     };
                     let mut instances = Vec::with_capacity(planned.len());
-                    for (change, key) in planned {
+                    for (mut change, key) in planned {
                         seen.insert(change.address.clone());
-                        let exposed = change.after.clone().unwrap_or(Value::Null);
-                        instances.push((key, exposed));
                         if change.action == Action::NoOp {
+                            instances.push((key, change.after.take().unwrap_or(Value::Null)));
                             unchanged += 1;
                         } else {
+                            instances.push((key, change.after.clone().unwrap_or(Value::Null)));
                             pending.insert(id);
                             changes.push(change);
                         }
@@ -209,7 +213,7 @@ pub async fn plan(
                 }
             };
             if let Some(before) = current(&addr) {
-                changes.push(delete(addr, before, reason));
+                changes.push(delete(addr, before.clone(), reason));
             }
         }
         outputs = output_changes(graph, &values, state);
@@ -307,19 +311,19 @@ pub fn find_resource<'p>(graph: &ProjectGraph<'p>, addr: &ResourceAddr) -> Optio
 }
 
 /// What planning one resource needs.
-struct ResourceCtx<'a, 'g, 'p> {
+struct ResourceCtx<'a, 'g, 'p, 's> {
     graph: &'a ProjectGraph<'p>,
     values: &'a EnvValues<'g, 'p>,
     registry: &'a Registry,
     ctx: &'a provider::Context,
-    current: &'a dyn Fn(&InstanceAddr) -> Option<Value>,
+    current: &'a dyn Fn(&InstanceAddr) -> Option<&'s Value>,
 }
 
 /// Plans every instance of resource `r` of configuration `c`; `None` when
 /// it cannot be planned (the diagnostics say why). A data source is read
 /// now unless `defer_reads`.
 async fn plan_resource(
-    rc: &ResourceCtx<'_, '_, '_>,
+    rc: &ResourceCtx<'_, '_, '_, '_>,
     c: usize,
     r: usize,
     defer_reads: bool,
@@ -341,15 +345,14 @@ async fn plan_resource(
     for inst in instances {
         let iaddr = addr.instance(inst.key.clone());
         let prior = (rc.current)(&iaddr);
-        let planned =
-            match prepare(rc.values, c, r, &inst, p.as_ref(), prior.as_ref(), rc.ctx).await {
-                Ok(planned) => planned,
-                Err(d) => {
-                    diags.extend(d);
-                    failed = true;
-                    continue;
-                }
-            };
+        let planned = match prepare(rc.values, c, r, &inst, p.as_ref(), prior, rc.ctx).await {
+            Ok(planned) => planned,
+            Err(d) => {
+                diags.extend(d);
+                failed = true;
+                continue;
+            }
+        };
         let change = if res.mode == Mode::Data {
             match read_data(p.as_ref(), planned.value, defer_reads, rc.ctx).await {
                 Ok((action, value)) => Change {
@@ -401,7 +404,7 @@ pub async fn prepare(
     let config = values.eval_instance(c, r, inst)?;
     let schema = schema_of(p, res.mode).ok_or_else(|| no_data_source(res))?;
     let mut args = schema
-        .conform(&config)
+        .conform(config)
         .map_err(|errs| schema_diags(res, &errs))?;
     if let Some(prior) = prior {
         ignore_changes(&mut args, prior, &res.lifecycle.ignore_changes, p);
@@ -511,11 +514,11 @@ fn set_at(target: &mut Value, steps: &[PathStep], v: Value) {
 /// Decides the action from the prior and planned values.
 pub fn diff(
     address: InstanceAddr,
-    prior: Option<Value>,
+    prior: Option<&Value>,
     planned: Planned,
     res: &Resource,
 ) -> Change {
-    let (action, replace_paths) = match &prior {
+    let (action, replace_paths) = match prior {
         None => (Action::Create, Vec::new()),
         Some(_) if !planned.requires_replace.is_empty() => {
             (Action::Replace, planned.requires_replace.clone())
@@ -532,7 +535,12 @@ pub fn diff(
     Change {
         address,
         action,
-        before: prior,
+        // A change that changes nothing is not kept: no need to copy.
+        before: if action == Action::NoOp {
+            None
+        } else {
+            prior.cloned()
+        },
         after: Some(planned.value),
         replace_paths,
         create_before_destroy: action == Action::Replace && res.lifecycle.create_before_destroy,

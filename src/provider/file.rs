@@ -183,7 +183,7 @@ impl Provider for File {
         ctx: &'a Context,
     ) -> BoxFuture<'a, Result<Planned, ProviderError>> {
         Box::pin(async move {
-            let config = config.as_object().cloned().unwrap_or_default();
+            let config = config.into_object();
             let (mut planned, mut requires_replace) = self.schema.plan(config, prior);
             let as_value = Value::Object(planned.clone());
             if planned.get("path").is_some_and(Value::is_wholly_known) {
@@ -387,7 +387,7 @@ mod tests {
         let p = File::new();
         let mut cfg = p
             .schema
-            .conform(&Value::Object(Map::from([(
+            .conform(Value::Object(Map::from([(
                 "path".to_string(),
                 Value::string("out/a.txt"),
             )])))
@@ -420,7 +420,7 @@ mod tests {
         let p = File::new();
         let cfg = p
             .schema
-            .conform(&Value::Object(Map::from([(
+            .conform(Value::Object(Map::from([(
                 "path".to_string(),
                 Value::string("../escape.txt"),
             )])))

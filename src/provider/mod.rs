@@ -63,7 +63,8 @@ pub trait Provider: Send + Sync {
 
     /// Whether operations touch anything outside terrace's state. Apply
     /// records the start of such operations durably before running them,
-    /// so that a crash in the middle is reported, never forgotten.
+    /// so that a crash in the middle is reported, never forgotten; refresh
+    /// reads back only objects that have such effects.
     fn has_side_effects(&self) -> bool {
         true
     }

@@ -146,17 +146,19 @@ impl Schema {
 
     /// Converts an evaluated configuration to the schema's types and fills
     /// defaults; computed attributes are left out.
-    pub fn conform(&self, config: &Value) -> Result<Map, Vec<SchemaError>> {
-        let empty = Map::new();
-        let given = config.as_object().unwrap_or(&empty);
+    pub fn conform(&self, config: Value) -> Result<Map, Vec<SchemaError>> {
+        let mut given = match config.into_unmarked().0 {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
         let mut out = Map::new();
         let mut errors = Vec::new();
         for a in &self.attributes {
             if a.kind == AttrKind::Computed {
                 continue;
             }
-            let v = match given.get(a.name) {
-                Some(v) if !v.is_null() => v.clone(),
+            let v = match given.remove(a.name) {
+                Some(v) if !v.is_null() => v,
                 _ => match (&a.default, a.kind) {
                     (Some(d), _) => d.clone(),
                     (None, AttrKind::Required) => {

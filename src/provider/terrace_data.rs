@@ -66,7 +66,7 @@ impl Provider for TerraceData {
         _ctx: &'a Context,
     ) -> BoxFuture<'a, Result<Planned, ProviderError>> {
         Box::pin(async move {
-            let config = config.as_object().cloned().unwrap_or_default();
+            let config = config.into_object();
             let (mut planned, requires_replace) = self.schema.plan(config, prior);
             // As terraform_data: output follows input, known once applied.
             let input_changed = match prior {

@@ -6,6 +6,9 @@
 //! each sync covers the whole batch (group commit), so concurrent
 //! operations share fsyncs. Records are written in the order they are
 //! sent: once a record is durable, so is everything sent before it.
+//! Records that nobody waits for (the ends of operations without outside
+//! effects) become durable within a few milliseconds, or with the next
+//! record somebody waits for, whichever comes first.
 //!
 //! After a crash, [`read`] returns the records that reached the disk; the
 //! store replays finished operations into state and reports the ones that
@@ -169,12 +172,40 @@ fn line(rec: &Record) -> Vec<u8> {
 }
 
 /// The writer thread: write whatever is queued, sync once, acknowledge.
+/// How long records that nobody waits for may gather before a sync.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// The writer thread: write whatever is queued, sync once, acknowledge.
+/// When no record in the batch is waited for (operations without outside
+/// effects), it lingers a few milliseconds for more, so that a long chain
+/// of such operations costs a few syncs rather than one each.
 fn writer(mut file: std::fs::File, rx: mpsc::Receiver<Msg>) -> Result<(), String> {
     let mut failed: Option<String> = None;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
-        while let Ok(more) = rx.try_recv() {
-            batch.push(more);
+        let mut waited_for = batch.iter().any(|Msg::Line(_, ack)| ack.is_some());
+        let deadline = std::time::Instant::now() + LINGER;
+        loop {
+            match rx.try_recv() {
+                Ok(m) => {
+                    waited_for |= matches!(&m, Msg::Line(_, Some(_)));
+                    batch.push(m);
+                    continue;
+                }
+                Err(mpsc::TryRecvError::Disconnected) => break,
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+            let now = std::time::Instant::now();
+            if waited_for || now >= deadline {
+                break;
+            }
+            match rx.recv_timeout(deadline - now) {
+                Ok(m) => {
+                    waited_for |= matches!(&m, Msg::Line(_, Some(_)));
+                    batch.push(m);
+                }
+                Err(_) => break,
+            }
         }
         let mut buf = Vec::new();
         let mut acks = Vec::new();

@@ -18,15 +18,46 @@ pub struct ConfigState {
     pub environment: String,
     pub configuration: String,
     pub terrace_version: String,
-    /// Sorted by mode, type and name.
-    #[serde(default)]
-    pub resources: Vec<ResourceState>,
+    /// By mode, type and name; written as a list.
+    #[serde(default, with = "resource_list")]
+    pub resources: BTreeMap<ResourceKey, ResourceState>,
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputState>,
     /// Operations that were started and never recorded as finished (a
     /// crash): the objects may exist. Kept until an apply settles them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unfinished: Vec<UnfinishedOp>,
+}
+
+/// How resources are keyed in state: mode, type, name.
+pub type ResourceKey = (Mode, String, String);
+
+fn key_of(r: &ResourceAddr) -> ResourceKey {
+    (r.mode, r.type_name.clone(), r.name.clone())
+}
+
+/// Resources are a list on disk and a map in memory.
+mod resource_list {
+    use super::{ResourceKey, ResourceState};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(
+        map: &BTreeMap<ResourceKey, ResourceState>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<ResourceKey, ResourceState>, D::Error> {
+        let list = Vec::<ResourceState>::deserialize(d)?;
+        Ok(list
+            .into_iter()
+            .map(|r| ((r.mode, r.type_name.clone(), r.name.clone()), r))
+            .collect())
+    }
 }
 
 /// A resource block's recorded instances.
@@ -77,33 +108,23 @@ impl ConfigState {
             environment: environment.to_string(),
             configuration: configuration.to_string(),
             terrace_version: env!("CARGO_PKG_VERSION").to_string(),
-            resources: Vec::new(),
+            resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             unfinished: Vec::new(),
         }
     }
 
-    fn position(&self, r: &ResourceAddr) -> Result<usize, usize> {
-        self.resources.binary_search_by(|x| {
-            (x.mode, x.type_name.as_str(), x.name.as_str()).cmp(&(
-                r.mode,
-                r.type_name.as_str(),
-                r.name.as_str(),
-            ))
-        })
-    }
-
     pub fn resource(&self, r: &ResourceAddr) -> Option<&ResourceState> {
-        self.position(r).ok().map(|i| &self.resources[i])
+        self.resources.get(&key_of(r))
     }
 
     /// The number of recorded objects.
     pub fn instance_count(&self) -> usize {
-        self.resources.iter().map(|r| r.instances.len()).sum()
+        self.resources.values().map(|r| r.instances.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.resources.iter().all(|r| r.instances.is_empty())
+        self.resources.values().all(|r| r.instances.is_empty())
             && self.outputs.is_empty()
             && self.unfinished.is_empty()
     }
@@ -146,7 +167,7 @@ impl EnvState {
         &self,
     ) -> impl Iterator<Item = (InstanceAddr, &ResourceState, &InstanceState)> {
         self.configs.values().flat_map(|c| {
-            c.resources.iter().flat_map(move |r| {
+            c.resources.values().flat_map(move |r| {
                 let addr = ResourceAddr {
                     config: c.configuration.clone(),
                     mode: r.mode,
@@ -177,23 +198,16 @@ impl EnvState {
     ) {
         let config = self.config_mut(&addr.resource.config);
         let r = &addr.resource;
-        let i = match config.position(r) {
-            Ok(i) => i,
-            Err(i) => {
-                config.resources.insert(
-                    i,
-                    ResourceState {
-                        mode: r.mode,
-                        type_name: r.type_name.clone(),
-                        name: r.name.clone(),
-                        dependencies: Vec::new(),
-                        instances: Vec::new(),
-                    },
-                );
-                i
-            }
-        };
-        let res = &mut config.resources[i];
+        let res = config
+            .resources
+            .entry(key_of(r))
+            .or_insert_with(|| ResourceState {
+                mode: r.mode,
+                type_name: r.type_name.clone(),
+                name: r.name.clone(),
+                dependencies: Vec::new(),
+                instances: Vec::new(),
+            });
         if let Some(deps) = dependencies {
             res.dependencies = deps;
         }
@@ -216,10 +230,10 @@ impl EnvState {
         let Some(config) = self.configs.get_mut(&addr.resource.config) else {
             return false;
         };
-        let Ok(i) = config.position(&addr.resource) else {
+        let key = key_of(&addr.resource);
+        let Some(res) = config.resources.get_mut(&key) else {
             return false;
         };
-        let res = &mut config.resources[i];
         let Ok(j) = res
             .instances
             .binary_search_by(|x| x.index_key.cmp(&addr.key))
@@ -228,7 +242,7 @@ impl EnvState {
         };
         res.instances.remove(j);
         if res.instances.is_empty() {
-            config.resources.remove(i);
+            config.resources.remove(&key);
         }
         true
     }

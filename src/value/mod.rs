@@ -141,6 +141,14 @@ impl Value {
         matches!(self.unmark().0, Value::Null)
     }
 
+    /// The attributes of an object value, taken; anything else gives none.
+    pub fn into_object(self) -> Map {
+        match self.into_unmarked().0 {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
     /// The string inside, if this is a known string.
     pub fn as_str(&self) -> Option<&str> {
         match self.unmark().0 {
