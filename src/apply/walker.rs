@@ -253,7 +253,7 @@ impl Walker<'_, '_, '_> {
             {
                 self.start(id).await;
             }
-            self.pump();
+            self.pump().await;
             if self.tasks.is_empty() {
                 if self.ready.is_empty() || self.interrupted || self.fatal.is_some() {
                     break;
@@ -274,9 +274,18 @@ impl Walker<'_, '_, '_> {
         }
     }
 
-    /// Spawns queued operations up to the parallelism limit.
-    fn pump(&mut self) {
-        while self.tasks.len() < self.parallelism && !self.interrupted && self.fatal.is_none() {
+    /// Spawns queued operations up to the parallelism limit. Operations
+    /// without outside effects finish at once: they run right here, which
+    /// spares a long chain of them a task and two thread hops each.
+    async fn pump(&mut self) {
+        while !self.interrupted && self.fatal.is_none() {
+            let inline = self
+                .queue
+                .front()
+                .is_some_and(|op| !op.provider.has_side_effects());
+            if !inline && self.tasks.len() >= self.parallelism {
+                break;
+            }
             let Some(op) = self.queue.pop_front() else {
                 break;
             };
@@ -286,7 +295,12 @@ impl Walker<'_, '_, '_> {
             });
             let journal = self.journal.clone();
             let ctx = self.ctx.clone();
-            self.tasks.spawn(run_op(op, journal, ctx));
+            if inline {
+                let done = run_op(op, journal, ctx).await;
+                self.finished(done);
+            } else {
+                self.tasks.spawn(run_op(op, journal, ctx));
+            }
         }
     }
 

@@ -513,15 +513,15 @@ impl Resolver for ArchScope<'_, '_, '_> {
         let names = v.graph.names_of(c);
         let missing = || EvalError::new(span, format!("unknown reference \"{root}\""));
         match (root, attrs) {
-            ("var", [name, ..]) => names
+            ("var", [name, rest @ ..]) => names
                 .variables
                 .get(*name)
-                .map(|&i| (v.variables[c][i].clone(), 1))
+                .map(|&i| descend(&v.variables[c][i], rest, 1))
                 .ok_or_else(missing),
-            ("local", [name, ..]) => names
+            ("local", [name, rest @ ..]) => names
                 .locals
                 .get(*name)
-                .map(|&i| (v.locals[c][i].clone(), 1))
+                .map(|&i| descend(&v.locals[c][i], rest, 1))
                 .ok_or_else(missing),
             ("count", ["index", ..]) => match self.instance.and_then(|i| i.key.as_ref()) {
                 Some(InstanceKey::Int(i)) => Ok((Value::int(*i), 1)),
@@ -553,19 +553,39 @@ impl Resolver for ArchScope<'_, '_, '_> {
                 Ok((Value::String(dir), 1))
             }
             ("path", ["root", ..]) => Ok((Value::string("."), 1)),
-            ("data", [t, n, ..]) => names
+            ("data", [t, n, rest @ ..]) => names
                 .resources
                 .get(&(crate::address::Mode::Data, t.to_string(), n.to_string()))
-                .map(|&i| (v.resources[c][i].clone(), 2))
+                .map(|&i| descend(&v.resources[c][i], rest, 2))
                 .ok_or_else(missing),
-            (t, [n, ..]) => names
+            (t, [n, rest @ ..]) => names
                 .resources
                 .get(&(crate::address::Mode::Managed, t.to_string(), n.to_string()))
-                .map(|&i| (v.resources[c][i].clone(), 1))
+                .map(|&i| descend(&v.resources[c][i], rest, 1))
                 .ok_or_else(missing),
             _ => Err(missing()),
         }
     }
+}
+
+/// Follows `attrs` into `v` as far as plain objects go, and copies only
+/// what is reached: `terrace_data.vpc.id` copies the id, not the resource.
+/// Marks and anything else are left to the evaluator. `used` counts the
+/// attributes consumed before these.
+fn descend(mut v: &Value, attrs: &[&str], mut used: usize) -> (Value, usize) {
+    for a in attrs {
+        match v {
+            Value::Object(m) => match m.get(*a) {
+                Some(next) => {
+                    v = next;
+                    used += 1;
+                }
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    (v.clone(), used)
 }
 
 /// References in the project file: `environment.inputs.X`,
