@@ -764,6 +764,7 @@ fn verb(a: Action) -> &'static str {
 async fn run_op(op: Op, journal: Arc<Journal>, ctx: provider::Context) -> OpDone {
     let t0 = Instant::now();
     let side_effects = op.provider.has_side_effects();
+    tracing::debug!(address = %op.address, action = ?op.action, side_effects, "operation starts");
     let deposed = matches!(op.kind, OpKind::DeleteDeposed(_));
     let name = op_name(&op.address, deposed);
     let mut done = OpDone {
@@ -829,5 +830,6 @@ async fn run_op(op: Op, journal: Arc<Journal>, ctx: provider::Context) -> OpDone
         }
     }
     done.elapsed = t0.elapsed();
+    tracing::debug!(address = %done.address, ok = done.result.is_ok(), elapsed = ?done.elapsed, "operation ends");
     done
 }

@@ -131,6 +131,15 @@ pub fn load(root: &Path) -> (Project, Diagnostics) {
         project.configurations.push(c);
     }
     project.definitions_hash = format!("{:x}", hasher.finalize());
+    tracing::debug!(
+        root = %project.root.display(),
+        files = project.sources.files().count(),
+        environments = decl.environments.len(),
+        configurations = project.configurations.len(),
+        architectures = project.architectures.len(),
+        hash = %project.definitions_hash,
+        "loaded definitions"
+    );
     if let Some((name, _)) = decl.name {
         project.name = name;
     }

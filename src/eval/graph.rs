@@ -136,6 +136,11 @@ impl<'p> ProjectGraph<'p> {
                 }
             }
         }
+        tracing::debug!(
+            nodes = g.dag.len(),
+            problems = diags.len(),
+            "built the project graph"
+        );
         match g.dag.toposort() {
             Ok(order) => g.order = order,
             Err(cycle) => {

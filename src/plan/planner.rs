@@ -68,6 +68,7 @@ pub async fn refresh(
         });
     }
     let mut out = Refreshed::new();
+    tracing::debug!(objects = tasks.len(), "refreshing");
     while let Some(joined) = tasks.join_next().await {
         let Ok((addr, current, result)) = joined else {
             diags.push(Diagnostic::error(
@@ -79,6 +80,7 @@ pub async fn refresh(
         match result {
             Ok(Some(v)) if v.same_as(&current) => {}
             Ok(v) => {
+                tracing::debug!(address = %addr, gone = v.is_none(), "changed outside terrace");
                 out.insert(addr, v);
             }
             Err(e) => diags.push(
@@ -223,6 +225,15 @@ pub async fn plan(
         return Err(diags);
     }
     changes.sort_by(|a, b| a.address.cmp(&b.address));
+    for c in &changes {
+        tracing::trace!(address = %c.address, action = ?c.action, "planned");
+    }
+    tracing::debug!(
+        changes = changes.len(),
+        unchanged,
+        drift = refreshed.len(),
+        "planned"
+    );
     let mut drift: Vec<Drift> = refreshed
         .into_iter()
         .filter_map(|(address, after)| {

@@ -207,6 +207,7 @@ fn writer(mut file: std::fs::File, rx: mpsc::Receiver<Msg>) -> Result<(), String
                 Err(_) => break,
             }
         }
+        tracing::trace!(records = batch.len(), waited_for, "journal sync");
         let mut buf = Vec::new();
         let mut acks = Vec::new();
         for Msg::Line(bytes, ack) in batch {

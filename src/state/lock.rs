@@ -127,6 +127,7 @@ pub fn acquire(dir: &Path, command: &str, timeout: Duration) -> Result<Lock, Loc
             Ok(()) => {
                 // Keeps the locked file open; only the temporary name goes.
                 let held = tmp.into_file();
+                tracing::debug!(path = %path.display(), command, "took the lock");
                 let _ = super::atomic::sync_dir(dir);
                 return Ok(Lock {
                     file: held,

@@ -155,6 +155,10 @@ impl Store {
             return Ok(Recovery::default());
         };
         let mut state = self.load()?;
+        tracing::debug!(
+            records = records.len(),
+            "replaying the journal of an unfinished apply"
+        );
         let (changed, recovery) = replay(&mut state, &records);
         self.write(lock, &mut state, &changed)?;
         let path = self.journal_path();
@@ -222,6 +226,7 @@ impl Store {
                 std::fs::hard_link(&path, &backup).map_err(io(&backup))?;
             }
             super::atomic::write_atomic(&path, &format::encode(config)).map_err(io(&path))?;
+            tracing::debug!(path = %path.display(), serial, objects = config.instance_count(), "wrote state");
             self.prune(name)?;
         }
         Ok(serial)
