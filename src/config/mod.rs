@@ -292,14 +292,15 @@ fn parse_file(
         Err(e) => {
             let loc = e.location();
             let offset = loc.offset();
-            let line = e.line().trim_end();
             diags.push(
                 Diagnostic::error(
                     "config::syntax",
                     format!("syntax error: {}", first_line(e.message())),
                 )
                 .label(Span::new(file, offset..offset + 1), "here")
-                .help(format!("line {}: `{}`", loc.line(), line.trim())),
+                .help(
+                    "blocks are written NAME \"LABEL\" { … } and attributes NAME = VALUE; check the brackets and quotes up to here",
+                ),
             );
             None
         }

@@ -566,12 +566,16 @@ impl Evaluator<'_> {
             ));
         };
         let full = self.base_dir.join(&path);
-        let text = std::fs::read_to_string(&full).map_err(|err| {
-            EvalError::new(
-                spans[0],
-                format!("cannot read template {}: {err}", full.display()),
-            )
-        })?;
+        let text = super::functions::read_limited(&full)
+            .and_then(|b| {
+                String::from_utf8(b).map_err(|_| std::io::Error::other("it is not UTF-8 text"))
+            })
+            .map_err(|err| {
+                EvalError::new(
+                    spans[0],
+                    format!("cannot read template {}: {err}", full.display()),
+                )
+            })?;
         let parsed = hcl::edit::parser::parse_template(&text).map_err(|err| {
             EvalError::new(
                 spans[0],

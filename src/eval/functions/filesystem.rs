@@ -113,7 +113,7 @@ fn resolve(args: &Args, i: usize, ctx: &Context) -> Result<(String, PathBuf), Er
 /// The bytes of the file named by argument `i`.
 pub fn read_bytes(args: &Args, i: usize, ctx: &Context) -> Result<Vec<u8>, Error> {
     let (given, path) = resolve(args, i, ctx)?;
-    std::fs::read(&path).map_err(|e| match e.kind() {
+    read_limited(&path).map_err(|e| match e.kind() {
         ErrorKind::NotFound => Error::arg(
             i,
             format!(
@@ -122,6 +122,26 @@ pub fn read_bytes(args: &Args, i: usize, ctx: &Context) -> Result<Vec<u8>, Error
         ),
         _ => Error::arg(i, format!("failed to read {given:?}: {e}")),
     })
+}
+
+/// The most a file function reads: definitions are not the place for
+/// larger files, and a device such as /dev/zero must not hang a plan.
+pub const MAX_FILE: u64 = 64 << 20;
+
+/// Reads a whole file of at most [`MAX_FILE`] bytes.
+pub fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(std::io::Error::other(format!(
+            "it is larger than {} MiB",
+            MAX_FILE >> 20
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Go's `path.Clean`: the shortest equivalent path, lexically.

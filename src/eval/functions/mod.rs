@@ -18,6 +18,8 @@ mod conversion;
 mod csv;
 mod encoding;
 mod filesystem;
+
+pub use filesystem::read_limited;
 mod format;
 mod hash;
 mod maps;
