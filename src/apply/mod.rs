@@ -11,6 +11,7 @@
 //! This is the only module that calls providers' mutating operations and
 //! writes state. Entry point: [`apply`].
 
+mod op;
 mod steps;
 mod walker;
 

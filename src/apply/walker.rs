@@ -2,6 +2,7 @@
 //! decides what runs next; provider operations run as tokio tasks and
 //! report back. Evaluation is quick and stays on the coordinator.
 
+use super::op::{Op, OpDone, OpKind, op_name, run_op, verb};
 use super::steps::{self, Step};
 use super::{ApplyError, ApplyOptions, Cancel, Event, Observer, Outcome};
 use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
@@ -14,7 +15,6 @@ use crate::state::{EnvState, Journal, Lock, OutputState, Record, Store};
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,42 +24,6 @@ enum Status {
     Done,
     Failed,
     Skipped,
-}
-
-/// What a provider operation does.
-enum OpKind {
-    Create(Value),
-    Update(Value, Value),
-    Delete(Value),
-    /// The old object of a create-before-destroy replacement: state
-    /// already holds the new one.
-    DeleteDeposed(Value),
-    ReadData(Value),
-}
-
-struct Op {
-    step: NodeId,
-    index: usize,
-    address: InstanceAddr,
-    action: Action,
-    kind: OpKind,
-    provider: Arc<dyn Provider>,
-    dependencies: Option<Vec<String>>,
-    /// For a create-before-destroy replacement: record the old object's
-    /// pending delete before creating the new one.
-    guard_deposed: bool,
-}
-
-struct OpDone {
-    step: NodeId,
-    index: usize,
-    address: InstanceAddr,
-    dependencies: Option<Vec<String>>,
-    action: Action,
-    deposed: bool,
-    result: Result<Option<Value>, String>,
-    journal_error: Option<String>,
-    elapsed: Duration,
 }
 
 /// Per running resource step: the values collected so far.
@@ -739,97 +703,4 @@ impl Walker<'_, '_, '_> {
         }
         Ok(())
     }
-}
-
-fn op_name(addr: &InstanceAddr, deposed: bool) -> String {
-    if deposed {
-        format!("{addr} (deposed)")
-    } else {
-        addr.to_string()
-    }
-}
-
-fn verb(a: Action) -> &'static str {
-    match a {
-        Action::Create | Action::Replace => "create",
-        Action::Update => "update",
-        Action::Delete => "delete",
-        Action::Read => "read",
-        Action::NoOp => "nothing",
-    }
-}
-
-/// Runs one provider operation, journaling its start (for operations with
-/// outside effects, durably, before it runs) and its end.
-async fn run_op(op: Op, journal: Arc<Journal>, ctx: provider::Context) -> OpDone {
-    let t0 = Instant::now();
-    let side_effects = op.provider.has_side_effects();
-    tracing::debug!(address = %op.address, action = ?op.action, side_effects, "operation starts");
-    let deposed = matches!(op.kind, OpKind::DeleteDeposed(_));
-    let name = op_name(&op.address, deposed);
-    let mut done = OpDone {
-        step: op.step,
-        index: op.index,
-        address: op.address.clone(),
-        dependencies: op.dependencies.clone(),
-        action: op.action,
-        deposed,
-        result: Ok(None),
-        journal_error: None,
-        elapsed: Duration::ZERO,
-    };
-    let journaled = !matches!(op.kind, OpKind::ReadData(_));
-    if journaled && side_effects {
-        let mut starts = vec![Record::Start {
-            address: name.clone(),
-            action: verb(op.action).to_string(),
-            time: jiff::Timestamp::now().to_string(),
-        }];
-        if op.guard_deposed {
-            starts.insert(
-                0,
-                Record::Start {
-                    address: op_name(&op.address, true),
-                    action: "delete".into(),
-                    time: jiff::Timestamp::now().to_string(),
-                },
-            );
-        }
-        for s in &starts {
-            if let Err(e) = journal.append_durable(s).await {
-                done.result = Err(format!("not started: cannot write the journal: {e}"));
-                done.journal_error = Some(e.to_string());
-                return done;
-            }
-        }
-    }
-    let p = op.provider.as_ref();
-    done.result = match op.kind {
-        OpKind::Create(planned) => p.create(planned, &ctx).await.map(Some),
-        OpKind::Update(prior, planned) => p.update(prior, planned, &ctx).await.map(Some),
-        OpKind::Delete(prior) | OpKind::DeleteDeposed(prior) => {
-            p.delete(prior, &ctx).await.map(|()| None)
-        }
-        OpKind::ReadData(args) => p.read_data(args, &ctx).await.map(Some),
-    }
-    .map_err(|e| e.message);
-    if journaled && let Ok(v) = &done.result {
-        let rec = Record::Done {
-            address: name,
-            action: verb(op.action).to_string(),
-            attributes: if deposed { None } else { v.clone() },
-            dependencies: op.dependencies,
-        };
-        let written = if side_effects {
-            journal.append_durable(&rec).await
-        } else {
-            journal.append(&rec)
-        };
-        if let Err(e) = written {
-            done.journal_error = Some(e.to_string());
-        }
-    }
-    done.elapsed = t0.elapsed();
-    tracing::debug!(address = %done.address, ok = done.result.is_ok(), elapsed = ?done.elapsed, "operation ends");
-    done
 }

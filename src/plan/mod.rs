@@ -5,15 +5,20 @@
 //! recorded values, and the checks that a saved plan still applies.
 //! Mutates nothing: entry point [`plan`].
 
+mod check;
+mod conform;
+mod instance;
 mod model;
 mod planner;
+mod refresh;
 mod stale;
 
+pub use check::check_schemas;
+pub use conform::{conforms, first_difference};
+pub use instance::{diff, prepare, read_data};
 pub use model::{
     Action, Change, Drift, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason, Summary,
 };
-pub use planner::{
-    PlanOptions, Refreshed, check_schemas, conforms, diff, find_resource, first_difference, plan,
-    prepare, read_data, refresh,
-};
+pub use planner::{PlanOptions, find_resource, plan};
+pub use refresh::{Refreshed, refresh};
 pub use stale::{Stale, check_fresh};

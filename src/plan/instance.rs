@@ -1,0 +1,189 @@
+//! Planning one instance: evaluate its arguments, check them against the
+//! schema, apply `ignore_changes`, ask the provider, decide the action.
+//! Plan and apply both use it; apply plans again with the values known.
+
+use super::check::{no_data_source, schema_diags, schema_of};
+use super::model::{Action, Change};
+use crate::address::{InstanceAddr, Mode};
+use crate::config::{IgnoreChanges, Resource};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::eval::{EnvValues, Instance};
+use crate::provider::{self, Planned, Provider};
+use crate::value::{Map, PathStep, Value};
+
+/// Evaluates one instance's arguments, checks them against the schema,
+/// applies `ignore_changes`, and asks the provider for the planned value.
+/// Plan and apply both use it: apply plans again with known values.
+pub async fn prepare(
+    values: &EnvValues<'_, '_>,
+    c: usize,
+    r: usize,
+    inst: &Instance,
+    p: &dyn Provider,
+    prior: Option<&Value>,
+    ctx: &provider::Context,
+) -> Result<Planned, Diagnostics> {
+    let res = &values.graph.arch(c).resources[r];
+    let addr = values.graph.resource_addr(c, r).instance(inst.key.clone());
+    let config = values.eval_instance(c, r, inst)?;
+    let schema = schema_of(p, res.mode).ok_or_else(|| no_data_source(res))?;
+    let mut args = schema
+        .conform(config)
+        .map_err(|errs| schema_diags(res, &errs))?;
+    if let Some(prior) = prior {
+        ignore_changes(&mut args, prior, &res.lifecycle.ignore_changes, p);
+    }
+    if res.mode == Mode::Data {
+        return Ok(Planned {
+            value: Value::Object(args),
+            requires_replace: Vec::new(),
+        });
+    }
+    let fail = |e: provider::ProviderError| {
+        Diagnostics::from(
+            Diagnostic::error("plan::provider", format!("{addr}: {e}"))
+                .label(res.span, "in this resource")
+                .help("fix the resource's arguments"),
+        )
+    };
+    let planned = p
+        .plan(Value::Object(args.clone()), prior, ctx)
+        .await
+        .map_err(fail)?;
+    if planned.requires_replace.is_empty() {
+        return Ok(planned);
+    }
+    // A replacement is a new object: plan it as one, as Terraform does.
+    let fresh = p.plan(Value::Object(args), None, ctx).await.map_err(fail)?;
+    Ok(Planned {
+        value: fresh.value,
+        requires_replace: planned.requires_replace,
+    })
+}
+
+/// Reads a data source now if its arguments are known and nothing it
+/// depends on changes; else defers the read to apply, with its computed
+/// attributes unknown until then.
+pub async fn read_data(
+    p: &dyn Provider,
+    args: Value,
+    defer: bool,
+    ctx: &provider::Context,
+) -> Result<(Action, Value), provider::ProviderError> {
+    if defer || !args.is_wholly_known() {
+        let mut m = args.as_object().cloned().unwrap_or_default();
+        for a in p
+            .data_schema()
+            .map(|s| s.attributes.as_slice())
+            .unwrap_or_default()
+        {
+            if a.kind == provider::AttrKind::Computed {
+                m.insert(a.name.to_string(), Value::Unknown);
+            }
+        }
+        return Ok((Action::Read, Value::Object(m)));
+    }
+    let (plain, marked) = args.deep_unmark();
+    Ok((Action::NoOp, p.read_data(plain, ctx).await?.mark_if(marked)))
+}
+
+/// Keeps the prior values of ignored arguments.
+fn ignore_changes(args: &mut Map, prior: &Value, ignore: &IgnoreChanges, p: &dyn Provider) {
+    match ignore {
+        IgnoreChanges::None => {}
+        IgnoreChanges::All => {
+            for name in p.schema().arguments() {
+                if let Some(v) = prior.get(name) {
+                    args.insert(name.to_string(), v.clone());
+                }
+            }
+        }
+        IgnoreChanges::Paths(paths) => {
+            for (path, _) in paths {
+                if let Some(old) = prior.at(path) {
+                    let mut whole = Value::Object(std::mem::take(args));
+                    set_at(&mut whole, path.steps(), old.clone());
+                    if let Value::Object(m) = whole {
+                        *args = m;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn set_at(target: &mut Value, steps: &[PathStep], v: Value) {
+    let Some((first, rest)) = steps.split_first() else {
+        *target = v;
+        return;
+    };
+    match (target, first) {
+        (Value::Object(m), PathStep::Attr(k)) => {
+            if rest.is_empty() {
+                m.insert(k.clone(), v);
+            } else if let Some(child) = m.get_mut(k) {
+                set_at(child, rest, v);
+            }
+        }
+        (Value::List(l), PathStep::Index(i)) => {
+            if let Some(child) = l.get_mut(*i) {
+                set_at(child, rest, v);
+            }
+        }
+        (Value::Sensitive(inner), _) => set_at(inner, steps, v),
+        _ => {}
+    }
+}
+
+/// Decides the action from the prior and planned values.
+pub fn diff(
+    address: InstanceAddr,
+    prior: Option<&Value>,
+    planned: Planned,
+    res: &Resource,
+) -> Change {
+    let (action, replace_paths) = match prior {
+        None => (Action::Create, Vec::new()),
+        Some(_) if !planned.requires_replace.is_empty() => {
+            (Action::Replace, planned.requires_replace.clone())
+        }
+        Some(p)
+            if planned.value.is_wholly_known()
+                && planned.value.same_as(p)
+                && marks_equal(p, &planned.value) =>
+        {
+            (Action::NoOp, Vec::new())
+        }
+        Some(_) => (Action::Update, Vec::new()),
+    };
+    Change {
+        address,
+        action,
+        // A change that changes nothing is not kept: no need to copy.
+        before: if action == Action::NoOp {
+            None
+        } else {
+            prior.cloned()
+        },
+        after: Some(planned.value),
+        replace_paths,
+        create_before_destroy: action == Action::Replace && res.lifecycle.create_before_destroy,
+        reason: None,
+    }
+}
+
+/// Whether two values carry sensitive marks in the same places (a value
+/// becoming sensitive is a change to record).
+fn marks_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Sensitive(x), Value::Sensitive(y)) => marks_equal(x, y),
+        (Value::Sensitive(_), _) | (_, Value::Sensitive(_)) => false,
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| marks_equal(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.values().zip(y.values()).all(|(p, q)| marks_equal(p, q))
+        }
+        _ => true,
+    }
+}
