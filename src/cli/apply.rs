@@ -85,7 +85,7 @@ async fn execute(
                 cancel,
             )
             .await?;
-            print!("{}", crate::render::plan(&plan, loaded.ui.pal));
+            out!("{}", crate::render::plan(&plan, loaded.ui.pal));
             if !plan.has_changes() {
                 return Ok(());
             }
@@ -96,7 +96,7 @@ async fn execute(
         }
     };
     if !plan.has_changes() {
-        println!("No changes to apply.");
+        outln!("No changes to apply.");
         return Ok(());
     }
     let values = EnvValues::new(&graph, environment)
@@ -147,7 +147,7 @@ async fn confirm(env: &str, destroy: bool) -> Result {
     } else {
         "perform these actions in"
     };
-    print!(
+    out!(
         "\nDo you want to {what} environment \"{env}\"?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
     );
     use std::io::Write;
@@ -160,7 +160,7 @@ async fn confirm(env: &str, destroy: bool) -> Result {
     .ok()
     .and_then(|r| r.ok())
     .unwrap_or_default();
-    println!();
+    outln!();
     if answer.trim() == "yes" {
         Ok(())
     } else {
@@ -182,7 +182,7 @@ fn finish(
     if !outcome.errors.is_empty() {
         let n = outcome.errors.len();
         loaded.report(outcome.errors.iter().cloned().collect());
-        eprintln!(
+        errln!(
             "{} {n} error(s); {} added, {} changed, {} destroyed before stopping. State is saved (serial {}).",
             loaded.ui.pal_err.red("Apply failed:"),
             outcome.created + outcome.replaced,
@@ -193,7 +193,7 @@ fn finish(
         return Err(Failure::Reported);
     }
     if outcome.cancelled {
-        eprintln!(
+        errln!(
             "{} {} added, {} changed, {} destroyed before stopping. State is saved (serial {}); run the same command again to finish.",
             loaded.ui.pal_err.yellow("Apply interrupted:"),
             outcome.created + outcome.replaced,
@@ -204,7 +204,7 @@ fn finish(
         return Err(Failure::Reported);
     }
     let word = if destroy { "Destroy" } else { "Apply" };
-    println!(
+    outln!(
         "\n{} Resources: {} added, {} changed, {} destroyed.",
         pal.green(&format!("{word} complete!")),
         outcome.created + outcome.replaced,
@@ -214,7 +214,7 @@ fn finish(
     if !destroy && !plan.outputs.is_empty() {
         let text = crate::render::outputs(state, None, pal);
         if !text.is_empty() {
-            println!("\nOutputs:\n\n{text}");
+            outln!("\nOutputs:\n\n{text}");
         }
     }
     Ok(())

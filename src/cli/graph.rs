@@ -40,6 +40,6 @@ pub fn run(g: &Global, a: GraphArgs) -> Result {
     let dot = graph.dag.to_dot(&loaded.project.name, label, |n| {
         matches!(n, Node::Resource(..))
     });
-    print!("{dot}");
+    out!("{dot}");
     Ok(())
 }

@@ -70,15 +70,15 @@ pub fn run(g: &Global, a: InitArgs) -> Result {
             .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))?;
     }
     let shown = dir.display();
-    println!(
+    outln!(
         "Created a terrace project in {shown}: two configurations (network, web) and two environments (dev, prod).\n"
     );
-    println!("Next:");
+    outln!("Next:");
     let cd = if dir == std::path::Path::new(".") {
         String::new()
     } else {
         format!("  cd {shown}\n")
     };
-    println!("{cd}  terrace validate\n  terrace plan --env dev\n  terrace apply --env dev");
+    outln!("{cd}  terrace validate\n  terrace plan --env dev\n  terrace apply --env dev");
     Ok(())
 }

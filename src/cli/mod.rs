@@ -7,6 +7,39 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// `print!`, except that a closed pipe (`terrace plan | head`) is not a
+/// panic: what cannot be written is dropped.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `println!` that tolerates a closed pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that tolerates a closed pipe.
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that tolerates a closed pipe.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod apply;
 mod graph;
 mod init;
@@ -97,7 +130,7 @@ pub fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("Error: cannot start the runtime: {e}");
+            errln!("Error: cannot start the runtime: {e}");
             return ExitCode::from(1);
         }
     };
@@ -108,7 +141,7 @@ pub fn main() -> ExitCode {
         Err(Failure::Reported) => ExitCode::from(1),
         Err(Failure::Message(m)) => {
             let ui = session::Ui::detect();
-            eprintln!("{} {m}", ui.pal_err.red("Error:"));
+            errln!("{} {m}", ui.pal_err.red("Error:"));
             ExitCode::from(1)
         }
     }
@@ -161,7 +194,7 @@ fn watch_interrupts(cancel: Cancel) -> tokio::task::JoinHandle<()> {
                 return;
             }
             let ui = session::Ui::detect();
-            eprintln!("\n{} stopping…", ui.pal_err.yellow("Interrupt received:"));
+            errln!("\n{} stopping…", ui.pal_err.yellow("Interrupt received:"));
             cancel.cancel();
         }
     })

@@ -45,7 +45,7 @@ pub fn run(g: &Global, a: OutputArgs) -> Result {
                 .collect();
             out.insert(name.clone(), serde_json::Value::Object(outputs));
         }
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::Value::Object(out)).unwrap_or_default()
         );
@@ -53,11 +53,12 @@ pub fn run(g: &Global, a: OutputArgs) -> Result {
     }
     let text = crate::render::outputs(&state, a.config.as_deref(), loaded.ui.pal);
     if text.is_empty() {
-        eprintln!(
+        errln!(
             "No outputs recorded in environment \"{}\". Apply first: terrace apply --env {}",
-            a.env, a.env
+            a.env,
+            a.env
         );
     }
-    print!("{text}");
+    out!("{text}");
     Ok(())
 }

@@ -31,7 +31,15 @@ pub struct PlanArgs {
 #[derive(Debug, Args, Clone)]
 pub struct PlanFlags {
     /// Read every managed object back before planning (--refresh=false skips it)
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    #[arg(
+        long,
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true,
+        action = clap::ArgAction::Set,
+        value_name = "BOOL"
+    )]
     pub refresh: bool,
     /// How long to wait for the environment's lock (e.g. 30s, 5m)
     #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
@@ -50,10 +58,10 @@ pub async fn run(g: &Global, a: PlanArgs) -> Result {
     let state = session::recover_and_load(&loaded, &store, &lock)?;
     let plan = compute(&loaded, &graph, &a.env, &state, &a.common, a.destroy).await?;
     drop(lock);
-    print!("{}", crate::render::plan(&plan, loaded.ui.pal));
+    out!("{}", crate::render::plan(&plan, loaded.ui.pal));
     if let Some(path) = &a.out {
         save(&plan, path)?;
-        println!(
+        outln!(
             "\nSaved the plan to {}. Apply exactly this plan with:\n  terrace apply --env {} {}",
             path.display(),
             a.env,

@@ -40,14 +40,14 @@ impl Ui {
         let list = diags.into_sorted();
         let errors = list.iter().filter(|d| d.is_error()).count();
         for d in &list {
-            eprint!(
+            err!(
                 "{}",
                 crate::diag::render(d, sources, self.pal_err.color, self.width)
             );
-            eprintln!();
+            errln!();
         }
         if errors > 1 {
-            eprintln!("{} {errors} errors", self.pal_err.red("Found"));
+            errln!("{} {errors} errors", self.pal_err.red("Found"));
         }
     }
 }
@@ -189,14 +189,14 @@ pub fn recover_and_load(loaded: &Loaded, store: &Store, lock: &Lock) -> Result<E
     let recovery = store.recover(lock).map_err(|e| state_failure(store, e))?;
     if recovery.replayed > 0 || !recovery.unfinished.is_empty() {
         let pal = loaded.ui.pal_err;
-        eprintln!(
+        errln!(
             "{} the last apply in environment \"{}\" did not finish; {} completed operation(s) were recovered from its journal.",
             pal.yellow("Recovered:"),
             store.env(),
             recovery.replayed
         );
         for u in &recovery.unfinished {
-            eprintln!(
+            errln!(
                 "{} {} of {} started at {} and was never recorded as finished: the object may or may not exist.",
                 pal.yellow("Unfinished:"),
                 u.action,
@@ -204,7 +204,7 @@ pub fn recover_and_load(loaded: &Loaded, store: &Store, lock: &Lock) -> Result<E
                 u.started_at
             );
         }
-        eprintln!();
+        errln!();
     }
     load_state(store)
 }

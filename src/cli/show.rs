@@ -20,7 +20,7 @@ pub fn run(g: &Global, a: ShowArgs) -> Result {
     match (a.plan, a.env) {
         (Some(path), _) => {
             let plan = super::plan::read(&path)?;
-            print!("{}", crate::render::plan(&plan, ui.pal));
+            out!("{}", crate::render::plan(&plan, ui.pal));
             Ok(())
         }
         (None, Some(env)) => {
@@ -28,10 +28,10 @@ pub fn run(g: &Global, a: ShowArgs) -> Result {
             let env = loaded.environment(&env)?;
             let state = session::load_state(&loaded.store(&env.name))?;
             if state.instance_count() == 0 && state.configs.values().all(|c| c.outputs.is_empty()) {
-                println!("Environment \"{}\" has no resources recorded.", env.name);
+                outln!("Environment \"{}\" has no resources recorded.", env.name);
                 return Ok(());
             }
-            print!("{}", crate::render::environment(&state, ui.pal));
+            out!("{}", crate::render::environment(&state, ui.pal));
             Ok(())
         }
         (None, None) => Err(Failure::Message(

@@ -101,7 +101,7 @@ fn current(store: &Store) -> Result<crate::state::EnvState> {
     let mut state = session::load_state(store)?;
     if let Some(records) = store.pending_journal()? {
         let (_, recovery) = crate::state::replay(&mut state, &records);
-        eprintln!(
+        errln!(
             "Note: an apply in this environment is running or was interrupted; this view includes the {} operation(s) in its journal.",
             recovery.replayed
         );
@@ -113,13 +113,15 @@ fn list(loaded: &Loaded, a: ListArgs) -> Result {
     let state = current(&store(loaded, &a.env)?)?;
     for (addr, _, _) in state.instances() {
         if a.config.as_ref().is_none_or(|c| *c == addr.resource.config) {
-            println!("{addr}");
+            outln!("{addr}");
         }
     }
     for u in state.unfinished() {
-        println!(
+        outln!(
             "{}  (unfinished {} started at {})",
-            u.address, u.action, u.started_at
+            u.address,
+            u.action,
+            u.started_at
         );
     }
     Ok(())
@@ -147,7 +149,7 @@ fn show(loaded: &Loaded, a: AddressArgs) -> Result {
         )));
     }
     for (x, res, inst) in found {
-        println!("{}", crate::render::instance(&x, res, inst, loaded.ui.pal));
+        outln!("{}", crate::render::instance(&x, res, inst, loaded.ui.pal));
     }
     Ok(())
 }
@@ -156,15 +158,17 @@ fn backups(loaded: &Loaded, a: EnvArgs) -> Result {
     let store = store(loaded, &a.env)?;
     let list = store.backups()?;
     if list.is_empty() {
-        println!(
+        outln!(
             "No backups in environment \"{}\" yet: each apply keeps the version it replaces.",
             a.env
         );
         return Ok(());
     }
-    println!(
+    outln!(
         "{:>6}  {:<20}  {:<25}  FILE",
-        "SERIAL", "CONFIGURATION", "SAVED"
+        "SERIAL",
+        "CONFIGURATION",
+        "SAVED"
     );
     for b in list {
         let when = b
@@ -176,7 +180,7 @@ fn backups(loaded: &Loaded, a: EnvArgs) -> Result {
                     .unwrap_or_default()
             })
             .unwrap_or_default();
-        println!(
+        outln!(
             "{:>6}  {:<20}  {:<25}  {}",
             b.serial,
             b.config,
@@ -184,7 +188,7 @@ fn backups(loaded: &Loaded, a: EnvArgs) -> Result {
             b.path.display()
         );
     }
-    println!(
+    outln!(
         "\nRestore a version with: terrace state restore --env {} SERIAL",
         a.env
     );
@@ -203,14 +207,15 @@ fn restore(loaded: &Loaded, a: RestoreArgs) -> Result {
     let now = session::load_state(&store)?.serial();
     for (config, serial) in restored {
         if serial == 0 {
-            println!("{config}: had no state at serial {}; now empty", a.serial);
+            outln!("{config}: had no state at serial {}; now empty", a.serial);
         } else {
-            println!("{config}: restored the version of serial {serial}");
+            outln!("{config}: restored the version of serial {serial}");
         }
     }
-    println!(
+    outln!(
         "State of environment \"{}\" is now serial {now}. Run `terrace plan --env {}` to see how it compares.",
-        a.env, a.env
+        a.env,
+        a.env
     );
     Ok(())
 }
@@ -247,10 +252,10 @@ fn rm(loaded: &Loaded, a: RmArgs) -> Result {
             c.unfinished.retain(|u| u.address != text);
         }
         changed.insert(t.resource.config.clone());
-        println!("Removed {t} (the object itself is untouched)");
+        outln!("Removed {t} (the object itself is untouched)");
     }
     let serial = store.write(&lock, &mut state, &changed)?;
-    println!("State of environment \"{}\" is now serial {serial}.", a.env);
+    outln!("State of environment \"{}\" is now serial {serial}.", a.env);
     Ok(())
 }
 
@@ -258,14 +263,14 @@ fn unlock(loaded: &Loaded, a: EnvArgs) -> Result {
     let store = store(loaded, &a.env)?;
     match store.unlock_stale() {
         Ok(Some(info)) => {
-            println!("Broke the stale lock of environment \"{}\": {info}.", a.env);
+            outln!("Broke the stale lock of environment \"{}\": {info}.", a.env);
             if store.pending_journal()?.is_some() {
-                println!("Its apply journal is still there; the next plan or apply recovers it.");
+                outln!("Its apply journal is still there; the next plan or apply recovers it.");
             }
             Ok(())
         }
         Ok(None) => {
-            println!("Environment \"{}\" is not locked.", a.env);
+            outln!("Environment \"{}\" is not locked.", a.env);
             Ok(())
         }
         Err(crate::state::StateError::Lock(crate::state::LockError::Held(info))) => {

@@ -66,7 +66,7 @@ pub async fn run(g: &Global, a: ValidateArgs) -> Result {
         .iter()
         .map(|c| p.architecture_of(c).resources.len())
         .sum();
-    println!(
+    outln!(
         "{} The definitions are valid: {} environment(s), {} configuration(s), {} resource block(s).",
         loaded.ui.pal.green("Success!"),
         envs.len(),

@@ -488,3 +488,25 @@ configuration "app" {
     p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
         .success();
 }
+
+#[test]
+fn init_scaffolds_a_project_that_validates_and_never_overwrites() {
+    let p = Project::new();
+    p.run(&["init", "demo"])
+        .success()
+        .stdout_has("terrace plan --env dev");
+    p.run(&["--project", "demo", "validate"]).success();
+    p.run(&[
+        "--project",
+        "demo",
+        "apply",
+        "--env",
+        "dev",
+        "--auto-approve",
+    ])
+    .success();
+    assert!(p.exists("demo/out/dev/www/index.html"));
+    p.run(&["init", "demo"])
+        .code(1)
+        .stderr_has("never overwrites");
+}
