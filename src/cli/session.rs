@@ -123,8 +123,17 @@ impl Loaded {
         })
     }
 
+    /// The environment's store; `TERRACE_BACKUPS=N` keeps N backups per
+    /// configuration instead of 20.
     pub fn store(&self, env: &str) -> Store {
-        Store::new(&self.project.root, env)
+        let mut store = Store::new(&self.project.root, env);
+        if let Some(n) = std::env::var("TERRACE_BACKUPS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+        {
+            store.keep_backups = n.max(1);
+        }
+        store
     }
 
     /// Reports diagnostics against this project's sources.

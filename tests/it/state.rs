@@ -79,6 +79,29 @@ fn only_the_last_twenty_backups_are_kept() {
 }
 
 #[test]
+fn terrace_backups_sets_how_many_are_kept() {
+    let p = versions(2);
+    for v in 3..=6 {
+        p.write(
+            "arch/main.hcl",
+            &format!("resource \"terrace_data\" \"a\" {{\n  input = \"v{v}\"\n}}\n"),
+        );
+        let out = p
+            .cmd(&["apply", "--env", "dev", "--auto-approve"])
+            .env("TERRACE_BACKUPS", "2")
+            .output()
+            .expect("runs");
+        assert!(out.status.success());
+    }
+    let kept: Vec<String> = std::fs::read_dir(p.path(".terrace/envs/dev"))
+        .expect("dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.ends_with(".backup.json"))
+        .collect();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+}
+
+#[test]
 fn a_damaged_state_file_is_refused_and_names_its_backups() {
     let p = versions(2);
     let path = ".terrace/envs/dev/main.state.json";
