@@ -2,9 +2,10 @@
 //! `data` and `output` blocks, read from every `*.hcl` file of a directory.
 
 use super::body::{self, Allowed, Attr};
+use super::expr::Src;
 use super::expr::{Expr, ExprKind};
 use super::types::Type;
-use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
+use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::value::{Path, PathStep};
 use hcl::edit::structure::Block;
 use std::collections::HashMap;
@@ -139,8 +140,8 @@ impl Architecture {
     /// Adds the blocks of one parsed file.
     pub fn add_file(
         &mut self,
-        parsed: &hcl::edit::structure::Body,
-        file: FileId,
+        parsed: hcl::edit::structure::Body,
+        file: Src,
         diags: &mut Diagnostics,
     ) {
         let top = body::read(
@@ -165,7 +166,7 @@ impl Architecture {
         }
     }
 
-    fn add_variable(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
+    fn add_variable(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
         let Some((name, span, mut c)) = body::named(
             b,
             file,
@@ -186,9 +187,10 @@ impl Architecture {
             None => Type::Any,
         };
         let mut validations = Vec::new();
-        for vb in &c.blocks {
+        for vb in std::mem::take(&mut c.blocks) {
+            let vb_span = body::header_span(&vb, file);
             let mut vc = body::read(
-                &vb.body,
+                vb.body,
                 file,
                 &Allowed {
                     what: "a validation block",
@@ -207,7 +209,7 @@ impl Architecture {
                         "config::missing_attribute",
                         "a validation block needs condition and error_message",
                     )
-                    .label(body::header_span(vb, file), "here")
+                    .label(vb_span, "here")
                     .help("write `condition = <bool expression>` and `error_message = \"…\"`"),
                 ),
             }
@@ -241,12 +243,12 @@ impl Architecture {
         self.variables.push(variable);
     }
 
-    fn add_locals(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
-        if body::labels(b, file, &[], diags).is_none() {
+    fn add_locals(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
+        if body::labels(&b, file, &[], diags).is_none() {
             return;
         }
         let c = body::read(
-            &b.body,
+            b.body,
             file,
             &Allowed {
                 what: "a locals block",
@@ -270,11 +272,11 @@ impl Architecture {
         }
     }
 
-    fn add_resource(&mut self, b: &Block, file: FileId, mode: Mode, diags: &mut Diagnostics) {
-        let Some(labels) = body::labels(b, file, &["type", "name"], diags) else {
+    fn add_resource(&mut self, b: Block, file: Src, mode: Mode, diags: &mut Diagnostics) {
+        let Some(labels) = body::labels(&b, file, &["type", "name"], diags) else {
             return;
         };
-        let span = body::header_span(b, file);
+        let span = body::header_span(&b, file);
         let [(type_name, _), (name, _)] =
             <[(String, Span); 2]>::try_from(labels).expect("two labels");
         let blocks: &[&str] = match mode {
@@ -286,7 +288,7 @@ impl Architecture {
             Mode::Data => "a data block",
         };
         let mut c = body::read(
-            &b.body,
+            b.body,
             file,
             &Allowed {
                 what,
@@ -313,7 +315,7 @@ impl Architecture {
             .map(|a| depends_on_list(&a, diags))
             .unwrap_or_default();
         let mut lifecycle = Lifecycle::default();
-        for lb in &c.blocks {
+        for lb in std::mem::take(&mut c.blocks) {
             read_lifecycle(lb, file, &mut lifecycle, diags);
         }
         for reserved in ["provider", "provisioner", "connection"] {
@@ -360,7 +362,7 @@ impl Architecture {
         self.resources.push(resource);
     }
 
-    fn add_output(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
+    fn add_output(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
         let Some((name, span, mut c)) = body::named(
             b,
             file,
@@ -412,9 +414,9 @@ impl Architecture {
     }
 }
 
-fn read_lifecycle(b: &Block, file: FileId, out: &mut Lifecycle, diags: &mut Diagnostics) {
+fn read_lifecycle(b: Block, file: Src, out: &mut Lifecycle, diags: &mut Diagnostics) {
     let mut c = body::read(
-        &b.body,
+        b.body,
         file,
         &Allowed {
             what: "a lifecycle block",

@@ -2,7 +2,8 @@
 //! repeated attribute or block becomes a diagnostic with a hint.
 
 use super::expr::Expr;
-use crate::diag::{Diagnostic, Diagnostics, FileId, Span, did_you_mean};
+use super::expr::Src;
+use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::value::Value;
 use hcl::edit::Span as _;
 use hcl::edit::structure::{Block, Body, Structure};
@@ -16,12 +17,12 @@ pub struct Attr {
 }
 
 /// The attributes and nested blocks of a block, checked.
-pub struct Contents<'a> {
+pub struct Contents {
     pub attrs: Vec<Attr>,
-    pub blocks: Vec<&'a Block>,
+    pub blocks: Vec<Block>,
 }
 
-impl Contents<'_> {
+impl Contents {
     /// Removes and returns the attribute `name`.
     pub fn take(&mut self, name: &str) -> Option<Attr> {
         let i = self.attrs.iter().position(|a| a.name == name)?;
@@ -37,16 +38,13 @@ pub struct Allowed<'s> {
 }
 
 /// Reads `body`, reporting unknown and duplicate attributes and blocks.
-pub fn read<'a>(
-    body: &'a Body,
-    file: FileId,
-    allowed: &Allowed,
-    diags: &mut Diagnostics,
-) -> Contents<'a> {
+/// The body is consumed: each piece of hcl-edit's tree is freed as soon
+/// as it is converted, which keeps large projects' memory down.
+pub fn read(body: Body, file: Src, allowed: &Allowed, diags: &mut Diagnostics) -> Contents {
     let mut attrs: Vec<Attr> = Vec::new();
     let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
     let mut blocks = Vec::new();
-    for structure in body.iter() {
+    for structure in body {
         match structure {
             Structure::Attribute(a) => {
                 let name = a.key.value().to_string();
@@ -103,7 +101,7 @@ pub fn read<'a>(
                             "config::unknown_block",
                             format!("unexpected block \"{ident}\" in {}", allowed.what),
                         )
-                        .label(header_span(b, file), "not expected here")
+                        .label(header_span(&b, file), "not expected here")
                         .help(help),
                     );
                 }
@@ -128,12 +126,12 @@ fn hint(name: &str, allowed: &[&str], is_other_kind: bool, kind: &str) -> String
 }
 
 /// A span from hcl-edit's optional range.
-pub fn span_of(file: FileId, r: Option<std::ops::Range<usize>>) -> Span {
-    Span::new(file, r.unwrap_or(0..0))
+pub fn span_of(file: Src, r: Option<std::ops::Range<usize>>) -> Span {
+    file.span(r)
 }
 
 /// The span of a block's header: its name and labels.
-pub fn header_span(b: &Block, file: FileId) -> Span {
+pub fn header_span(b: &Block, file: Src) -> Span {
     let start = span_of(file, b.ident.span());
     match b.labels.last() {
         Some(l) => start.to(span_of(file, l.span())),
@@ -145,7 +143,7 @@ pub fn header_span(b: &Block, file: FileId) -> Span {
 /// returns them with their spans.
 pub fn labels(
     b: &Block,
-    file: FileId,
+    file: Src,
     names: &[&str],
     diags: &mut Diagnostics,
 ) -> Option<Vec<(String, Span)>> {
@@ -190,14 +188,14 @@ pub fn labels(
 
 /// Reads a block with one name label (`variable "x" { … }`): the name,
 /// where it is, and the checked contents.
-pub fn named<'a>(
-    b: &'a Block,
-    file: FileId,
+pub fn named(
+    b: Block,
+    file: Src,
     allowed: &Allowed,
     diags: &mut Diagnostics,
-) -> Option<(String, Span, Contents<'a>)> {
-    let (name, span) = labels(b, file, &["name"], diags)?.into_iter().next()?;
-    Some((name, span, read(&b.body, file, allowed, diags)))
+) -> Option<(String, Span, Contents)> {
+    let (name, span) = labels(&b, file, &["name"], diags)?.into_iter().next()?;
+    Some((name, span, read(b.body, file, allowed, diags)))
 }
 
 /// Whether `s` is a valid name for a block label.

@@ -13,6 +13,28 @@ use hcl::edit::template::{self as ht, Element};
 
 pub use hcl::edit::expr::{BinaryOperator, UnaryOperator};
 
+/// Where a parsed piece of text sits: its file, and the byte offset of
+/// the piece in the file (not zero when a large file is parsed in pieces).
+#[derive(Debug, Clone, Copy)]
+pub struct Src {
+    pub file: FileId,
+    pub base: u32,
+}
+
+impl Src {
+    /// A whole file.
+    pub fn file(file: FileId) -> Src {
+        Src { file, base: 0 }
+    }
+
+    /// The span of a range hcl-edit reports.
+    pub fn span(self, r: Option<std::ops::Range<usize>>) -> Span {
+        let r = r.unwrap_or(0..0);
+        let base = self.base as usize;
+        Span::new(self.file, r.start + base..r.end + base)
+    }
+}
+
 /// An expression with its location.
 #[derive(Debug, Clone)]
 pub struct Expr {
@@ -124,7 +146,7 @@ impl Reference {
 
 impl Expr {
     /// Converts a parsed hcl-edit expression from file `file`.
-    pub fn from_hcl(e: &hx::Expression, file: FileId) -> Expr {
+    pub fn from_hcl(e: &hx::Expression, file: Src) -> Expr {
         Converter {
             file,
             heredoc_indent: None,
@@ -294,7 +316,7 @@ fn collect_template_refs<'a>(
 }
 
 struct Converter {
-    file: FileId,
+    file: Src,
     /// The indentation hcl-edit removed from a `<<-` heredoc's top-level
     /// lines; it leaves lines inside directives alone, so we do them.
     heredoc_indent: Option<usize>,
@@ -302,7 +324,7 @@ struct Converter {
 
 impl Converter {
     fn span(&self, s: Option<std::ops::Range<usize>>) -> Span {
-        Span::new(self.file, s.unwrap_or(0..0))
+        self.file.span(s)
     }
 
     fn expr(&self, e: &hx::Expression) -> Expr {
@@ -558,7 +580,7 @@ mod tests {
 
     fn parse(src: &str) -> Expr {
         let e = hcl::edit::parser::parse_expr(src).unwrap();
-        Expr::from_hcl(&e, FileId(0))
+        Expr::from_hcl(&e, Src::file(FileId(0)))
     }
 
     #[test]

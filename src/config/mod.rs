@@ -10,6 +10,7 @@ mod architecture;
 mod body;
 pub mod expr;
 mod project;
+mod split;
 mod types;
 
 pub use architecture::{
@@ -21,7 +22,8 @@ pub use expr::{Expr, ExprKind, Reference};
 pub use project::{Authorization, Configuration, Environment, Input};
 pub use types::{Attribute as TypeAttribute, Type};
 
-use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span, display_name};
+use crate::diag::{Diagnostic, Diagnostics, SourceMap, display_name};
+use expr::Src;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -92,11 +94,14 @@ pub fn load(root: &Path) -> (Project, Diagnostics) {
         return (project, diags);
     }
     for path in files {
-        if let Some((parsed, file)) =
-            parse_file(&path, &root, &mut project.sources, &mut hasher, &mut diags)
-        {
-            decl.add_file(&parsed, file, &mut diags);
-        }
+        parse_file(
+            &path,
+            &root,
+            &mut project.sources,
+            &mut hasher,
+            &mut diags,
+            |body, src, diags| decl.add_file(body, src, diags),
+        );
     }
     if decl.environments.is_empty() && !diags.has_errors() {
         diags.push(
@@ -219,11 +224,14 @@ fn resolve_architecture(
     }
     let mut arch = Architecture::new(canonical, source.to_string());
     for path in files {
-        if let Some((parsed, file)) =
-            parse_file(&path, &project.root, &mut project.sources, hasher, diags)
-        {
-            arch.add_file(&parsed, file, diags);
-        }
+        parse_file(
+            &path,
+            &project.root,
+            &mut project.sources,
+            hasher,
+            diags,
+            |body, src, diags| arch.add_file(body, src, diags),
+        );
     }
     project.architectures.push(arch);
     Some(project.architectures.len() - 1)
@@ -252,15 +260,22 @@ fn hcl_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     Ok(files)
 }
 
+/// Files larger than this are parsed in pieces (see [`split`]).
+const SPLIT_ABOVE: usize = 1 << 20;
+/// About how large each piece is.
+const PIECE: usize = 256 << 10;
+
 /// Reads and parses one file, registering it in the source map and the
-/// definitions hash.
+/// definitions hash, and hands each parsed piece to `add` (the whole file
+/// is one piece unless it is large).
 fn parse_file(
     path: &Path,
     root: &Path,
     sources: &mut SourceMap,
     hasher: &mut Sha256,
     diags: &mut Diagnostics,
-) -> Option<(hcl::edit::structure::Body, crate::diag::FileId)> {
+    mut add: impl FnMut(hcl::edit::structure::Body, Src, &mut Diagnostics),
+) {
     let text = match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
@@ -269,7 +284,7 @@ fn parse_file(
                     "config::read",
                     format!("{} is not UTF-8 text", path.display()),
                 ));
-                return None;
+                return;
             }
         },
         Err(e) => {
@@ -277,7 +292,7 @@ fn parse_file(
                 "config::read",
                 format!("cannot read {}: {e}", path.display()),
             ));
-            return None;
+            return;
         }
     };
     let name = display_name(path, root);
@@ -285,24 +300,29 @@ fn parse_file(
     hasher.update([0]);
     hasher.update(text.as_bytes());
     hasher.update([0]);
-    let parsed = hcl::edit::parser::parse_body(&text);
+    let pieces = match text.len() > SPLIT_ABOVE {
+        true => split::chunks(&text, PIECE).unwrap_or_else(|| vec![0..text.len()]),
+        false => vec![0..text.len()],
+    };
     let file = sources.add(path, root, text);
-    match parsed {
-        Ok(body) => Some((body, file)),
-        Err(e) => {
-            let loc = e.location();
-            let offset = loc.offset();
-            diags.push(
-                Diagnostic::error(
-                    "config::syntax",
-                    format!("syntax error: {}", first_line(e.message())),
-                )
-                .label(Span::new(file, offset..offset + 1), "here")
-                .help(
-                    "blocks are written NAME \"LABEL\" { … } and attributes NAME = VALUE; check the brackets and quotes up to here",
-                ),
-            );
-            None
+    let text = sources.file(file).text.clone();
+    for piece in pieces {
+        let src = Src {
+            file,
+            base: piece.start as u32,
+        };
+        match hcl::edit::parser::parse_body(&text[piece]) {
+            Ok(body) => add(body, src, diags),
+            Err(e) => {
+                let offset = e.location().offset();
+                diags.push(
+                    Diagnostic::error("config::syntax", format!("syntax error: {}", first_line(e.message())))
+                        .label(src.span(Some(offset..offset + 1)), "here")
+                        .help(
+                            "blocks are written NAME \"LABEL\" { … } and attributes NAME = VALUE; check the brackets and quotes up to here",
+                        ),
+                );
+            }
         }
     }
 }

@@ -3,8 +3,9 @@
 
 use super::architecture::duplicate;
 use super::body::{self, Allowed, Attr};
+use super::expr::Src;
 use super::expr::{Expr, ExprKind, ObjectKey};
-use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
+use crate::diag::{Diagnostic, Diagnostics, Span};
 use hcl::edit::structure::Block;
 
 /// `environment "dev" { … }`.
@@ -63,8 +64,8 @@ impl Declarations {
     /// Adds the blocks of one project file.
     pub fn add_file(
         &mut self,
-        parsed: &hcl::edit::structure::Body,
-        file: FileId,
+        parsed: hcl::edit::structure::Body,
+        file: Src,
         diags: &mut Diagnostics,
     ) {
         let top = body::read(
@@ -87,8 +88,8 @@ impl Declarations {
         }
     }
 
-    fn add_project(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
-        let Some(labels) = body::labels(b, file, &["name"], diags) else {
+    fn add_project(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
+        let Some(labels) = body::labels(&b, file, &["name"], diags) else {
             return;
         };
         let (name, span) = labels.into_iter().next().expect("one label");
@@ -100,7 +101,7 @@ impl Declarations {
             return;
         }
         let mut c = body::read(
-            &b.body,
+            b.body,
             file,
             &Allowed {
                 what: "the project block",
@@ -115,7 +116,7 @@ impl Declarations {
         self.name = Some((name, span));
     }
 
-    fn add_environment(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
+    fn add_environment(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
         let Some((name, span, mut c)) = body::named(
             b,
             file,
@@ -129,9 +130,10 @@ impl Declarations {
             return;
         };
         let mut authorization = None;
-        for ab in &c.blocks {
+        for ab in std::mem::take(&mut c.blocks) {
+            let ab_span = body::header_span(&ab, file);
             let mut ac = body::read(
-                &ab.body,
+                ab.body,
                 file,
                 &Allowed {
                     what: "an authorization block",
@@ -141,7 +143,7 @@ impl Declarations {
                 diags,
             );
             let auth = Authorization {
-                span: body::header_span(ab, file),
+                span: ab_span,
                 api_key: ac.take("api_key").map(|a| a.expr),
                 secret_file: ac.take("secret_file").map(|a| a.expr),
             };
@@ -161,7 +163,7 @@ impl Declarations {
                         "config::duplicate",
                         "an environment has at most one authorization block",
                     )
-                    .label(body::header_span(ab, file), "second one here"),
+                    .label(ab_span, "second one here"),
                 );
             }
         }
@@ -188,7 +190,7 @@ impl Declarations {
         self.environments.push(env);
     }
 
-    fn add_configuration(&mut self, b: &Block, file: FileId, diags: &mut Diagnostics) {
+    fn add_configuration(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
         let Some((name, span, mut c)) = body::named(
             b,
             file,

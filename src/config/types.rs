@@ -138,7 +138,7 @@ fn literal_value(e: &Expr) -> Result<Value, Diagnostic> {
             items.iter().map(literal_value).collect::<Result<_, _>>()?,
         )),
         ExprKind::Object(items) => {
-            let mut m = BTreeMap::new();
+            let mut m = crate::value::Map::new();
             for (k, v) in items {
                 let ObjectKey::Name(k, _) = k else {
                     return Err(bad(v, "default values must be written out"));
@@ -202,7 +202,10 @@ mod tests {
 
     fn ty(src: &str) -> Result<Type, Diagnostic> {
         let e = hcl::edit::parser::parse_expr(src).unwrap();
-        Type::parse(&Expr::from_hcl(&e, FileId(0)))
+        Type::parse(&Expr::from_hcl(
+            &e,
+            crate::config::expr::Src::file(FileId(0)),
+        ))
     }
 
     #[test]

@@ -310,14 +310,12 @@ impl Evaluator<'_> {
                     let key = ops::to_string(&key)
                         .map_err(|m| EvalError::new(ke.span, format!("invalid object key: {m}")))?;
                     if f.grouping {
-                        match object.entry(key).or_insert_with(|| Value::List(Vec::new())) {
+                        match object.get_or_insert_with(key, || Value::List(Vec::new())) {
                             Value::List(group) => group.push(value),
                             _ => unreachable!("groups are lists"),
                         }
-                    } else if let std::collections::btree_map::Entry::Vacant(slot) =
-                        object.entry(key.clone())
-                    {
-                        slot.insert(value);
+                    } else if !object.contains_key(&key) {
+                        object.insert(key, value);
                     } else {
                         frame.truncate(depth);
                         return Err(EvalError::new(e.span, format!("duplicate key \"{key}\" in a for expression"))
@@ -584,7 +582,7 @@ impl Evaluator<'_> {
         })?;
         let wrapped =
             hcl::edit::expr::Expression::from(hcl::edit::template::StringTemplate::from(parsed));
-        let expr = Expr::from_hcl(&wrapped, e.span.file);
+        let expr = Expr::from_hcl(&wrapped, crate::config::expr::Src::file(e.span.file));
         // Spans inside the template point into another file: report errors at the call.
         struct Isolated;
         impl Resolver for Isolated {
@@ -675,7 +673,10 @@ mod tests {
             base_dir: Path::new("."),
             planning: true,
         };
-        ev.eval(&Expr::from_hcl(&e, FileId(0)))
+        ev.eval(&Expr::from_hcl(
+            &e,
+            crate::config::expr::Src::file(FileId(0)),
+        ))
     }
 
     fn ok(src: &str) -> String {

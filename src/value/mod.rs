@@ -8,18 +8,16 @@
 //! uses a sensitive value is sensitive. This module knows nothing of HCL,
 //! resources or files; every other stage builds on it.
 
+mod map;
 mod number;
 mod path;
 mod serde_impl;
 
+pub use map::Map;
 pub use number::Number;
 pub use path::{Path, PathStep, is_identifier};
 
-use std::collections::BTreeMap;
 use std::fmt;
-
-/// An object's attributes, sorted by key as Terraform sorts maps and objects.
-pub type Map = BTreeMap<String, Value>;
 
 /// A value, possibly not yet known, possibly sensitive.
 #[derive(Debug, Clone, Default, PartialEq)]
