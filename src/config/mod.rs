@@ -300,9 +300,10 @@ fn parse_file(
     hasher.update([0]);
     hasher.update(text.as_bytes());
     hasher.update([0]);
+    let whole = std::iter::once(0..text.len()).collect();
     let pieces = match text.len() > SPLIT_ABOVE {
-        true => split::chunks(&text, PIECE).unwrap_or_else(|| vec![0..text.len()]),
-        false => vec![0..text.len()],
+        true => split::chunks(&text, PIECE).unwrap_or(whole),
+        false => whole,
     };
     let file = sources.add(path, root, text);
     let text = sources.file(file).text.clone();

@@ -648,7 +648,7 @@ mod tests {
             match (root, attrs.first()) {
                 ("var", Some(name)) => self
                     .0
-                    .get(*name)
+                    .get(name)
                     .cloned()
                     .map(|v| (v, 1))
                     .ok_or_else(|| EvalError::new(span, format!("no variable {name}"))),

@@ -575,7 +575,7 @@ impl Resolver for ArchScope<'_, '_, '_> {
 fn descend(mut v: &Value, attrs: &[&str], mut used: usize) -> (Value, usize) {
     for a in attrs {
         match v {
-            Value::Object(m) => match m.get(*a) {
+            Value::Object(m) => match m.get(a) {
                 Some(next) => {
                     v = next;
                     used += 1;
@@ -599,7 +599,7 @@ impl Resolver for ProjectScope<'_, '_, '_> {
         let v = self.values;
         match (root, attrs) {
             ("environment", ["name", ..]) => Ok((Value::String(v.env.name.clone()), 1)),
-            ("environment", ["inputs", name, ..]) => match v.env_inputs.get(*name) {
+            ("environment", ["inputs", name, ..]) => match v.env_inputs.get(name) {
                 Some(x) => Ok((x.clone(), 2)),
                 None => Err(EvalError::new(
                     span,

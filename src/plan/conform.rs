@@ -37,7 +37,7 @@ pub fn first_difference(value: &Value, planned: &Value, at: Path) -> Option<Path
                 }
             }
             a.keys()
-                .find(|k| !b.contains_key(*k))
+                .find(|k| !b.contains_key(k))
                 .map(|k| at.child(PathStep::Attr(k.clone())))
         }
         (a, b) if conforms(a, b) => None,

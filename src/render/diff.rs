@@ -81,14 +81,14 @@ impl Differ<'_> {
         keys.dedup();
         let rows: Vec<(&String, Kind)> = keys
             .iter()
-            .map(|k| (*k, kind_of(b.get(*k), a.get(*k))))
+            .map(|k| (*k, kind_of(b.get(k), a.get(k))))
             .collect();
         let show_unchanged = self.show_unchanged;
         let shown = |k: Kind| k != Kind::Same || show_unchanged;
         let width = rows
             .iter()
             .filter(|(key, k)| {
-                shown(*k) && !(*k == Kind::Same && b.get(*key).is_none_or(Value::is_null))
+                shown(*k) && !(*k == Kind::Same && b.get(key).is_none_or(Value::is_null))
             })
             .map(|(key, _)| key_text(key).chars().count())
             .max()
