@@ -9,7 +9,7 @@ use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Node, ProjectGraph};
 use crate::graph::{Dag, NodeId};
-use crate::plan::{self, Action, Change, Plan};
+use crate::plan::{self, Action, Plan};
 use crate::provider::{self, Provider, Registry};
 use crate::state::{EnvState, Journal, Lock, OutputState, Record, Store};
 use crate::value::Value;
@@ -61,13 +61,6 @@ pub async fn apply(
         }
     };
     let journal = Arc::new(store.begin_journal(lock, &state)?);
-    let mut by_resource: HashMap<ResourceAddr, Vec<&Change>> = HashMap::new();
-    for c in &plan.changes {
-        by_resource
-            .entry(c.address.resource.clone())
-            .or_default()
-            .push(c);
-    }
     let resource_deps: HashMap<NodeId, Vec<String>> = graph
         .resource_dependencies()
         .into_iter()
@@ -106,7 +99,6 @@ pub async fn apply(
         queue: VecDeque::new(),
         tasks: JoinSet::new(),
         running: HashMap::new(),
-        by_resource,
         resource_deps,
         eval_steps: steps.eval,
         changed: BTreeSet::new(),
@@ -161,7 +153,6 @@ struct Walker<'w, 'g, 'p> {
     queue: VecDeque<Op>,
     tasks: JoinSet<OpDone>,
     running: HashMap<NodeId, Running>,
-    by_resource: HashMap<ResourceAddr, Vec<&'w Change>>,
     resource_deps: HashMap<NodeId, Vec<String>>,
     /// Graph node → its evaluation step.
     eval_steps: HashMap<NodeId, NodeId>,
@@ -451,7 +442,11 @@ impl Walker<'_, '_, '_> {
                 ),
             );
         };
-        let changes: Vec<&Change> = self.by_resource.get(r).cloned().unwrap_or_default();
+        // Changes are sorted by address: a resource's are side by side.
+        let all = &self.plan.changes;
+        let first = all.partition_point(|c| c.address.resource < *r);
+        let count = all[first..].partition_point(|c| c.address.resource == *r);
+        let changes = &all[first..first + count];
         let mut ops = Vec::new();
         for (index, change) in changes.iter().enumerate() {
             let current = self

@@ -50,16 +50,18 @@ fn checksum(bytes: &[u8]) -> String {
 
 /// Encodes a state file.
 pub fn encode(state: &ConfigState) -> Vec<u8> {
-    let payload = serde_json::to_vec_pretty(state).expect("state values always serialize");
-    let mut out = Vec::with_capacity(payload.len() + 160);
-    out.extend_from_slice(
+    // The checksum has a fixed length, so the state is written straight
+    // after a placeholder that is filled in once it is known: one buffer.
+    let header = |sum: &str| {
         format!(
-            "{{\n  \"format_version\": {FORMAT_VERSION},\n  \"checksum\": \"{}\",\n  \"state\": ",
-            checksum(&payload)
+            "{{\n  \"format_version\": {FORMAT_VERSION},\n  \"checksum\": \"{sum}\",\n  \"state\": "
         )
-        .as_bytes(),
-    );
-    out.extend_from_slice(&payload);
+    };
+    let placeholder = header(&checksum(b""));
+    let mut out = placeholder.clone().into_bytes();
+    serde_json::to_writer_pretty(&mut out, state).expect("state values always serialize");
+    let sum = checksum(&out[placeholder.len()..]);
+    out[..placeholder.len()].copy_from_slice(header(&sum).as_bytes());
     out.extend_from_slice(b"\n}\n");
     out
 }
