@@ -65,6 +65,13 @@ async fn execute(
     } else {
         "terrace apply"
     };
+    let verb = if destroy { "destroy" } else { "apply" };
+    // Without a terminal there is nobody to say yes: refuse before planning.
+    if planfile.is_none() && !auto_approve && !std::io::stdin().is_terminal() {
+        return Err(Failure::Message(format!(
+            "refusing to {verb} without confirmation: standard input is not a terminal. Pass --auto-approve to {verb} anyway."
+        )));
+    }
     let lock = session::lock(&store, command, flags.lock_timeout)?;
     let state = session::recover_and_load(&loaded, &store, &lock)?;
     let plan = match planfile {
@@ -135,13 +142,8 @@ async fn execute(
     finish(&loaded, &plan, &outcome, &state, destroy)
 }
 
-/// Asks for `yes` on the terminal; refuses without one.
+/// Asks for `yes` on the terminal.
 async fn confirm(env: &str, destroy: bool) -> Result {
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::Message(
-            "refusing to apply without confirmation: standard input is not a terminal. Pass --auto-approve to apply anyway.".into(),
-        ));
-    }
     let what = if destroy {
         "destroy all resources in"
     } else {
@@ -179,37 +181,38 @@ fn finish(
     destroy: bool,
 ) -> Result {
     let pal = loaded.ui.pal;
+    let word = if destroy { "Destroy" } else { "Apply" };
+    let done = if destroy {
+        format!("{} destroyed", outcome.deleted + outcome.replaced)
+    } else {
+        format!(
+            "{} added, {} changed, {} destroyed",
+            outcome.created + outcome.replaced,
+            outcome.updated,
+            outcome.deleted + outcome.replaced
+        )
+    };
     if !outcome.errors.is_empty() {
         let n = outcome.errors.len();
         loaded.report(outcome.errors.iter().cloned().collect());
         errln!(
-            "{} {n} error(s); {} added, {} changed, {} destroyed before stopping. State is saved (serial {}).",
-            loaded.ui.pal_err.red("Apply failed:"),
-            outcome.created + outcome.replaced,
-            outcome.updated,
-            outcome.deleted + outcome.replaced,
+            "{} {n} error(s); {done} before stopping. State is saved (serial {}).",
+            loaded.ui.pal_err.red(&format!("{word} failed:")),
             outcome.serial
         );
         return Err(Failure::Reported);
     }
     if outcome.cancelled {
         errln!(
-            "{} {} added, {} changed, {} destroyed before stopping. State is saved (serial {}); run the same command again to finish.",
-            loaded.ui.pal_err.yellow("Apply interrupted:"),
-            outcome.created + outcome.replaced,
-            outcome.updated,
-            outcome.deleted + outcome.replaced,
+            "{} {done} before stopping. State is saved (serial {}); run the same command again to finish.",
+            loaded.ui.pal_err.yellow(&format!("{word} interrupted:")),
             outcome.serial
         );
         return Err(Failure::Reported);
     }
-    let word = if destroy { "Destroy" } else { "Apply" };
     outln!(
-        "\n{} Resources: {} added, {} changed, {} destroyed.",
-        pal.green(&format!("{word} complete!")),
-        outcome.created + outcome.replaced,
-        outcome.updated,
-        outcome.deleted + outcome.replaced
+        "\n{} Resources: {done}.",
+        pal.green(&format!("{word} complete!"))
     );
     if !destroy && !plan.outputs.is_empty() {
         let text = crate::render::outputs(state, None, pal);

@@ -122,7 +122,19 @@ pub type Result<T = ()> = std::result::Result<T, Failure>;
 
 /// Parses arguments, runs the command, returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit 1 like every other error: 2 means "changes
+    // present" to `--detailed-exitcode` users.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -135,6 +147,8 @@ pub fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(run(cli));
+    // Do not wait for a blocking read of the terminal that Ctrl-C cut short.
+    runtime.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Changes) => ExitCode::from(2),
@@ -211,7 +225,13 @@ fn init_logging() {
         "info" => tracing::Level::INFO,
         "warn" => tracing::Level::WARN,
         "error" => tracing::Level::ERROR,
-        _ => return,
+        "" | "off" => return,
+        other => {
+            errln!(
+                "Warning: TERRACE_LOG={other:?} is not a level; use error, warn, info, debug or trace"
+            );
+            return;
+        }
     };
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::IsTerminal::is_terminal(&std::io::stderr());

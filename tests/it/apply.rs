@@ -170,7 +170,7 @@ fn destroy_deletes_in_reverse_dependency_order() {
     let d = p
         .run(&["destroy", "--env", "dev", "--auto-approve"])
         .success()
-        .stdout_has("Destroy complete! Resources: 0 added, 0 changed, 4 destroyed.");
+        .stdout_has("Destroy complete! Resources: 4 destroyed.");
     assert!(
         d.line_of("dev/main/file.top: Destruction complete")
             < d.line_of("dev/main/file.middle: Destroying...")

@@ -25,10 +25,15 @@ impl Project {
         }
     }
 
-    /// A copy of `src` (a directory of this repository, e.g. `examples/quickstart`).
+    /// A copy of `src` (a directory of this repository, e.g.
+    /// `examples/quickstart`): its definitions only, not the state or the
+    /// files that running it there left.
     pub fn copy_of(src: impl AsRef<Path>) -> Project {
         let p = Project::new();
         copy_dir(&repo().join(src.as_ref()), p.root());
+        for left in [".terrace", "out"] {
+            let _ = std::fs::remove_dir_all(p.path(left));
+        }
         p
     }
 
