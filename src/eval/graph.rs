@@ -17,8 +17,10 @@ use std::collections::HashMap;
 /// architecture's blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Node {
-    /// The `inputs` of configuration `c`, evaluated in the project's scope.
-    Inputs(usize),
+    /// Input `i` of configuration `c` (`inputs = { name = … }`), evaluated
+    /// in the project's scope. One node per input, so that configurations
+    /// can pass values back and forth without a false cycle.
+    Input(usize, usize),
     Variable(usize, usize),
     Local(usize, usize),
     Resource(usize, usize),
@@ -29,7 +31,7 @@ impl Node {
     /// The configuration the node belongs to.
     pub fn config(self) -> usize {
         match self {
-            Node::Inputs(c)
+            Node::Input(c, _)
             | Node::Variable(c, _)
             | Node::Local(c, _)
             | Node::Resource(c, _)
@@ -71,7 +73,7 @@ impl<'p> ProjectGraph<'p> {
         let mut diags = Diagnostics::default();
         for (c, conf) in project.configurations.iter().enumerate() {
             let arch = project.architecture_of(conf);
-            g.add(Node::Inputs(c));
+            (0..conf.inputs.len()).for_each(|i| g.add(Node::Input(c, i)));
             (0..arch.variables.len()).for_each(|i| g.add(Node::Variable(c, i)));
             (0..arch.locals.len()).for_each(|i| g.add(Node::Local(c, i)));
             (0..arch.resources.len()).for_each(|i| g.add(Node::Resource(c, i)));
@@ -91,11 +93,13 @@ impl<'p> ProjectGraph<'p> {
                 ..plain
             };
             for (i, v) in arch.variables.iter().enumerate() {
-                g.dag.add_edge(
-                    g.ids[&Node::Inputs(c)],
-                    g.ids[&Node::Variable(c, i)],
-                    v.span,
-                );
+                if let Some(input) = conf.inputs.iter().position(|x| x.name == v.name) {
+                    g.dag.add_edge(
+                        g.ids[&Node::Input(c, input)],
+                        g.ids[&Node::Variable(c, i)],
+                        v.span,
+                    );
+                }
                 if let Some(d) = &v.default
                     && let Some(r) = d.references().first()
                 {
@@ -207,7 +211,10 @@ impl<'p> ProjectGraph<'p> {
         let conf = &self.project.configurations[n.config()].name;
         let arch = self.arch(n.config());
         match n {
-            Node::Inputs(_) => format!("configuration.{conf}.inputs"),
+            Node::Input(c, i) => format!(
+                "configuration.{conf}.inputs.{}",
+                self.project.configurations[c].inputs[i].name
+            ),
             Node::Variable(_, i) => format!("{conf}/var.{}", arch.variables[i].name),
             Node::Local(_, i) => format!("{conf}/local.{}", arch.locals[i].name),
             Node::Resource(_, i) => format!("{conf}/{}", arch.resources[i].key()),
@@ -245,7 +252,7 @@ impl<'p> ProjectGraph<'p> {
     fn link_configuration(&mut self, c: usize, diags: &mut Diagnostics) {
         let conf = &self.project.configurations[c];
         let names = &self.project.architectures[conf.architecture].names;
-        for input in &conf.inputs {
+        for (i, input) in conf.inputs.iter().enumerate() {
             if !names.variables.contains_key(&input.name) {
                 let arch = self.arch(c);
                 let mut d = Diagnostic::error(
@@ -275,7 +282,7 @@ impl<'p> ProjectGraph<'p> {
             for r in input.expr.references() {
                 for target in self.project_ref(&r, c, diags) {
                     self.dag
-                        .add_edge(self.ids[&target], self.ids[&Node::Inputs(c)], r.span);
+                        .add_edge(self.ids[&target], self.ids[&Node::Input(c, i)], r.span);
                 }
             }
         }

@@ -98,7 +98,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     pub fn eval_node(&mut self, id: NodeId) -> Result<(), Diagnostics> {
         let node = self.graph.node(id);
         let result = match node {
-            Node::Inputs(c) => self.eval_inputs(c),
+            Node::Input(c, i) => self.eval_input(c, i),
             Node::Variable(c, v) => self.eval_variable(c, v),
             Node::Local(c, l) => {
                 let expr = &self.graph.arch(c).locals[l].expr;
@@ -117,10 +117,9 @@ impl<'g, 'p> EnvValues<'g, 'p> {
 
     fn set_unknown(&mut self, node: Node) {
         match node {
-            Node::Inputs(c) => {
-                for i in &self.graph.project.configurations[c].inputs {
-                    self.inputs[c].insert(i.name.clone(), Value::Unknown);
-                }
+            Node::Input(c, i) => {
+                let name = self.graph.project.configurations[c].inputs[i].name.clone();
+                self.inputs[c].insert(name, Value::Unknown);
             }
             Node::Variable(c, i) => self.variables[c][i] = Value::Unknown,
             Node::Local(c, i) => self.locals[c][i] = Value::Unknown,
@@ -129,25 +128,15 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         }
     }
 
-    fn eval_inputs(&mut self, c: usize) -> Result<(), Diagnostics> {
-        let conf = &self.graph.project.configurations[c];
-        let mut diags = Diagnostics::default();
-        let mut map = Map::new();
-        for input in &conf.inputs {
-            let scope = ProjectScope { values: self };
-            let ev = self.evaluator(&scope);
-            match ev.eval(&input.expr) {
-                Ok(v) => {
-                    map.insert(input.name.clone(), v);
-                }
-                Err(e) => {
-                    diags.push(e.into_diagnostic());
-                    map.insert(input.name.clone(), Value::Unknown);
-                }
-            }
-        }
-        self.inputs[c] = map;
-        if diags.is_empty() { Ok(()) } else { Err(diags) }
+    fn eval_input(&mut self, c: usize, i: usize) -> Result<(), Diagnostics> {
+        let input = &self.graph.project.configurations[c].inputs[i];
+        let scope = ProjectScope { values: self };
+        let v = self
+            .evaluator(&scope)
+            .eval(&input.expr)
+            .map_err(|e| Diagnostics::from(e.into_diagnostic()))?;
+        self.inputs[c].insert(input.name.clone(), v);
+        Ok(())
     }
 
     fn eval_variable(&mut self, c: usize, i: usize) -> Result<(), Diagnostics> {

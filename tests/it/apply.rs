@@ -510,3 +510,42 @@ fn init_scaffolds_a_project_that_validates_and_never_overwrites() {
         .code(1)
         .stderr_has("never overwrites");
 }
+
+#[test]
+fn configurations_can_pass_values_both_ways_without_a_cycle() {
+    let p = Project::new()
+        .file(
+            "project.hcl",
+            r#"
+project "t" {}
+environment "dev" {}
+configuration "a" {
+  architecture = "./a"
+  inputs = {
+    label = configuration.b.outputs.label
+  }
+}
+configuration "b" {
+  architecture = "./b"
+  inputs = {
+    base = configuration.a.outputs.id
+    name = "bee"
+  }
+}
+"#,
+        )
+        .file(
+            "a/main.hcl",
+            "variable \"label\" {}\nresource \"terrace_data\" \"x\" {\n  input = 1\n}\nresource \"terrace_data\" \"y\" {\n  input = var.label\n}\noutput \"id\" {\n  value = terrace_data.x.id\n}\n",
+        )
+        .file(
+            "b/main.hcl",
+            "variable \"base\" {}\nvariable \"name\" {}\nresource \"terrace_data\" \"z\" {\n  input = var.base\n}\noutput \"label\" {\n  value = \"label-${var.name}\"\n}\n",
+        );
+    p.apply().stdout_has("3 added");
+    p.run(&["state", "show", "--env", "dev", "a/terrace_data.y"])
+        .success()
+        .stdout_has("input  = \"label-bee\"");
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success();
+}
