@@ -73,10 +73,13 @@ impl InstanceAddr {
             _ => return Err(bad()),
         };
         let (body, key) = match rest.find('[') {
-            Some(i) if rest.ends_with(']') => (
-                &rest[..i],
-                Some(parse_key(&rest[i + 1..rest.len() - 1]).ok_or_else(bad)?),
-            ),
+            Some(i) if rest.ends_with(']') => {
+                let inner = &rest[i + 1..rest.len() - 1];
+                let key = parse_key(inner).ok_or_else(|| {
+                    format!("\"{s}\": a key is a number or a quoted string; write [{inner:?}] (quote it in the shell: '{}[{inner:?}]')", &s[..s.len() - rest.len() + i])
+                })?;
+                (&rest[..i], Some(key))
+            }
             Some(_) => return Err(bad()),
             None => (rest, None),
         };

@@ -78,11 +78,18 @@ async fn execute(
         Some(path) => {
             let plan = read(path)?;
             crate::plan::check_fresh(&plan, env, &loaded.project.definitions_hash, &state).map_err(|e| {
-                Failure::Message(format!(
-                    "the saved plan {} is stale: {e}.\nterrace applies a saved plan only to the state and definitions it was made from. Make a new plan with:\n  terrace plan --env {env} --out {}",
-                    path.display(),
-                    path.display()
-                ))
+                Failure::Message(match e {
+                    crate::plan::Stale::Environment { plan: planned, .. } => format!(
+                        "the saved plan {} is for environment \"{planned}\", not \"{env}\". Apply it with:\n  terrace apply --env {planned} {}",
+                        path.display(),
+                        path.display()
+                    ),
+                    e => format!(
+                        "the saved plan {} is stale: {e}.\nterrace applies a saved plan only to the state and definitions it was made from. Make a new plan with:\n  terrace plan --env {env} --out {}",
+                        path.display(),
+                        path.display()
+                    ),
+                })
             })?;
             plan
         }

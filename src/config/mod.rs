@@ -37,6 +37,9 @@ pub struct Project {
     pub description: Option<String>,
     pub environments: Vec<Environment>,
     pub configurations: Vec<Configuration>,
+    /// Configurations declared but not usable, because of an error already
+    /// reported: references to them are not reported again.
+    pub unusable: Vec<String>,
     pub architectures: Vec<Architecture>,
     /// sha256 over every definition file's name and content.
     pub definitions_hash: String,
@@ -71,6 +74,7 @@ pub fn load(root: &Path) -> (Project, Diagnostics) {
         description: None,
         environments: Vec::new(),
         configurations: Vec::new(),
+        unusable: Vec::new(),
         architectures: Vec::new(),
         definitions_hash: String::new(),
     };
@@ -131,7 +135,10 @@ pub fn load(root: &Path) -> (Project, Diagnostics) {
     for mut c in std::mem::take(&mut decl.configurations) {
         match resolve_architecture(&c, &mut project, &mut hasher, &mut diags) {
             Some(index) => c.architecture = index,
-            None => continue,
+            None => {
+                project.unusable.push(c.name);
+                continue;
+            }
         }
         project.configurations.push(c);
     }
@@ -150,6 +157,7 @@ pub fn load(root: &Path) -> (Project, Diagnostics) {
     }
     project.description = decl.description;
     project.environments = decl.environments;
+    project.unusable.append(&mut decl.unusable);
     (project, diags)
 }
 
@@ -233,8 +241,44 @@ fn resolve_architecture(
             |body, src, diags| arch.add_file(body, src, diags),
         );
     }
+    // Templates and other files beside the definitions are part of them:
+    // a saved plan must not apply once they change.
+    hash_other_files(&arch.dir, &project.root, hasher, 0);
     project.architectures.push(arch);
     Some(project.architectures.len() - 1)
+}
+
+/// Adds every file under `dir` except `*.hcl` (hashed as they are read)
+/// to the definitions hash, in name order; hidden entries are skipped.
+fn hash_other_files(dir: &Path, root: &Path, hasher: &mut Sha256, depth: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            // Deep trees are not definitions; stop somewhere sane.
+            if depth < 8 {
+                hash_other_files(&path, root, hasher, depth + 1);
+            }
+            continue;
+        }
+        let read_as_definition = depth == 0 && path.extension().is_some_and(|e| e == "hcl");
+        if !read_as_definition && let Ok(bytes) = std::fs::read(&path) {
+            hasher.update(display_name(&path, root).as_bytes());
+            hasher.update([0]);
+            hasher.update(&bytes);
+            hasher.update([0]);
+        }
+    }
 }
 
 /// The `*.hcl` files directly in `dir`, sorted by name, hidden files skipped.

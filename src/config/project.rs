@@ -58,6 +58,8 @@ pub struct Declarations {
     pub environments: Vec<Environment>,
     /// Configurations with their architecture source, index still unset.
     pub configurations: Vec<Configuration>,
+    /// Configurations declared but unusable (reported already).
+    pub unusable: Vec<String>,
 }
 
 impl Declarations {
@@ -212,9 +214,11 @@ impl Declarations {
                 .label(span, "here")
                 .help("add `architecture = \"./architectures/NAME\"`"),
             );
+            self.unusable.push(name);
             return;
         };
         let Some(source) = body::literal_string(&arch, diags) else {
+            self.unusable.push(name);
             return;
         };
         let configuration = Configuration {

@@ -334,6 +334,9 @@ impl<'p> ProjectGraph<'p> {
                 };
                 let Some(target) = project.configurations.iter().position(|c| c.name == name)
                 else {
+                    if project.unusable.iter().any(|u| u == name) {
+                        return None;
+                    }
                     let help = match did_you_mean(
                         name,
                         project.configurations.iter().map(|c| c.name.as_str()),

@@ -11,7 +11,7 @@ use super::graph::{Node, ProjectGraph};
 use super::ops;
 use crate::address::InstanceKey;
 use crate::config::{Environment, Expr};
-use crate::diag::{Diagnostic, Diagnostics, Span, display_name};
+use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean, display_name};
 use crate::graph::NodeId;
 use crate::value::{Map, Value};
 
@@ -212,12 +212,18 @@ impl<'g, 'p> EnvValues<'g, 'p> {
             )
         })?;
         let value = value.mark_if(var.sensitive);
-        self.validate_variable(c, i, &value)?;
+        self.validate_variable(c, i, &value, span)?;
         self.variables[c][i] = value;
         Ok(())
     }
 
-    fn validate_variable(&self, c: usize, i: usize, value: &Value) -> Result<(), Diagnostics> {
+    fn validate_variable(
+        &self,
+        c: usize,
+        i: usize,
+        value: &Value,
+        source: Span,
+    ) -> Result<(), Diagnostics> {
         let var = &self.graph.arch(c).variables[i];
         let mut diags = Diagnostics::default();
         let scope = SelfScope {
@@ -270,7 +276,8 @@ impl<'g, 'p> EnvValues<'g, 'p> {
                             var.name, self.graph.project.configurations[c].name
                         ),
                     )
-                    .label(v.condition.span, format!("this check failed for {shown}")),
+                    .label(v.condition.span, format!("this check failed for {shown}"))
+                    .label(source, "the value comes from here"),
                 );
             }
         }
@@ -594,10 +601,15 @@ impl Resolver for ProjectScope<'_, '_, '_> {
                     span,
                     format!("environment \"{}\" has no input \"{name}\"", v.env.name),
                 )
-                .help(format!(
-                    "add `{name} = …` to the inputs of environment \"{}\"",
-                    v.env.name
-                ))),
+                .help(
+                    match did_you_mean(name, v.env_inputs.keys().map(String::as_str)) {
+                        Some(s) => format!("did you mean environment.inputs.{s}?"),
+                        None => format!(
+                            "add `{name} = …` to the inputs of environment \"{}\"",
+                            v.env.name
+                        ),
+                    },
+                )),
             },
             ("environment", ["inputs"]) => Ok((Value::Object(v.env_inputs.clone()), 1)),
             ("configuration", [name, "outputs", rest @ ..]) => {

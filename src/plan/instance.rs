@@ -40,11 +40,17 @@ pub async fn prepare(
         });
     }
     let fail = |e: provider::ProviderError| {
-        Diagnostics::from(
-            Diagnostic::error("plan::provider", format!("{addr}: {e}"))
+        let at = e
+            .attribute
+            .as_ref()
+            .and_then(|name| res.attrs.iter().find(|a| &a.name == name));
+        let d = Diagnostic::error("plan::provider", format!("{addr}: {e}"));
+        Diagnostics::from(match at {
+            Some(a) => d.label(a.expr.span, format!("in \"{}\"", a.name)),
+            None => d
                 .label(res.span, "in this resource")
                 .help("fix the resource's arguments"),
-        )
+        })
     };
     let planned = p
         .plan(Value::Object(args.clone()), prior, ctx)

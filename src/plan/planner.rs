@@ -279,7 +279,11 @@ async fn plan_resource(
     let instances = match rc.values.expand(c, r) {
         Ok(i) => i,
         Err(d) => {
-            diags.push(d);
+            // An unknown count after an earlier error is that error's echo.
+            let echo = matches!(d.code, "eval::unknown_count" | "eval::unknown_for_each");
+            if !(echo && diags.has_errors()) {
+                diags.push(d);
+            }
             return None;
         }
     };

@@ -196,13 +196,14 @@ impl Provider for File {
                     .get("allow_outside_project")
                     .and_then(Value::as_bool)
                     .unwrap_or(false);
-                project_path(&ctx.project_root, &path, allow).map_err(ProviderError::new)?;
+                project_path(&ctx.project_root, &path, allow)
+                    .map_err(|m| ProviderError::attr("path", m))?;
                 planned.insert("id".into(), Value::String(path));
             } else {
                 planned.insert("id".into(), Value::Unknown);
             }
             if let Some(mode) = planned.get("file_permission").and_then(Value::as_str) {
-                parse_mode(mode).map_err(ProviderError::new)?;
+                parse_mode(mode).map_err(|m| ProviderError::attr("file_permission", m))?;
             }
             // The hash of a secret is kept as secret as the secret.
             let sha = match planned.get("content").map(Value::unmark) {

@@ -27,12 +27,23 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 #[error("{message}")]
 pub struct ProviderError {
     pub message: String,
+    /// The argument at fault, if one is: diagnostics point at it.
+    pub attribute: Option<String>,
 }
 
 impl ProviderError {
     pub fn new(message: impl Into<String>) -> ProviderError {
         ProviderError {
             message: message.into(),
+            attribute: None,
+        }
+    }
+
+    /// An error about one argument.
+    pub fn attr(attribute: &str, message: impl Into<String>) -> ProviderError {
+        ProviderError {
+            message: message.into(),
+            attribute: Some(attribute.to_string()),
         }
     }
 }

@@ -67,6 +67,9 @@ impl AttrSchema {
     }
 }
 
+/// What every resource block may hold besides its type's arguments.
+const META_ARGUMENTS: &[&str] = &["count", "for_each", "depends_on", "lifecycle"];
+
 /// A resource type's attributes.
 #[derive(Debug, Clone, Default)]
 pub struct Schema {
@@ -125,8 +128,11 @@ impl Schema {
             match self.attribute(name) {
                 None => errors.push(SchemaError::Unknown {
                     name: name.to_string(),
-                    suggestion: crate::diag::did_you_mean(name, self.arguments())
-                        .map(str::to_string),
+                    suggestion: crate::diag::did_you_mean(
+                        name,
+                        self.arguments().chain(META_ARGUMENTS.iter().copied()),
+                    )
+                    .map(str::to_string),
                 }),
                 Some(a) if a.kind == AttrKind::Computed => errors.push(SchemaError::Computed {
                     name: name.to_string(),

@@ -302,17 +302,22 @@ impl Store {
         }
         let mut configs: BTreeSet<String> = backups.iter().map(|b| b.config.clone()).collect();
         let mut current = EnvState::new(&self.env);
+        // Serials of damaged files are not reused: read them if one can.
+        let mut damaged_serial = 0;
         for name in self.state_files()? {
             configs.insert(name.clone());
             let path = self.state_path(&name);
-            match std::fs::read(&path)
-                .map_err(io(&path))
-                .map(|b| format::decode(&b))
-            {
-                Ok(Ok(s)) => {
+            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            match format::decode(&bytes) {
+                Ok(s) => {
                     current.configs.insert(name, s);
                 }
-                _ => {
+                Err(_) => {
+                    let serial = serde_json::from_slice::<serde_json::Value>(&bytes)
+                        .ok()
+                        .and_then(|v| v["state"]["serial"].as_u64())
+                        .unwrap_or(0);
+                    damaged_serial = damaged_serial.max(serial);
                     let aside = self.dir.join(format!(
                         "{name}.state.json.damaged-{}",
                         jiff::Timestamp::now().as_second()
@@ -322,7 +327,10 @@ impl Store {
             }
         }
         // The restored versions are written after everything seen so far.
-        let top = current.serial().max(self.highest_backup_serial());
+        let top = current
+            .serial()
+            .max(self.highest_backup_serial())
+            .max(damaged_serial);
         let mut restored = BTreeMap::new();
         let mut changed = BTreeSet::new();
         for name in configs.into_iter().filter(|c| only.is_none_or(|o| o == c)) {
@@ -346,6 +354,10 @@ impl Store {
                         backups: Vec::new(),
                     })?;
                     restored.insert(name.clone(), *s);
+                    // Already there: nothing to write.
+                    if current.configs.get(&name).is_some_and(|c| c.serial == *s) {
+                        continue;
+                    }
                     state
                 }
                 None => {

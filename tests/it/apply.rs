@@ -549,3 +549,21 @@ configuration "b" {
     p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
         .success();
 }
+
+#[test]
+fn saved_plan_is_refused_when_a_template_changed() {
+    let p = Project::copy_of("examples/quickstart");
+    p.run(&["plan", "--env", "dev", "--out", "dev.plan"])
+        .success();
+    let tpl = p
+        .read("architectures/web/page.html.tpl")
+        .replace("<h1>", "<h2>");
+    p.write("architectures/web/page.html.tpl", &tpl);
+    p.run(&["apply", "--env", "dev", "dev.plan"])
+        .code(1)
+        .stderr_has("the definitions changed");
+    assert!(!p.exists("out"), "nothing was applied");
+    p.run(&["apply", "--env", "prod", "dev.plan"])
+        .code(1)
+        .stderr_has("is for environment \"dev\", not \"prod\"");
+}
