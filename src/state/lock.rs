@@ -71,7 +71,25 @@ pub fn current_user() -> String {
     ["TERRACE_USER", "USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .or_else(user_from_uid)
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The name of this process's user from /etc/passwd, else `uid N`.
+fn user_from_uid() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 2 && f[2] == uid).then(|| f[0].to_string())
+    });
+    Some(name.unwrap_or(format!("uid {uid}")))
 }
 
 /// This machine's name.
