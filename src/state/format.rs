@@ -17,6 +17,7 @@ use super::model::ConfigState;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
+use std::io::{Seek, SeekFrom, Write};
 
 /// The version this terrace writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -50,20 +51,56 @@ fn checksum(bytes: &[u8]) -> String {
 
 /// Encodes a state file.
 pub fn encode(state: &ConfigState) -> Vec<u8> {
-    // The checksum has a fixed length, so the state is written straight
-    // after a placeholder that is filled in once it is known: one buffer.
+    let mut out = std::io::Cursor::new(Vec::new());
+    write(&mut out, state).expect("writing to memory does not fail");
+    out.into_inner()
+}
+
+/// Writes a state file into `out`, streaming: the checksum has a fixed
+/// length, so a placeholder goes first and is overwritten once the state
+/// has gone through the hash. A large state is never held in memory.
+pub fn write<W: Write + Seek>(out: &mut W, state: &ConfigState) -> std::io::Result<()> {
     let header = |sum: &str| {
         format!(
             "{{\n  \"format_version\": {FORMAT_VERSION},\n  \"checksum\": \"{sum}\",\n  \"state\": "
         )
     };
-    let placeholder = header(&checksum(b""));
-    let mut out = placeholder.clone().into_bytes();
-    serde_json::to_writer_pretty(&mut out, state).expect("state values always serialize");
-    let sum = checksum(&out[placeholder.len()..]);
-    out[..placeholder.len()].copy_from_slice(header(&sum).as_bytes());
-    out.extend_from_slice(b"\n}\n");
-    out
+    let start = out.stream_position()?;
+    out.write_all(header(&checksum(b"")).as_bytes())?;
+    let hash = {
+        let mut hashing = Hashing {
+            inner: std::io::BufWriter::with_capacity(1 << 16, &mut *out),
+            hash: Sha256::new(),
+        };
+        serde_json::to_writer_pretty(&mut hashing, state).map_err(std::io::Error::other)?;
+        hashing.inner.flush()?;
+        hashing.hash
+    };
+    let sum = format!("sha256:{:x}", hash.finalize());
+    out.write_all(b"\n}\n")?;
+    let end = out.stream_position()?;
+    out.seek(SeekFrom::Start(start))?;
+    out.write_all(header(&sum).as_bytes())?;
+    out.seek(SeekFrom::Start(end))?;
+    Ok(())
+}
+
+/// Passes bytes through while hashing them.
+struct Hashing<W: Write> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Decodes a state file, verifying its checksum.

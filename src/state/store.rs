@@ -225,7 +225,8 @@ impl Store {
                 let _ = std::fs::remove_file(&backup);
                 std::fs::hard_link(&path, &backup).map_err(io(&backup))?;
             }
-            super::atomic::write_atomic(&path, &format::encode(config)).map_err(io(&path))?;
+            super::atomic::write_atomic_with(&path, |file| format::write(file, config))
+                .map_err(io(&path))?;
             tracing::debug!(path = %path.display(), serial, objects = config.instance_count(), "wrote state");
             self.prune(name)?;
         }
