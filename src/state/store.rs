@@ -249,13 +249,9 @@ impl Store {
 
     /// Every backup, newest first.
     pub fn backups(&self) -> Result<Vec<BackupInfo>, StateError> {
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io(&self.dir)(e)),
-        };
-        let mut out: Vec<BackupInfo> = entries
-            .filter_map(Result::ok)
+        let mut out: Vec<BackupInfo> = self
+            .entries()?
+            .into_iter()
             .filter_map(|e| {
                 let name = e.file_name().to_str()?.to_string();
                 let stem = name.strip_suffix(".backup.json")?;
@@ -379,14 +375,19 @@ impl Store {
         Ok(restored)
     }
 
+    /// The environment directory's entries; none before the first write.
+    fn entries(&self) -> Result<Vec<std::fs::DirEntry>, StateError> {
+        match std::fs::read_dir(&self.dir) {
+            Ok(e) => Ok(e.filter_map(Result::ok).collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(io(&self.dir)(e)),
+        }
+    }
+
     fn state_files(&self) -> Result<Vec<String>, StateError> {
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io(&self.dir)(e)),
-        };
-        let mut names: Vec<String> = entries
-            .filter_map(Result::ok)
+        let mut names: Vec<String> = self
+            .entries()?
+            .into_iter()
             .filter_map(|e| {
                 e.file_name()
                     .to_str()
