@@ -7,6 +7,16 @@ use std::time::Duration;
 
 const FILES: usize = 400;
 
+/// An apply slow enough to be caught in the middle: two operations at once.
+const SLOW_APPLY: &[&str] = &[
+    "apply",
+    "--env",
+    "dev",
+    "--auto-approve",
+    "--parallelism",
+    "2",
+];
+
 fn many_files() -> Project {
     single(&format!(
         "resource \"file\" \"f\" {{\n  count   = {FILES}\n  path    = \"out/f${{count.index}}\"\n  content = \"file ${{count.index}}\"\n}}\n"
@@ -70,14 +80,7 @@ fn check_and_converge(p: &Project, how: &str) {
 fn apply_survives_sigkill_at_any_point() {
     for delay_ms in [5, 40, 90, 160, 260] {
         let p = many_files();
-        let child = p.spawn(&[
-            "apply",
-            "--env",
-            "dev",
-            "--auto-approve",
-            "--parallelism",
-            "2",
-        ]);
+        let child = p.spawn(SLOW_APPLY);
         std::thread::sleep(Duration::from_millis(delay_ms));
         child.signal("-KILL");
         let out = child.wait();
@@ -92,14 +95,7 @@ fn apply_survives_sigkill_at_any_point() {
 #[test]
 fn ctrl_c_lets_running_operations_finish_and_saves_state() {
     let p = many_files();
-    let child = p.spawn(&[
-        "apply",
-        "--env",
-        "dev",
-        "--auto-approve",
-        "--parallelism",
-        "2",
-    ]);
+    let child = p.spawn(SLOW_APPLY);
     // Interrupt once operations are under way (the journal exists).
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !p.exists(".terrace/envs/dev/journal.jsonl") {
