@@ -65,13 +65,6 @@ pub trait Observer: Send + Sync {
     fn event(&self, event: &Event);
 }
 
-/// An observer that ignores everything.
-pub struct Quiet;
-
-impl Observer for Quiet {
-    fn event(&self, _: &Event) {}
-}
-
 /// Set from a signal handler: stop starting new work.
 #[derive(Debug, Clone, Default)]
 pub struct Cancel {

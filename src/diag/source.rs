@@ -92,21 +92,6 @@ impl SourceMap {
     pub fn files(&self) -> impl Iterator<Item = &SourceFile> {
         self.files.iter()
     }
-
-    /// `file:line:column` of a span's start.
-    pub fn location(&self, span: Span) -> String {
-        let file = self.file(span.file);
-        let (line, col) = file.line_col(span.start);
-        format!("{}:{line}:{col}", file.name)
-    }
-
-    /// The source text a span covers.
-    pub fn text(&self, span: Span) -> &str {
-        let text = &self.file(span.file).text;
-        let end = (span.end as usize).min(text.len());
-        let start = (span.start as usize).min(end);
-        text.get(start..end).unwrap_or("")
-    }
 }
 
 /// A path relative to `root` when it lies inside, else as given.

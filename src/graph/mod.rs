@@ -50,10 +50,6 @@ impl<N, E> Dag<N, E> {
         &self.graph[id]
     }
 
-    pub fn node_mut(&mut self, id: NodeId) -> &mut N {
-        &mut self.graph[id]
-    }
-
     pub fn len(&self) -> usize {
         self.graph.node_count()
     }

@@ -244,7 +244,7 @@ impl Differ<'_> {
             Value::Unknown => self.out.push_str(KNOWN_AFTER),
             Value::Sensitive(_) => self.out.push_str(SENSITIVE),
             Value::String(s) => {
-                let _ = write!(self.out, "{}", serde_json::Value::String(s.clone()));
+                self.out.push_str(&super::value::quoted(s));
             }
             Value::Object(m) if m.is_empty() => self.out.push_str("{}"),
             Value::List(l) if l.is_empty() => self.out.push_str("[]"),

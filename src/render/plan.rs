@@ -240,7 +240,7 @@ fn output(out: &mut String, o: &OutputChange, pal: Palette) {
             "(sensitive value)".into()
         } else {
             match v {
-                Value::String(s) => serde_json::Value::String(s.clone()).to_string(),
+                Value::String(s) => super::value::quoted(s),
                 other => other.to_string(),
             }
         }

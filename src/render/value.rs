@@ -4,6 +4,11 @@
 use crate::value::{Value, is_identifier};
 use std::fmt::Write;
 
+/// A string as HCL writes it: in quotes, with JSON's escapes.
+pub(super) fn quoted(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
 /// `v` as HCL, objects and lists spread over lines indented from `indent`.
 pub fn hcl(v: &Value, indent: usize) -> String {
     let mut out = String::new();
@@ -23,7 +28,7 @@ fn write_hcl(out: &mut String, v: &Value, indent: usize) {
             let _ = write!(out, "{}EOT", " ".repeat(indent + 2));
         }
         Value::String(s) => {
-            let _ = write!(out, "{}", serde_json::Value::String(s.clone()));
+            out.push_str(&quoted(s));
         }
         Value::Object(m) if !m.is_empty() => {
             out.push_str("{\n");

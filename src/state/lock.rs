@@ -228,15 +228,6 @@ fn same_file(_file: &File, path: &Path) -> bool {
     path.exists()
 }
 
-/// The current holder of the lock in `dir`, if any: `(info, alive)`.
-pub fn holder(dir: &Path) -> Result<Option<(LockInfo, bool)>, LockError> {
-    Ok(match inspect(&dir.join("lock"))? {
-        Holder::Gone => None,
-        Holder::Live(i) => Some((i, true)),
-        Holder::Stale(i) => Some((i, false)),
-    })
-}
-
 /// Breaks a stale lock. A lock held by a live process is refused.
 pub fn break_stale(dir: &Path) -> Result<Option<LockInfo>, LockError> {
     let path = dir.join("lock");

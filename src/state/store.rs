@@ -120,11 +120,6 @@ impl Store {
         Ok(lock::break_stale(&self.dir)?)
     }
 
-    /// Who holds the lock, and whether they are alive.
-    pub fn lock_holder(&self) -> Result<Option<(lock::LockInfo, bool)>, StateError> {
-        Ok(lock::holder(&self.dir)?)
-    }
-
     /// Reads every configuration's state file.
     pub fn load(&self) -> Result<EnvState, StateError> {
         let mut env = EnvState::new(&self.env);

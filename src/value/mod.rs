@@ -263,22 +263,6 @@ impl Value {
             ),
         }
     }
-
-    /// Copies `self`, replacing every sensitive part with `replacement`.
-    pub fn redacted(&self, replacement: &Value) -> Value {
-        match self {
-            Value::Sensitive(_) => replacement.clone(),
-            Value::List(items) => {
-                Value::List(items.iter().map(|v| v.redacted(replacement)).collect())
-            }
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), v.redacted(replacement)))
-                    .collect(),
-            ),
-            v => v.clone(),
-        }
-    }
 }
 
 impl From<&str> for Value {
