@@ -49,13 +49,6 @@ fn checksum(bytes: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(bytes))
 }
 
-/// Encodes a state file.
-pub fn encode(state: &ConfigState) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    write(&mut out, state).expect("writing to memory does not fail");
-    out.into_inner()
-}
-
 /// Writes a state file into `out`, streaming: the checksum has a fixed
 /// length, so a placeholder goes first and is overwritten once the state
 /// has gone through the hash. A large state is never held in memory.
@@ -131,6 +124,13 @@ pub fn decode(bytes: &[u8]) -> Result<ConfigState, FormatError> {
 mod tests {
     use super::*;
     use crate::value::Value;
+
+    /// Encodes a state file.
+    fn encode(state: &ConfigState) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        write(&mut out, state).expect("writing to memory does not fail");
+        out.into_inner()
+    }
 
     fn sample() -> ConfigState {
         let mut env = crate::state::EnvState::new("dev");
