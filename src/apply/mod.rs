@@ -28,6 +28,8 @@ use std::time::Duration;
 pub struct ApplyOptions {
     /// Provider operations at once.
     pub parallelism: usize,
+    /// The environment's credential, handed to providers.
+    pub authorization: Option<crate::value::Secret>,
 }
 
 /// What the walker reports while it works. The views (terminal, JSON)

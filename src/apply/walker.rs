@@ -83,6 +83,7 @@ pub async fn apply(
         registry,
         ctx: provider::Context {
             project_root: graph.project.root.clone(),
+            authorization: opts.authorization.clone(),
         },
         journal: journal.clone(),
         observer,

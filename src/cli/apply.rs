@@ -125,6 +125,7 @@ async fn execute(
     let progress = Progress::new(env, loaded.ui.pal);
     let opts = ApplyOptions {
         parallelism: flags.parallelism as usize,
+        authorization: loaded.authorization(environment)?,
     };
     let result = crate::apply::apply(
         &graph,

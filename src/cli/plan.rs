@@ -92,6 +92,7 @@ pub async fn compute(
         refresh: flags.refresh,
         destroy,
         parallelism: flags.parallelism as usize,
+        authorization: loaded.authorization(environment)?,
     };
     match crate::plan::plan(graph, values, state, &loaded.registry, &opts).await {
         Ok((plan, warnings)) => {

@@ -105,6 +105,15 @@ impl Loaded {
     }
 
     /// The environment named `name`, or an error listing the others.
+    /// The environment's credential, resolved now: a missing one is an
+    /// error before anything is planned or changed.
+    pub fn authorization(&self, env: &Environment) -> Result<Option<crate::value::Secret>> {
+        crate::eval::authorization(&self.project, env).map_err(|d| {
+            self.report(d.into());
+            Failure::Reported
+        })
+    }
+
     pub fn environment(&self, name: &str) -> Result<&Environment> {
         self.project.environment(name).ok_or_else(|| {
             let names: Vec<&str> = self

@@ -27,6 +27,7 @@ pub async fn run(g: &Global, a: ValidateArgs) -> Result {
         refresh: false,
         destroy: false,
         parallelism: 1,
+        authorization: None,
     };
     // Evaluation needs a sound graph; report what there is so far otherwise.
     let sound = !diags.iter().any(|d| {

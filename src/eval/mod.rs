@@ -6,6 +6,7 @@
 //! and the per-environment values ([`EnvValues`]). Knows nothing of state,
 //! providers or plans: the plan and apply walkers drive it node by node.
 
+mod authorization;
 mod convert;
 mod expr;
 pub mod functions;
@@ -13,6 +14,7 @@ mod graph;
 mod ops;
 mod values;
 
+pub use authorization::authorization;
 pub use convert::convert;
 pub use expr::{EvalError, Evaluator, Resolver, describe};
 pub use graph::{Node, ProjectGraph};

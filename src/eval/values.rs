@@ -654,7 +654,7 @@ impl Resolver for ProjectScope<'_, '_, '_> {
 }
 
 /// No references at all: defaults and environment inputs.
-struct Constant;
+pub(super) struct Constant;
 
 impl Resolver for Constant {
     fn resolve(&self, root: &str, _: &[&str], span: Span) -> Result<(Value, usize), EvalError> {

@@ -14,7 +14,7 @@ use crate::eval::{EnvValues, Node, ProjectGraph};
 use crate::graph::NodeId;
 use crate::provider::{self, Registry};
 use crate::state::EnvState;
-use crate::value::Value;
+use crate::value::{Secret, Value};
 use std::collections::{BTreeMap, HashSet};
 
 /// How to plan.
@@ -26,6 +26,8 @@ pub struct PlanOptions {
     pub destroy: bool,
     /// Provider reads at once during refresh.
     pub parallelism: usize,
+    /// The environment's credential, for providers that read remote objects.
+    pub authorization: Option<Secret>,
 }
 
 /// Plans environment `values.env` against `state`.
@@ -39,6 +41,7 @@ pub async fn plan(
     let project = graph.project;
     let ctx = provider::Context {
         project_root: project.root.clone(),
+        authorization: opts.authorization.clone(),
     };
     let refreshed = if opts.refresh {
         refresh(state, registry, &ctx, opts.parallelism).await?

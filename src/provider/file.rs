@@ -384,6 +384,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ctx = Context {
             project_root: dir.path().to_path_buf(),
+            authorization: None,
         };
         let p = File::new();
         let mut cfg = p
@@ -417,6 +418,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ctx = Context {
             project_root: dir.path().to_path_buf(),
+            authorization: None,
         };
         let p = File::new();
         let cfg = p

@@ -12,7 +12,7 @@ mod terrace_data;
 
 pub use schema::{AttrKind, AttrSchema, AttrType, Schema, SchemaError};
 
-use crate::value::{Path, Value};
+use crate::value::{Path, Secret, Value};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
@@ -53,6 +53,9 @@ impl ProviderError {
 pub struct Context {
     /// The project root: relative paths start here.
     pub project_root: PathBuf,
+    /// The environment's credential (`authorization` block), resolved
+    /// before any change is made; `None` when the environment has none.
+    pub authorization: Option<Secret>,
 }
 
 /// The outcome of planning one object.

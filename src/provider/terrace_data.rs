@@ -154,6 +154,7 @@ mod tests {
     fn ctx() -> Context {
         Context {
             project_root: std::env::temp_dir(),
+            authorization: None,
         }
     }
 

@@ -11,11 +11,13 @@
 mod map;
 mod number;
 mod path;
+mod secret;
 mod serde_impl;
 
 pub use map::Map;
 pub use number::Number;
 pub use path::{Path, PathStep, is_identifier};
+pub use secret::Secret;
 
 use std::fmt;
 
