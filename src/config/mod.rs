@@ -43,6 +43,8 @@ pub struct Project {
     pub architectures: Vec<Architecture>,
     /// sha256 over every definition file's name and content.
     pub definitions_hash: String,
+    /// Where the definition files were read: the root, or a release's copy.
+    pub definitions_dir: PathBuf,
 }
 
 impl Project {
@@ -62,8 +64,24 @@ impl Project {
 /// Loads the project in `root`. The project is returned even when the
 /// diagnostics hold errors, so that they can be rendered against its sources.
 pub fn load(root: &Path) -> (Project, Diagnostics) {
+    load_from(root, root)
+}
+
+/// Loads the project in `root` from the definitions in `definitions` (a
+/// copy of a project's definition files, such as a release): the files
+/// and architecture paths are read there, while `root` stays the project
+/// root for everything else (state, `path.root`, relative paths of
+/// resources). The definitions hash is the same as for `load` of a
+/// project with the same files.
+pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
     let mut diags = Diagnostics::default();
     let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    // Canonical, as architecture directories are: file names in the hash
+    // are relative to it.
+    let defs = definitions
+        .canonicalize()
+        .or_else(|_| std::path::absolute(definitions))
+        .unwrap_or_else(|_| definitions.to_path_buf());
     let mut project = Project {
         name: root
             .file_name()
@@ -77,10 +95,11 @@ pub fn load(root: &Path) -> (Project, Diagnostics) {
         unusable: Vec::new(),
         architectures: Vec::new(),
         definitions_hash: String::new(),
+        definitions_dir: defs.clone(),
     };
     let mut hasher = Sha256::new();
     let mut decl = project::Declarations::default();
-    let files = match hcl_files(&root) {
+    let files = match hcl_files(&defs) {
         Ok(files) => files,
         Err(d) => {
             diags.push(d);
@@ -91,7 +110,7 @@ pub fn load(root: &Path) -> (Project, Diagnostics) {
         diags.push(
             Diagnostic::error(
                 "config::no_project",
-                format!("no *.hcl files in {}", root.display()),
+                format!("no *.hcl files in {}", defs.display()),
             )
             .help("run `terrace init` to create an example project, or pass --project DIR"),
         );
@@ -100,7 +119,7 @@ pub fn load(root: &Path) -> (Project, Diagnostics) {
     for path in files {
         parse_file(
             &path,
-            &root,
+            &defs,
             &mut project.sources,
             &mut hasher,
             &mut diags,
@@ -191,7 +210,7 @@ fn resolve_architecture(
             "a local architecture is a path starting with ./ or ../, e.g. \"./architectures/network\"",
         );
     }
-    let dir = project.root.join(source);
+    let dir = project.definitions_dir.join(source);
     let canonical = match dir.canonicalize() {
         Ok(d) if d.is_dir() => d,
         Ok(_) => {
@@ -234,7 +253,7 @@ fn resolve_architecture(
     for path in files {
         parse_file(
             &path,
-            &project.root,
+            &project.definitions_dir,
             &mut project.sources,
             hasher,
             diags,
@@ -243,14 +262,33 @@ fn resolve_architecture(
     }
     // Templates and other files beside the definitions are part of them:
     // a saved plan must not apply once they change.
-    hash_other_files(&arch.dir, &project.root, hasher, 0);
+    hash_other_files(&arch.dir, &project.definitions_dir, hasher);
     project.architectures.push(arch);
     Some(project.architectures.len() - 1)
 }
 
-/// Adds every file under `dir` except `*.hcl` (hashed as they are read)
-/// to the definitions hash, in name order; hidden entries are skipped.
-fn hash_other_files(dir: &Path, root: &Path, hasher: &mut Sha256, depth: usize) {
+/// Every file the definitions hash covers, relative to
+/// [`Project::definitions_dir`]: the project's `*.hcl` files and every
+/// file in each architecture directory. A release is a copy of these.
+pub fn definition_files(project: &Project) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = hcl_files(&project.definitions_dir).unwrap_or_default();
+    for arch in &project.architectures {
+        walk_files(&arch.dir, 0, &mut |p| files.push(p.to_path_buf()));
+    }
+    files.sort();
+    files.dedup();
+    files
+        .into_iter()
+        .map(|p| match p.strip_prefix(&project.definitions_dir) {
+            Ok(rel) => rel.to_path_buf(),
+            Err(_) => p,
+        })
+        .collect()
+}
+
+/// Calls `f` with every file under `dir`, in name order, hidden entries
+/// skipped; deep trees are not definitions, so it stops somewhere sane.
+fn walk_files(dir: &Path, depth: usize, f: &mut impl FnMut(&Path)) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -265,20 +303,28 @@ fn hash_other_files(dir: &Path, root: &Path, hasher: &mut Sha256, depth: usize) 
     paths.sort();
     for path in paths {
         if path.is_dir() {
-            // Deep trees are not definitions; stop somewhere sane.
             if depth < 8 {
-                hash_other_files(&path, root, hasher, depth + 1);
+                walk_files(&path, depth + 1, f);
             }
-            continue;
+        } else {
+            f(&path);
         }
-        let read_as_definition = depth == 0 && path.extension().is_some_and(|e| e == "hcl");
-        if !read_as_definition && let Ok(bytes) = std::fs::read(&path) {
-            hasher.update(display_name(&path, root).as_bytes());
+    }
+}
+
+/// Adds every file under `dir` except its `*.hcl` (hashed as they are
+/// read) to the definitions hash, in name order.
+fn hash_other_files(dir: &Path, root: &Path, hasher: &mut Sha256) {
+    walk_files(dir, 0, &mut |path| {
+        let read_as_definition =
+            path.parent() == Some(dir) && path.extension().is_some_and(|e| e == "hcl");
+        if !read_as_definition && let Ok(bytes) = std::fs::read(path) {
+            hasher.update(display_name(path, root).as_bytes());
             hasher.update([0]);
             hasher.update(&bytes);
             hasher.update([0]);
         }
-    }
+    });
 }
 
 /// The `*.hcl` files directly in `dir`, sorted by name, hidden files skipped.
