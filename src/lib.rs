@@ -21,6 +21,7 @@
 //! | [`state`] | state model, file format, store, journal, lock | `.terrace/envs/ENV/` |
 //! | [`plan`] | refresh, diff, `Plan` as plain data | saved plan files |
 //! | [`apply`] | the concurrent walker; the only code that mutates | — |
+//! | [`project`] | lifecycle, releases, approvals, audit, attention, export | `.terrace/` beside state |
 //! | [`render`] | text views of plans, state and outputs | — |
 //! | [`cli`] | commands, flags, exit codes | — |
 //!
@@ -37,6 +38,7 @@ pub mod diag;
 pub mod eval;
 pub mod graph;
 pub mod plan;
+pub mod project;
 pub mod provider;
 pub mod render;
 pub mod state;

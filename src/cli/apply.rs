@@ -1,12 +1,14 @@
 //! `terrace apply` and `terrace destroy`.
 
-use super::plan::{PlanFlags, compute, read};
+use super::plan::{PlanFlags, compute};
 use super::progress::Progress;
+use super::records;
 use super::session::{self, Loaded};
 use super::{Failure, Global, Result, interruptible};
 use crate::apply::{ApplyOptions, Cancel, Outcome};
 use crate::eval::EnvValues;
 use crate::plan::Plan;
+use crate::project::approval::Approvals;
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -56,7 +58,140 @@ async fn execute(
     destroy: bool,
     cancel: &Cancel,
 ) -> Result {
-    let loaded = Loaded::load(g)?;
+    let working = Loaded::load(g)?;
+    let policy = working.environment(env)?;
+    let saved = planfile.map(read_hashed).transpose()?;
+    let action = if destroy || saved.as_ref().is_some_and(|(p, _)| p.destroy) {
+        "project.config.undeploy"
+    } else {
+        "project.config.deploy"
+    };
+    let details = serde_json::json!({
+        "plan": saved.as_ref().map(|(_, h)| h),
+        "release": saved.as_ref().and_then(|(p, _)| p.release.clone()),
+        "promoted_from": saved.as_ref().and_then(|(p, _)| p.promoted_from.clone()),
+    });
+    let result = async {
+        gate(
+            &working.records(),
+            policy,
+            saved.as_ref(),
+            planfile,
+            destroy,
+        )?;
+        // A promotion's definitions come from its release.
+        let from_release;
+        let loaded = match saved.as_ref().and_then(|(p, _)| p.release.as_deref()) {
+            Some(id) => {
+                from_release = Loaded::load_release(g, id)?;
+                &from_release
+            }
+            None => &working,
+        };
+        let saved = saved.as_ref().map(|(plan, hash)| Given {
+            plan: plan.clone(),
+            hash: Some(hash.clone()),
+            path: planfile,
+        });
+        execute_loaded(loaded, policy, saved, auto_approve, flags, destroy, cancel).await
+    }
+    .await;
+    working.audit(action, Some(env), &result, details);
+    result
+}
+
+/// Reads a saved plan and the sha256 of its file, which approvals bind to.
+fn read_hashed(path: &std::path::Path) -> Result<(Plan, String)> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::Message(format!("cannot read the plan {}: {e}", path.display())))?;
+    let plan = Plan::from_bytes(&bytes)
+        .map_err(|e| Failure::Message(format!("cannot use the plan {}: {e}", path.display())))?;
+    Ok((plan, crate::project::sha256_hex(&bytes)))
+}
+
+/// The environment's rules: an environment with `promote_from` receives
+/// releases only by promotion from that environment, and one with
+/// `require_approval` applies only a saved plan that was approved as it is.
+fn gate(
+    records: &crate::project::Records,
+    env: &crate::config::Environment,
+    saved: Option<&(Plan, String)>,
+    planfile: Option<&std::path::Path>,
+    destroy: bool,
+) -> Result {
+    let name = &env.name;
+    let undeploy = destroy || saved.is_some_and(|(p, _)| p.destroy);
+    if let Some((from, _)) = &env.promote_from
+        && !undeploy
+        && saved.is_none_or(|(p, _)| p.promoted_from.as_deref() != Some(from.as_str()))
+    {
+        return Err(Failure::Message(format!(
+            "environment \"{name}\" receives releases only by promotion from \"{from}\" (its promote_from), so that it runs exactly what {from} ran.\n\
+             Plan the promotion, then apply that plan:\n  terrace promote --from {from} --to {name} --out {name}.plan\n  terrace apply --env {name} {name}.plan"
+        )));
+    }
+    if !env.require_approval {
+        return Ok(());
+    }
+    let Some((plan, hash)) = saved else {
+        let (flag, verb) = if undeploy {
+            (" --destroy", "destroy")
+        } else {
+            ("", "apply")
+        };
+        return Err(Failure::Message(format!(
+            "environment \"{name}\" requires an approval of the exact plan to {verb}.\n\
+             Save the plan, have it approved, then apply that file:\n  terrace plan --env {name}{flag} --out {name}.plan   (or terrace promote … --out {name}.plan)\n  terrace approve --env {name} {name}.plan --comment \"…\"\n  terrace apply --env {name} {name}.plan"
+        )));
+    };
+    if plan.environment != *name {
+        // The stale check explains this one.
+        return Ok(());
+    }
+    let approvals = Approvals::load(records, name).map_err(records::failure)?;
+    if approvals.find(hash).is_some() {
+        return Ok(());
+    }
+    let path = planfile
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let last = match approvals.latest() {
+        Some(a) => format!(
+            "\nThe last approval in {name} ({} by {} at {}) is for another plan (sha256 {}…): this plan is not the one approved, or it was changed since.",
+            a.summary,
+            a.approver,
+            a.at,
+            crate::project::release::short(&a.plan)
+        ),
+        None => format!("\nNothing has been approved in {name} yet."),
+    };
+    Err(Failure::Message(format!(
+        "environment \"{name}\" requires an approval, and the plan {path} (sha256 {}…) has none.{last}\nApprove it with:\n  terrace approve --env {name} {path} --comment \"…\"",
+        crate::project::release::short(hash)
+    )))
+}
+
+/// A plan made before apply: saved in a file, or just computed by
+/// `promote`.
+pub struct Given<'a> {
+    pub plan: Plan,
+    /// sha256 of the plan file.
+    pub hash: Option<String>,
+    pub path: Option<&'a std::path::Path>,
+}
+
+/// Applies in `policy`'s environment with the definitions of `loaded`:
+/// `saved` exactly (refused if stale), or a plan made now and confirmed.
+pub async fn execute_loaded(
+    loaded: &Loaded,
+    policy: &crate::config::Environment,
+    saved: Option<Given<'_>>,
+    auto_approve: bool,
+    flags: &PlanFlags,
+    destroy: bool,
+    cancel: &Cancel,
+) -> Result {
+    let env = policy.name.as_str();
     let graph = loaded.graph()?;
     let environment = loaded.environment(env)?;
     let store = loaded.store(&environment.name);
@@ -67,16 +202,17 @@ async fn execute(
     };
     let verb = if destroy { "destroy" } else { "apply" };
     // Without a terminal there is nobody to say yes: refuse before planning.
-    if planfile.is_none() && !auto_approve && !std::io::stdin().is_terminal() {
+    if saved.is_none() && !auto_approve && !std::io::stdin().is_terminal() {
         return Err(Failure::Message(format!(
             "refusing to {verb} without confirmation: standard input is not a terminal. Pass --auto-approve to {verb} anyway."
         )));
     }
     let lock = session::lock(&store, command, flags.lock_timeout)?;
-    let state = session::recover_and_load(&loaded, &store, &lock)?;
-    let plan = match planfile {
-        Some(path) => {
-            let plan = read(path)?;
+    let state = session::recover_and_load(loaded, &store, &lock)?;
+    let plan_hash = saved.as_ref().and_then(|g| g.hash.clone());
+    let plan = match saved {
+        Some(Given { plan, path, .. }) => {
+            let path = path.unwrap_or(std::path::Path::new("(promotion)"));
             crate::plan::check_fresh(&plan, env, &loaded.project.definitions_hash, &state).map_err(|e| {
                 Failure::Message(match e {
                     crate::plan::Stale::Environment { plan: planned, .. } => format!(
@@ -94,11 +230,8 @@ async fn execute(
             plan
         }
         None => {
-            let plan = interruptible(
-                compute(&loaded, &graph, env, &state, flags, destroy),
-                cancel,
-            )
-            .await?;
+            let plan =
+                interruptible(compute(loaded, &graph, env, &state, flags, destroy), cancel).await?;
             out!("{}", crate::render::plan(&plan, loaded.ui.pal));
             if !plan.has_changes() {
                 return Ok(());
@@ -122,11 +255,19 @@ async fn execute(
     if cancel.is_cancelled() {
         return Err(Failure::Message("interrupted; nothing was changed".into()));
     }
-    let progress = Progress::new(env, loaded.ui.pal);
     let opts = ApplyOptions {
         parallelism: flags.parallelism as usize,
         authorization: loaded.authorization(environment)?,
     };
+    // What is applied becomes the environment's release once it succeeds.
+    let release = match (&plan.release, plan.destroy) {
+        (Some(id), _) => Some(id.clone()),
+        (None, false) => Some(records::capture(loaded, env)?),
+        (None, true) => None,
+    };
+    records::starting(loaded, policy, &plan, plan_hash.as_deref())?;
+    let progress = Progress::new(env, loaded.ui.pal);
+    let tally = records::Tally::new(&progress);
     let result = crate::apply::apply(
         &graph,
         values,
@@ -136,29 +277,54 @@ async fn execute(
         &lock,
         &loaded.registry,
         &opts,
-        &progress,
+        &tally,
         cancel,
     )
     .await;
+    let (outcome, state) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            drop(lock);
+            return Err(Failure::Message(format!(
+                "{e}\nThe journal in {} keeps every completed operation; the next terrace command in this environment recovers it.",
+                store.dir().display()
+            )));
+        }
+    };
+    records::finished(
+        loaded,
+        policy,
+        &plan,
+        plan_hash.as_deref(),
+        &outcome,
+        &tally.failed(),
+        release.as_deref(),
+    )?;
     drop(lock);
-    let (outcome, state) = result.map_err(|e| {
-        Failure::Message(format!(
-            "{e}\nThe journal in {} keeps every completed operation; the next terrace command in this environment recovers it.",
-            store.dir().display()
-        ))
-    })?;
-    finish(&loaded, &plan, &outcome, &state, destroy)
+    finish(loaded, &plan, &outcome, &state, destroy)
 }
 
 /// Asks for `yes` on the terminal.
-async fn confirm(env: &str, destroy: bool) -> Result {
+pub async fn confirm(env: &str, destroy: bool) -> Result {
     let what = if destroy {
         "destroy all resources in"
     } else {
         "perform these actions in"
     };
+    confirm_text(&format!("{what} environment \"{env}\""))
+        .await
+        .map_err(|_| {
+            Failure::Message(format!(
+                "{} cancelled.",
+                if destroy { "Destroy" } else { "Apply" }
+            ))
+        })
+}
+
+/// Asks whether to `what`; only `yes` goes on.
+pub async fn confirm_text(what: &str) -> Result {
     out!(
-        "\nDo you want to {what} environment \"{env}\"?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+        "\nDo you want to {what}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();
@@ -174,10 +340,7 @@ async fn confirm(env: &str, destroy: bool) -> Result {
     if answer.trim() == "yes" {
         Ok(())
     } else {
-        Err(Failure::Message(format!(
-            "{} cancelled.",
-            if destroy { "Destroy" } else { "Apply" }
-        )))
+        Err(Failure::Message("Cancelled.".into()))
     }
 }
 

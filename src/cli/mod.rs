@@ -41,14 +41,21 @@ macro_rules! errln {
 }
 
 mod apply;
+mod approve;
+mod attention;
+mod audit;
+mod export;
 mod graph;
 mod init;
 mod output;
 mod plan;
 mod progress;
+mod promote;
+mod records;
 mod session;
 mod show;
 mod state;
+mod status;
 mod validate;
 
 use crate::apply::Cancel;
@@ -96,6 +103,22 @@ pub enum Command {
     /// Inspect and repair state
     #[command(subcommand)]
     State(state::StateCommand),
+    /// Every environment × configuration with its lifecycle stage
+    Status(status::StatusArgs),
+    /// Record an approval of one exact saved plan
+    Approve(approve::ApproveArgs),
+    /// Plan (and apply) an environment with the release its source runs
+    Promote(promote::PromoteArgs),
+    /// What needs attention, with the command that resolves it
+    Attention(attention::AttentionArgs),
+    /// The audit trail; --verify checks its hash chain
+    Audit(audit::AuditArgs),
+    /// Write the whole project as project.json
+    Export(export::ExportArgs),
+    /// Restore a project's records from project.json
+    Import(export::ImportArgs),
+    /// Remove the project's records once nothing is deployed
+    DeleteProject(export::DeleteArgs),
 }
 
 /// How a command ended, when not plainly successful.
@@ -171,6 +194,8 @@ async fn run(cli: Cli) -> Result {
         // Apply stops starting new work and saves what finished.
         Command::Apply(a) => apply::run(&g, a, &cancel).await,
         Command::Destroy(a) => apply::destroy(&g, a, &cancel).await,
+        Command::Promote(a) => promote::run(&g, a, &cancel).await,
+        Command::DeleteProject(a) => export::run_delete(&g, a, &cancel).await,
         other => interruptible(dispatch(&g, other), &cancel).await,
     };
     signals.abort();
@@ -186,7 +211,18 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         Command::Output(a) => output::run(g, a),
         Command::Graph(a) => graph::run(g, a),
         Command::State(c) => state::run(g, c).await,
-        Command::Apply(_) | Command::Destroy(_) => unreachable!("run handles apply and destroy"),
+        Command::Status(a) => status::run(g, a),
+        Command::Approve(a) => approve::run(g, a),
+        Command::Attention(a) => attention::run(g, a),
+        Command::Audit(a) => audit::run(g, a),
+        Command::Export(a) => export::run_export(g, a),
+        Command::Import(a) => export::run_import(g, a),
+        Command::Apply(_)
+        | Command::Destroy(_)
+        | Command::Promote(_)
+        | Command::DeleteProject(_) => {
+            unreachable!("run handles the commands that apply")
+        }
     }
 }
 

@@ -51,23 +51,46 @@ pub struct PlanFlags {
 
 pub async fn run(g: &Global, a: PlanArgs) -> Result {
     let loaded = Loaded::load(g)?;
+    let result = plan_env(&loaded, &a).await;
+    let outcome = match &result {
+        Err(Failure::Changes) => &Ok(()),
+        other => other,
+    };
+    loaded.audit(
+        "project.config.validate",
+        Some(&a.env),
+        outcome,
+        serde_json::Value::Null,
+    );
+    result
+}
+
+async fn plan_env(loaded: &Loaded, a: &PlanArgs) -> Result {
     let graph = loaded.graph()?;
     let env = loaded.environment(&a.env)?;
     let store = loaded.store(&env.name);
     let lock = session::lock(&store, "terrace plan", a.common.lock_timeout)?;
-    let state = session::recover_and_load(&loaded, &store, &lock)?;
-    let plan = compute(&loaded, &graph, &a.env, &state, &a.common, a.destroy).await?;
-    drop(lock);
+    let state = session::recover_and_load(loaded, &store, &lock)?;
+    let plan = compute(loaded, &graph, &a.env, &state, &a.common, a.destroy).await?;
     out!("{}", crate::render::plan(&plan, loaded.ui.pal));
-    if let Some(path) = &a.out {
-        save(&plan, path)?;
-        outln!(
-            "\nSaved the plan to {}. Apply exactly this plan with:\n  terrace apply --env {} {}",
-            path.display(),
-            a.env,
-            path.display()
-        );
+    let hash = match &a.out {
+        Some(path) => {
+            let hash = save(&plan, path)?;
+            outln!(
+                "\nSaved the plan to {}. Apply exactly this plan with:\n  terrace apply --env {} {}",
+                path.display(),
+                a.env,
+                path.display()
+            );
+            Some(hash)
+        }
+        None => None,
+    };
+    // Environments that receive promotions validate what is promoted.
+    if env.promote_from.is_none() && !a.destroy {
+        super::records::validated(loaded, env, hash.as_deref())?;
     }
+    drop(lock);
     if a.detailed_exitcode && plan.has_changes() {
         return Err(Failure::Changes);
     }
@@ -106,11 +129,15 @@ pub async fn compute(
     }
 }
 
-/// Writes a plan file atomically.
-pub fn save(plan: &Plan, path: &std::path::Path) -> Result {
+/// Writes a plan file atomically; returns the file's sha256, which
+/// approvals bind to.
+pub fn save(plan: &Plan, path: &std::path::Path) -> Result<String> {
     let full = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    crate::state::write_atomic(&full, &plan.to_bytes())
-        .map_err(|e| Failure::Message(format!("cannot write the plan to {}: {e}", path.display())))
+    let bytes = plan.to_bytes();
+    crate::state::write_atomic(&full, &bytes).map_err(|e| {
+        Failure::Message(format!("cannot write the plan to {}: {e}", path.display()))
+    })?;
+    Ok(crate::project::sha256_hex(&bytes))
 }
 
 /// Reads a saved plan.

@@ -6,6 +6,8 @@ use super::{Failure, Global, Result};
 use crate::config::{Environment, Project};
 use crate::diag::{Diagnostics, SourceMap};
 use crate::eval::ProjectGraph;
+use crate::project::Records;
+use crate::project::release::Release;
 use crate::provider::Registry;
 use crate::render::Palette;
 use crate::state::{EnvState, Lock, LockError, StateError, Store};
@@ -66,8 +68,29 @@ impl Loaded {
     /// Loads the project. Fails at once only when files cannot be read or
     /// parsed; other problems wait for [`Loaded::graph`].
     pub fn load(g: &Global) -> Result<Loaded> {
-        let ui = Ui::detect();
         let (project, diags) = crate::config::load(&g.project);
+        Loaded::checked(project, diags)
+    }
+
+    /// Loads the project's definitions from release `id` (kept when an
+    /// environment applied it) instead of the working tree.
+    pub fn load_release(g: &Global, id: &str) -> Result<Loaded> {
+        let root = std::path::absolute(&g.project).unwrap_or_else(|_| g.project.clone());
+        let records = Records::new(&root);
+        let dir = Release::files_dir(&records, id);
+        if !dir.is_dir() {
+            return Err(Failure::Message(format!(
+                "release {} is not in {}: it was never applied in this project, or its records were removed",
+                crate::project::release::short(id),
+                records.dir().join("releases").display()
+            )));
+        }
+        let (project, diags) = crate::config::load_from(&root, &dir);
+        Loaded::checked(project, diags)
+    }
+
+    fn checked(project: Project, diags: Diagnostics) -> Result<Loaded> {
+        let ui = Ui::detect();
         let unusable = diags.iter().any(|d| {
             d.is_error()
                 && matches!(
@@ -104,7 +127,30 @@ impl Loaded {
         Ok(graph)
     }
 
-    /// The environment named `name`, or an error listing the others.
+    /// The project's records (`.terrace/`).
+    pub fn records(&self) -> Records {
+        Records::new(&self.project.root)
+    }
+
+    /// Appends an audit event about `env` (and `config`); a trail that
+    /// cannot be written is a warning, not a reason to undo the command.
+    pub fn audit(
+        &self,
+        action: &str,
+        env: Option<&str>,
+        outcome: &Result,
+        details: serde_json::Value,
+    ) {
+        super::records::audit(
+            &self.records(),
+            &self.project.name,
+            action,
+            env,
+            outcome,
+            details,
+        );
+    }
+
     /// The environment's credential, resolved now: a missing one is an
     /// error before anything is planned or changed.
     pub fn authorization(&self, env: &Environment) -> Result<Option<crate::value::Secret>> {
@@ -114,6 +160,7 @@ impl Loaded {
         })
     }
 
+    /// The environment named `name`, or an error listing the others.
     pub fn environment(&self, name: &str) -> Result<&Environment> {
         self.project.environment(name).ok_or_else(|| {
             let names: Vec<&str> = self

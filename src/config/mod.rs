@@ -273,7 +273,7 @@ fn resolve_architecture(
 pub fn definition_files(project: &Project) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = hcl_files(&project.definitions_dir).unwrap_or_default();
     for arch in &project.architectures {
-        walk_files(&arch.dir, 0, &mut |p| files.push(p.to_path_buf()));
+        files.extend(architecture_files(arch));
     }
     files.sort();
     files.dedup();
@@ -284,6 +284,13 @@ pub fn definition_files(project: &Project) -> Vec<PathBuf> {
             Err(_) => p,
         })
         .collect()
+}
+
+/// Every file in an architecture's directory (absolute paths, name order).
+pub fn architecture_files(arch: &Architecture) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    walk_files(&arch.dir, 0, &mut |p| files.push(p.to_path_buf()));
+    files
 }
 
 /// Calls `f` with every file under `dir`, in name order, hidden entries

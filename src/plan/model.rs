@@ -113,6 +113,13 @@ pub struct Plan {
     /// Things the reader should know: operations a crash left unfinished.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// The release planned, for a promotion: its definitions are read from
+    /// the release, not from the working tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// The environment the release was promoted from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promoted_from: Option<String>,
 }
 
 /// Counts for the summary line.

@@ -216,6 +216,8 @@ pub async fn plan(
         drift,
         outputs,
         warnings,
+        release: None,
+        promoted_from: None,
     };
     Ok((plan, diags))
 }

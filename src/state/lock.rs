@@ -228,6 +228,21 @@ fn same_file(_file: &File, path: &Path) -> bool {
     path.exists()
 }
 
+/// The stale lock in `dir`, if there is one: a lock file whose OS lock
+/// nobody holds. Changes nothing.
+pub fn stale(dir: &Path) -> Option<LockInfo> {
+    let path = dir.join("lock");
+    let file = File::open(&path).ok()?;
+    let info = read_info(&file, &path);
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            Some(info)
+        }
+        Err(_) => None,
+    }
+}
+
 /// Breaks a stale lock. A lock held by a live process is refused.
 pub fn break_stale(dir: &Path) -> Result<Option<LockInfo>, LockError> {
     let path = dir.join("lock");

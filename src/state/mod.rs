@@ -13,8 +13,8 @@ mod lock;
 mod model;
 mod store;
 
-pub use atomic::write_atomic;
+pub use atomic::{sync_dir, write_atomic};
 pub use journal::{Journal, JournalError, Record};
-pub use lock::{Lock, LockError, LockInfo, current_user, host_name};
+pub use lock::{Lock, LockError, LockInfo, current_user, host_name, stale as stale_lock};
 pub use model::{ConfigState, EnvState, InstanceState, OutputState, ResourceState, UnfinishedOp};
 pub use store::{BackupInfo, DEFAULT_BACKUPS, Recovery, StateError, Store, replay};

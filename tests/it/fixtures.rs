@@ -206,7 +206,11 @@ fn every_example_validates_and_plans() {
         }
         found += 1;
         let p = Project::copy_of(dir.strip_prefix(repo()).expect("inside"));
-        p.run(&["validate"]).success().stdout_has("Success!");
+        // examples/shop's dev needs its credential.
+        let key = [("SHOP_DEV_API_KEY", "example-key")];
+        p.run_with(&["validate"], &key)
+            .success()
+            .stdout_has("Success!");
         let text = p.read("project.hcl");
         let envs: Vec<&str> = text
             .lines()
@@ -218,7 +222,9 @@ fn every_example_validates_and_plans() {
             .collect();
         assert!(!envs.is_empty(), "{}: no environment", dir.display());
         for env in envs {
-            p.run(&["plan", "--env", env]).success().stdout_has("Plan:");
+            p.run_with(&["plan", "--env", env], &key)
+                .success()
+                .stdout_has("Plan:");
         }
     }
     assert!(found > 0, "no examples found");

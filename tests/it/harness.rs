@@ -84,6 +84,15 @@ impl Project {
         Run::from(args, out)
     }
 
+    /// Runs terrace with extra environment variables.
+    pub fn run_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut c = self.cmd(args);
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        Run::from(args, c.output().expect("terrace runs"))
+    }
+
     /// Starts terrace without waiting; it is killed if the test ends first.
     /// Its output goes to files, so that a full pipe never stalls it.
     pub fn spawn(&self, args: &[&str]) -> Running {

@@ -3,6 +3,7 @@
 
 mod apply;
 mod crash;
+mod environments;
 mod fixtures;
 mod harness;
 mod lock;

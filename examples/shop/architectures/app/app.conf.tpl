@@ -1,0 +1,4 @@
+# shop ${env}, version ${version}
+%{ for r in replicas ~}
+replica ${r}
+%{ endfor ~}

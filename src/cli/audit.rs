@@ -1,0 +1,100 @@
+//! `terrace audit`: the audit trail, and `--verify` of its hash chain.
+
+use super::records::failure;
+use super::session::Loaded;
+use super::{Failure, Global, Result};
+use crate::project::audit::{Audit, Outcome};
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only events about this environment
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Only events since this time: RFC 3339 (2026-01-31T00:00:00Z), a date, or an age (24h, 30m)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Print JSON lines as recorded
+    #[arg(long)]
+    pub json: bool,
+    /// Check that no event was edited, removed or reordered
+    #[arg(long)]
+    pub verify: bool,
+}
+
+pub fn run(g: &Global, a: AuditArgs) -> Result {
+    let loaded = Loaded::load(g)?;
+    let audit = Audit::new(&loaded.records());
+    if a.verify {
+        return match audit.verify().map_err(failure)? {
+            Ok(n) => {
+                outln!("The audit trail is intact: {n} event(s), each chained to the one before.");
+                Ok(())
+            }
+            Err(broken) => Err(Failure::Message(format!(
+                "the audit trail {} is not intact at {broken}",
+                loaded.records().dir().join("audit.jsonl").display()
+            ))),
+        };
+    }
+    let since = a.since.as_deref().map(parse_since).transpose()?;
+    let pal = loaded.ui.pal;
+    for e in audit.events().map_err(failure)? {
+        if a.env
+            .as_deref()
+            .is_some_and(|env| e.target.environment.as_deref() != Some(env))
+        {
+            continue;
+        }
+        if let Some(t) = since
+            && e.time.parse::<jiff::Timestamp>().is_ok_and(|at| at < t)
+        {
+            continue;
+        }
+        if a.json {
+            outln!("{}", serde_json::to_string(&e).unwrap_or_default());
+            continue;
+        }
+        let outcome = match e.outcome {
+            Outcome::Success => pal.green("success"),
+            Outcome::Failure => pal.red("failure"),
+        };
+        let target = e.target.environment.as_deref().unwrap_or("-");
+        outln!(
+            "{:>5}  {}  {:30} {:8} {outcome}  {}{}",
+            e.seq,
+            e.time,
+            e.action,
+            target,
+            e.initiator,
+            e.reason
+                .map(|r| format!("  ({})", first_line(&r)))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// RFC 3339, a plain date, or an age such as `24h`.
+fn parse_since(s: &str) -> Result<jiff::Timestamp> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    if let Ok(d) = s.parse::<jiff::civil::Date>()
+        && let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC)
+    {
+        return Ok(z.timestamp());
+    }
+    let age = super::session::parse_duration(s).map_err(|_| {
+        Failure::Message(format!(
+            "--since {s:?} is not a time: use RFC 3339 (2026-01-31T12:00:00Z), a date (2026-01-31) or an age (24h)"
+        ))
+    })?;
+    jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::try_from(age).unwrap_or_default())
+        .map_err(|e| Failure::Message(format!("--since {s:?}: {e}")))
+}

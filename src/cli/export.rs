@@ -1,0 +1,233 @@
+//! `terrace export`, `terrace import` and `terrace delete-project`.
+
+use super::apply::DestroyArgs;
+use super::plan::PlanFlags;
+use super::records::failure;
+use super::session::{self, Loaded};
+use super::{Failure, Global, Result};
+use crate::apply::Cancel;
+use crate::project::export;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write project.json here instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A project.json written by `terrace export`
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Import only this environment's records into an existing project
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Undeploy every environment first, in reverse promotion order
+    #[arg(long)]
+    pub destroy: bool,
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Where to write the final export (default: project-export-TIME.json in the project)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run_export(g: &Global, a: ExportArgs) -> Result {
+    let loaded = Loaded::load(g)?;
+    // The export records its own event, so the trail it carries is whole.
+    loaded.audit(
+        "project.project.export",
+        None,
+        &Ok(()),
+        serde_json::Value::Null,
+    );
+    let (bytes, summary) = export::export(&loaded.project, &loaded.records()).map_err(failure)?;
+    match &a.output {
+        Some(path) => {
+            crate::state::write_atomic(&std::path::absolute(path).unwrap_or(path.clone()), &bytes)
+                .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))?;
+            errln!(
+                "Exported {} definition file(s), {} release(s), {} environment(s) ({} state file(s)) to {}.",
+                summary.definitions,
+                summary.releases,
+                summary.environments.len(),
+                summary.state_files,
+                path.display()
+            );
+        }
+        None => out!("{}", String::from_utf8_lossy(&bytes)),
+    }
+    Ok(())
+}
+
+pub fn run_import(g: &Global, a: ImportArgs) -> Result {
+    let root = std::path::absolute(&g.project).unwrap_or_else(|_| g.project.clone());
+    let bytes = std::fs::read(&a.file)
+        .map_err(|e| Failure::Message(format!("cannot read {}: {e}", a.file.display())))?;
+    let summary = export::import(&root, &bytes, a.env.as_deref())
+        .map_err(|e| Failure::Message(format!("cannot import {}: {e}", a.file.display())))?;
+    let records = crate::project::Records::new(&root);
+    let name = crate::config::load(&root).0.name;
+    super::records::audit(
+        &records,
+        &name,
+        "project.project.import",
+        a.env.as_deref(),
+        &Ok(()),
+        serde_json::json!({ "environments": summary.environments }),
+    );
+    outln!(
+        "Imported {} definition file(s), {} release(s), {} environment(s) ({} state file(s)) into {}.",
+        summary.definitions,
+        summary.releases,
+        summary.environments.len(),
+        summary.state_files,
+        root.display()
+    );
+    Ok(())
+}
+
+pub async fn run_delete(g: &Global, a: DeleteArgs, cancel: &Cancel) -> Result {
+    let loaded = Loaded::load(g)?;
+    let order = reverse_promotion_order(&loaded);
+    let deployed = |loaded: &Loaded| -> Result<Vec<String>> {
+        let mut list = Vec::new();
+        for env in &order {
+            let state = session::load_state(&loaded.store(env))?;
+            for (config, c) in &state.configs {
+                for r in c.resources.values() {
+                    if r.mode == crate::address::Mode::Managed && !r.instances.is_empty() {
+                        list.push(format!("  {env}/{config}/{}.{}", r.type_name, r.name));
+                    }
+                }
+            }
+        }
+        Ok(list)
+    };
+    let resources = deployed(&loaded)?;
+    if !resources.is_empty() && !a.destroy {
+        let result = Err(Failure::Message(format!(
+            "refusing to delete project {}: {} resource(s) are deployed:\n{}\nUndeploy them first (terrace destroy --env ENV), or pass --destroy to undeploy every environment in reverse promotion order ({}).",
+            loaded.project.name,
+            resources.len(),
+            resources.join("\n"),
+            order.join(", ")
+        )));
+        loaded.audit(
+            "project.project.delete",
+            None,
+            &result,
+            serde_json::Value::Null,
+        );
+        return result;
+    }
+    if !a.auto_approve {
+        if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            return Err(Failure::Message(
+                "refusing to delete the project without confirmation: standard input is not a terminal. Pass --auto-approve.".into(),
+            ));
+        }
+        super::apply::confirm_text(&format!(
+            "delete project {} (its records under .terrace/{})",
+            loaded.project.name,
+            if resources.is_empty() {
+                ""
+            } else {
+                ", after destroying every environment"
+            }
+        ))
+        .await?;
+    }
+    if !resources.is_empty() {
+        for env in &order {
+            let state = session::load_state(&loaded.store(env))?;
+            if state
+                .configs
+                .values()
+                .all(|c| c.resources.values().all(|r| r.instances.is_empty()))
+            {
+                continue;
+            }
+            outln!("Undeploying environment {env}…");
+            let args = DestroyArgs {
+                env: env.clone(),
+                auto_approve: true,
+                common: PlanFlags {
+                    refresh: true,
+                    lock_timeout: std::time::Duration::from_secs(10),
+                    parallelism: 10,
+                },
+            };
+            super::apply::destroy(g, args, cancel).await?;
+        }
+        let left = deployed(&loaded)?;
+        if !left.is_empty() {
+            return Err(Failure::Message(format!(
+                "resources remain after destroying:\n{}\nThe project was not deleted.",
+                left.join("\n")
+            )));
+        }
+    }
+    loaded.audit(
+        "project.project.delete",
+        None,
+        &Ok(()),
+        serde_json::Value::Null,
+    );
+    let (bytes, _) = export::export(&loaded.project, &loaded.records()).map_err(failure)?;
+    let path = a.output.clone().unwrap_or_else(|| {
+        loaded.project.root.join(format!(
+            "project-export-{}.json",
+            jiff::Timestamp::now().as_second()
+        ))
+    });
+    crate::state::write_atomic(&std::path::absolute(&path).unwrap_or(path.clone()), &bytes)
+        .map_err(|e| {
+            Failure::Message(format!(
+                "cannot write the final export {}: {e}",
+                path.display()
+            ))
+        })?;
+    let dir = loaded.records().dir().to_path_buf();
+    std::fs::remove_dir_all(&dir)
+        .map_err(|e| Failure::Message(format!("cannot remove {}: {e}", dir.display())))?;
+    outln!(
+        "Deleted project {}: its records are gone from {}; the final export is {}.",
+        loaded.project.name,
+        dir.display(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// Environments with their targets first: prod, then test, then dev.
+fn reverse_promotion_order(loaded: &Loaded) -> Vec<String> {
+    let envs = &loaded.project.environments;
+    let depth = |name: &str| {
+        let mut d = 0;
+        let mut cur = name.to_string();
+        while let Some((from, _)) = envs
+            .iter()
+            .find(|e| e.name == cur)
+            .and_then(|e| e.promote_from.clone())
+        {
+            d += 1;
+            cur = from;
+            if d > envs.len() {
+                break;
+            }
+        }
+        d
+    };
+    let mut names: Vec<String> = envs.iter().map(|e| e.name.clone()).collect();
+    names.sort_by_key(|n| std::cmp::Reverse(depth(n)));
+    names
+}

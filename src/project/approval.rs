@@ -1,0 +1,66 @@
+//! Approvals: a person's recorded consent to apply one exact plan.
+//!
+//! An approval is bound to the sha256 of the saved plan file; an
+//! environment with `require_approval = true` applies only a plan whose
+//! hash has an approval. Kept in `.terrace/envs/ENV/approvals.json`.
+
+use super::{RecordError, Records, read_json, write_json};
+use serde::{Deserialize, Serialize};
+
+/// One approval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Approval {
+    /// sha256 of the plan file approved.
+    pub plan: String,
+    pub approver: String,
+    pub comment: String,
+    pub at: String,
+    /// The configurations the plan changes.
+    pub configurations: Vec<String>,
+    /// `N to add, M to change, K to destroy`.
+    pub summary: String,
+    /// The release the plan deploys, for a promotion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+}
+
+/// Every approval recorded in one environment, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Approvals {
+    pub format_version: u32,
+    pub approvals: Vec<Approval>,
+}
+
+const FORMAT: u32 = 1;
+
+impl Approvals {
+    pub fn load(records: &Records, env: &str) -> Result<Approvals, RecordError> {
+        let path = records.env_dir(env).join("approvals.json");
+        let a: Approvals = read_json(&path)?.unwrap_or(Approvals {
+            format_version: FORMAT,
+            approvals: Vec::new(),
+        });
+        if a.format_version > FORMAT {
+            return Err(RecordError::Invalid(format!(
+                "{} has format {}; this terrace reads format {FORMAT}",
+                path.display(),
+                a.format_version
+            )));
+        }
+        Ok(a)
+    }
+
+    pub fn save(&self, records: &Records, env: &str) -> Result<(), RecordError> {
+        write_json(&records.env_dir(env).join("approvals.json"), self)
+    }
+
+    /// The approval of the plan whose file hashes to `plan`, if any.
+    pub fn find(&self, plan: &str) -> Option<&Approval> {
+        self.approvals.iter().rev().find(|a| a.plan == plan)
+    }
+
+    /// The most recent approval.
+    pub fn latest(&self) -> Option<&Approval> {
+        self.approvals.last()
+    }
+}

@@ -1,0 +1,199 @@
+//! Needs attention: what in the project wants a person, with the command
+//! that resolves it. Computed from the records on demand, never stored.
+
+use super::lifecycle::{Lifecycle, Stage, definition_hash};
+use super::release::{Deployed, short};
+use super::{RecordError, Records};
+use crate::config::Project;
+use serde::{Deserialize, Serialize};
+
+/// How urgent an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// One item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Item {
+    /// e.g. `config.deploy.failed`.
+    pub code: &'static str,
+    pub severity: Severity,
+    /// `ENV` or `ENV/CONFIG`.
+    pub target: String,
+    /// When the condition arose (RFC 3339), as far as the records tell.
+    pub time: String,
+    pub message: String,
+    /// The command that resolves it.
+    pub command: String,
+}
+
+/// The last drift check of an environment (`.terrace/envs/ENV/drift.json`).
+#[derive(Debug, Clone, Deserialize)]
+struct DriftCheck {
+    checked_at: String,
+    drifted: Vec<Drifted>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Drifted {
+    address: String,
+    configuration: String,
+}
+
+/// Extra checks that need more than the records.
+pub struct Probes<'a> {
+    /// Newer catalog versions, by configuration: `(current, newer)`.
+    pub newer_version: &'a dyn Fn(&crate::config::Configuration) -> Option<(String, String)>,
+}
+
+/// Every item, most severe first.
+pub fn items(
+    project: &Project,
+    records: &Records,
+    probes: &Probes,
+) -> Result<Vec<Item>, RecordError> {
+    let mut items = Vec::new();
+    let now = super::now();
+    for env in &project.environments {
+        let name = &env.name;
+        let dir = records.env_dir(name);
+        if let Some(info) = crate::state::stale_lock(&dir) {
+            items.push(Item {
+                code: "env.lock.stale",
+                severity: Severity::Error,
+                target: name.clone(),
+                time: info.created_at.clone(),
+                message: format!("a lock is left by {info}, and that process is gone"),
+                command: format!("terrace state unlock --env {name}"),
+            });
+        }
+        if let Err(d) = crate::eval::authorization(project, env) {
+            items.push(Item {
+                code: "env.authorization.missing",
+                severity: Severity::Error,
+                target: name.clone(),
+                time: now.clone(),
+                message: d.message,
+                command: format!("set the credential, then: terrace plan --env {name}"),
+            });
+        }
+        if let Some((from, _)) = &env.promote_from {
+            let source = Deployed::load(records, from)?;
+            let target = Deployed::load(records, name)?;
+            if let Some(s) = source
+                && target.as_ref().is_none_or(|t| t.release != s.release)
+            {
+                items.push(Item {
+                    code: "env.promotion.pending",
+                    severity: Severity::Info,
+                    target: name.clone(),
+                    time: s.applied_at.clone(),
+                    message: format!(
+                        "{from} runs release {} and {name} {}",
+                        short(&s.release),
+                        target.map_or("has none".to_string(), |t| format!(
+                            "runs {}",
+                            short(&t.release)
+                        ))
+                    ),
+                    command: format!("terrace promote --from {from} --to {name}"),
+                });
+            }
+        }
+        let lifecycle = Lifecycle::load(records, name)?;
+        for c in &project.configurations {
+            let target = format!("{name}/{}", c.name);
+            if let Some((current, newer)) = (probes.newer_version)(c) {
+                items.push(Item {
+                    code: "config.version.available",
+                    severity: Severity::Info,
+                    target: target.clone(),
+                    time: now.clone(),
+                    message: format!("version {newer} is available (it uses {current})"),
+                    command: format!("terrace upgrade {}", c.name),
+                });
+            }
+            let Some(entry) = lifecycle.get(&c.name) else {
+                continue;
+            };
+            let apply = match &env.promote_from {
+                Some((from, _)) => format!("terrace promote --from {from} --to {name}"),
+                None => format!("terrace apply --env {name}"),
+            };
+            match entry.stage {
+                Stage::DeployFailed => items.push(Item {
+                    code: "config.deploy.failed",
+                    severity: Severity::Error,
+                    target: target.clone(),
+                    time: entry.at.clone(),
+                    message: format!(
+                        "the last deploy failed{}",
+                        entry
+                            .message
+                            .as_deref()
+                            .map(|m| format!(": {m}"))
+                            .unwrap_or_default()
+                    ),
+                    command: apply.clone(),
+                }),
+                Stage::UndeployFailed => items.push(Item {
+                    code: "config.undeploy.failed",
+                    severity: Severity::Error,
+                    target: target.clone(),
+                    time: entry.at.clone(),
+                    message: format!(
+                        "the last undeploy failed{}",
+                        entry
+                            .message
+                            .as_deref()
+                            .map(|m| format!(": {m}"))
+                            .unwrap_or_default()
+                    ),
+                    command: format!("terrace destroy --env {name}"),
+                }),
+                Stage::Validated if env.require_approval => items.push(Item {
+                    code: "config.approval.pending",
+                    severity: Severity::Warning,
+                    target: target.clone(),
+                    time: entry.at.clone(),
+                    message: format!(
+                        "a plan is waiting for approval (environment {name} requires one)"
+                    ),
+                    command: format!("terrace approve --env {name} PLANFILE --comment TEXT"),
+                }),
+                _ => {}
+            }
+            if env.promote_from.is_none()
+                && let Some(deployed) = &entry.deployed
+                && *deployed != definition_hash(project, env, c)
+            {
+                items.push(Item {
+                    code: "config.defn.updated",
+                    severity: Severity::Info,
+                    target: target.clone(),
+                    time: entry.at.clone(),
+                    message: "its definitions changed since it was deployed".into(),
+                    command: format!("terrace plan --env {name}"),
+                });
+            }
+        }
+        if let Some(check) = super::read_json::<DriftCheck>(&dir.join("drift.json"))? {
+            for d in &check.drifted {
+                items.push(Item {
+                    code: "config.drift.detected",
+                    severity: Severity::Warning,
+                    target: format!("{name}/{}", d.configuration),
+                    time: check.checked_at.clone(),
+                    message: format!("{} differs from state (last drift check)", d.address),
+                    command: format!("terrace drift --env {name}"),
+                });
+            }
+        }
+    }
+    items.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.target.cmp(&b.target)));
+    Ok(items)
+}

@@ -1,0 +1,367 @@
+//! The audit trail: one JSON line per command that reads or changes the
+//! project, in `.terrace/audit.jsonl`, chained by hashes.
+//!
+//! Each line is an event's JSON with a last field `hash`: the sha256 of the
+//! line as it reads without that field. The event's `prev` is the previous
+//! line's hash, and `seq` counts from 1; `.terrace/audit.head` keeps the
+//! count and the last hash. So an edited line fails its own hash, a removed
+//! or reordered one breaks `prev` or `seq`, and removed last lines
+//! disagree with the head. Action names follow IBM Cloud Activity Tracker:
+//! `project.config.deploy`, `project.environment.promote`, …
+
+use super::{RecordError, Records, read_json, sha256_hex, write_json};
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+
+/// How an action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+/// What an action was done to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub project: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<String>,
+}
+
+/// One event, as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub time: String,
+    pub action: String,
+    pub initiator: String,
+    pub target: Target,
+    pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Action-specific facts: plan hash, release, serial, summary.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub details: serde_json::Value,
+    /// The previous line's hash; 64 zeros for the first.
+    pub prev: String,
+}
+
+/// The count and last hash, kept beside the trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Head {
+    count: u64,
+    hash: String,
+}
+
+/// Where the trail stops being trustworthy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct Broken {
+    /// 1-based line number in audit.jsonl.
+    pub line: usize,
+    pub reason: String,
+}
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+const HASH_FIELD: &str = ",\"hash\":\"";
+
+/// The project's audit trail.
+pub struct Audit {
+    path: PathBuf,
+    head: PathBuf,
+}
+
+impl Audit {
+    pub fn new(records: &Records) -> Audit {
+        Audit {
+            path: records.dir().join("audit.jsonl"),
+            head: records.dir().join("audit.head"),
+        }
+    }
+
+    /// Appends an event; `seq`, `time` and `prev` are filled in here.
+    /// Appends from concurrent processes are serialised by an OS lock on
+    /// the file.
+    pub fn append(&self, mut event: Event) -> Result<Event, RecordError> {
+        let fail = |e: std::io::Error| RecordError::Write {
+            path: self.path.clone(),
+            cause: e.to_string(),
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&self.path)
+            .map_err(fail)?;
+        file.lock().map_err(fail)?;
+        let (seq, prev) = match last_line(&mut file).map_err(fail)? {
+            Some(line) => {
+                let (body, hash) = split(&line).ok_or_else(|| {
+                    RecordError::Invalid(format!(
+                        "the last line of {} is damaged; run `terrace audit --verify`",
+                        self.path.display()
+                    ))
+                })?;
+                let last: Event = serde_json::from_str(&body).map_err(|e| {
+                    RecordError::Invalid(format!(
+                        "the last line of {} is damaged ({e}); run `terrace audit --verify`",
+                        self.path.display()
+                    ))
+                })?;
+                (last.seq + 1, hash.to_string())
+            }
+            None => (1, GENESIS.to_string()),
+        };
+        event.seq = seq;
+        event.prev = prev;
+        event.time = super::now();
+        let line = encode(&event);
+        file.write_all(line.as_bytes()).map_err(fail)?;
+        file.sync_data().map_err(fail)?;
+        let (_, hash) = split(line.trim_end()).expect("encode writes a hash");
+        write_json(
+            &self.head,
+            &Head {
+                count: seq,
+                hash: hash.to_string(),
+            },
+        )?;
+        let _ = file.unlock();
+        Ok(event)
+    }
+
+    /// Writes `lines` (an exported trail) as the whole trail, with its head.
+    pub fn restore(&self, lines: &[String]) -> Result<(), RecordError> {
+        let fail = |e: std::io::Error| RecordError::Write {
+            path: self.path.clone(),
+            cause: e.to_string(),
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        let mut text = lines.join("\n");
+        text.push('\n');
+        crate::state::write_atomic(&self.path, text.as_bytes()).map_err(fail)?;
+        let hash = lines
+            .last()
+            .and_then(|l| split(l))
+            .map(|(_, h)| h.to_string());
+        write_json(
+            &self.head,
+            &Head {
+                count: lines.len() as u64,
+                hash: hash.unwrap_or_else(|| GENESIS.to_string()),
+            },
+        )
+    }
+
+    /// Every event, oldest first; damaged lines are skipped (`verify`
+    /// names them).
+    pub fn events(&self) -> Result<Vec<Event>, RecordError> {
+        Ok(self
+            .lines()?
+            .iter()
+            .filter_map(|l| split(l).and_then(|(b, _)| serde_json::from_str(&b).ok()))
+            .collect())
+    }
+
+    /// Checks the chain; returns the number of events.
+    pub fn verify(&self) -> Result<Result<usize, Broken>, RecordError> {
+        let lines = self.lines()?;
+        let mut prev = GENESIS.to_string();
+        for (i, line) in lines.iter().enumerate() {
+            let n = i + 1;
+            let broken = |reason: &str| {
+                Ok(Err(Broken {
+                    line: n,
+                    reason: reason.to_string(),
+                }))
+            };
+            let Some((body, hash)) = split(line) else {
+                return broken("not an audit event (no hash): the line was edited");
+            };
+            if sha256_hex(body.as_bytes()) != hash {
+                return broken("its content does not match its hash: the line was edited");
+            }
+            let Ok(event) = serde_json::from_str::<Event>(&body) else {
+                return broken("not an audit event");
+            };
+            if event.prev != prev {
+                return broken(
+                    "it does not follow the line before it: a line was removed, inserted or moved here",
+                );
+            }
+            if event.seq != n as u64 {
+                return broken(&format!(
+                    "it is event {} but stands at position {n}: lines were removed or moved",
+                    event.seq
+                ));
+            }
+            prev = hash.to_string();
+        }
+        match read_json::<Head>(&self.head)? {
+            Some(head) if head.count != lines.len() as u64 => Ok(Err(Broken {
+                line: lines.len() + 1,
+                reason: format!(
+                    "{} events were recorded but the trail has {}: the last lines were removed",
+                    head.count,
+                    lines.len()
+                ),
+            })),
+            Some(head) if head.hash != prev => Ok(Err(Broken {
+                line: lines.len(),
+                reason: "the last event is not the one recorded last: it was replaced".into(),
+            })),
+            None if !lines.is_empty() => Ok(Err(Broken {
+                line: lines.len(),
+                reason: format!("{} is missing", self.head.display()),
+            })),
+            _ => Ok(Ok(lines.len())),
+        }
+    }
+
+    fn lines(&self) -> Result<Vec<String>, RecordError> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => Ok(text.lines().map(str::to_string).collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(RecordError::Read {
+                path: self.path.clone(),
+                cause: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// The line for `event`: its JSON, then the hash of that JSON.
+fn encode(event: &Event) -> String {
+    let body = serde_json::to_string(event).expect("events serialize");
+    let hash = sha256_hex(body.as_bytes());
+    format!("{}{HASH_FIELD}{hash}\"}}\n", &body[..body.len() - 1])
+}
+
+/// Splits a line into the JSON it hashes and the hash.
+fn split(line: &str) -> Option<(String, &str)> {
+    let at = line.rfind(HASH_FIELD)?;
+    let hash = line[at + HASH_FIELD.len()..].strip_suffix("\"}")?;
+    (hash.len() == 64).then(|| (format!("{}}}", &line[..at]), hash))
+}
+
+/// The file's last non-empty line.
+fn last_line(file: &mut std::fs::File) -> std::io::Result<Option<String>> {
+    let len = file.seek(SeekFrom::End(0))?;
+    let mut start = len;
+    let mut tail = Vec::new();
+    // Read backwards in chunks until a whole line is in hand.
+    loop {
+        let chunk = 8192.min(start);
+        start -= chunk;
+        file.seek(SeekFrom::Start(start))?;
+        let mut buf = vec![0; chunk as usize];
+        file.read_exact(&mut buf)?;
+        buf.extend_from_slice(&tail);
+        tail = buf;
+        let trimmed = tail.strip_suffix(b"\n").unwrap_or(&tail);
+        if let Some(nl) = trimmed.iter().rposition(|&b| b == b'\n') {
+            return Ok(Some(
+                String::from_utf8_lossy(&trimmed[nl + 1..]).into_owned(),
+            ));
+        }
+        if start == 0 {
+            return Ok((!trimmed.is_empty()).then(|| String::from_utf8_lossy(trimmed).into_owned()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(action: &str) -> Event {
+        Event {
+            seq: 0,
+            time: String::new(),
+            action: action.into(),
+            initiator: "alice".into(),
+            target: Target {
+                project: "p".into(),
+                environment: Some("dev".into()),
+                configuration: None,
+            },
+            outcome: Outcome::Success,
+            reason: None,
+            details: serde_json::Value::Null,
+            prev: String::new(),
+        }
+    }
+
+    fn trail(n: usize) -> (tempfile::TempDir, Audit) {
+        let dir = tempfile::tempdir().unwrap();
+        let audit = Audit::new(&Records::new(dir.path()));
+        for i in 0..n {
+            audit
+                .append(event(&format!("project.config.a{i}")))
+                .unwrap();
+        }
+        (dir, audit)
+    }
+
+    fn edit(audit: &Audit, f: impl FnOnce(&mut Vec<String>)) {
+        let mut lines = audit.lines().unwrap();
+        f(&mut lines);
+        std::fs::write(&audit.path, lines.join("\n") + "\n").unwrap();
+    }
+
+    #[test]
+    fn an_intact_trail_verifies_and_chains() {
+        let (_d, audit) = trail(5);
+        assert_eq!(audit.verify().unwrap(), Ok(5));
+        let events = audit.events().unwrap();
+        assert_eq!(events.len(), 5);
+        assert_eq!(events[0].prev, GENESIS);
+        assert_eq!(events[4].seq, 5);
+    }
+
+    #[test]
+    fn an_edited_line_is_named() {
+        let (_d, audit) = trail(5);
+        edit(&audit, |l| l[2] = l[2].replace("alice", "mallory"));
+        assert_eq!(audit.verify().unwrap().unwrap_err().line, 3);
+    }
+
+    #[test]
+    fn a_removed_line_is_found_where_the_chain_breaks() {
+        let (_d, audit) = trail(5);
+        edit(&audit, |l| {
+            l.remove(1);
+        });
+        assert_eq!(audit.verify().unwrap().unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn swapped_lines_are_found() {
+        let (_d, audit) = trail(5);
+        edit(&audit, |l| l.swap(2, 3));
+        assert_eq!(audit.verify().unwrap().unwrap_err().line, 3);
+    }
+
+    #[test]
+    fn removed_last_lines_are_found() {
+        let (_d, audit) = trail(5);
+        edit(&audit, |l| {
+            l.pop();
+        });
+        let e = audit.verify().unwrap().unwrap_err();
+        assert_eq!(e.line, 5);
+        assert!(
+            e.reason
+                .contains("5 events were recorded but the trail has 4")
+        );
+    }
+}

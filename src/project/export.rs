@@ -1,0 +1,347 @@
+//! `project.json`: the whole project in one file, and back.
+//!
+//! An export holds the definitions, every release, and per environment its
+//! state files (as written, checksums included), lifecycle, approvals and
+//! deployed release, plus the audit trail. It never holds a credential:
+//! those are only ever in memory. The document is
+//! `{"format_version", "checksum", "project"}`, where `checksum` is the
+//! sha256 of `project` written as compact JSON with sorted keys, so that a
+//! damaged or edited export is refused on import.
+
+use super::approval::Approvals;
+use super::lifecycle::Lifecycle;
+use super::release::{Deployed, Release};
+use super::{RecordError, Records, read_json, sha256_hex, write_json};
+use crate::config::Project;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+/// The export format this terrace writes and reads.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Document {
+    format_version: u32,
+    checksum: String,
+    project: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Body {
+    name: String,
+    terrace_version: String,
+    exported_at: String,
+    exported_by: String,
+    definitions: Vec<File>,
+    releases: BTreeMap<String, ReleaseDump>,
+    environments: BTreeMap<String, EnvDump>,
+    audit: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ReleaseDump {
+    release: Release,
+    files: Vec<File>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct EnvDump {
+    /// State files by configuration, as written (their checksums cover
+    /// the exact text).
+    state: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lifecycle: Option<Lifecycle>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    approvals: Option<Approvals>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deployed: Option<Deployed>,
+}
+
+/// A file: UTF-8 text as it is, anything else in base64.
+#[derive(Debug, Serialize, Deserialize)]
+struct File {
+    path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    base64: Option<String>,
+}
+
+impl File {
+    fn read(path: &Path, name: String) -> Result<File, RecordError> {
+        let bytes = std::fs::read(path).map_err(|e| RecordError::Read {
+            path: path.to_path_buf(),
+            cause: e.to_string(),
+        })?;
+        Ok(match String::from_utf8(bytes) {
+            Ok(text) => File {
+                path: name,
+                text: Some(text),
+                base64: None,
+            },
+            Err(e) => File {
+                path: name,
+                text: None,
+                base64: Some(base64::engine::general_purpose::STANDARD.encode(e.as_bytes())),
+            },
+        })
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, RecordError> {
+        match (&self.text, &self.base64) {
+            (Some(t), None) => Ok(t.as_bytes().to_vec()),
+            (None, Some(b)) => base64::engine::general_purpose::STANDARD
+                .decode(b)
+                .map_err(|e| RecordError::Invalid(format!("{}: bad base64: {e}", self.path))),
+            _ => Err(RecordError::Invalid(format!(
+                "{}: a file needs exactly one of text and base64",
+                self.path
+            ))),
+        }
+    }
+
+    /// Where the file goes under `dir`; refuses paths that leave it.
+    fn target(&self, dir: &Path) -> Result<PathBuf, RecordError> {
+        let rel = Path::new(&self.path);
+        if self.path.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+            return Err(RecordError::Invalid(format!(
+                "{:?} is not a relative path inside the project",
+                self.path
+            )));
+        }
+        Ok(dir.join(rel))
+    }
+}
+
+/// What an export or import covered.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub definitions: usize,
+    pub releases: usize,
+    pub environments: Vec<String>,
+    pub state_files: usize,
+}
+
+/// Writes the project (definitions from the working tree, records from
+/// `.terrace/`) as a `project.json` document.
+pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary), RecordError> {
+    let mut summary = Summary::default();
+    let definitions = crate::config::definition_files(project)
+        .into_iter()
+        .filter(|rel| rel.is_relative())
+        .map(|rel| {
+            File::read(
+                &project.definitions_dir.join(&rel),
+                rel.to_string_lossy().into_owned(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    summary.definitions = definitions.len();
+    let mut releases = BTreeMap::new();
+    let releases_dir = records.dir().join("releases");
+    for entry in std::fs::read_dir(&releases_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let id = entry.file_name().to_string_lossy().into_owned();
+        if id.starts_with('.') {
+            continue;
+        }
+        let release = Release::load(records, &id)?;
+        let dir = Release::files_dir(records, &id);
+        let files = release
+            .files
+            .iter()
+            .map(|f| File::read(&dir.join(&f.path), f.path.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        releases.insert(id, ReleaseDump { release, files });
+    }
+    summary.releases = releases.len();
+    let mut environments = BTreeMap::new();
+    for env in records.environments() {
+        let dir = records.env_dir(&env);
+        let mut dump = EnvDump::default();
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if let Some(config) = file.strip_suffix(".state.json") {
+                let path = entry.path();
+                let text = std::fs::read_to_string(&path).map_err(|e| RecordError::Read {
+                    path: path.clone(),
+                    cause: e.to_string(),
+                })?;
+                dump.state.insert(config.to_string(), text);
+                summary.state_files += 1;
+            }
+        }
+        dump.lifecycle = read_json(&dir.join("lifecycle.json"))?;
+        dump.approvals = read_json(&dir.join("approvals.json"))?;
+        dump.deployed = Deployed::load(records, &env)?;
+        summary.environments.push(env.clone());
+        environments.insert(env, dump);
+    }
+    let audit = match std::fs::read_to_string(records.dir().join("audit.jsonl")) {
+        Ok(t) => t.lines().map(str::to_string).collect(),
+        Err(_) => Vec::new(),
+    };
+    let body = Body {
+        name: project.name.clone(),
+        terrace_version: env!("CARGO_PKG_VERSION").to_string(),
+        exported_at: super::now(),
+        exported_by: super::user(),
+        definitions,
+        releases,
+        environments,
+        audit,
+    };
+    let value = serde_json::to_value(&body).map_err(|e| RecordError::Invalid(e.to_string()))?;
+    let doc = Document {
+        format_version: FORMAT,
+        checksum: checksum(&value),
+        project: value,
+    };
+    let mut bytes =
+        serde_json::to_vec_pretty(&doc).map_err(|e| RecordError::Invalid(e.to_string()))?;
+    bytes.push(b'\n');
+    Ok((bytes, summary))
+}
+
+/// Restores a `project.json` into the project at `root`: the definitions
+/// when the directory has none, and the records of every environment (or
+/// of `only`). Refuses a damaged or newer export, and records that exist
+/// already, before writing anything.
+pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, RecordError> {
+    #[derive(Deserialize)]
+    struct Header {
+        format_version: u32,
+    }
+    let header: Header = serde_json::from_slice(bytes)
+        .map_err(|e| RecordError::Invalid(format!("it is not a terrace export: {e}")))?;
+    if header.format_version > FORMAT {
+        return Err(RecordError::Invalid(format!(
+            "it has export format {}, newer than this terrace reads ({FORMAT}); use a newer terrace",
+            header.format_version
+        )));
+    }
+    let doc: Document = serde_json::from_slice(bytes)
+        .map_err(|e| RecordError::Invalid(format!("it is damaged: {e}")))?;
+    if checksum(&doc.project) != doc.checksum {
+        return Err(RecordError::Invalid(
+            "it is damaged: its checksum does not match its content (was it edited?)".into(),
+        ));
+    }
+    let body: Body = serde_json::from_value(doc.project)
+        .map_err(|e| RecordError::Invalid(format!("it is damaged: {e}")))?;
+    let records = Records::new(root);
+    let mut summary = Summary::default();
+    // Check everything first, so that a refusal changes nothing.
+    let envs: Vec<(&String, &EnvDump)> = match only {
+        Some(env) => vec![body.environments.get_key_value(env).ok_or_else(|| {
+            RecordError::Invalid(format!(
+                "the export has no environment \"{env}\"; it has: {}",
+                body.environments
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?],
+        None => body.environments.iter().collect(),
+    };
+    if only.is_none() && records.dir().exists() {
+        return Err(RecordError::Invalid(format!(
+            "{} exists: import restores a project that has no records yet (or one environment with --env)",
+            records.dir().display()
+        )));
+    }
+    for (env, _) in &envs {
+        let dir = records.env_dir(env);
+        if std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some()) {
+            return Err(RecordError::Invalid(format!(
+                "environment \"{env}\" already has records in {}; import it into a project without them",
+                dir.display()
+            )));
+        }
+    }
+    let has_definitions = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| e.path().extension().is_some_and(|x| x == "hcl"));
+    for f in &body.definitions {
+        f.target(root)?;
+    }
+    for (env, dump) in &envs {
+        for name in std::iter::once(*env).chain(dump.state.keys()) {
+            if !crate::config::is_name(name) {
+                return Err(RecordError::Invalid(format!(
+                    "{name:?} is not a valid name"
+                )));
+            }
+        }
+        for (config, state) in &dump.state {
+            crate::state::format::decode(state.as_bytes()).map_err(|e| {
+                RecordError::Invalid(format!("the state of {env}/{config} is damaged: {e}"))
+            })?;
+        }
+    }
+    // Then write.
+    if !has_definitions && only.is_none() {
+        for f in &body.definitions {
+            write_file(&f.target(root)?, &f.bytes()?)?;
+            summary.definitions += 1;
+        }
+    }
+    for (id, dump) in &body.releases {
+        if only.is_some() && Release::dir(&records, id).exists() {
+            continue;
+        }
+        let dir = Release::files_dir(&records, id);
+        for f in &dump.files {
+            write_file(&f.target(&dir)?, &f.bytes()?)?;
+        }
+        write_json(
+            &Release::dir(&records, id).join("release.json"),
+            &dump.release,
+        )?;
+        summary.releases += 1;
+    }
+    for (env, dump) in envs {
+        let dir = records.env_dir(env);
+        for (config, state) in &dump.state {
+            write_file(&dir.join(format!("{config}.state.json")), state.as_bytes())?;
+            summary.state_files += 1;
+        }
+        if let Some(l) = &dump.lifecycle {
+            l.save(&records, env)?;
+        }
+        if let Some(a) = &dump.approvals {
+            a.save(&records, env)?;
+        }
+        if let Some(d) = &dump.deployed {
+            d.save(&records, env)?;
+        }
+        summary.environments.push(env.clone());
+    }
+    if only.is_none() && !body.audit.is_empty() {
+        super::audit::Audit::new(&records).restore(&body.audit)?;
+    }
+    Ok(summary)
+}
+
+fn checksum(value: &serde_json::Value) -> String {
+    sha256_hex(serde_json::to_string(value).unwrap_or_default().as_bytes())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), RecordError> {
+    let fail = |e: std::io::Error| RecordError::Write {
+        path: path.to_path_buf(),
+        cause: e.to_string(),
+    };
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(fail)?;
+    }
+    crate::state::write_atomic(path, bytes).map_err(fail)
+}

@@ -1,0 +1,178 @@
+//! The lifecycle of every configuration in an environment, named as in IBM
+//! Cloud Projects: `draft` → `validated` → `approved` → `deploying` →
+//! `deployed` | `deploy_failed`; `undeploying` → `undeployed` |
+//! `undeploy_failed`. Kept in `.terrace/envs/ENV/lifecycle.json` with who
+//! moved each configuration and when.
+
+use super::{RecordError, Records, read_json, write_json};
+use crate::config::{Configuration, Environment, Project};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Where a configuration stands in an environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Draft,
+    Validated,
+    Approved,
+    Deploying,
+    Deployed,
+    DeployFailed,
+    Undeploying,
+    Undeployed,
+    UndeployFailed,
+}
+
+impl Stage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Draft => "draft",
+            Stage::Validated => "validated",
+            Stage::Approved => "approved",
+            Stage::Deploying => "deploying",
+            Stage::Deployed => "deployed",
+            Stage::DeployFailed => "deploy_failed",
+            Stage::Undeploying => "undeploying",
+            Stage::Undeployed => "undeployed",
+            Stage::UndeployFailed => "undeploy_failed",
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One configuration's record in one environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub stage: Stage,
+    /// Who moved it there, and when (RFC 3339).
+    pub by: String,
+    pub at: String,
+    /// [`definition_hash`] of the definitions it reached this stage with.
+    pub definitions: String,
+    /// [`definition_hash`] of what was last deployed, if anything was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployed: Option<String>,
+    /// The hash of the plan file approved or applied, where there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Every configuration's record in one environment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    pub format_version: u32,
+    pub configurations: BTreeMap<String, Entry>,
+}
+
+const FORMAT: u32 = 1;
+
+impl Lifecycle {
+    /// The environment's records; empty when there are none yet.
+    pub fn load(records: &Records, env: &str) -> Result<Lifecycle, RecordError> {
+        let path = records.env_dir(env).join("lifecycle.json");
+        let l: Lifecycle = read_json(&path)?.unwrap_or(Lifecycle {
+            format_version: FORMAT,
+            configurations: BTreeMap::new(),
+        });
+        if l.format_version > FORMAT {
+            return Err(RecordError::Invalid(format!(
+                "{} has format {}; this terrace reads format {FORMAT}",
+                path.display(),
+                l.format_version
+            )));
+        }
+        Ok(l)
+    }
+
+    pub fn save(&self, records: &Records, env: &str) -> Result<(), RecordError> {
+        write_json(&records.env_dir(env).join("lifecycle.json"), self)
+    }
+
+    pub fn get(&self, config: &str) -> Option<&Entry> {
+        self.configurations.get(config)
+    }
+
+    /// Moves `config` to `stage` with the definitions it has now.
+    pub fn set(&mut self, config: &str, stage: Stage, definitions: &str) -> &mut Entry {
+        let deployed = self.get(config).and_then(|e| e.deployed.clone());
+        let entry = Entry {
+            stage,
+            by: super::user(),
+            at: super::now(),
+            definitions: definitions.to_string(),
+            deployed: if stage == Stage::Deployed {
+                Some(definitions.to_string())
+            } else if stage == Stage::Undeployed {
+                None
+            } else {
+                deployed
+            },
+            plan: None,
+            message: None,
+        };
+        self.configurations.insert(config.to_string(), entry);
+        self.configurations.get_mut(config).expect("just inserted")
+    }
+
+    /// The stage to show for `config` whose definitions hash is now
+    /// `current`: a validated or approved configuration whose definitions
+    /// changed since is a draft again.
+    pub fn shown(&self, config: &str, current: &str) -> Stage {
+        match self.get(config) {
+            None => Stage::Draft,
+            Some(e)
+                if matches!(e.stage, Stage::Validated | Stage::Approved)
+                    && e.definitions != current =>
+            {
+                Stage::Draft
+            }
+            Some(e) => e.stage,
+        }
+    }
+}
+
+/// The hash of what decides a configuration in an environment: its block
+/// (architecture source and inputs as written), the environment's inputs,
+/// and every file of its architecture. A change to any of them makes the
+/// configuration a draft again.
+pub fn definition_hash(project: &Project, env: &Environment, c: &Configuration) -> String {
+    let mut h = Sha256::new();
+    let text = |span: crate::diag::Span| -> String {
+        let file = project.sources.file(span.file);
+        file.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+            .to_string()
+    };
+    h.update(c.name.as_bytes());
+    h.update([0]);
+    h.update(c.architecture_source.as_bytes());
+    h.update([0]);
+    for input in c.inputs.iter().chain(&env.inputs) {
+        h.update(input.name.as_bytes());
+        h.update([0]);
+        h.update(text(input.expr.span).as_bytes());
+        h.update([0]);
+    }
+    let arch = project.architecture_of(c);
+    for path in crate::config::architecture_files(arch) {
+        if let Ok(bytes) = std::fs::read(&path) {
+            h.update(crate::diag::display_name(&path, &arch.dir).as_bytes());
+            h.update([0]);
+            h.update(&bytes);
+            h.update([0]);
+        }
+    }
+    format!("{:x}", h.finalize())
+}

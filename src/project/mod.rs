@@ -1,0 +1,123 @@
+//! The project's records beyond state: what makes terrace a project tool
+//! rather than a plan/apply engine alone.
+//!
+//! Owns, per environment, the lifecycle of every configuration
+//! ([`lifecycle`]), the release it last applied ([`release`]) and the
+//! approvals of saved plans ([`approval`]); for the project, the audit
+//! trail ([`audit`]), the needs-attention list ([`attention`]) and the
+//! `project.json` export ([`export`]). Every file lives under `.terrace/`
+//! and is written atomically; nothing here plans or applies, and nothing
+//! here ever holds a credential. Entry point: [`Records`].
+
+pub mod approval;
+pub mod attention;
+pub mod audit;
+pub mod export;
+pub mod lifecycle;
+pub mod release;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::path::{Path, PathBuf};
+
+/// A record file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("cannot read {path}: {cause}")]
+    Read { path: PathBuf, cause: String },
+    #[error("cannot write {path}: {cause}")]
+    Write { path: PathBuf, cause: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Where a project's records live: `.terrace/` under its root.
+#[derive(Debug, Clone)]
+pub struct Records {
+    dir: PathBuf,
+}
+
+impl Records {
+    pub fn new(root: &Path) -> Records {
+        Records {
+            dir: root.join(".terrace"),
+        }
+    }
+
+    /// `.terrace/`.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `.terrace/envs/ENV/`, beside the environment's state.
+    pub fn env_dir(&self, env: &str) -> PathBuf {
+        self.dir.join("envs").join(env)
+    }
+
+    /// The environments that have records or state, by name.
+    pub fn environments(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.join("envs"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_dir())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// The time now, as RFC 3339 UTC to the second.
+pub fn now() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string())
+}
+
+/// Who runs this command: `TERRACE_USER`, else the OS user.
+pub fn user() -> String {
+    crate::state::current_user()
+}
+
+/// Reads a JSON record; `Ok(None)` when the file does not exist.
+fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, RecordError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(RecordError::Read {
+                path: path.to_path_buf(),
+                cause: e.to_string(),
+            });
+        }
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| RecordError::Read {
+            path: path.to_path_buf(),
+            cause: format!("it is damaged: {e}"),
+        })
+}
+
+/// Writes a JSON record atomically, creating its directory.
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RecordError> {
+    let fail = |e: std::io::Error| RecordError::Write {
+        path: path.to_path_buf(),
+        cause: e.to_string(),
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    let mut bytes =
+        serde_json::to_vec_pretty(value).map_err(|e| RecordError::Invalid(e.to_string()))?;
+    bytes.push(b'\n');
+    crate::state::write_atomic(path, &bytes).map_err(fail)
+}
+
+/// sha256 of `bytes`, in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(bytes))
+}

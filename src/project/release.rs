@@ -1,0 +1,224 @@
+//! Releases: the definitions an environment last applied successfully,
+//! kept so that they can be planned again without the working tree.
+//!
+//! A release is a copy of every definition file (the project's `*.hcl`
+//! and every file of every architecture it uses, catalog copies included)
+//! in `.terrace/releases/ID/files/`, where ID is the definitions hash:
+//! loading that directory with [`crate::config::load_from`] gives the same
+//! project and the same hash. Releases are immutable and shared between
+//! environments; `.terrace/envs/ENV/release.json` says which one an
+//! environment runs. Promotion plans the target with the source's release.
+
+use super::{RecordError, Records, read_json, write_json};
+use crate::config::Project;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// What a release holds, beside its files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Release {
+    pub format_version: u32,
+    /// The definitions hash.
+    pub id: String,
+    pub created_at: String,
+    pub created_by: String,
+    /// The environment whose apply created it.
+    pub created_in: String,
+    pub configurations: Vec<ReleasedConfig>,
+    /// Every file, relative to the files directory, with its sha256.
+    pub files: Vec<ReleasedFile>,
+}
+
+/// A configuration as released: its architecture and version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleasedConfig {
+    pub name: String,
+    pub architecture: String,
+    /// The architecture directory, relative to the files directory.
+    pub directory: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleasedFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// Which release an environment runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deployed {
+    pub release: String,
+    pub applied_at: String,
+    pub applied_by: String,
+    /// The state serial the apply wrote.
+    pub serial: u64,
+    /// The environment it was promoted from, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promoted_from: Option<String>,
+}
+
+const FORMAT: u32 = 1;
+
+impl Release {
+    /// `.terrace/releases/ID/`.
+    pub fn dir(records: &Records, id: &str) -> PathBuf {
+        records.dir().join("releases").join(id)
+    }
+
+    /// Where the release's definition files are: load them from there.
+    pub fn files_dir(records: &Records, id: &str) -> PathBuf {
+        Release::dir(records, id).join("files")
+    }
+
+    /// Reads release `id`; a clear error when it is missing or damaged.
+    pub fn load(records: &Records, id: &str) -> Result<Release, RecordError> {
+        let path = Release::dir(records, id).join("release.json");
+        let r: Release = read_json(&path)?.ok_or_else(|| {
+            RecordError::Invalid(format!(
+                "release {} is missing: {} does not exist",
+                short(id),
+                path.display()
+            ))
+        })?;
+        if r.format_version > FORMAT {
+            return Err(RecordError::Invalid(format!(
+                "{} has format {}; this terrace reads format {FORMAT}",
+                path.display(),
+                r.format_version
+            )));
+        }
+        Ok(r)
+    }
+
+    /// Keeps the definitions of `project` (loaded from the working tree or
+    /// from a release) as release `project.definitions_hash`, unless it
+    /// exists. `*.hcl` files are written from the text that was loaded, so
+    /// the release holds what was planned even if the files change now.
+    pub fn capture(records: &Records, project: &Project, env: &str) -> Result<String, RecordError> {
+        let id = project.definitions_hash.clone();
+        let dir = Release::dir(records, &id);
+        if dir.join("release.json").is_file() {
+            return Ok(id);
+        }
+        let parent = records.dir().join("releases");
+        let write_err = |path: &Path, e: std::io::Error| RecordError::Write {
+            path: path.to_path_buf(),
+            cause: e.to_string(),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| write_err(&parent, e))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempdir_in(&parent)
+            .map_err(|e| write_err(&parent, e))?;
+        let files_dir = tmp.path().join("files");
+        let loaded: std::collections::HashMap<&Path, &str> = project
+            .sources
+            .files()
+            .map(|f| (f.path.as_path(), &*f.text))
+            .collect();
+        let mut files = Vec::new();
+        for rel in crate::config::definition_files(project) {
+            if rel.is_absolute()
+                || rel
+                    .components()
+                    .any(|c| c == std::path::Component::ParentDir)
+            {
+                return Err(RecordError::Invalid(format!(
+                    "{} is outside the project directory; a release can only hold definitions inside it",
+                    rel.display()
+                )));
+            }
+            let from = project.definitions_dir.join(&rel);
+            let bytes = match loaded.get(from.as_path()) {
+                Some(text) => text.as_bytes().to_vec(),
+                None => std::fs::read(&from).map_err(|e| RecordError::Read {
+                    path: from.clone(),
+                    cause: e.to_string(),
+                })?,
+            };
+            let to = files_dir.join(&rel);
+            if let Some(d) = to.parent() {
+                std::fs::create_dir_all(d).map_err(|e| write_err(d, e))?;
+            }
+            std::fs::write(&to, &bytes).map_err(|e| write_err(&to, e))?;
+            files.push(ReleasedFile {
+                path: rel.to_string_lossy().into_owned(),
+                sha256: super::sha256_hex(&bytes),
+            });
+        }
+        let configurations = project
+            .configurations
+            .iter()
+            .map(|c| {
+                let arch = project.architecture_of(c);
+                ReleasedConfig {
+                    name: c.name.clone(),
+                    architecture: c.architecture_source.clone(),
+                    directory: arch
+                        .dir
+                        .strip_prefix(&project.definitions_dir)
+                        .unwrap_or(&arch.dir)
+                        .to_string_lossy()
+                        .into_owned(),
+                }
+            })
+            .collect();
+        let release = Release {
+            format_version: FORMAT,
+            id: id.clone(),
+            created_at: super::now(),
+            created_by: super::user(),
+            created_in: env.to_string(),
+            configurations,
+            files,
+        };
+        write_json(&tmp.path().join("release.json"), &release)?;
+        let kept = tmp.keep();
+        match std::fs::rename(&kept, &dir) {
+            Ok(()) => {}
+            // Another process kept the same release first: same content.
+            Err(_) if dir.join("release.json").is_file() => {
+                let _ = std::fs::remove_dir_all(&kept);
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&kept);
+                return Err(write_err(&dir, e));
+            }
+        }
+        let _ = crate::state::sync_dir(&parent);
+        Ok(id)
+    }
+}
+
+impl Deployed {
+    fn path(records: &Records, env: &str) -> PathBuf {
+        records.env_dir(env).join("release.json")
+    }
+
+    /// The release `env` runs, if it ever applied.
+    pub fn load(records: &Records, env: &str) -> Result<Option<Deployed>, RecordError> {
+        read_json(&Deployed::path(records, env))
+    }
+
+    pub fn save(&self, records: &Records, env: &str) -> Result<(), RecordError> {
+        write_json(&Deployed::path(records, env), self)
+    }
+
+    /// Forgets the release (the environment was destroyed).
+    pub fn clear(records: &Records, env: &str) -> Result<(), RecordError> {
+        let path = Deployed::path(records, env);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(RecordError::Write {
+                path,
+                cause: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// The first 12 characters of an id, as shown to users.
+pub fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
