@@ -19,6 +19,17 @@ pub struct OutputArgs {
 
 pub fn run(g: &Global, a: OutputArgs) -> Result {
     let loaded = Loaded::load(g)?;
+    let result = outputs(&loaded, &a);
+    loaded.audit(
+        "project.config.read",
+        Some(&a.env),
+        &result,
+        serde_json::Value::Null,
+    );
+    result
+}
+
+fn outputs(loaded: &Loaded, a: &OutputArgs) -> Result {
     let env = loaded.environment(&a.env)?;
     let state = session::load_state(&loaded.store(&env.name))?;
     if let Some(c) = &a.config

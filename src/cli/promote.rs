@@ -178,7 +178,7 @@ async fn promote(
         hash,
         path: a.out.as_deref(),
     };
-    execute_loaded(
+    let result = execute_loaded(
         &release,
         target,
         Some(given),
@@ -187,7 +187,14 @@ async fn promote(
         false,
         cancel,
     )
-    .await
+    .await;
+    let deploy = serde_json::json!({
+        "plan": details.get("plan"),
+        "release": deployed.release,
+        "promoted_from": from,
+    });
+    working.audit("project.config.deploy", Some(to), &result, deploy);
+    result
 }
 
 /// Refuses to promote a source that drifted from its state, or that does

@@ -83,12 +83,65 @@ pub struct RmArgs {
 pub async fn run(g: &Global, c: StateCommand) -> Result {
     let loaded = Loaded::load(g)?;
     match c {
-        StateCommand::List(a) => list(&loaded, a),
-        StateCommand::Show(a) => show(&loaded, a),
-        StateCommand::Backups(a) => backups(&loaded, a),
-        StateCommand::Restore(a) => restore(&loaded, a),
-        StateCommand::Rm(a) => rm(&loaded, a),
-        StateCommand::Unlock(a) => unlock(&loaded, a),
+        StateCommand::List(a) => {
+            let env = a.env.clone();
+            let result = list(&loaded, a);
+            loaded.audit(
+                "project.state.read",
+                Some(&env),
+                &result,
+                serde_json::Value::Null,
+            );
+            result
+        }
+        StateCommand::Show(a) => {
+            let env = a.env.clone();
+            let result = show(&loaded, a);
+            loaded.audit(
+                "project.state.read",
+                Some(&env),
+                &result,
+                serde_json::Value::Null,
+            );
+            result
+        }
+        StateCommand::Backups(a) => {
+            let env = a.env.clone();
+            let result = backups(&loaded, a);
+            loaded.audit(
+                "project.state.read",
+                Some(&env),
+                &result,
+                serde_json::Value::Null,
+            );
+            result
+        }
+        StateCommand::Restore(a) => {
+            let (env, details) = (a.env.clone(), serde_json::json!({ "serial": a.serial }));
+            let result = restore(&loaded, a);
+            loaded.audit("project.state.restore", Some(&env), &result, details);
+            result
+        }
+        StateCommand::Rm(a) => {
+            let (env, details) = (
+                a.env.clone(),
+                serde_json::json!({ "addresses": a.addresses }),
+            );
+            let result = rm(&loaded, a);
+            loaded.audit("project.state.remove", Some(&env), &result, details);
+            result
+        }
+        StateCommand::Unlock(a) => {
+            let env = a.env.clone();
+            let result = unlock(&loaded, a);
+            loaded.audit(
+                "project.environment.unlock",
+                Some(&env),
+                &result,
+                serde_json::Value::Null,
+            );
+            result
+        }
     }
 }
 

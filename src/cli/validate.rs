@@ -16,6 +16,17 @@ pub struct ValidateArgs {
 
 pub async fn run(g: &Global, a: ValidateArgs) -> Result {
     let loaded = Loaded::load(g)?;
+    let result = validate(&loaded, &a).await;
+    loaded.audit(
+        "project.config.validate",
+        a.env.as_deref(),
+        &result,
+        serde_json::Value::Null,
+    );
+    result
+}
+
+async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
     let (graph, mut diags) = loaded.graph_and_diagnostics();
     let envs: Vec<&crate::config::Environment> = match &a.env {
         Some(name) => vec![loaded.environment(name)?],
