@@ -234,7 +234,7 @@ pub async fn execute_loaded(
                 interruptible(compute(loaded, &graph, env, &state, flags, destroy), cancel).await?;
             out!("{}", crate::render::plan(&plan, loaded.ui.pal));
             if !plan.has_changes() {
-                return Ok(());
+                return unchanged(loaded, policy, &plan, None, state.serial());
             }
             if !auto_approve {
                 interruptible(confirm(env, destroy), cancel).await?;
@@ -244,7 +244,7 @@ pub async fn execute_loaded(
     };
     if !plan.has_changes() {
         outln!("No changes to apply.");
-        return Ok(());
+        return unchanged(loaded, policy, &plan, plan_hash.as_deref(), state.serial());
     }
     let values = EnvValues::new(&graph, environment)
         .map_err(|d| {
@@ -302,6 +302,37 @@ pub async fn execute_loaded(
     )?;
     drop(lock);
     finish(loaded, &plan, &outcome, &state, destroy)
+}
+
+/// Nothing to change: the environment already runs these definitions, so
+/// they are its release (a promotion that changes nothing still moves it).
+fn unchanged(
+    loaded: &Loaded,
+    policy: &crate::config::Environment,
+    plan: &Plan,
+    plan_hash: Option<&str>,
+    serial: u64,
+) -> Result {
+    if plan.destroy {
+        return Ok(());
+    }
+    let release = match &plan.release {
+        Some(id) => id.clone(),
+        None => records::capture(loaded, &policy.name)?,
+    };
+    let outcome = Outcome {
+        serial,
+        ..Outcome::default()
+    };
+    records::finished(
+        loaded,
+        policy,
+        plan,
+        plan_hash,
+        &outcome,
+        &Default::default(),
+        Some(&release),
+    )
 }
 
 /// Asks for `yes` on the terminal.

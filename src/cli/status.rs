@@ -125,7 +125,8 @@ fn status(loaded: &Loaded, a: &StatusArgs) -> Result {
                 (Some(by), Some(at)) => format!("  {by} at {at}"),
                 _ => String::new(),
             };
-            outln!("  {:width$}  {painted}{who}", c.name);
+            let line = format!("  {:width$}  {painted}{who}", c.name);
+            outln!("{}", line.trim_end());
         }
         outln!();
     }

@@ -517,3 +517,41 @@ fn state_copied_aside_is_not_needed_for_a_release() {
     .success()
     .stdout_has("4 added");
 }
+
+#[test]
+fn a_promotion_that_changes_nothing_still_moves_the_release() {
+    let p = Project::new()
+        .file("project.hcl", DATA_ONLY)
+        .file("arch/main.hcl", DATA_ARCH);
+    p.apply();
+    p.run(&[
+        "promote",
+        "--from",
+        "dev",
+        "--to",
+        "test",
+        "--apply",
+        "--auto-approve",
+    ])
+    .success();
+    // A comment changes the definitions, not the objects.
+    p.write("arch/main.hcl", &format!("# reviewed\n{DATA_ARCH}"));
+    p.apply().stdout_has("No changes.");
+    p.run(&["attention"])
+        .success()
+        .stdout_has("env.promotion.pending");
+    p.run(&[
+        "promote",
+        "--from",
+        "dev",
+        "--to",
+        "test",
+        "--apply",
+        "--auto-approve",
+    ])
+    .success()
+    .stdout_has("No changes.");
+    p.run(&["attention"])
+        .success()
+        .stdout_has("Nothing needs attention.");
+}
