@@ -125,6 +125,10 @@ fn releases_move_dev_to_test_to_prod_exactly_and_prod_needs_an_approval() {
     .success()
     .stdout_has("requires approval");
     assert_eq!(stage(&p, "prod", "app"), "validated");
+    run(&p, &["attention"])
+        .success()
+        .stdout_has("config.approval.pending")
+        .stdout_has("terrace approve --env prod");
     run(&p, &["apply", "--env", "prod", "prod.plan"])
         .code(1)
         .stderr_has("has none");
