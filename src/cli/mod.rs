@@ -49,6 +49,7 @@ mod progress;
 mod session;
 mod show;
 mod state;
+mod upgrade;
 mod validate;
 
 use crate::apply::Cancel;
@@ -96,6 +97,8 @@ pub enum Command {
     /// Inspect and repair state
     #[command(subcommand)]
     State(state::StateCommand),
+    /// Move a configuration to another version of its catalog architecture
+    Upgrade(upgrade::UpgradeArgs),
 }
 
 /// How a command ended, when not plainly successful.
@@ -186,6 +189,7 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         Command::Output(a) => output::run(g, a),
         Command::Graph(a) => graph::run(g, a),
         Command::State(c) => state::run(g, c).await,
+        Command::Upgrade(a) => upgrade::run(g, a).await,
         Command::Apply(_) | Command::Destroy(_) => unreachable!("run handles apply and destroy"),
     }
 }

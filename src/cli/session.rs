@@ -67,6 +67,7 @@ impl Loaded {
     /// parsed; other problems wait for [`Loaded::graph`].
     pub fn load(g: &Global) -> Result<Loaded> {
         let ui = Ui::detect();
+        prepare_catalog(&g.project, &ui)?;
         let (project, diags) = crate::config::load(&g.project);
         let unusable = diags.iter().any(|d| {
             d.is_error()
@@ -149,6 +150,16 @@ impl Loaded {
     pub fn report(&self, diags: Diagnostics) {
         self.ui.report(diags, &self.project.sources);
     }
+}
+
+/// Fetches the catalog versions the project files pin and the cache lacks,
+/// saying which.
+pub fn prepare_catalog(root: &std::path::Path, ui: &Ui) -> Result {
+    let prepared = crate::catalog::prepare(root)?;
+    for f in &prepared.fetched {
+        errln!("{} {} from {}", ui.pal_err.green("Fetched"), f.pin, f.url);
+    }
+    Ok(())
 }
 
 /// Takes the environment's lock, explaining a refusal.
