@@ -473,3 +473,82 @@ mod tests {
         assert_eq!(Location::of(None), Some(Location::Dir("./catalog".into())));
     }
 }
+
+#[cfg(test)]
+mod release_tests {
+    use super::super::{definition_files, load, load_from};
+    use std::path::Path;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
+    #[test]
+    fn a_copy_of_the_definition_files_resolves_catalog_pins_by_itself() {
+        let root = tempfile::tempdir().expect("tmp");
+        let root = root.path().canonicalize().expect("canonical");
+        write(
+            &root,
+            "project.hcl",
+            "environment \"dev\" {}\nconfiguration \"a\" {\n  architecture = \"catalog:site@1.0.0\"\n}\nconfiguration \"b\" {\n  architecture = \"catalog:net@2.0.0\"\n}\n",
+        );
+        write(
+            &root,
+            "catalog/site/1.0.0/main.hcl",
+            "output \"x\" {\n  value = 1\n}\n",
+        );
+        write(&root, "catalog/site/1.0.0/page.tpl", "hi");
+        write(
+            &root,
+            ".terrace/catalog/net/2.0.0/main.hcl",
+            "output \"y\" {\n  value = 2\n}\n",
+        );
+        let (project, diags) = load(&root);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let versions: Vec<_> = project
+            .architectures
+            .iter()
+            .map(|a| a.catalog.as_ref().map(|p| p.to_string()))
+            .collect();
+        assert_eq!(
+            versions,
+            [
+                Some("catalog:site@1.0.0".into()),
+                Some("catalog:net@2.0.0".into())
+            ]
+        );
+        let files = definition_files(&project);
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                ".terrace/catalog/net/2.0.0/main.hcl",
+                "catalog/site/1.0.0/main.hcl",
+                "catalog/site/1.0.0/page.tpl",
+                "project.hcl"
+            ]
+        );
+        // A release: a copy of exactly those files; the originals go away.
+        let copy = tempfile::tempdir().expect("tmp");
+        for f in &files {
+            let to = copy.path().join(f);
+            std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+            std::fs::copy(root.join(f), to).expect("copy");
+        }
+        std::fs::remove_dir_all(root.join("catalog")).expect("rm");
+        std::fs::remove_dir_all(root.join(".terrace")).expect("rm");
+        let (release, diags) = load_from(&root, copy.path());
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(release.definitions_hash, project.definitions_hash);
+        let copy = copy.path().canonicalize().expect("canonical");
+        assert!(
+            release
+                .architectures
+                .iter()
+                .all(|a| a.dir.starts_with(&copy))
+        );
+        assert_eq!(release.architectures[0].version(), Some("1.0.0"));
+    }
+}
