@@ -131,34 +131,71 @@ pub fn ensure(root: &Path, pin: &Pin) -> Result<Option<Fetched>, CatalogError> {
     })?
 }
 
-/// Every version of `name` the project's catalog offers, oldest first:
-/// the catalog directory's, or the index's (read now; its cached copy
-/// when it cannot be read), with those already in the cache.
-pub fn available_versions(root: &Path, name: &str) -> Result<Vec<String>, CatalogError> {
+/// What a project's catalog offers, read once for many queries (e.g. one
+/// per configuration in the needs-attention list).
+#[derive(Debug)]
+pub struct Versions {
+    root: PathBuf,
+    location: Location,
+    /// Why the index could not be read now, when its cached copy was used.
+    pub stale: Option<String>,
+}
+
+impl Versions {
+    /// Every version of `name`, oldest first: the catalog directory's, or
+    /// the index's, with those already in the cache.
+    pub fn of(&self, name: &str) -> Vec<String> {
+        pins::local_versions(&self.root, Some(&self.location), name)
+    }
+
+    /// The newest version of `name` after `current`, if there is one. A
+    /// pre-release is offered only to a configuration on a pre-release.
+    pub fn newer(&self, name: &str, current: &str) -> Option<String> {
+        newest(&self.of(name), current)
+    }
+}
+
+/// Reads the project's catalog: a directory as it is, an index from its
+/// URL (its cached copy when the URL cannot be read, with
+/// [`Versions::stale`] saying why; an error when there is no copy).
+pub fn versions(root: &Path) -> Result<Versions, CatalogError> {
     let root = absolute(root);
     let location = location(&root)?;
+    let mut stale = None;
     if let Location::Index(url) = &location {
         let fetched = block_on(async {
             let fetcher = Fetcher::new()?;
             fetch_index(&fetcher, &root, url).await
         })?;
-        if let Err(e) = fetched
-            && Index::cached(&root).is_none()
-        {
-            return Err(e);
+        if let Err(e) = fetched {
+            if Index::cached(&root).is_none() {
+                return Err(e);
+            }
+            stale = Some(e.to_string());
         }
     }
-    Ok(pins::local_versions(&root, Some(&location), name))
+    Ok(Versions {
+        root,
+        location,
+        stale,
+    })
 }
 
-/// The newest version of `name` after `current`, if there is one. A
-/// pre-release is offered only to a project already on a pre-release.
+/// Every version of `name` the project's catalog offers, oldest first
+/// (see [`versions`]).
+pub fn available_versions(root: &Path, name: &str) -> Result<Vec<String>, CatalogError> {
+    Ok(versions(root)?.of(name))
+}
+
+/// The newest version of `name` after `current`, if there is one (see
+/// [`Versions::newer`]); for the needs-attention item
+/// `config.version.available`.
 pub fn newer_version(
     root: &Path,
     name: &str,
     current: &str,
 ) -> Result<Option<String>, CatalogError> {
-    Ok(newest(&available_versions(root, name)?, current))
+    Ok(versions(root)?.newer(name, current))
 }
 
 /// The newest of `versions` (sorted oldest first) after `current`.

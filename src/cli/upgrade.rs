@@ -24,36 +24,45 @@ pub struct UpgradeArgs {
 
 pub async fn run(g: &Global, a: UpgradeArgs) -> Result {
     let ui = Ui::detect();
+    // The environment is checked before anything is written.
+    let env = environment(&Loaded::load(g)?, a.env.as_deref())?;
     let uses = crate::config::catalog_uses(&g.project);
     let current = find(&g.project, &uses.pins, &a.configuration)?;
     let name = &current.pin.name;
-    let target = match &a.to {
-        Some(to) => {
-            let pin = Pin::parse(&format!("catalog:{name}@{to}")).map_err(Failure::Message)?;
-            crate::catalog::ensure(&g.project, &pin)?;
-            pin
-        }
+    let version = match &a.to {
+        Some(to) => to.clone(),
         None => {
-            let versions = crate::catalog::available_versions(&g.project, name)?;
-            let Some(newest) = crate::catalog::newest(&versions, &current.pin.version) else {
-                outln!(
-                    "{} is at {}, the newest version in the catalog.",
-                    current.configuration,
-                    current.pin
+            let versions = crate::catalog::versions(&g.project)?;
+            if let Some(why) = &versions.stale {
+                errln!(
+                    "{} using the catalog index read last time: {why}",
+                    ui.pal_err.yellow("Warning:")
                 );
-                return Ok(());
-            };
-            let pin = Pin {
-                name: name.clone(),
-                version: newest,
-            };
-            crate::catalog::ensure(&g.project, &pin)?;
-            pin
+            }
+            match versions.newer(name, &current.pin.version) {
+                Some(v) => v,
+                None => {
+                    outln!(
+                        "{} is at {}, the newest version in the catalog.",
+                        current.configuration,
+                        current.pin
+                    );
+                    return Ok(());
+                }
+            }
         }
     };
+    let target = Pin::parse(&format!(
+        "{}{name}@{version}",
+        crate::config::catalog::PREFIX
+    ))
+    .map_err(Failure::Message)?;
     if target == current.pin {
         outln!("{} is at {} already.", current.configuration, current.pin);
         return Ok(());
+    }
+    if let Some(f) = crate::catalog::ensure(&g.project, &target)? {
+        errln!("{} {} from {}", ui.pal_err.green("Fetched"), f.pin, f.url);
     }
     rewrite(current, &target)?;
     outln!(
@@ -68,22 +77,28 @@ pub async fn run(g: &Global, a: UpgradeArgs) -> Result {
 
     let loaded = Loaded::load(g)?;
     let graph = loaded.graph()?;
-    let env = match &a.env {
-        Some(e) => loaded.environment(e)?,
+    let store = loaded.store(&env);
+    let lock = session::lock(&store, "terrace upgrade", a.common.lock_timeout)?;
+    let state = session::recover_and_load(&loaded, &store, &lock)?;
+    let plan = super::plan::compute(&loaded, &graph, &env, &state, &a.common, false).await?;
+    drop(lock);
+    out!("{}", crate::render::plan(&plan, loaded.ui.pal));
+    Ok(())
+}
+
+/// The environment to plan: the one named, else the first that promotes
+/// from no other.
+fn environment(loaded: &Loaded, name: Option<&str>) -> Result<String> {
+    match name {
+        Some(n) => Ok(loaded.environment(n)?.name.clone()),
         None => loaded
             .project
             .environments
             .iter()
             .find(|e| e.promote_from.is_none())
-            .ok_or_else(|| Failure::Message("the project has no environment to plan".into()))?,
-    };
-    let store = loaded.store(&env.name);
-    let lock = session::lock(&store, "terrace upgrade", a.common.lock_timeout)?;
-    let state = session::recover_and_load(&loaded, &store, &lock)?;
-    let plan = super::plan::compute(&loaded, &graph, &env.name, &state, &a.common, false).await?;
-    drop(lock);
-    out!("{}", crate::render::plan(&plan, ui.pal));
-    Ok(())
+            .map(|e| e.name.clone())
+            .ok_or_else(|| Failure::Message("the project has no environment to plan".into())),
+    }
 }
 
 /// The configuration's catalog pin, or why it has none.

@@ -257,15 +257,21 @@ fn subdirs(dir: &Path, extra: &str) -> Vec<String> {
         .collect()
 }
 
-/// The architecture names on disk (catalog directory, cache, cached
-/// index), sorted.
+/// The architecture names on disk (catalog directory, cache, and the
+/// cached index when the catalog is an index), sorted.
 pub fn local_names(definitions: &Path, location: Option<&Location>) -> Vec<String> {
     let mut names: Vec<String> = bases(definitions, location)
         .iter()
         .flat_map(|b| subdirs(b, "-_."))
         .collect();
-    if let Some(index) = Index::cached(definitions) {
-        names.extend(index.architectures.keys().cloned());
+    if let (Some(Location::Index(_)), Some(index)) = (location, Index::cached(definitions)) {
+        names.extend(
+            index
+                .architectures
+                .keys()
+                .filter(|n| is_component(n, "-_."))
+                .cloned(),
+        );
     }
     names.sort();
     names.dedup();

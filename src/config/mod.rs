@@ -319,7 +319,12 @@ pub fn catalog_uses(definitions: &Path) -> catalog::Uses {
     let mut diags = Diagnostics::default();
     let mut hasher = Sha256::new();
     let mut decl = project::Declarations::default();
-    for path in hcl_files(definitions).unwrap_or_default() {
+    let files = hcl_files(definitions).unwrap_or_default();
+    // Most projects use no catalog: skip parsing them twice.
+    let mentions_catalog = files
+        .iter()
+        .any(|p| std::fs::read(p).is_ok_and(|bytes| bytes.windows(7).any(|w| w == b"catalog")));
+    for path in files.into_iter().filter(|_| mentions_catalog) {
         parse_file(
             &path,
             definitions,

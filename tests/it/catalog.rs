@@ -94,6 +94,10 @@ fn upgrade_to_an_unknown_version_leaves_the_file_untouched() {
         .code(1)
         .stderr_has("catalog:site@9.0.0 is not in the catalog; available versions: 1.0.0, 1.1.0");
     assert_eq!(p.read("project.hcl"), before);
+    p.run(&["upgrade", "site", "--env", "prdo"])
+        .code(1)
+        .stderr_has("there is no environment \"prdo\"");
+    assert_eq!(p.read("project.hcl"), before);
 }
 
 #[test]
@@ -294,6 +298,11 @@ fn http_index_fetches_verifies_caches_and_then_works_offline() {
     // A version not yet cached cannot be fetched now: the error names the URL.
     p.run(&["upgrade", "site", "--to", "2.0.0"])
         .code(1)
+        .stderr_has(&format!("cannot fetch {}", server.url("index.json")));
+    // The newest version is found in the index read last time, and fetching it fails.
+    p.run(&["upgrade", "site"])
+        .code(1)
+        .stderr_has("Warning: using the catalog index read last time: cannot fetch")
         .stderr_has(&format!("cannot fetch {}", server.url("index.json")));
     assert!(p.read("project.hcl").contains("catalog:site@1.0.0"));
 }
