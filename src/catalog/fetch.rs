@@ -68,7 +68,7 @@ impl Fetcher {
     async fn get(&self, url: &reqwest::Url, limit: usize) -> Result<Vec<u8>, CatalogError> {
         let fail = |e: reqwest::Error| CatalogError::Fetch {
             url: url.to_string(),
-            cause: chain(&e),
+            cause: chain(&e.without_url()),
         };
         let mut resp = self.client.get(url.clone()).send().await.map_err(fail)?;
         let status = resp.status();
