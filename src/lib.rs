@@ -15,6 +15,7 @@
 //! | [`value`] | values with unknown and sensitive marks | nothing |
 //! | [`diag`] | diagnostics with spans, rendered by miette | nothing |
 //! | [`config`] | HCL → typed definitions with spans | `*.hcl` in the root and architectures |
+//! | [`catalog`] | catalog indexes, fetching, verifying, the cache | `.terrace/catalog/`, HTTP |
 //! | [`graph`] | a generic DAG: order, cycles, DOT | nothing |
 //! | [`eval`] | expressions, functions, the environment's node graph | files named by `file()` |
 //! | [`provider`] | the `Provider` trait, `terrace_data`, `file` | managed files |
@@ -32,6 +33,7 @@
 
 pub mod address;
 pub mod apply;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod diag;

@@ -56,6 +56,7 @@ mod session;
 mod show;
 mod state;
 mod status;
+mod upgrade;
 mod validate;
 
 use crate::apply::Cancel;
@@ -119,6 +120,8 @@ pub enum Command {
     Import(export::ImportArgs),
     /// Remove the project's records once nothing is deployed
     DeleteProject(export::DeleteArgs),
+    /// Move a configuration to another version of its catalog architecture
+    Upgrade(upgrade::UpgradeArgs),
 }
 
 /// How a command ended, when not plainly successful.
@@ -223,6 +226,7 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         | Command::DeleteProject(_) => {
             unreachable!("run handles the commands that apply")
         }
+        Command::Upgrade(a) => upgrade::run(g, a).await,
     }
 }
 

@@ -68,6 +68,8 @@ impl Loaded {
     /// Loads the project. Fails at once only when files cannot be read or
     /// parsed; other problems wait for [`Loaded::graph`].
     pub fn load(g: &Global) -> Result<Loaded> {
+        let ui = Ui::detect();
+        prepare_catalog(&g.project, &ui)?;
         let (project, diags) = crate::config::load(&g.project);
         Loaded::checked(project, diags)
     }
@@ -196,6 +198,16 @@ impl Loaded {
     pub fn report(&self, diags: Diagnostics) {
         self.ui.report(diags, &self.project.sources);
     }
+}
+
+/// Fetches the catalog versions the project files pin and the cache lacks,
+/// saying which.
+pub fn prepare_catalog(root: &std::path::Path, ui: &Ui) -> Result {
+    let prepared = crate::catalog::prepare(root)?;
+    for f in &prepared.fetched {
+        errln!("{} {} from {}", ui.pal_err.green("Fetched"), f.pin, f.url);
+    }
+    Ok(())
 }
 
 /// Takes the environment's lock, explaining a refusal.

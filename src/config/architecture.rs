@@ -18,6 +18,8 @@ pub struct Architecture {
     pub dir: PathBuf,
     /// How the project refers to it, e.g. `./architectures/network`.
     pub source: String,
+    /// The catalog name and version, for `catalog:NAME@VERSION` sources.
+    pub catalog: Option<super::catalog::Pin>,
     pub variables: Vec<Variable>,
     pub locals: Vec<Local>,
     pub resources: Vec<Resource>,
@@ -129,12 +131,18 @@ impl Architecture {
         Architecture {
             dir,
             source,
+            catalog: None,
             variables: Vec::new(),
             locals: Vec::new(),
             resources: Vec::new(),
             outputs: Vec::new(),
             names: Names::default(),
         }
+    }
+
+    /// The catalog version, for an architecture from a catalog.
+    pub fn version(&self) -> Option<&str> {
+        self.catalog.as_ref().map(|p| p.version.as_str())
     }
 
     /// Adds the blocks of one parsed file.

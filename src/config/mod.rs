@@ -8,6 +8,7 @@
 
 mod architecture;
 mod body;
+pub mod catalog;
 pub mod expr;
 mod project;
 mod split;
@@ -45,6 +46,8 @@ pub struct Project {
     pub definitions_hash: String,
     /// Where the definition files were read: the root, or a release's copy.
     pub definitions_dir: PathBuf,
+    /// The project block's `catalog` setting, as written.
+    pub catalog: Option<String>,
 }
 
 impl Project {
@@ -96,6 +99,7 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
         architectures: Vec::new(),
         definitions_hash: String::new(),
         definitions_dir: defs.clone(),
+        catalog: None,
     };
     let mut hasher = Sha256::new();
     let mut decl = project::Declarations::default();
@@ -151,6 +155,7 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
             diags.push(d);
         }
     }
+    project.catalog = decl.catalog.as_ref().map(|(s, _)| s.clone());
     for mut c in std::mem::take(&mut decl.configurations) {
         match resolve_architecture(&c, &mut project, &mut hasher, &mut diags) {
             Some(index) => c.architecture = index,
@@ -196,21 +201,39 @@ fn resolve_architecture(
         );
         None
     };
-    if source.starts_with("catalog:") {
-        return fail(
-            diags,
-            format!("catalog architectures (\"{source}\") are not supported yet"),
-            "use a local directory, e.g. \"./architectures/network\"",
-        );
-    }
-    if !(source.starts_with("./") || source.starts_with("../") || source.starts_with('/')) {
+    let mut pin = None;
+    let dir = if source.starts_with(catalog::PREFIX) {
+        let p = match catalog::Pin::parse(source) {
+            Ok(p) => p,
+            Err(msg) => {
+                return fail(
+                    diags,
+                    msg,
+                    "write catalog:NAME@VERSION, e.g. \"catalog:web-app@2.1.0\"",
+                );
+            }
+        };
+        let location = catalog::Location::of(project.catalog.as_deref());
+        let Some(dir) = catalog::find(&project.definitions_dir, location.as_ref(), &p) else {
+            diags.push(catalog::not_found(
+                &project.definitions_dir,
+                location.as_ref(),
+                &p,
+                c.architecture_span,
+            ));
+            return None;
+        };
+        pin = Some(p);
+        dir
+    } else if source.starts_with("./") || source.starts_with("../") || source.starts_with('/') {
+        project.definitions_dir.join(source)
+    } else {
         return fail(
             diags,
             format!("\"{source}\" is not an architecture source"),
-            "a local architecture is a path starting with ./ or ../, e.g. \"./architectures/network\"",
+            "a local architecture is a path starting with ./ or ../, e.g. \"./architectures/network\"; a catalog one is \"catalog:NAME@VERSION\"",
         );
-    }
-    let dir = project.definitions_dir.join(source);
+    };
     let canonical = match dir.canonicalize() {
         Ok(d) if d.is_dir() => d,
         Ok(_) => {
@@ -250,6 +273,7 @@ fn resolve_architecture(
         );
     }
     let mut arch = Architecture::new(canonical, source.to_string());
+    arch.catalog = pin;
     for path in files {
         parse_file(
             &path,
@@ -291,6 +315,55 @@ pub fn architecture_files(arch: &Architecture) -> Vec<PathBuf> {
     let mut files = Vec::new();
     walk_files(&arch.dir, 0, &mut |p| files.push(p.to_path_buf()));
     files
+}
+
+/// Every `catalog:` pin written in the project files under `definitions`,
+/// with the project's catalog location: what [`crate::catalog`] must have
+/// on disk before [`load`]. Files that cannot be read or parsed are
+/// skipped here; [`load`] reports them.
+pub fn catalog_uses(definitions: &Path) -> catalog::Uses {
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let mut hasher = Sha256::new();
+    let mut decl = project::Declarations::default();
+    let files = hcl_files(definitions).unwrap_or_default();
+    // Most projects use no catalog: skip parsing them twice.
+    let mentions_catalog = files
+        .iter()
+        .any(|p| std::fs::read(p).is_ok_and(|bytes| bytes.windows(7).any(|w| w == b"catalog")));
+    for path in files.into_iter().filter(|_| mentions_catalog) {
+        parse_file(
+            &path,
+            definitions,
+            &mut sources,
+            &mut hasher,
+            &mut diags,
+            |body, src, diags| decl.add_file(body, src, diags),
+        );
+    }
+    let setting = decl.catalog.map(|(s, _)| s);
+    let location = catalog::Location::of(setting.as_deref());
+    let pins = decl
+        .configurations
+        .iter()
+        .filter_map(|c| {
+            let pin = catalog::Pin::parse(&c.architecture_source).ok()?;
+            let file = sources.file(c.architecture_span.file);
+            Some(catalog::PinUse {
+                configuration: c.name.clone(),
+                pin,
+                path: file.path.clone(),
+                file_name: file.name.clone(),
+                range: c.architecture_span.start as usize..c.architecture_span.end as usize,
+                line: file.line_col(c.architecture_span.start).0,
+            })
+        })
+        .collect();
+    catalog::Uses {
+        setting,
+        location,
+        pins,
+    }
 }
 
 /// Calls `f` with every file under `dir`, in name order, hidden entries

@@ -55,6 +55,8 @@ pub struct Input {
 pub struct Declarations {
     pub name: Option<(String, Span)>,
     pub description: Option<String>,
+    /// The project block's `catalog`: a directory or an index URL.
+    pub catalog: Option<(String, Span)>,
     pub environments: Vec<Environment>,
     /// Configurations with their architecture source, index still unset.
     pub configurations: Vec<Configuration>,
@@ -107,7 +109,7 @@ impl Declarations {
             file,
             &Allowed {
                 what: "the project block",
-                attrs: Some(&["description"]),
+                attrs: Some(&["description", "catalog"]),
                 blocks: &[],
             },
             diags,
@@ -115,6 +117,20 @@ impl Declarations {
         self.description = c
             .take("description")
             .and_then(|a| body::literal_string(&a, diags));
+        self.catalog = c.take("catalog").and_then(|a| {
+            let setting = body::literal_string(&a, diags)?;
+            if super::catalog::Location::parse(&setting).is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        "config::catalog",
+                        format!("\"{setting}\" is not a catalog location"),
+                    )
+                    .label(a.expr.span, "here")
+                    .help("a catalog is a directory (\"./catalog\") or the URL of an index (\"https://…/index.json\")"),
+                );
+            }
+            Some((setting, a.expr.span))
+        });
         self.name = Some((name, span));
     }
 

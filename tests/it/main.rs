@@ -2,6 +2,7 @@
 //! One binary, one module per area.
 
 mod apply;
+mod catalog;
 mod crash;
 mod environments;
 mod fixtures;
