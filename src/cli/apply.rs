@@ -1,10 +1,12 @@
 //! `terrace apply` and `terrace destroy`.
 
+use super::live::Live;
 use super::plan::{PlanFlags, compute, read};
 use super::progress::Progress;
 use super::session::{self, Loaded};
+use super::stream::JsonStream;
 use super::{Failure, Global, Result, interruptible};
-use crate::apply::{ApplyOptions, Cancel, Outcome};
+use crate::apply::{ApplyOptions, Cancel, Observer, Outcome};
 use crate::eval::EnvValues;
 use crate::plan::Plan;
 use clap::Args;
@@ -22,6 +24,9 @@ pub struct ApplyArgs {
     /// Apply without asking for confirmation
     #[arg(long)]
     pub auto_approve: bool,
+    /// Stream machine-readable events: one JSON object per line
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub common: PlanFlags,
 }
@@ -34,28 +39,71 @@ pub struct DestroyArgs {
     /// Destroy without asking for confirmation
     #[arg(long)]
     pub auto_approve: bool,
+    /// Stream machine-readable events: one JSON object per line
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub common: PlanFlags,
 }
 
 pub async fn run(g: &Global, a: ApplyArgs, cancel: &Cancel) -> Result {
     let plan = a.plan.as_deref();
-    execute(g, &a.env, plan, a.auto_approve, &a.common, false, cancel).await
+    let run = Run {
+        env: &a.env,
+        planfile: plan,
+        auto_approve: a.auto_approve,
+        flags: &a.common,
+        destroy: false,
+    };
+    with_stream(g, a.json, run, cancel).await
 }
 
 pub async fn destroy(g: &Global, a: DestroyArgs, cancel: &Cancel) -> Result {
-    execute(g, &a.env, None, a.auto_approve, &a.common, true, cancel).await
+    let run = Run {
+        env: &a.env,
+        planfile: None,
+        auto_approve: a.auto_approve,
+        flags: &a.common,
+        destroy: true,
+    };
+    with_stream(g, a.json, run, cancel).await
 }
 
-async fn execute(
-    g: &Global,
-    env: &str,
-    planfile: Option<&std::path::Path>,
+/// What to apply, and how.
+struct Run<'a> {
+    env: &'a str,
+    planfile: Option<&'a std::path::Path>,
     auto_approve: bool,
-    flags: &PlanFlags,
+    flags: &'a PlanFlags,
     destroy: bool,
-    cancel: &Cancel,
-) -> Result {
+}
+
+/// Runs with `--json` streaming, or with text.
+async fn with_stream(g: &Global, json: bool, run: Run<'_>, cancel: &Cancel) -> Result {
+    if !json {
+        return execute(g, run, None, cancel).await;
+    }
+    let stream = JsonStream::new(run.env);
+    stream.version();
+    // Nobody can answer a prompt on a JSON stream.
+    if run.planfile.is_none() && !run.auto_approve {
+        let verb = if run.destroy { "destroy" } else { "apply" };
+        return stream.result(Err(Failure::Message(format!(
+            "--json needs --auto-approve or a saved plan: there is no prompt to {verb} on a JSON stream"
+        ))));
+    }
+    let r = execute(g, run, Some(&stream), cancel).await;
+    stream.result(r)
+}
+
+async fn execute(g: &Global, run: Run<'_>, stream: Option<&JsonStream>, cancel: &Cancel) -> Result {
+    let Run {
+        env,
+        planfile,
+        auto_approve,
+        flags,
+        destroy,
+    } = run;
     let loaded = Loaded::load(g)?;
     let graph = loaded.graph()?;
     let environment = loaded.environment(env)?;
@@ -99,7 +147,10 @@ async fn execute(
                 cancel,
             )
             .await?;
-            out!("{}", crate::render::plan(&plan, loaded.ui.pal));
+            match stream {
+                Some(stream) => stream.plan(&plan),
+                None => out!("{}", crate::render::plan(&plan, loaded.ui.pal)),
+            }
             if !plan.has_changes() {
                 return Ok(());
             }
@@ -109,8 +160,13 @@ async fn execute(
             plan
         }
     };
+    if let (Some(stream), Some(_)) = (stream, planfile) {
+        stream.plan(&plan);
+    }
     if !plan.has_changes() {
-        outln!("No changes to apply.");
+        if stream.is_none() {
+            outln!("No changes to apply.");
+        }
         return Ok(());
     }
     let values = EnvValues::new(&graph, environment)
@@ -122,7 +178,19 @@ async fn execute(
     if cancel.is_cancelled() {
         return Err(Failure::Message("interrupted; nothing was changed".into()));
     }
-    let progress = Progress::new(env, loaded.ui.pal);
+    let plain;
+    let live;
+    let observer: &dyn Observer = match stream {
+        Some(stream) => stream,
+        None if std::io::stdout().is_terminal() => {
+            live = Live::new(env, &plan, loaded.ui.pal);
+            &live
+        }
+        None => {
+            plain = Progress::new(env, loaded.ui.pal);
+            &plain
+        }
+    };
     let opts = ApplyOptions {
         parallelism: flags.parallelism as usize,
         authorization: loaded.authorization(environment)?,
@@ -136,7 +204,7 @@ async fn execute(
         &lock,
         &loaded.registry,
         &opts,
-        &progress,
+        observer,
         cancel,
     )
     .await;
@@ -147,6 +215,14 @@ async fn execute(
             store.dir().display()
         ))
     })?;
+    if let Some(stream) = stream {
+        stream.outcome(&outcome, destroy);
+        return if outcome.succeeded() {
+            Ok(())
+        } else {
+            Err(Failure::Reported)
+        };
+    }
     finish(&loaded, &plan, &outcome, &state, destroy)
 }
 

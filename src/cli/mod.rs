@@ -43,13 +43,16 @@ macro_rules! errln {
 mod apply;
 mod graph;
 mod init;
+mod live;
 mod output;
 mod plan;
 mod progress;
 mod session;
 mod show;
 mod state;
+mod stream;
 mod validate;
+mod view;
 
 use crate::apply::Cancel;
 use clap::{Args, Parser, Subcommand};

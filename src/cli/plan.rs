@@ -1,6 +1,8 @@
 //! `terrace plan`: what applying would change.
 
 use super::session::{self, Loaded, parse_duration};
+use super::stream::JsonStream;
+use super::view::{Format, ViewFlags};
 use super::{Failure, Global, Result};
 use crate::eval::{EnvValues, ProjectGraph};
 use crate::plan::{Plan, PlanOptions};
@@ -23,6 +25,11 @@ pub struct PlanArgs {
     /// Plan to destroy everything in the environment
     #[arg(long)]
     pub destroy: bool,
+    #[command(flatten)]
+    pub view: ViewFlags,
+    /// Stream machine-readable events instead: one JSON object per line
+    #[arg(long, conflicts_with_all = ["format", "parts_dir"])]
+    pub json: bool,
     #[command(flatten)]
     pub common: PlanFlags,
 }
@@ -50,6 +57,16 @@ pub struct PlanFlags {
 }
 
 pub async fn run(g: &Global, a: PlanArgs) -> Result {
+    a.view.check()?;
+    if a.json {
+        let stream = JsonStream::new(&a.env);
+        stream.version();
+        return stream.result(plan(g, &a, Some(&stream)).await);
+    }
+    plan(g, &a, None).await
+}
+
+async fn plan(g: &Global, a: &PlanArgs, stream: Option<&JsonStream>) -> Result {
     let loaded = Loaded::load(g)?;
     let graph = loaded.graph()?;
     let env = loaded.environment(&a.env)?;
@@ -58,15 +75,24 @@ pub async fn run(g: &Global, a: PlanArgs) -> Result {
     let state = session::recover_and_load(&loaded, &store, &lock)?;
     let plan = compute(&loaded, &graph, &a.env, &state, &a.common, a.destroy).await?;
     drop(lock);
-    out!("{}", crate::render::plan(&plan, loaded.ui.pal));
+    match stream {
+        Some(stream) => stream.plan(&plan),
+        None => super::view::show(&plan, &a.view, loaded.ui.pal)?,
+    }
     if let Some(path) = &a.out {
         save(&plan, path)?;
-        outln!(
-            "\nSaved the plan to {}. Apply exactly this plan with:\n  terrace apply --env {} {}",
+        let saved = format!(
+            "Saved the plan to {}. Apply exactly this plan with:\n  terrace apply --env {} {}",
             path.display(),
             a.env,
             path.display()
         );
+        // Only the text view has room for this on standard output.
+        if stream.is_none() && a.view.format == Format::Text {
+            outln!("\n{saved}");
+        } else {
+            errln!("{saved}");
+        }
     }
     if a.detailed_exitcode && plan.has_changes() {
         return Err(Failure::Changes);

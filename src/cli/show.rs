@@ -1,6 +1,7 @@
 //! `terrace show`: a saved plan, or an environment's state.
 
 use super::session::{self, Loaded};
+use super::view::{Format, ViewFlags};
 use super::{Failure, Global, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -13,16 +14,21 @@ pub struct ShowArgs {
     /// Show this environment's state instead
     #[arg(long, value_name = "ENV", conflicts_with = "plan")]
     pub env: Option<String>,
+    #[command(flatten)]
+    pub view: ViewFlags,
 }
 
 pub fn run(g: &Global, a: ShowArgs) -> Result {
     let ui = session::Ui::detect();
+    a.view.check()?;
     match (a.plan, a.env) {
         (Some(path), _) => {
             let plan = super::plan::read(&path)?;
-            out!("{}", crate::render::plan(&plan, ui.pal));
-            Ok(())
+            super::view::show(&plan, &a.view, ui.pal)
         }
+        (None, Some(_)) if a.view.format != Format::Text => Err(Failure::Message(
+            "an environment's state is shown as text only; --format markdown and json are for saved plans".into(),
+        )),
         (None, Some(env)) => {
             let loaded = Loaded::load(g)?;
             let env = loaded.environment(&env)?;

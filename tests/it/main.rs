@@ -7,3 +7,4 @@ mod fixtures;
 mod harness;
 mod lock;
 mod state;
+mod views;
