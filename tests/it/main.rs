@@ -2,6 +2,7 @@
 //! One binary, one module per area.
 
 mod apply;
+mod ci_examples;
 mod crash;
 mod fixtures;
 mod harness;
