@@ -104,7 +104,8 @@ async fn execute(g: &Global, run: Run<'_>, stream: Option<&JsonStream>, cancel: 
         flags,
         destroy,
     } = run;
-    let loaded = Loaded::load(g)?;
+    let mut loaded = Loaded::load(g)?;
+    loaded.ui.json = stream.is_some();
     let graph = loaded.graph()?;
     let environment = loaded.environment(env)?;
     let store = loaded.store(&environment.name);
@@ -216,7 +217,7 @@ async fn execute(g: &Global, run: Run<'_>, stream: Option<&JsonStream>, cancel: 
         ))
     })?;
     if let Some(stream) = stream {
-        stream.outcome(&outcome, destroy);
+        stream.outcome(&outcome, destroy, &loaded.project.sources);
         return if outcome.succeeded() {
             Ok(())
         } else {

@@ -67,7 +67,8 @@ pub async fn run(g: &Global, a: PlanArgs) -> Result {
 }
 
 async fn plan(g: &Global, a: &PlanArgs, stream: Option<&JsonStream>) -> Result {
-    let loaded = Loaded::load(g)?;
+    let mut loaded = Loaded::load(g)?;
+    loaded.ui.json = stream.is_some();
     let graph = loaded.graph()?;
     let env = loaded.environment(&a.env)?;
     let store = loaded.store(&env.name);

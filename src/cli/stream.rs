@@ -5,7 +5,7 @@
 
 use super::{Failure, Result};
 use crate::apply::{Event, Observer, Outcome};
-use crate::diag::Severity;
+use crate::diag::{Diagnostics, Severity, SourceMap};
 use crate::plan::Plan;
 use crate::render::events::{Events, Operation};
 use std::io::Write;
@@ -39,9 +39,9 @@ impl JsonStream {
     }
 
     /// The apply's errors as diagnostics, then its summary.
-    pub fn outcome(&self, o: &Outcome, destroy: bool) {
+    pub fn outcome(&self, o: &Outcome, destroy: bool, sources: &SourceMap) {
         for d in &o.errors {
-            self.write(&self.events.diagnostic(d));
+            self.write(&self.events.diagnostic(d, Some(sources)));
         }
         let op = if destroy {
             Operation::Destroy
@@ -54,6 +54,13 @@ impl JsonStream {
             o.updated,
             o.deleted + o.replaced,
         ));
+    }
+
+    /// Diagnostics as `diagnostic` lines.
+    pub fn diagnostics(&self, diags: Diagnostics, sources: &SourceMap) {
+        for d in diags.into_sorted() {
+            self.write(&self.events.diagnostic(&d, Some(sources)));
+        }
     }
 
     /// A message failure becomes a `diagnostic` line (standard output

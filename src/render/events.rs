@@ -11,7 +11,7 @@
 use super::json::{address, module_address};
 use crate::address::{InstanceAddr, InstanceKey};
 use crate::apply::Event;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, Severity, SourceMap, Span};
 use crate::plan::{Action, Change, Drift, Plan};
 use serde_json::{Map, Value as Json, json};
 use std::time::Duration;
@@ -209,10 +209,20 @@ impl Events {
         self.line("info", &message, "change_summary", body)
     }
 
-    /// A `diagnostic` line from terrace's diagnostics.
-    pub fn diagnostic(&self, d: &Diagnostic) -> String {
+    /// A `diagnostic` line from terrace's diagnostics; with the sources,
+    /// its primary span becomes Terraform's `range`.
+    pub fn diagnostic(&self, d: &Diagnostic, sources: Option<&SourceMap>) -> String {
         let detail = d.help.clone().unwrap_or_default();
-        self.message(d.severity, &d.message, &detail)
+        let mut line = self.message(d.severity, &d.message, &detail);
+        let range = sources
+            .zip(d.span())
+            .and_then(|(map, span)| range(map, span));
+        if let (Some(range), Ok(mut v)) = (range, serde_json::from_str::<Json>(&line)) {
+            v["diagnostic"]["range"] = range;
+            v["diagnostic"]["code"] = json!(d.code);
+            line = v.to_string();
+        }
+        line
     }
 
     /// A `diagnostic` line from a plain message.
@@ -314,6 +324,17 @@ impl Events {
             ),
         }
     }
+}
+
+/// Terraform's diagnostic `range`: file, start and end as line, column
+/// (one-based) and byte offset.
+fn range(map: &SourceMap, span: Span) -> Option<Json> {
+    let file = map.files().nth(span.file.0 as usize)?;
+    let pos = |offset: u32| {
+        let (line, column) = file.line_col(offset);
+        json!({ "line": line, "column": column, "byte": offset })
+    };
+    Some(json!({ "filename": file.name, "start": pos(span.start), "end": pos(span.end) }))
 }
 
 /// Whole seconds, as Terraform reports `elapsed_seconds`.

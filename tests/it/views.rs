@@ -399,6 +399,21 @@ fn apply_json_reports_failures_and_refusals_as_json() {
     );
 }
 
+#[test]
+fn plan_json_reports_definition_errors_with_their_location() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = 1\n  bogus = 2\n}\n");
+    let run = p.run(&["plan", "--env", "dev", "--json"]).code(1);
+    let events = event_lines(&run);
+    let d = events
+        .iter()
+        .find(|e| e["type"] == "diagnostic")
+        .unwrap_or_else(|| panic!("no diagnostic\n{}{}", run.stdout, run.stderr));
+    assert_eq!(d["@level"], "error");
+    assert_eq!(d["diagnostic"]["range"]["filename"], "arch/main.hcl");
+    assert_eq!(d["diagnostic"]["range"]["start"]["line"], 3);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+}
+
 /// A plan of `n` resources with long inputs, to split.
 fn large(n: usize) -> Project {
     single(&format!(
