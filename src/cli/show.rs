@@ -26,9 +26,17 @@ pub fn run(g: &Global, a: ShowArgs) -> Result {
             let plan = super::plan::read(&path)?;
             super::view::show(&plan, &a.view, ui.pal)
         }
-        (None, Some(_)) if a.view.format != Format::Text => Err(Failure::Message(
-            "an environment's state is shown as text only; --format markdown and json are for saved plans".into(),
+        (None, Some(_)) if a.view.format == Format::Markdown => Err(Failure::Message(
+            "an environment's state is shown as text or json; --format markdown is for saved plans"
+                .into(),
         )),
+        (None, Some(env)) if a.view.format == Format::Json => {
+            let loaded = Loaded::load(g)?;
+            let env = loaded.environment(&env)?;
+            let state = session::load_state(&loaded.store(&env.name))?;
+            out!("{}", crate::render::json::state(&state));
+            Ok(())
+        }
         (None, Some(env)) => {
             let loaded = Loaded::load(g)?;
             let env = loaded.environment(&env)?;

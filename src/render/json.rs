@@ -11,8 +11,9 @@
 //! - terrace's own facts live under `terrace` keys, at the top and per
 //!   change, so that no Terraform field changes meaning.
 
-use crate::address::{InstanceAddr, InstanceKey, Mode};
+use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::plan::{Action, Change, Drift, OutputChange, Plan, Reason};
+use crate::state::EnvState;
 use crate::value::{Path, PathStep, Value};
 use serde_json::{Map, Value as Json, json};
 
@@ -56,6 +57,52 @@ pub fn plan_value(p: &Plan) -> Json {
             "warnings": p.warnings,
         },
     })
+}
+
+/// An environment's state in Terraform's JSON state representation (what
+/// `terraform show -json` writes without a plan), sensitive values left
+/// out as in plans.
+pub fn state(st: &EnvState) -> String {
+    let mut instances: Vec<(InstanceAddr, &Value)> = Vec::new();
+    let mut outputs = Map::new();
+    let mut configs = Map::new();
+    for (config, cs) in &st.configs {
+        for r in cs.resources.values() {
+            for i in &r.instances {
+                let resource = ResourceAddr {
+                    config: config.clone(),
+                    mode: r.mode,
+                    type_name: r.type_name.clone(),
+                    name: r.name.clone(),
+                };
+                instances.push((resource.instance(i.index_key.clone()), &i.attributes));
+            }
+        }
+        for (name, o) in &cs.outputs {
+            let sensitive = o.sensitive || o.value.contains_sensitive();
+            let mut m = Map::new();
+            m.insert("sensitive".into(), json!(sensitive));
+            if !sensitive {
+                m.insert("value".into(), known(Some(&o.value)));
+            }
+            outputs.insert(format!("{config}.{name}"), Json::Object(m));
+        }
+        configs.insert(
+            config.clone(),
+            json!({ "serial": cs.serial, "lineage": cs.lineage }),
+        );
+    }
+    let doc = json!({
+        "format_version": "1.0",
+        "values": {
+            "outputs": outputs,
+            "root_module": { "child_modules": modules(instances.iter().map(|(a, v)| (a, *v))) },
+        },
+        "terrace": { "environment": st.environment, "configurations": configs },
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// `module.CONFIG`: the module a configuration stands for.

@@ -216,6 +216,7 @@ fn sensitive_values_never_appear_in_markdown_json_or_events() {
         &["show", "tfplan", "--format", "json"],
         &["show", "tfplan", "--format", "markdown"],
         &["apply", "--env", "dev", "--json", "--auto-approve"],
+        &["show", "--env", "dev", "--format", "json"],
     ] {
         let run = p.run(args).success();
         outputs.push((args.join(" "), run.stdout, run.stderr));
@@ -241,6 +242,16 @@ fn sensitive_values_never_appear_in_markdown_json_or_events() {
         outputs[0].1.contains("(sensitive value)"),
         "{}",
         outputs[0].1
+    );
+    let state: Json = serde_json::from_str(&outputs[7].1).expect("state JSON");
+    let dsn = &state["values"]["root_module"]["child_modules"][0]["resources"][0];
+    assert_eq!(dsn["address"], "module.main.file.dsn");
+    assert_eq!(dsn["sensitive_values"]["content"], true);
+    assert_eq!(state["values"]["outputs"]["main.dsn"]["sensitive"], true);
+    assert!(
+        state["values"]["outputs"]["main.dsn"]
+            .get("value")
+            .is_none()
     );
 }
 
@@ -493,9 +504,9 @@ fn format_flags_refuse_what_they_cannot_do() {
         .stderr_has("--parts-dir needs --format markdown");
     p.run(&["plan", "--env", "dev", "--json", "--format", "json"])
         .code(1);
-    p.run(&["show", "--env", "dev", "--format", "json"])
+    p.run(&["show", "--env", "dev", "--format", "markdown"])
         .code(1)
-        .stderr_has("text only");
+        .stderr_has("--format markdown is for saved plans");
     // --out with a non-text format keeps standard output clean.
     let run = p
         .run(&[
