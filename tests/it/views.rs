@@ -574,3 +574,50 @@ fn the_json_plan_matches_terraforms_for_the_same_replacement() {
     );
     assert_eq!(extra, ["resource_drift", "terrace"]);
 }
+
+/// Runs `terrace ARGS` under a pseudo-terminal (util-linux `script`), so
+/// that standard output is a terminal; none when `script` is missing.
+fn on_terminal(p: &Project, args: &str, no_color: bool) -> Option<(i32, String)> {
+    let mut c = std::process::Command::new("script");
+    c.args([
+        "-qec",
+        &format!("{} {args}", crate::harness::bin()),
+        "/dev/null",
+    ])
+    .current_dir(p.root())
+    .env("TERRACE_USER", "tester")
+    .env_remove("TERRACE_LOG")
+    .stdin(std::process::Stdio::null());
+    if no_color {
+        c.env("NO_COLOR", "1");
+    } else {
+        c.env_remove("NO_COLOR");
+    }
+    let out = c.output().ok()?;
+    Some((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
+}
+
+#[test]
+fn apply_on_a_terminal_shows_live_progress_and_honours_no_color() {
+    let p = large(5);
+    let Some((code, out)) = on_terminal(&p, "apply --env dev --auto-approve", true) else {
+        eprintln!("skipped: `script` is not installed, so no terminal to test on");
+        return;
+    };
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Applying to dev"), "no live display:\n{out}");
+    assert!(out.contains("/5 done"), "no done/total:\n{out}");
+    assert!(
+        out.contains("dev/main/terrace_data.item[4]: Creation complete after"),
+        "{out}"
+    );
+    assert!(!out.contains("\x1b[32m"), "colour despite NO_COLOR:\n{out}");
+    let p = large(1);
+    let (code, out) =
+        on_terminal(&p, "apply --env dev --auto-approve", false).expect("script ran before");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\x1b[32m"), "no colour on a terminal:\n{out}");
+}
