@@ -179,18 +179,13 @@ async fn execute(g: &Global, run: Run<'_>, stream: Option<&JsonStream>, cancel: 
     if cancel.is_cancelled() {
         return Err(Failure::Message("interrupted; nothing was changed".into()));
     }
-    let plain;
-    let live;
-    let observer: &dyn Observer = match stream {
-        Some(stream) => stream,
-        None if std::io::stdout().is_terminal() => {
-            live = Live::new(env, &plan, loaded.ui.pal);
-            &live
-        }
-        None => {
-            plain = Progress::new(env, loaded.ui.pal);
-            &plain
-        }
+    let plain = Progress::new(env, loaded.ui.pal);
+    let live = (stream.is_none() && std::io::stdout().is_terminal())
+        .then(|| Live::new(env, &plan, loaded.ui.pal));
+    let observer: &dyn Observer = match (stream, &live) {
+        (Some(stream), _) => stream,
+        (None, Some(live)) => live,
+        (None, None) => &plain,
     };
     let opts = ApplyOptions {
         parallelism: flags.parallelism as usize,
@@ -210,6 +205,8 @@ async fn execute(g: &Global, run: Run<'_>, stream: Option<&JsonStream>, cancel: 
     )
     .await;
     drop(lock);
+    // Clear the live display before anything else is printed.
+    drop(live);
     let (outcome, state) = result.map_err(|e| {
         Failure::Message(format!(
             "{e}\nThe journal in {} keeps every completed operation; the next terrace command in this environment recovers it.",
