@@ -184,6 +184,17 @@ mod tests {
     }
 
     #[test]
+    fn sections_that_fit_a_part_are_not_split() {
+        let sections = vec![section(5, 100), section(5, 100), section(5, 100)];
+        let parts = split(&sections, 1024);
+        assert_eq!(parts.len(), 3);
+        for p in &parts {
+            assert!(!p.contains("(continued)"), "{p}");
+            assert_eq!(p.matches("+ 4 ").count(), 1, "{p}");
+        }
+    }
+
+    #[test]
     fn a_line_longer_than_a_part_is_cut_not_overflowed() {
         let parts = split(&[section(1, 5000)], 1024);
         for p in &parts {
