@@ -1,11 +1,13 @@
 //! `terrace apply` and `terrace destroy`.
 
+use super::live::Live;
 use super::plan::{PlanFlags, compute};
 use super::progress::Progress;
 use super::records;
 use super::session::{self, Loaded};
+use super::stream::JsonStream;
 use super::{Failure, Global, Result, interruptible};
-use crate::apply::{ApplyOptions, Cancel, Outcome};
+use crate::apply::{ApplyOptions, Cancel, Observer, Outcome};
 use crate::eval::EnvValues;
 use crate::plan::Plan;
 use crate::project::approval::Approvals;
@@ -24,6 +26,9 @@ pub struct ApplyArgs {
     /// Apply without asking for confirmation
     #[arg(long)]
     pub auto_approve: bool,
+    /// Stream machine-readable events: one JSON object per line
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub common: PlanFlags,
 }
@@ -36,29 +41,73 @@ pub struct DestroyArgs {
     /// Destroy without asking for confirmation
     #[arg(long)]
     pub auto_approve: bool,
+    /// Stream machine-readable events: one JSON object per line
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub common: PlanFlags,
 }
 
 pub async fn run(g: &Global, a: ApplyArgs, cancel: &Cancel) -> Result {
     let plan = a.plan.as_deref();
-    execute(g, &a.env, plan, a.auto_approve, &a.common, false, cancel).await
+    let run = Run {
+        env: &a.env,
+        planfile: plan,
+        auto_approve: a.auto_approve,
+        flags: &a.common,
+        destroy: false,
+    };
+    with_stream(g, a.json, run, cancel).await
 }
 
 pub async fn destroy(g: &Global, a: DestroyArgs, cancel: &Cancel) -> Result {
-    execute(g, &a.env, None, a.auto_approve, &a.common, true, cancel).await
+    let run = Run {
+        env: &a.env,
+        planfile: None,
+        auto_approve: a.auto_approve,
+        flags: &a.common,
+        destroy: true,
+    };
+    with_stream(g, a.json, run, cancel).await
 }
 
-async fn execute(
-    g: &Global,
-    env: &str,
-    planfile: Option<&std::path::Path>,
+/// What to apply, and how.
+struct Run<'a> {
+    env: &'a str,
+    planfile: Option<&'a std::path::Path>,
     auto_approve: bool,
-    flags: &PlanFlags,
+    flags: &'a PlanFlags,
     destroy: bool,
-    cancel: &Cancel,
-) -> Result {
-    let working = Loaded::load(g)?;
+}
+
+/// Runs with `--json` streaming, or with text.
+async fn with_stream(g: &Global, json: bool, run: Run<'_>, cancel: &Cancel) -> Result {
+    if !json {
+        return execute(g, run, None, cancel).await;
+    }
+    let stream = JsonStream::new(run.env);
+    stream.version();
+    // Nobody can answer a prompt on a JSON stream.
+    if run.planfile.is_none() && !run.auto_approve {
+        let verb = if run.destroy { "destroy" } else { "apply" };
+        return stream.result(Err(Failure::Message(format!(
+            "--json needs --auto-approve or a saved plan: there is no prompt to {verb} on a JSON stream"
+        ))));
+    }
+    let r = execute(g, run, Some(&stream), cancel).await;
+    stream.result(r)
+}
+
+async fn execute(g: &Global, run: Run<'_>, stream: Option<&JsonStream>, cancel: &Cancel) -> Result {
+    let Run {
+        env,
+        planfile,
+        auto_approve,
+        flags,
+        destroy,
+    } = run;
+    let mut working = Loaded::load(g)?;
+    working.ui.json = stream.is_some();
     let policy = working.environment(env)?;
     let saved = planfile.map(read_hashed).transpose()?;
     let action = if destroy || saved.as_ref().is_some_and(|(p, _)| p.destroy) {
@@ -83,7 +132,9 @@ async fn execute(
         let from_release;
         let loaded = match saved.as_ref().and_then(|(p, _)| p.release.as_deref()) {
             Some(id) => {
-                from_release = Loaded::load_release(g, id)?;
+                let mut release = Loaded::load_release(g, id)?;
+                release.ui.json = stream.is_some();
+                from_release = release;
                 &from_release
             }
             None => &working,
@@ -93,7 +144,13 @@ async fn execute(
             hash: Some(hash.clone()),
             path: planfile,
         });
-        execute_loaded(loaded, policy, saved, auto_approve, flags, destroy, cancel).await
+        let how = How {
+            auto_approve,
+            flags,
+            destroy,
+            stream,
+        };
+        execute_loaded(loaded, policy, saved, how, cancel).await
     }
     .await;
     working.audit(action, Some(env), &result, details);
@@ -182,15 +239,28 @@ pub struct Given<'a> {
 
 /// Applies in `policy`'s environment with the definitions of `loaded`:
 /// `saved` exactly (refused if stale), or a plan made now and confirmed.
+/// How to apply: confirmation, flags, and where events go.
+pub struct How<'a> {
+    pub auto_approve: bool,
+    pub flags: &'a PlanFlags,
+    pub destroy: bool,
+    /// `--json`: events as JSON lines instead of text.
+    pub stream: Option<&'a JsonStream>,
+}
+
 pub async fn execute_loaded(
     loaded: &Loaded,
     policy: &crate::config::Environment,
     saved: Option<Given<'_>>,
-    auto_approve: bool,
-    flags: &PlanFlags,
-    destroy: bool,
+    how: How<'_>,
     cancel: &Cancel,
 ) -> Result {
+    let How {
+        auto_approve,
+        flags,
+        destroy,
+        stream,
+    } = how;
     let env = policy.name.as_str();
     let graph = loaded.graph()?;
     let environment = loaded.environment(env)?;
@@ -232,7 +302,10 @@ pub async fn execute_loaded(
         None => {
             let plan =
                 interruptible(compute(loaded, &graph, env, &state, flags, destroy), cancel).await?;
-            out!("{}", crate::render::plan(&plan, loaded.ui.pal));
+            match stream {
+                Some(stream) => stream.plan(&plan),
+                None => out!("{}", crate::render::plan(&plan, loaded.ui.pal)),
+            }
             if !plan.has_changes() {
                 return unchanged(loaded, policy, &plan, None, state.serial());
             }
@@ -242,8 +315,13 @@ pub async fn execute_loaded(
             plan
         }
     };
+    if let (Some(stream), Some(_)) = (stream, &plan_hash) {
+        stream.plan(&plan);
+    }
     if !plan.has_changes() {
-        outln!("No changes to apply.");
+        if stream.is_none() {
+            outln!("No changes to apply.");
+        }
         return unchanged(loaded, policy, &plan, plan_hash.as_deref(), state.serial());
     }
     let values = EnvValues::new(&graph, environment)
@@ -266,8 +344,15 @@ pub async fn execute_loaded(
         (None, true) => None,
     };
     records::starting(loaded, policy, &plan, plan_hash.as_deref())?;
-    let progress = Progress::new(env, loaded.ui.pal);
-    let tally = records::Tally::new(&progress);
+    let plain = Progress::new(env, loaded.ui.pal);
+    let live = (stream.is_none() && std::io::stdout().is_terminal())
+        .then(|| Live::new(env, &plan, loaded.ui.pal));
+    let observer: &dyn Observer = match (stream, &live) {
+        (Some(stream), _) => stream,
+        (None, Some(live)) => live,
+        (None, None) => &plain,
+    };
+    let tally = records::Tally::new(observer);
     let result = crate::apply::apply(
         &graph,
         values,
@@ -281,6 +366,10 @@ pub async fn execute_loaded(
         cancel,
     )
     .await;
+    let failed = tally.failed();
+    drop(tally);
+    // Clear the live display before anything else is printed.
+    drop(live);
     let (outcome, state) = match result {
         Ok(r) => r,
         Err(e) => {
@@ -297,10 +386,18 @@ pub async fn execute_loaded(
         &plan,
         plan_hash.as_deref(),
         &outcome,
-        &tally.failed(),
+        &failed,
         release.as_deref(),
     )?;
     drop(lock);
+    if let Some(stream) = stream {
+        stream.outcome(&outcome, destroy, &loaded.project.sources);
+        return if outcome.succeeded() {
+            Ok(())
+        } else {
+            Err(Failure::Reported)
+        };
+    }
     finish(loaded, &plan, &outcome, &state, destroy)
 }
 

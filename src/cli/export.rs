@@ -160,6 +160,7 @@ pub async fn run_delete(g: &Global, a: DeleteArgs, cancel: &Cancel) -> Result {
             let args = DestroyArgs {
                 env: env.clone(),
                 auto_approve: true,
+                json: false,
                 common: PlanFlags {
                     refresh: true,
                     lock_timeout: std::time::Duration::from_secs(10),

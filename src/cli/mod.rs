@@ -47,6 +47,7 @@ mod audit;
 mod export;
 mod graph;
 mod init;
+mod live;
 mod output;
 mod plan;
 mod progress;
@@ -56,8 +57,10 @@ mod session;
 mod show;
 mod state;
 mod status;
+mod stream;
 mod upgrade;
 mod validate;
+mod view;
 
 use crate::apply::Cancel;
 use clap::{Args, Parser, Subcommand};

@@ -1,6 +1,8 @@
 //! `terrace plan`: what applying would change.
 
 use super::session::{self, Loaded, parse_duration};
+use super::stream::JsonStream;
+use super::view::{Format, ViewFlags};
 use super::{Failure, Global, Result};
 use crate::eval::{EnvValues, ProjectGraph};
 use crate::plan::{Plan, PlanOptions};
@@ -23,6 +25,11 @@ pub struct PlanArgs {
     /// Plan to destroy everything in the environment
     #[arg(long)]
     pub destroy: bool,
+    #[command(flatten)]
+    pub view: ViewFlags,
+    /// Stream machine-readable events instead: one JSON object per line
+    #[arg(long, conflicts_with_all = ["format", "parts_dir"])]
+    pub json: bool,
     #[command(flatten)]
     pub common: PlanFlags,
 }
@@ -50,8 +57,19 @@ pub struct PlanFlags {
 }
 
 pub async fn run(g: &Global, a: PlanArgs) -> Result {
-    let loaded = Loaded::load(g)?;
-    let result = plan_env(&loaded, &a).await;
+    a.view.check()?;
+    if a.json {
+        let stream = JsonStream::new(&a.env);
+        stream.version();
+        return stream.result(plan(g, &a, Some(&stream)).await);
+    }
+    plan(g, &a, None).await
+}
+
+async fn plan(g: &Global, a: &PlanArgs, stream: Option<&JsonStream>) -> Result {
+    let mut loaded = Loaded::load(g)?;
+    loaded.ui.json = stream.is_some();
+    let result = plan_env(&loaded, a, stream).await;
     let outcome = match &result {
         Err(Failure::Changes) => &Ok(()),
         other => other,
@@ -65,23 +83,32 @@ pub async fn run(g: &Global, a: PlanArgs) -> Result {
     result
 }
 
-async fn plan_env(loaded: &Loaded, a: &PlanArgs) -> Result {
+async fn plan_env(loaded: &Loaded, a: &PlanArgs, stream: Option<&JsonStream>) -> Result {
     let graph = loaded.graph()?;
     let env = loaded.environment(&a.env)?;
     let store = loaded.store(&env.name);
     let lock = session::lock(&store, "terrace plan", a.common.lock_timeout)?;
     let state = session::recover_and_load(loaded, &store, &lock)?;
     let plan = compute(loaded, &graph, &a.env, &state, &a.common, a.destroy).await?;
-    out!("{}", crate::render::plan(&plan, loaded.ui.pal));
+    match stream {
+        Some(stream) => stream.plan(&plan),
+        None => super::view::show(&plan, &a.view, loaded.ui.pal)?,
+    }
     let hash = match &a.out {
         Some(path) => {
             let hash = save(&plan, path)?;
-            outln!(
-                "\nSaved the plan to {}. Apply exactly this plan with:\n  terrace apply --env {} {}",
+            let saved = format!(
+                "Saved the plan to {}. Apply exactly this plan with:\n  terrace apply --env {} {}",
                 path.display(),
                 a.env,
                 path.display()
             );
+            // Only the text view has room for this on standard output.
+            if stream.is_none() && a.view.format == Format::Text {
+                outln!("\n{saved}");
+            } else {
+                errln!("{saved}");
+            }
             Some(hash)
         }
         None => None,

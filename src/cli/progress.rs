@@ -39,9 +39,10 @@ fn elapsed(d: Duration) -> String {
     }
 }
 
-impl Observer for Progress {
-    fn event(&self, e: &Event) {
-        let line = match e {
+impl Progress {
+    /// The plain line for an event.
+    pub fn line(&self, e: &Event) -> String {
+        match e {
             Event::Started { address, action } => {
                 format!("{}/{address}: {}", self.env, verbs(*action).0)
             }
@@ -84,7 +85,13 @@ impl Observer for Progress {
                     self.pal.yellow("Stopping:")
                 )
             }
-        };
+        }
+    }
+}
+
+impl Observer for Progress {
+    fn event(&self, e: &Event) {
+        let line = self.line(e);
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{line}");
     }

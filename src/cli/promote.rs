@@ -178,16 +178,13 @@ async fn promote(
         hash,
         path: a.out.as_deref(),
     };
-    let result = execute_loaded(
-        &release,
-        target,
-        Some(given),
-        true,
-        &a.common,
-        false,
-        cancel,
-    )
-    .await;
+    let how = super::apply::How {
+        auto_approve: true,
+        flags: &a.common,
+        destroy: false,
+        stream: None,
+    };
+    let result = execute_loaded(&release, target, Some(given), how, cancel).await;
     let deploy = serde_json::json!({
         "plan": details.get("plan"),
         "release": deployed.release,

@@ -20,6 +20,8 @@ pub struct Ui {
     pub pal: Palette,
     pub pal_err: Palette,
     pub width: usize,
+    /// `--json`: diagnostics go to standard output as JSON lines.
+    pub json: bool,
 }
 
 impl Ui {
@@ -34,11 +36,16 @@ impl Ui {
                 color: !no_color && std::io::stderr().is_terminal(),
             },
             width: 100,
+            json: false,
         }
     }
 
     /// Prints diagnostics to standard error, errors and warnings alike.
     pub fn report(&self, diags: Diagnostics, sources: &SourceMap) {
+        if self.json {
+            super::stream::JsonStream::new("").diagnostics(diags, sources);
+            return;
+        }
         let list = diags.into_sorted();
         let errors = list.iter().filter(|d| d.is_error()).count();
         for d in &list {

@@ -1,6 +1,7 @@
 //! `terrace show`: a saved plan, or an environment's state.
 
 use super::session::{self, Loaded};
+use super::view::{Format, ViewFlags};
 use super::{Failure, Global, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -13,14 +14,27 @@ pub struct ShowArgs {
     /// Show this environment's state instead
     #[arg(long, value_name = "ENV", conflicts_with = "plan")]
     pub env: Option<String>,
+    #[command(flatten)]
+    pub view: ViewFlags,
 }
 
 pub fn run(g: &Global, a: ShowArgs) -> Result {
     let ui = session::Ui::detect();
+    a.view.check()?;
     match (a.plan, a.env) {
         (Some(path), _) => {
             let plan = super::plan::read(&path)?;
-            out!("{}", crate::render::plan(&plan, ui.pal));
+            super::view::show(&plan, &a.view, ui.pal)
+        }
+        (None, Some(_)) if a.view.format == Format::Markdown => Err(Failure::Message(
+            "an environment's state is shown as text or json; --format markdown is for saved plans"
+                .into(),
+        )),
+        (None, Some(env)) if a.view.format == Format::Json => {
+            let loaded = Loaded::load(g)?;
+            let env = loaded.environment(&env)?;
+            let state = session::load_state(&loaded.store(&env.name))?;
+            out!("{}", crate::render::json::state(&state));
             Ok(())
         }
         (None, Some(env)) => {

@@ -1,9 +1,14 @@
-//! Views: plans, state and outputs as text for a terminal.
+//! Views: plans, state and outputs as text for a terminal, Markdown for a
+//! pull request, JSON for tools, and JSON lines for pipelines.
 //!
 //! Every function returns a string; the CLI decides where it goes. Colour
 //! is a [`Palette`] passed in, so views are testable without a terminal.
 
 mod diff;
+pub mod events;
+pub mod json;
+pub mod markdown;
+mod parts;
 mod plan;
 mod state;
 mod style;

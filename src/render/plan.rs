@@ -114,7 +114,7 @@ fn header(addr: &InstanceAddr) -> String {
     format!("{kind} \"{}\" \"{}\"", r.type_name, r.name)
 }
 
-fn reason_text(c: &Change) -> Option<String> {
+pub(super) fn reason_text(c: &Change) -> Option<String> {
     let a = &c.address;
     Some(match c.reason.as_ref()? {
         Reason::NotInConfiguration => {
@@ -207,7 +207,7 @@ fn drift(out: &mut String, p: &Plan, pal: Palette) {
     let _ = writeln!(out, "{}\n", "─".repeat(77));
 }
 
-fn drift_entry(out: &mut String, env: &str, d: &Drift, pal: Palette) {
+pub(super) fn drift_entry(out: &mut String, env: &str, d: &Drift, pal: Palette) {
     let (what, sym) = match &d.after {
         Some(_) => ("has changed", Sym::Change),
         None => ("has been deleted", Sym::Remove),
@@ -228,7 +228,7 @@ fn drift_entry(out: &mut String, env: &str, d: &Drift, pal: Palette) {
     let _ = writeln!(out, "    }}\n");
 }
 
-fn output(out: &mut String, o: &OutputChange, pal: Palette) {
+pub(super) fn output(out: &mut String, o: &OutputChange, pal: Palette) {
     let sym = match o.action {
         Action::Create => Sym::Add,
         Action::Update => Sym::Change,

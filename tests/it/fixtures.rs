@@ -13,7 +13,7 @@
 use crate::harness::{Project, copy_dir, repo, stable};
 use std::path::{Path, PathBuf};
 
-fn cases(kind: &str) -> Vec<PathBuf> {
+pub fn cases(kind: &str) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo().join("testdata").join(kind))
         .expect("testdata exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -25,7 +25,7 @@ fn cases(kind: &str) -> Vec<PathBuf> {
 }
 
 /// Copies a case's definitions (not `prior/`, not snapshots) into `to`.
-fn copy_definitions(case: &Path, to: &Path) {
+pub fn copy_definitions(case: &Path, to: &Path) {
     for entry in std::fs::read_dir(case).expect("case dir") {
         let entry = entry.expect("entry");
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -42,7 +42,7 @@ fn copy_definitions(case: &Path, to: &Path) {
 }
 
 /// Removes a project's definitions, keeping state and managed files.
-fn clear_definitions(root: &Path) {
+pub fn clear_definitions(root: &Path) {
     for entry in std::fs::read_dir(root).expect("root") {
         let entry = entry.expect("entry");
         let name = entry.file_name().to_string_lossy().into_owned();

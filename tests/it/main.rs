@@ -3,9 +3,11 @@
 
 mod apply;
 mod catalog;
+mod ci_examples;
 mod crash;
 mod environments;
 mod fixtures;
 mod harness;
 mod lock;
 mod state;
+mod views;

@@ -1,0 +1,83 @@
+//! `--json`: the machine-readable event stream of `plan`, `apply` and
+//! `destroy`, one JSON object per line on standard output. An
+//! [`Observer`] of the apply walker; the lines come from
+//! [`crate::render::events`].
+
+use super::{Failure, Result};
+use crate::apply::{Event, Observer, Outcome};
+use crate::diag::{Diagnostics, Severity, SourceMap};
+use crate::plan::Plan;
+use crate::render::events::{Events, Operation};
+use std::io::Write;
+
+/// Writes event lines to standard output.
+pub struct JsonStream {
+    events: Events,
+}
+
+impl JsonStream {
+    pub fn new(env: &str) -> JsonStream {
+        JsonStream {
+            events: Events::new(env),
+        }
+    }
+
+    fn write(&self, line: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+    }
+
+    pub fn version(&self) {
+        self.write(&self.events.version());
+    }
+
+    /// The plan's drift, changes, warnings, summary and outputs.
+    pub fn plan(&self, p: &Plan) {
+        for line in self.events.plan(p) {
+            self.write(&line);
+        }
+    }
+
+    /// The apply's errors as diagnostics, then its summary.
+    pub fn outcome(&self, o: &Outcome, destroy: bool, sources: &SourceMap) {
+        for d in &o.errors {
+            self.write(&self.events.diagnostic(d, Some(sources)));
+        }
+        let op = if destroy {
+            Operation::Destroy
+        } else {
+            Operation::Apply
+        };
+        self.write(&self.events.summary(
+            op,
+            o.created + o.replaced,
+            o.updated,
+            o.deleted + o.replaced,
+        ));
+    }
+
+    /// Diagnostics as `diagnostic` lines.
+    pub fn diagnostics(&self, diags: Diagnostics, sources: &SourceMap) {
+        for d in diags.into_sorted() {
+            self.write(&self.events.diagnostic(&d, Some(sources)));
+        }
+    }
+
+    /// A message failure becomes a `diagnostic` line (standard output
+    /// stays pure JSON); the exit code is kept.
+    pub fn result(&self, r: Result) -> Result {
+        match r {
+            Err(Failure::Message(m)) => {
+                self.write(&self.events.message(Severity::Error, &m, ""));
+                Err(Failure::Reported)
+            }
+            other => other,
+        }
+    }
+}
+
+impl Observer for JsonStream {
+    fn event(&self, e: &Event) {
+        self.write(&self.events.apply_event(e));
+    }
+}

@@ -1,0 +1,373 @@
+//! Machine-readable UI: one JSON object per line, modelled on the messages
+//! of `terraform plan -json` / `terraform apply -json` (`version`,
+//! `planned_change`, `resource_drift`, `apply_start`, `apply_complete`,
+//! `apply_errored`, `change_summary`, `outputs`, `diagnostic`), each with
+//! `@level`, `@message`, `@module` and `@timestamp`.
+//!
+//! Resource addresses follow [`super::json`]: `module.CONFIG.TYPE.NAME`,
+//! with terrace's own address under `terrace`. Every function returns one
+//! line without its newline; the CLI writes it.
+
+use super::json::{address, module_address};
+use crate::address::{InstanceAddr, InstanceKey};
+use crate::apply::Event;
+use crate::diag::{Diagnostic, Severity, SourceMap, Span};
+use crate::plan::{Action, Change, Drift, Plan};
+use serde_json::{Map, Value as Json, json};
+use std::time::Duration;
+
+/// The version of this message format.
+pub const UI_VERSION: &str = "1.0";
+
+/// Makes event lines; the clock is injectable for tests.
+pub struct Events {
+    pub env: String,
+    pub now: fn() -> String,
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+/// An apply's or plan's operation, as `change_summary` reports it.
+#[derive(Debug, Clone, Copy)]
+pub enum Operation {
+    Plan,
+    Apply,
+    Destroy,
+}
+
+impl Events {
+    pub fn new(env: &str) -> Events {
+        Events {
+            env: env.to_string(),
+            now,
+        }
+    }
+
+    fn line(&self, level: &str, message: &str, kind: &str, body: Map<String, Json>) -> String {
+        let mut m = Map::new();
+        m.insert("@level".into(), json!(level));
+        m.insert("@message".into(), json!(message));
+        m.insert("@module".into(), json!("terrace.ui"));
+        m.insert("@timestamp".into(), json!((self.now)()));
+        m.extend(body);
+        m.insert("type".into(), json!(kind));
+        Json::Object(m).to_string()
+    }
+
+    /// The first line: which terrace, which message format.
+    pub fn version(&self) -> String {
+        let v = env!("CARGO_PKG_VERSION");
+        let mut body = Map::new();
+        body.insert("terrace".into(), json!(v));
+        body.insert("ui".into(), json!(UI_VERSION));
+        self.line("info", &format!("terrace {v}"), "version", body)
+    }
+
+    fn resource(&self, a: &InstanceAddr) -> Json {
+        let key = match &a.key {
+            Some(InstanceKey::Int(i)) => json!(i),
+            Some(InstanceKey::Str(s)) => json!(s),
+            None => Json::Null,
+        };
+        json!({
+            "addr": address(a),
+            "module": module_address(&a.resource.config),
+            "resource": a.resource.local(),
+            "implied_provider": "terrace",
+            "resource_type": a.resource.type_name,
+            "resource_name": a.resource.name,
+            "resource_key": key,
+            "terrace_address": format!("{}/{a}", self.env),
+        })
+    }
+
+    /// A resource object for an address string from the apply walker;
+    /// one that does not parse is passed through as `addr`.
+    fn resource_of(&self, addr: &str) -> (Json, String) {
+        match InstanceAddr::parse(addr) {
+            Ok((_, a)) => (self.resource(&a), address(&a)),
+            Err(_) => (
+                json!({ "addr": addr, "terrace_address": format!("{}/{addr}", self.env) }),
+                addr.to_string(),
+            ),
+        }
+    }
+
+    /// Every line a plan makes: drift, planned changes, summary, outputs.
+    pub fn plan(&self, p: &Plan) -> Vec<String> {
+        let mut lines: Vec<String> = p.drift.iter().map(|d| self.drift(d)).collect();
+        lines.extend(
+            p.changes
+                .iter()
+                .filter(|c| c.action != Action::NoOp)
+                .map(|c| self.planned_change(c)),
+        );
+        for w in &p.warnings {
+            lines.push(self.message(Severity::Warning, w, ""));
+        }
+        let s = p.summary();
+        lines.push(self.summary(Operation::Plan, s.add, s.change, s.destroy));
+        if let Some(o) = self.outputs(p) {
+            lines.push(o);
+        }
+        lines
+    }
+
+    fn planned_change(&self, c: &Change) -> String {
+        let action = match c.action {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::Read => "read",
+            Action::NoOp => "noop",
+        };
+        let mut change = Map::new();
+        change.insert("resource".into(), self.resource(&c.address));
+        change.insert("action".into(), json!(action));
+        if let Some(r) = super::json::action_reason(c) {
+            let r = r.strip_prefix("replace_because_").unwrap_or(r);
+            change.insert("reason".into(), json!(r));
+        }
+        let mut body = Map::new();
+        body.insert("change".into(), Json::Object(change));
+        self.line(
+            "info",
+            &format!("{}: Plan to {action}", address(&c.address)),
+            "planned_change",
+            body,
+        )
+    }
+
+    fn drift(&self, d: &Drift) -> String {
+        let action = if d.after.is_some() {
+            "update"
+        } else {
+            "delete"
+        };
+        let mut body = Map::new();
+        body.insert(
+            "change".into(),
+            json!({ "resource": self.resource(&d.address), "action": action }),
+        );
+        self.line(
+            "info",
+            &format!("{}: Drift detected ({action})", address(&d.address)),
+            "resource_drift",
+            body,
+        )
+    }
+
+    fn outputs(&self, p: &Plan) -> Option<String> {
+        if p.outputs.is_empty() {
+            return None;
+        }
+        let mut outputs = Map::new();
+        for o in &p.outputs {
+            let action = match o.action {
+                Action::Create => "create",
+                Action::Update => "update",
+                Action::Delete => "delete",
+                _ => "noop",
+            };
+            outputs.insert(
+                format!("{}.{}", o.configuration, o.name),
+                json!({ "sensitive": o.sensitive, "action": action }),
+            );
+        }
+        let n = outputs.len();
+        let mut body = Map::new();
+        body.insert("outputs".into(), Json::Object(outputs));
+        Some(self.line("info", &format!("Outputs: {n}"), "outputs", body))
+    }
+
+    /// `change_summary`: `Plan: …` or `Apply complete! …`.
+    pub fn summary(&self, op: Operation, add: usize, change: usize, remove: usize) -> String {
+        let (message, operation) = match op {
+            Operation::Plan => (
+                format!("Plan: {add} to add, {change} to change, {remove} to destroy."),
+                "plan",
+            ),
+            Operation::Apply => (
+                format!(
+                    "Apply complete! Resources: {add} added, {change} changed, {remove} destroyed."
+                ),
+                "apply",
+            ),
+            Operation::Destroy => (
+                format!("Destroy complete! Resources: {remove} destroyed."),
+                "destroy",
+            ),
+        };
+        let mut body = Map::new();
+        body.insert(
+            "changes".into(),
+            json!({ "add": add, "change": change, "import": 0, "remove": remove, "operation": operation }),
+        );
+        self.line("info", &message, "change_summary", body)
+    }
+
+    /// A `diagnostic` line from terrace's diagnostics; with the sources,
+    /// its primary span becomes Terraform's `range`.
+    pub fn diagnostic(&self, d: &Diagnostic, sources: Option<&SourceMap>) -> String {
+        let detail = d.help.clone().unwrap_or_default();
+        let mut line = self.message(d.severity, &d.message, &detail);
+        let range = sources
+            .zip(d.span())
+            .and_then(|(map, span)| range(map, span));
+        if let (Some(range), Ok(mut v)) = (range, serde_json::from_str::<Json>(&line)) {
+            v["diagnostic"]["range"] = range;
+            v["diagnostic"]["code"] = json!(d.code);
+            line = v.to_string();
+        }
+        line
+    }
+
+    /// A `diagnostic` line from a plain message.
+    pub fn message(&self, severity: Severity, summary: &str, detail: &str) -> String {
+        let (level, word) = match severity {
+            Severity::Error => ("error", "Error"),
+            Severity::Warning => ("warn", "Warning"),
+        };
+        let sev = if level == "warn" { "warning" } else { "error" };
+        let mut body = Map::new();
+        body.insert(
+            "diagnostic".into(),
+            json!({ "severity": sev, "summary": summary, "detail": detail }),
+        );
+        self.line(level, &format!("{word}: {summary}"), "diagnostic", body)
+    }
+
+    /// The line for one apply event.
+    pub fn apply_event(&self, e: &Event) -> String {
+        let verb = |a: Action| match a {
+            Action::Create | Action::Replace => ("create", "Creating...", "Creation"),
+            Action::Update => ("update", "Modifying...", "Modifications"),
+            Action::Delete => ("delete", "Destroying...", "Destruction"),
+            Action::Read => ("read", "Reading...", "Read"),
+            Action::NoOp => ("noop", "", ""),
+        };
+        match e {
+            Event::Started { address, action } => {
+                let (resource, addr) = self.resource_of(address);
+                let (name, start, _) = verb(*action);
+                let mut body = Map::new();
+                body.insert(
+                    "hook".into(),
+                    json!({ "resource": resource, "action": name }),
+                );
+                self.line("info", &format!("{addr}: {start}"), "apply_start", body)
+            }
+            Event::Finished {
+                address,
+                action,
+                elapsed,
+                id,
+            } => {
+                let (resource, addr) = self.resource_of(address);
+                let (name, _, done) = verb(*action);
+                let secs = seconds(*elapsed);
+                let mut hook = Map::new();
+                hook.insert("resource".into(), resource);
+                hook.insert("action".into(), json!(name));
+                if let Some(id) = id {
+                    hook.insert("id_key".into(), json!("id"));
+                    hook.insert("id_value".into(), json!(id));
+                }
+                hook.insert("elapsed_seconds".into(), json!(secs));
+                let id_text = id
+                    .as_ref()
+                    .map(|i| format!(" [id={i}]"))
+                    .unwrap_or_default();
+                let mut body = Map::new();
+                body.insert("hook".into(), Json::Object(hook));
+                self.line(
+                    "info",
+                    &format!("{addr}: {done} complete after {secs}s{id_text}"),
+                    "apply_complete",
+                    body,
+                )
+            }
+            Event::Failed {
+                address,
+                action,
+                message,
+            } => {
+                let (resource, addr) = self.resource_of(address);
+                let (name, _, done) = verb(*action);
+                let mut body = Map::new();
+                body.insert(
+                    "hook".into(),
+                    json!({ "resource": resource, "action": name, "message": message }),
+                );
+                self.line(
+                    "error",
+                    &format!("{addr}: {done} errored: {message}"),
+                    "apply_errored",
+                    body,
+                )
+            }
+            Event::Skipped { address, because } => {
+                let (_, addr) = self.resource_of(address);
+                self.message(
+                    Severity::Warning,
+                    &format!("{addr} was not attempted"),
+                    &format!("it depends on {because}, which failed"),
+                )
+            }
+            Event::Interrupted { in_flight } => self.message(
+                Severity::Warning,
+                "Interrupted",
+                &format!("no new operations start; waiting for {in_flight} running operation(s)"),
+            ),
+        }
+    }
+}
+
+/// Terraform's diagnostic `range`: file, start and end as line, column
+/// (one-based) and byte offset.
+fn range(map: &SourceMap, span: Span) -> Option<Json> {
+    let file = map.files().nth(span.file.0 as usize)?;
+    let pos = |offset: u32| {
+        let (line, column) = file.line_col(offset);
+        json!({ "line": line, "column": column, "byte": offset })
+    };
+    Some(json!({ "filename": file.name, "start": pos(span.start), "end": pos(span.end) }))
+}
+
+/// Whole seconds, as Terraform reports `elapsed_seconds`.
+fn seconds(d: Duration) -> u64 {
+    d.as_secs()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixed() -> String {
+        "2026-01-01T00:00:00Z".into()
+    }
+
+    #[test]
+    fn apply_events_carry_terraform_fields() {
+        let ev = Events {
+            env: "dev".into(),
+            now: fixed,
+        };
+        let line = ev.apply_event(&Event::Finished {
+            address: "net/file.page[0]".into(),
+            action: Action::Create,
+            elapsed: Duration::from_millis(1500),
+            id: Some("x".into()),
+        });
+        let v: Json = serde_json::from_str(&line).expect("json");
+        assert_eq!(v["type"], "apply_complete");
+        assert_eq!(v["@level"], "info");
+        assert_eq!(v["hook"]["resource"]["addr"], "module.net.file.page[0]");
+        assert_eq!(v["hook"]["resource"]["resource_key"], 0);
+        assert_eq!(v["hook"]["elapsed_seconds"], 1);
+        assert_eq!(v["@timestamp"], "2026-01-01T00:00:00Z");
+    }
+}
