@@ -34,6 +34,8 @@ pub struct PromoteArgs {
     #[arg(long)]
     pub detailed_exitcode: bool,
     #[command(flatten)]
+    pub view: super::view::ViewFlags,
+    #[command(flatten)]
     pub common: PlanFlags,
 }
 
@@ -56,6 +58,7 @@ async fn promote(
     cancel: &Cancel,
     details: &mut serde_json::Value,
 ) -> Result {
+    a.view.check()?;
     let (from, to) = (a.from.as_str(), a.to.as_str());
     working.environment(from)?;
     let target = working.environment(to)?;
@@ -123,13 +126,20 @@ async fn promote(
     .await?;
     plan.release = Some(deployed.release.clone());
     plan.promoted_from = Some(from.to_string());
-    outln!(
-        "Promoting release {} from {from} (applied {} by {}) to {to}.\n",
+    let text = a.view.format == super::view::Format::Text;
+    let heading = format!(
+        "Promoting release {} from {from} (applied {} by {}) to {to}.",
         short(&deployed.release),
         deployed.applied_at,
         deployed.applied_by
     );
-    out!("{}", crate::render::plan(&plan, release.ui.pal));
+    // Standard output carries only the document in other formats.
+    if text {
+        outln!("{heading}\n");
+    } else {
+        errln!("{heading}");
+    }
+    super::view::show(&plan, &a.view, release.ui.pal)?;
     let hash = match &a.out {
         Some(path) => {
             let hash = save(&plan, path)?;
@@ -145,7 +155,11 @@ async fn promote(
                     path.display()
                 )
             };
-            outln!("\nSaved the plan to {}. {next}", path.display());
+            if text {
+                outln!("\nSaved the plan to {}. {next}", path.display());
+            } else {
+                errln!("Saved the plan to {}. {next}", path.display());
+            }
             Some(hash)
         }
         None => None,

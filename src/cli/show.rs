@@ -30,27 +30,36 @@ pub fn run(g: &Global, a: ShowArgs) -> Result {
             "an environment's state is shown as text or json; --format markdown is for saved plans"
                 .into(),
         )),
-        (None, Some(env)) if a.view.format == Format::Json => {
-            let loaded = Loaded::load(g)?;
-            let env = loaded.environment(&env)?;
-            let state = session::load_state(&loaded.store(&env.name))?;
-            out!("{}", crate::render::json::state(&state));
-            Ok(())
-        }
         (None, Some(env)) => {
             let loaded = Loaded::load(g)?;
-            let env = loaded.environment(&env)?;
-            let state = session::load_state(&loaded.store(&env.name))?;
-            if state.instance_count() == 0 && state.configs.values().all(|c| c.outputs.is_empty()) {
-                outln!("Environment \"{}\" has no resources recorded.", env.name);
-                return Ok(());
-            }
-            out!("{}", crate::render::environment(&state, ui.pal));
-            Ok(())
+            let result = show_env(&loaded, &env, a.view.format == Format::Json);
+            loaded.audit(
+                "project.state.read",
+                Some(&env),
+                &result,
+                serde_json::Value::Null,
+            );
+            result
         }
         (None, None) => Err(Failure::Message(
             "name a saved plan (terrace show PLANFILE) or an environment (terrace show --env ENV)"
                 .into(),
         )),
     }
+}
+
+/// An environment's state, as text or as Terraform's JSON state.
+fn show_env(loaded: &Loaded, env: &str, json: bool) -> Result {
+    let env = loaded.environment(env)?;
+    let state = session::load_state(&loaded.store(&env.name))?;
+    if json {
+        out!("{}", crate::render::json::state(&state));
+        return Ok(());
+    }
+    if state.instance_count() == 0 && state.configs.values().all(|c| c.outputs.is_empty()) {
+        outln!("Environment \"{}\" has no resources recorded.", env.name);
+        return Ok(());
+    }
+    out!("{}", crate::render::environment(&state, loaded.ui.pal));
+    Ok(())
 }

@@ -4,11 +4,6 @@
 
 use crate::harness::{Project, repo};
 
-/// Commands the CI examples use that another branch adds; while this
-/// binary lacks one, its lines are reported and skipped, and once it has
-/// it they are checked like every other.
-const PENDING: &[&str] = &["promote", "approve"];
-
 /// The shell scripts of a CI file: the strings under `run`, `script` and
 /// `before_script` keys, anywhere.
 fn scripts(y: &yaml_rust2::Yaml, under_script: bool, out: &mut Vec<String>) {
@@ -59,7 +54,6 @@ fn terrace_commands(scripts: &[String]) -> Vec<(String, Vec<String>)> {
 fn ci_examples_are_yaml_and_use_existing_commands_and_flags() {
     let p = Project::new();
     let mut checked = 0;
-    let mut skipped: Vec<String> = Vec::new();
     for file in [
         "examples/ci/github-actions.yml",
         "examples/ci/gitlab-ci.yml",
@@ -98,15 +92,11 @@ fn ci_examples_are_yaml_and_use_existing_commands_and_flags() {
         assert!(commands.len() >= 4, "{file}: {commands:?}");
         for (sub, flags) in commands {
             let help = p.run(&[&sub, "--help"]);
-            if help.code != 0 {
-                assert!(
-                    PENDING.contains(&sub.as_str()),
-                    "{file}: terrace {sub} does not exist\n{}",
-                    help.stderr
-                );
-                skipped.push(format!("{file}: terrace {sub} {}", flags.join(" ")));
-                continue;
-            }
+            assert_eq!(
+                help.code, 0,
+                "{file}: terrace {sub} does not exist\n{}",
+                help.stderr
+            );
             for flag in &flags {
                 assert!(
                     help.stdout.contains(&format!("{flag} "))
@@ -121,7 +111,4 @@ fn ci_examples_are_yaml_and_use_existing_commands_and_flags() {
         }
     }
     assert!(checked >= 4, "only {checked} commands checked");
-    for s in &skipped {
-        eprintln!("skipped, command not in this build yet: {s}");
-    }
 }

@@ -95,6 +95,18 @@ fn releases_move_dev_to_test_to_prod_exactly_and_prod_needs_an_approval() {
     );
     assert_eq!(stage(&p, "test", "app"), "deployed");
 
+    // The review copy, as a pull-request comment.
+    let md = run(
+        &p,
+        &[
+            "promote", "--from", "test", "--to", "prod", "--format", "markdown",
+        ],
+    )
+    .success()
+    .stdout;
+    assert!(md.starts_with("<!-- terrace part 1/1 -->"), "{md}");
+    assert!(md.contains("**prod**: 6 to add"), "{md}");
+
     // prod: only with an approval of the exact plan.
     run(
         &p,
