@@ -37,8 +37,21 @@ pub fn run(g: &Global, a: AttentionArgs) -> Result {
 }
 
 fn list(loaded: &Loaded, a: &AttentionArgs) -> Result {
+    let project = &loaded.project;
+    // The catalog is read only when some configuration uses it.
+    let versions = project
+        .configurations
+        .iter()
+        .any(|c| project.architecture_of(c).catalog.is_some())
+        .then(|| crate::catalog::versions(&project.root).ok())
+        .flatten();
+    let newer = |c: &crate::config::Configuration| {
+        let pin = project.architecture_of(c).catalog.as_ref()?;
+        let newer = versions.as_ref()?.newer(&pin.name, &pin.version)?;
+        Some((pin.version.clone(), newer))
+    };
     let probes = Probes {
-        newer_version: &|_| None,
+        newer_version: &newer,
     };
     let items = attention::items(&loaded.project, &loaded.records(), &probes).map_err(failure)?;
     if a.json {

@@ -571,3 +571,26 @@ fn a_promotion_that_changes_nothing_still_moves_the_release() {
         .success()
         .stdout_has("Nothing needs attention.");
 }
+
+#[test]
+fn attention_lists_a_newer_catalog_version_with_the_upgrade_command() {
+    let p = Project::copy_of("examples/catalog");
+    let r = p.run(&["attention", "--json"]).success();
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let item = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "config.version.available")
+        .unwrap_or_else(|| panic!("no version item: {}", r.stdout));
+    assert_eq!(item["target"], "dev/site");
+    assert_eq!(item["command"], "terrace upgrade site");
+    assert!(item["message"].as_str().unwrap().contains("1.1.0"));
+    p.run(&["upgrade", "site"]).success();
+    let r = p.run(&["attention", "--json"]).success();
+    assert!(
+        !r.stdout.contains("config.version.available"),
+        "{}",
+        r.stdout
+    );
+}
