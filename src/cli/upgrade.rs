@@ -23,9 +23,17 @@ pub struct UpgradeArgs {
 }
 
 pub async fn run(g: &Global, a: UpgradeArgs) -> Result {
+    let loaded = Loaded::load(g)?;
+    let details = serde_json::json!({ "configuration": a.configuration, "to": a.to });
+    let result = upgrade(g, &loaded, a).await;
+    loaded.audit("project.config.upgrade", None, &result, details);
+    result
+}
+
+async fn upgrade(g: &Global, loaded: &Loaded, a: UpgradeArgs) -> Result {
     let ui = Ui::detect();
     // The environment is checked before anything is written.
-    let env = environment(&Loaded::load(g)?, a.env.as_deref())?;
+    let env = environment(loaded, a.env.as_deref())?;
     let uses = crate::config::catalog_uses(&g.project);
     let current = find(&g.project, &uses.pins, &a.configuration)?;
     let name = &current.pin.name;
