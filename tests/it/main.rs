@@ -2,6 +2,7 @@
 //! One binary, one module per area.
 
 mod apply;
+mod command;
 mod crash;
 mod fixtures;
 mod harness;
