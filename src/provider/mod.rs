@@ -3,11 +3,12 @@
 //!
 //! The [`Provider`] trait is asynchronous and takes owned values, so that
 //! the same interface can front a built-in type, an external process or a
-//! remote API. Built-in types: [`terrace_data`], [`file`], [`command`]. Entry point:
+//! remote API. Built-in types: [`terrace_data`], [`file`], [`command`], [`http`]. Entry point:
 //! [`Registry::builtin`].
 
 mod command;
 mod file;
+mod http;
 mod process;
 mod schema;
 mod terrace_data;
@@ -157,6 +158,7 @@ impl Registry {
             Arc::new(terrace_data::TerraceData::new()) as Arc<dyn Provider>,
             Arc::new(file::File::new()),
             Arc::new(command::Command::new()),
+            Arc::new(http::Http::new()),
         ] {
             providers.insert(p.type_name().to_string(), p);
         }

@@ -6,5 +6,7 @@ mod command;
 mod crash;
 mod fixtures;
 mod harness;
+mod http;
 mod lock;
+mod rest;
 mod state;
