@@ -41,6 +41,7 @@ macro_rules! errln {
 }
 
 mod apply;
+mod drift;
 mod graph;
 mod init;
 mod output;
@@ -93,6 +94,8 @@ pub enum Command {
     Output(output::OutputArgs),
     /// Print the dependency graph as DOT
     Graph(graph::GraphArgs),
+    /// Read every managed object and report what changed outside terrace
+    Drift(drift::DriftArgs),
     /// Inspect and repair state
     #[command(subcommand)]
     State(state::StateCommand),
@@ -186,6 +189,7 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         Command::Output(a) => output::run(g, a),
         Command::Graph(a) => graph::run(g, a),
         Command::State(c) => state::run(g, c).await,
+        Command::Drift(a) => drift::run(g, a).await,
         Command::Apply(_) | Command::Destroy(_) => unreachable!("run handles apply and destroy"),
     }
 }

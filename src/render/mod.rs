@@ -4,11 +4,13 @@
 //! is a [`Palette`] passed in, so views are testable without a terminal.
 
 mod diff;
+mod drift;
 mod plan;
 mod state;
 mod style;
 mod value;
 
+pub use drift::{drift_json, drift_text};
 pub use plan::plan;
 pub use state::{environment, instance, outputs};
 pub use style::{Palette, Sym};

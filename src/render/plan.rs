@@ -207,7 +207,7 @@ fn drift(out: &mut String, p: &Plan, pal: Palette) {
     let _ = writeln!(out, "{}\n", "─".repeat(77));
 }
 
-fn drift_entry(out: &mut String, env: &str, d: &Drift, pal: Palette) {
+pub(super) fn drift_entry(out: &mut String, env: &str, d: &Drift, pal: Palette) {
     let (what, sym) = match &d.after {
         Some(_) => ("has changed", Sym::Change),
         None => ("has been deleted", Sym::Remove),

@@ -4,6 +4,7 @@
 mod apply;
 mod command;
 mod crash;
+mod drift;
 mod fixtures;
 mod harness;
 mod http;
