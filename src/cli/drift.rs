@@ -37,6 +37,9 @@ pub enum DriftFormat {
 
 pub async fn run(g: &Global, a: DriftArgs) -> Result {
     let loaded = Loaded::load(g)?;
+    // Definitions that do not load (a plugin that does not start) are
+    // reported as such, not as objects that cannot be read.
+    let _graph = loaded.graph()?;
     let env = loaded.environment(&a.env)?;
     let authorization = loaded.authorization(env)?;
     let store = loaded.store(&env.name);

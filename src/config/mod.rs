@@ -19,7 +19,7 @@ pub use architecture::{
 };
 pub use body::{Attr, is_name};
 pub use expr::{Expr, ExprKind, Reference};
-pub use project::{Authorization, Configuration, Environment, Input};
+pub use project::{Authorization, Configuration, Environment, Input, Plugin};
 pub use types::{Attribute as TypeAttribute, Type};
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, display_name};
@@ -43,6 +43,8 @@ pub struct Project {
     pub architectures: Vec<Architecture>,
     /// sha256 over every definition file's name and content.
     pub definitions_hash: String,
+    /// `plugin` blocks: executables that provide resource types.
+    pub plugins: Vec<Plugin>,
 }
 
 impl Project {
@@ -77,6 +79,7 @@ pub fn load(root: &Path) -> (Project, Diagnostics) {
         unusable: Vec::new(),
         architectures: Vec::new(),
         definitions_hash: String::new(),
+        plugins: Vec::new(),
     };
     let mut hasher = Sha256::new();
     let mut decl = project::Declarations::default();
@@ -157,6 +160,7 @@ pub fn load(root: &Path) -> (Project, Diagnostics) {
     }
     project.description = decl.description;
     project.environments = decl.environments;
+    project.plugins = decl.plugins;
     project.unusable.append(&mut decl.unusable);
     (project, diags)
 }

@@ -9,5 +9,6 @@ mod fixtures;
 mod harness;
 mod http;
 mod lock;
+mod plugin;
 mod rest;
 mod state;
