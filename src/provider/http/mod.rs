@@ -143,6 +143,13 @@ fn body_of(v: &Value) -> Option<&Value> {
     v.get("body").filter(|b| !b.is_null())
 }
 
+/// The response as kept: sensitive as a whole when the body sent holds a
+/// sensitive value, since servers echo what they were sent.
+fn kept_response(response: Value, v: &Value) -> Value {
+    let secret = body_of(v).is_some_and(Value::contains_sensitive);
+    response.mark_if(secret)
+}
+
 impl Provider for Http {
     fn type_name(&self) -> &str {
         "http"
@@ -218,6 +225,7 @@ impl Provider for Http {
                     ),
                 )
             })?;
+            let response = kept_response(response, &planned);
             let mut m = planned.into_object();
             m.insert("id".into(), Value::String(id));
             m.insert("response".into(), response);
@@ -240,22 +248,24 @@ impl Provider for Http {
             if !resp.is_success() {
                 return Err(resp.error("GET", &url));
             }
-            let response = resp.json();
+            let response = kept_response(resp.json(), &current);
             let mut m = current.into_object();
             // What the server holds now, for the keys the body sets: a change
             // behind terrace's back shows as drift and plans an update.
-            if let (Some(Value::Object(body)), Value::Object(now)) =
-                (m.get("body").map(|b| b.unmark().0.clone()), &response)
+            let body = m.get("body").map(|b| (b.unmark().0.clone(), b.unmark().1));
+            if let (Some((Value::Object(body), marked)), Value::Object(now)) =
+                (body, response.unmark().0)
             {
                 let mut merged = body.clone();
                 for (k, v) in body.iter() {
                     if let Some(server) = now.get(k)
                         && !server.same_as(v.unmark().0)
                     {
-                        merged.insert(k.clone(), server.clone());
+                        let server = server.clone().mark_if(v.contains_sensitive());
+                        merged.insert(k.clone(), server);
                     }
                 }
-                m.insert("body".into(), Value::Object(merged));
+                m.insert("body".into(), Value::Object(merged).mark_if(marked));
             }
             m.insert("response".into(), response);
             Ok(Some(Value::Object(m)))
@@ -287,7 +297,7 @@ impl Provider for Http {
             if !resp.is_success() {
                 return Err(resp.error(method, &url));
             }
-            m.insert("response".into(), resp.json());
+            m.insert("response".into(), kept_response(resp.json(), &with_id));
             Ok(Value::Object(m))
         })
     }
