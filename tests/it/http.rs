@@ -191,9 +191,16 @@ fn http_data_source_reads_a_url() {
 #[test]
 fn http_sensitive_body_stays_hidden_in_what_the_server_echoes() {
     let server = Server::start();
-    let p = project(&thing(&server, "{ name = \"a\", token = sensitive(\"tok-123-secret\") }", ""));
+    let p = project(&thing(
+        &server,
+        "{ name = \"a\", token = sensitive(\"tok-123-secret\") }",
+        "",
+    ));
     apply(&p).success();
-    server.set("t1", serde_json::json!({"id": "t1", "name": "a", "token": "tok-456-secret"}));
+    server.set(
+        "t1",
+        serde_json::json!({"id": "t1", "name": "a", "token": "tok-456-secret"}),
+    );
     let plan = run(&p, &["plan", "--env", "dev"]).success();
     assert!(plan.stdout.contains("has changed"), "{}", plan.stdout);
     assert!(!plan.stdout.contains("-secret"), "{}", plan.stdout);
