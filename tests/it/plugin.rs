@@ -152,3 +152,79 @@ fn plugin_that_does_not_start_is_a_diagnostic_on_its_block() {
         .stderr_has("plugin \"broken\" cannot be used: exited with exit status 1")
         .stderr_has("project.hcl");
 }
+
+/// A plugin that notes the most requests it held at once (received, not
+/// yet answered) in `max_in_flight`; it answers one at a time, slowly.
+const COUNTING: &str = r#"
+import json, os, queue, sys, threading, time
+concurrent = os.environ.get("PLUGIN_CONCURRENT") == "1"
+q, lock, state = queue.Queue(), threading.Lock(), {"held": 0, "max": 0}
+def reader():
+    for line in sys.stdin:
+        with lock:
+            state["held"] += 1
+            state["max"] = max(state["max"], state["held"])
+        q.put(json.loads(line))
+    q.put(None)
+threading.Thread(target=reader, daemon=True).start()
+def send(obj):
+    with lock:
+        state["held"] -= 1
+        open("max_in_flight", "w").write(str(state["max"]))
+    sys.stdout.write(json.dumps(obj) + "\n"); sys.stdout.flush()
+while True:
+    req = q.get()
+    if req is None:
+        break
+    m, rid = req["method"], req["id"]
+    if m == "handshake":
+        types = {"slow": {"attributes": [{"name": "n", "kind": "required", "type": "number"},
+                                         {"name": "id", "kind": "computed", "type": "string"}]}}
+        send({"id": rid, "result": {"protocol_version": 1, "concurrent": concurrent, "resource_types": types}})
+    elif m == "plan":
+        planned = dict(req["config"]); planned["id"] = {"$unknown": True}
+        send({"id": rid, "result": {"planned": planned}})
+    elif m == "create":
+        time.sleep(1)
+        state_ = dict(req["planned"]); state_["id"] = "s%d" % state_["n"]
+        send({"id": rid, "result": {"state": state_}})
+    else:
+        send({"id": rid, "result": {}})
+"#;
+
+fn counting(concurrent: bool) -> u32 {
+    let p = Project::new()
+        .file(
+            "project.hcl",
+            "project \"t\" {}\nplugin \"counting\" {\n  command = [\"python3\", \"plugins/counting.py\"]\n}\nenvironment \"dev\" {}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n}\n",
+        )
+        .file("plugins/counting.py", COUNTING)
+        .file(
+            "arch/main.hcl",
+            "resource \"slow\" \"s\" {\n  count = 4\n  n = count.index\n}\n",
+        );
+    let out = p
+        .cmd(&[
+            "apply",
+            "--env",
+            "dev",
+            "--auto-approve",
+            "--parallelism",
+            "4",
+        ])
+        .env("PLUGIN_CONCURRENT", if concurrent { "1" } else { "0" })
+        .output()
+        .expect("runs");
+    crate::harness::Run::from(&["apply"], out)
+        .success()
+        .stdout_has("4 added");
+    p.read("max_in_flight").trim().parse().expect("a number")
+}
+
+#[test]
+fn plugin_gets_one_request_at_a_time_unless_it_accepts_concurrent_ones() {
+    assert_eq!(counting(false), 1);
+    // Four creates are ready at once and each takes a second to answer:
+    // a concurrent plugin holds several before answering the first.
+    assert!(counting(true) > 1);
+}
