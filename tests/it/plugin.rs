@@ -60,6 +60,7 @@ for line in sys.stdin:
         if mode == "hang":
             time.sleep(300)
     elif m == "create":
+        open("seen_auth", "w").write(req.get("authorization", "(none)"))
         state = dict(req["planned"]); state["id"] = "id-" + state["name"]
         send({"id": rid, "result": {"state": state}})
     elif m == "read":
@@ -227,4 +228,26 @@ fn plugin_gets_one_request_at_a_time_unless_it_accepts_concurrent_ones() {
     // Four creates are ready at once and each takes a second to answer:
     // a concurrent plugin holds several before answering the first.
     assert!(counting(true) > 1);
+}
+
+#[test]
+fn plugin_gets_the_credential_in_requests_and_it_is_never_stored() {
+    let p = broken()
+        .file(
+            "project.hcl",
+            "project \"t\" {}\nplugin \"broken\" {\n  command = [\"python3\", \"plugins/broken.py\"]\n}\nenvironment \"dev\" {\n  authorization {\n    api_key = env(\"T_PLUGIN_KEY\")\n  }\n}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n}\n",
+        )
+        .file(
+            "arch/main.hcl",
+            "resource \"thing\" \"good\" {\n  name = \"good\"\n}\n",
+        );
+    let out = p
+        .cmd(&["apply", "--env", "dev", "--auto-approve"])
+        .env("T_PLUGIN_KEY", "plugin-key-0451")
+        .output()
+        .expect("runs");
+    let run = crate::harness::Run::from(&["apply"], out).success();
+    assert_eq!(p.read("seen_auth"), "plugin-key-0451");
+    assert!(!run.stdout.contains("plugin-key") && !run.stderr.contains("plugin-key"));
+    crate::harness::assert_not_under(&p.path(".terrace"), "plugin-key");
 }
