@@ -63,7 +63,7 @@ fn command_failure_shows_stderr_and_records_nothing() {
 #[test]
 fn command_past_its_timeout_is_stopped_with_its_children() {
     let p = single(
-        "resource \"command\" \"slow\" {\n  create = \"(sleep 60; touch late) & sleep 60\"\n  timeout = 1\n}\n",
+        "resource \"command\" \"slow\" {\n  create = \"(sleep 67.25; touch late) & sleep 67.25\"\n  timeout = 1\n}\n",
     );
     p.run(&["apply", "--env", "dev", "--auto-approve"])
         .code(1)
@@ -72,6 +72,23 @@ fn command_past_its_timeout_is_stopped_with_its_children() {
     // so the state records nothing and no stray process holds the run.
     let listed = p.run(&["state", "list", "--env", "dev"]).success().stdout;
     assert!(!listed.contains("command.slow"), "{listed}");
+    assert_eq!(
+        running(concat!("sleep", "\0", "67.25")),
+        0,
+        "a sleep of the command outlived it"
+    );
+}
+
+/// How many processes run with `needle` in their command line (Linux).
+fn running(needle: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .filter(|c| String::from_utf8_lossy(c).contains(needle))
+        .count()
 }
 
 #[test]
