@@ -73,7 +73,7 @@ fn broken() -> Project {
     Project::new()
         .file(
             "project.hcl",
-            "project \"t\" {}\nplugin \"broken\" {\n  command = [\"python3\", \"plugins/broken.py\"]\n  timeout = 3\n}\nenvironment \"dev\" {}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n}\n",
+            "project \"t\" {}\nplugin \"broken\" {\n  command = [\"python3\", \"plugins/broken.py\"]\n  timeout = 5\n}\nenvironment \"dev\" {}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n}\n",
         )
         .file("plugins/broken.py", BROKEN)
         .file(
@@ -125,7 +125,7 @@ fn plugin_hanging_past_its_timeout_is_stopped() {
     let p = broken();
     apply_with(&p, "hang")
         .code(1)
-        .stderr_has("did not answer create within 3s; it was stopped");
+        .stderr_has("did not answer create within 5s; it was stopped");
     assert_state_kept(&p);
 }
 
