@@ -251,3 +251,14 @@ fn plugin_gets_the_credential_in_requests_and_it_is_never_stored() {
     assert!(!run.stdout.contains("plugin-key") && !run.stderr.contains("plugin-key"));
     crate::harness::assert_not_under(&p.path(".terrace"), "plugin-key");
 }
+
+#[test]
+fn two_plugins_may_not_provide_the_same_type() {
+    let p = broken().file(
+        "project.hcl",
+        "project \"t\" {}\nplugin \"first\" {\n  command = [\"python3\", \"plugins/broken.py\"]\n}\nplugin \"second\" {\n  command = [\"python3\", \"plugins/broken.py\"]\n}\nenvironment \"dev\" {}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n}\n",
+    );
+    p.run(&["validate"]).code(1).stderr_has(
+        "plugin \"second\" provides type \"thing\", but plugin \"first\" already provides it",
+    );
+}
