@@ -18,7 +18,7 @@
 //! | [`catalog`] | catalog indexes, fetching, verifying, the cache | `.terrace/catalog/`, HTTP |
 //! | [`graph`] | a generic DAG: order, cycles, DOT | nothing |
 //! | [`eval`] | expressions, functions, the environment's node graph | files named by `file()` |
-//! | [`provider`] | the `Provider` trait, `terrace_data`, `file` | managed files |
+//! | [`provider`] | the `Provider` trait, `terrace_data`, `file`, `command`, `http`, plugins | managed files, commands, REST APIs, plugin processes |
 //! | [`state`] | state model, file format, store, journal, lock | `.terrace/envs/ENV/` |
 //! | [`plan`] | refresh, diff, `Plan` as plain data | saved plan files |
 //! | [`apply`] | the concurrent walker; the only code that mutates | — |

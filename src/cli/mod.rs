@@ -44,6 +44,7 @@ mod apply;
 mod approve;
 mod attention;
 mod audit;
+mod drift;
 mod export;
 mod graph;
 mod init;
@@ -104,6 +105,8 @@ pub enum Command {
     Output(output::OutputArgs),
     /// Print the dependency graph as DOT
     Graph(graph::GraphArgs),
+    /// Read every managed object and report what changed outside terrace
+    Drift(drift::DriftArgs),
     /// Inspect and repair state
     #[command(subcommand)]
     State(state::StateCommand),
@@ -230,6 +233,7 @@ async fn dispatch(g: &Global, command: Command) -> Result {
             unreachable!("run handles the commands that apply")
         }
         Command::Upgrade(a) => upgrade::run(g, a).await,
+        Command::Drift(a) => drift::run(g, a).await,
     }
 }
 

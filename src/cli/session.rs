@@ -111,10 +111,13 @@ impl Loaded {
             ui.report(diags, &project.sources);
             return Err(Failure::Reported);
         }
+        let (registry, plugin_diags) = Registry::for_project(&project);
+        let mut diags = diags;
+        diags.extend(plugin_diags);
         Ok(Loaded {
             project,
             ui,
-            registry: Registry::builtin(),
+            registry,
             load_diags: diags,
         })
     }

@@ -20,7 +20,7 @@ pub use architecture::{
 };
 pub use body::{Attr, is_name};
 pub use expr::{Expr, ExprKind, Reference};
-pub use project::{Authorization, Configuration, Environment, Input};
+pub use project::{Authorization, Configuration, Environment, Input, Plugin};
 pub use types::{Attribute as TypeAttribute, Type};
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, display_name};
@@ -48,6 +48,8 @@ pub struct Project {
     pub definitions_dir: PathBuf,
     /// The project block's `catalog` setting, as written.
     pub catalog: Option<String>,
+    /// `plugin` blocks: executables that provide resource types.
+    pub plugins: Vec<Plugin>,
 }
 
 impl Project {
@@ -100,6 +102,7 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
         definitions_hash: String::new(),
         definitions_dir: defs.clone(),
         catalog: None,
+        plugins: Vec::new(),
     };
     let mut hasher = Sha256::new();
     let mut decl = project::Declarations::default();
@@ -181,6 +184,7 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
     }
     project.description = decl.description;
     project.environments = decl.environments;
+    project.plugins = decl.plugins;
     project.unusable.append(&mut decl.unusable);
     (project, diags)
 }

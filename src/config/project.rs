@@ -50,6 +50,20 @@ pub struct Input {
     pub expr: Expr,
 }
 
+/// `plugin "NAME" { command = ["python3", "plugins/x.py"] }`: an executable
+/// that provides resource types over docs/plugin-protocol.md.
+#[derive(Debug, Clone)]
+pub struct Plugin {
+    pub name: String,
+    pub span: Span,
+    /// `argv[0]` and its arguments; a relative `argv[0]` containing `/` is
+    /// relative to the project root.
+    pub command: Vec<String>,
+    pub command_span: Span,
+    /// Seconds a request may take before the plugin is stopped.
+    pub timeout: Option<f64>,
+}
+
 /// What the project files declare, before architectures are resolved.
 #[derive(Debug, Default)]
 pub struct Declarations {
@@ -62,6 +76,7 @@ pub struct Declarations {
     pub configurations: Vec<Configuration>,
     /// Configurations declared but unusable (reported already).
     pub unusable: Vec<String>,
+    pub plugins: Vec<Plugin>,
 }
 
 impl Declarations {
@@ -78,7 +93,7 @@ impl Declarations {
             &Allowed {
                 what: "the project definition",
                 attrs: Some(&[]),
-                blocks: &["project", "environment", "configuration"],
+                blocks: &["project", "environment", "configuration", "plugin"],
             },
             diags,
         );
@@ -87,6 +102,7 @@ impl Declarations {
                 "project" => self.add_project(b, file, diags),
                 "environment" => self.add_environment(b, file, diags),
                 "configuration" => self.add_configuration(b, file, diags),
+                "plugin" => self.add_plugin(b, file, diags),
                 _ => unreachable!("body::read lets only the allowed blocks through"),
             }
         }
@@ -265,6 +281,80 @@ impl Declarations {
             return;
         }
         self.configurations.push(configuration);
+    }
+}
+
+impl Declarations {
+    fn add_plugin(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
+        let Some((name, span, mut c)) = body::named(
+            b,
+            file,
+            &Allowed {
+                what: "a plugin block",
+                attrs: Some(&["command", "timeout"]),
+                blocks: &[],
+            },
+            diags,
+        ) else {
+            return;
+        };
+        let Some(cmd) = c.take("command") else {
+            diags.push(
+                Diagnostic::error(
+                    "config::missing_attribute",
+                    format!("plugin \"{name}\" has no command"),
+                )
+                .label(span, "here")
+                .help("add `command = [\"python3\", \"plugins/NAME.py\"]`"),
+            );
+            return;
+        };
+        let command: Option<Vec<String>> = match &cmd.expr.kind {
+            ExprKind::Array(items) if !items.is_empty() => items
+                .iter()
+                .map(|i| i.as_literal_str().map(str::to_string))
+                .collect(),
+            _ => None,
+        };
+        let Some(command) = command else {
+            diags.push(
+                Diagnostic::error(
+                    "config::wrong_type",
+                    "a plugin's command must be a non-empty list of strings written out",
+                )
+                .label(cmd.expr.span, "not a list of literal strings")
+                .help("write e.g. `command = [\"python3\", \"plugins/NAME.py\"]`"),
+            );
+            return;
+        };
+        let timeout = c
+            .take("timeout")
+            .and_then(|a| match body::literal(&a, "number", diags) {
+                Some(crate::value::Value::Number(n)) if n.as_f64() > 0.0 => Some(n.as_f64()),
+                Some(_) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "config::wrong_type",
+                            "a plugin's timeout is a positive number of seconds",
+                        )
+                        .label(a.expr.span, "here"),
+                    );
+                    None
+                }
+                None => None,
+            });
+        let plugin = Plugin {
+            name,
+            span,
+            command,
+            command_span: cmd.expr.span,
+            timeout,
+        };
+        if let Some(prev) = self.plugins.iter().find(|p| p.name == plugin.name) {
+            diags.push(duplicate("plugin", &plugin.name, plugin.span, prev.span));
+            return;
+        }
+        self.plugins.push(plugin);
     }
 }
 

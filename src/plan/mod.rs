@@ -20,5 +20,5 @@ pub use model::{
     Action, Change, Drift, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason, Summary,
 };
 pub use planner::{PlanOptions, find_resource, plan};
-pub use refresh::{Refreshed, refresh};
+pub use refresh::{Refreshed, drift_of, refresh};
 pub use stale::{Stale, check_fresh};

@@ -3,10 +3,8 @@
 //! definitions no longer produce.
 
 use super::instance::{diff, prepare, read_data};
-use super::model::{
-    Action, Change, Drift, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason,
-};
-use super::refresh::{Refreshed, refresh};
+use super::model::{Action, Change, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason};
+use super::refresh::{Refreshed, drift_of, refresh};
 use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::Resource;
 use crate::diag::{Diagnostic, Diagnostics, Span};
@@ -169,18 +167,7 @@ pub async fn plan(
         drift = refreshed.len(),
         "planned"
     );
-    let mut drift: Vec<Drift> = refreshed
-        .into_iter()
-        .filter_map(|(address, after)| {
-            let before = state.instance(&address)?.attributes.clone();
-            Some(Drift {
-                address,
-                before,
-                after,
-            })
-        })
-        .collect();
-    drift.sort_by(|a, b| a.address.cmp(&b.address));
+    let drift = drift_of(refreshed, state);
     let warnings = state
         .unfinished()
         .map(|u| {

@@ -1,6 +1,7 @@
 //! Refresh: reading every recorded object back through its provider, to
 //! see what changed outside terrace.
 
+use super::model::Drift;
 use crate::address::{InstanceAddr, Mode};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::provider::{self, Registry};
@@ -76,4 +77,21 @@ pub async fn refresh(
     } else {
         Ok(out)
     }
+}
+
+/// What refreshing found, as drift against `state`, sorted by address.
+pub fn drift_of(refreshed: Refreshed, state: &EnvState) -> Vec<Drift> {
+    let mut drift: Vec<Drift> = refreshed
+        .into_iter()
+        .filter_map(|(address, after)| {
+            let before = state.instance(&address)?.attributes.clone();
+            Some(Drift {
+                address,
+                before,
+                after,
+            })
+        })
+        .collect();
+    drift.sort_by(|a, b| a.address.cmp(&b.address));
+    drift
 }

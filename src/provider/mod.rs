@@ -3,10 +3,14 @@
 //!
 //! The [`Provider`] trait is asynchronous and takes owned values, so that
 //! the same interface can front a built-in type, an external process or a
-//! remote API. Built-in types: [`terrace_data`] and [`file`]. Entry point:
+//! remote API. Built-in types: [`terrace_data`], [`file`], [`command`], [`http`]. Entry point:
 //! [`Registry::builtin`].
 
+mod command;
 mod file;
+mod http;
+mod plugin;
+mod process;
 mod schema;
 mod terrace_data;
 
@@ -154,10 +158,52 @@ impl Registry {
         for p in [
             Arc::new(terrace_data::TerraceData::new()) as Arc<dyn Provider>,
             Arc::new(file::File::new()),
+            Arc::new(command::Command::new()),
+            Arc::new(http::Http::new()),
         ] {
             providers.insert(p.type_name().to_string(), p);
         }
         Registry { providers }
+    }
+
+    /// The built-in types and the types of the project's plugins. A plugin
+    /// is started (once, for the whole run) only when the definitions use
+    /// a type that is not built in; problems are diagnostics on its block.
+    pub fn for_project(project: &crate::config::Project) -> (Registry, crate::diag::Diagnostics) {
+        let mut registry = Registry::builtin();
+        let mut diags = crate::diag::Diagnostics::default();
+        let needed = project.architectures.iter().any(|a| {
+            a.resources
+                .iter()
+                .any(|r| !registry.providers.contains_key(&r.type_name))
+        });
+        if !needed {
+            return (registry, diags);
+        }
+        let mut owner: BTreeMap<String, String> = BTreeMap::new();
+        for p in &project.plugins {
+            let types = match plugin::start(p, &project.root) {
+                Ok(t) => t,
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            };
+            for t in types {
+                let name = t.type_name().to_string();
+                if registry.providers.contains_key(&name) {
+                    diags.push(plugin::clash(
+                        p,
+                        &name,
+                        owner.get(&name).map(String::as_str),
+                    ));
+                    continue;
+                }
+                owner.insert(name.clone(), p.name.clone());
+                registry.providers.insert(name, Arc::new(t));
+            }
+        }
+        (registry, diags)
     }
 
     pub fn get(&self, type_name: &str) -> Option<&Arc<dyn Provider>> {

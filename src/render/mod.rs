@@ -5,6 +5,7 @@
 //! is a [`Palette`] passed in, so views are testable without a terminal.
 
 mod diff;
+mod drift;
 pub mod events;
 pub mod json;
 pub mod markdown;
@@ -14,6 +15,7 @@ mod state;
 mod style;
 mod value;
 
+pub use drift::{drift_json, drift_text};
 pub use plan::plan;
 pub use state::{environment, instance, outputs};
 pub use style::{Palette, Sym};

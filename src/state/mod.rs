@@ -7,6 +7,7 @@
 //! the end; the next run replays a journal left by a crash.
 
 mod atomic;
+mod drift;
 pub mod format;
 mod journal;
 mod lock;
@@ -14,6 +15,7 @@ mod model;
 mod store;
 
 pub use atomic::{sync_dir, write_atomic};
+pub use drift::{DRIFT_FORMAT_VERSION, DriftKind, DriftRecord, DriftedObject};
 pub use journal::{Journal, JournalError, Record};
 pub use lock::{Lock, LockError, LockInfo, current_user, host_name, stale as stale_lock};
 pub use model::{ConfigState, EnvState, InstanceState, OutputState, ResourceState, UnfinishedOp};

@@ -282,3 +282,23 @@ pub fn single(arch: &str) -> Project {
         )
         .file("arch/main.hcl", arch)
 }
+
+/// Asserts that no file under `dir` contains `needle`.
+pub fn assert_not_under(dir: &Path, needle: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            assert_not_under(&path, needle);
+        } else {
+            let bytes = std::fs::read(&path).expect("read");
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(needle),
+                "{} contains {needle:?}",
+                path.display()
+            );
+        }
+    }
+}

@@ -4,10 +4,15 @@
 mod apply;
 mod catalog;
 mod ci_examples;
+mod command;
 mod crash;
+mod drift;
 mod environments;
 mod fixtures;
 mod harness;
+mod http;
 mod lock;
+mod plugin;
+mod rest;
 mod state;
 mod views;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Latency benchmark for the http provider. See bench/README.md.
+#
+#   bench/http_latency.sh [--count 200] [--latency-ms 50] [--parallelism 10,50] [--repeat 3]
+#
+# Builds terrace (`cargo build --release`) unless TERRACE_BIN names a binary,
+# then runs bench/http_latency.py. The table goes to stdout, progress to stderr.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+
+if [[ -n ${TERRACE_BIN:-} ]]; then
+  bin=$TERRACE_BIN
+else
+  echo "building terrace (cargo build --release)..." >&2
+  (cd "$repo" && cargo build --release >&2)
+  bin=$repo/target/release/terrace
+fi
+
+exec python3 "$here/http_latency.py" --bin "$bin" "$@"

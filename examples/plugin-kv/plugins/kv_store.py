@@ -1,0 +1,1 @@
+../../plugins/kv_store.py

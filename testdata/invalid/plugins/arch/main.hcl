@@ -1,0 +1,1 @@
+resource "terrace_data" "x" {}
