@@ -44,4 +44,5 @@ pub mod project;
 pub mod provider;
 pub mod render;
 pub mod state;
+pub mod tls;
 pub mod value;

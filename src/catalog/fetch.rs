@@ -9,14 +9,6 @@ const INDEX_LIMIT: usize = 16 << 20;
 /// The largest archive downloaded.
 pub const ARCHIVE_LIMIT: usize = 256 << 20;
 
-/// Installs ring as rustls' process-wide crypto provider: reqwest is built
-/// without one (aws-lc-rs is a long C build), and building a client
-/// without a provider installed panics. Idempotent.
-pub fn install_crypto_provider() {
-    // An error means a provider is installed already, which is all we need.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 /// Runs `f` to completion on a runtime of its own, on a thread of its own:
 /// the catalog's callers may be synchronous or inside another runtime.
 pub fn block_on<T: Send>(
@@ -43,7 +35,7 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new() -> Result<Fetcher, CatalogError> {
-        install_crypto_provider();
+        crate::tls::install_crypto_provider();
         let client = reqwest::Client::builder()
             .user_agent(concat!("terrace/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))

@@ -17,8 +17,6 @@
 mod archive;
 mod fetch;
 
-pub use fetch::install_crypto_provider;
-
 use crate::config::catalog::{self as pins, Index, Location, Pin};
 use fetch::{Fetcher, block_on};
 use std::path::{Path, PathBuf};

@@ -22,21 +22,42 @@ pub struct DriftArgs {
     /// How long to wait for the environment's lock (e.g. 30s, 5m)
     #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
     pub lock_timeout: Duration,
+    /// Markdown: the largest part in bytes
+    #[arg(long, default_value_t = crate::render::markdown::DEFAULT_MAX_BYTES as u64, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1024..))]
+    pub max_bytes: u64,
     /// Provider reads to run at once
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
     pub parallelism: u32,
 }
 
-// Markdown joins when the plan renderers have one (see the merge note in
-// the issue-5 report): add a variant here and a `render::drift_markdown`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum DriftFormat {
+    /// Terraform's notation, for a terminal
     Text,
+    /// A pull-request comment, in parts of at most --max-bytes
+    Markdown,
+    /// Terraform's `resource_drift` entries
     Json,
 }
 
 pub async fn run(g: &Global, a: DriftArgs) -> Result {
     let loaded = Loaded::load(g)?;
+    let result = check(&loaded, &a).await;
+    let outcome = match &result {
+        Err(Failure::Changes) => &Ok(()),
+        other => other,
+    };
+    loaded.audit(
+        "project.config.drift",
+        Some(&a.env),
+        outcome,
+        serde_json::Value::Null,
+    );
+    result
+}
+
+async fn check(loaded: &Loaded, a: &DriftArgs) -> Result {
     // Definitions that do not load (a plugin that does not start) are
     // reported as such, not as objects that cannot be read.
     let _graph = loaded.graph()?;
@@ -44,7 +65,7 @@ pub async fn run(g: &Global, a: DriftArgs) -> Result {
     let authorization = loaded.authorization(env)?;
     let store = loaded.store(&env.name);
     let lock = session::lock(&store, "terrace drift", a.lock_timeout)?;
-    let state = session::recover_and_load(&loaded, &store, &lock)?;
+    let state = session::recover_and_load(loaded, &store, &lock)?;
     let ctx = crate::provider::Context {
         project_root: loaded.project.root.clone(),
         authorization,
@@ -79,6 +100,12 @@ pub async fn run(g: &Global, a: DriftArgs) -> Result {
             "{}",
             crate::render::drift_text(&env.name, &drift, loaded.ui.pal)
         ),
+        DriftFormat::Markdown => {
+            let max = usize::try_from(a.max_bytes).unwrap_or(usize::MAX);
+            for part in crate::render::markdown::drift(&env.name, &drift, max) {
+                out!("{part}");
+            }
+        }
         DriftFormat::Json => out!(
             "{}",
             crate::render::drift_json(&env.name, &record.checked_at, &drift)

@@ -31,19 +31,6 @@ pub struct Item {
     pub command: String,
 }
 
-/// The last drift check of an environment (`.terrace/envs/ENV/drift.json`).
-#[derive(Debug, Clone, Deserialize)]
-struct DriftCheck {
-    checked_at: String,
-    drifted: Vec<Drifted>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct Drifted {
-    address: String,
-    configuration: String,
-}
-
 /// Extra checks that need more than the records.
 pub struct Probes<'a> {
     /// Newer catalog versions, by configuration: `(current, newer)`.
@@ -181,14 +168,24 @@ pub fn items(
                 });
             }
         }
-        if let Some(check) = super::read_json::<DriftCheck>(&dir.join("drift.json"))? {
+        let store = crate::state::Store::new(&project.root, name);
+        let check = crate::state::DriftRecord::read(&store)
+            .map_err(|e| RecordError::Invalid(e.to_string()))?;
+        if let Some(check) = check {
             for d in &check.drifted {
                 items.push(Item {
                     code: "config.drift.detected",
                     severity: Severity::Warning,
                     target: format!("{name}/{}", d.configuration),
                     time: check.checked_at.clone(),
-                    message: format!("{} differs from state (last drift check)", d.address),
+                    message: format!(
+                        "{} {} (last drift check)",
+                        d.address,
+                        match d.kind {
+                            crate::state::DriftKind::Changed => "differs from state",
+                            crate::state::DriftKind::Deleted => "no longer exists",
+                        }
+                    ),
                     command: format!("terrace drift --env {name}"),
                 });
             }

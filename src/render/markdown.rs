@@ -10,7 +10,7 @@
 use super::parts::{Section, split};
 use super::plan::{change, drift_entry, output, reason_text};
 use super::style::Palette;
-use crate::plan::{Action, Change, Plan};
+use crate::plan::{Action, Change, Drift, Plan};
 use crate::value::Path;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -79,30 +79,59 @@ fn sections(p: &Plan) -> Vec<Section> {
         out.push(collapsed("Changes to outputs", outputs));
     }
     if !p.drift.is_empty() {
-        let items: Vec<String> = p
-            .drift
-            .iter()
-            .map(|d| {
-                let mut text = String::new();
-                drift_entry(&mut text, &p.environment, d, pal);
-                diff_notation(&text)
-            })
-            .collect();
-        let n = items.len();
-        let mut s = collapsed(
-            &format!(
-                "{n} object{} changed outside terrace since the last apply",
-                plural(n)
-            ),
-            items,
-        );
-        s.open = format!(
-            "### Changes outside terrace\n\nApplying records these in the state; the changes above undo or respond to them.\n\n{}",
-            s.open
-        );
-        out.push(s);
+        out.push(drift_section(&p.environment, &p.drift));
     }
     out
+}
+
+/// A drift report (`terrace drift --format markdown`), in parts like a plan.
+pub fn drift(env: &str, drift: &[Drift], max_bytes: usize) -> Vec<String> {
+    let n = drift.len();
+    let first = match n {
+        0 => format!(
+            "**{}**: no drift; every object matches the state\n\n",
+            html(env)
+        ),
+        n => format!(
+            "**{}**: {n} object{} changed outside terrace\n\n",
+            html(env),
+            plural(n)
+        ),
+    };
+    let mut sections = vec![Section {
+        items: vec![first],
+        ..Section::default()
+    }];
+    if n > 0 {
+        sections.push(drift_section(env, drift));
+    }
+    split(&sections, max_bytes)
+}
+
+/// Objects changed outside terrace, apart from the changes.
+fn drift_section(env: &str, drift: &[Drift]) -> Section {
+    let pal = Palette::plain();
+    let items: Vec<String> = drift
+        .iter()
+        .map(|d| {
+            let mut text = String::new();
+            drift_entry(&mut text, env, d, pal);
+            diff_notation(&text)
+        })
+        .collect();
+    let n = items.len();
+    let mut s = collapsed(
+        &format!(
+            "{n} object{} changed outside terrace since the last apply",
+            plural(n)
+        ),
+        items,
+    );
+    s.open = format!(
+        "### Changes outside terrace\n\nApplying records these in the state; the changes above undo or respond to them.\n\n{}",
+        s.open
+    );
+    s
 }
 
 fn plural(n: usize) -> &'static str {

@@ -100,6 +100,29 @@ fn drift_reports_changes_behind_terraces_back_and_records_them() {
             .any(|d| d["address"] == "main/file.f" && d["kind"] == "deleted")
     );
 
+    // Markdown for a pull request, and the item terrace attention lists.
+    let md = drift(&p, &["--format", "markdown"]).code(2).stdout;
+    assert!(
+        md.starts_with("<!-- terrace part 1/1 -->\n**dev**: 3 objects changed outside terrace"),
+        "{md}"
+    );
+    assert!(
+        md.contains("<details>") && md.contains("main/file.f"),
+        "{md}"
+    );
+    let attention = p.run(&["attention"]).success();
+    assert_eq!(
+        attention.lines_with("config.drift.detected").len(),
+        3,
+        "{}",
+        attention.stdout
+    );
+    assert!(
+        attention.stdout.contains("main/file.f no longer exists"),
+        "{}",
+        attention.stdout
+    );
+
     // plan shows drift apart from its changes; --refresh=false skips reading.
     p.run(&["plan", "--env", "dev"])
         .success()
@@ -114,7 +137,7 @@ fn drift_reports_changes_behind_terraces_back_and_records_them() {
     );
     assert_eq!(
         server.seen().iter().filter(|s| s.method == "GET").count(),
-        4
+        5
     );
 
     // Applying settles the file and the REST object.

@@ -20,9 +20,7 @@ pub fn shared() -> Result<&'static reqwest::Client, ProviderError> {
     static CLIENT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
     CLIENT
         .get_or_init(|| {
-            // reqwest is built without a crypto provider (no aws-lc C
-            // build); ring is installed here. An error means one is there.
-            let _ = rustls::crypto::ring::default_provider().install_default();
+            crate::tls::install_crypto_provider();
             reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(10))
                 .user_agent(concat!("terrace/", env!("CARGO_PKG_VERSION")))
