@@ -10,7 +10,6 @@ use super::{Failure, Global, Result, interruptible};
 use crate::apply::{ApplyOptions, Cancel, Observer, Outcome};
 use crate::eval::EnvValues;
 use crate::plan::Plan;
-use crate::project::approval::Approvals;
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -166,9 +165,8 @@ fn read_hashed(path: &std::path::Path) -> Result<(Plan, String)> {
     Ok((plan, crate::project::sha256_hex(&bytes)))
 }
 
-/// The environment's rules: an environment with `promote_from` receives
-/// releases only by promotion from that environment, and one with
-/// `require_approval` applies only a saved plan that was approved as it is.
+/// The environment's rules (see [`crate::project::policy`]); a plan for
+/// another environment is left to the stale check, which says so.
 fn gate(
     records: &crate::project::Records,
     env: &crate::config::Environment,
@@ -176,56 +174,21 @@ fn gate(
     planfile: Option<&std::path::Path>,
     destroy: bool,
 ) -> Result {
-    let name = &env.name;
+    use crate::project::policy;
+    if saved.is_some_and(|(p, _)| p.environment != env.name) {
+        return Ok(());
+    }
     let undeploy = destroy || saved.is_some_and(|(p, _)| p.destroy);
-    if let Some((from, _)) = &env.promote_from
-        && !undeploy
-        && saved.is_none_or(|(p, _)| p.promoted_from.as_deref() != Some(from.as_str()))
-    {
-        return Err(Failure::Message(format!(
-            "environment \"{name}\" receives releases only by promotion from \"{from}\" (its promote_from), so that it runs exactly what {from} ran.\n\
-             Plan the promotion, then apply that plan:\n  terrace promote --from {from} --to {name} --out {name}.plan\n  terrace apply --env {name} {name}.plan"
-        )));
-    }
-    if !env.require_approval {
-        return Ok(());
-    }
-    let Some((plan, hash)) = saved else {
-        let (flag, verb) = if undeploy {
-            (" --destroy", "destroy")
-        } else {
-            ("", "apply")
-        };
-        return Err(Failure::Message(format!(
-            "environment \"{name}\" requires an approval of the exact plan to {verb}.\n\
-             Save the plan, have it approved, then apply that file:\n  terrace plan --env {name}{flag} --out {name}.plan   (or terrace promote … --out {name}.plan)\n  terrace approve --env {name} {name}.plan --comment \"…\"\n  terrace apply --env {name} {name}.plan"
-        )));
-    };
-    if plan.environment != *name {
-        // The stale check explains this one.
-        return Ok(());
-    }
-    let approvals = Approvals::load(records, name).map_err(records::failure)?;
-    if approvals.find(hash).is_some() {
-        return Ok(());
-    }
+    let plan = saved.map(|(p, _)| p);
     let path = planfile
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    let last = match approvals.latest() {
-        Some(a) => format!(
-            "\nThe last approval in {name} ({} by {} at {}) is for another plan (sha256 {}…): this plan is not the one approved, or it was changed since.",
-            a.summary,
-            a.approver,
-            a.at,
-            crate::project::release::short(&a.plan)
-        ),
-        None => format!("\nNothing has been approved in {name} yet."),
-    };
-    Err(Failure::Message(format!(
-        "environment \"{name}\" requires an approval, and the plan {path} (sha256 {}…) has none.{last}\nApprove it with:\n  terrace approve --env {name} {path} --comment \"…\"",
-        crate::project::release::short(hash)
-    )))
+    policy::check_promotion(records, env, plan, undeploy)
+        .and_then(|()| {
+            let hashed = saved.map(|(p, h)| (p, h.as_str()));
+            policy::check_approval(records, env, hashed, &path, undeploy)
+        })
+        .map_err(|e| Failure::Message(e.to_string()))
 }
 
 /// A plan made before apply: saved in a file, or just computed by
@@ -291,8 +254,12 @@ pub async fn execute_loaded(
                         path.display()
                     ),
                     e => format!(
-                        "the saved plan {} is stale: {e}.\nterrace applies a saved plan only to the state and definitions it was made from. Make a new plan with:\n  terrace plan --env {env} --out {}",
+                        "the saved plan {} is stale: {e}.\nterrace applies a saved plan only to the state and definitions it was made from. Make a new plan with:\n  {} --out {}",
                         path.display(),
+                        match (&policy.promote_from, plan.destroy) {
+                            (Some((from, _)), false) => format!("terrace promote --from {from} --to {env}"),
+                            _ => format!("terrace plan --env {env}{}", if plan.destroy { " --destroy" } else { "" }),
+                        },
                         path.display()
                     ),
                 })

@@ -51,6 +51,10 @@ fn approve(loaded: &Loaded, a: &ApproveArgs, details: &mut serde_json::Value) ->
             env.name
         )));
     }
+    // A plan the environment would refuse is not worth approving.
+    let undeploy = plan.destroy;
+    crate::project::policy::check_promotion(&loaded.records(), env, Some(&plan), undeploy)
+        .map_err(|e| Failure::Message(format!("refusing to approve {}: {e}", a.plan.display())))?;
     let hash = crate::project::sha256_hex(&bytes);
     let s = plan.summary();
     let summary = format!(

@@ -26,7 +26,8 @@ pub fn run(g: &Global, a: AuditArgs) -> Result {
     let loaded = Loaded::load(g)?;
     let audit = Audit::new(&loaded.records());
     if a.verify {
-        return match audit.verify().map_err(failure)? {
+        let has_records = !loaded.records().environments().is_empty();
+        return match audit.verify(has_records).map_err(failure)? {
             Ok(n) => {
                 outln!("The audit trail is intact: {n} event(s), each chained to the one before.");
                 Ok(())
@@ -39,6 +40,19 @@ pub fn run(g: &Global, a: AuditArgs) -> Result {
     }
     let since = a.since.as_deref().map(parse_since).transpose()?;
     let pal = loaded.ui.pal;
+    let raw: std::collections::HashMap<u64, String> = if a.json {
+        audit
+            .raw_lines()
+            .map_err(failure)?
+            .into_iter()
+            .filter_map(|l| {
+                let seq = serde_json::from_str::<serde_json::Value>(&l).ok()?["seq"].as_u64()?;
+                Some((seq, l))
+            })
+            .collect()
+    } else {
+        Default::default()
+    };
     for e in audit.events().map_err(failure)? {
         if a.env
             .as_deref()
@@ -52,7 +66,10 @@ pub fn run(g: &Global, a: AuditArgs) -> Result {
             continue;
         }
         if a.json {
-            outln!("{}", serde_json::to_string(&e).unwrap_or_default());
+            // The line as recorded, its hash included.
+            if let Some(line) = raw.get(&e.seq) {
+                outln!("{line}");
+            }
             continue;
         }
         let outcome = match e.outcome {

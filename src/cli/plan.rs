@@ -97,12 +97,33 @@ async fn plan_env(loaded: &Loaded, a: &PlanArgs, stream: Option<&JsonStream>) ->
     let hash = match &a.out {
         Some(path) => {
             let hash = save(&plan, path)?;
-            let saved = format!(
-                "Saved the plan to {}. Apply exactly this plan with:\n  terrace apply --env {} {}",
-                path.display(),
-                a.env,
-                path.display()
-            );
+            let saved = match &env.promote_from {
+                // The plan shows what the working tree would change; the
+                // environment takes only promotions.
+                Some((from, _)) if !a.destroy => format!(
+                    "Saved the plan to {}. Environment {} receives releases only by promotion from {from}, so apply a promotion instead:\n  terrace promote --from {from} --to {} --out {}.plan",
+                    path.display(),
+                    a.env,
+                    a.env,
+                    a.env
+                ),
+                _ => format!(
+                    "Saved the plan to {}. Apply exactly this plan with:\n  terrace apply --env {} {}{}",
+                    path.display(),
+                    a.env,
+                    path.display(),
+                    if env.require_approval {
+                        format!(
+                            "\nafter approving it (environment {} requires it):\n  terrace approve --env {} {} --comment \"…\"",
+                            a.env,
+                            a.env,
+                            path.display()
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+            };
             // Only the text view has room for this on standard output.
             if stream.is_none() && a.view.format == Format::Text {
                 outln!("\n{saved}");

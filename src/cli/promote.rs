@@ -75,6 +75,12 @@ async fn promote(
             )));
         }
     }
+    if a.apply && target.require_approval {
+        return Err(Failure::Message(format!(
+            "environment \"{to}\" requires an approval of the exact plan, so --apply cannot apply it at once.\n\
+             Save the plan, have it approved, then apply that file:\n  terrace promote --from {from} --to {to} --out {to}.plan\n  terrace approve --env {to} {to}.plan --comment \"…\"\n  terrace apply --env {to} {to}.plan"
+        )));
+    }
     let records = working.records();
     let deployed = Deployed::load(&records, from).map_err(failure)?.ok_or_else(|| {
         Failure::Message(format!(
@@ -171,11 +177,6 @@ async fn promote(
             return Err(Failure::Changes);
         }
         return Ok(());
-    }
-    if target.require_approval {
-        return Err(Failure::Message(format!(
-            "environment \"{to}\" requires an approval of the exact plan, so --apply cannot apply it now.\nSave it with --out, approve it (terrace approve --env {to} FILE --comment …), then run terrace apply --env {to} FILE."
-        )));
     }
     if !a.auto_approve {
         if !std::io::stdin().is_terminal() {

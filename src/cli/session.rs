@@ -86,15 +86,20 @@ impl Loaded {
     pub fn load_release(g: &Global, id: &str) -> Result<Loaded> {
         let root = std::path::absolute(&g.project).unwrap_or_else(|_| g.project.clone());
         let records = Records::new(&root);
-        let dir = Release::files_dir(&records, id);
-        if !dir.is_dir() {
+        let short = crate::project::release::short(id);
+        if crate::project::release::valid_id(id) && !Release::dir(&records, id).is_dir() {
             return Err(Failure::Message(format!(
-                "release {} is not in {}: it was never applied in this project, or its records were removed",
-                crate::project::release::short(id),
+                "release {short} is not in {}: it was never applied in this project, or its records were removed",
                 records.dir().join("releases").display()
             )));
         }
+        let dir = Release::verified_files(&records, id).map_err(super::records::failure)?;
         let (project, diags) = crate::config::load_from(&root, &dir);
+        if project.definitions_hash != id && !diags.has_errors() {
+            return Err(Failure::Message(format!(
+                "release {short} is damaged: its files no longer hash to its id"
+            )));
+        }
         Loaded::checked(project, diags)
     }
 

@@ -101,38 +101,45 @@ impl Audit {
             .open(&self.path)
             .map_err(fail)?;
         file.lock().map_err(fail)?;
-        let (seq, prev) = match last_line(&mut file).map_err(fail)? {
+        let head: Option<Head> = read_json(&self.head)?;
+        // The last line's hash chains the new one, even a damaged line's
+        // (then verify names it); seq continues from whichever is larger.
+        let (last_seq, prev) = match last_line(&mut file).map_err(fail)? {
             Some(line) => {
-                let (body, hash) = split(&line).ok_or_else(|| {
-                    RecordError::Invalid(format!(
-                        "the last line of {} is damaged; run `terrace audit --verify`",
-                        self.path.display()
-                    ))
-                })?;
-                let last: Event = serde_json::from_str(&body).map_err(|e| {
-                    RecordError::Invalid(format!(
-                        "the last line of {} is damaged ({e}); run `terrace audit --verify`",
-                        self.path.display()
-                    ))
-                })?;
-                (last.seq + 1, hash.to_string())
+                let (seq, hash) = match split(&line) {
+                    Some((body, hash)) => (
+                        serde_json::from_str::<Event>(&body).map_or(0, |e| e.seq),
+                        hash.to_string(),
+                    ),
+                    None => (0, sha256_hex(line.as_bytes())),
+                };
+                (seq, hash)
             }
-            None => (1, GENESIS.to_string()),
+            None => (0, GENESIS.to_string()),
         };
-        event.seq = seq;
+        // A head that disagrees with the trail is evidence that lines were
+        // removed at its end (or a write was cut short): keep it, so that
+        // verify goes on reporting it.
+        let consistent = match &head {
+            Some(h) => h.count == last_seq && h.hash == prev,
+            None => last_seq == 0 && prev == GENESIS,
+        };
+        event.seq = last_seq.max(head.as_ref().map_or(0, |h| h.count)) + 1;
         event.prev = prev;
         event.time = super::now();
         let line = encode(&event);
         file.write_all(line.as_bytes()).map_err(fail)?;
         file.sync_data().map_err(fail)?;
-        let (_, hash) = split(line.trim_end()).expect("encode writes a hash");
-        write_json(
-            &self.head,
-            &Head {
-                count: seq,
-                hash: hash.to_string(),
-            },
-        )?;
+        if consistent {
+            let (_, hash) = split(line.trim_end()).expect("encode writes a hash");
+            write_json(
+                &self.head,
+                &Head {
+                    count: event.seq,
+                    hash: hash.to_string(),
+                },
+            )?;
+        }
         let _ = file.unlock();
         Ok(event)
     }
@@ -172,59 +179,57 @@ impl Audit {
             .collect())
     }
 
-    /// Checks the chain; returns the number of events.
-    pub fn verify(&self) -> Result<Result<usize, Broken>, RecordError> {
+    /// Checks the chain and the head; returns the number of events.
+    /// `has_records`: the project has environment records, so an empty
+    /// trail means a removed one.
+    pub fn verify(&self, has_records: bool) -> Result<Result<usize, Broken>, RecordError> {
         let lines = self.lines()?;
-        let mut prev = GENESIS.to_string();
-        for (i, line) in lines.iter().enumerate() {
-            let n = i + 1;
-            let broken = |reason: &str| {
-                Ok(Err(Broken {
-                    line: n,
-                    reason: reason.to_string(),
-                }))
-            };
-            let Some((body, hash)) = split(line) else {
-                return broken("not an audit event (no hash): the line was edited");
-            };
-            if sha256_hex(body.as_bytes()) != hash {
-                return broken("its content does not match its hash: the line was edited");
-            }
-            let Ok(event) = serde_json::from_str::<Event>(&body) else {
-                return broken("not an audit event");
-            };
-            if event.prev != prev {
-                return broken(
-                    "it does not follow the line before it: a line was removed, inserted or moved here",
-                );
-            }
-            if event.seq != n as u64 {
-                return broken(&format!(
-                    "it is event {} but stands at position {n}: lines were removed or moved",
-                    event.seq
-                ));
-            }
-            prev = hash.to_string();
+        if let Err(b) = check_lines(&lines) {
+            return Ok(Err(b));
         }
-        match read_json::<Head>(&self.head)? {
-            Some(head) if head.count != lines.len() as u64 => Ok(Err(Broken {
-                line: lines.len() + 1,
-                reason: format!(
-                    "{} events were recorded but the trail has {}: the last lines were removed",
-                    head.count,
-                    lines.len()
-                ),
-            })),
-            Some(head) if head.hash != prev => Ok(Err(Broken {
-                line: lines.len(),
-                reason: "the last event is not the one recorded last: it was replaced".into(),
-            })),
-            None if !lines.is_empty() => Ok(Err(Broken {
+        let last = lines
+            .last()
+            .and_then(|l| split(l))
+            .map(|(_, h)| h.to_string());
+        let head = read_json::<Head>(&self.head)?;
+        let disagree = |h: &Head| Broken {
+            // Where the first missing line would stand.
+            line: if h.count > lines.len() as u64 {
+                lines.len() + 1
+            } else {
+                lines.len().max(1)
+            },
+            reason: format!(
+                "{} (the head) records {} events, the last with hash {}…, but the trail has {}{}: lines were removed at its end, or a write was cut short",
+                self.head.display(),
+                h.count,
+                h.hash.get(..12).unwrap_or(&h.hash),
+                lines.len(),
+                last.as_deref()
+                    .map(|l| format!(", the last with hash {}…", l.get(..12).unwrap_or(l)))
+                    .unwrap_or_default()
+            ),
+        };
+        Ok(match head {
+            Some(h) if h.count != lines.len() as u64 || Some(&h.hash) != last.as_ref() => {
+                Err(disagree(&h))
+            }
+            None if !lines.is_empty() => Err(Broken {
                 line: lines.len(),
                 reason: format!("{} is missing", self.head.display()),
-            })),
-            _ => Ok(Ok(lines.len())),
-        }
+            }),
+            None if has_records => Err(Broken {
+                line: 1,
+                reason: "the trail is missing although the project has records: it was removed"
+                    .into(),
+            }),
+            _ => Ok(lines.len()),
+        })
+    }
+
+    /// The trail's lines as written.
+    pub fn raw_lines(&self) -> Result<Vec<String>, RecordError> {
+        self.lines()
     }
 
     fn lines(&self) -> Result<Vec<String>, RecordError> {
@@ -237,6 +242,43 @@ impl Audit {
             }),
         }
     }
+}
+
+/// Checks that `lines` form an unbroken chain: each line matches its
+/// hash, follows the one before, and has the next sequence number.
+pub fn check_lines(lines: &[String]) -> Result<(), Broken> {
+    let mut prev = GENESIS.to_string();
+    for (i, line) in lines.iter().enumerate() {
+        let n = i + 1;
+        let broken = |reason: &str| {
+            Err(Broken {
+                line: n,
+                reason: reason.to_string(),
+            })
+        };
+        let Some((body, hash)) = split(line) else {
+            return broken("not an audit event (no hash): the line was edited");
+        };
+        if sha256_hex(body.as_bytes()) != hash {
+            return broken("its content does not match its hash: the line was edited");
+        }
+        let Ok(event) = serde_json::from_str::<Event>(&body) else {
+            return broken("not an audit event");
+        };
+        if event.prev != prev {
+            return broken(
+                "it does not follow the line before it: a line was removed, inserted or moved here",
+            );
+        }
+        if event.seq != n as u64 {
+            return broken(&format!(
+                "it is event {} but stands at position {n}: lines were removed or moved",
+                event.seq
+            ));
+        }
+        prev = hash.to_string();
+    }
+    Ok(())
 }
 
 /// The line for `event`: its JSON, then the hash of that JSON.
@@ -321,7 +363,7 @@ mod tests {
     #[test]
     fn an_intact_trail_verifies_and_chains() {
         let (_d, audit) = trail(5);
-        assert_eq!(audit.verify().unwrap(), Ok(5));
+        assert_eq!(audit.verify(true).unwrap(), Ok(5));
         let events = audit.events().unwrap();
         assert_eq!(events.len(), 5);
         assert_eq!(events[0].prev, GENESIS);
@@ -332,7 +374,7 @@ mod tests {
     fn an_edited_line_is_named() {
         let (_d, audit) = trail(5);
         edit(&audit, |l| l[2] = l[2].replace("alice", "mallory"));
-        assert_eq!(audit.verify().unwrap().unwrap_err().line, 3);
+        assert_eq!(audit.verify(true).unwrap().unwrap_err().line, 3);
     }
 
     #[test]
@@ -341,14 +383,14 @@ mod tests {
         edit(&audit, |l| {
             l.remove(1);
         });
-        assert_eq!(audit.verify().unwrap().unwrap_err().line, 2);
+        assert_eq!(audit.verify(true).unwrap().unwrap_err().line, 2);
     }
 
     #[test]
     fn swapped_lines_are_found() {
         let (_d, audit) = trail(5);
         edit(&audit, |l| l.swap(2, 3));
-        assert_eq!(audit.verify().unwrap().unwrap_err().line, 3);
+        assert_eq!(audit.verify(true).unwrap().unwrap_err().line, 3);
     }
 
     #[test]
@@ -357,11 +399,32 @@ mod tests {
         edit(&audit, |l| {
             l.pop();
         });
-        let e = audit.verify().unwrap().unwrap_err();
+        let e = audit.verify(true).unwrap().unwrap_err();
         assert_eq!(e.line, 5);
-        assert!(
-            e.reason
-                .contains("5 events were recorded but the trail has 4")
-        );
+        assert!(e.reason.contains("records 5 events"), "{}", e.reason);
+        // Appending afterwards does not hide it.
+        audit.append(event("project.project.read")).unwrap();
+        let e = audit.verify(true).unwrap().unwrap_err();
+        assert_eq!(e.line, 5, "{}", e.reason);
+    }
+
+    #[test]
+    fn a_removed_trail_is_found_when_the_project_has_records() {
+        let (_d, audit) = trail(3);
+        std::fs::remove_file(&audit.path).unwrap();
+        std::fs::remove_file(&audit.head).unwrap();
+        assert_eq!(audit.verify(true).unwrap().unwrap_err().line, 1);
+        assert_eq!(audit.verify(false).unwrap(), Ok(0));
+    }
+
+    #[test]
+    fn a_damaged_last_line_is_chained_over_and_still_reported() {
+        let (_d, audit) = trail(3);
+        let mut text = std::fs::read_to_string(&audit.path).unwrap();
+        text.push_str("not json\n");
+        std::fs::write(&audit.path, text).unwrap();
+        audit.append(event("project.project.read")).unwrap();
+        assert_eq!(audit.verify(true).unwrap().unwrap_err().line, 4);
+        assert_eq!(audit.events().unwrap().len(), 4);
     }
 }

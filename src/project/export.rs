@@ -273,6 +273,34 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
     for f in &body.definitions {
         f.target(root)?;
     }
+    for (id, dump) in &body.releases {
+        if !super::release::valid_id(id) || dump.release.id != *id {
+            return Err(RecordError::Invalid(format!(
+                "it is damaged: {id:?} is not a valid release id"
+            )));
+        }
+        let kept: BTreeMap<&str, &str> = dump
+            .release
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.sha256.as_str()))
+            .collect();
+        for f in &dump.files {
+            f.target(root)?;
+            if kept.get(f.path.as_str()) != Some(&sha256_hex(&f.bytes()?).as_str()) {
+                return Err(RecordError::Invalid(format!(
+                    "it is damaged: file {} of release {} does not match the release",
+                    f.path,
+                    super::release::short(id)
+                )));
+            }
+        }
+    }
+    if only.is_none() {
+        let trail = body.audit.clone();
+        super::audit::check_lines(&trail)
+            .map_err(|b| RecordError::Invalid(format!("its audit trail is not intact at {b}")))?;
+    }
     for (env, dump) in &envs {
         for name in std::iter::once(*env).chain(dump.state.keys()) {
             if !crate::config::is_name(name) {

@@ -14,6 +14,7 @@ pub mod attention;
 pub mod audit;
 pub mod export;
 pub mod lifecycle;
+pub mod policy;
 pub mod release;
 
 use serde::Serialize;

@@ -72,6 +72,9 @@ impl Release {
 
     /// Reads release `id`; a clear error when it is missing or damaged.
     pub fn load(records: &Records, id: &str) -> Result<Release, RecordError> {
+        if !valid_id(id) {
+            return Err(RecordError::Invalid(format!("{id:?} is not a release id")));
+        }
         let path = Release::dir(records, id).join("release.json");
         let r: Release = read_json(&path)?.ok_or_else(|| {
             RecordError::Invalid(format!(
@@ -88,6 +91,28 @@ impl Release {
             )));
         }
         Ok(r)
+    }
+
+    /// Checks that every file of the release is there with the content it
+    /// was kept with; returns the directory to load it from.
+    pub fn verified_files(records: &Records, id: &str) -> Result<PathBuf, RecordError> {
+        let release = Release::load(records, id)?;
+        let dir = Release::files_dir(records, id);
+        for f in &release.files {
+            let path = dir.join(&f.path);
+            let bytes = std::fs::read(&path).map_err(|e| RecordError::Read {
+                path: path.clone(),
+                cause: e.to_string(),
+            })?;
+            if super::sha256_hex(&bytes) != f.sha256 {
+                return Err(RecordError::Invalid(format!(
+                    "release {} is damaged: {} does not have the content it was kept with",
+                    short(id),
+                    path.display()
+                )));
+            }
+        }
+        Ok(dir)
     }
 
     /// Keeps the definitions of `project` (loaded from the working tree or
@@ -140,7 +165,11 @@ impl Release {
             if let Some(d) = to.parent() {
                 std::fs::create_dir_all(d).map_err(|e| write_err(d, e))?;
             }
-            std::fs::write(&to, &bytes).map_err(|e| write_err(&to, e))?;
+            // Durable before the directory is renamed into place: a kept
+            // release is trusted from then on.
+            let mut file = std::fs::File::create(&to).map_err(|e| write_err(&to, e))?;
+            std::io::Write::write_all(&mut file, &bytes).map_err(|e| write_err(&to, e))?;
+            file.sync_all().map_err(|e| write_err(&to, e))?;
             files.push(ReleasedFile {
                 path: rel.to_string_lossy().into_owned(),
                 sha256: super::sha256_hex(&bytes),
@@ -216,6 +245,12 @@ impl Deployed {
             }),
         }
     }
+}
+
+/// Whether `id` can name a release: a sha256 in hex, so that it is
+/// never a path.
+pub fn valid_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The first 12 characters of an id, as shown to users.

@@ -30,7 +30,7 @@ pub fn plan(p: &Plan) -> String {
 /// The plan as a JSON value.
 pub fn plan_value(p: &Plan) -> Json {
     let resource_changes: Vec<Json> = p.changes.iter().map(|c| change(p, c)).collect();
-    let resource_drift: Vec<Json> = p.drift.iter().map(|d| drift(p, d)).collect();
+    let resource_drift: Vec<Json> = p.drift.iter().map(|d| drift(&p.environment, d)).collect();
     let mut outputs = Map::new();
     for o in &p.outputs {
         outputs.insert(format!("{}.{}", o.configuration, o.name), output(o));
@@ -231,7 +231,8 @@ fn change(p: &Plan, c: &Change) -> Json {
     Json::Object(m)
 }
 
-fn drift(p: &Plan, d: &Drift) -> Json {
+/// One `resource_drift` entry.
+pub fn drift(env: &str, d: &Drift) -> Json {
     let (actions, after) = match &d.after {
         Some(a) => (vec!["update"], Some(a)),
         None => (vec!["delete"], None),
@@ -248,7 +249,7 @@ fn drift(p: &Plan, d: &Drift) -> Json {
             "after_sensitive": sensitive_mask(after),
         }),
     );
-    m.insert("terrace".into(), terrace_fields(&p.environment, &d.address));
+    m.insert("terrace".into(), terrace_fields(env, &d.address));
     Json::Object(m)
 }
 

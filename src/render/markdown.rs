@@ -79,7 +79,7 @@ fn sections(p: &Plan) -> Vec<Section> {
         out.push(collapsed("Changes to outputs", outputs));
     }
     if !p.drift.is_empty() {
-        out.push(drift_section(&p.environment, &p.drift));
+        out.push(drift_section(&p.environment, &p.drift, true));
     }
     out
 }
@@ -103,13 +103,13 @@ pub fn drift(env: &str, drift: &[Drift], max_bytes: usize) -> Vec<String> {
         ..Section::default()
     }];
     if n > 0 {
-        sections.push(drift_section(env, drift));
+        sections.push(drift_section(env, drift, false));
     }
     split(&sections, max_bytes)
 }
 
 /// Objects changed outside terrace, apart from the changes.
-fn drift_section(env: &str, drift: &[Drift]) -> Section {
+fn drift_section(env: &str, drift: &[Drift], with_changes: bool) -> Section {
     let pal = Palette::plain();
     let items: Vec<String> = drift
         .iter()
@@ -127,10 +127,12 @@ fn drift_section(env: &str, drift: &[Drift]) -> Section {
         ),
         items,
     );
-    s.open = format!(
-        "### Changes outside terrace\n\nApplying records these in the state; the changes above undo or respond to them.\n\n{}",
-        s.open
-    );
+    let note = if with_changes {
+        "Applying records these in the state; the changes above undo or respond to them.\n\n"
+    } else {
+        ""
+    };
+    s.open = format!("### Changes outside terrace\n\n{note}{}", s.open);
     s
 }
 

@@ -79,14 +79,14 @@ fn drift_reports_changes_behind_terraces_back_and_records_them() {
     let entries = doc["resource_drift"].as_array().expect("entries");
     let file = entries
         .iter()
-        .find(|e| e["address"] == "main/file.f")
+        .find(|e| e["terrace"]["address"] == "main/file.f")
         .expect("file entry");
     assert_eq!(file["type"], "file");
     assert_eq!(file["change"]["actions"], serde_json::json!(["delete"]));
     assert_eq!(file["change"]["after"], serde_json::Value::Null);
     let thing = entries
         .iter()
-        .find(|e| e["address"] == "main/http.thing")
+        .find(|e| e["terrace"]["address"] == "main/http.thing")
         .expect("http entry");
     assert_eq!(thing["change"]["after"]["body"]["name"], "renamed");
     assert_eq!(thing["change"]["before"]["body"]["name"], "a");

@@ -336,7 +336,7 @@ fn audit_verify_names_the_first_edited_removed_or_moved_line() {
     write(truncated);
     run(&p, &["audit", "--verify"])
         .code(1)
-        .stderr_has("the last lines were removed");
+        .stderr_has("removed at its end");
 
     write(owned());
     run(&p, &["audit", "--verify"]).success();
