@@ -97,37 +97,77 @@ pub fn run_import(g: &Global, a: ImportArgs) -> Result {
 
 pub async fn run_delete(g: &Global, a: DeleteArgs, cancel: &Cancel) -> Result {
     let loaded = Loaded::load(g)?;
-    let order = reverse_promotion_order(&loaded);
-    let deployed = |loaded: &Loaded| -> Result<Vec<String>> {
-        let mut list = Vec::new();
-        for env in &order {
-            let state = session::load_state(&loaded.store(env))?;
-            for (config, c) in &state.configs {
-                for r in c.resources.values() {
-                    if r.mode == crate::address::Mode::Managed && !r.instances.is_empty() {
-                        list.push(format!("  {env}/{config}/{}.{}", r.type_name, r.name));
-                    }
-                }
-            }
-        }
-        Ok(list)
-    };
-    let resources = deployed(&loaded)?;
-    if !resources.is_empty() && !a.destroy {
-        let result = Err(Failure::Message(format!(
-            "refusing to delete project {}: {} resource(s) are deployed:\n{}\nUndeploy them first (terrace destroy --env ENV), or pass --destroy to undeploy every environment in reverse promotion order ({}).",
-            loaded.project.name,
-            resources.len(),
-            resources.join("\n"),
-            order.join(", ")
-        )));
+    let result = delete(g, &loaded, &a, cancel).await;
+    if result.is_err() {
         loaded.audit(
             "project.project.delete",
             None,
             &result,
             serde_json::Value::Null,
         );
-        return result;
+    }
+    result
+}
+
+/// Every managed object recorded in `envs`, as `  ENV/CONFIG/TYPE.NAME`.
+fn deployed(loaded: &Loaded, envs: &[String]) -> Result<Vec<String>> {
+    let mut list = Vec::new();
+    for env in envs {
+        let state = session::load_state(&loaded.store(env))?;
+        for (config, c) in &state.configs {
+            for r in c.resources.values() {
+                if r.mode == crate::address::Mode::Managed && !r.instances.is_empty() {
+                    list.push(format!("  {env}/{config}/{}.{}", r.type_name, r.name));
+                }
+            }
+        }
+    }
+    Ok(list)
+}
+
+async fn delete(g: &Global, loaded: &Loaded, a: &DeleteArgs, cancel: &Cancel) -> Result {
+    // Environments declared, then any that only have records left.
+    let mut order = reverse_promotion_order(loaded);
+    for env in loaded.records().environments() {
+        if !order.contains(&env) {
+            order.push(env);
+        }
+    }
+    let resources = deployed(loaded, &order)?;
+    if !resources.is_empty() && !a.destroy {
+        return Err(Failure::Message(format!(
+            "refusing to delete project {}: {} resource(s) are deployed:\n{}\nUndeploy them first (terrace destroy --env ENV), or pass --destroy to undeploy every environment in reverse promotion order ({}).",
+            loaded.project.name,
+            resources.len(),
+            resources.join("\n"),
+            order.join(", ")
+        )));
+    }
+    if a.destroy {
+        // An environment that needs an approved plan to undeploy, or that
+        // the definitions no longer declare, cannot be destroyed from here.
+        let mut blocked = Vec::new();
+        for env in &order {
+            if deployed(loaded, std::slice::from_ref(env))?.is_empty() {
+                continue;
+            }
+            match loaded.project.environment(env) {
+                Some(e) if e.require_approval => blocked.push(format!(
+                    "  {env}: requires an approved plan: terrace plan --env {env} --destroy --out {env}.plan; terrace approve --env {env} {env}.plan --comment …; terrace apply --env {env} {env}.plan"
+                )),
+                Some(_) => {}
+                None => blocked.push(format!(
+                    "  {env}: no longer declared in the project; declare it again to destroy it"
+                )),
+            }
+        }
+        if !blocked.is_empty() {
+            return Err(Failure::Message(format!(
+                "refusing to delete project {}: these environments cannot be undeployed by --destroy:\n{}\nUndeploy them first; nothing was changed.",
+                loaded.project.name,
+                blocked.join("\n")
+            )));
+        }
     }
     if !a.auto_approve {
         if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
@@ -146,36 +186,38 @@ pub async fn run_delete(g: &Global, a: DeleteArgs, cancel: &Cancel) -> Result {
         ))
         .await?;
     }
-    if !resources.is_empty() {
-        for env in &order {
-            let state = session::load_state(&loaded.store(env))?;
-            if state
-                .configs
-                .values()
-                .all(|c| c.resources.values().all(|r| r.instances.is_empty()))
-            {
-                continue;
-            }
-            outln!("Undeploying environment {env}…");
-            let args = DestroyArgs {
-                env: env.clone(),
-                auto_approve: true,
-                json: false,
-                common: PlanFlags {
-                    refresh: true,
-                    lock_timeout: std::time::Duration::from_secs(10),
-                    parallelism: 10,
-                },
-            };
-            super::apply::destroy(g, args, cancel).await?;
+    for env in order.iter().filter(|_| !resources.is_empty()) {
+        if deployed(loaded, std::slice::from_ref(env))?.is_empty() {
+            continue;
         }
-        let left = deployed(&loaded)?;
-        if !left.is_empty() {
-            return Err(Failure::Message(format!(
-                "resources remain after destroying:\n{}\nThe project was not deleted.",
-                left.join("\n")
-            )));
-        }
+        outln!("Undeploying environment {env}…");
+        let args = DestroyArgs {
+            env: env.clone(),
+            auto_approve: true,
+            json: false,
+            common: PlanFlags {
+                refresh: true,
+                lock_timeout: std::time::Duration::from_secs(10),
+                parallelism: 10,
+            },
+        };
+        super::apply::destroy(g, args, cancel).await?;
+    }
+    // Nothing may run while the records go: hold every environment's lock.
+    let mut locks = Vec::new();
+    for env in &order {
+        locks.push(session::lock(
+            &loaded.store(env),
+            "terrace delete-project",
+            std::time::Duration::from_secs(10),
+        )?);
+    }
+    let left = deployed(loaded, &order)?;
+    if !left.is_empty() {
+        return Err(Failure::Message(format!(
+            "resources remain:\n{}\nThe project was not deleted.",
+            left.join("\n")
+        )));
     }
     loaded.audit(
         "project.project.delete",
@@ -200,6 +242,8 @@ pub async fn run_delete(g: &Global, a: DeleteArgs, cancel: &Cancel) -> Result {
     let dir = loaded.records().dir().to_path_buf();
     std::fs::remove_dir_all(&dir)
         .map_err(|e| Failure::Message(format!("cannot remove {}: {e}", dir.display())))?;
+    // The lock files went with the directory.
+    drop(locks);
     outln!(
         "Deleted project {}: its records are gone from {}; the final export is {}.",
         loaded.project.name,

@@ -197,6 +197,13 @@ fn releases_move_dev_to_test_to_prod_exactly_and_prod_needs_an_approval() {
         assert!(audit.contains(action), "{action} missing:\n{audit}");
     }
     assert!(audit.contains("\"initiator\":\"tester\""));
+
+    // prod cannot be undeployed without an approved plan: nothing is
+    // destroyed anywhere when delete-project --destroy cannot finish.
+    run(&p, &["delete-project", "--destroy", "--auto-approve"])
+        .code(1)
+        .stderr_has("prod: requires an approved plan");
+    assert!(p.exists("out/dev/app.conf") && p.exists("out/test/app.conf"));
 }
 
 #[test]
@@ -593,4 +600,36 @@ fn attention_lists_a_newer_catalog_version_with_the_upgrade_command() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn an_edited_plan_cannot_pass_for_a_promotion() {
+    let p = Project::new()
+        .file("project.hcl", DATA_ONLY)
+        .file("arch/main.hcl", DATA_ARCH);
+    p.apply();
+    // A working-tree plan of test, dressed up as a promotion from dev.
+    p.run(&["plan", "--env", "test", "--out", "wt.plan"])
+        .success()
+        .stdout_has("terrace promote --from dev --to test");
+    let forged = p
+        .read("wt.plan")
+        .replacen("{", "{\n  \"promoted_from\": \"dev\",", 1);
+    p.write("forged.plan", &forged);
+    p.run(&["approve", "--env", "test", "forged.plan", "--comment", "x"])
+        .code(1)
+        .stderr_has("names no release");
+    p.run(&["apply", "--env", "test", "forged.plan"])
+        .code(1)
+        .stderr_has("names no release");
+    // A real promotion plan, made before dev moved on, is refused after.
+    p.run(&[
+        "promote", "--from", "dev", "--to", "test", "--out", "old.plan",
+    ])
+    .success();
+    p.write("arch/main.hcl", &format!("# v2\n{DATA_ARCH}"));
+    p.apply();
+    p.run(&["apply", "--env", "test", "old.plan"])
+        .code(1)
+        .stderr_has("runs release");
 }
