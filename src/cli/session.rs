@@ -105,6 +105,15 @@ impl Loaded {
 
     fn checked(project: Project, diags: Diagnostics) -> Result<Loaded> {
         let ui = Ui::detect();
+        // No command or plugin inherits a variable holding a credential.
+        crate::provider::withhold_env(
+            project
+                .environments
+                .iter()
+                .filter_map(|e| e.authorization.as_ref()?.variable())
+                .map(str::to_string)
+                .collect(),
+        );
         let unusable = diags.iter().any(|d| {
             d.is_error()
                 && matches!(

@@ -29,6 +29,20 @@ pub struct Authorization {
     pub secret_file: Option<Expr>,
 }
 
+impl Authorization {
+    /// The environment variable `api_key = env("NAME")` reads, if that is
+    /// how it is written: commands and plugins never inherit it.
+    pub fn variable(&self) -> Option<&str> {
+        match &self.api_key.as_ref()?.kind {
+            ExprKind::Call { name, args, .. } if name == "env" => match args.first()?.kind {
+                ExprKind::Literal(crate::value::Value::String(ref v)) => Some(v.as_str()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
 /// `configuration "network" { architecture = "…", inputs = { … } }`.
 #[derive(Debug)]
 pub struct Configuration {

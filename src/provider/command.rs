@@ -107,9 +107,6 @@ impl Command {
         if let Some(out) = prior.and_then(|p| p.get("output")) {
             env.insert("TERRACE_OUTPUT".into(), out.to_json().to_string());
         }
-        if let Some(secret) = &ctx.authorization {
-            env.insert("TERRACE_AUTHORIZATION".into(), secret.expose().to_string());
-        }
         let stdin = serde_json::json!({
             "operation": op,
             "id": prior.and_then(|p| p.get("id")).map(Value::to_json),
@@ -123,6 +120,7 @@ impl Command {
         let inv = Invocation {
             argv,
             env,
+            secret: ctx.authorization.clone(),
             working_dir,
             stdin: stdin.to_string().into_bytes(),
             timeout: process::timeout_of(this.get("timeout"), DEFAULT_TIMEOUT)?,
@@ -332,7 +330,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn create_output_becomes_attributes_and_the_credential_is_in_the_environment() {
+    async fn create_output_becomes_attributes_and_the_credential_is_in_the_environment_only() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = ctx(dir.path());
         let p = Command::new();
@@ -346,8 +344,18 @@ mod tests {
         let created = p.create(planned.value, &ctx).await.unwrap();
         assert_eq!(created.get("id"), Some(&Value::string("x1")));
         let out = created.get("output").unwrap();
-        assert_eq!(out.get("auth"), Some(&Value::string("s3cret")));
+        // The command saw it; what it printed back is masked before it
+        // can reach state.
+        assert_eq!(out.get("auth"), Some(&Value::string("***")));
         assert_eq!(out.get("stdin_op"), Some(&Value::string("create")));
+
+        let cfg = config(&[(
+            "create",
+            Value::string(r#"echo "key is $TERRACE_AUTHORIZATION" >&2; exit 3"#),
+        )]);
+        let err = p.create(cfg, &ctx).await.unwrap_err();
+        assert!(err.message.contains("key is ***"), "{}", err.message);
+        assert!(!err.message.contains("s3cret"), "{}", err.message);
     }
 
     #[tokio::test]

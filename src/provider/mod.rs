@@ -11,6 +11,8 @@ mod file;
 mod http;
 mod plugin;
 mod process;
+
+pub use process::withhold as withhold_env;
 mod schema;
 mod terrace_data;
 

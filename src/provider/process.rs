@@ -3,6 +3,7 @@
 //! group, and standard error kept short enough to show.
 
 use super::ProviderError;
+use crate::value::Secret;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -12,12 +13,31 @@ use tokio::io::AsyncWriteExt;
 /// How much of a failing command's standard error an error message shows.
 const STDERR_SHOWN: usize = 2000;
 
+/// Environment variables no child process inherits: those the project's
+/// `authorization` blocks read (`api_key = env("NAME")`), set once when the
+/// project is loaded. A command gets its own environment's credential as
+/// `TERRACE_AUTHORIZATION`, never another environment's.
+static WITHHELD: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Names the variables children must not inherit (first call wins).
+pub fn withhold(names: Vec<String>) {
+    let _ = WITHHELD.set(names);
+}
+
+/// The variables children must not inherit.
+pub fn withheld() -> &'static [String] {
+    WITHHELD.get().map_or(&[], Vec::as_slice)
+}
+
 /// One command to run.
 #[derive(Debug)]
 pub struct Invocation {
     /// `argv[0]` and its arguments.
     pub argv: Vec<String>,
     pub env: BTreeMap<String, String>,
+    /// Passed as `TERRACE_AUTHORIZATION`, and masked in what the command
+    /// prints.
+    pub secret: Option<Secret>,
     pub working_dir: PathBuf,
     pub stdin: Vec<u8>,
     pub timeout: Duration,
@@ -67,6 +87,12 @@ pub async fn run(what: &str, inv: Invocation) -> Result<Finished, ProviderError>
         return Err(ProviderError::attr(what, format!("{what} is empty")));
     };
     let mut cmd = tokio::process::Command::new(program);
+    for name in withheld() {
+        cmd.env_remove(name);
+    }
+    if let Some(secret) = &inv.secret {
+        cmd.env("TERRACE_AUTHORIZATION", secret.expose());
+    }
     cmd.args(args)
         .envs(&inv.env)
         .current_dir(&inv.working_dir)
@@ -110,9 +136,16 @@ pub async fn run(what: &str, inv: Invocation) -> Result<Finished, ProviderError>
             )));
         }
     };
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let redact = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes);
+        match &inv.secret {
+            Some(s) => s.redact(&text),
+            None => text.into_owned(),
+        }
+    };
+    let stdout = redact(&output.stdout);
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = redact(&output.stderr);
         let status = match output.status.code() {
             Some(c) => format!("exit status {c}"),
             None => "a signal".to_string(),

@@ -19,6 +19,15 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// `text` with every occurrence of the credential masked: for what a
+    /// command or a server sends back, which may echo it.
+    pub fn redact(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            return text.to_string();
+        }
+        text.replace(&*self.0, "***")
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -37,5 +46,6 @@ mod tests {
         assert_eq!(format!("{s:?}"), "Secret(***)");
         assert_eq!(format!("{:?}", Some(s.clone())), "Some(Secret(***))");
         assert_eq!(s.expose(), "hunter2");
+        assert_eq!(s.redact("key=hunter2; again hunter2"), "key=***; again ***");
     }
 }

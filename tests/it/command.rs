@@ -112,3 +112,53 @@ fn command_credential_reaches_the_environment_but_never_state() {
     assert!(!run.stdout.contains("hunter2") && !run.stderr.contains("hunter2"));
     crate::harness::assert_not_under(p.path(".terrace").as_path(), "hunter2");
 }
+
+#[test]
+fn commands_get_their_environments_credential_and_no_other() {
+    let p = crate::harness::Project::new()
+        .file(
+            "project.hcl",
+            r#"
+environment "dev" {
+  authorization {
+    api_key = env("CMD_DEV_KEY")
+  }
+}
+environment "prod" {
+  authorization {
+    api_key = env("CMD_PROD_KEY")
+  }
+}
+configuration "main" {
+  architecture = "./arch"
+}
+"#,
+        )
+        .file(
+            "arch/main.hcl",
+            r#"
+resource "command" "probe" {
+  create = "printf '{\"mine\":\"%s\",\"prod\":\"%s\"}' \"$TERRACE_AUTHORIZATION\" \"$${CMD_PROD_KEY:-unset}\""
+}
+output "seen" {
+  value = command.probe.output
+}
+"#,
+        );
+    let keys = [
+        ("CMD_DEV_KEY", "dev-key-8812"),
+        ("CMD_PROD_KEY", "prod-key-7731"),
+    ];
+    p.run_with(&["apply", "--env", "dev", "--auto-approve"], &keys)
+        .success();
+    let out = p
+        .run_with(&["output", "--env", "dev", "--json"], &keys)
+        .success()
+        .stdout;
+    // dev's key reached the command (and is masked in what it printed);
+    // prod's variable was not inherited at all.
+    assert!(out.contains("\"mine\": \"***\""), "{out}");
+    assert!(out.contains("\"prod\": \"unset\""), "{out}");
+    let state = p.read(".terrace/envs/dev/main.state.json");
+    assert!(!state.contains("dev-key-8812") && !state.contains("prod-key-7731"));
+}

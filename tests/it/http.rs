@@ -138,9 +138,20 @@ fn http_retries_503_and_429_honouring_retry_after() {
 fn http_gives_up_after_its_retries() {
     let server = Server::start();
     let p = project(&thing(&server, "{ name = \"a\" }", "  retries = 1\n"));
-    server.fail_next(&[Fault::Status(500, Some(0)), Fault::Status(502, Some(0))]);
-    apply(&p).code(1).stderr_has("answered 502");
+    server.fail_next(&[Fault::Status(503, Some(0)), Fault::Status(503, Some(0))]);
+    apply(&p).code(1).stderr_has("answered 503");
     assert_eq!(server.seen().len(), 2);
+}
+
+#[test]
+fn http_does_not_repeat_a_post_after_a_502() {
+    // The gateway may have passed the POST on: repeating it could create
+    // the object twice.
+    let server = Server::start();
+    let p = project(&thing(&server, "{ name = \"a\" }", ""));
+    server.fail_next(&[Fault::Status(502, Some(0))]);
+    apply(&p).code(1).stderr_has("answered 502");
+    assert_eq!(server.seen().len(), 1);
 }
 
 #[test]

@@ -23,6 +23,18 @@ pub fn shared() -> Result<&'static reqwest::Client, ProviderError> {
             crate::tls::install_crypto_provider();
             reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(10))
+                // Redirects stay on the host the request was for: a
+                // credential header must not follow to another one.
+                .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                    let first = attempt.previous().first().and_then(|u| u.host_str());
+                    if attempt.previous().len() >= 10 {
+                        attempt.error("more than 10 redirects")
+                    } else if attempt.url().host_str() != first {
+                        attempt.stop()
+                    } else {
+                        attempt.follow()
+                    }
+                }))
                 .user_agent(concat!("terrace/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .map_err(|e| format!("cannot set up the HTTP client: {e}"))
@@ -161,6 +173,7 @@ pub async fn send(
             req = req.json(&b.to_json());
         }
         if let (Some(name), Some(secret)) = (&settings.auth_header, &ctx.authorization) {
+            refuse_plain_http(url)?;
             let text = if settings.auth_scheme.is_empty() {
                 secret.expose().to_string()
             } else {
@@ -185,7 +198,15 @@ pub async fn send(
                     .filter(|s| s.is_finite() && *s >= 0.0)
                     .map(|s| Duration::from_secs_f64(s).min(MAX_WAIT));
                 let body = resp.text().await.unwrap_or_default();
-                let retryable = status == 429 || (500..600).contains(&status);
+                // What a server echoes of the credential goes no further.
+                let body = match &ctx.authorization {
+                    Some(s) => s.redact(&body),
+                    None => body,
+                };
+                // A 502 or 504 after a POST may hide an object created all
+                // the same: only "try later" answers are safe to repeat.
+                let retryable =
+                    status == 429 || status == 503 || (idempotent && (500..600).contains(&status));
                 if !retryable || !left {
                     return Ok(Response { status, body });
                 }
@@ -222,6 +243,26 @@ pub async fn send(
         tokio::time::sleep(wait).await;
         attempt += 1;
     }
+}
+
+/// The credential travels only over TLS, or to this machine.
+fn refuse_plain_http(url: &str) -> Result<(), ProviderError> {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return Ok(());
+    };
+    let host = parsed.host_str().unwrap_or("");
+    let local = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if parsed.scheme() == "http" && !local {
+        return Err(ProviderError::new(format!(
+            "refusing to send the environment's credential to {url} over plain http; use https (plain http is allowed to this machine only), or set auth_header = \"\" to send no credential"
+        )));
+    }
+    Ok(())
 }
 
 /// Exponential backoff with full jitter over its upper half.

@@ -58,7 +58,11 @@ impl Host {
         } else {
             std::path::PathBuf::from(program)
         };
-        let mut child = Command::new(&program)
+        let mut command = Command::new(&program);
+        for name in super::super::process::withheld() {
+            command.env_remove(name);
+        }
+        let mut child = command
             .args(args)
             .current_dir(root)
             .stdin(Stdio::piped())
