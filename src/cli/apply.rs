@@ -307,7 +307,7 @@ pub async fn execute_loaded(
     // What is applied becomes the environment's release once it succeeds.
     let release = match (&plan.release, plan.destroy) {
         (Some(id), _) => Some(id.clone()),
-        (None, false) => Some(records::capture(loaded, env)?),
+        (None, false) => records::capture(loaded, env)?,
         (None, true) => None,
     };
     records::starting(loaded, policy, &plan, plan_hash.as_deref())?;
@@ -381,7 +381,7 @@ fn unchanged(
         return Ok(());
     }
     let release = match &plan.release {
-        Some(id) => id.clone(),
+        Some(id) => Some(id.clone()),
         None => records::capture(loaded, &policy.name)?,
     };
     let outcome = Outcome {
@@ -395,7 +395,7 @@ fn unchanged(
         plan_hash,
         &outcome,
         &Default::default(),
-        Some(&release),
+        release.as_deref(),
     )
 }
 

@@ -171,6 +171,9 @@ pub fn finished(
     if outcome.succeeded() {
         if plan.destroy {
             Deployed::clear(&records, &env.name).map_err(failure)?;
+        } else if release.is_none() {
+            // What runs now cannot be promoted: forget the older release.
+            Deployed::clear(&records, &env.name).map_err(failure)?;
         } else if let Some(id) = release {
             Deployed {
                 release: id.to_string(),
@@ -186,9 +189,21 @@ pub fn finished(
     Ok(())
 }
 
-/// Keeps the definitions about to be applied as a release.
-pub fn capture(loaded: &Loaded, env: &str) -> Result<String> {
-    Release::capture(&loaded.records(), &loaded.project, env).map_err(failure)
+/// Keeps the definitions about to be applied as a release; `None`, with
+/// a warning, when they cannot be (the environment then has no release to
+/// promote, but applies all the same).
+pub fn capture(loaded: &Loaded, env: &str) -> Result<Option<String>> {
+    match Release::capture(&loaded.records(), &loaded.project, env) {
+        Ok(id) => Ok(Some(id)),
+        Err(crate::project::RecordError::NotReleasable(why)) => {
+            errln!(
+                "{} environment \"{env}\" will have no release to promote: {why}. Move shared architectures into the project (or a catalog inside it) to promote it.",
+                loaded.ui.pal_err.yellow("Warning:")
+            );
+            Ok(None)
+        }
+        Err(e) => Err(failure(e)),
+    }
 }
 
 /// Records `validated` for every configuration of a successful plan.

@@ -50,6 +50,9 @@ pub struct Project {
     pub catalog: Option<String>,
     /// `plugin` blocks: executables that provide resource types.
     pub plugins: Vec<Plugin>,
+    /// Files of the project that plugin commands name (`plugins/x.py`),
+    /// relative to [`Project::definitions_dir`].
+    pub plugin_files: Vec<PathBuf>,
 }
 
 impl Project {
@@ -103,6 +106,7 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
         definitions_dir: defs.clone(),
         catalog: None,
         plugins: Vec::new(),
+        plugin_files: Vec::new(),
     };
     let mut hasher = Sha256::new();
     let mut decl = project::Declarations::default();
@@ -168,6 +172,21 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
             }
         }
         project.configurations.push(c);
+    }
+    // Plugin programs kept in the project are definitions too: a release
+    // runs its own copy, and a changed plugin makes saved plans stale.
+    for plugin in &decl.plugins {
+        for arg in &plugin.command {
+            if let Some(rel) = plugin_file(&defs, arg)
+                && let Ok(bytes) = std::fs::read(defs.join(&rel))
+            {
+                hasher.update(rel.to_string_lossy().as_bytes());
+                hasher.update([0]);
+                hasher.update(&bytes);
+                hasher.update([0]);
+                project.plugin_files.push(rel);
+            }
+        }
     }
     project.definitions_hash = format!("{:x}", hasher.finalize());
     tracing::debug!(
@@ -303,6 +322,12 @@ pub fn definition_files(project: &Project) -> Vec<PathBuf> {
     for arch in &project.architectures {
         files.extend(architecture_files(arch));
     }
+    files.extend(
+        project
+            .plugin_files
+            .iter()
+            .map(|rel| project.definitions_dir.join(rel)),
+    );
     files.sort();
     files.dedup();
     files
@@ -312,6 +337,22 @@ pub fn definition_files(project: &Project) -> Vec<PathBuf> {
             Err(_) => p,
         })
         .collect()
+}
+
+/// `arg` of a plugin command, if it names a file of the project: a
+/// relative path inside `defs` to a file that exists.
+pub fn plugin_file(defs: &Path, arg: &str) -> Option<PathBuf> {
+    let rel = Path::new(arg);
+    let inside = rel.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    (arg.contains('/') || rel.extension().is_some())
+        .then_some(())
+        .filter(|()| inside && !arg.starts_with('-') && defs.join(rel).is_file())
+        .map(|()| rel.to_path_buf())
 }
 
 /// Every file in an architecture's directory (absolute paths, name order).

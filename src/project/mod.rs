@@ -30,6 +30,10 @@ pub enum RecordError {
     Write { path: PathBuf, cause: String },
     #[error("{0}")]
     Invalid(String),
+    /// The definitions cannot be kept as a release (files outside the
+    /// project); the environment applies, but cannot be promoted from.
+    #[error("{0}")]
+    NotReleasable(String),
 }
 
 /// Where a project's records live: `.terrace/` under its root.

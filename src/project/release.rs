@@ -148,8 +148,8 @@ impl Release {
                     .components()
                     .any(|c| c == std::path::Component::ParentDir)
             {
-                return Err(RecordError::Invalid(format!(
-                    "{} is outside the project directory; a release can only hold definitions inside it",
+                return Err(RecordError::NotReleasable(format!(
+                    "{} is outside the project directory, and a release holds only definitions inside it",
                     rel.display()
                 )));
             }

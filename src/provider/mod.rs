@@ -184,7 +184,7 @@ impl Registry {
         }
         let mut owner: BTreeMap<String, String> = BTreeMap::new();
         for p in &project.plugins {
-            let types = match plugin::start(p, &project.root) {
+            let types = match plugin::start(p, &project.root, &project.definitions_dir) {
                 Ok(t) => t,
                 Err(d) => {
                     diags.push(d);

@@ -633,3 +633,15 @@ fn an_edited_plan_cannot_pass_for_a_promotion() {
         .code(1)
         .stderr_has("runs release");
 }
+
+#[test]
+fn an_architecture_outside_the_project_applies_but_cannot_be_promoted() {
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::write(shared.path().join("main.hcl"), DATA_ARCH).unwrap();
+    let project = DATA_ONLY.replace("\"./arch\"", &format!("\"{}\"", shared.path().display()));
+    let p = Project::new().file("project.hcl", &project);
+    p.apply().stderr_has("will have no release to promote");
+    p.run(&["promote", "--from", "dev", "--to", "test"])
+        .code(1)
+        .stderr_has("no release to promote");
+}

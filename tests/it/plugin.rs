@@ -4,8 +4,23 @@
 use crate::harness::Project;
 
 #[test]
+fn the_plugin_program_is_part_of_the_definitions() {
+    let p = Project::copy_of("examples/plugins");
+    p.run(&["plan", "--env", "dev", "--out", "dev.plan"])
+        .success();
+    let program = p.read("kv_store.py");
+    p.write(
+        "kv_store.py",
+        &format!("{program}\n# changed after the plan\n"),
+    );
+    p.run(&["apply", "--env", "dev", "dev.plan"])
+        .code(1)
+        .stderr_has("stale");
+}
+
+#[test]
 fn example_plugin_applies_detects_drift_and_destroys() {
-    let p = Project::copy_of("examples/plugin-kv");
+    let p = Project::copy_of("examples/plugins");
     p.apply()
         .stdout_has("Apply complete! Resources: 2 added, 0 changed, 0 destroyed.");
     let entry: serde_json::Value =

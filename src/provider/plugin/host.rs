@@ -29,7 +29,10 @@ struct Shared {
 
 pub struct Host {
     pub name: String,
-    stdin: Mutex<Option<ChildStdin>>,
+    /// Lines for the writer thread, which owns the plugin's standard
+    /// input: a plugin that stops reading blocks that thread, never the
+    /// runtime, and the request's timeout then stops the plugin.
+    stdin: Mutex<Option<std::sync::mpsc::Sender<Vec<u8>>>>,
     child: Mutex<Child>,
     shared: Arc<Mutex<Shared>>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
@@ -62,6 +65,9 @@ impl Host {
         for name in super::super::process::withheld() {
             command.env_remove(name);
         }
+        // Its own process group, so that stopping it stops its children.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command
             .args(args)
             .current_dir(root)
@@ -81,7 +87,7 @@ impl Host {
         spawn_stderr(name.to_string(), stderr, stderr_tail.clone());
         let host = Arc::new(Host {
             name: name.to_string(),
-            stdin: Mutex::new(Some(stdin)),
+            stdin: Mutex::new(Some(spawn_writer(stdin))),
             child: Mutex::new(child),
             shared: shared.clone(),
             stderr_tail,
@@ -174,24 +180,22 @@ impl Host {
         }
         let mut line = msg.to_string();
         line.push('\n');
-        let written = match self.stdin.lock() {
-            Ok(mut s) => match s.as_mut() {
-                Some(stdin) => stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()),
-                None => Err(std::io::Error::other("closed")),
-            },
-            Err(_) => Err(std::io::Error::other("closed")),
+        let queued = match self.stdin.lock() {
+            Ok(s) => s
+                .as_ref()
+                .is_some_and(|tx| tx.send(line.into_bytes()).is_ok()),
+            Err(_) => false,
         };
-        if let Err(e) = written {
+        if !queued {
+            // The writer stops when the plugin's input is closed: it is gone.
             if let Ok(mut g) = self.shared.lock() {
                 g.pending.remove(&id);
             }
-            // A write fails when the plugin is gone: say why it went.
-            std::thread::sleep(Duration::from_millis(50));
             let dead = self.shared.lock().ok().and_then(|g| g.dead.clone());
             return Err(ProviderError::new(format!(
                 "plugin \"{}\" {}",
                 self.name,
-                dead.unwrap_or_else(|| format!("cannot be written to: {e}"))
+                dead.unwrap_or_else(|| "no longer reads its input".into())
             )));
         }
         Ok(())
@@ -210,8 +214,7 @@ impl Host {
     /// Stops the plugin: every request in flight fails with `why`.
     pub fn stop(&self, why: &str) {
         if let Ok(mut c) = self.child.lock() {
-            let _ = c.kill();
-            let _ = c.wait();
+            kill_group(&mut c);
         }
         fail_all(&self.shared, &self.name, why.to_string());
     }
@@ -237,10 +240,36 @@ impl Drop for Host {
             s.take();
         }
         if let Ok(mut c) = self.child.lock() {
-            let _ = c.kill();
-            let _ = c.wait();
+            kill_group(&mut c);
         }
     }
+}
+
+/// Kills the plugin and every process it started (its process group).
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) has no memory effects; a negative pid names the
+        // group that `process_group(0)` made for the plugin.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Starts the thread that writes queued lines to the plugin's input.
+fn spawn_writer(mut stdin: ChildStdin) -> std::sync::mpsc::Sender<Vec<u8>> {
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        for line in rx {
+            if stdin.write_all(&line).and_then(|()| stdin.flush()).is_err() {
+                return;
+            }
+        }
+    });
+    tx
 }
 
 fn fail_all(shared: &Mutex<Shared>, name: &str, why: String) {

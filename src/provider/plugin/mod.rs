@@ -34,7 +34,11 @@ pub struct PluginType {
 }
 
 /// Starts `plugin` and returns its types, or a diagnostic on the block.
-pub fn start(plugin: &Plugin, root: &std::path::Path) -> Result<Vec<PluginType>, Diagnostic> {
+pub fn start(
+    plugin: &Plugin,
+    root: &std::path::Path,
+    definitions: &std::path::Path,
+) -> Result<Vec<PluginType>, Diagnostic> {
     let fail = |msg: String| {
         Diagnostic::error(
             "config::plugin",
@@ -47,7 +51,16 @@ pub fn start(plugin: &Plugin, root: &std::path::Path) -> Result<Vec<PluginType>,
         .timeout
         .filter(|t| t.is_finite() && *t > 0.0 && *t <= 86_400.0)
         .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64);
-    let (host, hello) = Host::start(&plugin.name, &plugin.command, root, timeout).map_err(fail)?;
+    // Files of the project run from the definitions (a release's own copy).
+    let argv: Vec<String> = plugin
+        .command
+        .iter()
+        .map(|arg| match crate::config::plugin_file(definitions, arg) {
+            Some(rel) => definitions.join(rel).to_string_lossy().into_owned(),
+            None => arg.clone(),
+        })
+        .collect();
+    let (host, hello) = Host::start(&plugin.name, &argv, root, timeout).map_err(fail)?;
     let version = hello.get("protocol_version").and_then(Json::as_u64);
     if version != Some(PROTOCOL_VERSION) {
         host.stop("speaks another protocol version");

@@ -1,6 +1,6 @@
-# A project whose resources come from a plugin: examples/plugins/kv_store.py,
-# a key-value store in a directory, spoken to over terrace's plugin protocol
-# (docs/plugin-protocol.md). Run it with:
+# A project whose resources come from a plugin: kv_store.py, beside this
+# file, a key-value store in a directory, spoken to over terrace's plugin
+# protocol (docs/plugin-protocol.md). Run it with:
 #   terrace plan --env dev
 #   terrace apply --env dev
 #   terrace drift --env dev     # after editing kvstore/dev-*.json by hand
@@ -10,7 +10,7 @@ project "plugin-kv" {
 }
 
 plugin "kv" {
-  command = ["python3", "plugins/kv_store.py"]
+  command = ["python3", "kv_store.py"]
   timeout = 30
 }
 

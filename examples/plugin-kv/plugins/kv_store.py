@@ -1,1 +1,0 @@
-../../plugins/kv_store.py
