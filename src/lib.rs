@@ -37,6 +37,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod digest;
 pub mod eval;
 pub mod graph;
 pub mod plan;

@@ -8,7 +8,6 @@
 //! holds half a version.
 
 use crate::config::catalog::Pin;
-use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
@@ -17,10 +16,7 @@ const UNPACKED_LIMIT: u64 = 512 << 20;
 /// The most entries an archive may hold.
 const ENTRY_LIMIT: usize = 10_000;
 
-/// The sha256 of `bytes`, in lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
-}
+pub use crate::digest::sha256_hex;
 
 /// Checks `bytes` against the `expected` hex digest.
 pub fn verify(bytes: &[u8], expected: &str) -> Result<(), String> {

@@ -1,7 +1,7 @@
 //! `terrace apply` and `terrace destroy`.
 
 use super::live::Live;
-use super::plan::{PlanFlags, compute};
+use super::plan::{PlanFlags, compute, read_hashed};
 use super::progress::Progress;
 use super::records;
 use super::session::{self, Loaded};
@@ -154,15 +154,6 @@ async fn execute(g: &Global, run: Run<'_>, stream: Option<&JsonStream>, cancel: 
     .await;
     working.audit(action, Some(env), &result, details);
     result
-}
-
-/// Reads a saved plan and the sha256 of its file, which approvals bind to.
-fn read_hashed(path: &std::path::Path) -> Result<(Plan, String)> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::Message(format!("cannot read the plan {}: {e}", path.display())))?;
-    let plan = Plan::from_bytes(&bytes)
-        .map_err(|e| Failure::Message(format!("cannot use the plan {}: {e}", path.display())))?;
-    Ok((plan, crate::project::sha256_hex(&bytes)))
 }
 
 /// The environment's rules (see [`crate::project::policy`]); a plan for

@@ -39,10 +39,7 @@ fn approve(loaded: &Loaded, a: &ApproveArgs, details: &mut serde_json::Value) ->
             "an approval needs a --comment saying why".into(),
         ));
     }
-    let bytes = std::fs::read(&a.plan)
-        .map_err(|e| Failure::Message(format!("cannot read the plan {}: {e}", a.plan.display())))?;
-    let plan = crate::plan::Plan::from_bytes(&bytes)
-        .map_err(|e| Failure::Message(format!("cannot use the plan {}: {e}", a.plan.display())))?;
+    let (plan, hash) = super::plan::read_hashed(&a.plan)?;
     if plan.environment != env.name {
         return Err(Failure::Message(format!(
             "the plan {} is for environment \"{}\", not \"{}\"",
@@ -55,7 +52,6 @@ fn approve(loaded: &Loaded, a: &ApproveArgs, details: &mut serde_json::Value) ->
     let undeploy = plan.destroy;
     crate::project::policy::check_promotion(&loaded.records(), env, Some(&plan), undeploy)
         .map_err(|e| Failure::Message(format!("refusing to approve {}: {e}", a.plan.display())))?;
-    let hash = crate::project::sha256_hex(&bytes);
     let s = plan.summary();
     let summary = format!(
         "{} to add, {} to change, {} to destroy",

@@ -190,8 +190,14 @@ pub fn save(plan: &Plan, path: &std::path::Path) -> Result<String> {
 
 /// Reads a saved plan.
 pub fn read(path: &std::path::Path) -> Result<Plan> {
+    read_hashed(path).map(|(plan, _)| plan)
+}
+
+/// Reads a saved plan and the sha256 of its file, which approvals bind to.
+pub fn read_hashed(path: &std::path::Path) -> Result<(Plan, String)> {
     let bytes = std::fs::read(path)
         .map_err(|e| Failure::Message(format!("cannot read the plan {}: {e}", path.display())))?;
-    Plan::from_bytes(&bytes)
-        .map_err(|e| Failure::Message(format!("cannot use the plan {}: {e}", path.display())))
+    let plan = Plan::from_bytes(&bytes)
+        .map_err(|e| Failure::Message(format!("cannot use the plan {}: {e}", path.display())))?;
+    Ok((plan, crate::digest::sha256_hex(&bytes)))
 }

@@ -169,6 +169,17 @@ pub fn finished(
     }
     lifecycle.save(&records, &env.name).map_err(failure)?;
     if outcome.succeeded() {
+        // The apply refreshed and reconciled what the last drift check
+        // found: that check no longer says anything.
+        let drift = crate::state::DriftRecord::path(&loaded.store(&env.name));
+        if let Err(e) = std::fs::remove_file(&drift)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(Failure::Message(format!(
+                "cannot remove {}: {e}",
+                drift.display()
+            )));
+        }
         if plan.destroy {
             Deployed::clear(&records, &env.name).map_err(failure)?;
         } else if release.is_none() {

@@ -25,8 +25,9 @@ pub struct UpgradeArgs {
 pub async fn run(g: &Global, a: UpgradeArgs) -> Result {
     let loaded = Loaded::load(g)?;
     let details = serde_json::json!({ "configuration": a.configuration, "to": a.to });
+    let a_env = a.env.clone();
     let result = upgrade(g, &loaded, a).await;
-    loaded.audit("project.config.upgrade", None, &result, details);
+    loaded.audit("project.config.upgrade", a_env.as_deref(), &result, details);
     result
 }
 

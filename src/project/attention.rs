@@ -112,6 +112,26 @@ pub fn items(
                 None => format!("terrace apply --env {name}"),
             };
             match entry.stage {
+                Stage::Deploying | Stage::Undeploying => items.push(Item {
+                    code: if entry.stage == Stage::Deploying {
+                        "config.deploy.failed"
+                    } else {
+                        "config.undeploy.failed"
+                    },
+                    severity: Severity::Error,
+                    target: target.clone(),
+                    time: entry.at.clone(),
+                    message: format!(
+                        "the {} that started at {} never finished (interrupted or crashed); its journal is recovered on the next command",
+                        if entry.stage == Stage::Deploying { "deploy" } else { "undeploy" },
+                        entry.at
+                    ),
+                    command: if entry.stage == Stage::Deploying {
+                        apply.clone()
+                    } else {
+                        format!("terrace destroy --env {name}")
+                    },
+                }),
                 Stage::DeployFailed => items.push(Item {
                     code: "config.deploy.failed",
                     severity: Severity::Error,
@@ -164,13 +184,17 @@ pub fn items(
                     target: target.clone(),
                     time: entry.at.clone(),
                     message: "its definitions changed since it was deployed".into(),
-                    command: format!("terrace plan --env {name}"),
+                    command: format!("terrace apply --env {name}"),
                 });
             }
         }
         let store = crate::state::Store::new(&project.root, name);
         let check = crate::state::DriftRecord::read(&store)
             .map_err(|e| RecordError::Invalid(e.to_string()))?;
+        let reconcile = match &env.promote_from {
+            Some((from, _)) => format!("terrace promote --from {from} --to {name}"),
+            None => format!("terrace plan --env {name}, then terrace apply --env {name}"),
+        };
         if let Some(check) = check {
             for d in &check.drifted {
                 items.push(Item {
@@ -186,7 +210,7 @@ pub fn items(
                             crate::state::DriftKind::Deleted => "no longer exists",
                         }
                     ),
-                    command: format!("terrace drift --env {name}"),
+                    command: reconcile.clone(),
                 });
             }
         }

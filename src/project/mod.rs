@@ -121,8 +121,4 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RecordError> {
     crate::state::write_atomic(path, &bytes).map_err(fail)
 }
 
-/// sha256 of `bytes`, in lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    format!("{:x}", Sha256::digest(bytes))
-}
+pub use crate::digest::sha256_hex;

@@ -7,7 +7,6 @@ use super::{
     project_path,
 };
 use crate::value::{Map, Path, Value};
-use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -120,10 +119,6 @@ fn parse_mode(s: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("file_permission \"{s}\" is not an octal mode such as \"0644\""))
 }
 
-fn sha256_hex(s: &str) -> String {
-    format!("{:x}", Sha256::digest(s.as_bytes()))
-}
-
 /// Writes `content` to `path` atomically with `mode`.
 fn write_file(path: &std::path::Path, content: &str, mode: u32) -> Result<(), ProviderError> {
     let err = |what: &str, e: std::io::Error| {
@@ -207,7 +202,9 @@ impl Provider for File {
             }
             // The hash of a secret is kept as secret as the secret.
             let sha = match planned.get("content").map(Value::unmark) {
-                Some((Value::String(s), marked)) => Value::String(sha256_hex(s)).mark_if(marked),
+                Some((Value::String(s), marked)) => {
+                    Value::String(crate::digest::sha256_hex(s.as_bytes())).mark_if(marked)
+                }
                 _ => Value::Unknown,
             };
             planned.insert("content_sha256".into(), sha);
@@ -279,7 +276,7 @@ impl Provider for File {
             let was_sensitive = m.get("content").is_some_and(Value::contains_sensitive);
             m.insert(
                 "content_sha256".into(),
-                Value::String(sha256_hex(&content)).mark_if(was_sensitive),
+                Value::String(crate::digest::sha256_hex(content.as_bytes())).mark_if(was_sensitive),
             );
             m.insert(
                 "content".into(),
@@ -366,7 +363,10 @@ impl Provider for File {
                 .await
                 .map_err(|e| ProviderError::new(format!("cannot read {}: {e}", full.display())))?;
             let mut m = Map::new();
-            m.insert("content_sha256".into(), Value::String(sha256_hex(&content)));
+            m.insert(
+                "content_sha256".into(),
+                Value::String(crate::digest::sha256_hex(content.as_bytes())),
+            );
             m.insert("content".into(), Value::String(content));
             m.insert("id".into(), Value::string(path));
             m.insert("path".into(), Value::string(path));

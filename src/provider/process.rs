@@ -113,6 +113,9 @@ pub async fn run(what: &str, inv: Invocation) -> Result<Finished, ProviderError>
         )
     })?;
     let pid = child.id();
+    // Whatever ends this future early (Ctrl-C, a dropped task) stops the
+    // command's children too, not only `sh`.
+    let mut guard = GroupGuard(pid);
     if let Some(mut stdin) = child.stdin.take() {
         let input = inv.stdin;
         // A command that does not read its input must not stall us.
@@ -129,13 +132,14 @@ pub async fn run(what: &str, inv: Invocation) -> Result<Finished, ProviderError>
             )));
         }
         Err(_) => {
-            kill_group(pid);
+            // The guard stops the group as this returns.
             return Err(ProviderError::new(format!(
                 "{what}: {program:?} did not finish within {}; it was stopped",
                 human(inv.timeout)
             )));
         }
     };
+    guard.0 = None;
     let redact = |bytes: &[u8]| {
         let text = String::from_utf8_lossy(bytes);
         match &inv.secret {
@@ -156,6 +160,15 @@ pub async fn run(what: &str, inv: Invocation) -> Result<Finished, ProviderError>
         )));
     }
     Ok(Finished { stdout })
+}
+
+/// Kills a command's process group when dropped, unless it finished.
+struct GroupGuard(Option<u32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        kill_group(self.0);
+    }
 }
 
 /// Kills the process group led by `pid`.

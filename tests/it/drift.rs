@@ -140,8 +140,15 @@ fn drift_reports_changes_behind_terraces_back_and_records_them() {
         5
     );
 
-    // Applying settles the file and the REST object.
+    // Applying settles the file and the REST object, and what the check
+    // found no longer needs attention.
     p.apply();
     assert_eq!(p.read("out/f.txt"), "one");
     assert_eq!(server.things()["t1"]["name"], "a");
+    let attention = p.run(&["attention"]).success();
+    assert!(
+        !attention.stdout.contains("config.drift.detected"),
+        "{}",
+        attention.stdout
+    );
 }
