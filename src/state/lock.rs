@@ -25,6 +25,10 @@ pub struct LockInfo {
 
 impl std::fmt::Display for LockInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A lock file whose content could not be read says only that.
+        if self.pid == 0 && self.id.is_empty() {
+            return f.write_str(&self.command);
+        }
         write!(
             f,
             "`{}` by {} on {} (pid {}) since {}",
@@ -209,7 +213,10 @@ fn read_info(file: &File, path: &Path) -> LockInfo {
         pid: 0,
         host: "unknown".into(),
         user: "unknown".into(),
-        command: format!("unknown (unreadable {})", path.display()),
+        command: format!(
+            "a lock file whose holder cannot be read ({})",
+            path.display()
+        ),
         created_at: "unknown".into(),
     })
 }
