@@ -5,7 +5,7 @@ use super::records::failure;
 use super::session::Loaded;
 use super::{Failure, Global, Result};
 use crate::project::approval::{Approval, Approvals};
-use crate::project::lifecycle::{Lifecycle, Stage};
+use crate::project::lifecycle::Lifecycle;
 use crate::project::release::short;
 use clap::Args;
 use std::collections::BTreeSet;
@@ -89,16 +89,7 @@ fn approve(loaded: &Loaded, a: &ApproveArgs, details: &mut serde_json::Value) ->
     approvals.approvals.push(approval);
     approvals.save(&records, &env.name).map_err(failure)?;
     let mut lifecycle = Lifecycle::load(&records, &env.name).map_err(failure)?;
-    for (name, entry) in lifecycle.configurations.iter_mut() {
-        if entry.stage == Stage::Validated
-            && (configurations.contains(name) || entry.plan.as_deref() == Some(hash.as_str()))
-        {
-            entry.stage = Stage::Approved;
-            entry.by = crate::project::user();
-            entry.at = crate::project::now();
-            entry.plan = Some(hash.clone());
-        }
-    }
+    lifecycle.approve(&configurations, &hash);
     lifecycle.save(&records, &env.name).map_err(failure)?;
     drop(lock);
     outln!(

@@ -7,7 +7,7 @@ use super::records::failure;
 use super::session::{self, Loaded};
 use super::{Failure, Global, Result, interruptible};
 use crate::apply::Cancel;
-use crate::project::lifecycle::{Lifecycle, Stage};
+use crate::project::lifecycle::Lifecycle;
 use crate::project::release::{Deployed, short};
 use clap::Args;
 use std::io::IsTerminal;
@@ -91,18 +91,7 @@ async fn promote(
     // The source must run its release, whole and as recorded.
     let lifecycle = Lifecycle::load(&records, from).map_err(failure)?;
     let unhealthy: Vec<String> = lifecycle
-        .configurations
-        .iter()
-        .filter(|(_, e)| {
-            matches!(
-                e.stage,
-                Stage::DeployFailed
-                    | Stage::Deploying
-                    | Stage::Undeploying
-                    | Stage::Undeployed
-                    | Stage::UndeployFailed
-            )
-        })
+        .unsettled()
         .map(|(c, e)| format!("  {from}/{c}: {} by {} at {}", e.stage, e.by, e.at))
         .collect();
     if !unhealthy.is_empty() {

@@ -8,8 +8,8 @@ use crate::config::Environment;
 use crate::plan::Plan;
 use crate::project::Records;
 use crate::project::audit::{self, Audit};
-use crate::project::lifecycle::{Lifecycle, Stage, definition_hash};
-use crate::project::release::{Deployed, Release};
+use crate::project::lifecycle;
+use crate::project::release::Release;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
@@ -87,31 +87,6 @@ impl Observer for Tally<'_> {
     }
 }
 
-/// The configurations an apply of `plan` concerns: every one the project
-/// declares (apply deploys them all), and those with state in the plan.
-fn concerned(loaded: &Loaded, plan: &Plan) -> BTreeSet<String> {
-    let mut names: BTreeSet<String> = plan.prior.keys().cloned().collect();
-    if !plan.destroy {
-        names.extend(loaded.project.configurations.iter().map(|c| c.name.clone()));
-    }
-    names.extend(
-        plan.changes
-            .iter()
-            .map(|c| c.address.resource.config.clone()),
-    );
-    names
-}
-
-/// The configuration's definitions hash, from the definitions `loaded`
-/// holds (the working tree or a release) and their own environment block.
-fn hash_of(loaded: &Loaded, env: &Environment, config: &str) -> String {
-    let p = &loaded.project;
-    match (p.environment(&env.name), p.configuration(config)) {
-        (Some(e), Some(c)) => definition_hash(p, e, c),
-        _ => String::new(),
-    }
-}
-
 /// Records `deploying` (or `undeploying`) before an apply starts.
 pub fn starting(
     loaded: &Loaded,
@@ -119,22 +94,17 @@ pub fn starting(
     plan: &Plan,
     plan_hash: Option<&str>,
 ) -> Result {
-    let records = loaded.records();
-    let mut lifecycle = Lifecycle::load(&records, &env.name).map_err(failure)?;
-    let stage = if plan.destroy {
-        Stage::Undeploying
-    } else {
-        Stage::Deploying
-    };
-    for config in concerned(loaded, plan) {
-        let hash = hash_of(loaded, env, &config);
-        lifecycle.set(&config, stage, &hash).plan = plan_hash.map(str::to_string);
-    }
-    lifecycle.save(&records, &env.name).map_err(failure)
+    lifecycle::starting(
+        &loaded.records(),
+        &loaded.project,
+        &env.name,
+        plan,
+        plan_hash,
+    )
+    .map_err(failure)
 }
 
-/// Records how the apply ended: lifecycle per configuration, and on
-/// success the release the environment now runs.
+/// Records how the apply ended (see [`lifecycle::finished`]).
 pub fn finished(
     loaded: &Loaded,
     env: &Environment,
@@ -144,60 +114,26 @@ pub fn finished(
     failed: &BTreeSet<String>,
     release: Option<&str>,
 ) -> Result {
-    let records = loaded.records();
-    let mut lifecycle = Lifecycle::load(&records, &env.name).map_err(failure)?;
-    let message = outcome
-        .errors
-        .first()
-        .map(|d| d.message.clone())
-        .or_else(|| outcome.cancelled.then(|| "interrupted".to_string()));
-    for config in concerned(loaded, plan) {
-        let hash = hash_of(loaded, env, &config);
-        let ok = !failed.contains(&config) && outcome.succeeded();
-        let gone = plan.destroy || loaded.project.configuration(&config).is_none();
-        let stage = match (gone, ok) {
-            (false, true) => Stage::Deployed,
-            (false, false) => Stage::DeployFailed,
-            (true, true) => Stage::Undeployed,
-            (true, false) => Stage::UndeployFailed,
-        };
-        let entry = lifecycle.set(&config, stage, &hash);
-        entry.plan = plan_hash.map(str::to_string);
-        if !ok {
-            entry.message = message.clone();
-        }
-    }
-    lifecycle.save(&records, &env.name).map_err(failure)?;
-    if outcome.succeeded() {
-        // The apply refreshed and reconciled what the last drift check
-        // found: that check no longer says anything.
-        let drift = crate::state::DriftRecord::path(&loaded.store(&env.name));
-        if let Err(e) = std::fs::remove_file(&drift)
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            return Err(Failure::Message(format!(
-                "cannot remove {}: {e}",
-                drift.display()
-            )));
-        }
-        if plan.destroy {
-            Deployed::clear(&records, &env.name).map_err(failure)?;
-        } else if release.is_none() {
-            // What runs now cannot be promoted: forget the older release.
-            Deployed::clear(&records, &env.name).map_err(failure)?;
-        } else if let Some(id) = release {
-            Deployed {
-                release: id.to_string(),
-                applied_at: crate::project::now(),
-                applied_by: crate::project::user(),
-                serial: outcome.serial,
-                promoted_from: plan.promoted_from.clone(),
-            }
-            .save(&records, &env.name)
-            .map_err(failure)?;
-        }
-    }
-    Ok(())
+    let ended = lifecycle::Ended {
+        succeeded: outcome.succeeded(),
+        message: outcome
+            .errors
+            .first()
+            .map(|d| d.message.clone())
+            .or_else(|| outcome.cancelled.then(|| "interrupted".to_string())),
+        failed,
+        serial: outcome.serial,
+    };
+    lifecycle::finished(
+        &loaded.records(),
+        &loaded.project,
+        &loaded.store(&env.name),
+        plan,
+        plan_hash,
+        &ended,
+        release,
+    )
+    .map_err(failure)
 }
 
 /// Keeps the definitions about to be applied as a release; `None`, with
@@ -219,20 +155,5 @@ pub fn capture(loaded: &Loaded, env: &str) -> Result<Option<String>> {
 
 /// Records `validated` for every configuration of a successful plan.
 pub fn validated(loaded: &Loaded, env: &Environment, plan_hash: Option<&str>) -> Result {
-    let records = loaded.records();
-    let mut lifecycle = Lifecycle::load(&records, &env.name).map_err(failure)?;
-    for c in &loaded.project.configurations {
-        let hash = hash_of(loaded, env, &c.name);
-        let current = lifecycle.get(&c.name).cloned();
-        // A deployed configuration whose definitions did not change stays
-        // deployed; validating is about what would be deployed next.
-        if let Some(e) = &current
-            && e.deployed.as_deref() == Some(hash.as_str())
-            && matches!(e.stage, Stage::Deployed)
-        {
-            continue;
-        }
-        lifecycle.set(&c.name, Stage::Validated, &hash).plan = plan_hash.map(str::to_string);
-    }
-    lifecycle.save(&records, &env.name).map_err(failure)
+    lifecycle::validated(&loaded.records(), &loaded.project, &env.name, plan_hash).map_err(failure)
 }

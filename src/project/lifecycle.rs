@@ -4,11 +4,14 @@
 //! `undeploy_failed`. Kept in `.terrace/envs/ENV/lifecycle.json` with who
 //! moved each configuration and when.
 
+use super::release::Deployed;
 use super::{RecordError, Records, read_json, write_json};
 use crate::config::{Configuration, Environment, Project};
+use crate::plan::Plan;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// Where a configuration stands in an environment.
@@ -125,6 +128,37 @@ impl Lifecycle {
         self.configurations.get_mut(config).expect("just inserted")
     }
 
+    /// Marks approved every validated configuration that the plan whose
+    /// file hashes to `plan` changes (or that was validated with it).
+    pub fn approve(&mut self, changed: &BTreeSet<String>, plan: &str) {
+        for (name, entry) in self.configurations.iter_mut() {
+            if entry.stage == Stage::Validated
+                && (changed.contains(name) || entry.plan.as_deref() == Some(plan))
+            {
+                entry.stage = Stage::Approved;
+                entry.by = super::user();
+                entry.at = super::now();
+                entry.plan = Some(plan.to_string());
+            }
+        }
+    }
+
+    /// Configurations that an apply or destroy did not leave deployed, or
+    /// that one is still running for: an environment in that state must
+    /// not be promoted from.
+    pub fn unsettled(&self) -> impl Iterator<Item = (&String, &Entry)> {
+        self.configurations.iter().filter(|(_, e)| {
+            matches!(
+                e.stage,
+                Stage::DeployFailed
+                    | Stage::Deploying
+                    | Stage::Undeploying
+                    | Stage::Undeployed
+                    | Stage::UndeployFailed
+            )
+        })
+    }
+
     /// The stage to show for `config` whose definitions hash is now
     /// `current`: a validated or approved configuration whose definitions
     /// changed since is a draft again.
@@ -175,4 +209,140 @@ pub fn definition_hash(project: &Project, env: &Environment, c: &Configuration) 
         }
     }
     format!("{:x}", h.finalize())
+}
+
+/// The configurations an apply of `plan` concerns: every one the project
+/// declares (apply deploys them all), and those with state in the plan.
+fn concerned(project: &Project, plan: &Plan) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = plan.prior.keys().cloned().collect();
+    if !plan.destroy {
+        names.extend(project.configurations.iter().map(|c| c.name.clone()));
+    }
+    names.extend(
+        plan.changes
+            .iter()
+            .map(|c| c.address.resource.config.clone()),
+    );
+    names
+}
+
+/// The configuration's definitions hash in `project` (the working tree or
+/// a release), with that project's own block for `env`.
+fn hash_of(project: &Project, env: &str, config: &str) -> String {
+    match (project.environment(env), project.configuration(config)) {
+        (Some(e), Some(c)) => definition_hash(project, e, c),
+        _ => String::new(),
+    }
+}
+
+/// Records `deploying` (or `undeploying`) for what an apply of `plan`
+/// concerns, before it starts: a crash leaves them so.
+pub fn starting(
+    records: &Records,
+    project: &Project,
+    env: &str,
+    plan: &Plan,
+    plan_hash: Option<&str>,
+) -> Result<(), RecordError> {
+    let mut lifecycle = Lifecycle::load(records, env)?;
+    let stage = if plan.destroy {
+        Stage::Undeploying
+    } else {
+        Stage::Deploying
+    };
+    for config in concerned(project, plan) {
+        let hash = hash_of(project, env, &config);
+        lifecycle.set(&config, stage, &hash).plan = plan_hash.map(str::to_string);
+    }
+    lifecycle.save(records, env)
+}
+
+/// How an apply ended, as the records need it.
+pub struct Ended<'a> {
+    pub succeeded: bool,
+    /// The first error, or why it stopped.
+    pub message: Option<String>,
+    /// Configurations with a failed operation.
+    pub failed: &'a BTreeSet<String>,
+    /// The state serial written.
+    pub serial: u64,
+}
+
+/// Records how an apply ended: each configuration's stage; on success the
+/// release the environment now runs (none after a destroy, or when the
+/// definitions could not be kept), and the last drift check is dropped,
+/// since the apply reconciled what it found.
+pub fn finished(
+    records: &Records,
+    project: &Project,
+    store: &crate::state::Store,
+    plan: &Plan,
+    plan_hash: Option<&str>,
+    ended: &Ended,
+    release: Option<&str>,
+) -> Result<(), RecordError> {
+    let env = store.env();
+    let mut lifecycle = Lifecycle::load(records, env)?;
+    for config in concerned(project, plan) {
+        let hash = hash_of(project, env, &config);
+        let ok = ended.succeeded && !ended.failed.contains(&config);
+        let gone = plan.destroy || project.configuration(&config).is_none();
+        let stage = match (gone, ok) {
+            (false, true) => Stage::Deployed,
+            (false, false) => Stage::DeployFailed,
+            (true, true) => Stage::Undeployed,
+            (true, false) => Stage::UndeployFailed,
+        };
+        let entry = lifecycle.set(&config, stage, &hash);
+        entry.plan = plan_hash.map(str::to_string);
+        if !ok {
+            entry.message = ended.message.clone();
+        }
+    }
+    lifecycle.save(records, env)?;
+    if !ended.succeeded {
+        return Ok(());
+    }
+    let drift = crate::state::DriftRecord::path(store);
+    if let Err(e) = std::fs::remove_file(&drift)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        return Err(RecordError::Write {
+            path: drift,
+            cause: e.to_string(),
+        });
+    }
+    match release.filter(|_| !plan.destroy) {
+        Some(id) => Deployed {
+            release: id.to_string(),
+            applied_at: super::now(),
+            applied_by: super::user(),
+            serial: ended.serial,
+            promoted_from: plan.promoted_from.clone(),
+        }
+        .save(records, env),
+        None => Deployed::clear(records, env),
+    }
+}
+
+/// Records `validated` for every configuration of a successful plan; a
+/// deployed configuration whose definitions did not change stays deployed,
+/// since validating is about what would be deployed next.
+pub fn validated(
+    records: &Records,
+    project: &Project,
+    env: &str,
+    plan_hash: Option<&str>,
+) -> Result<(), RecordError> {
+    let mut lifecycle = Lifecycle::load(records, env)?;
+    for c in &project.configurations {
+        let hash = hash_of(project, env, &c.name);
+        if lifecycle.get(&c.name).is_some_and(|e| {
+            e.stage == Stage::Deployed && e.deployed.as_deref() == Some(hash.as_str())
+        }) {
+            continue;
+        }
+        lifecycle.set(&c.name, Stage::Validated, &hash).plan = plan_hash.map(str::to_string);
+    }
+    lifecycle.save(records, env)
 }
