@@ -27,7 +27,7 @@ pub fn audit(
         Err(Failure::Message(m)) => (audit::Outcome::Failure, Some(m.clone())),
         Err(Failure::Reported) => (
             audit::Outcome::Failure,
-            Some("see the command's output".into()),
+            Some(super::session::last_error().unwrap_or_else(|| "see the command's output".into())),
         ),
     };
     let event = audit::Event {

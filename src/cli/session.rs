@@ -42,6 +42,11 @@ impl Ui {
 
     /// Prints diagnostics to standard error, errors and warnings alike.
     pub fn report(&self, diags: Diagnostics, sources: &SourceMap) {
+        if let Some(first) = diags.iter().find(|d| d.is_error())
+            && let Ok(mut last) = LAST_ERROR.lock()
+        {
+            *last = Some(format!("{}: {}", first.code, first.message));
+        }
         if self.json {
             super::stream::JsonStream::new("").diagnostics(diags, sources);
             return;
@@ -59,6 +64,15 @@ impl Ui {
             errln!("{} {errors} errors", self.pal_err.red("Found"));
         }
     }
+}
+
+/// The first error of the last diagnostics reported, for the audit trail's
+/// reason when a command fails after reporting them.
+static LAST_ERROR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// What the last reported diagnostics said, if they held an error.
+pub fn last_error() -> Option<String> {
+    LAST_ERROR.lock().ok().and_then(|l| l.clone())
 }
 
 /// A loaded project with its graph, ready for any environment.

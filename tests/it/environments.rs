@@ -285,6 +285,9 @@ fn the_credential_never_reaches_disk_plans_exports_or_output() {
         outputs.push_str(&r.stderr);
     }
     assert!(!outputs.contains(KEY) && !outputs.contains(file_secret));
+    // The refusal is in the audit trail with its reason.
+    let audit = run(&p, &["audit", "--json"]).success().stdout;
+    assert!(audit.contains("env::authorization_missing"), "{audit}");
     let mut files = Vec::new();
     all_files(p.root(), &mut files);
     for (path, bytes) in files {
