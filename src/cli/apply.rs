@@ -318,7 +318,7 @@ pub async fn execute_loaded(
         state,
         &store,
         &lock,
-        &loaded.registry,
+        loaded.registry(),
         &opts,
         &tally,
         cancel,

@@ -71,7 +71,7 @@ async fn check(loaded: &Loaded, a: &DriftArgs) -> Result {
         authorization,
     };
     let refreshed =
-        match crate::plan::refresh(&state, &loaded.registry, &ctx, a.parallelism as usize).await {
+        match crate::plan::refresh(&state, loaded.registry(), &ctx, a.parallelism as usize).await {
             Ok(r) => r,
             Err(diags) => {
                 loaded.report(diags);

@@ -165,7 +165,7 @@ pub async fn compute(
         parallelism: flags.parallelism as usize,
         authorization: loaded.authorization(environment)?,
     };
-    match crate::plan::plan(graph, values, state, &loaded.registry, &opts).await {
+    match crate::plan::plan(graph, values, state, loaded.registry(), &opts).await {
         Ok((plan, warnings)) => {
             session::check(loaded, warnings)?;
             Ok(plan)

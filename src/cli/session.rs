@@ -79,7 +79,9 @@ pub fn last_error() -> Option<String> {
 pub struct Loaded {
     pub project: Project,
     pub ui: Ui,
-    pub registry: Registry,
+    /// The resource types, plugins included: started the first time a
+    /// command needs them, never for `status`, `audit` and the like.
+    registry: std::sync::OnceLock<(Registry, Diagnostics)>,
     /// Problems found while loading, reported with the graph's so that a
     /// run shows them all at once.
     load_diags: Diagnostics,
@@ -139,13 +141,10 @@ impl Loaded {
             ui.report(diags, &project.sources);
             return Err(Failure::Reported);
         }
-        let (registry, plugin_diags) = Registry::for_project(&project);
-        let mut diags = diags;
-        diags.extend(plugin_diags);
         Ok(Loaded {
             project,
             ui,
-            registry,
+            registry: std::sync::OnceLock::new(),
             load_diags: diags,
         })
     }
@@ -156,7 +155,9 @@ impl Loaded {
         let (graph, diags) = ProjectGraph::build(&self.project);
         let mut all = self.load_diags.clone();
         all.extend(diags);
-        all.extend(crate::plan::check_schemas(&graph, &self.registry));
+        let (registry, plugin_diags) = self.types();
+        all.extend(plugin_diags.clone());
+        all.extend(crate::plan::check_schemas(&graph, registry));
         (graph, all)
     }
 
@@ -165,6 +166,17 @@ impl Loaded {
         let (graph, diags) = self.graph_and_diagnostics();
         check(self, diags)?;
         Ok(graph)
+    }
+
+    /// The resource types, and the problems starting plugins had.
+    fn types(&self) -> &(Registry, Diagnostics) {
+        self.registry
+            .get_or_init(|| Registry::for_project(&self.project))
+    }
+
+    /// The resource types available to the project.
+    pub fn registry(&self) -> &Registry {
+        &self.types().0
     }
 
     /// The project's records (`.terrace/`).

@@ -56,7 +56,7 @@ async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
             &graph,
             values,
             &EnvState::new(&env.name),
-            &loaded.registry,
+            loaded.registry(),
             &opts,
         )
         .await
