@@ -255,6 +255,28 @@ pub async fn execute_loaded(
                     ),
                 })
             })?;
+            // A promotion must deploy the release and nothing else: its
+            // changes are checked against a plan of the release made now,
+            // so that an edited plan file cannot pass for one.
+            if let Some(release) = &plan.release
+                && !plan.destroy
+            {
+                let fresh =
+                    interruptible(compute(loaded, &graph, env, &state, flags, false), cancel)
+                        .await?;
+                if !same_changes(&plan, &fresh) {
+                    return Err(Failure::Message(format!(
+                        "the saved plan {} does not match a plan of release {} made now: it was edited, or the objects changed since it was made. Make a new one with:\n  {} --out {}",
+                        path.display(),
+                        crate::project::release::short(release),
+                        match &policy.promote_from {
+                            Some((from, _)) => format!("terrace promote --from {from} --to {env}"),
+                            None => format!("terrace plan --env {env}"),
+                        },
+                        path.display()
+                    )));
+                }
+            }
             plan
         }
         None => {
@@ -357,6 +379,19 @@ pub async fn execute_loaded(
         };
     }
     finish(loaded, &plan, &outcome, &state, destroy)
+}
+
+/// Whether two plans make the same changes: same objects, same actions,
+/// same values after apply.
+fn same_changes(a: &Plan, b: &Plan) -> bool {
+    let key = |p: &Plan| -> Vec<(String, crate::plan::Action, Option<crate::value::Value>)> {
+        p.changes
+            .iter()
+            .filter(|c| c.action != crate::plan::Action::NoOp)
+            .map(|c| (c.address.to_string(), c.action, c.after.clone()))
+            .collect()
+    };
+    a.destroy == b.destroy && key(a) == key(b)
 }
 
 /// Nothing to change: the environment already runs these definitions, so

@@ -215,6 +215,17 @@ pub fn items(
             }
         }
     }
+    let has_records = !records.environments().is_empty();
+    if let Err(broken) = super::audit::Audit::new(records).verify(has_records)? {
+        items.push(Item {
+            code: "project.audit.broken",
+            severity: Severity::Error,
+            target: project.name.clone(),
+            time: now.clone(),
+            message: format!("the audit trail is not intact at {broken}"),
+            command: "terrace audit --verify".into(),
+        });
+    }
     items.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.target.cmp(&b.target)));
     Ok(items)
 }

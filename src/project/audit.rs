@@ -73,6 +73,7 @@ const HASH_FIELD: &str = ",\"hash\":\"";
 pub struct Audit {
     path: PathBuf,
     head: PathBuf,
+    records: Records,
 }
 
 impl Audit {
@@ -80,7 +81,19 @@ impl Audit {
         Audit {
             path: records.dir().join("audit.jsonl"),
             head: records.dir().join("audit.head"),
+            records: records.clone(),
         }
+    }
+
+    /// Whether lifecycle records older than this command exist: then a
+    /// trail without a head was removed, not never started.
+    fn records_predate_this_command(&self) -> bool {
+        let started = super::started();
+        self.records.environments().iter().any(|env| {
+            std::fs::metadata(self.records.env_dir(env).join("lifecycle.json"))
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < started)
+        })
     }
 
     /// Appends an event; `seq`, `time` and `prev` are filled in here.
@@ -120,9 +133,11 @@ impl Audit {
         // A head that disagrees with the trail is evidence that lines were
         // removed at its end (or a write was cut short): keep it, so that
         // verify goes on reporting it.
+        // A trail that starts now in a project that already has records
+        // was removed: no head is written, so verify goes on saying so.
         let consistent = match &head {
             Some(h) => h.count == last_seq && h.hash == prev,
-            None => last_seq == 0 && prev == GENESIS,
+            None => last_seq == 0 && prev == GENESIS && !self.records_predate_this_command(),
         };
         event.seq = last_seq.max(head.as_ref().map_or(0, |h| h.count)) + 1;
         event.prev = prev;

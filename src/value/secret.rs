@@ -26,7 +26,14 @@ impl Secret {
         if self.0.is_empty() {
             return text.to_string();
         }
-        text.replace(&*self.0, "***")
+        let mut out = text.replace(&*self.0, "***");
+        // As a JSON string it may be escaped (quotes, backslashes).
+        let escaped = serde_json::to_string(&*self.0).unwrap_or_default();
+        let escaped = &escaped[1..escaped.len().saturating_sub(1).max(1)];
+        if escaped != &*self.0 && !escaped.is_empty() {
+            out = out.replace(escaped, "***");
+        }
+        out
     }
 }
 
@@ -47,5 +54,7 @@ mod tests {
         assert_eq!(format!("{:?}", Some(s.clone())), "Some(Secret(***))");
         assert_eq!(s.expose(), "hunter2");
         assert_eq!(s.redact("key=hunter2; again hunter2"), "key=***; again ***");
+        let quoted = Secret::new("a\"b\\c");
+        assert_eq!(quoted.redact(r#"{"k":"a\"b\\c"}"#), r#"{"k":"***"}"#);
     }
 }

@@ -350,6 +350,15 @@ fn audit_verify_names_the_first_edited_removed_or_moved_line() {
 
     write(owned());
     run(&p, &["audit", "--verify"]).success();
+
+    // Removing the whole trail is not undone by the next command.
+    std::fs::remove_file(p.path(path)).unwrap();
+    std::fs::remove_file(p.path(".terrace/audit.head")).unwrap();
+    run(&p, &["status"]).success();
+    run(&p, &["audit", "--verify"]).code(1);
+    run(&p, &["attention", "--fail-on", "error"])
+        .code(1)
+        .stdout_has("project.audit.broken");
 }
 
 const DATA_ONLY: &str = r#"
@@ -625,6 +634,39 @@ fn an_edited_plan_cannot_pass_for_a_promotion() {
     p.run(&["apply", "--env", "test", "forged.plan"])
         .code(1)
         .stderr_has("names no release");
+    // A destroy plan of test dressed up, hashes and all, as a promotion
+    // of the release dev runs: its changes are not the release's.
+    p.run(&[
+        "promote",
+        "--from",
+        "dev",
+        "--to",
+        "test",
+        "--apply",
+        "--auto-approve",
+    ])
+    .success();
+    p.run(&["plan", "--env", "test", "--destroy", "--out", "d.plan"])
+        .success();
+    let status: serde_json::Value =
+        serde_json::from_str(&p.run(&["status", "--json"]).success().stdout).unwrap();
+    let release = status["environments"][0]["release"]["release"].clone();
+    let mut forged: serde_json::Value = serde_json::from_str(&p.read("d.plan")).unwrap();
+    forged["destroy"] = false.into();
+    forged["promoted_from"] = "dev".into();
+    forged["release"] = release.clone();
+    forged["definitions_hash"] = release;
+    p.write("d2.plan", &serde_json::to_string_pretty(&forged).unwrap());
+    p.run(&["apply", "--env", "test", "d2.plan"])
+        .code(1)
+        .stderr_has("does not match a plan of release");
+    let test_state = p.run(&["state", "list", "--env", "test"]).success().stdout;
+    assert_eq!(
+        test_state.lines().count(),
+        4,
+        "nothing was destroyed:\n{test_state}"
+    );
+
     // A real promotion plan, made before dev moved on, is refused after.
     p.run(&[
         "promote", "--from", "dev", "--to", "test", "--out", "old.plan",
