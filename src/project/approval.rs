@@ -40,13 +40,7 @@ impl Approvals {
             format_version: FORMAT,
             approvals: Vec::new(),
         });
-        if a.format_version > FORMAT {
-            return Err(RecordError::Invalid(format!(
-                "{} has format {}; this terrace reads format {FORMAT}",
-                path.display(),
-                a.format_version
-            )));
-        }
+        super::check_format(&path, a.format_version, FORMAT)?;
         Ok(a)
     }
 

@@ -88,13 +88,7 @@ impl Lifecycle {
             format_version: FORMAT,
             configurations: BTreeMap::new(),
         });
-        if l.format_version > FORMAT {
-            return Err(RecordError::Invalid(format!(
-                "{} has format {}; this terrace reads format {FORMAT}",
-                path.display(),
-                l.format_version
-            )));
-        }
+        super::check_format(&path, l.format_version, FORMAT)?;
         Ok(l)
     }
 

@@ -119,6 +119,17 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, RecordError>
         })
 }
 
+/// Refuses a record written by a newer terrace.
+fn check_format(path: &Path, found: u32, supported: u32) -> Result<(), RecordError> {
+    if found > supported {
+        return Err(RecordError::Invalid(format!(
+            "{} has format {found}; this terrace reads format {supported}",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Writes a JSON record atomically, creating its directory.
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RecordError> {
     let fail = |e: std::io::Error| RecordError::Write {

@@ -83,13 +83,7 @@ impl Release {
                 path.display()
             ))
         })?;
-        if r.format_version > FORMAT {
-            return Err(RecordError::Invalid(format!(
-                "{} has format {}; this terrace reads format {FORMAT}",
-                path.display(),
-                r.format_version
-            )));
-        }
+        super::check_format(&path, r.format_version, FORMAT)?;
         Ok(r)
     }
 
