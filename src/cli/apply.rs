@@ -138,9 +138,9 @@ async fn execute(g: &Global, run: Run<'_>, stream: Option<&JsonStream>, cancel: 
             }
             None => &working,
         };
-        let saved = saved.as_ref().map(|(plan, hash)| Given {
-            plan: plan.clone(),
-            hash: Some(hash.clone()),
+        let saved = saved.map(|(plan, hash)| Given {
+            plan,
+            hash: Some(hash),
             path: planfile,
         });
         let how = How {
@@ -191,8 +191,6 @@ pub struct Given<'a> {
     pub path: Option<&'a std::path::Path>,
 }
 
-/// Applies in `policy`'s environment with the definitions of `loaded`:
-/// `saved` exactly (refused if stale), or a plan made now and confirmed.
 /// How to apply: confirmation, flags, and where events go.
 pub struct How<'a> {
     pub auto_approve: bool,
@@ -202,6 +200,8 @@ pub struct How<'a> {
     pub stream: Option<&'a JsonStream>,
 }
 
+/// Applies in `policy`'s environment with the definitions of `loaded`:
+/// `saved` exactly (refused if stale), or a plan made now and confirmed.
 pub async fn execute_loaded(
     loaded: &Loaded,
     policy: &crate::config::Environment,
