@@ -690,3 +690,56 @@ fn an_architecture_outside_the_project_applies_but_cannot_be_promoted() {
         .code(1)
         .stderr_has("no release to promote");
 }
+
+#[test]
+fn one_environment_imports_into_an_existing_project() {
+    let p = Project::new()
+        .file("project.hcl", DATA_ONLY)
+        .file("arch/main.hcl", DATA_ARCH);
+    p.apply();
+    p.run(&[
+        "promote",
+        "--from",
+        "dev",
+        "--to",
+        "test",
+        "--apply",
+        "--auto-approve",
+    ])
+    .success();
+    p.run(&["export", "--output", "project.json"]).success();
+
+    // Another copy of the project that has run dev only.
+    let q = Project::new()
+        .file("project.hcl", DATA_ONLY)
+        .file("arch/main.hcl", DATA_ARCH);
+    q.apply();
+    std::fs::copy(p.path("project.json"), q.path("project.json")).unwrap();
+    q.run(&["import", "project.json", "--env", "dev"])
+        .code(1)
+        .stderr_has("already has records");
+    q.run(&["import", "project.json", "--env", "test"])
+        .success();
+    q.run(&["plan", "--env", "test", "--detailed-exitcode"])
+        .success()
+        .stdout_has("No changes.");
+    let status: serde_json::Value =
+        serde_json::from_str(&q.run(&["status", "--json"]).success().stdout).unwrap();
+    assert_eq!(status["environments"][1]["name"], "test");
+    assert_eq!(
+        status["environments"][1]["configurations"][0]["stage"],
+        "deployed"
+    );
+    // The audit trail tells who did it, filtered by environment and time.
+    let audit = q
+        .run(&["audit", "--env", "test", "--since", "1h", "--json"])
+        .success()
+        .stdout;
+    assert!(audit.contains("project.project.import"), "{audit}");
+    assert!(!audit.contains("\"environment\":\"dev\""), "{audit}");
+    let future = q
+        .run(&["audit", "--since", "2999-01-01", "--json"])
+        .success()
+        .stdout;
+    assert!(future.trim().is_empty(), "{future}");
+}
