@@ -329,14 +329,24 @@ pub fn validated(
     plan_hash: Option<&str>,
 ) -> Result<(), RecordError> {
     let mut lifecycle = Lifecycle::load(records, env)?;
+    let mut changed = false;
     for c in &project.configurations {
         let hash = hash_of(project, env, &c.name);
-        if lifecycle.get(&c.name).is_some_and(|e| {
-            e.stage == Stage::Deployed && e.deployed.as_deref() == Some(hash.as_str())
-        }) {
+        let same = lifecycle.get(&c.name).is_some_and(|e| {
+            (e.stage == Stage::Deployed && e.deployed.as_deref() == Some(hash.as_str()))
+                || (e.stage == Stage::Validated
+                    && e.definitions == hash
+                    && e.plan.as_deref() == plan_hash)
+        });
+        if same {
             continue;
         }
         lifecycle.set(&c.name, Stage::Validated, &hash).plan = plan_hash.map(str::to_string);
+        changed = true;
     }
-    lifecycle.save(records, env)
+    // Plans run often: a record that would say the same is not rewritten.
+    if changed {
+        lifecycle.save(records, env)?;
+    }
+    Ok(())
 }
