@@ -7,7 +7,7 @@
 //! project's catalog directory or in the cache, and never touches the
 //! network. Entry points: [`prepare`], run before [`crate::config::load`]
 //! so that every pin the project files use is on disk;
-//! [`available_versions`] and [`newer_version`] for upgrades and the
+//! [`versions`] (`Versions::of`, `Versions::newer`) for upgrades and the
 //! needs-attention list; [`ensure`] for one pin.
 //!
 //! The network is used only when something is missing locally (or, for
@@ -179,23 +179,6 @@ pub fn versions(root: &Path) -> Result<Versions, CatalogError> {
     })
 }
 
-/// Every version of `name` the project's catalog offers, oldest first
-/// (see [`versions`]).
-pub fn available_versions(root: &Path, name: &str) -> Result<Vec<String>, CatalogError> {
-    Ok(versions(root)?.of(name))
-}
-
-/// The newest version of `name` after `current`, if there is one (see
-/// [`Versions::newer`]); for the needs-attention item
-/// `config.version.available`.
-pub fn newer_version(
-    root: &Path,
-    name: &str,
-    current: &str,
-) -> Result<Option<String>, CatalogError> {
-    Ok(versions(root)?.newer(name, current))
-}
-
 /// The newest of `versions` (sorted oldest first) after `current`.
 pub fn newest(versions: &[String], current: &str) -> Option<String> {
     let allow_pre = is_prerelease(current);
@@ -325,22 +308,10 @@ mod tests {
         for ver in ["1.10.0", "1.9.0", "2.0.0-rc.1"] {
             std::fs::create_dir_all(dir.path().join("catalog/web").join(ver)).expect("mkdir");
         }
-        assert_eq!(
-            available_versions(dir.path(), "web").expect("versions"),
-            v(&["1.9.0", "1.10.0", "2.0.0-rc.1"])
-        );
-        assert_eq!(
-            newer_version(dir.path(), "web", "1.9.0").expect("query"),
-            Some("1.10.0".into())
-        );
-        assert_eq!(
-            newer_version(dir.path(), "web", "1.10.0").expect("query"),
-            None
-        );
-        assert!(
-            available_versions(dir.path(), "other")
-                .expect("versions")
-                .is_empty()
-        );
+        let catalog = versions(dir.path()).expect("versions");
+        assert_eq!(catalog.of("web"), v(&["1.9.0", "1.10.0", "2.0.0-rc.1"]));
+        assert_eq!(catalog.newer("web", "1.9.0"), Some("1.10.0".into()));
+        assert_eq!(catalog.newer("web", "1.10.0"), None);
+        assert!(catalog.of("other").is_empty());
     }
 }

@@ -152,8 +152,7 @@ async fn execute(g: &Global, run: Run<'_>, stream: Option<&JsonStream>, cancel: 
         execute_loaded(loaded, policy, saved, how, cancel).await
     }
     .await;
-    working.audit(action, Some(env), &result, details);
-    result
+    working.audit(action, Some(env), details, result)
 }
 
 /// The environment's rules (see [`crate::project::policy`]); a plan for
@@ -264,7 +263,7 @@ pub async fn execute_loaded(
                 let fresh =
                     interruptible(compute(loaded, &graph, env, &state, flags, false), cancel)
                         .await?;
-                if !same_changes(&plan, &fresh) {
+                if !plan.same_changes(&fresh) {
                     return Err(Failure::Message(format!(
                         "the saved plan {} does not match a plan of release {} made now: it was edited, or the objects changed since it was made. Make a new one with:\n  {} --out {}",
                         path.display(),
@@ -379,19 +378,6 @@ pub async fn execute_loaded(
         };
     }
     finish(loaded, &plan, &outcome, &state, destroy)
-}
-
-/// Whether two plans make the same changes: same objects, same actions,
-/// same values after apply.
-fn same_changes(a: &Plan, b: &Plan) -> bool {
-    let key = |p: &Plan| -> Vec<(String, crate::plan::Action, Option<crate::value::Value>)> {
-        p.changes
-            .iter()
-            .filter(|c| c.action != crate::plan::Action::NoOp)
-            .map(|c| (c.address.to_string(), c.action, c.after.clone()))
-            .collect()
-    };
-    a.destroy == b.destroy && key(a) == key(b)
 }
 
 /// Nothing to change: the environment already runs these definitions, so

@@ -28,8 +28,7 @@ pub fn run(g: &Global, a: ApproveArgs) -> Result {
     let loaded = Loaded::load(g)?;
     let mut details = serde_json::Value::Null;
     let result = approve(&loaded, &a, &mut details);
-    loaded.audit("project.config.approve", Some(&a.env), &result, details);
-    result
+    loaded.audit("project.config.approve", Some(&a.env), details, result)
 }
 
 fn approve(loaded: &Loaded, a: &ApproveArgs, details: &mut serde_json::Value) -> Result {

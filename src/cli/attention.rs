@@ -30,10 +30,9 @@ pub fn run(g: &Global, a: AttentionArgs) -> Result {
     loaded.audit(
         "project.project.read",
         None,
-        &result,
         serde_json::Value::Null,
-    );
-    result
+        result,
+    )
 }
 
 fn list(loaded: &Loaded, a: &AttentionArgs) -> Result {

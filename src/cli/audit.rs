@@ -40,20 +40,7 @@ pub fn run(g: &Global, a: AuditArgs) -> Result {
     }
     let since = a.since.as_deref().map(parse_since).transpose()?;
     let pal = loaded.ui.pal;
-    let raw: std::collections::HashMap<u64, String> = if a.json {
-        audit
-            .raw_lines()
-            .map_err(failure)?
-            .into_iter()
-            .filter_map(|l| {
-                let seq = serde_json::from_str::<serde_json::Value>(&l).ok()?["seq"].as_u64()?;
-                Some((seq, l))
-            })
-            .collect()
-    } else {
-        Default::default()
-    };
-    for e in audit.events().map_err(failure)? {
+    for (e, line) in audit.entries().map_err(failure)? {
         if a.env
             .as_deref()
             .is_some_and(|env| e.target.environment.as_deref() != Some(env))
@@ -67,9 +54,7 @@ pub fn run(g: &Global, a: AuditArgs) -> Result {
         }
         if a.json {
             // The line as recorded, its hash included.
-            if let Some(line) = raw.get(&e.seq) {
-                outln!("{line}");
-            }
+            outln!("{line}");
             continue;
         }
         let outcome = match e.outcome {

@@ -44,17 +44,12 @@ pub enum DriftFormat {
 pub async fn run(g: &Global, a: DriftArgs) -> Result {
     let loaded = Loaded::load(g)?;
     let result = check(&loaded, &a).await;
-    let outcome = match &result {
-        Err(Failure::Changes) => &Ok(()),
-        other => other,
-    };
     loaded.audit(
         "project.config.drift",
         Some(&a.env),
-        outcome,
         serde_json::Value::Null,
-    );
-    result
+        result,
+    )
 }
 
 async fn check(loaded: &Loaded, a: &DriftArgs) -> Result {

@@ -46,9 +46,9 @@ pub fn run_export(g: &Global, a: ExportArgs) -> Result {
     loaded.audit(
         "project.project.export",
         None,
-        &Ok(()),
         serde_json::Value::Null,
-    );
+        Ok(()),
+    )?;
     let (bytes, summary) = export::export(&loaded.project, &loaded.records()).map_err(failure)?;
     match &a.output {
         Some(path) => {
@@ -97,16 +97,16 @@ pub fn run_import(g: &Global, a: ImportArgs) -> Result {
 
 pub async fn run_delete(g: &Global, a: DeleteArgs, cancel: &Cancel) -> Result {
     let loaded = Loaded::load(g)?;
-    let result = delete(g, &loaded, &a, cancel).await;
-    if result.is_err() {
-        loaded.audit(
+    match delete(g, &loaded, &a, cancel).await {
+        // A success was recorded before the records went.
+        Ok(()) => Ok(()),
+        failed => loaded.audit(
             "project.project.delete",
             None,
-            &result,
             serde_json::Value::Null,
-        );
+            failed,
+        ),
     }
-    result
 }
 
 /// Every managed object recorded in `envs`, as `  ENV/CONFIG/TYPE.NAME`.
@@ -127,7 +127,8 @@ fn deployed(loaded: &Loaded, envs: &[String]) -> Result<Vec<String>> {
 
 async fn delete(g: &Global, loaded: &Loaded, a: &DeleteArgs, cancel: &Cancel) -> Result {
     // Environments declared, then any that only have records left.
-    let mut order = reverse_promotion_order(loaded);
+    let mut order = loaded.project.promotion_order();
+    order.reverse();
     for env in loaded.records().environments() {
         if !order.contains(&env) {
             order.push(env);
@@ -222,9 +223,9 @@ async fn delete(g: &Global, loaded: &Loaded, a: &DeleteArgs, cancel: &Cancel) ->
     loaded.audit(
         "project.project.delete",
         None,
-        &Ok(()),
         serde_json::Value::Null,
-    );
+        Ok(()),
+    )?;
     let (bytes, _) = export::export(&loaded.project, &loaded.records()).map_err(failure)?;
     let path = a.output.clone().unwrap_or_else(|| {
         loaded.project.root.join(format!(
@@ -251,28 +252,4 @@ async fn delete(g: &Global, loaded: &Loaded, a: &DeleteArgs, cancel: &Cancel) ->
         path.display()
     );
     Ok(())
-}
-
-/// Environments with their targets first: prod, then test, then dev.
-fn reverse_promotion_order(loaded: &Loaded) -> Vec<String> {
-    let envs = &loaded.project.environments;
-    let depth = |name: &str| {
-        let mut d = 0;
-        let mut cur = name.to_string();
-        while let Some((from, _)) = envs
-            .iter()
-            .find(|e| e.name == cur)
-            .and_then(|e| e.promote_from.clone())
-        {
-            d += 1;
-            cur = from;
-            if d > envs.len() {
-                break;
-            }
-        }
-        d
-    };
-    let mut names: Vec<String> = envs.iter().map(|e| e.name.clone()).collect();
-    names.sort_by_key(|n| std::cmp::Reverse(depth(n)));
-    names
 }

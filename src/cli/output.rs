@@ -23,10 +23,9 @@ pub fn run(g: &Global, a: OutputArgs) -> Result {
     loaded.audit(
         "project.config.read",
         Some(&a.env),
-        &result,
         serde_json::Value::Null,
-    );
-    result
+        result,
+    )
 }
 
 fn outputs(loaded: &Loaded, a: &OutputArgs) -> Result {

@@ -70,17 +70,12 @@ async fn plan(g: &Global, a: &PlanArgs, stream: Option<&JsonStream>) -> Result {
     let mut loaded = Loaded::load(g)?;
     loaded.ui.json = stream.is_some();
     let result = plan_env(&loaded, a, stream).await;
-    let outcome = match &result {
-        Err(Failure::Changes) => &Ok(()),
-        other => other,
-    };
     loaded.audit(
         "project.config.validate",
         Some(&a.env),
-        outcome,
         serde_json::Value::Null,
-    );
-    result
+        result,
+    )
 }
 
 async fn plan_env(loaded: &Loaded, a: &PlanArgs, stream: Option<&JsonStream>) -> Result {

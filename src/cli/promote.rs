@@ -43,12 +43,7 @@ pub async fn run(g: &Global, a: PromoteArgs, cancel: &Cancel) -> Result {
     let working = Loaded::load(g)?;
     let mut details = serde_json::json!({ "from": a.from });
     let result = promote(g, &working, &a, cancel, &mut details).await;
-    let outcome = match &result {
-        Err(Failure::Changes) => &Ok(()),
-        other => other,
-    };
-    working.audit("project.environment.promote", Some(&a.to), outcome, details);
-    result
+    working.audit("project.environment.promote", Some(&a.to), details, result)
 }
 
 async fn promote(
@@ -194,8 +189,7 @@ async fn promote(
         "release": deployed.release,
         "promoted_from": from,
     });
-    working.audit("project.config.deploy", Some(to), &result, deploy);
-    result
+    working.audit("project.config.deploy", Some(to), deploy, result)
 }
 
 /// Refuses to promote a source that drifted from its state, or that does

@@ -190,17 +190,18 @@ impl Loaded {
         &self,
         action: &str,
         env: Option<&str>,
-        outcome: &Result,
         details: serde_json::Value,
-    ) {
+        result: Result,
+    ) -> Result {
         super::records::audit(
             &self.records(),
             &self.project.name,
             action,
             env,
-            outcome,
+            &result,
             details,
         );
+        result
     }
 
     /// The environment's credential, resolved now: a missing one is an

@@ -36,10 +36,9 @@ pub fn run(g: &Global, a: ShowArgs) -> Result {
             loaded.audit(
                 "project.state.read",
                 Some(&env),
-                &result,
                 serde_json::Value::Null,
-            );
-            result
+                result,
+            )
         }
         (None, None) => Err(Failure::Message(
             "name a saved plan (terrace show PLANFILE) or an environment (terrace show --env ENV)"

@@ -82,67 +82,33 @@ pub struct RmArgs {
 
 pub async fn run(g: &Global, c: StateCommand) -> Result {
     let loaded = Loaded::load(g)?;
-    match c {
-        StateCommand::List(a) => {
-            let env = a.env.clone();
-            let result = list(&loaded, a);
-            loaded.audit(
-                "project.state.read",
-                Some(&env),
-                &result,
-                serde_json::Value::Null,
-            );
-            result
-        }
-        StateCommand::Show(a) => {
-            let env = a.env.clone();
-            let result = show(&loaded, a);
-            loaded.audit(
-                "project.state.read",
-                Some(&env),
-                &result,
-                serde_json::Value::Null,
-            );
-            result
-        }
-        StateCommand::Backups(a) => {
-            let env = a.env.clone();
-            let result = backups(&loaded, a);
-            loaded.audit(
-                "project.state.read",
-                Some(&env),
-                &result,
-                serde_json::Value::Null,
-            );
-            result
-        }
-        StateCommand::Restore(a) => {
-            let (env, details) = (a.env.clone(), serde_json::json!({ "serial": a.serial }));
-            let result = restore(&loaded, a);
-            loaded.audit("project.state.restore", Some(&env), &result, details);
-            result
-        }
-        StateCommand::Rm(a) => {
-            let (env, details) = (
-                a.env.clone(),
-                serde_json::json!({ "addresses": a.addresses }),
-            );
-            let result = rm(&loaded, a);
-            loaded.audit("project.state.remove", Some(&env), &result, details);
-            result
-        }
-        StateCommand::Unlock(a) => {
-            let env = a.env.clone();
-            let result = unlock(&loaded, a);
-            loaded.audit(
-                "project.environment.unlock",
-                Some(&env),
-                &result,
-                serde_json::Value::Null,
-            );
-            result
-        }
-    }
+    let null = serde_json::Value::Null;
+    // What the audit trail records of each subcommand.
+    let (action, env, details) = match &c {
+        StateCommand::List(a) => ("project.state.read", a.env.clone(), null),
+        StateCommand::Show(a) => ("project.state.read", a.env.clone(), null),
+        StateCommand::Backups(a) => ("project.state.read", a.env.clone(), null),
+        StateCommand::Restore(a) => (
+            "project.state.restore",
+            a.env.clone(),
+            serde_json::json!({ "serial": a.serial }),
+        ),
+        StateCommand::Rm(a) => (
+            "project.state.remove",
+            a.env.clone(),
+            serde_json::json!({ "addresses": a.addresses }),
+        ),
+        StateCommand::Unlock(a) => ("project.environment.unlock", a.env.clone(), null),
+    };
+    let result = match c {
+        StateCommand::List(a) => list(&loaded, a),
+        StateCommand::Show(a) => show(&loaded, a),
+        StateCommand::Backups(a) => backups(&loaded, a),
+        StateCommand::Restore(a) => restore(&loaded, a),
+        StateCommand::Rm(a) => rm(&loaded, a),
+        StateCommand::Unlock(a) => unlock(&loaded, a),
+    };
+    loaded.audit(action, Some(&env), details, result)
 }
 
 fn store(loaded: &Loaded, env: &str) -> Result<Store> {

@@ -39,10 +39,9 @@ pub fn run(g: &Global, a: StatusArgs) -> Result {
     loaded.audit(
         "project.project.read",
         None,
-        &result,
         serde_json::Value::Null,
-    );
-    result
+        result,
+    )
 }
 
 fn status(loaded: &Loaded, a: &StatusArgs) -> Result {

@@ -27,8 +27,7 @@ pub async fn run(g: &Global, a: UpgradeArgs) -> Result {
     let details = serde_json::json!({ "configuration": a.configuration, "to": a.to });
     let a_env = a.env.clone();
     let result = upgrade(g, &loaded, a).await;
-    loaded.audit("project.config.upgrade", a_env.as_deref(), &result, details);
-    result
+    loaded.audit("project.config.upgrade", a_env.as_deref(), details, result)
 }
 
 async fn upgrade(g: &Global, loaded: &Loaded, a: UpgradeArgs) -> Result {

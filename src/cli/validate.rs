@@ -20,10 +20,9 @@ pub async fn run(g: &Global, a: ValidateArgs) -> Result {
     loaded.audit(
         "project.config.validate",
         a.env.as_deref(),
-        &result,
         serde_json::Value::Null,
-    );
-    result
+        result,
+    )
 }
 
 async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {

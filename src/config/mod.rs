@@ -64,6 +64,28 @@ impl Project {
         self.configurations.iter().find(|c| c.name == name)
     }
 
+    /// Environment names, sources before the environments promoted from
+    /// them (dev, test, prod); in declaration order otherwise.
+    pub fn promotion_order(&self) -> Vec<String> {
+        let depth = |name: &str| {
+            let mut d = 0;
+            let mut cur = name;
+            while let Some((from, _)) = self.environment(cur).and_then(|e| e.promote_from.as_ref())
+            {
+                d += 1;
+                cur = from;
+                // A cycle is reported by validation; stop anyway.
+                if d > self.environments.len() {
+                    break;
+                }
+            }
+            d
+        };
+        let mut names: Vec<String> = self.environments.iter().map(|e| e.name.clone()).collect();
+        names.sort_by_key(|n| depth(n));
+        names
+    }
+
     pub fn architecture_of(&self, c: &Configuration) -> &Architecture {
         &self.architectures[c.architecture]
     }
@@ -349,10 +371,9 @@ pub fn plugin_file(defs: &Path, arg: &str) -> Option<PathBuf> {
             std::path::Component::Normal(_) | std::path::Component::CurDir
         )
     });
-    (arg.contains('/') || rel.extension().is_some())
-        .then_some(())
-        .filter(|()| inside && !arg.starts_with('-') && defs.join(rel).is_file())
-        .map(|()| rel.to_path_buf())
+    let named = arg.contains('/') || rel.extension().is_some();
+    (named && inside && !arg.starts_with('-') && defs.join(rel).is_file())
+        .then(|| rel.to_path_buf())
 }
 
 /// Every file in an architecture's directory (absolute paths, name order).

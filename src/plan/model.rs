@@ -157,6 +157,19 @@ impl Plan {
             || !self.drift.is_empty()
     }
 
+    /// Whether `other` makes the same changes: the same objects, actions
+    /// and values after apply (what a saved plan is checked against).
+    pub fn same_changes(&self, other: &Plan) -> bool {
+        fn changes(p: &Plan) -> Vec<(&InstanceAddr, Action, &Option<Value>)> {
+            p.changes
+                .iter()
+                .filter(|c| c.action != Action::NoOp)
+                .map(|c| (&c.address, c.action, &c.after))
+                .collect()
+        }
+        self.destroy == other.destroy && changes(self) == changes(other)
+    }
+
     /// The change for `addr`, if any.
     pub fn change(&self, addr: &InstanceAddr) -> Option<&Change> {
         self.changes

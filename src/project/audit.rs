@@ -184,13 +184,16 @@ impl Audit {
         )
     }
 
-    /// Every event, oldest first; damaged lines are skipped (`verify`
-    /// names them).
-    pub fn events(&self) -> Result<Vec<Event>, RecordError> {
+    /// Every event with its line as written, oldest first; damaged lines
+    /// are skipped (`verify` names them).
+    pub fn entries(&self) -> Result<Vec<(Event, String)>, RecordError> {
         Ok(self
             .lines()?
-            .iter()
-            .filter_map(|l| split(l).and_then(|(b, _)| serde_json::from_str(&b).ok()))
+            .into_iter()
+            .filter_map(|l| {
+                let event = split(&l).and_then(|(b, _)| serde_json::from_str(&b).ok())?;
+                Some((event, l))
+            })
             .collect())
     }
 
@@ -240,11 +243,6 @@ impl Audit {
             }),
             _ => Ok(lines.len()),
         })
-    }
-
-    /// The trail's lines as written.
-    pub fn raw_lines(&self) -> Result<Vec<String>, RecordError> {
-        self.lines()
     }
 
     fn lines(&self) -> Result<Vec<String>, RecordError> {
@@ -379,7 +377,12 @@ mod tests {
     fn an_intact_trail_verifies_and_chains() {
         let (_d, audit) = trail(5);
         assert_eq!(audit.verify(true).unwrap(), Ok(5));
-        let events = audit.events().unwrap();
+        let events: Vec<Event> = audit
+            .entries()
+            .unwrap()
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect();
         assert_eq!(events.len(), 5);
         assert_eq!(events[0].prev, GENESIS);
         assert_eq!(events[4].seq, 5);
@@ -440,6 +443,6 @@ mod tests {
         std::fs::write(&audit.path, text).unwrap();
         audit.append(event("project.project.read")).unwrap();
         assert_eq!(audit.verify(true).unwrap().unwrap_err().line, 4);
-        assert_eq!(audit.events().unwrap().len(), 4);
+        assert_eq!(audit.entries().unwrap().len(), 4);
     }
 }
