@@ -385,12 +385,15 @@ resource "terrace_data" "b" {
 output "id" { value = terrace_data.a.id }
 "#;
 
-#[test]
-fn export_then_import_into_an_empty_directory_plans_no_changes() {
-    let p = Project::new()
+/// A project of `terrace_data` only, dev and test.
+fn data_project() -> Project {
+    Project::new()
         .file("project.hcl", DATA_ONLY)
-        .file("arch/main.hcl", DATA_ARCH);
-    p.apply();
+        .file("arch/main.hcl", DATA_ARCH)
+}
+
+/// Promotes dev's release to test and applies it; must succeed.
+fn promote_to_test(p: &Project) -> Run {
     p.run(&[
         "promote",
         "--from",
@@ -400,7 +403,14 @@ fn export_then_import_into_an_empty_directory_plans_no_changes() {
         "--apply",
         "--auto-approve",
     ])
-    .success();
+    .success()
+}
+
+#[test]
+fn export_then_import_into_an_empty_directory_plans_no_changes() {
+    let p = data_project();
+    p.apply();
+    promote_to_test(&p);
     p.run(&["export", "--output", "project.json"]).success();
     let stdout = p.run(&["export"]).success().stdout;
     let doc: serde_json::Value = serde_json::from_str(&stdout).expect("export is JSON");
@@ -433,9 +443,7 @@ fn export_then_import_into_an_empty_directory_plans_no_changes() {
 
 #[test]
 fn import_refuses_damaged_and_newer_exports() {
-    let p = Project::new()
-        .file("project.hcl", DATA_ONLY)
-        .file("arch/main.hcl", DATA_ARCH);
+    let p = data_project();
     p.apply();
     p.run(&["export", "--output", "project.json"]).success();
     let text = p.read("project.json");
@@ -461,20 +469,9 @@ fn import_refuses_damaged_and_newer_exports() {
 
 #[test]
 fn delete_project_refuses_while_deployed_and_destroys_in_reverse_order() {
-    let p = Project::new()
-        .file("project.hcl", DATA_ONLY)
-        .file("arch/main.hcl", DATA_ARCH);
+    let p = data_project();
     p.apply();
-    p.run(&[
-        "promote",
-        "--from",
-        "dev",
-        "--to",
-        "test",
-        "--apply",
-        "--auto-approve",
-    ])
-    .success();
+    promote_to_test(&p);
     p.run(&["delete-project", "--auto-approve"])
         .code(1)
         .stderr_has("test/core/terrace_data.a")
@@ -506,9 +503,7 @@ fn delete_project_refuses_while_deployed_and_destroys_in_reverse_order() {
 
 #[test]
 fn status_and_attention_report_pending_promotions_and_stale_locks() {
-    let p = Project::new()
-        .file("project.hcl", DATA_ONLY)
-        .file("arch/main.hcl", DATA_ARCH);
+    let p = data_project();
     run(&p, &["status"]).success().stdout_has("draft");
     p.apply();
     let r = run(&p, &["attention", "--json"]).success();
@@ -533,59 +528,26 @@ fn status_and_attention_report_pending_promotions_and_stale_locks() {
 fn state_copied_aside_is_not_needed_for_a_release() {
     // A release is kept inside .terrace: removing the working tree's
     // architecture after dev's apply does not stop the promotion.
-    let p = Project::new()
-        .file("project.hcl", DATA_ONLY)
-        .file("arch/main.hcl", DATA_ARCH);
+    let p = data_project();
     p.apply();
     let aside = tempfile::tempdir().unwrap();
     copy_dir(&p.path("arch"), aside.path());
     std::fs::remove_dir_all(p.path("arch")).unwrap();
-    p.run(&[
-        "promote",
-        "--from",
-        "dev",
-        "--to",
-        "test",
-        "--apply",
-        "--auto-approve",
-    ])
-    .success()
-    .stdout_has("4 added");
+    promote_to_test(&p).stdout_has("4 added");
 }
 
 #[test]
 fn a_promotion_that_changes_nothing_still_moves_the_release() {
-    let p = Project::new()
-        .file("project.hcl", DATA_ONLY)
-        .file("arch/main.hcl", DATA_ARCH);
+    let p = data_project();
     p.apply();
-    p.run(&[
-        "promote",
-        "--from",
-        "dev",
-        "--to",
-        "test",
-        "--apply",
-        "--auto-approve",
-    ])
-    .success();
+    promote_to_test(&p);
     // A comment changes the definitions, not the objects.
     p.write("arch/main.hcl", &format!("# reviewed\n{DATA_ARCH}"));
     p.apply().stdout_has("No changes.");
     p.run(&["attention"])
         .success()
         .stdout_has("env.promotion.pending");
-    p.run(&[
-        "promote",
-        "--from",
-        "dev",
-        "--to",
-        "test",
-        "--apply",
-        "--auto-approve",
-    ])
-    .success()
-    .stdout_has("No changes.");
+    promote_to_test(&p).stdout_has("No changes.");
     p.run(&["attention"])
         .success()
         .stdout_has("Nothing needs attention.");
@@ -616,9 +578,7 @@ fn attention_lists_a_newer_catalog_version_with_the_upgrade_command() {
 
 #[test]
 fn an_edited_plan_cannot_pass_for_a_promotion() {
-    let p = Project::new()
-        .file("project.hcl", DATA_ONLY)
-        .file("arch/main.hcl", DATA_ARCH);
+    let p = data_project();
     p.apply();
     // A working-tree plan of test, dressed up as a promotion from dev.
     p.run(&["plan", "--env", "test", "--out", "wt.plan"])
@@ -636,16 +596,7 @@ fn an_edited_plan_cannot_pass_for_a_promotion() {
         .stderr_has("names no release");
     // A destroy plan of test dressed up, hashes and all, as a promotion
     // of the release dev runs: its changes are not the release's.
-    p.run(&[
-        "promote",
-        "--from",
-        "dev",
-        "--to",
-        "test",
-        "--apply",
-        "--auto-approve",
-    ])
-    .success();
+    promote_to_test(&p);
     p.run(&["plan", "--env", "test", "--destroy", "--out", "d.plan"])
         .success();
     let status: serde_json::Value =
@@ -693,26 +644,13 @@ fn an_architecture_outside_the_project_applies_but_cannot_be_promoted() {
 
 #[test]
 fn one_environment_imports_into_an_existing_project() {
-    let p = Project::new()
-        .file("project.hcl", DATA_ONLY)
-        .file("arch/main.hcl", DATA_ARCH);
+    let p = data_project();
     p.apply();
-    p.run(&[
-        "promote",
-        "--from",
-        "dev",
-        "--to",
-        "test",
-        "--apply",
-        "--auto-approve",
-    ])
-    .success();
+    promote_to_test(&p);
     p.run(&["export", "--output", "project.json"]).success();
 
     // Another copy of the project that has run dev only.
-    let q = Project::new()
-        .file("project.hcl", DATA_ONLY)
-        .file("arch/main.hcl", DATA_ARCH);
+    let q = data_project();
     q.apply();
     std::fs::copy(p.path("project.json"), q.path("project.json")).unwrap();
     q.run(&["import", "project.json", "--env", "dev"])
