@@ -124,7 +124,7 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Restore a project's records from project.json
     Import(export::ImportArgs),
-    /// Remove the project's records once nothing is deployed
+    /// Remove the project's records once nothing is deployed (--destroy undeploys first)
     DeleteProject(export::DeleteArgs),
     /// Move a configuration to another version of its catalog architecture
     Upgrade(upgrade::UpgradeArgs),
