@@ -5,6 +5,7 @@ mod apply;
 mod catalog;
 mod ci_examples;
 mod command;
+mod conformance;
 mod crash;
 mod drift;
 mod environments;
