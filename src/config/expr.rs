@@ -85,8 +85,12 @@ pub struct Traverser {
 pub enum TraverserKind {
     Attr(String),
     Index(Expr),
-    /// `[*]` or `.*`: the rest of the traversal applies to every element.
-    Splat,
+    /// `[*]`: the rest of the traversal applies to every element. The
+    /// legacy `.*` (`legacy`) applies only the attribute names right after
+    /// it to every element; an index after them applies to the result.
+    Splat {
+        legacy: bool,
+    },
 }
 
 /// `[for k, v in coll : key => value if cond]`.
@@ -147,11 +151,7 @@ impl Reference {
 impl Expr {
     /// Converts a parsed hcl-edit expression from file `file`.
     pub fn from_hcl(e: &hx::Expression, file: Src) -> Expr {
-        Converter {
-            file,
-            heredoc_indent: None,
-        }
-        .expr(e)
+        Converter { file }.expr(e)
     }
 
     /// A literal string value, when the expression is one.
@@ -317,9 +317,6 @@ fn collect_template_refs<'a>(
 
 struct Converter {
     file: Src,
-    /// The indentation hcl-edit removed from a `<<-` heredoc's top-level
-    /// lines; it leaves lines inside directives alone, so we do them.
-    heredoc_indent: Option<usize>,
 }
 
 impl Converter {
@@ -362,12 +359,17 @@ impl Converter {
                     })
                     .collect(),
             ),
-            hx::Expression::StringTemplate(t) => self.template(t, span),
-            hx::Expression::HeredocTemplate(h) => Converter {
-                file: self.file,
-                heredoc_indent: h.indent(),
+            hx::Expression::StringTemplate(t) => self.template(t, span, None),
+            hx::Expression::HeredocTemplate(h) => {
+                // hcl-edit keeps no indentation only where HCL's
+                // smallest indentation is zero: there is nothing to remove.
+                let indent = h.indent();
+                self.template(
+                    &h.template,
+                    span,
+                    Some((indent.is_some(), indent.unwrap_or(0))),
+                )
             }
-            .template(&h.template, span),
             hx::Expression::Parenthesis(p) => return self.expr(p.inner()),
             hx::Expression::Variable(v) => ExprKind::Variable(v.value().to_string()),
             hx::Expression::Conditional(c) => ExprKind::Conditional(
@@ -396,8 +398,11 @@ impl Converter {
                     .map(|op| Traverser {
                         span: self.span(op.span()),
                         kind: match op.value() {
-                            TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
-                                TraverserKind::Splat
+                            TraversalOperator::AttrSplat(_) => {
+                                TraverserKind::Splat { legacy: true }
+                            }
+                            TraversalOperator::FullSplat(_) => {
+                                TraverserKind::Splat { legacy: false }
                             }
                             TraversalOperator::GetAttr(a) => {
                                 TraverserKind::Attr(a.value().to_string())
@@ -432,13 +437,30 @@ impl Converter {
         Expr { kind, span }
     }
 
-    fn template(&self, t: &ht::Template, span: Span) -> ExprKind {
-        let parts = self.parts(t, false, false, false);
+    /// Converts a quoted template (`heredoc` is `None`) or a heredoc
+    /// (`Some(indented)`), applying `~` strip markers and the `<<-`
+    /// dedent the way HCL does: on a flat list of tokens in which a
+    /// heredoc's text is one token per line. A strip marker trims only the
+    /// token next to it, so `%{ for … ~}` removes the rest of its own line
+    /// and keeps the next line's indentation; `<<-` removes the smallest
+    /// indentation of the tokens that start a line once markers are applied.
+    fn template(&self, t: &ht::Template, span: Span, heredoc: Option<(bool, usize)>) -> ExprKind {
+        let mut toks = Vec::new();
+        let reindent = heredoc.map_or(0, |(_, n)| n);
+        self.flatten(t, &mut toks, reindent, true);
+        if heredoc.is_some() {
+            toks = split_lines(toks);
+        }
+        apply_strips(&mut toks);
+        if let Some((true, _)) = heredoc {
+            flush_heredoc(&mut toks);
+        }
+        let parts = build_parts(&mut toks.into_iter().peekable());
         match parts.as_slice() {
             [] => ExprKind::Literal(Value::string("")),
             [TemplatePart::Literal(s)] => ExprKind::Literal(Value::String(s.clone())),
             // "${x}" alone yields x itself, not its string form (as in HCL).
-            [TemplatePart::Interp(e)] if !matches!(t.iter().next(), Some(Element::Literal(_))) => {
+            [TemplatePart::Interp(e)] if t.iter().count() == 1 && heredoc.is_none() => {
                 let mut e = e.clone();
                 e.span = span;
                 e.kind
@@ -447,131 +469,233 @@ impl Converter {
         }
     }
 
-    /// Converts template elements; `trim_first` / `trim_last` strip leading
-    /// whitespace of the first literal and trailing of the last one, for the
-    /// `~` markers of an enclosing directive.
-    fn parts(
-        &self,
-        t: &ht::Template,
-        trim_first: bool,
-        trim_last: bool,
-        nested: bool,
-    ) -> Vec<TemplatePart> {
+    /// Appends `t`'s elements to `out` as tokens. hcl-edit has already
+    /// removed `reindent` spaces from the lines of a `<<-` heredoc's
+    /// top-level text (not from text inside directives); they are put back
+    /// so that the dedent is done once, on every line, as HCL does.
+    fn flatten(&self, t: &ht::Template, out: &mut Vec<Tok>, reindent: usize, top: bool) {
+        let mut skip_first = false;
         let elements: Vec<&Element> = t.iter().collect();
-        let mut out = Vec::with_capacity(elements.len());
         for (i, el) in elements.iter().enumerate() {
             match el {
                 Element::Literal(s) => {
-                    let mut text: &str = s.value();
-                    let strip_before = if i == 0 {
-                        trim_first
+                    let text: &str = s.value();
+                    let text = if top && reindent > 0 {
+                        let before_sequence =
+                            !matches!(elements.get(i + 1), None | Some(Element::Literal(_)));
+                        indent_lines(text, reindent, skip_first, before_sequence)
                     } else {
-                        strips_after(elements[i - 1])
+                        text.to_string()
                     };
-                    let strip_after = match elements.get(i + 1) {
-                        Some(next) => strips_before(next),
-                        None => trim_last,
-                    };
-                    if strip_before {
-                        text = text.trim_start();
-                    }
-                    if strip_after {
-                        text = text.trim_end();
-                    }
-                    let text = match self.heredoc_indent {
-                        Some(n) if nested => dedent_lines(text, n),
-                        _ => text.to_string(),
-                    };
-                    if !text.is_empty() {
-                        out.push(TemplatePart::Literal(text));
+                    skip_first = !text.ends_with('\n');
+                    out.push(Tok::Lit(text));
+                }
+                Element::Interpolation(ip) => {
+                    skip_first = true;
+                    out.push(Tok::Interp(
+                        self.expr(&ip.expr),
+                        ip.strip.strip_start(),
+                        ip.strip.strip_end(),
+                    ));
+                }
+                Element::Directive(d) => {
+                    skip_first = true;
+                    match &**d {
+                        ht::Directive::If(d) => {
+                            let s = &d.if_expr.strip;
+                            out.push(Tok::If(
+                                self.expr(&d.if_expr.cond_expr),
+                                s.strip_start(),
+                                s.strip_end(),
+                            ));
+                            self.flatten(&d.if_expr.template, out, reindent, false);
+                            if let Some(e) = &d.else_expr {
+                                out.push(Tok::Else(e.strip.strip_start(), e.strip.strip_end()));
+                                self.flatten(&e.template, out, reindent, false);
+                            }
+                            let s = &d.endif_expr.strip;
+                            out.push(Tok::End(s.strip_start(), s.strip_end()));
+                        }
+                        ht::Directive::For(d) => {
+                            let f = &d.for_expr;
+                            out.push(Tok::For(
+                                f.key_var.as_ref().map(|k| k.value().to_string()),
+                                f.value_var.value().to_string(),
+                                self.expr(&f.collection_expr),
+                                f.strip.strip_start(),
+                                f.strip.strip_end(),
+                            ));
+                            self.flatten(&f.template, out, reindent, false);
+                            let s = &d.endfor_expr.strip;
+                            out.push(Tok::End(s.strip_start(), s.strip_end()));
+                        }
                     }
                 }
-                Element::Interpolation(ip) => out.push(TemplatePart::Interp(self.expr(&ip.expr))),
-                Element::Directive(d) => match &**d {
-                    ht::Directive::If(d) => {
-                        let then_end = match &d.else_expr {
-                            Some(e) => e.strip.strip_start(),
-                            None => d.endif_expr.strip.strip_start(),
-                        };
-                        let then = self.parts(
-                            &d.if_expr.template,
-                            d.if_expr.strip.strip_end(),
-                            then_end,
-                            true,
-                        );
-                        let otherwise = match &d.else_expr {
-                            Some(e) => self.parts(
-                                &e.template,
-                                e.strip.strip_end(),
-                                d.endif_expr.strip.strip_start(),
-                                true,
-                            ),
-                            None => Vec::new(),
-                        };
-                        out.push(TemplatePart::If {
-                            cond: self.expr(&d.if_expr.cond_expr),
-                            then,
-                            otherwise,
-                        });
-                    }
-                    ht::Directive::For(d) => {
-                        let f = &d.for_expr;
-                        out.push(TemplatePart::For {
-                            key_var: f.key_var.as_ref().map(|k| k.value().to_string()),
-                            value_var: f.value_var.value().to_string(),
-                            collection: self.expr(&f.collection_expr),
-                            body: self.parts(
-                                &f.template,
-                                f.strip.strip_end(),
-                                d.endfor_expr.strip.strip_start(),
-                                true,
-                            ),
-                        });
-                    }
-                },
             }
         }
-        out
     }
 }
 
-/// Removes up to `n` spaces at the start of every line after the first.
-fn dedent_lines(text: &str, n: usize) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-            let spaces = line.len() - line.trim_start_matches(' ').len();
-            out.push_str(&line[spaces.min(n)..]);
-        } else {
-            out.push_str(line);
+/// A template token: text, or a sequence with its `~` markers (before,
+/// after).
+enum Tok {
+    Lit(String),
+    Interp(Expr, bool, bool),
+    If(Expr, bool, bool),
+    Else(bool, bool),
+    For(Option<String>, String, Expr, bool, bool),
+    /// `endif` or `endfor`.
+    End(bool, bool),
+}
+
+impl Tok {
+    fn strips(&self) -> (bool, bool) {
+        match self {
+            Tok::Lit(_) => (false, false),
+            Tok::Interp(_, a, b)
+            | Tok::If(_, a, b)
+            | Tok::Else(a, b)
+            | Tok::For(_, _, _, a, b)
+            | Tok::End(a, b) => (*a, *b),
+        }
+    }
+}
+
+/// Puts back `n` spaces at the start of every non-empty line (but the
+/// first when `skip_first`), undoing hcl-edit's dedent. A line that ends
+/// the text right before an interpolation or directive had its spaces too:
+/// hcl-edit dedents only when no sequence starts a line.
+fn indent_lines(text: &str, n: usize, skip_first: bool, before_sequence: bool) -> String {
+    let pad = " ".repeat(n);
+    let mut out = String::with_capacity(text.len() + n);
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if !(i == 0 && skip_first) && line != "\n" {
+            out.push_str(&pad);
+        }
+        out.push_str(line);
+    }
+    if before_sequence && (out.ends_with('\n') || (out.is_empty() && !skip_first)) {
+        out.push_str(&pad);
+    }
+    out
+}
+
+/// A heredoc's text as one token per line, as HCL scans it.
+fn split_lines(toks: Vec<Tok>) -> Vec<Tok> {
+    let mut out = Vec::with_capacity(toks.len());
+    for t in toks {
+        match t {
+            Tok::Lit(s) => out.extend(s.split_inclusive('\n').map(|l| Tok::Lit(l.to_string()))),
+            other => out.push(other),
         }
     }
     out
 }
 
-/// Whether an element's `~` strips the literal before it.
-fn strips_before(el: &Element) -> bool {
-    match el {
-        Element::Literal(_) => false,
-        Element::Interpolation(i) => i.strip.strip_start(),
-        Element::Directive(d) => match &**d {
-            ht::Directive::If(d) => d.if_expr.strip.strip_start(),
-            ht::Directive::For(d) => d.for_expr.strip.strip_start(),
-        },
+/// Applies `~` markers to the text token right before or after them.
+fn apply_strips(toks: &mut [Tok]) {
+    for i in 0..toks.len() {
+        let (before, after) = toks[i].strips();
+        if before
+            && i > 0
+            && let Tok::Lit(s) = &mut toks[i - 1]
+        {
+            s.truncate(s.trim_end().len());
+        }
+        if after && let Some(Tok::Lit(s)) = toks.get_mut(i + 1) {
+            *s = s.trim_start().to_string();
+        }
     }
 }
 
-/// Whether an element's `~` strips the literal after it.
-fn strips_after(el: &Element) -> bool {
-    match el {
-        Element::Literal(_) => false,
-        Element::Interpolation(i) => i.strip.strip_end(),
-        Element::Directive(d) => match &**d {
-            ht::Directive::If(d) => d.endif_expr.strip.strip_end(),
-            ht::Directive::For(d) => d.endfor_expr.strip.strip_end(),
-        },
+/// The `<<-` dedent: the smallest indentation of the tokens that start a
+/// line (a sequence there counts as none; blank lines do not count) is
+/// removed from each text token that starts a line.
+fn flush_heredoc(toks: &mut [Tok]) {
+    let mut min = usize::MAX;
+    let mut newline = true;
+    let mut adjust = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        if newline {
+            newline = false;
+            let spaces = match t {
+                Tok::Lit(s) => {
+                    let trimmed = s.trim_start();
+                    if trimmed.is_empty() && s.ends_with('\n') {
+                        usize::MAX
+                    } else {
+                        adjust.push(i);
+                        s[..s.len() - trimmed.len()].chars().count()
+                    }
+                }
+                _ => 0,
+            };
+            min = min.min(spaces);
+        }
+        if let Tok::Lit(s) = t {
+            newline = s.ends_with('\n');
+        }
     }
+    if min == usize::MAX || min == 0 {
+        return;
+    }
+    for i in adjust {
+        if let Tok::Lit(s) = &mut toks[i] {
+            let cut: usize = s.chars().take(min).map(char::len_utf8).sum();
+            s.drain(..cut);
+        }
+    }
+}
+
+/// The template parts of `toks` up to the `else` or `end` that closes the
+/// enclosing directive.
+fn build_parts(toks: &mut std::iter::Peekable<std::vec::IntoIter<Tok>>) -> Vec<TemplatePart> {
+    let mut out = Vec::new();
+    while let Some(t) = toks.peek() {
+        if matches!(t, Tok::Else(..) | Tok::End(..)) {
+            break;
+        }
+        match toks.next() {
+            Some(Tok::Lit(s)) => {
+                if s.is_empty() {
+                    continue;
+                }
+                if let Some(TemplatePart::Literal(prev)) = out.last_mut() {
+                    prev.push_str(&s);
+                } else {
+                    out.push(TemplatePart::Literal(s));
+                }
+            }
+            Some(Tok::Interp(e, ..)) => out.push(TemplatePart::Interp(e)),
+            Some(Tok::If(cond, ..)) => {
+                let then = build_parts(toks);
+                let otherwise = if matches!(toks.peek(), Some(Tok::Else(..))) {
+                    toks.next();
+                    build_parts(toks)
+                } else {
+                    Vec::new()
+                };
+                toks.next(); // endif
+                out.push(TemplatePart::If {
+                    cond,
+                    then,
+                    otherwise,
+                });
+            }
+            Some(Tok::For(key_var, value_var, collection, ..)) => {
+                let body = build_parts(toks);
+                toks.next(); // endfor
+                out.push(TemplatePart::For {
+                    key_var,
+                    value_var,
+                    collection,
+                    body,
+                });
+            }
+            _ => break,
+        }
+    }
+    out
 }
 
 #[cfg(test)]

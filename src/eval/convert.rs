@@ -3,6 +3,7 @@
 //! missing optional object attributes take their defaults.
 
 use super::ops;
+use super::types::{Ty, conform, unify_all};
 use crate::config::Type;
 use crate::value::{Map, Value};
 
@@ -37,6 +38,9 @@ pub fn convert(v: Value, ty: &Type) -> Result<Value, String> {
             for (i, item) in items.into_iter().enumerate() {
                 out.push(convert(item, elem).map_err(|m| format!("element {i}: {m}"))?);
             }
+            if has_any(elem) {
+                out = one_type(out)?;
+            }
             if matches!(ty, Type::Set(_)) {
                 // Sets have no order: keep one of each, sorted, as toset() does.
                 let mut seen = std::collections::HashSet::new();
@@ -53,6 +57,11 @@ pub fn convert(v: Value, ty: &Type) -> Result<Value, String> {
             for (k, item) in map {
                 let c = convert(item, elem).map_err(|m| format!("element \"{k}\": {m}"))?;
                 out.insert(k, c);
+            }
+            if has_any(elem) {
+                let keys: Vec<String> = out.keys().cloned().collect();
+                let values = one_type(out.into_iter().map(|(_, v)| v).collect())?;
+                out = keys.into_iter().zip(values).collect();
             }
             Value::Object(out)
         }
@@ -98,6 +107,28 @@ pub fn convert(v: Value, ty: &Type) -> Result<Value, String> {
         }
     };
     Ok(out.mark_if(marked))
+}
+
+/// Whether `any` appears in `ty`: the elements of a collection of it must
+/// then be given one type, the one they all convert to.
+fn has_any(ty: &Type) -> bool {
+    match ty {
+        Type::Any => true,
+        Type::List(t) | Type::Set(t) | Type::Map(t) => has_any(t),
+        Type::Tuple(ts) => ts.iter().any(has_any),
+        Type::Object(attrs) => attrs.values().any(|a| has_any(&a.ty)),
+        _ => false,
+    }
+}
+
+/// The elements of a `list(any)`, `set(any)` or `map(any)` converted to
+/// the one type they all convert to (`[1, "a"]` becomes `["1", "a"]`), as
+/// Terraform does; an error when there is none (`["a", []]`).
+fn one_type(items: Vec<Value>) -> Result<Vec<Value>, String> {
+    let tys: Vec<Ty> = items.iter().map(Ty::of).collect();
+    let ty = unify_all(&tys)
+        .ok_or("all elements must have the same type, and these have none in common")?;
+    items.into_iter().map(|v| conform(v, &ty)).collect()
 }
 
 /// Numbers by value, strings alphabetically, anything else by its text.

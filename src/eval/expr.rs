@@ -8,6 +8,7 @@
 
 use super::functions;
 use super::ops;
+use super::types::{self, Kind, Ty};
 use crate::config::expr::{
     BinaryOperator, Expr, ExprKind, ForExpr, ObjectKey, TemplatePart, Traverser, TraverserKind,
 };
@@ -52,6 +53,12 @@ pub trait Resolver {
     /// (`var` + `["cidr"]`). Returns the value and how many of `attrs` it
     /// used; the evaluator applies the rest.
     fn resolve(&self, root: &str, attrs: &[&str], span: Span) -> Result<(Value, usize), EvalError>;
+
+    /// The kind of collection `root.attrs…` holds (`var.x` of type
+    /// `list(string)` is a list), where the resolver knows it.
+    fn kind_of_reference(&self, _root: &str, _attrs: &[&str]) -> Kind {
+        Kind::Unknown
+    }
 }
 
 /// Evaluates expressions.
@@ -128,18 +135,7 @@ impl Evaluator<'_> {
                 args,
                 expand_final,
             } => self.call(e, name, args, *expand_final, frame),
-            ExprKind::Conditional(c, t, f) => {
-                let cond = self.ev(c, frame)?;
-                let (cond, marked) = cond.into_unmarked();
-                if cond.is_unknown() {
-                    return Ok(Value::Unknown.mark_if(marked));
-                }
-                let b = ops::to_bool(&cond).map_err(|m| {
-                    EvalError::new(c.span, format!("the condition must be a bool: {m}"))
-                })?;
-                let v = self.ev(if b { t } else { f }, frame)?;
-                Ok(v.mark_if(marked))
-            }
+            ExprKind::Conditional(c, t, f) => self.conditional(e, c, t, f, frame),
             ExprKind::Unary(op, x) => {
                 let v = self.ev(x, frame)?;
                 let (v, marked) = v.into_unmarked();
@@ -153,6 +149,51 @@ impl Evaluator<'_> {
             ExprKind::Binary(op, l, r) => self.binary(e, *op, l, r, frame),
             ExprKind::For(f) => self.for_expr(e, f, frame),
         }
+    }
+
+    /// `c ? t : f`. As in Terraform, both branches are evaluated so that
+    /// the result has one type whichever is chosen (`true ? 1 : "a"` is
+    /// `"1"`), and branches without a common type are an error; an error
+    /// in the branch not chosen is ignored.
+    fn conditional(
+        &self,
+        e: &Expr,
+        c: &Expr,
+        t: &Expr,
+        f: &Expr,
+        frame: &mut Frame,
+    ) -> Result<Value, EvalError> {
+        let (cond, marked) = self.ev(c, frame)?.into_unmarked();
+        let chosen = if cond.is_unknown() {
+            None
+        } else {
+            Some(ops::to_bool(&cond).map_err(|m| {
+                EvalError::new(c.span, format!("the condition must be a bool: {m}"))
+            })?)
+        };
+        let tv = self.ev(t, frame);
+        let fv = self.ev(f, frame);
+        let ty_of = |r: &Result<Value, EvalError>| r.as_ref().map_or(Ty::Dynamic, Ty::of);
+        let (tt, ft) = (ty_of(&tv), ty_of(&fv));
+        let Some(ty) = types::unify(&tt, &ft) else {
+            return Err(EvalError::new(
+                e.span,
+                format!(
+                    "inconsistent conditional result types: the true branch is a {}, the false branch a {}",
+                    tt.name(),
+                    ft.name()
+                ),
+            )
+            .help("both branches must convert to one type; convert one of them (tostring(), tolist(), jsonencode()…)"));
+        };
+        let v = match chosen {
+            None => return Ok(Value::Unknown.mark_if(marked)),
+            Some(true) => tv?,
+            Some(false) => fv?,
+        };
+        types::conform(v, &ty)
+            .map(|v| v.mark_if(marked))
+            .map_err(|m| EvalError::new(e.span, m))
     }
 
     fn binary(
@@ -178,9 +219,51 @@ impl Evaluator<'_> {
         }
         let (lv, ld) = lv.deep_unmark();
         let (rv, rd) = rv.deep_unmark();
+        if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq)
+            && let Some(equal) = self.collections_equal(e, l, r, &lv, &rv)?
+        {
+            let b = if op == BinaryOperator::Eq {
+                equal
+            } else {
+                !equal
+            };
+            return Ok(Value::Bool(b).mark_if(marked || ld || rd));
+        }
         ops::binary(op, &lv, &rv)
             .map(|v| v.mark_if(marked || ld || rd))
             .map_err(|m| EvalError::new(e.span, m))
+    }
+
+    /// `==` between two lists or two objects: Terraform compares types
+    /// too, so a list (`tolist()`, a `list(…)` variable) never equals a
+    /// tuple (`[…]`), nor a map an object. `None` when the operands are not
+    /// both collections and the plain comparison applies.
+    fn collections_equal(
+        &self,
+        e: &Expr,
+        l: &Expr,
+        r: &Expr,
+        lv: &Value,
+        rv: &Value,
+    ) -> Result<Option<bool>, EvalError> {
+        let both = matches!((lv, rv), (Value::List(_), Value::List(_)))
+            || matches!((lv, rv), (Value::Object(_), Value::Object(_)));
+        if !both {
+            return Ok(None);
+        }
+        let (lk, rk) = (
+            types::kind_of(l, self.resolver),
+            types::kind_of(r, self.resolver),
+        );
+        match lk.comparable(rk) {
+            Some(true) => Ok(None),
+            Some(false) => Ok(Some(false)),
+            None => Err(EvalError::new(
+                e.span,
+                "cannot compare these two collections: in Terraform a list never equals a tuple, nor a map an object, and terrace cannot tell which kind each side is",
+            )
+            .help("compare length(…) or jsonencode(…) of both sides, or convert both with tolist(), toset() or tomap()")),
+        }
     }
 
     fn traversal(
@@ -202,7 +285,28 @@ impl Evaluator<'_> {
                     .len()
                     .checked_sub(1)
                     .map_or(root.span, |i| ops_list[i].span);
-                self.resolver.resolve(name, &attrs, root.span.to(end))?
+                let (value, consumed) = self.resolver.resolve(name, &attrs, root.span.to(end))?;
+                // Terraform refuses a splat of a null list, set or tuple
+                // (a null of any other type gives `[]`).
+                if let Some(
+                    op @ Traverser {
+                        kind: TraverserKind::Splat { .. },
+                        ..
+                    },
+                ) = ops_list.get(consumed)
+                {
+                    let kind = self.resolver.kind_of_reference(name, &attrs[..consumed]);
+                    if value.unmark().0.is_null()
+                        && matches!(kind, Kind::List | Kind::Set | Kind::Tuple)
+                    {
+                        return Err(EvalError::new(
+                            op.span,
+                            "splat of a null value: a splat cannot be applied to a null list, set or tuple",
+                        )
+                        .help("check for null first: `x == null ? [] : x[*]`, or use coalesce(x, [])"));
+                    }
+                }
+                (value, consumed)
             }
             _ => (self.ev(root, frame)?, 0),
         };
@@ -234,18 +338,27 @@ impl Evaluator<'_> {
                     }
                     ops::index(&v, &key).map_err(|m| EvalError::new(op.span, m))?
                 }
-                TraverserKind::Splat => {
+                TraverserKind::Splat { legacy } => {
                     let items = match v {
                         Value::List(items) => items,
                         Value::Null => Vec::new(),
                         other => vec![other],
                     };
                     let rest = &ops_list[i + 1..];
+                    // `.*` takes only the attribute names that follow it.
+                    let each = if *legacy {
+                        rest.iter()
+                            .take_while(|op| matches!(op.kind, TraverserKind::Attr(_)))
+                            .count()
+                    } else {
+                        rest.len()
+                    };
                     let out = items
                         .into_iter()
-                        .map(|item| self.apply_ops(item, rest, frame))
+                        .map(|item| self.apply_ops(item, &rest[..each], frame))
                         .collect::<Result<Vec<_>, _>>()?;
-                    return Ok(Value::List(out).mark_if(marked));
+                    let list = Value::List(out).mark_if(marked);
+                    return self.apply_ops(list, &rest[each..], frame);
                 }
             };
         }

@@ -12,10 +12,12 @@ mod expr;
 pub mod functions;
 mod graph;
 mod ops;
+mod types;
 mod values;
 
 pub use authorization::authorization;
 pub use convert::convert;
 pub use expr::{EvalError, Evaluator, Resolver, describe};
 pub use graph::{Node, ProjectGraph};
+pub use types::Kind;
 pub use values::{EnvValues, Instance};

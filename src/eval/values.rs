@@ -9,6 +9,7 @@ use super::convert::convert;
 use super::expr::{EvalError, Evaluator, Resolver, describe};
 use super::graph::{Node, ProjectGraph};
 use super::ops;
+use super::types::{Kind, kind_of};
 use crate::address::InstanceKey;
 use crate::config::{Environment, Expr};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean, display_name};
@@ -390,6 +391,23 @@ impl<'g, 'p> EnvValues<'g, 'p> {
                         each_value: Some(v),
                     })
                     .collect()),
+                Value::List(_)
+                    if kind_of(
+                        e,
+                        &ArchScope {
+                            values: self,
+                            config: c,
+                            instance: None,
+                        },
+                    ) != Kind::Set =>
+                {
+                    Err(Diagnostic::error(
+                        "eval::invalid_for_each",
+                        "for_each needs a map or a set of strings, and this is a list",
+                    )
+                    .label(e.span, "a list")
+                    .help("convert it with toset(…); as in Terraform, a list is not accepted because its order would decide the instances"))
+                }
                 Value::List(items) => {
                     let mut out: Vec<Instance> = Vec::with_capacity(items.len());
                     for item in items {
@@ -503,6 +521,23 @@ struct ArchScope<'a, 'g, 'p> {
 }
 
 impl Resolver for ArchScope<'_, '_, '_> {
+    fn kind_of_reference(&self, root: &str, attrs: &[&str]) -> Kind {
+        let v = self.values;
+        let c = self.config;
+        let names = v.graph.names_of(c);
+        let arch = v.graph.arch(c);
+        match (root, attrs) {
+            ("var", [name]) => names.variables.get(*name).map_or(Kind::Unknown, |&i| {
+                Kind::of_type(&arch.variables[i].ty, &v.variables[c][i])
+            }),
+            ("local", [name]) => names
+                .locals
+                .get(*name)
+                .map_or(Kind::Unknown, |&i| kind_of(&arch.locals[i].expr, self)),
+            _ => Kind::Unknown,
+        }
+    }
+
     fn resolve(&self, root: &str, attrs: &[&str], span: Span) -> Result<(Value, usize), EvalError> {
         let v = self.values;
         let c = self.config;
