@@ -48,6 +48,8 @@ fn outputs(loaded: &Loaded, a: &OutputArgs) -> Result {
             let outputs: serde_json::Map<String, serde_json::Value> = cs
                 .outputs
                 .iter()
+                // As in Terraform, an output whose value is null is left out.
+                .filter(|(_, o)| !o.value.unmark().0.is_null())
                 .map(|(k, o)| {
                     let v = serde_json::json!({ "value": o.value.to_json(), "sensitive": o.sensitive || o.value.contains_sensitive() });
                     (k.clone(), v)

@@ -512,7 +512,27 @@ fn depends_on_list(a: &Attr, diags: &mut Diagnostics) -> Vec<Expr> {
         ExprKind::Array(items) => items
             .iter()
             .filter(|i| {
-                let ok = i.as_static_path().is_some();
+                let path = i.as_static_path();
+                // A whole object: var.x, local.x, TYPE.NAME, data.TYPE.NAME.
+                let whole = match path.as_deref() {
+                    Some(["data", ..]) => path.as_ref().map(Vec::len) == Some(3),
+                    Some(p) => p.len() == 2,
+                    None => true,
+                };
+                if !whole {
+                    let p = path.unwrap_or_default();
+                    let object = p[..if p[0] == "data" { 3 } else { 2 }.min(p.len())].join(".");
+                    diags.push(
+                        Diagnostic::error(
+                            "config::invalid_depends_on",
+                            "depends_on must name a whole object, not an attribute of one",
+                        )
+                        .label(i.span, "an attribute")
+                        .help(format!("write `{object}`: the dependency is on the object")),
+                    );
+                    return false;
+                }
+                let ok = path.is_some();
                 if !ok {
                     diags.push(
                         Diagnostic::error(

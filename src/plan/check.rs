@@ -47,7 +47,11 @@ fn check_resource(
         return diags;
     };
     let Some(schema) = schema_of(p.as_ref(), res.mode) else {
-        diags.push(no_data_source(res));
+        let readers: Vec<&str> = registry
+            .names()
+            .filter(|n| registry.get(n).is_some_and(|p| p.data_schema().is_some()))
+            .collect();
+        diags.push(no_data_source(res, Some(&readers)));
         return diags;
     };
     let errors = schema.check_names(res.attrs.iter().map(|a| a.name.as_str()));
@@ -82,13 +86,18 @@ pub(super) fn schema_of(p: &dyn Provider, mode: Mode) -> Option<&provider::Schem
     }
 }
 
-pub(super) fn no_data_source(res: &Resource) -> Diagnostic {
+/// `data "TYPE"` for a type without a data source; `readers` are the
+/// types that have one, when known.
+pub(super) fn no_data_source(res: &Resource, readers: Option<&[&str]>) -> Diagnostic {
     Diagnostic::error(
         "config::no_data_source",
         format!("type \"{}\" has no data source", res.type_name),
     )
     .label(res.span, "here")
-    .help("the data sources are: file")
+    .help(match readers {
+        Some(r) => format!("the data sources are: {}", r.join(", ")),
+        None => "see docs/language.md §9 for the types with a data source".to_string(),
+    })
 }
 
 pub(super) fn schema_diags(res: &Resource, errors: &[SchemaError]) -> Diagnostics {

@@ -26,7 +26,7 @@ pub async fn prepare(
     let res = &values.graph.arch(c).resources[r];
     let addr = values.graph.resource_addr(c, r).instance(inst.key.clone());
     let config = values.eval_instance(c, r, inst)?;
-    let schema = schema_of(p, res.mode).ok_or_else(|| no_data_source(res))?;
+    let schema = schema_of(p, res.mode).ok_or_else(|| no_data_source(res, None))?;
     let mut args = schema
         .conform(config)
         .map_err(|errs| schema_diags(res, &errs))?;
@@ -106,15 +106,55 @@ fn ignore_changes(args: &mut Map, prior: &Value, ignore: &IgnoreChanges, p: &dyn
         }
         IgnoreChanges::Paths(paths) => {
             for (path, _) in paths {
-                if let Some(old) = prior.at(path) {
-                    let mut whole = Value::Object(std::mem::take(args));
-                    set_at(&mut whole, path.steps(), old.clone());
-                    if let Value::Object(m) = whole {
-                        *args = m;
-                    }
+                let mut whole = Value::Object(std::mem::take(args));
+                match prior.at(path) {
+                    Some(old) => set_at(&mut whole, path.steps(), old.clone()),
+                    // A map key the object did not have stays absent, as in
+                    // Terraform: `input["k"]` ignores a key added later too.
+                    None => remove_at(&mut whole, path.steps()),
+                }
+                if let Value::Object(m) = whole {
+                    *args = m;
                 }
             }
         }
+    }
+}
+
+/// Removes the map key at the end of `steps` (a nested one only: the
+/// arguments themselves are the schema's, and always present).
+fn remove_at(target: &mut Value, steps: &[PathStep]) {
+    match (target, steps) {
+        (Value::Object(m), [PathStep::Attr(k), rest @ ..]) => match rest {
+            [] => {}
+            [PathStep::Attr(last)] => {
+                if let Some(child) = m.get_mut(k) {
+                    remove_key(child, last);
+                }
+            }
+            _ => {
+                if let Some(child) = m.get_mut(k) {
+                    remove_at(child, rest);
+                }
+            }
+        },
+        (Value::List(l), [PathStep::Index(i), rest @ ..]) if !rest.is_empty() => {
+            if let Some(child) = l.get_mut(*i) {
+                remove_at(child, rest);
+            }
+        }
+        (Value::Sensitive(inner), _) => remove_at(inner, steps),
+        _ => {}
+    }
+}
+
+fn remove_key(target: &mut Value, key: &str) {
+    match target {
+        Value::Object(m) => {
+            m.remove(key);
+        }
+        Value::Sensitive(inner) => remove_key(inner, key),
+        _ => {}
     }
 }
 

@@ -342,6 +342,9 @@ fn output_changes(
                 .and_then(|p| p.outputs.get(&def.name))
                 .map(|x| x.value.clone());
             let action = match &before {
+                // A null output is not a value to record (Terraform lists
+                // no change for it).
+                None if after.is_null() => Action::NoOp,
                 None => Action::Create,
                 Some(b) if after.is_wholly_known() && b.same_as(&after) => Action::NoOp,
                 Some(_) => Action::Update,

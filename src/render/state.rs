@@ -68,14 +68,19 @@ pub fn environment(state: &EnvState, pal: Palette) -> String {
 }
 
 /// Recorded outputs as `config.name = value` lines (`name = value` for one
-/// configuration).
+/// configuration). As in Terraform, an output whose value is null is left
+/// out.
 pub fn outputs(state: &EnvState, only: Option<&str>, _pal: Palette) -> String {
     let mut out = String::new();
     for (name, cs) in &state.configs {
         if only.is_some_and(|o| o != name) {
             continue;
         }
-        for (k, o) in &cs.outputs {
+        for (k, o) in cs
+            .outputs
+            .iter()
+            .filter(|(_, o)| !o.value.unmark().0.is_null())
+        {
             let label = if only.is_some() {
                 k.clone()
             } else {

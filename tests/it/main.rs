@@ -12,6 +12,7 @@ mod environments;
 mod fixtures;
 mod harness;
 mod http;
+mod language;
 mod lock;
 mod plugin;
 mod rest;

@@ -5,6 +5,9 @@ resource "terrace_data" "a" {
 resource "terrace_data" "b" {
   depends_on = "terrace_data.a" # ERROR: depends_on must be a list
 }
+resource "terrace_data" "b2" {
+  depends_on = [terrace_data.b.output] # ERROR: depends_on must name a whole object, not an attribute of one
+}
 resource "terrace_data" "c" {
   id = "fixed" # ERROR: is set by terrace and cannot be configured
   lifecycle {

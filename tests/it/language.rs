@@ -1,0 +1,90 @@
+//! Language behaviour that is not an expression's value (those are in the
+//! conformance corpus): how `ignore_changes`, `for_each` and outputs act,
+//! each checked against Terraform 1.15.5 on the same definitions written
+//! with `terraform_data`.
+
+use crate::harness::single;
+
+const IGNORED_KEY: &str = r#"
+variable "inp" {
+  type    = map(string)
+  default = { j = "b" }
+}
+resource "terrace_data" "a" {
+  input = var.inp
+  lifecycle {
+    ignore_changes = [input["k"]]
+  }
+}
+"#;
+
+#[test]
+fn ignore_changes_on_a_map_key_also_ignores_the_key_when_it_is_added_later() {
+    let p = single(IGNORED_KEY);
+    p.apply();
+    // Terraform: adding input["k"] is ignored, the object keeps no "k".
+    p.write(
+        "arch/main.hcl",
+        &IGNORED_KEY.replace(r#"{ j = "b" }"#, r#"{ j = "b", k = "new" }"#),
+    );
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success()
+        .stdout_has("No changes.");
+    // Other keys still change.
+    p.write(
+        "arch/main.hcl",
+        &IGNORED_KEY.replace(r#"{ j = "b" }"#, r#"{ j = "c", k = "new" }"#),
+    );
+    let plan = p
+        .run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has("1 to change");
+    assert!(
+        plan.lines_with("\"new\"").is_empty(),
+        "the ignored key must not be planned:\n{}",
+        plan.stdout
+    );
+}
+
+#[test]
+fn for_each_over_a_list_is_refused_with_a_hint_and_over_toset_works() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  for_each = [\"x\", \"y\"]\n}\n");
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("eval::invalid_for_each")
+        .stderr_has("toset(");
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  for_each = toset([\"x\", \"y\"])\n}\n",
+    );
+    p.apply().stdout_has("2 added");
+}
+
+#[test]
+fn outputs_whose_value_is_null_are_left_out_of_listings() {
+    let p = single("output \"n\" {\n  value = null\n}\noutput \"s\" {\n  value = \"x\"\n}\n");
+    let apply = p.apply();
+    assert!(apply.lines_with("n = ").is_empty(), "{}", apply.stdout);
+    apply.stdout_has("main.s = \"x\"");
+    let out = p.run(&["output", "--env", "dev"]).success();
+    assert!(out.lines_with("main.n").is_empty(), "{}", out.stdout);
+    out.stdout_has("main.s = \"x\"");
+    let json = p.run(&["output", "--env", "dev", "--json"]).success();
+    assert!(!json.stdout.contains("\"n\""), "{}", json.stdout);
+    json.stdout_has("\"s\"");
+}
+
+#[test]
+fn comparing_collections_of_unknown_kind_is_an_error_not_a_guess() {
+    let p = single(
+        "resource \"terrace_data\" \"a\" {\n  input = [\"x\"]\n}\noutput \"same\" {\n  value = terrace_data.a.output == [\"x\"]\n}\noutput \"typed\" {\n  value = tolist(terrace_data.a.output) == tolist([\"x\"])\n}\n",
+    );
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has("cannot compare these two collections");
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = [\"x\"]\n}\noutput \"typed\" {\n  value = tolist(terrace_data.a.output) == tolist([\"x\"])\n}\n",
+    );
+    p.apply().stdout_has("main.typed = true");
+}
