@@ -548,17 +548,31 @@ fn parse_file(
             file,
             base: piece.start as u32,
         };
-        match hcl::edit::parser::parse_body(&text[piece]) {
+        match hcl::edit::parser::parse_body(&text[piece.clone()]) {
             Ok(body) => add(body, src, diags),
             Err(e) => {
                 let offset = e.location().offset();
-                diags.push(
-                    Diagnostic::error("config::syntax", format!("syntax error: {}", first_line(e.message())))
-                        .label(src.span(Some(offset..offset + 1)), "here")
-                        .help(
-                            "blocks are written NAME \"LABEL\" { … } and attributes NAME = VALUE; check the brackets and quotes up to here",
-                        ),
-                );
+                let mut d = Diagnostic::error("config::syntax", format!("syntax error: {}", first_line(e.message())))
+                    .label(src.span(Some(offset..offset + 1)), "here")
+                    .help(
+                        "blocks are written NAME \"LABEL\" { … } and attributes NAME = VALUE; check the brackets and quotes up to here",
+                    );
+                // A block left open shows up as an error at the end of the
+                // file: name the line where it opens.
+                if let Some(open) = split::unclosed(&text[piece.clone()]) {
+                    let line = text[..piece.start + open].matches('\n').count() + 1;
+                    d = Diagnostic::error(
+                        "config::syntax",
+                        format!("syntax error: the block opened on line {line} is never closed"),
+                    )
+                    .label(src.span(Some(open..open + 1)), "opened here")
+                    .label(
+                        src.span(Some(offset..offset + 1)),
+                        "the file ends inside it",
+                    )
+                    .help("add the missing `}`; check the brackets between these two places");
+                }
+                diags.push(d);
             }
         }
     }

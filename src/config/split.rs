@@ -21,6 +21,21 @@ enum Mode {
 /// and at least `target` bytes long (but the last); `None` when the
 /// scanner cannot follow the text.
 pub fn chunks(text: &str, target: usize) -> Option<Vec<Range<usize>>> {
+    let (out, open) = scan(text, target)?;
+    open.is_empty().then_some(out)
+}
+
+/// Where the first bracket that is never closed opens, in a file that
+/// ends inside a block: a syntax error at the end of the file is then
+/// best shown where the block starts.
+pub fn unclosed(text: &str) -> Option<usize> {
+    scan(text, usize::MAX)?.1.first().copied()
+}
+
+/// The pieces of `text`, and the offsets of the top-level brackets still
+/// open at its end.
+fn scan(text: &str, target: usize) -> Option<(Vec<Range<usize>>, Vec<usize>)> {
+    let mut open = Vec::new();
     let b = text.as_bytes();
     let at = |i: usize| b.get(i).copied().unwrap_or(0);
     let mut stack = vec![Mode::Code(0)];
@@ -54,11 +69,17 @@ pub fn chunks(text: &str, target: usize) -> Option<Vec<Range<usize>>> {
                 }
                 b'{' | b'[' | b'(' => {
                     *depth += 1;
+                    if top_level {
+                        open.push(i);
+                    }
                     i += 1;
                 }
                 b'}' | b']' | b')' => {
                     if *depth > 0 {
                         *depth -= 1;
+                        if top_level {
+                            open.pop();
+                        }
                     } else if top_level {
                         return None;
                     } else {
@@ -78,13 +99,13 @@ pub fn chunks(text: &str, target: usize) -> Option<Vec<Range<usize>>> {
             },
         }
     }
-    if !matches!(stack.as_slice(), [Mode::Code(0)]) {
+    if !matches!(stack.as_slice(), [Mode::Code(_)]) {
         return None;
     }
     if start < b.len() {
         out.push(start..b.len());
     }
-    Some(out)
+    Some((out, open))
 }
 
 fn line_end(b: &[u8], i: usize) -> usize {
@@ -172,5 +193,14 @@ mod tests {
         assert!(chunks("b { \n", 1).is_none());
         assert!(chunks("h = <<EOT\nnever closed\n", 1).is_none());
         assert!(chunks("c = /* open", 1).is_none());
+    }
+
+    #[test]
+    fn finds_the_block_that_is_never_closed() {
+        let text = "a { }
+resource \"x\" \"y\" {
+  v = \"}\"\nlocals {\n}\n";
+        assert_eq!(unclosed(text), text.find("\"y\" {").map(|i| i + 4));
+        assert_eq!(unclosed("a { }\n"), None);
     }
 }
