@@ -206,7 +206,10 @@ impl<'g, 'p> EnvValues<'g, 'p> {
             Diagnostics::from(
                 Diagnostic::error(
                     "config::wrong_type",
-                    format!("invalid value for variable \"{}\": {m}", var.name),
+                    format!(
+                        "invalid value for variable \"{}\" of configuration \"{}\" in environment \"{}\": {m}",
+                        var.name, conf.name, self.env.name
+                    ),
                 )
                 .label(span, format!("expected {}", var.ty))
                 .label(var.span, "declared here"),
@@ -273,12 +276,12 @@ impl<'g, 'p> EnvValues<'g, 'p> {
                     Diagnostic::error(
                         "config::validation",
                         format!(
-                            "invalid value for variable \"{}\" of configuration \"{}\": {message}",
-                            var.name, self.graph.project.configurations[c].name
+                            "invalid value for variable \"{}\" of configuration \"{}\" in environment \"{}\": {message}",
+                            var.name, self.graph.project.configurations[c].name, self.env.name
                         ),
                     )
-                    .label(v.condition.span, format!("this check failed for {shown}"))
-                    .label(source, "the value comes from here"),
+                    .label(source, format!("this value ({shown})"))
+                    .label(v.condition.span, "fails this check"),
                 );
             }
         }

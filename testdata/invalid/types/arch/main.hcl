@@ -7,7 +7,7 @@ variable "ports" {
 variable "size" {
   type = string
   validation {
-    condition     = contains(["small", "large"], var.size) # ERROR: size must be small or large
+    condition     = contains(["small", "large"], var.size)
     error_message = "size must be small or large."
   }
 }
