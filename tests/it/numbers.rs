@@ -62,15 +62,15 @@ fn outputs_print_numbers_exactly_as_terraform_does() {
     let mut failures = Vec::new();
     for (i, (expr, want)) in exprs.iter().zip(&expected).enumerate() {
         let start = format!("\"e{i:03}\":{{\"sensitive\":false,\"value\":");
-        let end = if i + 1 == exprs.len() {
-            "}}}".to_string()
-        } else {
-            format!("}},\"e{:03}\":{{", i + 1)
-        };
-        let got = out
-            .split_once(&start)
-            .and_then(|(_, rest)| rest.split_once(&end))
-            .map(|(v, _)| v);
+        // The value runs to the next output, or to the end of the document.
+        let next = format!("}},\"e{:03}\":{{", i + 1);
+        let got = out.split_once(&start).and_then(|(_, rest)| {
+            if i + 1 == exprs.len() {
+                rest.strip_suffix("}}}")
+            } else {
+                rest.split_once(&next).map(|(v, _)| v)
+            }
+        });
         if got != Some(want.as_str()) {
             failures.push(format!("{expr}\n  terraform: {want}\n  terrace:   {got:?}"));
         }
