@@ -467,6 +467,30 @@ mod tests {
     }
 
     #[test]
+    fn stored_form_is_what_terraform_records() {
+        let log = Number::from_f64(50f64.ln() / 10f64.ln());
+        let wide = log.add(&n("0"));
+        assert_eq!(
+            wide.to_string(),
+            "1.6989700043360185244267768212012015283107757568359375"
+        );
+        assert_ne!(wide, n("1.6989700043360185"));
+        assert_eq!(wide.stored(), n("1.6989700043360185").stored());
+        assert_eq!(wide.stored().to_string(), "1.6989700043360185");
+        assert_eq!(n("-0").stored().to_string(), "0");
+        let third = n("1").div(&n("3")).unwrap();
+        assert_eq!(third.stored().to_string(), third.to_string());
+        assert_eq!(
+            Number::from_f64(2f64.powi(60)).to_string(),
+            "1152921504606847000"
+        );
+        assert_eq!(
+            Number::from_f64(2f64.powi(60)).stored().to_string(),
+            "1152921504606846976"
+        );
+    }
+
+    #[test]
     fn arithmetic_matches_terraform() {
         assert_eq!(n("0.1").add(&n("0.2")).to_string(), "0.3");
         let third = n("1").div(&n("3")).unwrap();
