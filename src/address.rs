@@ -26,11 +26,29 @@ pub struct ResourceAddr {
 
 /// Which instance of a resource: none for a single one, `[0]` with
 /// `count`, `["key"]` with `for_each`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(untagged)]
 pub enum InstanceKey {
     Int(i64),
     Str(String),
+}
+
+// By hand rather than `untagged`: serde's buffering would see the exact
+// number text that `Value` asks serde_json for as a map, not an integer.
+impl<'de> Deserialize<'de> for InstanceKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<InstanceKey, D::Error> {
+        use crate::value::Value;
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(InstanceKey::Str(s)),
+            Value::Number(n) => n.as_i64().map(InstanceKey::Int).ok_or_else(|| {
+                serde::de::Error::custom(format!("an instance key must be a whole number, got {n}"))
+            }),
+            other => Err(serde::de::Error::custom(format!(
+                "an instance key must be a number or a string, not {}",
+                other.type_name()
+            ))),
+        }
+    }
 }
 
 /// One instance of a resource: `network/terrace_data.vpc[0]`.

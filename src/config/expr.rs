@@ -330,12 +330,13 @@ impl Converter {
             hx::Expression::Null(_) => ExprKind::Literal(Value::Null),
             hx::Expression::Bool(b) => ExprKind::Literal(Value::Bool(*b.value())),
             hx::Expression::Number(n) => {
-                let n = n.value();
-                let num = match (n.as_i64(), n.as_f64()) {
-                    (Some(i), _) => Number::Int(i),
-                    (None, Some(f)) => Number::from_f64(f),
-                    (None, None) => Number::Float(f64::NAN),
-                };
+                // The literal's own text, read at 512 bits as Terraform
+                // does; hcl-edit's value is only a 64-bit float.
+                let num = n
+                    .as_repr()
+                    .and_then(|r| Number::literal(r))
+                    .or_else(|| n.value().as_i64().map(Number::int))
+                    .unwrap_or_else(|| Number::from_f64(n.value().as_f64().unwrap_or(f64::NAN)));
                 ExprKind::Literal(Value::Number(num))
             }
             hx::Expression::String(s) => ExprKind::Literal(Value::String(s.value().to_string())),

@@ -8,7 +8,7 @@ use crate::value::{Number, Value};
 /// A number from a value, converting numeric strings as Terraform does.
 pub fn to_number(v: &Value) -> Result<Number, String> {
     match v {
-        Value::Number(n) => Ok(*n),
+        Value::Number(n) => Ok(n.clone()),
         Value::String(s) => {
             Number::parse(s).ok_or_else(|| format!("cannot convert \"{s}\" to a number"))
         }
@@ -52,12 +52,7 @@ pub fn to_string(v: &Value) -> Result<String, String> {
 pub fn unary(op: UnaryOperator, v: &Value) -> Result<Value, String> {
     match op {
         UnaryOperator::Not => Ok(Value::Bool(!to_bool(v)?)),
-        UnaryOperator::Neg => Ok(Value::Number(match to_number(v)? {
-            Number::Int(i) => i
-                .checked_neg()
-                .map_or(Number::Float(-(i as f64)), Number::Int),
-            Number::Float(f) => Number::Float(-f),
-        })),
+        UnaryOperator::Neg => Ok(Value::Number(to_number(v)?.neg())),
     }
 }
 
@@ -66,8 +61,8 @@ pub fn unary(op: UnaryOperator, v: &Value) -> Result<Value, String> {
 pub fn binary(op: BinaryOperator, l: &Value, r: &Value) -> Result<Value, String> {
     use BinaryOperator as B;
     match op {
-        B::Eq => Ok(Value::Bool(l.same_as(r))),
-        B::NotEq => Ok(Value::Bool(!l.same_as(r))),
+        B::Eq => Ok(Value::Bool(l.equals(r))),
+        B::NotEq => Ok(Value::Bool(!l.equals(r))),
         B::And => Ok(Value::Bool(to_bool(l)? && to_bool(r)?)),
         B::Or => Ok(Value::Bool(to_bool(l)? || to_bool(r)?)),
         B::Less | B::LessEq | B::Greater | B::GreaterEq => {
@@ -88,37 +83,13 @@ pub fn binary(op: BinaryOperator, l: &Value, r: &Value) -> Result<Value, String>
 
 fn arithmetic(op: BinaryOperator, a: Number, b: Number) -> Result<Number, String> {
     use BinaryOperator as B;
-    if let (Number::Int(x), Number::Int(y)) = (a, b) {
-        let exact = match op {
-            B::Plus => x.checked_add(y),
-            B::Minus => x.checked_sub(y),
-            B::Mul => x.checked_mul(y),
-            B::Div if y == 0 => return Err("division by zero".into()),
-            B::Div if x.checked_rem(y) == Some(0) => x.checked_div(y),
-            B::Mod if y == 0 => return Err("modulo by zero".into()),
-            B::Mod => x.checked_rem(y),
-            _ => None,
-        };
-        if let Some(v) = exact {
-            return Ok(Number::Int(v));
-        }
-    }
-    let (x, y) = (a.as_f64(), b.as_f64());
-    let v = match op {
-        B::Plus => x + y,
-        B::Minus => x - y,
-        B::Mul => x * y,
-        B::Div if y == 0.0 => return Err("division by zero".into()),
-        B::Div => x / y,
-        B::Mod if y == 0.0 => return Err("modulo by zero".into()),
-        B::Mod => x % y,
-        _ => unreachable!("only arithmetic operators reach here"),
-    };
-    if v.is_finite() {
-        Ok(Number::from_f64(v))
-    } else {
-        Err("the result is too large to represent".into())
-    }
+    Ok(match op {
+        B::Plus => a.add(&b),
+        B::Minus => a.sub(&b),
+        B::Mul => a.mul(&b),
+        B::Div => a.div(&b).ok_or("division by zero")?,
+        _ => a.rem(&b),
+    })
 }
 
 /// `collection[key]` on a known, unmarked collection.
@@ -196,12 +167,20 @@ mod tests {
             Ok(Value::int(2))
         );
         assert!(binary(B::Div, &Value::int(1), &Value::int(0)).is_err());
-        assert!(binary(B::Mod, &Value::int(5), &Value::int(0)).is_err());
-        assert!(binary(B::Mod, &Value::int(i64::MIN), &Value::int(-1)).is_ok());
-        assert!(matches!(
-            binary(B::Mul, &Value::int(i64::MAX), &Value::int(2)),
-            Ok(Value::Number(Number::Float(f))) if f > 1e18
-        ));
+        assert_eq!(
+            binary(B::Mod, &Value::int(5), &Value::int(0)),
+            Ok(Value::int(5))
+        );
+        assert_eq!(
+            binary(B::Mod, &Value::int(i64::MIN), &Value::int(-1)),
+            Ok(Value::int(0))
+        );
+        assert_eq!(
+            binary(B::Mul, &Value::int(i64::MAX), &Value::int(2))
+                .unwrap()
+                .to_string(),
+            "18446744073709551614"
+        );
         assert!(binary(B::Plus, &"x".into(), &Value::int(1)).is_err());
     }
 

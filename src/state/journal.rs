@@ -26,6 +26,7 @@ use tokio::sync::oneshot;
 /// The state an apply started from, per configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Base {
+    #[serde(deserialize_with = "crate::value::any_u64")]
     pub serial: u64,
     pub lineage: String,
 }

@@ -8,6 +8,8 @@
 //! uses a sensitive value is sensitive. This module knows nothing of HCL,
 //! resources or files; every other stage builds on it.
 
+mod bigfloat;
+mod decimal;
 mod map;
 mod number;
 mod path;
@@ -18,6 +20,7 @@ pub use map::Map;
 pub use number::Number;
 pub use path::{Path, PathStep, is_identifier};
 pub use secret::Secret;
+pub use serde_impl::any_u64;
 
 use std::fmt;
 
@@ -45,7 +48,7 @@ impl Value {
 
     /// An integer value.
     pub fn int(i: i64) -> Value {
-        Value::Number(Number::Int(i))
+        Value::Number(Number::int(i))
     }
 
     /// Wraps `self` as sensitive unless it already is.
@@ -213,18 +216,31 @@ impl Value {
         }
     }
 
-    /// Whether two values are equal, ignoring sensitive marks.
+    /// Whether two values are equal, ignoring sensitive marks, with numbers
+    /// compared as state records them (see [`Number::stored`]): what plans
+    /// and providers use to decide whether something changed.
     pub fn same_as(&self, other: &Value) -> bool {
+        self.equal_with(other, &|a, b| a.stored() == b.stored())
+    }
+
+    /// Whether two values are equal as the language's `==` sees it: numbers
+    /// equal when their text is (see [`Number`]), sensitive marks ignored.
+    pub fn equals(&self, other: &Value) -> bool {
+        self.equal_with(other, &|a, b| a == b)
+    }
+
+    fn equal_with(&self, other: &Value, num: &dyn Fn(&Number, &Number) -> bool) -> bool {
         match (self.unmark().0, other.unmark().0) {
             (Value::List(a), Value::List(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y))
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equal_with(y, num))
             }
             (Value::Object(a), Value::Object(b)) => {
                 a.len() == b.len()
                     && a.iter()
                         .zip(b)
-                        .all(|((ka, va), (kb, vb))| ka == kb && va.same_as(vb))
+                        .all(|((ka, va), (kb, vb))| ka == kb && va.equal_with(vb, num))
             }
+            (Value::Number(a), Value::Number(b)) => num(a, b),
             (a, b) => a == b,
         }
     }

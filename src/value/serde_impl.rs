@@ -4,6 +4,11 @@
 //! an unknown value is `{"$terrace": "unknown"}` and a sensitive one is
 //! `{"$terrace": "sensitive", "value": …}`. Paths are arrays of attribute
 //! names and list indices, as in Terraform's JSON output.
+//!
+//! Numbers are written as their exact decimal text (serde_json keeps number
+//! text with its `arbitrary_precision` feature) and read back at 512 bits,
+//! so a number read from a state file equals the one written. Older files,
+//! written through 64-bit floats, read the same way.
 
 use super::{Map, Number, Path, PathStep, Value};
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
@@ -13,13 +18,36 @@ use std::fmt;
 
 const MARK: &str = "$terrace";
 
+/// The key under which serde_json (with `arbitrary_precision`) hands a
+/// number's text to `deserialize_any` visitors, as a one-entry map.
+const JSON_NUMBER: &str = "$serde_json::private::Number";
+
+/// Reads an unsigned integer also where serde buffers the input first
+/// (internally tagged and untagged enums), which with exact number text
+/// turns numbers into one-entry maps.
+pub fn any_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Number(n) => n
+            .as_i64()
+            .and_then(|i| u64::try_from(i).ok())
+            .ok_or_else(|| de::Error::custom(format!("expected an unsigned integer, got {n}"))),
+        other => Err(de::Error::custom(format!(
+            "expected an unsigned integer, got {}",
+            other.type_name()
+        ))),
+    }
+}
+
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Value::Null => s.serialize_unit(),
             Value::Bool(b) => s.serialize_bool(*b),
-            Value::Number(Number::Int(i)) => s.serialize_i64(*i),
-            Value::Number(Number::Float(f)) => s.serialize_f64(*f),
+            // As Terraform records numbers (see `Number::stored`).
+            Value::Number(n) => match n.machine_int() {
+                Some(i) => s.serialize_i64(i),
+                None => n.stored().to_json().serialize(s),
+            },
             Value::String(v) => s.serialize_str(v),
             Value::List(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;
@@ -79,7 +107,9 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
         Ok(match i64::try_from(u) {
             Ok(i) => Value::int(i),
-            Err(_) => Value::Number(Number::Float(u as f64)),
+            Err(_) => {
+                Value::Number(Number::parse(&u.to_string()).unwrap_or(Number::from_f64(u as f64)))
+            }
         })
     }
     fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
@@ -100,6 +130,16 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut map = Map::new();
+        let Some(first) = access.next_key::<String>()? else {
+            return Ok(Value::Object(map));
+        };
+        if first == JSON_NUMBER {
+            let text: String = access.next_value()?;
+            return Number::parse(&text)
+                .map(Value::Number)
+                .ok_or_else(|| de::Error::custom(format!("invalid number {text}")));
+        }
+        map.insert(first, access.next_value()?);
         while let Some((k, v)) = access.next_entry::<String, Value>()? {
             map.insert(k, v);
         }
@@ -127,7 +167,9 @@ impl<'de> Deserialize<'de> for PathStep {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PathStep, D::Error> {
         match Value::deserialize(d)? {
             Value::String(s) => Ok(PathStep::Attr(s)),
-            Value::Number(Number::Int(i)) if i >= 0 => Ok(PathStep::Index(i as usize)),
+            Value::Number(n) if n.as_i64().is_some_and(|i| i >= 0) => {
+                Ok(PathStep::Index(n.as_i64().unwrap_or(0) as usize))
+            }
             other => Err(de::Error::custom(format!(
                 "a path step must be a name or an index, not {}",
                 other.type_name()
@@ -157,7 +199,7 @@ mod tests {
         let mut m = Map::new();
         m.insert("id".into(), Value::Unknown);
         m.insert("key".into(), Value::string("s3cr3t").sensitive());
-        m.insert("n".into(), Value::Number(Number::Float(1.5)));
+        m.insert("n".into(), Value::Number(Number::from_f64(1.5)));
         m.insert(
             "list".into(),
             Value::List(vec![Value::Null, Value::Bool(true)]),
@@ -170,6 +212,34 @@ mod tests {
         );
         let back: Value = serde_json::from_str(&json).unwrap();
         assert_eq!(back, v);
+    }
+
+    #[test]
+    fn numbers_keep_their_exact_text() {
+        let third = Number::parse("1")
+            .unwrap()
+            .div(&Number::parse("3").unwrap())
+            .unwrap();
+        let v = Value::List(vec![
+            Value::Number(third.clone()),
+            Value::Number(Number::from_f64(50f64.ln() / 10f64.ln())),
+            Value::Number(Number::parse("123456789.12345679").unwrap()),
+            Value::Number(Number::parse("12345678901234567890").unwrap()),
+            Value::Number(Number::parse("-0").unwrap()),
+            // A 64-bit float's exact value at 512 bits is recorded as the float.
+            Value::Number(Number::from_f64(0.1).add(&Number::parse("0").unwrap())),
+        ]);
+        let json = serde_json::to_string(&v).unwrap();
+        assert_eq!(
+            json,
+            format!("[{third},1.6989700043360185,123456789.12345679,12345678901234567890,0,0.1]")
+        );
+        let back: Value = serde_json::from_str(&json).unwrap();
+        assert!(back.same_as(&v), "{back:?}");
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        // Through serde's buffering (as in an internally tagged enum).
+        let buffered: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::from_value::<Value>(buffered).unwrap(), back);
     }
 
     #[test]

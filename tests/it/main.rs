@@ -14,6 +14,7 @@ mod harness;
 mod http;
 mod language;
 mod lock;
+mod numbers;
 mod plugin;
 mod rest;
 mod state;

@@ -187,7 +187,7 @@ pub fn to_string(v: &Value) -> Option<String> {
 /// A value as a number: numbers as they are, numeric strings parsed.
 pub fn to_number(v: &Value) -> Option<Number> {
     match v {
-        Value::Number(n) if n.is_finite() => Some(*n),
+        Value::Number(n) if n.is_finite() => Some(n.clone()),
         Value::String(s) => Number::parse(s),
         _ => None,
     }

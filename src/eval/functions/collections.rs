@@ -188,17 +188,15 @@ pub fn sum(args: Args) -> Result<Value, Error> {
     if list.is_empty() {
         return Err(Error::arg(0, "cannot sum an empty list"));
     }
-    let mut total = Number::Int(0);
+    let mut total: Option<Number> = None;
     for (n, v) in list.iter().enumerate() {
         let x = args.element_number(0, n, v)?;
-        total = match (total, x) {
-            (Number::Int(a), Number::Int(b)) => a
-                .checked_add(b)
-                .map_or_else(|| Number::from_f64(a as f64 + b as f64), Number::Int),
-            (a, b) => Number::from_f64(a.as_f64() + b.as_f64()),
-        };
+        total = Some(match total {
+            Some(t) => t.add(&x),
+            None => x,
+        });
     }
-    Ok(Value::Number(total))
+    Ok(Value::Number(total.unwrap_or_else(|| Number::int(0))))
 }
 
 /// `chunklist(list, size)`: the list cut into lists of `size` elements;

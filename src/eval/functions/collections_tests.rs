@@ -66,7 +66,7 @@ fn contains_and_index_compare_by_value() {
         run("contains", vec![list(&["a", "b", "c"]), s("d")]),
         Ok(Value::Bool(false))
     );
-    let float_two = Value::Number(Number::Float(2.0));
+    let float_two = Value::Number(Number::from_f64(2.0));
     assert_eq!(
         run("contains", vec![ints(&[1, 2]), float_two]),
         Ok(Value::Bool(true))
@@ -165,15 +165,15 @@ fn compact_one_and_sum() {
     assert_eq!(run("one", vec![list(&["hello"])]), Ok(s("hello")));
     assert!(run("one", vec![list(&["a", "b"])]).is_err());
     assert_eq!(run("sum", vec![ints(&[10, 13, 6, 4])]), Ok(i(33)));
-    let floats = Value::List(vec![Value::Number(Number::Float(10.5)), i(2)]);
+    let floats = Value::List(vec![Value::Number(Number::from_f64(10.5)), i(2)]);
     assert_eq!(
         run("sum", vec![floats]),
-        Ok(Value::Number(Number::Float(12.5)))
+        Ok(Value::Number(Number::from_f64(12.5)))
     );
     assert_eq!(run("sum", vec![Value::List(vec![s("1"), i(2)])]), Ok(i(3)));
     assert_eq!(
         run("sum", vec![ints(&[i64::MAX, 1])]),
-        Ok(Value::Number(Number::Float(2f64.powi(63))))
+        Ok(Value::Number(Number::from_f64(2f64.powi(63))))
     );
     assert_eq!(
         run("sum", vec![list(&[])]).unwrap_err().message,

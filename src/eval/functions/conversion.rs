@@ -21,7 +21,7 @@ pub fn tostring(args: Args) -> Result<Value, Error> {
 pub fn tonumber(args: Args) -> Result<Value, Error> {
     match args.value(0)? {
         Value::Null => Ok(Value::Null),
-        Value::Number(n) => Ok(Value::Number(*n)),
+        Value::Number(n) => Ok(Value::Number(n.clone())),
         Value::String(s) => Number::parse(s).map(Value::Number).ok_or_else(|| {
             Error::arg(
                 0,
@@ -161,7 +161,7 @@ mod tests {
         assert_eq!(run("tonumber", Value::string("1")), Ok(Value::int(1)));
         assert_eq!(
             run("tonumber", Value::string("2.5")),
-            Ok(Value::Number(Number::Float(2.5)))
+            Ok(Value::Number(Number::from_f64(2.5)))
         );
         assert_eq!(run("tonumber", Value::Null), Ok(Value::Null));
         assert!(

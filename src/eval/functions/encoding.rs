@@ -206,7 +206,7 @@ mod tests {
         let v = obj(&[
             (
                 "b",
-                Value::List(vec![Value::int(1), Value::Number(Number::Float(2.5))]),
+                Value::List(vec![Value::int(1), Value::Number(Number::from_f64(2.5))]),
             ),
             ("a", Value::Null),
         ]);
@@ -221,7 +221,7 @@ mod tests {
         );
         assert_eq!(run("jsonencode", Value::Bool(true)), Ok(s("true")));
         assert_eq!(
-            run("jsonencode", Value::Number(Number::Float(1e21))),
+            run("jsonencode", Value::Number(Number::from_f64(1e21))),
             Ok(s("1000000000000000000000"))
         );
     }
@@ -238,7 +238,7 @@ mod tests {
                 "n",
                 Value::List(vec![
                     Value::int(1),
-                    Value::Number(Number::Float(2.5)),
+                    Value::Number(Number::from_f64(2.5)),
                     Value::int(9007199254740993),
                 ]),
             ),

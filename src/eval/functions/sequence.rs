@@ -1,8 +1,7 @@
 //! `range`: a list of numbers from a start, up to a limit, by a step.
 //!
-//! Fractional steps are counted in decimal, not binary, so that
-//! `range(0, 1, 0.1)` gives `0.3` rather than `0.30000000000000004`, much as
-//! Terraform's high-precision numbers do.
+//! Values are summed in Terraform's arbitrary-precision numbers, so
+//! `range(0, 1, 0.1)` gives `0.3` rather than `0.30000000000000004`.
 
 use super::Error;
 use super::args::Args;
@@ -12,100 +11,44 @@ use crate::value::{Number, Value};
 /// or step from exhausting memory.
 pub const MAX_RANGE: usize = 1024;
 
-/// The most decimal places counted exactly; beyond this, floats are used.
-const MAX_PLACES: u32 = 15;
-
 /// `range(limit)`, `range(start, limit)` or `range(start, limit, step)`.
-/// The step defaults to 1, or -1 when the limit is below the start.
+/// The step defaults to 1, or -1 when the limit is below the start. Each
+/// value is the previous one plus the step, in exact arithmetic as in
+/// Terraform, so decimal steps do not drift.
 pub fn range(args: Args) -> Result<Value, Error> {
     let mut numbers = Vec::with_capacity(args.len());
     for i in 0..args.len() {
         numbers.push(args.number(i)?);
     }
-    let (start, limit, step) = match numbers[..] {
-        [limit] => (Number::Int(0), limit, None),
-        [start, limit] => (start, limit, None),
-        [start, limit, step] => (start, limit, Some(step)),
+    let (start, limit, step) = match numbers.as_slice() {
+        [limit] => (Number::int(0), limit.clone(), None),
+        [start, limit] => (start.clone(), limit.clone(), None),
+        [start, limit, step] => (start.clone(), limit.clone(), Some(step.clone())),
         _ => return Err(Error::new("function \"range\" takes 1 to 3 arguments")),
     };
-    let step = step.unwrap_or(Number::Int(if limit < start { -1 } else { 1 }));
-    if step.as_f64() == 0.0 {
+    let step = step.unwrap_or_else(|| Number::int(if limit < start { -1 } else { 1 }));
+    let zero = Number::int(0);
+    if step == zero {
         return Err(Error::arg(2, "step must not be zero"));
     }
-    let values = match decimal_range(start, limit, step) {
-        Some(values) => values?,
-        None => float_range(start.as_f64(), limit.as_f64(), step.as_f64())?,
-    };
-    Ok(Value::List(values.into_iter().map(Value::Number).collect()))
+    let down = step < zero;
+    let mut values = Vec::new();
+    let mut v = start;
+    while (!down && v < limit) || (down && v > limit) {
+        if values.len() >= MAX_RANGE {
+            return Err(too_long());
+        }
+        let next = v.add(&step);
+        values.push(Value::Number(v));
+        v = next;
+    }
+    Ok(Value::List(values))
 }
 
 fn too_long() -> Error {
     Error::new(format!(
         "more than {MAX_RANGE} values would be generated; decrease the difference between start and limit or use a larger step"
     ))
-}
-
-/// The range counted in integers scaled by a power of ten; `None` when a
-/// number has too many decimal places to count that way.
-fn decimal_range(start: Number, limit: Number, step: Number) -> Option<Result<Vec<Number>, Error>> {
-    let parts = [decimal(start)?, decimal(limit)?, decimal(step)?];
-    let places = parts.iter().map(|&(_, p)| p).max().unwrap_or(0);
-    if places > MAX_PLACES {
-        return None;
-    }
-    let scale = |(m, p): (i128, u32)| m.checked_mul(10i128.checked_pow(places - p)?);
-    let [start, limit, step] = parts.map(scale);
-    let (start, limit, step) = (start?, limit?, step?);
-    let mut out = Vec::new();
-    let mut v = start;
-    while (step > 0 && v < limit) || (step < 0 && v > limit) {
-        if out.len() >= MAX_RANGE {
-            return Some(Err(too_long()));
-        }
-        out.push(unscale(v, places)?);
-        v = v.checked_add(step)?;
-    }
-    Some(Ok(out))
-}
-
-/// A number as a whole mantissa and a count of decimal places.
-fn decimal(n: Number) -> Option<(i128, u32)> {
-    let text = n.to_string();
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    let places = u32::try_from(fraction.len()).ok()?;
-    let mantissa = format!("{whole}{fraction}").parse::<i128>().ok()?;
-    Some((mantissa, places))
-}
-
-fn unscale(v: i128, places: u32) -> Option<Number> {
-    if places == 0 {
-        return i64::try_from(v).ok().map(Number::Int);
-    }
-    let divisor = 10i128.checked_pow(places)?;
-    let sign = if v < 0 { "-" } else { "" };
-    let (whole, fraction) = (
-        v.unsigned_abs() / divisor.unsigned_abs(),
-        v.unsigned_abs() % divisor.unsigned_abs(),
-    );
-    let width = places as usize;
-    let text = format!("{sign}{whole}.{fraction:0width$}");
-    text.parse::<f64>().ok().map(Number::from_f64)
-}
-
-fn float_range(start: f64, limit: f64, step: f64) -> Result<Vec<Number>, Error> {
-    let mut out = Vec::new();
-    let mut k = 0.0;
-    loop {
-        let v = start + k * step;
-        if !((step > 0.0 && v < limit) || (step < 0.0 && v > limit)) {
-            return Ok(out);
-        }
-        if out.len() >= MAX_RANGE {
-            return Err(too_long());
-        }
-        out.push(Number::from_f64(v));
-        k += 1.0;
-    }
 }
 
 #[cfg(test)]
@@ -146,20 +89,31 @@ mod tests {
         assert_eq!(range(&[1.0, 4.0, -1.0]), Ok(nums(&[])));
     }
 
+    fn literal_range(args: &[&str]) -> Vec<String> {
+        let args = args
+            .iter()
+            .map(|t| Value::Number(Number::parse(t).unwrap()))
+            .collect();
+        let got = call("range", args, &ctx()).expect("exists").unwrap();
+        got.as_list()
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    // Expected values are real Terraform 1.15.5 output.
     #[test]
-    fn decimal_steps_do_not_drift() {
-        let got = range(&[0.0, 1.0, 0.1]).unwrap();
-        assert_eq!(got.as_list().map(<[Value]>::len), Some(10));
+    fn steps_are_summed_exactly_as_terraform_does() {
+        let tenths = literal_range(&["0", "1", "0.1"]);
+        assert_eq!(tenths.len(), 10);
+        assert_eq!(tenths[3], "0.3");
+        let tiny = literal_range(&["0", "1e-20", "1e-21"]);
+        assert_eq!(tiny.len(), 10);
+        assert_eq!(tiny[4], "0.000000000000000000004");
         assert_eq!(
-            got.as_list().and_then(|l| l.get(3)).cloned(),
-            Some(Value::Number(Number::Float(0.3)))
-        );
-        assert_eq!(
-            range(&[0.0, 1e-20, 1e-21])
-                .unwrap()
-                .as_list()
-                .map(<[Value]>::len),
-            Some(10)
+            tiny[5],
+            "0.0000000000000000000049999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999996"
         );
     }
 

@@ -5,7 +5,7 @@
 use super::Error;
 use super::args::{Args, MAX_ELEMENTS};
 use super::conversion::unify;
-use crate::value::{Number, Value};
+use crate::value::Value;
 use std::cmp::Ordering;
 
 /// `distinct(list)`: the list without repeated elements, keeping the first
@@ -130,14 +130,7 @@ pub fn compare(a: &Value, b: &Value) -> Ordering {
     }
     match (a, b) {
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
-        (Value::Number(x), Value::Number(y)) => {
-            x.as_f64()
-                .total_cmp(&y.as_f64())
-                .then_with(|| match (x, y) {
-                    (Number::Int(i), Number::Int(j)) => i.cmp(j),
-                    _ => Ordering::Equal,
-                })
-        }
+        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
         (Value::String(x), Value::String(y)) => x.cmp(y),
         (Value::List(x), Value::List(y)) => x
             .iter()

@@ -336,7 +336,7 @@ mod tests {
                 "substr",
                 vec![
                     s("x"),
-                    Value::Number(crate::value::Number::Float(0.5)),
+                    Value::Number(crate::value::Number::from_f64(0.5)),
                     Value::int(1)
                 ]
             )

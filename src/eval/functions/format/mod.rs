@@ -248,7 +248,7 @@ fn format_one(verb: &Verb, value: &Value) -> Result<String, String> {
         'v' => {
             let text = match value {
                 Value::String(s) if !verb.sharp => s.clone(),
-                Value::Number(n) if !verb.sharp => shortest_g(n.as_f64()),
+                Value::Number(n) if !verb.sharp => shortest_g(n),
                 v => encode_json(v).map_err(|e| unsupported(&e))?,
             };
             Ok(pad_text(verb, text))
@@ -270,10 +270,11 @@ fn format_one(verb: &Verb, value: &Value) -> Result<String, String> {
         _ => {
             let n = to_number(value).ok_or_else(|| unsupported("number required"))?;
             if "bdoxX".contains(verb.mode) {
-                let i = n
-                    .as_i64()
+                let (negative, magnitude) = n
+                    .trunc_big()
+                    .filter(|_| n.is_integer())
                     .ok_or_else(|| unsupported("an integer is required"))?;
-                Ok(format_integer(verb, i))
+                Ok(format_integer(verb, negative, &magnitude))
             } else {
                 Ok(format_float(verb, n))
             }

@@ -4,6 +4,7 @@
 
 use super::Verb;
 use crate::value::Number;
+use num_bigint::BigUint;
 
 fn sign(verb: &Verb, negative: bool) -> &'static str {
     match (negative, verb.plus, verb.space) {
@@ -15,18 +16,17 @@ fn sign(verb: &Verb, negative: bool) -> &'static str {
 }
 
 /// Integers as Go prints a big integer: `[pad][sign][prefix][zeros][digits][pad]`.
-pub(super) fn format_integer(verb: &Verb, i: i64) -> String {
-    let magnitude = i.unsigned_abs();
+pub(super) fn format_integer(verb: &Verb, negative: bool, magnitude: &BigUint) -> String {
     let (digits, prefix) = match verb.mode {
-        'b' => (format!("{magnitude:b}"), "0b"),
-        'o' => (format!("{magnitude:o}"), "0"),
-        'x' => (format!("{magnitude:x}"), "0x"),
-        'X' => (format!("{magnitude:X}"), "0X"),
+        'b' => (magnitude.to_str_radix(2), "0b"),
+        'o' => (magnitude.to_str_radix(8), "0"),
+        'x' => (magnitude.to_str_radix(16), "0x"),
+        'X' => (magnitude.to_str_radix(16).to_uppercase(), "0X"),
         _ => (magnitude.to_string(), ""),
     };
     let prefix = if verb.sharp { prefix } else { "" };
-    let sign = sign(verb, i < 0);
-    if verb.precision == Some(0) && magnitude == 0 {
+    let sign = sign(verb, negative);
+    if verb.precision == Some(0) && magnitude.bits() == 0 {
         return String::new();
     }
     let mut zeros = verb.precision.map_or(0, |p| p.saturating_sub(digits.len()));
@@ -51,27 +51,16 @@ pub(super) fn format_integer(verb: &Verb, i: i64) -> String {
 
 /// Floats as Go prints a big float with `%e`, `%f` or `%g`.
 pub(super) fn format_float(verb: &Verb, n: Number) -> String {
-    let f = n.as_f64();
-    let negative = f.is_sign_negative() && f != 0.0;
-    let abs = f.abs();
+    // The exact value, without its sign (Go prints `-0` as `0` here too).
+    let abs = n.abs();
+    let negative = n < Number::int(0);
     let precision = verb.precision;
     let body = match verb.mode {
-        'e' | 'E' => exponent_form(abs, precision.unwrap_or(6)),
-        'f' => match n {
-            Number::Int(i) => {
-                let p = precision.unwrap_or(6);
-                let fraction = if p > 0 {
-                    format!(".{}", "0".repeat(p))
-                } else {
-                    String::new()
-                };
-                format!("{}{fraction}", i.unsigned_abs())
-            }
-            Number::Float(_) => format!("{abs:.*}", precision.unwrap_or(6)),
-        },
+        'e' | 'E' => abs.to_exponent(precision.unwrap_or(6)),
+        'f' => abs.to_fixed(precision.unwrap_or(6)),
         _ => match precision {
-            None => shortest_g(abs),
-            Some(p) => precise_g(abs, p.max(1)),
+            None => shortest_g(&abs),
+            Some(p) => precise_g(abs.as_f64(), p.max(1)),
         },
     };
     let body = if verb.mode.is_ascii_uppercase() {
@@ -92,11 +81,6 @@ pub(super) fn format_float(verb: &Verb, n: Number) -> String {
     }
 }
 
-/// `d.ddddde+XX` with `digits` digits after the point.
-fn exponent_form(abs: f64, digits: usize) -> String {
-    go_exponent(&format!("{abs:.digits$e}"))
-}
-
 /// Rewrites Rust's exponent (`1.5e3`, `1e-7`) as Go's (`1.5e+03`, `1e-07`).
 fn go_exponent(rust: &str) -> String {
     let Some((mantissa, exp)) = rust.split_once('e') else {
@@ -112,20 +96,8 @@ fn go_exponent(rust: &str) -> String {
 /// `%g` with the fewest digits that represent the number exactly, the
 /// format Terraform's `%v` uses for numbers: exponent form when the
 /// exponent is below -4 or at least 6.
-pub(super) fn shortest_g(f: f64) -> String {
-    let negative = f.is_sign_negative() && f != 0.0;
-    let abs = f.abs();
-    let sci = format!("{abs:e}");
-    let exp: i32 = sci
-        .split_once('e')
-        .and_then(|(_, e)| e.parse().ok())
-        .unwrap_or(0);
-    let body = if abs != 0.0 && !(-4..6).contains(&exp) {
-        go_exponent(&sci)
-    } else {
-        abs.to_string()
-    };
-    if negative { format!("-{body}") } else { body }
+pub(super) fn shortest_g(n: &Number) -> String {
+    n.to_shortest_g()
 }
 
 /// `%g` with `p` significant digits, trailing zeros removed.
@@ -174,7 +146,7 @@ mod tests {
     }
 
     fn float(f: f64) -> Value {
-        Value::Number(Number::Float(f))
+        Value::Number(Number::from_f64(f))
     }
 
     #[test]
