@@ -32,6 +32,19 @@ pub fn range(args: Args) -> Result<Value, Error> {
     if step.as_f64() == 0.0 {
         return Err(Error::arg(2, "step must not be zero"));
     }
+    // A step away from the limit is refused rather than giving nothing.
+    if step.as_f64() < 0.0 && start < limit {
+        return Err(Error::arg(
+            2,
+            "step must be positive when start is less than limit",
+        ));
+    }
+    if step.as_f64() > 0.0 && start > limit {
+        return Err(Error::arg(
+            2,
+            "step must be negative when start is greater than limit",
+        ));
+    }
     let values = match decimal_range(start, limit, step) {
         Some(values) => values?,
         None => float_range(start.as_f64(), limit.as_f64(), step.as_f64())?,
@@ -143,7 +156,6 @@ mod tests {
         assert_eq!(range(&[4.0, 1.0]), Ok(nums(&[4.0, 3.0, 2.0])));
         assert_eq!(range(&[10.0, 5.0, -2.0]), Ok(nums(&[10.0, 8.0, 6.0])));
         assert_eq!(range(&[0.0]), Ok(nums(&[])));
-        assert_eq!(range(&[1.0, 4.0, -1.0]), Ok(nums(&[])));
     }
 
     #[test]
@@ -161,6 +173,14 @@ mod tests {
                 .map(<[Value]>::len),
             Some(10)
         );
+    }
+
+    #[test]
+    fn refuses_steps_away_from_the_limit() {
+        let run = |a: &[i64]| call("range", a.iter().map(|&n| Value::int(n)).collect(), &ctx());
+        assert!(run(&[1, 4, -1]).expect("exists").is_err());
+        assert!(run(&[4, 1, 1]).expect("exists").is_err());
+        assert!(run(&[1, 1, -1]).expect("exists").is_ok());
     }
 
     #[test]
