@@ -592,6 +592,18 @@ impl Evaluator<'_> {
                 });
             }
             "templatefile" => return self.templatefile(e, values, &spans),
+            "templatestring" => return self.templatestring(e, args, values, &spans),
+            "provider::terraform::decode_tfvars" => return self.decode_tfvars(e, values, &spans),
+            "issensitive" => {
+                let [v] = <[Value; 1]>::try_from(values)
+                    .map_err(|_| EvalError::new(e.span, "issensitive takes one argument"))?;
+                let (v, marked) = v.unmark();
+                return Ok(match (marked, v) {
+                    (true, _) => Value::Bool(true),
+                    (false, Value::Unknown) => Value::Unknown,
+                    (false, _) => Value::Bool(false),
+                });
+            }
             _ => {}
         }
         let sensitive = values.iter().any(Value::contains_sensitive);
@@ -687,44 +699,184 @@ impl Evaluator<'_> {
                     format!("cannot read template {}: {err}", full.display()),
                 )
             })?;
-        let parsed = hcl::edit::parser::parse_template(&text).map_err(|err| {
+        self.render_template(e, &text, &format!("template {path}"), vars, spans[0])
+            .map(|v| v.mark_if(marked))
+    }
+
+    /// `templatestring(template, vars)`: like `templatefile`, with the
+    /// template taken from a string. As in Terraform, the template must be
+    /// a reference (to a variable, local, attribute…), not a literal, whose
+    /// own interpolations would already have been evaluated.
+    fn templatestring(
+        &self,
+        e: &Expr,
+        args: &[Expr],
+        values: Vec<Value>,
+        spans: &[Span],
+    ) -> Result<Value, EvalError> {
+        let [template, vars] = <[Value; 2]>::try_from(values).map_err(|_| {
             EvalError::new(
-                spans[0],
-                format!("template {path} is invalid: {}", err.message()),
+                e.span,
+                "templatestring takes a template and an object of variables",
             )
         })?;
+        if !matches!(
+            args.first().map(|a| &a.kind),
+            Some(ExprKind::Traversal(..) | ExprKind::Variable(_))
+        ) {
+            return Err(EvalError::new(
+                spans[0],
+                "the template of templatestring must be a reference to a value holding the template",
+            )
+            .help("put the template in a local value or a variable, and pass local.NAME"));
+        }
+        if !template.is_wholly_known() || !vars.is_wholly_known() {
+            return Ok(Value::Unknown);
+        }
+        let (template, marked_template) = template.into_unmarked();
+        let text = ops::to_string(&template).map_err(|m| EvalError::new(spans[0], m))?;
+        let (vars, marked_vars) = vars.into_unmarked();
+        let Value::Object(vars) = vars else {
+            return Err(EvalError::new(
+                spans[1],
+                "the variables of templatestring must be an object",
+            ));
+        };
+        self.render_template(e, &text, "the template", vars, spans[0])
+            .map(|v| v.mark_if(marked_template || marked_vars))
+    }
+
+    /// Renders template text with only `vars` (and the functions) in scope.
+    fn render_template(
+        &self,
+        e: &Expr,
+        text: &str,
+        what: &str,
+        vars: crate::value::Map,
+        span: Span,
+    ) -> Result<Value, EvalError> {
+        let parsed = hcl::edit::parser::parse_template(text)
+            .map_err(|err| EvalError::new(span, format!("{what} is invalid: {}", err.message())))?;
         let wrapped =
             hcl::edit::expr::Expression::from(hcl::edit::template::StringTemplate::from(parsed));
         let expr = Expr::from_hcl(&wrapped, crate::config::expr::Src::file(e.span.file));
-        // Spans inside the template point into another file: report errors at the call.
-        struct Isolated;
-        impl Resolver for Isolated {
-            fn resolve(
-                &self,
-                root: &str,
-                _: &[&str],
-                span: Span,
-            ) -> Result<(Value, usize), EvalError> {
-                Err(EvalError::new(
-                    span,
-                    format!("\"{root}\" is not one of the template's variables"),
-                ))
-            }
-        }
         let inner = Evaluator {
-            resolver: &Isolated,
+            resolver: &Isolated("the template's variables"),
             base_dir: self.base_dir,
             planning: self.planning,
         };
         let mut frame: Frame = vars.into_iter().collect();
-        let v = inner.ev(&expr, &mut frame).map_err(|err| {
-            EvalError::new(e.span, format!("in template {path}: {}", err.message))
-        })?;
-        let v = match v {
+        let v = inner
+            .ev(&expr, &mut frame)
+            .map_err(|err| EvalError::new(e.span, format!("in {what}: {}", err.message)))?;
+        Ok(match v {
             Value::String(_) | Value::Unknown | Value::Sensitive(_) => v,
             other => Value::String(ops::to_string(&other).unwrap_or_default()),
+        })
+    }
+
+    /// `provider::terraform::decode_tfvars(text)`: the attributes of a
+    /// `.tfvars` text as an object, each evaluated with no variables.
+    fn decode_tfvars(
+        &self,
+        e: &Expr,
+        values: Vec<Value>,
+        spans: &[Span],
+    ) -> Result<Value, EvalError> {
+        let [text] = <[Value; 1]>::try_from(values)
+            .map_err(|_| EvalError::new(e.span, "decode_tfvars takes one argument"))?;
+        if !text.is_wholly_known() {
+            return Ok(Value::Unknown);
+        }
+        let (text, marked) = text.into_unmarked();
+        let text = ops::to_string(&text).map_err(|m| EvalError::new(spans[0], m))?;
+        let body = hcl::edit::parser::parse_body(&text).map_err(|err| {
+            EvalError::new(
+                spans[0],
+                format!("the tfvars text is invalid: {}", err.message()),
+            )
+        })?;
+        let inner = Evaluator {
+            resolver: &Isolated("available in a tfvars file"),
+            base_dir: self.base_dir,
+            planning: self.planning,
         };
-        Ok(v.mark_if(marked))
+        let mut out = crate::value::Map::new();
+        for structure in body.iter() {
+            let Some(attr) = structure.as_attribute() else {
+                return Err(EvalError::new(
+                    spans[0],
+                    "a tfvars text holds only attributes (name = value), not blocks",
+                ));
+            };
+            let expr = Expr::from_hcl(&attr.value, crate::config::expr::Src::file(e.span.file));
+            if calls_a_function(&expr) {
+                return Err(EvalError::new(
+                    spans[0],
+                    "a tfvars text cannot call functions: its values must be constants",
+                ));
+            }
+            let v = inner.ev(&expr, &mut Frame::new()).map_err(|err| {
+                EvalError::new(spans[0], format!("in the tfvars text: {}", err.message))
+            })?;
+            out.insert(attr.key.value().to_string(), v);
+        }
+        Ok(Value::Object(out).mark_if(marked))
+    }
+}
+
+/// Whether an expression calls a function anywhere inside it.
+fn calls_a_function(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call { .. } => true,
+        ExprKind::Literal(_) | ExprKind::Variable(_) => false,
+        ExprKind::Array(items) => items.iter().any(calls_a_function),
+        ExprKind::Object(items) => items.iter().any(|(k, v)| {
+            matches!(k, ObjectKey::Expr(k) if calls_a_function(k)) || calls_a_function(v)
+        }),
+        ExprKind::Traversal(root, _) => calls_a_function(root),
+        ExprKind::Conditional(a, b, c) => [a, b, c].iter().any(|x| calls_a_function(x)),
+        ExprKind::Unary(_, a) => calls_a_function(a),
+        ExprKind::Binary(_, a, b) => calls_a_function(a) || calls_a_function(b),
+        ExprKind::Template(parts) => parts_call_a_function(parts),
+        ExprKind::For(f) => {
+            [&f.collection, &f.value].into_iter().any(calls_a_function)
+                || f.key.as_ref().is_some_and(calls_a_function)
+                || f.cond.as_ref().is_some_and(calls_a_function)
+        }
+    }
+}
+
+fn parts_call_a_function(parts: &[TemplatePart]) -> bool {
+    parts.iter().any(|p| match p {
+        TemplatePart::Literal(_) => false,
+        TemplatePart::Interp(e) => calls_a_function(e),
+        TemplatePart::If {
+            cond,
+            then,
+            otherwise,
+        } => {
+            calls_a_function(cond)
+                || parts_call_a_function(then)
+                || parts_call_a_function(otherwise)
+        }
+        TemplatePart::For {
+            collection, body, ..
+        } => calls_a_function(collection) || parts_call_a_function(body),
+    })
+}
+
+/// A resolver for text evaluated apart from the configuration (templates,
+/// tfvars): no reference resolves. Spans point into other text, so errors
+/// are reported at the call.
+struct Isolated(&'static str);
+
+impl Resolver for Isolated {
+    fn resolve(&self, root: &str, _: &[&str], span: Span) -> Result<(Value, usize), EvalError> {
+        Err(EvalError::new(
+            span,
+            format!("\"{root}\" is not one of {}", self.0),
+        ))
     }
 }
 

@@ -53,8 +53,20 @@ def parse(path):
     return "\n".join(header), out
 
 
+# Terraform calls its built-in provider's functions (provider::terraform::…)
+# only when the module requires that provider; terrace needs no such block.
+BUILTIN_PROVIDER = """terraform {
+  required_providers {
+    terraform = { source = "terraform.io/builtin/terraform" }
+  }
+}
+"""
+
+
 def module(header, cases):
     parts = [header]
+    if any("provider::terraform::" in expr for _, expr in cases):
+        parts.insert(0, BUILTIN_PROVIDER)
     for name, expr in cases:
         parts.append(f'output "{name}" {{\n  sensitive = true\n  value = {{ v = (\n{expr}\n) }}\n}}\n')
     return "\n".join(parts)

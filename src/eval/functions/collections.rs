@@ -47,7 +47,7 @@ pub fn index(args: Args) -> Result<Value, Error> {
 }
 
 /// `element(list, index)`: the element at `index`, wrapping around past
-/// the end.
+/// the end; a negative index counts back from the end.
 pub fn element(args: Args) -> Result<Value, Error> {
     let list = args.list(0)?;
     let index = args.int(1)?;
@@ -57,10 +57,9 @@ pub fn element(args: Args) -> Result<Value, Error> {
             "cannot use element function with an empty list",
         ));
     }
-    let index = u64::try_from(index)
-        .map_err(|_| Error::arg(1, "cannot use element function with a negative index"))?;
-    let len = list.len() as u64;
-    let at = usize::try_from(index % len).unwrap_or(0);
+    // A negative index counts back from the end, wrapping as well.
+    let len = i64::try_from(list.len()).unwrap_or(i64::MAX);
+    let at = usize::try_from(index.rem_euclid(len)).unwrap_or(0);
     Ok(list.get(at).cloned().unwrap_or_default())
 }
 

@@ -81,7 +81,7 @@ fn contains_and_index_compare_by_value() {
 }
 
 #[test]
-fn element_wraps_and_slice_checks_bounds() {
+fn element_wraps_both_ways_and_slice_checks_bounds() {
     assert_eq!(
         run("element", vec![list(&["a", "b", "c"]), i(1)]),
         Ok(s("b"))
@@ -94,11 +94,13 @@ fn element_wraps_and_slice_checks_bounds() {
         run("element", vec![list(&["a", "b", "c"]), i(i64::MAX)]),
         Ok(s("b"))
     );
-    assert!(
-        run("element", vec![list(&["a"]), i(-1)])
-            .unwrap_err()
-            .message
-            .contains("negative index")
+    assert_eq!(
+        run("element", vec![list(&["a", "b", "c"]), i(-1)]),
+        Ok(s("c"))
+    );
+    assert_eq!(
+        run("element", vec![list(&["a", "b", "c"]), i(-4)]),
+        Ok(s("c"))
     );
     assert!(
         run("element", vec![list(&[]), i(0)])

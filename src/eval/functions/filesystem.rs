@@ -102,6 +102,68 @@ fn expand_home(path: &str) -> Result<String, String> {
     Ok(clean(&format!("{home}/{rest}")))
 }
 
+/// The most files `fileset` looks at, so that a pattern over a huge tree
+/// fails instead of hanging a plan.
+const MAX_FILESET_WALK: usize = 100_000;
+
+/// `fileset(path, pattern)`: the regular files under `path` whose path
+/// relative to it matches a glob pattern (`*` and `?` within one path
+/// element, `**` across elements, `{a,b}` alternatives, `[a-z]` and `[^a-z]`
+/// classes), as a sorted set of `/`-separated relative paths. A directory
+/// that does not exist gives an empty set.
+pub fn fileset(args: Args, ctx: &Context) -> Result<Value, Error> {
+    let (_, root) = resolve(&args, 0, ctx)?;
+    let pattern = args.string(1)?;
+    let glob = globset::GlobBuilder::new(&pattern)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .empty_alternates(true)
+        .build()
+        .map_err(|e| {
+            Error::arg(
+                1,
+                format!("failed to glob pattern {pattern:?}: {}", e.kind()),
+            )
+        })?
+        .compile_matcher();
+    let mut found = Vec::new();
+    let mut pending = vec![(root, String::new())];
+    let mut seen = 0usize;
+    while let Some((dir, prefix)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            seen += 1;
+            if seen > MAX_FILESET_WALK {
+                return Err(Error::arg(
+                    0,
+                    format!(
+                        "holds more than {MAX_FILESET_WALK} entries; choose a smaller directory"
+                    ),
+                ));
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let relative = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            // Follows symbolic links, as Terraform's stat of each match does.
+            let Ok(meta) = std::fs::metadata(entry.path()) else {
+                continue;
+            };
+            if meta.is_dir() {
+                pending.push((entry.path(), relative));
+            } else if meta.is_file() && glob.is_match(&relative) {
+                found.push(relative);
+            }
+        }
+    }
+    found.sort();
+    Ok(Value::List(found.into_iter().map(Value::String).collect()))
+}
+
 /// The path argument `i` as given, and where it points: `~` expanded and a
 /// relative path taken from the project root.
 fn resolve(args: &Args, i: usize, ctx: &Context) -> Result<(String, PathBuf), Error> {

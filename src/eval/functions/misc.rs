@@ -38,6 +38,12 @@ pub fn timestamp(_args: Args) -> Result<Value, Error> {
     ))
 }
 
+/// `ephemeralasnull(value)`: Terraform's ephemeral values become null;
+/// terrace has no ephemeral values, so every value is returned as it is.
+pub fn ephemeralasnull(mut args: Args) -> Result<Value, Error> {
+    Ok(args.take(0))
+}
+
 /// `uuid()`: a random (version 4) UUID in its hyphenated lowercase form.
 pub fn uuid(_args: Args) -> Result<Value, Error> {
     Ok(Value::String(uuid::Uuid::new_v4().to_string()))

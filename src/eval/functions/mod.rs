@@ -15,6 +15,7 @@
 mod args;
 mod collections;
 mod conversion;
+mod crypto;
 mod csv;
 mod encoding;
 mod filesystem;
@@ -30,6 +31,10 @@ mod regex;
 mod sequence;
 mod sets;
 mod strings;
+mod text;
+mod tfvars;
+mod time;
+mod yaml;
 
 use crate::value::Value;
 use args::Args;
@@ -87,7 +92,16 @@ pub fn names() -> &'static [&'static str] {
 
 /// Functions the evaluator implements itself, because they need to see
 /// unknown or sensitive values, catch errors, or evaluate templates.
-const EVALUATOR_OWNED: &[&str] = &["can", "nonsensitive", "sensitive", "templatefile", "try"];
+const EVALUATOR_OWNED: &[&str] = &[
+    "can",
+    "issensitive",
+    "nonsensitive",
+    "provider::terraform::decode_tfvars",
+    "sensitive",
+    "templatefile",
+    "templatestring",
+    "try",
+];
 
 /// An implementation: most need only their arguments; the filesystem
 /// functions also need the [`Context`].
@@ -182,9 +196,11 @@ const FUNCTIONS: &[Function] = &[
     exact("anytrue", &["list"], Pure(collections::anytrue)),
     exact("base64decode", &["str"], Pure(encoding::base64decode)),
     exact("base64encode", &["str"], Pure(encoding::base64encode)),
+    exact("base64gzip", &["str"], Pure(text::base64gzip)),
     exact("base64sha256", &["str"], Pure(hash::base64sha256)),
     exact("base64sha512", &["str"], Pure(hash::base64sha512)),
     exact("basename", &["path"], Pure(filesystem::basename)),
+    between("bcrypt", &["str", "cost"], 1, 2, Pure(crypto::bcrypt)),
     exact("ceil", &["num"], Pure(numeric::ceil)),
     exact("chomp", &["str"], Pure(strings::chomp)),
     exact("chunklist", &["list", "size"], Pure(collections::chunklist)),
@@ -203,18 +219,21 @@ const FUNCTIONS: &[Function] = &[
     exact("element", &["list", "index"], Pure(collections::element)),
     exact("endswith", &["str", "suffix"], Pure(strings::endswith)),
     exact("env", &["name"], Pure(misc::env)),
+    exact("ephemeralasnull", &["value"], Pure(misc::ephemeralasnull)),
     exact("file", &["path"], Ctx(filesystem::file)),
     exact("filebase64", &["path"], Ctx(filesystem::filebase64)),
     exact("filebase64sha256", &["path"], Ctx(hash::filebase64sha256)),
     exact("filebase64sha512", &["path"], Ctx(hash::filebase64sha512)),
     exact("fileexists", &["path"], Ctx(filesystem::fileexists)),
     exact("filemd5", &["path"], Ctx(hash::filemd5)),
+    exact("fileset", &["path", "pattern"], Ctx(filesystem::fileset)),
     exact("filesha1", &["path"], Ctx(hash::filesha1)),
     exact("filesha256", &["path"], Ctx(hash::filesha256)),
     exact("filesha512", &["path"], Ctx(hash::filesha512)),
     exact("flatten", &["list"], Pure(collections::flatten)),
     exact("floor", &["num"], Pure(numeric::floor)),
     between("format", &["format", "args"], 1, MANY, Pure(format::format)),
+    exact("formatdate", &["spec", "timestamp"], Pure(time::formatdate)),
     between("formatlist", &["format", "args"], 1, MANY, Pure(format::formatlist)),
     exact("indent", &["spaces", "str"], Pure(strings::indent)),
     exact("index", &["list", "value"], Pure(collections::index)),
@@ -234,12 +253,16 @@ const FUNCTIONS: &[Function] = &[
     exact("one", &["list"], Pure(collections::one)),
     exact("parseint", &["number", "base"], Pure(numeric::parseint)),
     exact("pathexpand", &["path"], Pure(filesystem::pathexpand)),
+    exact("plantimestamp", &[], Pure(time::plantimestamp)),
     exact("pow", &["num", "power"], Pure(numeric::pow)),
+    exact("provider::terraform::encode_expr", &["value"], Pure(tfvars::encode_expr)),
+    exact("provider::terraform::encode_tfvars", &["value"], Pure(tfvars::encode_tfvars)),
     between("range", &["params"], 1, 3, Pure(sequence::range)),
     exact("regex", &["pattern", "string"], Pure(regex::regex)),
     exact("regexall", &["pattern", "string"], Pure(regex::regexall)),
     exact("replace", &["str", "substr", "replace"], Pure(regex::replace)),
     exact("reverse", &["list"], Pure(collections::reverse)),
+    exact("rsadecrypt", &["ciphertext", "privatekey"], Pure(crypto::rsadecrypt)),
     between("setintersection", &["first_set", "other_sets"], 1, MANY, Pure(sets::setintersection)),
     between("setproduct", &["sets"], 2, MANY, Pure(sets::setproduct)),
     exact("setsubtract", &["a", "b"], Pure(sets::setsubtract)),
@@ -256,6 +279,10 @@ const FUNCTIONS: &[Function] = &[
     exact("strrev", &["str"], Pure(strings::strrev)),
     exact("substr", &["str", "offset", "length"], Pure(strings::substr)),
     exact("sum", &["list"], Pure(collections::sum)),
+    exact("textdecodebase64", &["source", "encoding"], Pure(text::textdecodebase64)),
+    exact("textencodebase64", &["string", "encoding"], Pure(text::textencodebase64)),
+    exact("timeadd", &["timestamp", "duration"], Pure(time::timeadd)),
+    exact("timecmp", &["timestamp_a", "timestamp_b"], Pure(time::timecmp)),
     exact("timestamp", &[], Pure(misc::timestamp)),
     exact("title", &["str"], Pure(strings::title)),
     exact("tobool", &["v"], Pure(conversion::tobool)),
@@ -272,7 +299,10 @@ const FUNCTIONS: &[Function] = &[
     exact("upper", &["str"], Pure(strings::upper)),
     exact("urlencode", &["str"], Pure(encoding::urlencode)),
     exact("uuid", &[], Pure(misc::uuid)),
+    exact("uuidv5", &["namespace", "name"], Pure(crypto::uuidv5)),
     exact("values", &["mapping"], Pure(maps::values)),
+    exact("yamldecode", &["src"], Pure(yaml::yamldecode)),
+    exact("yamlencode", &["value"], Pure(yaml::yamlencode)),
     exact("zipmap", &["keys", "values"], Pure(maps::zipmap)),
 ];
 

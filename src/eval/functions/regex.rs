@@ -1,13 +1,16 @@
 //! Regular-expression functions: `regex`, `regexall`, and `replace`, whose
 //! search string is a regular expression when wrapped in forward slashes.
-//! The syntax is RE2's, as in Terraform (through `regex_lite`, which lacks
-//! only the Unicode classes such as `\p{Greek}`).
+//! The syntax and meaning are RE2's, as in Terraform: the `regex` crate
+//! (whose syntax is RE2's, Unicode classes such as `\p{Greek}` included),
+//! with the Perl classes `\d \w \s` and the word boundary `\b` made ASCII
+//! as RE2 has them, and RE2's `\Q…\E` literal quoting. What RE2 refuses
+//! (backreferences, look-around) the crate refuses too.
 
 use super::Error;
 use super::args::Args;
 use super::strings::MAX_STRING_BYTES;
 use crate::value::{Map, Value};
-use regex_lite::{Captures, Regex};
+use regex::{Captures, Regex};
 
 /// `regex(pattern, string)`: the first match, shaped by the pattern's
 /// capture groups: the matched string when there are none, a list of the
@@ -57,8 +60,7 @@ pub fn replace(args: Args) -> Result<Value, Error> {
         }
         return Ok(Value::String(text.replace(&search, &replacement)));
     };
-    let re =
-        Regex::new(pattern).map_err(|e| Error::arg(1, format!("error parsing pattern: {e}")))?;
+    let re = re2(pattern).map_err(|e| Error::arg(1, e))?;
     let mut total = text.len();
     let replaced = re.replace_all(&text, |caps: &Captures| {
         let mut expanded = String::new();
@@ -99,8 +101,7 @@ impl Shape {
 
 fn compile(args: &Args) -> Result<(Regex, Shape), Error> {
     let pattern = args.string(0)?;
-    let re =
-        Regex::new(&pattern).map_err(|e| Error::arg(0, format!("error parsing pattern: {e}")))?;
+    let re = re2(&pattern).map_err(|e| Error::arg(0, e))?;
     let mut named = Vec::new();
     let mut unnamed = 0;
     for (i, name) in re.capture_names().enumerate().skip(1) {
@@ -120,6 +121,109 @@ fn compile(args: &Args) -> Result<(Regex, Shape), Error> {
         }
     };
     Ok((re, shape))
+}
+
+/// Compiles an RE2 pattern: the `regex` crate's syntax is RE2's, but its
+/// Perl classes and word boundaries are Unicode-aware where RE2's are ASCII,
+/// and it lacks `\Q…\E`; [`ascii_perl_classes`] rewrites those first.
+fn re2(pattern: &str) -> Result<Regex, String> {
+    let rewritten = ascii_perl_classes(pattern);
+    regex::RegexBuilder::new(&rewritten)
+        .size_limit(1 << 22)
+        .build()
+        .map_err(|e| {
+            let e = e.to_string();
+            // The crate's message is a multi-line picture of the pattern;
+            // its last line says what is wrong.
+            let why = e.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(&e);
+            format!(
+                "error parsing pattern: {}",
+                why.trim().trim_start_matches("error: ")
+            )
+        })
+}
+
+/// Rewrites `\d \D \w \W \s \S` as the ASCII classes RE2 gives them
+/// (nested classes, valid inside `[…]` too), `\b \B` as ASCII word
+/// boundaries, and `\Q…\E` as escaped literals; everything else is kept.
+fn ascii_perl_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push('\\');
+                    break;
+                };
+                match next {
+                    'd' => out.push_str("[0-9]"),
+                    'D' => out.push_str("[^0-9]"),
+                    'w' => out.push_str("[0-9A-Za-z_]"),
+                    'W' => out.push_str("[^0-9A-Za-z_]"),
+                    's' => out.push_str("[\\t\\n\\f\\r ]"),
+                    'S' => out.push_str("[^\\t\\n\\f\\r ]"),
+                    'b' if !in_class => out.push_str("(?-u:\\b)"),
+                    'B' if !in_class => out.push_str("(?-u:\\B)"),
+                    'Q' => {
+                        let rest = chars.as_str();
+                        let (literal, after) = match rest.find("\\E") {
+                            Some(end) => (&rest[..end], &rest[end + 2..]),
+                            None => (rest, ""),
+                        };
+                        if in_class {
+                            for l in literal.chars() {
+                                out.push_str(&regex::escape(&l.to_string()));
+                            }
+                        } else {
+                            out.push_str("(?:");
+                            out.push_str(&regex::escape(literal));
+                            out.push(')');
+                        }
+                        chars = after.chars();
+                    }
+                    other => {
+                        out.push('\\');
+                        out.push(other);
+                    }
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                // A `]` or `^]` right after the opening bracket is literal.
+                let rest = chars.as_str();
+                let skip = if rest.starts_with("^]") {
+                    2
+                } else if rest.starts_with(']') || rest.starts_with('^') {
+                    1
+                } else {
+                    0
+                };
+                out.push_str(&rest[..skip]);
+                chars = rest[skip..].chars();
+            }
+            '[' if chars.as_str().starts_with(':') => {
+                // A POSIX class such as `[:alpha:]` inside a class.
+                let rest = chars.as_str();
+                match rest.find(":]") {
+                    Some(end) => {
+                        out.push('[');
+                        out.push_str(&rest[..end + 2]);
+                        chars = rest[end + 2..].chars();
+                    }
+                    None => out.push('['),
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -222,5 +326,25 @@ mod tests {
             Ok(Value::from("cost: $5"))
         );
         assert!(run("replace", &["x", "/(/", "y"]).is_err());
+    }
+
+    #[test]
+    fn unicode_classes_work_and_perl_classes_stay_ascii_as_in_re2() {
+        assert_eq!(
+            run("regex", &[r"\p{L}+", "123héllo"]),
+            Ok(Value::from("héllo"))
+        );
+        assert_eq!(run("regexall", &[r"\w+", "héllo"]), Ok(list(&["h", "llo"])));
+        assert_eq!(run("regexall", &[r"[\d]+", "1٣2"]), Ok(list(&["1", "2"])));
+        assert_eq!(run("regexall", &[r"\bh", "éh h"]), Ok(list(&["h", "h"])));
+        assert_eq!(run("regex", &[r"\Qa.b\E", "xa.b"]), Ok(Value::from("a.b")));
+        assert_eq!(
+            run("regex", &[r"[[:alpha:]\d]+", "-a1-"]),
+            Ok(Value::from("a1"))
+        );
+        assert_eq!(run("regex", &[r"[]a]+", "x]a"]), Ok(Value::from("]a")));
+        for refused in [r"(a)\1", "a(?=b)", "(?<!a)b"] {
+            assert!(run("regex", &[refused, "ab"]).is_err(), "{refused}");
+        }
     }
 }

@@ -32,6 +32,19 @@ pub fn range(args: Args) -> Result<Value, Error> {
         return Err(Error::arg(2, "step must not be zero"));
     }
     let down = step < zero;
+    // A step away from the limit is refused rather than giving nothing.
+    if down && start < limit {
+        return Err(Error::arg(
+            2,
+            "step must be positive when start is less than limit",
+        ));
+    }
+    if !down && start > limit {
+        return Err(Error::arg(
+            2,
+            "step must be negative when start is greater than limit",
+        ));
+    }
     let mut values = Vec::new();
     let mut v = start;
     while (!down && v < limit) || (down && v > limit) {
@@ -86,7 +99,6 @@ mod tests {
         assert_eq!(range(&[4.0, 1.0]), Ok(nums(&[4.0, 3.0, 2.0])));
         assert_eq!(range(&[10.0, 5.0, -2.0]), Ok(nums(&[10.0, 8.0, 6.0])));
         assert_eq!(range(&[0.0]), Ok(nums(&[])));
-        assert_eq!(range(&[1.0, 4.0, -1.0]), Ok(nums(&[])));
     }
 
     fn literal_range(args: &[&str]) -> Vec<String> {
@@ -115,6 +127,14 @@ mod tests {
             tiny[5],
             "0.0000000000000000000049999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999996"
         );
+    }
+
+    #[test]
+    fn refuses_steps_away_from_the_limit() {
+        let run = |a: &[i64]| call("range", a.iter().map(|&n| Value::int(n)).collect(), &ctx());
+        assert!(run(&[1, 4, -1]).expect("exists").is_err());
+        assert!(run(&[4, 1, 1]).expect("exists").is_err());
+        assert!(run(&[1, 1, -1]).expect("exists").is_ok());
     }
 
     #[test]

@@ -11,7 +11,10 @@ use std::cmp::Ordering;
 /// `distinct(list)`: the list without repeated elements, keeping the first
 /// occurrence of each.
 pub fn distinct(args: Args) -> Result<Value, Error> {
-    let mut order: Vec<(usize, &Value)> = args.list(0)?.iter().enumerate().collect();
+    let mut items = args.list(0)?.to_vec();
+    unify(&mut items)
+        .map_err(|e| Error::arg(0, format!("all elements must have the same type: {e}")))?;
+    let mut order: Vec<(usize, &Value)> = items.iter().enumerate().collect();
     order.sort_by(|(i, a), (j, b)| compare(a, b).then(i.cmp(j)));
     let mut keep: Vec<(usize, &Value)> = Vec::with_capacity(order.len());
     for (i, v) in order {
@@ -62,7 +65,10 @@ pub fn setsubtract(args: Args) -> Result<Value, Error> {
 pub fn setproduct(args: Args) -> Result<Value, Error> {
     let mut lists = Vec::with_capacity(args.len());
     for i in 0..args.len() {
-        lists.push(args.list(i)?);
+        let mut list = args.list(i)?.to_vec();
+        unify(&mut list)
+            .map_err(|e| Error::arg(i, format!("all elements must have the same type: {e}")))?;
+        lists.push(list);
     }
     let total = lists
         .iter()

@@ -1,0 +1,4 @@
+Hello, ${name}!
+%{ for x in items ~}
+- ${x}
+%{ endfor ~}
