@@ -107,6 +107,7 @@ pub async fn apply(
         fatal: None,
         interrupted: false,
     };
+    w.apply_moves()?;
     w.apply_drift()?;
     w.ready = steps
         .order
@@ -164,6 +165,48 @@ struct Walker<'w, 'g, 'p> {
 }
 
 impl Walker<'_, '_, '_> {
+    /// `moved` and `removed` blocks: objects take their new addresses, and
+    /// forgotten ones leave the state, before anything else happens.
+    fn apply_moves(&mut self) -> Result<(), ApplyError> {
+        for c in &self.plan.changes {
+            let (from, to) = match (&c.previous_address, c.action) {
+                (Some(prev), _) => (prev, Some(&c.address)),
+                (None, plan::Action::Forget) => (&c.address, None),
+                _ => continue,
+            };
+            let Some(inst) = self.state.instance(from) else {
+                continue;
+            };
+            let attributes = inst.attributes.clone();
+            let deps = self
+                .state
+                .configs
+                .get(&from.resource.config)
+                .and_then(|cs| cs.resource(&from.resource))
+                .map(|r| r.dependencies.clone());
+            self.state.remove_instance(from);
+            self.journal.append(&Record::Done {
+                address: from.to_string(),
+                action: if to.is_some() { "move" } else { "forget" }.into(),
+                attributes: None,
+                dependencies: None,
+            })?;
+            self.settled(from);
+            if let Some(to) = to {
+                self.state
+                    .set_instance(to, attributes.clone(), deps.clone());
+                self.journal.append(&Record::Done {
+                    address: to.to_string(),
+                    action: "move".into(),
+                    attributes: Some(attributes),
+                    dependencies: deps,
+                })?;
+                self.settled(to);
+            }
+        }
+        Ok(())
+    }
+
     /// Objects that changed outside terrace: record what refresh saw.
     fn apply_drift(&mut self) -> Result<(), ApplyError> {
         for d in &self.plan.drift {
@@ -345,7 +388,7 @@ impl Walker<'_, '_, '_> {
             let change = self.plan.change(&iaddr);
             let action = change.map_or(Action::NoOp, |c| c.action);
             match action {
-                Action::NoOp | Action::Read | Action::Delete => match current {
+                Action::NoOp | Action::Read | Action::Delete | Action::Forget => match current {
                     Some(v) if action != Action::Delete => run.values[index] = Some(v),
                     _ => {
                         return self.fail_now(
@@ -358,20 +401,19 @@ impl Walker<'_, '_, '_> {
                 },
                 Action::Create | Action::Update | Action::Replace => {
                     let change = change.expect("a planned action has a change");
-                    let planned = match plan::prepare(
-                        &self.values,
-                        c,
-                        r,
-                        inst,
-                        p.as_ref(),
-                        current.as_ref(),
-                        &self.ctx,
-                    )
-                    .await
-                    {
-                        Ok(p) => p,
-                        Err(d) => return self.fail_now(id, d),
+                    // A replacement by triggers is a new object from the start.
+                    let prior = if change.reason == Some(plan::Reason::ReplaceByTriggers) {
+                        None
+                    } else {
+                        current.as_ref()
                     };
+                    let planned =
+                        match plan::prepare(&self.values, c, r, inst, p.as_ref(), prior, &self.ctx)
+                            .await
+                        {
+                            Ok(p) => p,
+                            Err(d) => return self.fail_now(id, d),
+                        };
                     let expected = change.after.as_ref().unwrap_or(&Value::Null);
                     let replaces = !planned.requires_replace.is_empty();
                     let consistent = plan::conforms(&planned.value, expected)

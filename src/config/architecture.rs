@@ -1,6 +1,7 @@
 //! Architectures: reusable modules made of `variable`, `locals`, `resource`,
 //! `data` and `output` blocks, read from every `*.hcl` file of a directory.
 
+use super::blocks::{Moved, Removed, read_moved, read_removed};
 use super::body::{self, Allowed, Attr};
 use super::expr::Src;
 use super::expr::{Expr, ExprKind};
@@ -24,6 +25,10 @@ pub struct Architecture {
     pub locals: Vec<Local>,
     pub resources: Vec<Resource>,
     pub outputs: Vec<Output>,
+    /// `moved` blocks, in file order.
+    pub moved: Vec<Moved>,
+    /// `removed` blocks, in file order.
+    pub removed: Vec<Removed>,
     /// Where each block is in the lists above, by name.
     pub names: Names,
 }
@@ -96,12 +101,17 @@ impl Resource {
     }
 }
 
-/// `lifecycle { prevent_destroy, create_before_destroy, ignore_changes }`.
+/// `lifecycle { prevent_destroy, create_before_destroy, ignore_changes,
+/// replace_triggered_by }`.
 #[derive(Debug, Default)]
 pub struct Lifecycle {
     pub prevent_destroy: bool,
     pub create_before_destroy: bool,
     pub ignore_changes: IgnoreChanges,
+    /// References to resources (`terrace_data.a`, `terrace_data.a[0]`) or
+    /// their attributes (`terrace_data.a.output`): a change to one replaces
+    /// this resource.
+    pub replace_triggered_by: Vec<Expr>,
 }
 
 /// Which attribute changes a plan ignores.
@@ -136,6 +146,8 @@ impl Architecture {
             locals: Vec::new(),
             resources: Vec::new(),
             outputs: Vec::new(),
+            moved: Vec::new(),
+            removed: Vec::new(),
             names: Names::default(),
         }
     }
@@ -158,7 +170,9 @@ impl Architecture {
             &Allowed {
                 what: "an architecture",
                 attrs: Some(&[]),
-                blocks: &["variable", "locals", "resource", "data", "output"],
+                blocks: &[
+                    "variable", "locals", "resource", "data", "output", "moved", "removed",
+                ],
             },
             diags,
         );
@@ -169,6 +183,8 @@ impl Architecture {
                 "resource" => self.add_resource(b, file, Mode::Managed, diags),
                 "data" => self.add_resource(b, file, Mode::Data, diags),
                 "output" => self.add_output(b, file, diags),
+                "moved" => self.moved.extend(read_moved(b, file, diags)),
+                "removed" => self.removed.extend(read_removed(b, file, diags)),
                 _ => unreachable!("body::read lets only the allowed blocks through"),
             }
         }
@@ -428,7 +444,12 @@ fn read_lifecycle(b: Block, file: Src, out: &mut Lifecycle, diags: &mut Diagnost
         file,
         &Allowed {
             what: "a lifecycle block",
-            attrs: Some(&["prevent_destroy", "create_before_destroy", "ignore_changes"]),
+            attrs: Some(&[
+                "prevent_destroy",
+                "create_before_destroy",
+                "ignore_changes",
+                "replace_triggered_by",
+            ]),
             blocks: &[],
         },
         diags,
@@ -438,6 +459,9 @@ fn read_lifecycle(b: Block, file: Src, out: &mut Lifecycle, diags: &mut Diagnost
     }
     if let Some(a) = c.take("create_before_destroy") {
         out.create_before_destroy = body::literal_bool(&a, diags).unwrap_or(false);
+    }
+    if let Some(a) = c.take("replace_triggered_by") {
+        out.replace_triggered_by = replace_triggers(&a, diags);
     }
     if let Some(a) = c.take("ignore_changes") {
         out.ignore_changes = match &a.expr.kind {
@@ -504,6 +528,44 @@ fn attribute_path(e: &Expr, diags: &mut Diagnostics) -> Option<Path> {
         }
         _ => fail(diags),
     }
+}
+
+/// `replace_triggered_by = [a.b, a.b[0], a.b.attr]`: each must be a
+/// reference to a managed resource, an instance, or an attribute of one.
+fn replace_triggers(a: &Attr, diags: &mut Diagnostics) -> Vec<Expr> {
+    use super::expr::TraverserKind;
+    let fail = |diags: &mut Diagnostics, span: Span| {
+        diags.push(
+            Diagnostic::error(
+                "config::invalid_replace_triggered_by",
+                "replace_triggered_by entries must be references to resources or their attributes",
+            )
+            .label(span, "here")
+            .help("write e.g. `replace_triggered_by = [terrace_data.a, terrace_data.b.output]`"),
+        );
+    };
+    let ExprKind::Array(items) = &a.expr.kind else {
+        fail(diags, a.expr.span);
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter(|i| {
+            let ok = match &i.kind {
+                ExprKind::Traversal(root, ops) => {
+                    matches!(&root.kind, ExprKind::Variable(v) if !matches!(v.as_str(), "data" | "var" | "local" | "each" | "count" | "path"))
+                        && matches!(ops.first().map(|o| &o.kind), Some(TraverserKind::Attr(_)))
+                        && ops.iter().all(|o| !matches!(o.kind, TraverserKind::Splat))
+                }
+                _ => false,
+            };
+            if !ok {
+                fail(diags, i.span);
+            }
+            ok
+        })
+        .cloned()
+        .collect()
 }
 
 /// `depends_on = [a.b, data.c.d]`: each must be a bare reference.

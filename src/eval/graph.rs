@@ -132,6 +132,9 @@ impl<'p> ProjectGraph<'p> {
                 for d in &r.depends_on {
                     g.link_depends_on(node, d, c, &mut diags);
                 }
+                for t in &r.lifecycle.replace_triggered_by {
+                    g.link_expr(node, t, site, &mut diags);
+                }
             }
             for (i, o) in arch.outputs.iter().enumerate() {
                 g.link_expr(Node::Output(c, i), &o.value, plain, &mut diags);

@@ -9,9 +9,11 @@ mod check;
 mod conform;
 mod instance;
 mod model;
+mod moves;
 mod planner;
 mod refresh;
 mod stale;
+mod triggers;
 
 pub use check::check_schemas;
 pub use conform::{conforms, first_difference};

@@ -1,0 +1,239 @@
+//! `moved`, `removed` and `lifecycle.replace_triggered_by`, end to end;
+//! `terrace state mv`.
+
+use crate::fixtures::{clear_definitions, copy_definitions};
+use crate::harness::{Project, copy_dir, repo, single};
+use serde_json::Value as Json;
+
+/// The id recorded for `addr` in environment dev.
+fn id_of(p: &Project, addr: &str) -> String {
+    let run = p.run(&["state", "show", "--env", "dev", addr]).success();
+    run.stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("id"))
+        .map(|rest| {
+            rest.trim()
+                .trim_start_matches('=')
+                .trim()
+                .trim_matches('"')
+                .to_string()
+        })
+        .unwrap_or_else(|| panic!("no id for {addr}:\n{}", run.stdout))
+}
+
+fn state_list(p: &Project) -> Vec<String> {
+    p.run(&["state", "list", "--env", "dev"])
+        .success()
+        .stdout
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn moved_blocks_rename_and_rekey_objects_without_destroying_them() {
+    let p = single(
+        "resource \"terrace_data\" \"a\" {\n  input = \"x\"\n}\nresource \"terrace_data\" \"k\" {\n  count = 2\n  input = \"same\"\n}\n",
+    );
+    p.apply();
+    let a = id_of(&p, "main/terrace_data.a");
+    let k0 = id_of(&p, "main/terrace_data.k[0]");
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"b\" {\n  input = \"x\"\n}\nmoved {\n  from = terrace_data.a\n  to   = terrace_data.b\n}\n\
+         resource \"terrace_data\" \"k\" {\n  for_each = toset([\"p\"])\n  input    = \"same\"\n}\n\
+         moved {\n  from = terrace_data.k[0]\n  to   = terrace_data.k[\"p\"]\n}\n",
+    );
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has("# dev/main/terrace_data.a has moved to dev/main/terrace_data.b")
+        .stdout_has("# dev/main/terrace_data.k[0] has moved to dev/main/terrace_data.k[\"p\"]")
+        .stdout_has("# dev/main/terrace_data.k[1] will be destroyed")
+        .stdout_has("Plan: 0 to add, 0 to change, 1 to destroy.");
+    p.apply()
+        .stdout_has("Resources: 0 added, 0 changed, 1 destroyed.");
+    assert_eq!(
+        state_list(&p),
+        ["main/terrace_data.b", "main/terrace_data.k[\"p\"]"]
+    );
+    assert_eq!(id_of(&p, "main/terrace_data.b"), a);
+    assert_eq!(id_of(&p, "main/terrace_data.k[\"p\"]"), k0);
+    // Once applied, the moved blocks change nothing.
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success()
+        .stdout_has("No changes.");
+}
+
+#[test]
+fn chained_moves_carry_an_object_to_the_last_address() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = 1\n}\n");
+    p.apply();
+    let a = id_of(&p, "main/terrace_data.a");
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"c\" {\n  input = 1\n}\n\
+         moved {\n  from = terrace_data.b\n  to   = terrace_data.c\n}\n\
+         moved {\n  from = terrace_data.a\n  to   = terrace_data.b\n}\n",
+    );
+    p.apply()
+        .stdout_has("Resources: 0 added, 0 changed, 0 destroyed.");
+    assert_eq!(state_list(&p), ["main/terrace_data.c"]);
+    assert_eq!(id_of(&p, "main/terrace_data.c"), a);
+}
+
+#[test]
+fn a_move_onto_an_existing_object_is_not_made_and_is_reported() {
+    let p = single(
+        "resource \"terrace_data\" \"a\" {\n  input = 1\n}\nresource \"terrace_data\" \"b\" {\n  input = 2\n}\n",
+    );
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"b\" {\n  input = 2\n}\nmoved {\n  from = terrace_data.a\n  to   = terrace_data.b\n}\n",
+    );
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stderr_has("main/terrace_data.a is not moved to main/terrace_data.b: an object is already recorded there")
+        .stdout_has("# dev/main/terrace_data.a will be destroyed");
+}
+
+#[test]
+fn a_saved_plan_with_moves_applies_the_moves() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = 1\n}\n");
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"b\" {\n  input = 2\n}\nmoved {\n  from = terrace_data.a\n  to   = terrace_data.b\n}\n",
+    );
+    p.run(&["plan", "--env", "dev", "--out", "moves.plan"])
+        .success()
+        .stdout_has("(moved from dev/main/terrace_data.a)")
+        .stdout_has("Plan: 0 to add, 1 to change, 0 to destroy.");
+    p.run(&["apply", "--env", "dev", "moves.plan"])
+        .success()
+        .stdout_has("Resources: 0 added, 1 changed, 0 destroyed.");
+    assert_eq!(state_list(&p), ["main/terrace_data.b"]);
+}
+
+#[test]
+fn removed_with_destroy_false_forgets_the_object_and_keeps_the_file() {
+    let p = single(
+        "resource \"file\" \"keep\" {\n  path    = \"out/keep.txt\"\n  content = \"k\"\n}\nresource \"file\" \"drop\" {\n  path    = \"out/drop.txt\"\n  content = \"d\"\n}\n",
+    );
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "removed {\n  from = file.keep\n  lifecycle {\n    destroy = false\n  }\n}\nremoved {\n  from = file.drop\n}\n",
+    );
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has(
+            "# dev/main/file.keep will no longer be managed by terrace, but will not be destroyed",
+        )
+        .stdout_has("# dev/main/file.drop will be destroyed")
+        .stdout_has("Some objects will no longer be managed by terrace")
+        .stdout_has("Plan: 0 to add, 0 to change, 1 to destroy.");
+    p.apply();
+    assert!(p.exists("out/keep.txt"), "forgotten, not destroyed");
+    assert!(!p.exists("out/drop.txt"), "removed with destroy = true");
+    assert!(state_list(&p).is_empty());
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success()
+        .stdout_has("No changes.");
+}
+
+#[test]
+fn replace_triggered_by_replaces_when_the_reference_changes() {
+    let arch = |v: &str, w: &str| {
+        format!(
+            "resource \"terrace_data\" \"a\" {{\n  input = \"{v}\"\n}}\nresource \"terrace_data\" \"w\" {{\n  input = \"{w}\"\n}}\n\
+             resource \"terrace_data\" \"whole\" {{\n  input = 1\n  lifecycle {{\n    replace_triggered_by = [terrace_data.a]\n  }}\n}}\n\
+             resource \"terrace_data\" \"attr\" {{\n  input = 1\n  lifecycle {{\n    replace_triggered_by = [terrace_data.w.input]\n  }}\n}}\n"
+        )
+    };
+    let p = single(&arch("1", "1"));
+    p.apply();
+    let whole = id_of(&p, "main/terrace_data.whole");
+    let attr = id_of(&p, "main/terrace_data.attr");
+    p.write("arch/main.hcl", &arch("2", "1"));
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("# dev/main/terrace_data.whole must be replaced")
+        .stdout_has("# (because of changes in replace_triggered_by)")
+        .stdout_has("Plan: 1 to add, 1 to change, 1 to destroy.");
+    p.apply();
+    assert_ne!(id_of(&p, "main/terrace_data.whole"), whole);
+    assert_eq!(id_of(&p, "main/terrace_data.attr"), attr);
+    p.write("arch/main.hcl", &arch("2", "2"));
+    p.apply()
+        .stdout_has("Resources: 1 added, 1 changed, 1 destroyed.");
+    assert_ne!(id_of(&p, "main/terrace_data.attr"), attr);
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success();
+}
+
+#[test]
+fn replace_triggered_by_follows_count_index() {
+    let arch = |v: &str| {
+        format!(
+            "resource \"terrace_data\" \"a\" {{\n  count = 2\n  input = count.index == 1 ? \"{v}\" : \"same\"\n}}\n\
+             resource \"terrace_data\" \"b\" {{\n  count = 2\n  input = count.index\n  lifecycle {{\n    replace_triggered_by = [terrace_data.a[count.index]]\n  }}\n}}\n"
+        )
+    };
+    let p = single(&arch("1"));
+    p.apply();
+    p.write("arch/main.hcl", &arch("2"));
+    let run = p.run(&["plan", "--env", "dev"]).success();
+    assert!(
+        run.stdout
+            .contains("# dev/main/terrace_data.b[1] must be replaced")
+    );
+    assert!(!run.stdout.contains("terrace_data.b[0]"), "{}", run.stdout);
+}
+
+#[test]
+fn the_json_plan_mirrors_terraforms_for_moved_removed_and_triggers() {
+    let tf: Json = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("testdata/terraform/blocks/changes.json"))
+            .expect("read"),
+    )
+    .expect("JSON");
+    let case = repo().join("testdata/plan/blocks");
+    let p = Project::new();
+    copy_dir(&case.join("prior"), p.root());
+    p.apply();
+    clear_definitions(p.root());
+    copy_definitions(&case, p.root());
+    let run = p
+        .run(&["plan", "--env", "dev", "--format", "json"])
+        .success();
+    let ours: Json = serde_json::from_str(&run.stdout).expect("JSON");
+    let local = |v: &Json| -> Json {
+        match v.as_str() {
+            Some(s) => Json::String(
+                s.trim_start_matches("module.main.")
+                    .replace("terrace_data", "terraform_data"),
+            ),
+            None => Json::Null,
+        }
+    };
+    let mut mine: Vec<Json> = ours["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+        .iter()
+        .map(|rc| {
+            let mut m = serde_json::Map::new();
+            m.insert("address".into(), local(&rc["address"]));
+            if rc.get("previous_address").is_some() {
+                m.insert("previous_address".into(), local(&rc["previous_address"]));
+            }
+            if let Some(r) = rc.get("action_reason") {
+                m.insert("action_reason".into(), r.clone());
+            }
+            m.insert("actions".into(), rc["change"]["actions"].clone());
+            Json::Object(m)
+        })
+        .collect();
+    mine.sort_by_key(|v| v["address"].as_str().unwrap_or_default().to_string());
+    assert_eq!(Json::Array(mine), tf);
+}
