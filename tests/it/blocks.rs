@@ -237,3 +237,122 @@ fn the_json_plan_mirrors_terraforms_for_moved_removed_and_triggers() {
     mine.sort_by_key(|v| v["address"].as_str().unwrap_or_default().to_string());
     assert_eq!(Json::Array(mine), tf);
 }
+
+/// Two configurations of one architecture directory each: `net` and `app`.
+fn two_configurations(net: &str, app: &str) -> Project {
+    Project::new()
+        .file(
+            "project.hcl",
+            "project \"t\" {}\nenvironment \"dev\" {}\n\
+             configuration \"net\" {\n  architecture = \"./net\"\n}\n\
+             configuration \"app\" {\n  architecture = \"./app\"\n}\n",
+        )
+        .file("net/main.hcl", net)
+        .file("app/main.hcl", app)
+}
+
+#[test]
+fn state_mv_moves_an_object_to_another_configuration_without_destroying_it() {
+    let file =
+        "resource \"file\" \"shared\" {\n  path    = \"out/shared.txt\"\n  content = \"s\"\n}\n";
+    let p = two_configurations(file, "");
+    p.apply();
+    let backups_before = p
+        .run(&["state", "backups", "--env", "dev"])
+        .success()
+        .stdout
+        .lines()
+        .count();
+    // The definitions move first; the plan would destroy and create.
+    p.write("net/main.hcl", "");
+    p.write("app/main.hcl", file);
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("Plan: 1 to add, 0 to change, 1 to destroy.");
+    p.run(&[
+        "state",
+        "mv",
+        "--env",
+        "dev",
+        "net/file.shared",
+        "app/file.shared",
+    ])
+    .success()
+    .stdout_has("Moved net/file.shared to app/file.shared");
+    assert_eq!(state_list(&p), ["app/file.shared"]);
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success()
+        .stdout_has("No changes.");
+    assert!(p.exists("out/shared.txt"));
+    // The version replaced is kept as a backup, and the move is audited.
+    let backups_after = p
+        .run(&["state", "backups", "--env", "dev"])
+        .success()
+        .stdout
+        .lines()
+        .count();
+    assert!(backups_after > backups_before, "no new backup");
+    let audit = p.run(&["audit", "--json"]).success().stdout;
+    assert!(audit.contains("project.state.move"), "{audit}");
+    assert!(!p.exists(".terrace/envs/dev/journal.jsonl"));
+}
+
+#[test]
+fn state_mv_moves_every_instance_of_a_resource_and_single_instances() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  count = 2\n  input = count.index\n}\n");
+    p.apply();
+    p.run(&[
+        "state",
+        "mv",
+        "--env",
+        "dev",
+        "main/terrace_data.a",
+        "main/terrace_data.b",
+    ])
+    .success();
+    assert_eq!(
+        state_list(&p),
+        ["main/terrace_data.b[0]", "main/terrace_data.b[1]"]
+    );
+    p.run(&[
+        "state",
+        "mv",
+        "--env",
+        "dev",
+        "main/terrace_data.b[1]",
+        "main/terrace_data.c[\"one\"]",
+    ])
+    .success();
+    assert_eq!(
+        state_list(&p),
+        ["main/terrace_data.b[0]", "main/terrace_data.c[\"one\"]"]
+    );
+}
+
+#[test]
+fn state_mv_refuses_what_would_lose_or_mix_up_objects() {
+    let p = single(
+        "resource \"terrace_data\" \"a\" {\n  input = 1\n}\nresource \"terrace_data\" \"b\" {\n  input = 2\n}\nresource \"file\" \"f\" {\n  path    = \"out/f\"\n  content = \"f\"\n}\n",
+    );
+    p.apply();
+    let mv = |from: &str, to: &str| p.run(&["state", "mv", "--env", "dev", from, to]);
+    mv("main/terrace_data.a", "main/terrace_data.b")
+        .code(1)
+        .stderr_has("main/terrace_data.b already holds an object");
+    mv("main/terrace_data.a", "main/file.a")
+        .code(1)
+        .stderr_has("an object keeps its type");
+    mv("main/terrace_data.a", "nowhere/terrace_data.a")
+        .code(1)
+        .stderr_has("configuration \"nowhere\" is not in the project");
+    mv("main/terrace_data.zzz", "main/terrace_data.y")
+        .code(1)
+        .stderr_has("is not in the state");
+    mv("prod/main/terrace_data.a", "main/terrace_data.y")
+        .code(1)
+        .stderr_has("names another environment");
+    assert_eq!(
+        state_list(&p),
+        ["main/file.f", "main/terrace_data.a", "main/terrace_data.b"]
+    );
+}
