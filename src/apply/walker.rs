@@ -312,8 +312,12 @@ impl Walker<'_, '_, '_> {
         match step {
             Step::Eval(n) => match self.graph.node(n) {
                 Node::Resource(c, r) => self.start_resource(id, n, c, r).await,
-                _ => {
-                    let ok = match self.values.eval_node(n) {
+                node => {
+                    let ok = match self
+                        .values
+                        .eval_node(n)
+                        .and_then(|()| self.output_conditions(node))
+                    {
                         Ok(()) => true,
                         Err(d) => {
                             self.outcome.errors.extend(d);
@@ -384,6 +388,18 @@ impl Walker<'_, '_, '_> {
                     Err(d) => return self.fail_now(id, d),
                 }
                 continue;
+            }
+            if let Err(d) = plan::check_conditions(
+                &self.values,
+                c,
+                Some(inst),
+                None,
+                &res.lifecycle.preconditions,
+                plan::ConditionKind::ResourcePrecondition,
+                &iaddr.to_string(),
+                plan::Phase::Apply,
+            ) {
+                return self.fail_now(id, d);
             }
             let change = self.plan.change(&iaddr);
             let action = change.map_or(Action::NoOp, |c| c.action);
@@ -609,6 +625,57 @@ impl Walker<'_, '_, '_> {
         }
     }
 
+    /// Output preconditions, checked again with the values now known.
+    fn output_conditions(&self, node: Node) -> Result<(), Diagnostics> {
+        let Node::Output(c, o) = node else {
+            return Ok(());
+        };
+        let out = &self.graph.arch(c).outputs[o];
+        plan::check_conditions(
+            &self.values,
+            c,
+            None,
+            None,
+            &out.preconditions,
+            plan::ConditionKind::OutputPrecondition,
+            &format!(
+                "output {}.{}",
+                self.graph.project.configurations[c].name, out.name
+            ),
+            plan::Phase::Apply,
+        )
+    }
+
+    /// A resource's postconditions on the objects as applied (`self`).
+    /// The objects stay recorded: they exist, as in Terraform.
+    fn postconditions(&self, c: usize, r: usize, run: &Running) -> Result<(), Diagnostics> {
+        let res = &self.graph.arch(c).resources[r];
+        if res.lifecycle.postconditions.is_empty() {
+            return Ok(());
+        }
+        let addr = self.graph.resource_addr(c, r);
+        let instances = self.values.expand(c, r).map_err(Diagnostics::from)?;
+        let mut diags = Diagnostics::default();
+        for (inst, value) in instances.iter().zip(&run.values) {
+            let Some(value) = value else {
+                continue;
+            };
+            if let Err(d) = plan::check_conditions(
+                &self.values,
+                c,
+                Some(inst),
+                Some(value),
+                &res.lifecycle.postconditions,
+                plan::ConditionKind::ResourcePostcondition,
+                &addr.instance(inst.key.clone()).to_string(),
+                plan::Phase::Apply,
+            ) {
+                diags.extend(d);
+            }
+        }
+        if diags.is_empty() { Ok(()) } else { Err(diags) }
+    }
+
     /// Whether `addr`'s delete is the first half of a replacement.
     fn replaced(&self, addr: &InstanceAddr) -> bool {
         self.plan
@@ -627,6 +694,11 @@ impl Walker<'_, '_, '_> {
             return;
         };
         if run.failed {
+            self.values.fail_resource(c, r);
+            return self.complete(id, true);
+        }
+        if let Err(d) = self.postconditions(c, r, &run) {
+            self.outcome.errors.extend(d);
             self.values.fail_resource(c, r);
             return self.complete(id, true);
         }

@@ -64,6 +64,15 @@ pub struct Validation {
     pub error_message: Expr,
 }
 
+/// `precondition { condition, error_message }` or `postcondition { … }`.
+#[derive(Debug)]
+pub struct Condition {
+    pub condition: Expr,
+    pub error_message: Expr,
+    /// The block's header.
+    pub span: Span,
+}
+
 /// One named value of a `locals` block.
 #[derive(Debug)]
 pub struct Local {
@@ -112,6 +121,10 @@ pub struct Lifecycle {
     /// their attributes (`terrace_data.a.output`): a change to one replaces
     /// this resource.
     pub replace_triggered_by: Vec<Expr>,
+    /// Checked before the instance is planned.
+    pub preconditions: Vec<Condition>,
+    /// Checked on the planned object (`self`), again after apply.
+    pub postconditions: Vec<Condition>,
 }
 
 /// Which attribute changes a plan ignores.
@@ -133,6 +146,8 @@ pub struct Output {
     pub sensitive: bool,
     pub description: Option<String>,
     pub depends_on: Vec<Expr>,
+    /// Checked before the value is recorded.
+    pub preconditions: Vec<Condition>,
 }
 
 impl Architecture {
@@ -393,7 +408,7 @@ impl Architecture {
             &Allowed {
                 what: "an output block",
                 attrs: Some(&["value", "sensitive", "description", "depends_on"]),
-                blocks: &[],
+                blocks: &["precondition"],
             },
             diags,
         ) else {
@@ -410,7 +425,12 @@ impl Architecture {
             );
             return;
         };
+        let preconditions = std::mem::take(&mut c.blocks)
+            .into_iter()
+            .filter_map(|b| read_condition(b, file, diags))
+            .collect();
         let output = Output {
+            preconditions,
             name,
             span,
             value: value.expr,
@@ -438,6 +458,42 @@ impl Architecture {
     }
 }
 
+/// A `precondition` or `postcondition` block.
+fn read_condition(b: Block, file: Src, diags: &mut Diagnostics) -> Option<Condition> {
+    let kind = b.ident.value().to_string();
+    body::labels(&b, file, &[], diags)?;
+    let span = body::header_span(&b, file);
+    let what = format!("a {kind} block");
+    let mut c = body::read(
+        b.body,
+        file,
+        &Allowed {
+            what: &what,
+            attrs: Some(&["condition", "error_message"]),
+            blocks: &[],
+        },
+        diags,
+    );
+    match (c.take("condition"), c.take("error_message")) {
+        (Some(cond), Some(m)) => Some(Condition {
+            condition: cond.expr,
+            error_message: m.expr,
+            span,
+        }),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "config::missing_attribute",
+                    format!("a {kind} block needs condition and error_message"),
+                )
+                .label(span, "here")
+                .help("write `condition = <bool expression>` and `error_message = \"…\"`"),
+            );
+            None
+        }
+    }
+}
+
 fn read_lifecycle(b: Block, file: Src, out: &mut Lifecycle, diags: &mut Diagnostics) {
     let mut c = body::read(
         b.body,
@@ -450,10 +506,20 @@ fn read_lifecycle(b: Block, file: Src, out: &mut Lifecycle, diags: &mut Diagnost
                 "ignore_changes",
                 "replace_triggered_by",
             ]),
-            blocks: &[],
+            blocks: &["precondition", "postcondition"],
         },
         diags,
     );
+    for cb in std::mem::take(&mut c.blocks) {
+        let post = cb.ident.value().as_str() == "postcondition";
+        if let Some(cond) = read_condition(cb, file, diags) {
+            if post {
+                out.postconditions.push(cond);
+            } else {
+                out.preconditions.push(cond);
+            }
+        }
+    }
     if let Some(a) = c.take("prevent_destroy") {
         out.prevent_destroy = body::literal_bool(&a, diags).unwrap_or(false);
     }

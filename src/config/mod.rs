@@ -16,8 +16,8 @@ mod split;
 mod types;
 
 pub use architecture::{
-    Architecture, IgnoreChanges, Lifecycle, Local, Mode, Names, Output, Resource, Validation,
-    Variable,
+    Architecture, Condition, IgnoreChanges, Lifecycle, Local, Mode, Names, Output, Resource,
+    Validation, Variable,
 };
 pub use blocks::{Endpoint, Moved, Removed};
 pub use body::{Attr, is_name};

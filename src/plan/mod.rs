@@ -6,6 +6,7 @@
 //! Mutates nothing: entry point [`plan`].
 
 mod check;
+mod conditions;
 mod conform;
 mod instance;
 mod model;
@@ -16,6 +17,7 @@ mod stale;
 mod triggers;
 
 pub use check::check_schemas;
+pub use conditions::{Kind as ConditionKind, Phase, check as check_conditions};
 pub use conform::{conforms, first_difference};
 pub use instance::{diff, prepare, read_data};
 pub use model::{

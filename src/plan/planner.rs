@@ -2,6 +2,7 @@
 //! order planning each resource's instances, then delete what the
 //! definitions no longer produce.
 
+use super::conditions::{Kind as ConditionKind, Phase, check as check_conditions};
 use super::instance::{diff, prepare, read_data};
 use super::model::{Action, Change, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason};
 use super::moves::{self, Moves};
@@ -135,9 +136,25 @@ pub async fn plan(
                     }
                     values.set_resource(c, r, instances);
                 }
-                _ => {
+                node => {
                     if let Err(d) = values.eval_node(id) {
                         diags.extend(d);
+                    } else if let Node::Output(c, o) = node {
+                        let out = &graph.arch(c).outputs[o];
+                        let what =
+                            format!("output {}.{}", project.configurations[c].name, out.name);
+                        if let Err(d) = check_conditions(
+                            &values,
+                            c,
+                            None,
+                            None,
+                            &out.preconditions,
+                            ConditionKind::OutputPrecondition,
+                            &what,
+                            Phase::Plan,
+                        ) {
+                            diags.extend(d);
+                        }
                     }
                 }
             }
@@ -372,6 +389,20 @@ async fn plan_resource(
     for inst in instances {
         let iaddr = addr.instance(inst.key.clone());
         let prior = (rc.current)(&iaddr);
+        if let Err(d) = check_conditions(
+            rc.values,
+            c,
+            Some(&inst),
+            None,
+            &res.lifecycle.preconditions,
+            ConditionKind::ResourcePrecondition,
+            &iaddr.to_string(),
+            Phase::Plan,
+        ) {
+            diags.extend(d);
+            failed = true;
+            continue;
+        }
         let planned = match prepare(rc.values, c, r, &inst, p.as_ref(), prior, rc.ctx).await {
             Ok(planned) => planned,
             Err(d) => {
@@ -432,6 +463,22 @@ async fn plan_resource(
                         continue;
                     }
                 }
+            }
+            if let Some(after) = &change.after
+                && let Err(d) = check_conditions(
+                    rc.values,
+                    c,
+                    Some(&inst),
+                    Some(after),
+                    &res.lifecycle.postconditions,
+                    ConditionKind::ResourcePostcondition,
+                    &change.address.to_string(),
+                    Phase::Plan,
+                )
+            {
+                diags.extend(d);
+                failed = true;
+                continue;
             }
             if res.lifecycle.prevent_destroy
                 && matches!(change.action, Action::Replace | Action::Delete)

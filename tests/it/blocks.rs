@@ -356,3 +356,69 @@ fn state_mv_refuses_what_would_lose_or_mix_up_objects() {
         ["main/file.f", "main/terrace_data.a", "main/terrace_data.b"]
     );
 }
+
+/// A project whose environment dev passes `n` to the architecture.
+fn with_n(n: i64, arch: &str) -> Project {
+    Project::new()
+        .file(
+            "project.hcl",
+            &format!(
+                "project \"t\" {{}}\nenvironment \"dev\" {{\n  inputs = {{ n = {n} }}\n}}\nconfiguration \"main\" {{\n  architecture = \"./arch\"\n}}\n"
+            ),
+        )
+        .file("arch/main.hcl", arch)
+}
+
+const CONDITIONS: &str = "variable \"n\" {\n  type = number\n}\n\
+resource \"terrace_data\" \"a\" {\n  input = var.n\n  lifecycle {\n\
+    precondition {\n      condition     = var.n > 0\n      error_message = \"n must be positive.\"\n    }\n\
+    postcondition {\n      condition     = self.output == 1\n      error_message = \"output must be 1, got ${self.input}.\"\n    }\n  }\n}\n\
+output \"o\" {\n  value = terrace_data.a.input\n  precondition {\n    condition     = var.n < 5\n    error_message = \"n too big.\"\n  }\n}\n";
+
+#[test]
+fn a_false_precondition_fails_the_plan_with_its_error_message() {
+    with_n(0, CONDITIONS)
+        .run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("Resource precondition failed: main/terrace_data.a: n must be positive.")
+        .stderr_has("arch/main.hcl:8:");
+    with_n(7, CONDITIONS)
+        .run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("Output precondition failed: output main.o: n too big.");
+}
+
+#[test]
+fn a_postcondition_unknown_at_plan_is_checked_after_the_object_is_created() {
+    let p = with_n(2, CONDITIONS);
+    // self.output is known only after apply: the plan passes.
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("Plan: 1 to add");
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has("Resource postcondition failed: main/terrace_data.a: output must be 1, got 2.");
+    // The object exists and stays recorded, as in Terraform; now the plan
+    // knows self.output and fails.
+    assert_eq!(state_list(&p), ["main/terrace_data.a"]);
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("Resource postcondition failed");
+}
+
+#[test]
+fn conditions_that_hold_let_plan_and_apply_through() {
+    let p = with_n(1, CONDITIONS);
+    p.apply()
+        .stdout_has("Resources: 1 added, 0 changed, 0 destroyed.");
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success();
+}
+
+#[test]
+fn self_outside_a_postcondition_is_an_invalid_reference() {
+    single("resource \"terrace_data\" \"a\" {\n  input = self.id\n}\n")
+        .run(&["validate"])
+        .code(1)
+        .stderr_has("`self` is only available in a postcondition");
+}

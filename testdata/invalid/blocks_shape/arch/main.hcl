@@ -29,3 +29,17 @@ removed {
 removed {
   from = "terrace_data.t" # ERROR: not a resource address
 }
+resource "terrace_data" "c" {
+  lifecycle {
+    precondition { # ERROR: a precondition block needs condition and error_message
+      condition = true
+    }
+  }
+}
+output "o" {
+  value = 1
+  postcondition { # ERROR: unexpected block "postcondition"
+    condition     = true
+    error_message = "x"
+  }
+}
