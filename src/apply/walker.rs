@@ -117,6 +117,12 @@ pub async fn apply(
         .collect();
     w.run().await;
     w.record_outputs()?;
+    if w.outcome.succeeded() && !plan.destroy {
+        w.outcome.warnings = plan::run_checks(&w.values, plan::Phase::Apply)
+            .iter()
+            .cloned()
+            .collect();
+    }
     let Walker {
         mut state,
         mut outcome,

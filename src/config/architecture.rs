@@ -29,6 +29,8 @@ pub struct Architecture {
     pub moved: Vec<Moved>,
     /// `removed` blocks, in file order.
     pub removed: Vec<Removed>,
+    /// `check` blocks, in file order.
+    pub checks: Vec<Check>,
     /// Where each block is in the lists above, by name.
     pub names: Names,
 }
@@ -71,6 +73,15 @@ pub struct Condition {
     pub error_message: Expr,
     /// The block's header.
     pub span: Span,
+}
+
+/// `check "name" { assert { condition, error_message } … }`: assertions
+/// whose failures are warnings, never errors.
+#[derive(Debug)]
+pub struct Check {
+    pub name: String,
+    pub span: Span,
+    pub asserts: Vec<Condition>,
 }
 
 /// One named value of a `locals` block.
@@ -163,6 +174,7 @@ impl Architecture {
             outputs: Vec::new(),
             moved: Vec::new(),
             removed: Vec::new(),
+            checks: Vec::new(),
             names: Names::default(),
         }
     }
@@ -186,7 +198,7 @@ impl Architecture {
                 what: "an architecture",
                 attrs: Some(&[]),
                 blocks: &[
-                    "variable", "locals", "resource", "data", "output", "moved", "removed",
+                    "variable", "locals", "resource", "data", "output", "moved", "removed", "check",
                 ],
             },
             diags,
@@ -200,6 +212,7 @@ impl Architecture {
                 "output" => self.add_output(b, file, diags),
                 "moved" => self.moved.extend(read_moved(b, file, diags)),
                 "removed" => self.removed.extend(read_removed(b, file, diags)),
+                "check" => self.add_check(b, file, diags),
                 _ => unreachable!("body::read lets only the allowed blocks through"),
             }
         }
@@ -399,6 +412,56 @@ impl Architecture {
         }
         self.names.resources.insert(key, self.resources.len());
         self.resources.push(resource);
+    }
+
+    fn add_check(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
+        let Some((name, span, mut c)) = body::named(
+            b,
+            file,
+            &Allowed {
+                what: "a check block",
+                attrs: Some(&[]),
+                blocks: &["assert", "data"],
+            },
+            diags,
+        ) else {
+            return;
+        };
+        let mut asserts = Vec::new();
+        for ab in std::mem::take(&mut c.blocks) {
+            if ab.ident.value().as_str() == "data" {
+                diags.push(
+                    Diagnostic::error(
+                        "config::unsupported_block",
+                        "a data block inside a check block is not supported by terrace",
+                    )
+                    .label(body::header_span(&ab, file), "here")
+                    .help("declare the data block at the top level of the architecture and refer to it from the assert"),
+                );
+                continue;
+            }
+            asserts.extend(read_condition(ab, file, diags));
+        }
+        if asserts.is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    "config::missing_attribute",
+                    format!("check \"{name}\" has no assert block"),
+                )
+                .label(span, "here")
+                .help("add `assert { condition = …  error_message = \"…\" }`"),
+            );
+            return;
+        }
+        if let Some(prev) = self.checks.iter().find(|x| x.name == name) {
+            diags.push(duplicate("check", &name, span, prev.span));
+            return;
+        }
+        self.checks.push(Check {
+            name,
+            span,
+            asserts,
+        });
     }
 
     fn add_output(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {

@@ -16,7 +16,7 @@ mod split;
 mod types;
 
 pub use architecture::{
-    Architecture, Condition, IgnoreChanges, Lifecycle, Local, Mode, Names, Output, Resource,
+    Architecture, Check, Condition, IgnoreChanges, Lifecycle, Local, Mode, Names, Output, Resource,
     Validation, Variable,
 };
 pub use blocks::{Endpoint, Moved, Removed};

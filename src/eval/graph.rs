@@ -148,6 +148,17 @@ impl<'p> ProjectGraph<'p> {
                     g.link_expr(node, &cond.error_message, post, &mut diags);
                 }
             }
+            // Checks run once everything else is planned or applied: their
+            // references are checked, and add no edges.
+            for check in &arch.checks {
+                for a in &check.asserts {
+                    for e in [&a.condition, &a.error_message] {
+                        for r in e.references() {
+                            g.arch_ref(&r, plain, &mut diags);
+                        }
+                    }
+                }
+            }
             for (i, o) in arch.outputs.iter().enumerate() {
                 g.link_expr(Node::Output(c, i), &o.value, plain, &mut diags);
                 for cond in &o.preconditions {

@@ -15,6 +15,7 @@ pub enum Kind {
     ResourcePrecondition,
     ResourcePostcondition,
     OutputPrecondition,
+    CheckAssertion,
 }
 
 impl Kind {
@@ -23,6 +24,7 @@ impl Kind {
             Kind::ResourcePrecondition => "Resource precondition failed",
             Kind::ResourcePostcondition => "Resource postcondition failed",
             Kind::OutputPrecondition => "Output precondition failed",
+            Kind::CheckAssertion => "Check block assertion failed",
         }
     }
 }
@@ -111,4 +113,40 @@ pub fn check(
         );
     }
     if diags.is_empty() { Ok(()) } else { Err(diags) }
+}
+
+/// Every `check` block's assertions, once the values are planned (or
+/// applied): each failure, or error, is a warning. An assertion not known
+/// yet when planning is checked during apply.
+pub fn run_checks(values: &EnvValues<'_, '_>, phase: Phase) -> Diagnostics {
+    let mut out = Diagnostics::default();
+    let code = match phase {
+        Phase::Plan => "plan::check",
+        Phase::Apply => "apply::check",
+    };
+    for (c, conf) in values.graph.project.configurations.iter().enumerate() {
+        for check in &values.graph.arch(c).checks {
+            let what = format!("check \"{}\" of {}", check.name, conf.name);
+            let Err(diags) = self::check(
+                values,
+                c,
+                None,
+                None,
+                &check.asserts,
+                Kind::CheckAssertion,
+                &what,
+                phase,
+            ) else {
+                continue;
+            };
+            for d in diags.iter() {
+                let mut w = d.clone();
+                w.severity = crate::diag::Severity::Warning;
+                w.code = code;
+                w.help = Some("a check reports; it never stops a plan or an apply".into());
+                out.push(w);
+            }
+        }
+    }
+    out
 }

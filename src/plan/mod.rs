@@ -17,7 +17,7 @@ mod stale;
 mod triggers;
 
 pub use check::check_schemas;
-pub use conditions::{Kind as ConditionKind, Phase, check as check_conditions};
+pub use conditions::{Kind as ConditionKind, Phase, check as check_conditions, run_checks};
 pub use conform::{conforms, first_difference};
 pub use instance::{diff, prepare, read_data};
 pub use model::{

@@ -203,6 +203,9 @@ pub async fn plan(
             }
         }
         outputs = output_changes(graph, &values, state);
+        if !diags.has_errors() {
+            diags.extend(super::conditions::run_checks(&values, Phase::Plan));
+        }
     }
     outputs.sort_by(|a, b| (&a.configuration, &a.name).cmp(&(&b.configuration, &b.name)));
     if diags.has_errors() {

@@ -422,3 +422,41 @@ fn self_outside_a_postcondition_is_an_invalid_reference() {
         .code(1)
         .stderr_has("`self` is only available in a postcondition");
 }
+
+const CHECKS: &str = "variable \"n\" {\n  type = number\n}\n\
+resource \"terrace_data\" \"a\" {\n  input = var.n\n}\n\
+check \"known\" {\n  assert {\n    condition     = var.n == 1\n    error_message = \"n is not 1.\"\n  }\n}\n\
+check \"after_apply\" {\n  assert {\n    condition     = terrace_data.a.output == 1\n    error_message = \"output is ${terrace_data.a.output}, not 1.\"\n  }\n}\n";
+
+#[test]
+fn failed_check_assertions_are_warnings_in_plan_and_apply() {
+    let p = with_n(2, CHECKS);
+    let plan = p.run(&["plan", "--env", "dev"]).success();
+    assert!(
+        plan.stderr
+            .contains("Check block assertion failed: check \"known\" of main: n is not 1.")
+    );
+    // Not known until apply: not reported by the plan.
+    assert!(!plan.stderr.contains("after_apply"), "{}", plan.stderr);
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success()
+        .stderr_has("check \"known\" of main: n is not 1.")
+        .stderr_has(
+            "Check block assertion failed: check \"after_apply\" of main: output is 2, not 1.",
+        )
+        .stdout_has("Apply complete! Resources: 1 added");
+    let json = p
+        .run(&["apply", "--env", "dev", "--auto-approve", "--json"])
+        .success();
+    assert!(
+        json.stdout.contains("\"@level\":\"warn\""),
+        "{}",
+        json.stdout
+    );
+}
+
+#[test]
+fn passing_checks_say_nothing() {
+    let run = with_n(1, CHECKS).apply();
+    assert!(!run.stderr.contains("Check block"), "{}", run.stderr);
+}

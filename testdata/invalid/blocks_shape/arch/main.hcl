@@ -43,3 +43,14 @@ output "o" {
     error_message = "x"
   }
 }
+check "empty" { # ERROR: check "empty" has no assert block
+}
+check "scoped" {
+  data "file" "x" { # ERROR: a data block inside a check block is not supported
+    path = "x"
+  }
+  assert {
+    condition     = true
+    error_message = "x"
+  }
+}
