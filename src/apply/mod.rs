@@ -102,6 +102,8 @@ pub struct Outcome {
     pub deleted: usize,
     /// Every failure, in the order they happened.
     pub errors: Vec<Diagnostic>,
+    /// Failed `check` assertions: reported, never failures.
+    pub warnings: Vec<Diagnostic>,
     /// Interrupted by Ctrl-C.
     pub cancelled: bool,
     /// The state serial written.

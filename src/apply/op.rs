@@ -62,6 +62,7 @@ pub(super) fn verb(a: Action) -> &'static str {
         Action::Delete => "delete",
         Action::Read => "read",
         Action::NoOp => "nothing",
+        Action::Forget => "forget",
     }
 }
 

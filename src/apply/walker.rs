@@ -107,6 +107,7 @@ pub async fn apply(
         fatal: None,
         interrupted: false,
     };
+    w.apply_moves()?;
     w.apply_drift()?;
     w.ready = steps
         .order
@@ -116,6 +117,12 @@ pub async fn apply(
         .collect();
     w.run().await;
     w.record_outputs()?;
+    if w.outcome.succeeded() && !plan.destroy {
+        w.outcome.warnings = plan::run_checks(&w.values, plan::Phase::Apply)
+            .iter()
+            .cloned()
+            .collect();
+    }
     let Walker {
         mut state,
         mut outcome,
@@ -164,6 +171,48 @@ struct Walker<'w, 'g, 'p> {
 }
 
 impl Walker<'_, '_, '_> {
+    /// `moved` and `removed` blocks: objects take their new addresses, and
+    /// forgotten ones leave the state, before anything else happens.
+    fn apply_moves(&mut self) -> Result<(), ApplyError> {
+        for c in &self.plan.changes {
+            let (from, to) = match (&c.previous_address, c.action) {
+                (Some(prev), _) => (prev, Some(&c.address)),
+                (None, plan::Action::Forget) => (&c.address, None),
+                _ => continue,
+            };
+            let Some(inst) = self.state.instance(from) else {
+                continue;
+            };
+            let attributes = inst.attributes.clone();
+            let deps = self
+                .state
+                .configs
+                .get(&from.resource.config)
+                .and_then(|cs| cs.resource(&from.resource))
+                .map(|r| r.dependencies.clone());
+            self.state.remove_instance(from);
+            self.journal.append(&Record::Done {
+                address: from.to_string(),
+                action: if to.is_some() { "move" } else { "forget" }.into(),
+                attributes: None,
+                dependencies: None,
+            })?;
+            self.settled(from);
+            if let Some(to) = to {
+                self.state
+                    .set_instance(to, attributes.clone(), deps.clone());
+                self.journal.append(&Record::Done {
+                    address: to.to_string(),
+                    action: "move".into(),
+                    attributes: Some(attributes),
+                    dependencies: deps,
+                })?;
+                self.settled(to);
+            }
+        }
+        Ok(())
+    }
+
     /// Objects that changed outside terrace: record what refresh saw.
     fn apply_drift(&mut self) -> Result<(), ApplyError> {
         for d in &self.plan.drift {
@@ -269,8 +318,12 @@ impl Walker<'_, '_, '_> {
         match step {
             Step::Eval(n) => match self.graph.node(n) {
                 Node::Resource(c, r) => self.start_resource(id, n, c, r).await,
-                _ => {
-                    let ok = match self.values.eval_node(n) {
+                node => {
+                    let ok = match self
+                        .values
+                        .eval_node(n)
+                        .and_then(|()| self.output_conditions(node))
+                    {
                         Ok(()) => true,
                         Err(d) => {
                             self.outcome.errors.extend(d);
@@ -342,10 +395,22 @@ impl Walker<'_, '_, '_> {
                 }
                 continue;
             }
+            if let Err(d) = plan::check_conditions(
+                &self.values,
+                c,
+                Some(inst),
+                None,
+                &res.lifecycle.preconditions,
+                plan::ConditionKind::ResourcePrecondition,
+                &iaddr.to_string(),
+                plan::Phase::Apply,
+            ) {
+                return self.fail_now(id, d);
+            }
             let change = self.plan.change(&iaddr);
             let action = change.map_or(Action::NoOp, |c| c.action);
             match action {
-                Action::NoOp | Action::Read | Action::Delete => match current {
+                Action::NoOp | Action::Read | Action::Delete | Action::Forget => match current {
                     Some(v) if action != Action::Delete => run.values[index] = Some(v),
                     _ => {
                         return self.fail_now(
@@ -358,20 +423,19 @@ impl Walker<'_, '_, '_> {
                 },
                 Action::Create | Action::Update | Action::Replace => {
                     let change = change.expect("a planned action has a change");
-                    let planned = match plan::prepare(
-                        &self.values,
-                        c,
-                        r,
-                        inst,
-                        p.as_ref(),
-                        current.as_ref(),
-                        &self.ctx,
-                    )
-                    .await
-                    {
-                        Ok(p) => p,
-                        Err(d) => return self.fail_now(id, d),
+                    // A replacement by triggers is a new object from the start.
+                    let prior = if change.reason == Some(plan::Reason::ReplaceByTriggers) {
+                        None
+                    } else {
+                        current.as_ref()
                     };
+                    let planned =
+                        match plan::prepare(&self.values, c, r, inst, p.as_ref(), prior, &self.ctx)
+                            .await
+                        {
+                            Ok(p) => p,
+                            Err(d) => return self.fail_now(id, d),
+                        };
                     let expected = change.after.as_ref().unwrap_or(&Value::Null);
                     let replaces = !planned.requires_replace.is_empty();
                     let consistent = plan::conforms(&planned.value, expected)
@@ -567,6 +631,57 @@ impl Walker<'_, '_, '_> {
         }
     }
 
+    /// Output preconditions, checked again with the values now known.
+    fn output_conditions(&self, node: Node) -> Result<(), Diagnostics> {
+        let Node::Output(c, o) = node else {
+            return Ok(());
+        };
+        let out = &self.graph.arch(c).outputs[o];
+        plan::check_conditions(
+            &self.values,
+            c,
+            None,
+            None,
+            &out.preconditions,
+            plan::ConditionKind::OutputPrecondition,
+            &format!(
+                "output {}.{}",
+                self.graph.project.configurations[c].name, out.name
+            ),
+            plan::Phase::Apply,
+        )
+    }
+
+    /// A resource's postconditions on the objects as applied (`self`).
+    /// The objects stay recorded: they exist, as in Terraform.
+    fn postconditions(&self, c: usize, r: usize, run: &Running) -> Result<(), Diagnostics> {
+        let res = &self.graph.arch(c).resources[r];
+        if res.lifecycle.postconditions.is_empty() {
+            return Ok(());
+        }
+        let addr = self.graph.resource_addr(c, r);
+        let instances = self.values.expand(c, r).map_err(Diagnostics::from)?;
+        let mut diags = Diagnostics::default();
+        for (inst, value) in instances.iter().zip(&run.values) {
+            let Some(value) = value else {
+                continue;
+            };
+            if let Err(d) = plan::check_conditions(
+                &self.values,
+                c,
+                Some(inst),
+                Some(value),
+                &res.lifecycle.postconditions,
+                plan::ConditionKind::ResourcePostcondition,
+                &addr.instance(inst.key.clone()).to_string(),
+                plan::Phase::Apply,
+            ) {
+                diags.extend(d);
+            }
+        }
+        if diags.is_empty() { Ok(()) } else { Err(diags) }
+    }
+
     /// Whether `addr`'s delete is the first half of a replacement.
     fn replaced(&self, addr: &InstanceAddr) -> bool {
         self.plan
@@ -585,6 +700,11 @@ impl Walker<'_, '_, '_> {
             return;
         };
         if run.failed {
+            self.values.fail_resource(c, r);
+            return self.complete(id, true);
+        }
+        if let Err(d) = self.postconditions(c, r, &run) {
+            self.outcome.errors.extend(d);
             self.values.fail_resource(c, r);
             return self.complete(id, true);
         }

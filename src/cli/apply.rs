@@ -470,6 +470,9 @@ fn finish(
             outcome.deleted + outcome.replaced
         )
     };
+    if !outcome.warnings.is_empty() {
+        loaded.report(outcome.warnings.iter().cloned().collect());
+    }
     if !outcome.errors.is_empty() {
         let n = outcome.errors.len();
         loaded.report(outcome.errors.iter().cloned().collect());

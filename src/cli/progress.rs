@@ -27,7 +27,7 @@ fn verbs(a: Action) -> (&'static str, &'static str) {
         Action::Update => ("Modifying...", "Modifications complete"),
         Action::Delete => ("Destroying...", "Destruction complete"),
         Action::Read => ("Reading...", "Read complete"),
-        Action::NoOp => ("", ""),
+        Action::NoOp | Action::Forget => ("", ""),
     }
 }
 

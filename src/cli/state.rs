@@ -20,6 +20,8 @@ pub enum StateCommand {
     Restore(RestoreArgs),
     /// Forget objects without deleting them (they stay where they are)
     Rm(RmArgs),
+    /// Give recorded objects a new address, also in another configuration
+    Mv(MvArgs),
     /// Break a stale lock left by a terrace process that is gone
     Unlock(EnvArgs),
 }
@@ -80,6 +82,22 @@ pub struct RmArgs {
     pub lock_timeout: Duration,
 }
 
+#[derive(Debug, Args)]
+pub struct MvArgs {
+    /// The environment
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Where the object is recorded: CONFIG/TYPE.NAME (every instance) or CONFIG/TYPE.NAME[KEY]
+    #[arg(value_name = "FROM")]
+    pub from: String,
+    /// Its new address: CONFIG/TYPE.NAME or CONFIG/TYPE.NAME[KEY], of the same type
+    #[arg(value_name = "TO")]
+    pub to: String,
+    /// How long to wait for the environment's lock
+    #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
+}
+
 pub async fn run(g: &Global, c: StateCommand) -> Result {
     let loaded = Loaded::load(g)?;
     let null = serde_json::Value::Null;
@@ -98,6 +116,11 @@ pub async fn run(g: &Global, c: StateCommand) -> Result {
             a.env.clone(),
             serde_json::json!({ "addresses": a.addresses }),
         ),
+        StateCommand::Mv(a) => (
+            "project.state.move",
+            a.env.clone(),
+            serde_json::json!({ "from": a.from, "to": a.to }),
+        ),
         StateCommand::Unlock(a) => ("project.environment.unlock", a.env.clone(), null),
     };
     let result = match c {
@@ -106,6 +129,7 @@ pub async fn run(g: &Global, c: StateCommand) -> Result {
         StateCommand::Backups(a) => backups(&loaded, a),
         StateCommand::Restore(a) => restore(&loaded, a),
         StateCommand::Rm(a) => rm(&loaded, a),
+        StateCommand::Mv(a) => mv(&loaded, a).await,
         StateCommand::Unlock(a) => unlock(&loaded, a),
     };
     loaded.audit(action, Some(&env), details, result)
@@ -275,6 +299,145 @@ fn rm(loaded: &Loaded, a: RmArgs) -> Result {
     }
     let serial = store.write(&lock, &mut state, &changed)?;
     outln!("State of environment \"{}\" is now serial {serial}.", a.env);
+    Ok(())
+}
+
+/// Parses an address given on the command line for environment `env`.
+fn address_in(text: &str, env: &str) -> Result<InstanceAddr> {
+    let (named, addr) = InstanceAddr::parse(text).map_err(Failure::Message)?;
+    if named.as_ref().is_some_and(|e| e != env) {
+        return Err(Failure::Message(format!(
+            "{text} names another environment than --env {env}"
+        )));
+    }
+    if addr.resource.mode != crate::address::Mode::Managed {
+        return Err(Failure::Message(format!(
+            "{text} is a data source: only managed objects are recorded"
+        )));
+    }
+    Ok(addr)
+}
+
+/// `state mv`: every record moves in one step. The moves are journaled
+/// (durably) before any state file is written, so that a crash between
+/// two configurations' files is finished by the next command, as an
+/// interrupted apply is.
+async fn mv(loaded: &Loaded, a: MvArgs) -> Result {
+    let from = address_in(&a.from, &a.env)?;
+    let to = address_in(&a.to, &a.env)?;
+    if from.resource.type_name != to.resource.type_name {
+        return Err(Failure::Message(format!(
+            "cannot move {from} to {to}: an object keeps its type ({})",
+            from.resource.type_name
+        )));
+    }
+    if loaded.project.configuration(&to.resource.config).is_none() {
+        return Err(Failure::Message(format!(
+            "configuration \"{}\" is not in the project: the next plan would destroy what moves there",
+            to.resource.config
+        )));
+    }
+    let store = store(loaded, &a.env)?;
+    let lock = session::lock(&store, "terrace state mv", a.lock_timeout)?;
+    let mut state = session::recover_and_load(loaded, &store, &lock)?;
+    let sources: Vec<InstanceAddr> = state
+        .instances()
+        .map(|(x, _, _)| x)
+        .filter(|x| x.resource == from.resource && (from.key.is_none() || x.key == from.key))
+        .collect();
+    if sources.is_empty() {
+        return Err(Failure::Message(format!(
+            "{from} is not in the state of environment \"{}\"; `terrace state list --env {}` lists what is",
+            a.env, a.env
+        )));
+    }
+    if state
+        .unfinished()
+        .any(|u| sources.iter().any(|s| u.address == s.to_string()))
+    {
+        return Err(Failure::Message(format!(
+            "{from} has an unfinished operation: settle it with a plan and apply first"
+        )));
+    }
+    let moves: Vec<(InstanceAddr, InstanceAddr)> = match (&from.key, &to.key) {
+        (None, None) => sources
+            .iter()
+            .map(|s| (s.clone(), to.resource.instance(s.key.clone())))
+            .collect(),
+        _ if sources.len() == 1 => vec![(sources[0].clone(), to.clone())],
+        _ => {
+            return Err(Failure::Message(format!(
+                "{from} has {} instances and {to} names one: move them one by one, or name the whole resource on both sides",
+                sources.len()
+            )));
+        }
+    };
+    if moves.iter().all(|(f, t)| f == t) {
+        return Err(Failure::Message(format!("{from} is already at {to}")));
+    }
+    for (_, t) in &moves {
+        if state.instance(t).is_some() && !moves.iter().any(|(f, _)| f == t) {
+            return Err(Failure::Message(format!(
+                "{t} already holds an object: remove it first (terrace state rm) or choose another address"
+            )));
+        }
+    }
+    let journal = store
+        .begin_journal(&lock, &state)
+        .map_err(|e| session::state_failure(&store, e))?;
+    let mut records = Vec::new();
+    let mut changed = BTreeSet::new();
+    let taken: Vec<_> = moves
+        .iter()
+        .map(|(f, t)| {
+            let inst = state.instance(f).map(|i| i.attributes.clone());
+            let deps = state
+                .configs
+                .get(&f.resource.config)
+                .and_then(|c| c.resource(&f.resource))
+                .map(|r| r.dependencies.clone());
+            (f, t, inst, deps)
+        })
+        .collect();
+    for (f, _, _, _) in &taken {
+        state.remove_instance(f);
+        changed.insert(f.resource.config.clone());
+        records.push(crate::state::Record::Done {
+            address: f.to_string(),
+            action: "move".into(),
+            attributes: None,
+            dependencies: None,
+        });
+    }
+    for (f, t, attributes, deps) in taken {
+        let Some(attributes) = attributes else {
+            continue;
+        };
+        state.set_instance(t, attributes.clone(), deps.clone());
+        changed.insert(t.resource.config.clone());
+        records.push(crate::state::Record::Done {
+            address: t.to_string(),
+            action: "move".into(),
+            attributes: Some(attributes),
+            dependencies: deps,
+        });
+        outln!("Moved {f} to {t}");
+    }
+    let journal_err = |e: crate::state::JournalError| session::state_failure(&store, e.into());
+    if let Some((last, rest)) = records.split_last() {
+        for r in rest {
+            journal.append(r).map_err(journal_err)?;
+        }
+        journal.append_durable(last).await.map_err(journal_err)?;
+    }
+    let serial = store.write(&lock, &mut state, &changed)?;
+    store
+        .end_journal(journal)
+        .map_err(|e| session::state_failure(&store, e))?;
+    outln!(
+        "State of environment \"{}\" is now serial {serial}. Add a moved block or rename the resource in the definitions to match.",
+        a.env
+    );
     Ok(())
 }
 

@@ -40,7 +40,7 @@ impl JsonStream {
 
     /// The apply's errors as diagnostics, then its summary.
     pub fn outcome(&self, o: &Outcome, destroy: bool, sources: &SourceMap) {
-        for d in &o.errors {
+        for d in o.warnings.iter().chain(&o.errors) {
             self.write(&self.events.diagnostic(d, Some(sources)));
         }
         let op = if destroy {

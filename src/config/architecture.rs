@@ -1,6 +1,7 @@
 //! Architectures: reusable modules made of `variable`, `locals`, `resource`,
 //! `data` and `output` blocks, read from every `*.hcl` file of a directory.
 
+use super::blocks::{Moved, Removed, read_moved, read_removed};
 use super::body::{self, Allowed, Attr};
 use super::expr::Src;
 use super::expr::{Expr, ExprKind};
@@ -24,6 +25,12 @@ pub struct Architecture {
     pub locals: Vec<Local>,
     pub resources: Vec<Resource>,
     pub outputs: Vec<Output>,
+    /// `moved` blocks, in file order.
+    pub moved: Vec<Moved>,
+    /// `removed` blocks, in file order.
+    pub removed: Vec<Removed>,
+    /// `check` blocks, in file order.
+    pub checks: Vec<Check>,
     /// Where each block is in the lists above, by name.
     pub names: Names,
 }
@@ -57,6 +64,24 @@ pub struct Variable {
 pub struct Validation {
     pub condition: Expr,
     pub error_message: Expr,
+}
+
+/// `precondition { condition, error_message }` or `postcondition { … }`.
+#[derive(Debug)]
+pub struct Condition {
+    pub condition: Expr,
+    pub error_message: Expr,
+    /// The block's header.
+    pub span: Span,
+}
+
+/// `check "name" { assert { condition, error_message } … }`: assertions
+/// whose failures are warnings, never errors.
+#[derive(Debug)]
+pub struct Check {
+    pub name: String,
+    pub span: Span,
+    pub asserts: Vec<Condition>,
 }
 
 /// One named value of a `locals` block.
@@ -96,12 +121,21 @@ impl Resource {
     }
 }
 
-/// `lifecycle { prevent_destroy, create_before_destroy, ignore_changes }`.
+/// `lifecycle { prevent_destroy, create_before_destroy, ignore_changes,
+/// replace_triggered_by }`.
 #[derive(Debug, Default)]
 pub struct Lifecycle {
     pub prevent_destroy: bool,
     pub create_before_destroy: bool,
     pub ignore_changes: IgnoreChanges,
+    /// References to resources (`terrace_data.a`, `terrace_data.a[0]`) or
+    /// their attributes (`terrace_data.a.output`): a change to one replaces
+    /// this resource.
+    pub replace_triggered_by: Vec<Expr>,
+    /// Checked before the instance is planned.
+    pub preconditions: Vec<Condition>,
+    /// Checked on the planned object (`self`), again after apply.
+    pub postconditions: Vec<Condition>,
 }
 
 /// Which attribute changes a plan ignores.
@@ -123,6 +157,8 @@ pub struct Output {
     pub sensitive: bool,
     pub description: Option<String>,
     pub depends_on: Vec<Expr>,
+    /// Checked before the value is recorded.
+    pub preconditions: Vec<Condition>,
 }
 
 impl Architecture {
@@ -136,6 +172,9 @@ impl Architecture {
             locals: Vec::new(),
             resources: Vec::new(),
             outputs: Vec::new(),
+            moved: Vec::new(),
+            removed: Vec::new(),
+            checks: Vec::new(),
             names: Names::default(),
         }
     }
@@ -158,7 +197,9 @@ impl Architecture {
             &Allowed {
                 what: "an architecture",
                 attrs: Some(&[]),
-                blocks: &["variable", "locals", "resource", "data", "output"],
+                blocks: &[
+                    "variable", "locals", "resource", "data", "output", "moved", "removed", "check",
+                ],
             },
             diags,
         );
@@ -169,6 +210,9 @@ impl Architecture {
                 "resource" => self.add_resource(b, file, Mode::Managed, diags),
                 "data" => self.add_resource(b, file, Mode::Data, diags),
                 "output" => self.add_output(b, file, diags),
+                "moved" => self.moved.extend(read_moved(b, file, diags)),
+                "removed" => self.removed.extend(read_removed(b, file, diags)),
+                "check" => self.add_check(b, file, diags),
                 _ => unreachable!("body::read lets only the allowed blocks through"),
             }
         }
@@ -370,6 +414,56 @@ impl Architecture {
         self.resources.push(resource);
     }
 
+    fn add_check(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
+        let Some((name, span, mut c)) = body::named(
+            b,
+            file,
+            &Allowed {
+                what: "a check block",
+                attrs: Some(&[]),
+                blocks: &["assert", "data"],
+            },
+            diags,
+        ) else {
+            return;
+        };
+        let mut asserts = Vec::new();
+        for ab in std::mem::take(&mut c.blocks) {
+            if ab.ident.value().as_str() == "data" {
+                diags.push(
+                    Diagnostic::error(
+                        "config::unsupported_block",
+                        "a data block inside a check block is not supported by terrace",
+                    )
+                    .label(body::header_span(&ab, file), "here")
+                    .help("declare the data block at the top level of the architecture and refer to it from the assert"),
+                );
+                continue;
+            }
+            asserts.extend(read_condition(ab, file, diags));
+        }
+        if asserts.is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    "config::missing_attribute",
+                    format!("check \"{name}\" has no assert block"),
+                )
+                .label(span, "here")
+                .help("add `assert { condition = …  error_message = \"…\" }`"),
+            );
+            return;
+        }
+        if let Some(prev) = self.checks.iter().find(|x| x.name == name) {
+            diags.push(duplicate("check", &name, span, prev.span));
+            return;
+        }
+        self.checks.push(Check {
+            name,
+            span,
+            asserts,
+        });
+    }
+
     fn add_output(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
         let Some((name, span, mut c)) = body::named(
             b,
@@ -377,7 +471,7 @@ impl Architecture {
             &Allowed {
                 what: "an output block",
                 attrs: Some(&["value", "sensitive", "description", "depends_on"]),
-                blocks: &[],
+                blocks: &["precondition"],
             },
             diags,
         ) else {
@@ -394,7 +488,12 @@ impl Architecture {
             );
             return;
         };
+        let preconditions = std::mem::take(&mut c.blocks)
+            .into_iter()
+            .filter_map(|b| read_condition(b, file, diags))
+            .collect();
         let output = Output {
+            preconditions,
             name,
             span,
             value: value.expr,
@@ -422,22 +521,76 @@ impl Architecture {
     }
 }
 
+/// A `precondition` or `postcondition` block.
+fn read_condition(b: Block, file: Src, diags: &mut Diagnostics) -> Option<Condition> {
+    let kind = b.ident.value().to_string();
+    body::labels(&b, file, &[], diags)?;
+    let span = body::header_span(&b, file);
+    let what = format!("a {kind} block");
+    let mut c = body::read(
+        b.body,
+        file,
+        &Allowed {
+            what: &what,
+            attrs: Some(&["condition", "error_message"]),
+            blocks: &[],
+        },
+        diags,
+    );
+    match (c.take("condition"), c.take("error_message")) {
+        (Some(cond), Some(m)) => Some(Condition {
+            condition: cond.expr,
+            error_message: m.expr,
+            span,
+        }),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "config::missing_attribute",
+                    format!("a {kind} block needs condition and error_message"),
+                )
+                .label(span, "here")
+                .help("write `condition = <bool expression>` and `error_message = \"…\"`"),
+            );
+            None
+        }
+    }
+}
+
 fn read_lifecycle(b: Block, file: Src, out: &mut Lifecycle, diags: &mut Diagnostics) {
     let mut c = body::read(
         b.body,
         file,
         &Allowed {
             what: "a lifecycle block",
-            attrs: Some(&["prevent_destroy", "create_before_destroy", "ignore_changes"]),
-            blocks: &[],
+            attrs: Some(&[
+                "prevent_destroy",
+                "create_before_destroy",
+                "ignore_changes",
+                "replace_triggered_by",
+            ]),
+            blocks: &["precondition", "postcondition"],
         },
         diags,
     );
+    for cb in std::mem::take(&mut c.blocks) {
+        let post = cb.ident.value().as_str() == "postcondition";
+        if let Some(cond) = read_condition(cb, file, diags) {
+            if post {
+                out.postconditions.push(cond);
+            } else {
+                out.preconditions.push(cond);
+            }
+        }
+    }
     if let Some(a) = c.take("prevent_destroy") {
         out.prevent_destroy = body::literal_bool(&a, diags).unwrap_or(false);
     }
     if let Some(a) = c.take("create_before_destroy") {
         out.create_before_destroy = body::literal_bool(&a, diags).unwrap_or(false);
+    }
+    if let Some(a) = c.take("replace_triggered_by") {
+        out.replace_triggered_by = replace_triggers(&a, diags);
     }
     if let Some(a) = c.take("ignore_changes") {
         out.ignore_changes = match &a.expr.kind {
@@ -504,6 +657,44 @@ fn attribute_path(e: &Expr, diags: &mut Diagnostics) -> Option<Path> {
         }
         _ => fail(diags),
     }
+}
+
+/// `replace_triggered_by = [a.b, a.b[0], a.b.attr]`: each must be a
+/// reference to a managed resource, an instance, or an attribute of one.
+fn replace_triggers(a: &Attr, diags: &mut Diagnostics) -> Vec<Expr> {
+    use super::expr::TraverserKind;
+    let fail = |diags: &mut Diagnostics, span: Span| {
+        diags.push(
+            Diagnostic::error(
+                "config::invalid_replace_triggered_by",
+                "replace_triggered_by entries must be references to resources or their attributes",
+            )
+            .label(span, "here")
+            .help("write e.g. `replace_triggered_by = [terrace_data.a, terrace_data.b.output]`"),
+        );
+    };
+    let ExprKind::Array(items) = &a.expr.kind else {
+        fail(diags, a.expr.span);
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter(|i| {
+            let ok = match &i.kind {
+                ExprKind::Traversal(root, ops) => {
+                    matches!(&root.kind, ExprKind::Variable(v) if !matches!(v.as_str(), "data" | "var" | "local" | "each" | "count" | "path"))
+                        && matches!(ops.first().map(|o| &o.kind), Some(TraverserKind::Attr(_)))
+                        && ops.iter().all(|o| !matches!(o.kind, TraverserKind::Splat { .. }))
+                }
+                _ => false,
+            };
+            if !ok {
+                fail(diags, i.span);
+            }
+            ok
+        })
+        .cloned()
+        .collect()
 }
 
 /// `depends_on = [a.b, data.c.d]`: each must be a bare reference.

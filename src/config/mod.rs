@@ -7,6 +7,7 @@
 //! here and nothing but definition files is read. Entry point: [`load`].
 
 mod architecture;
+mod blocks;
 mod body;
 pub mod catalog;
 pub mod expr;
@@ -15,9 +16,10 @@ mod split;
 mod types;
 
 pub use architecture::{
-    Architecture, IgnoreChanges, Lifecycle, Local, Mode, Names, Output, Resource, Validation,
-    Variable,
+    Architecture, Check, Condition, IgnoreChanges, Lifecycle, Local, Mode, Names, Output, Resource,
+    Validation, Variable,
 };
+pub use blocks::{Endpoint, Moved, Removed};
 pub use body::{Attr, is_name};
 pub use expr::{Expr, ExprKind, Reference};
 pub use project::{Authorization, Configuration, Environment, Input, Plugin};

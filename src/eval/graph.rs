@@ -58,6 +58,8 @@ struct Site {
     for_each: bool,
     /// Inside `count` or `for_each` themselves.
     expansion: bool,
+    /// In a postcondition, where `self` is the resource's own object.
+    this: bool,
 }
 
 impl<'p> ProjectGraph<'p> {
@@ -87,6 +89,7 @@ impl<'p> ProjectGraph<'p> {
                 count: false,
                 for_each: false,
                 expansion: false,
+                this: false,
             };
             let expansion = Site {
                 expansion: true,
@@ -132,9 +135,36 @@ impl<'p> ProjectGraph<'p> {
                 for d in &r.depends_on {
                     g.link_depends_on(node, d, c, &mut diags);
                 }
+                for t in &r.lifecycle.replace_triggered_by {
+                    g.link_expr(node, t, site, &mut diags);
+                }
+                for cond in &r.lifecycle.preconditions {
+                    g.link_expr(node, &cond.condition, site, &mut diags);
+                    g.link_expr(node, &cond.error_message, site, &mut diags);
+                }
+                let post = Site { this: true, ..site };
+                for cond in &r.lifecycle.postconditions {
+                    g.link_expr(node, &cond.condition, post, &mut diags);
+                    g.link_expr(node, &cond.error_message, post, &mut diags);
+                }
+            }
+            // Checks run once everything else is planned or applied: their
+            // references are checked, and add no edges.
+            for check in &arch.checks {
+                for a in &check.asserts {
+                    for e in [&a.condition, &a.error_message] {
+                        for r in e.references() {
+                            g.arch_ref(&r, plain, &mut diags);
+                        }
+                    }
+                }
             }
             for (i, o) in arch.outputs.iter().enumerate() {
                 g.link_expr(Node::Output(c, i), &o.value, plain, &mut diags);
+                for cond in &o.preconditions {
+                    g.link_expr(Node::Output(c, i), &cond.condition, plain, &mut diags);
+                    g.link_expr(Node::Output(c, i), &cond.error_message, plain, &mut diags);
+                }
                 for d in &o.depends_on {
                     g.link_depends_on(Node::Output(c, i), d, c, &mut diags);
                 }
@@ -431,6 +461,7 @@ impl<'p> ProjectGraph<'p> {
             count: false,
             for_each: false,
             expansion: false,
+            this: false,
         };
         for r in e.references() {
             for target in self.arch_ref(&r, site, diags) {
@@ -560,7 +591,16 @@ impl<'p> ProjectGraph<'p> {
                     }
                 }
             }
-            "self" | "terraform" | "module" => {
+            "self" if site.this => Vec::new(),
+            "self" => {
+                diags.push(bad_ref(
+                    r,
+                    "`self` is only available in a postcondition",
+                    "in a postcondition, self is the resource's own object; elsewhere name the resource, e.g. terrace_data.a.output",
+                ));
+                Vec::new()
+            }
+            "terraform" | "module" => {
                 diags.push(bad_ref(
                     r,
                     &format!("`{}` is not available in terrace", r.root),

@@ -315,6 +315,25 @@ impl<'g, 'p> EnvValues<'g, 'p> {
             values: self,
             config: c,
             instance,
+            this: None,
+        };
+        self.evaluator(&scope).eval(e)
+    }
+
+    /// Like [`EnvValues::eval_in`], with `self` bound to `this` (an
+    /// instance's own object, in a postcondition).
+    pub fn eval_with_self(
+        &self,
+        c: usize,
+        instance: Option<&Instance>,
+        this: &Value,
+        e: &Expr,
+    ) -> Result<Value, EvalError> {
+        let scope = ArchScope {
+            values: self,
+            config: c,
+            instance,
+            this: Some(this),
         };
         self.evaluator(&scope).eval(e)
     }
@@ -401,6 +420,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
                             values: self,
                             config: c,
                             instance: None,
+                            this: None,
                         },
                     ) != Kind::Set =>
                 {
@@ -521,6 +541,8 @@ struct ArchScope<'a, 'g, 'p> {
     values: &'a EnvValues<'g, 'p>,
     config: usize,
     instance: Option<&'a Instance>,
+    /// `self`, in a postcondition.
+    this: Option<&'a Value>,
 }
 
 impl Resolver for ArchScope<'_, '_, '_> {
@@ -547,6 +569,9 @@ impl Resolver for ArchScope<'_, '_, '_> {
         let names = v.graph.names_of(c);
         let missing = || EvalError::new(span, format!("unknown reference \"{root}\""));
         match (root, attrs) {
+            ("self", rest) if self.this.is_some() => {
+                Ok(descend(self.this.unwrap_or(&Value::Null), rest, 0))
+            }
             ("var", [name, rest @ ..]) => names
                 .variables
                 .get(*name)

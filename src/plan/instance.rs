@@ -215,6 +215,7 @@ pub fn diff(
         replace_paths,
         create_before_destroy: action == Action::Replace && res.lifecycle.create_before_destroy,
         reason: None,
+        previous_address: None,
     }
 }
 

@@ -6,14 +6,18 @@
 //! Mutates nothing: entry point [`plan`].
 
 mod check;
+mod conditions;
 mod conform;
 mod instance;
 mod model;
+mod moves;
 mod planner;
 mod refresh;
 mod stale;
+mod triggers;
 
 pub use check::check_schemas;
+pub use conditions::{Kind as ConditionKind, Phase, check as check_conditions, run_checks};
 pub use conform::{conforms, first_difference};
 pub use instance::{diff, prepare, read_data};
 pub use model::{

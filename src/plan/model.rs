@@ -21,6 +21,9 @@ pub enum Action {
     Delete,
     /// A data source read during apply, because its arguments are not known before.
     Read,
+    /// Dropped from state without being destroyed (`removed` with
+    /// `lifecycle { destroy = false }`).
+    Forget,
 }
 
 /// Why an object is deleted or replaced, beyond "its arguments changed".
@@ -35,8 +38,13 @@ pub enum Reason {
     CountIndex,
     /// Its key is no longer in `for_each`.
     EachKey,
+    /// Its kind of key no longer fits: the resource switched between
+    /// `count`, `for_each` and neither.
+    WrongRepetition,
     /// `plan --destroy`.
     Destroy,
+    /// A reference in `lifecycle.replace_triggered_by` changes.
+    ReplaceByTriggers,
 }
 
 /// One planned change.
@@ -57,6 +65,21 @@ pub struct Change {
     pub create_before_destroy: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<Reason>,
+    /// Where the object was recorded before a `moved` block moved it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_addr",
+        deserialize_with = "de_opt_addr"
+    )]
+    pub previous_address: Option<InstanceAddr>,
+}
+
+impl Change {
+    /// Whether applying it does anything: an action, or a move.
+    pub fn is_change(&self) -> bool {
+        self.action != Action::NoOp || self.previous_address.is_some()
+    }
 }
 
 /// An object that changed outside terrace since the last apply.
@@ -102,7 +125,7 @@ pub struct Plan {
     pub definitions_hash: String,
     /// Per configuration with state: the state the plan was made from.
     pub prior: BTreeMap<String, PriorState>,
-    /// Every change except no-ops, sorted by address.
+    /// Every change except no-ops (but with no-op moves), sorted by address.
     pub changes: Vec<Change>,
     /// How many objects stay as they are.
     pub unchanged: usize,
@@ -144,7 +167,7 @@ impl Plan {
                     s.destroy += 1;
                 }
                 Action::Delete => s.destroy += 1,
-                Action::NoOp | Action::Read => {}
+                Action::NoOp | Action::Read | Action::Forget => {}
             }
         }
         s
@@ -152,7 +175,7 @@ impl Plan {
 
     /// Whether applying would change anything (objects or outputs).
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp)
+        self.changes.iter().any(Change::is_change)
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
             || !self.drift.is_empty()
     }
@@ -160,11 +183,17 @@ impl Plan {
     /// Whether `other` makes the same changes: the same objects, actions
     /// and values after apply (what a saved plan is checked against).
     pub fn same_changes(&self, other: &Plan) -> bool {
-        fn changes(p: &Plan) -> Vec<(&InstanceAddr, Action, &Option<Value>)> {
+        type Key<'a> = (
+            &'a InstanceAddr,
+            Action,
+            &'a Option<Value>,
+            &'a Option<InstanceAddr>,
+        );
+        fn changes(p: &Plan) -> Vec<Key<'_>> {
             p.changes
                 .iter()
-                .filter(|c| c.action != Action::NoOp)
-                .map(|c| (&c.address, c.action, &c.after))
+                .filter(|c| c.is_change())
+                .map(|c| (&c.address, c.action, &c.after, &c.previous_address))
                 .collect()
         }
         self.destroy == other.destroy && changes(self) == changes(other)
@@ -205,6 +234,17 @@ impl Plan {
 
 fn ser_addr<S: Serializer>(a: &InstanceAddr, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(a)
+}
+
+fn ser_opt_addr<S: Serializer>(a: &Option<InstanceAddr>, s: S) -> Result<S::Ok, S::Error> {
+    match a {
+        Some(a) => s.collect_str(a),
+        None => s.serialize_none(),
+    }
+}
+
+fn de_opt_addr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<InstanceAddr>, D::Error> {
+    de_addr(d).map(Some)
 }
 
 fn de_addr<'de, D: Deserializer<'de>>(d: D) -> Result<InstanceAddr, D::Error> {

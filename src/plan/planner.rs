@@ -2,9 +2,12 @@
 //! order planning each resource's instances, then delete what the
 //! definitions no longer produce.
 
+use super::conditions::{Kind as ConditionKind, Phase, check as check_conditions};
 use super::instance::{diff, prepare, read_data};
 use super::model::{Action, Change, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason};
+use super::moves::{self, Moves};
 use super::refresh::{Refreshed, drift_of, refresh};
+use super::triggers::triggered;
 use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::Resource;
 use crate::diag::{Diagnostic, Diagnostics, Span};
@@ -37,6 +40,16 @@ pub async fn plan(
     opts: &PlanOptions,
 ) -> Result<(Plan, Diagnostics), Diagnostics> {
     let project = graph.project;
+    let mut diags = Diagnostics::default();
+    // `moved` blocks re-address recorded objects before anything is compared.
+    let (moved_state, moves) = if project.architectures.iter().any(|a| !a.moved.is_empty()) {
+        let (s, m) = moves::resolve(graph, state, &mut diags);
+        (Some(s), m)
+    } else {
+        (None, Moves::default())
+    };
+    let state: &EnvState = moved_state.as_ref().unwrap_or(state);
+    check_removed(graph, &mut diags);
     let ctx = provider::Context {
         project_root: project.root.clone(),
         authorization: opts.authorization.clone(),
@@ -52,7 +65,6 @@ pub async fn plan(
             None => state.instance(addr).map(|i| &i.attributes),
         }
     };
-    let mut diags = Diagnostics::default();
     let mut changes: Vec<Change> = Vec::new();
     let mut seen: HashSet<InstanceAddr> = HashSet::new();
     let mut unchanged = 0;
@@ -100,6 +112,7 @@ pub async fn plan(
                         registry,
                         ctx: &ctx,
                         current: &current,
+                        changes: &changes,
                     };
                     let Some(planned) = plan_resource(&rc, c, r, defer, &mut diags).await else {
                         values.fail_resource(c, r);
@@ -108,7 +121,11 @@ pub async fn plan(
                     let mut instances = Vec::with_capacity(planned.len());
                     for (mut change, key) in planned {
                         seen.insert(change.address.clone());
-                        if change.action == Action::NoOp {
+                        change.previous_address = moves.previous.get(&change.address).cloned();
+                        if change.action == Action::NoOp && change.previous_address.is_some() {
+                            change.before = current(&change.address).cloned();
+                        }
+                        if change.action == Action::NoOp && change.previous_address.is_none() {
                             instances.push((key, change.after.take().unwrap_or(Value::Null)));
                             unchanged += 1;
                         } else {
@@ -119,11 +136,39 @@ pub async fn plan(
                     }
                     values.set_resource(c, r, instances);
                 }
-                _ => {
+                node => {
                     if let Err(d) = values.eval_node(id) {
                         diags.extend(d);
+                    } else if let Node::Output(c, o) = node {
+                        let out = &graph.arch(c).outputs[o];
+                        let what =
+                            format!("output {}.{}", project.configurations[c].name, out.name);
+                        if let Err(d) = check_conditions(
+                            &values,
+                            c,
+                            None,
+                            None,
+                            &out.preconditions,
+                            ConditionKind::OutputPrecondition,
+                            &what,
+                            Phase::Plan,
+                        ) {
+                            diags.extend(d);
+                        }
                     }
                 }
+            }
+        }
+        for (addr, span) in &moves.vacated {
+            if seen.contains(addr) {
+                diags.push(
+                    Diagnostic::error(
+                        "plan::moved_still_declared",
+                        format!("this moves {addr}, but the definitions still declare it"),
+                    )
+                    .label(*span, "this move")
+                    .help("change count or for_each so that the old instance is no longer produced, or remove the moved block"),
+                );
             }
         }
         // Objects in state that the definitions no longer produce.
@@ -131,6 +176,7 @@ pub async fn plan(
             if res.mode != Mode::Managed || seen.contains(&addr) {
                 continue;
             }
+            let forget = removed_block(graph, &addr.resource).is_some_and(|r| !r.destroy);
             let reason = match find_resource(graph, &addr.resource) {
                 None if project.configuration(&addr.resource.config).is_none() => {
                     Reason::ConfigurationRemoved
@@ -140,18 +186,26 @@ pub async fn plan(
                     if r.lifecycle.prevent_destroy {
                         diags.push(prevent_destroy(&addr, r.span));
                     }
-                    if r.count.is_some() {
-                        Reason::CountIndex
-                    } else {
-                        Reason::EachKey
+                    match (&addr.key, r.count.is_some(), r.for_each.is_some()) {
+                        (Some(InstanceKey::Int(_)), true, _) => Reason::CountIndex,
+                        (Some(InstanceKey::Str(_)), _, true) => Reason::EachKey,
+                        _ => Reason::WrongRepetition,
                     }
                 }
             };
             if let Some(before) = current(&addr) {
-                changes.push(delete(addr, before.clone(), reason));
+                let mut change = delete(addr, before.clone(), reason);
+                if forget {
+                    change.action = Action::Forget;
+                }
+                change.previous_address = moves.previous.get(&change.address).cloned();
+                changes.push(change);
             }
         }
         outputs = output_changes(graph, &values, state);
+        if !diags.has_errors() {
+            diags.extend(super::conditions::run_checks(&values, Phase::Plan));
+        }
     }
     outputs.sort_by(|a, b| (&a.configuration, &a.name).cmp(&(&b.configuration, &b.name)));
     if diags.has_errors() {
@@ -177,6 +231,7 @@ pub async fn plan(
                 u.action, u.address, u.started_at
             )
         })
+        .chain(forgotten_warning(&changes))
         .collect();
     let plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
@@ -218,6 +273,57 @@ fn delete(address: InstanceAddr, before: Value, reason: Reason) -> Change {
         replace_paths: Vec::new(),
         create_before_destroy: false,
         reason: Some(reason),
+        previous_address: None,
+    }
+}
+
+/// Terraform's warning for objects a plan drops from state.
+fn forgotten_warning(changes: &[Change]) -> Option<String> {
+    let forgotten: Vec<String> = changes
+        .iter()
+        .filter(|c| c.action == Action::Forget)
+        .map(|c| format!(" - {}", c.address))
+        .collect();
+    (!forgotten.is_empty()).then(|| {
+        format!(
+            "Some objects will no longer be managed by terrace. Applying this plan drops them from the state but does not destroy them:\n{}\nterrace will no longer track or change them.",
+            forgotten.join("\n")
+        )
+    })
+}
+
+/// The `removed` block for resource `addr`, if its architecture has one.
+fn removed_block<'p>(
+    graph: &ProjectGraph<'p>,
+    addr: &ResourceAddr,
+) -> Option<&'p crate::config::Removed> {
+    let c = graph
+        .project
+        .configurations
+        .iter()
+        .position(|c| c.name == addr.config)?;
+    graph.arch(c).removed.iter().find(|r| {
+        addr.mode == Mode::Managed && r.from.type_name == addr.type_name && r.from.name == addr.name
+    })
+}
+
+/// A `removed` block must name a resource the definitions no longer declare.
+fn check_removed(graph: &ProjectGraph<'_>, diags: &mut Diagnostics) {
+    for arch in &graph.project.architectures {
+        for r in &arch.removed {
+            let key = (Mode::Managed, r.from.type_name.clone(), r.from.name.clone());
+            if let Some(&i) = arch.names.resources.get(&key) {
+                diags.push(
+                    Diagnostic::error(
+                        "plan::removed_still_declared",
+                        format!("this says {} was removed, but it is still declared", r.from),
+                    )
+                    .label(r.span, "this removed block")
+                    .label(arch.resources[i].span, "still declared here")
+                    .help("remove the resource block, or remove the removed block"),
+                );
+            }
+        }
     }
 }
 
@@ -252,6 +358,8 @@ struct ResourceCtx<'a, 'g, 'p, 's> {
     registry: &'a Registry,
     ctx: &'a provider::Context,
     current: &'a dyn Fn(&InstanceAddr) -> Option<&'s Value>,
+    /// The changes planned so far (for `replace_triggered_by`).
+    changes: &'a [Change],
 }
 
 /// Plans every instance of resource `r` of configuration `c`; `None` when
@@ -284,6 +392,20 @@ async fn plan_resource(
     for inst in instances {
         let iaddr = addr.instance(inst.key.clone());
         let prior = (rc.current)(&iaddr);
+        if let Err(d) = check_conditions(
+            rc.values,
+            c,
+            Some(&inst),
+            None,
+            &res.lifecycle.preconditions,
+            ConditionKind::ResourcePrecondition,
+            &iaddr.to_string(),
+            Phase::Plan,
+        ) {
+            diags.extend(d);
+            failed = true;
+            continue;
+        }
         let planned = match prepare(rc.values, c, r, &inst, p.as_ref(), prior, rc.ctx).await {
             Ok(planned) => planned,
             Err(d) => {
@@ -302,6 +424,7 @@ async fn plan_resource(
                     replace_paths: Vec::new(),
                     create_before_destroy: false,
                     reason: None,
+                    previous_address: None,
                 },
                 Err(e) => {
                     diags.push(
@@ -313,7 +436,53 @@ async fn plan_resource(
                 }
             }
         } else {
-            let change = diff(iaddr, prior, planned, res);
+            let mut change = diff(iaddr, prior, planned, res);
+            if prior.is_some()
+                && matches!(change.action, Action::NoOp | Action::Update)
+                && !res.lifecycle.replace_triggered_by.is_empty()
+            {
+                match triggered(rc.values, c, &inst, res, rc.changes) {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        // A replacement is a new object: plan it as one.
+                        match prepare(rc.values, c, r, &inst, p.as_ref(), None, rc.ctx).await {
+                            Ok(fresh) => {
+                                change.action = Action::Replace;
+                                change.before = prior.cloned();
+                                change.after = Some(fresh.value);
+                                change.create_before_destroy = res.lifecycle.create_before_destroy;
+                                change.reason = Some(Reason::ReplaceByTriggers);
+                            }
+                            Err(d) => {
+                                diags.extend(d);
+                                failed = true;
+                                continue;
+                            }
+                        }
+                    }
+                    Err(d) => {
+                        diags.push(d);
+                        failed = true;
+                        continue;
+                    }
+                }
+            }
+            if let Some(after) = &change.after
+                && let Err(d) = check_conditions(
+                    rc.values,
+                    c,
+                    Some(&inst),
+                    Some(after),
+                    &res.lifecycle.postconditions,
+                    ConditionKind::ResourcePostcondition,
+                    &change.address.to_string(),
+                    Phase::Plan,
+                )
+            {
+                diags.extend(d);
+                failed = true;
+                continue;
+            }
             if res.lifecycle.prevent_destroy
                 && matches!(change.action, Action::Replace | Action::Delete)
             {

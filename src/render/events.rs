@@ -101,7 +101,7 @@ impl Events {
         lines.extend(
             p.changes
                 .iter()
-                .filter(|c| c.action != Action::NoOp)
+                .filter(|c| c.is_change())
                 .map(|c| self.planned_change(c)),
         );
         for w in &p.warnings {
@@ -122,10 +122,15 @@ impl Events {
             Action::Replace => "replace",
             Action::Delete => "delete",
             Action::Read => "read",
+            Action::NoOp if c.previous_address.is_some() => "move",
             Action::NoOp => "noop",
+            Action::Forget => "remove",
         };
         let mut change = Map::new();
         change.insert("resource".into(), self.resource(&c.address));
+        if let Some(prev) = &c.previous_address {
+            change.insert("previous_resource".into(), self.resource(prev));
+        }
         change.insert("action".into(), json!(action));
         if let Some(r) = super::json::action_reason(c) {
             let r = r.strip_prefix("replace_because_").unwrap_or(r);
@@ -248,6 +253,7 @@ impl Events {
             Action::Delete => ("delete", "Destroying...", "Destruction"),
             Action::Read => ("read", "Reading...", "Read"),
             Action::NoOp => ("noop", "", ""),
+            Action::Forget => ("remove", "", ""),
         };
         match e {
             Event::Started { address, action } => {

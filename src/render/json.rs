@@ -181,17 +181,20 @@ pub fn actions(a: Action, create_before_destroy: bool) -> Vec<&'static str> {
         Action::Replace => vec!["delete", "create"],
         Action::Delete => vec!["delete"],
         Action::Read => vec!["read"],
+        Action::Forget => vec!["forget"],
     }
 }
 
 /// Terraform's `action_reason`, where terrace knows one.
 pub fn action_reason(c: &Change) -> Option<&'static str> {
     match (c.action, &c.reason) {
+        (Action::Replace, Some(Reason::ReplaceByTriggers)) => Some("replace_by_triggers"),
         (Action::Replace, _) => Some("replace_because_cannot_update"),
         (_, Some(Reason::NotInConfiguration)) => Some("delete_because_no_resource_config"),
         (_, Some(Reason::ConfigurationRemoved)) => Some("delete_because_no_module"),
         (_, Some(Reason::CountIndex)) => Some("delete_because_count_index"),
         (_, Some(Reason::EachKey)) => Some("delete_because_each_key"),
+        (_, Some(Reason::WrongRepetition)) => Some("delete_because_wrong_repetition"),
         (Action::Read, _) => Some("read_because_config_unknown"),
         _ => None,
     }
@@ -200,7 +203,7 @@ pub fn action_reason(c: &Change) -> Option<&'static str> {
 fn change(p: &Plan, c: &Change) -> Json {
     let (before, after) = match c.action {
         Action::Create | Action::Read => (None, c.after.as_ref()),
-        Action::Delete => (c.before.as_ref(), None),
+        Action::Delete | Action::Forget => (c.before.as_ref(), None),
         _ => (c.before.as_ref(), c.after.as_ref()),
     };
     let mut body = Map::new();
@@ -223,6 +226,9 @@ fn change(p: &Plan, c: &Change) -> Json {
         );
     }
     let mut m = identity(&c.address);
+    if let Some(prev) = &c.previous_address {
+        m.insert("previous_address".into(), json!(address(prev)));
+    }
     m.insert("change".into(), Json::Object(body));
     if let Some(r) = action_reason(c) {
         m.insert("action_reason".into(), json!(r));
@@ -278,7 +284,7 @@ fn planned_values(p: &Plan) -> Json {
     let values = p
         .changes
         .iter()
-        .filter(|c| c.action != Action::Delete)
+        .filter(|c| !matches!(c.action, Action::Delete | Action::Forget))
         .filter_map(|c| Some((&c.address, c.after.as_ref()?)));
     json!({ "root_module": { "child_modules": modules(values) } })
 }

@@ -35,11 +35,7 @@ struct Counts {
 
 fn sections(p: &Plan) -> Vec<Section> {
     let pal = Palette::plain();
-    let changes: Vec<&Change> = p
-        .changes
-        .iter()
-        .filter(|c| c.action != Action::NoOp)
-        .collect();
+    let changes: Vec<&Change> = p.changes.iter().filter(|c| c.is_change()).collect();
     let mut by_config: BTreeMap<&str, (Counts, Vec<&Change>)> = BTreeMap::new();
     for c in &changes {
         let (n, list) = by_config.entry(&c.address.resource.config).or_default();
@@ -48,7 +44,7 @@ fn sections(p: &Plan) -> Vec<Section> {
             Action::Update => n.change += 1,
             Action::Replace => n.replace += 1,
             Action::Delete => n.destroy += 1,
-            Action::Read | Action::NoOp => {}
+            Action::Read | Action::NoOp | Action::Forget => {}
         }
         list.push(c);
     }
@@ -216,7 +212,9 @@ fn destructive_line(env: &str, c: &Change) -> String {
     let addr = code(&format!("{env}/{}", c.address));
     match c.action {
         Action::Replace => {
-            let why = if c.replace_paths.is_empty() {
+            let why = if c.reason == Some(crate::plan::Reason::ReplaceByTriggers) {
+                "a reference in replace_triggered_by changed".to_string()
+            } else if c.replace_paths.is_empty() {
                 "its arguments cannot be updated in place".to_string()
             } else {
                 let paths: Vec<String> = c

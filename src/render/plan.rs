@@ -16,11 +16,7 @@ pub fn plan(p: &Plan, pal: Palette) -> String {
     if !p.drift.is_empty() {
         drift(&mut out, p, pal);
     }
-    let changes: Vec<&Change> = p
-        .changes
-        .iter()
-        .filter(|c| c.action != Action::NoOp)
-        .collect();
+    let changes: Vec<&Change> = p.changes.iter().filter(|c| c.is_change()).collect();
     let outputs: Vec<&OutputChange> = p
         .outputs
         .iter()
@@ -84,7 +80,7 @@ fn legend(out: &mut String, changes: &[&Change], pal: Palette) {
             (Action::Replace, false) => (Sym::Replace, "destroy and then create replacement"),
             (Action::Replace, true) => (Sym::ReplaceCbd, "create replacement and then destroy"),
             (Action::Read, _) => (Sym::Read, "read (data resources)"),
-            (Action::NoOp, _) => continue,
+            (Action::NoOp | Action::Forget, _) => continue,
         };
         if !seen.contains(&entry) {
             seen.push(entry);
@@ -132,7 +128,13 @@ pub(super) fn reason_text(c: &Change) -> Option<String> {
             Some(k) => format!("because key {k} is not in for_each"),
             None => "because it is no longer expanded by for_each".into(),
         },
+        Reason::WrongRepetition => match &a.key {
+            Some(InstanceKey::Int(_)) => "because resource does not use count".into(),
+            Some(InstanceKey::Str(_)) => "because resource does not use for_each".into(),
+            None => "because resource uses count or for_each".into(),
+        },
         Reason::Destroy => return None,
+        Reason::ReplaceByTriggers => return None,
     })
 }
 
@@ -145,14 +147,56 @@ pub fn change(out: &mut String, env: &str, c: &Change, pal: Palette) {
         (Action::Replace, false) => ("must be replaced", Sym::Replace),
         (Action::Replace, true) => ("must be replaced", Sym::ReplaceCbd),
         (Action::Read, _) => ("will be read during apply", Sym::Read),
-        (Action::NoOp, _) => return,
+        (Action::Forget, _) => (
+            "will no longer be managed by terrace, but will not be destroyed",
+            Sym::Forget,
+        ),
+        (Action::NoOp, _) => match &c.previous_address {
+            Some(prev) => {
+                let _ = writeln!(
+                    out,
+                    "  {}",
+                    pal.bold(&format!("# {env}/{prev} has moved to {env}/{}", c.address))
+                );
+                let _ = writeln!(out, "    {} {{", header(&c.address));
+                Differ {
+                    out,
+                    pal,
+                    force: &[],
+                    show_unchanged: false,
+                }
+                .attributes(6, c.before.as_ref(), c.before.as_ref(), &Path::root());
+                let _ = writeln!(out, "    }}\n");
+                return;
+            }
+            None => return,
+        },
     };
     let _ = writeln!(
         out,
         "  {}",
         pal.bold(&format!("# {env}/{} {what}", c.address))
     );
-    if let Some(r) = reason_text(c) {
+    if let Some(prev) = &c.previous_address {
+        let _ = writeln!(
+            out,
+            "  {}",
+            pal.comment(&format!("# (moved from {env}/{prev})"))
+        );
+    }
+    if c.action == Action::Forget {
+        let _ = writeln!(
+            out,
+            "  {}",
+            pal.comment("# (destroy = false is set in the removed block)")
+        );
+    } else if c.reason == Some(Reason::ReplaceByTriggers) {
+        let _ = writeln!(
+            out,
+            "  {}",
+            pal.comment("# (because of changes in replace_triggered_by)")
+        );
+    } else if let Some(r) = reason_text(c) {
         let _ = writeln!(out, "  {}", pal.comment(&format!("# ({r})")));
     }
     if c.action == Action::Replace && !c.replace_paths.is_empty() {
@@ -168,13 +212,14 @@ pub fn change(out: &mut String, env: &str, c: &Change, pal: Palette) {
     }
     let lead = match sym {
         Sym::Replace | Sym::ReplaceCbd => format!("{} ", pal.sym(sym)),
-        Sym::Read => format!(" {} ", pal.sym(sym)),
+        Sym::Read | Sym::Forget => format!(" {} ", pal.sym(sym)),
         _ => format!("  {} ", pal.sym(sym)),
     };
     let _ = writeln!(out, "{lead}{} {{", header(&c.address));
     let (before, after) = match c.action {
         Action::Create | Action::Read => (None, c.after.as_ref()),
         Action::Delete => (c.before.as_ref(), None),
+        Action::Forget => (c.before.as_ref(), c.before.as_ref()),
         _ => (c.before.as_ref(), c.after.as_ref()),
     };
     Differ {

@@ -15,6 +15,8 @@ pub enum Sym {
     ReplaceCbd,
     /// `<=`: read.
     Read,
+    /// `.`: dropped from state, not destroyed.
+    Forget,
     Same,
 }
 
@@ -46,6 +48,7 @@ impl Palette {
             Sym::Replace => ("-/+", AnsiColor::Red),
             Sym::ReplaceCbd => ("+/-", AnsiColor::Green),
             Sym::Read => ("<=", AnsiColor::Cyan),
+            Sym::Forget => (".", AnsiColor::White),
             Sym::Same => (" ", AnsiColor::White),
         };
         self.paint(Style::new().fg_color(Some(color.into())), text)

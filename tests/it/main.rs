@@ -2,6 +2,7 @@
 //! One binary, one module per area.
 
 mod apply;
+mod blocks;
 mod catalog;
 mod ci_examples;
 mod command;
