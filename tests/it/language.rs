@@ -88,3 +88,33 @@ fn comparing_collections_of_unknown_kind_is_an_error_not_a_guess() {
     );
     p.apply().stdout_has("main.typed = true");
 }
+
+#[test]
+fn a_reference_to_a_resource_whose_type_is_misspelt_points_at_the_type_not_the_typo() {
+    let p = single(
+        "resource \"terraform_data\" \"x\" {\n  input = 1\n}\noutput \"o\" {\n  value = terrace_data.x.output\n}\n",
+    );
+    let run = p
+        .run(&["validate"])
+        .code(1)
+        .stderr_has("did you mean \"terrace_data\"?")
+        .stderr_has("resource \"x\" is declared with type \"terraform_data\"");
+    assert!(
+        !run.stderr.contains("did you mean terraform_data.x"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_dependency_cycle_through_a_long_file_shows_each_step_not_every_line() {
+    let mut arch = String::from("locals {\n  a = local.b\n}\n");
+    arch.push_str(&"# filler\n".repeat(120));
+    arch.push_str("locals {\n  b = local.a\n}\n");
+    let run = single(&arch)
+        .run(&["validate"])
+        .code(1)
+        .stderr_has("graph::cycle");
+    assert!(run.stderr.lines().count() < 40, "{}", run.stderr);
+    assert!(run.lines_with("# filler").is_empty(), "{}", run.stderr);
+}
