@@ -118,3 +118,40 @@ fn a_dependency_cycle_through_a_long_file_shows_each_step_not_every_line() {
     assert!(run.stderr.lines().count() < 40, "{}", run.stderr);
     assert!(run.lines_with("# filler").is_empty(), "{}", run.stderr);
 }
+
+#[test]
+fn a_folder_of_terraform_files_gets_a_hint_about_hcl_projects() {
+    let p = crate::harness::Project::new().file("main.tf", "output \"s\" {\n  value = \"x\"\n}\n");
+    p.run(&["validate"])
+        .code(1)
+        .stderr_has("config::no_project")
+        .stderr_has("this folder holds Terraform files");
+}
+
+#[test]
+fn a_run_from_inside_an_architecture_folder_gets_a_hint_to_use_the_project_root() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = 1\n}\n");
+    p.run(&[
+        "--project",
+        &p.path("arch").display().to_string(),
+        "validate",
+    ])
+    .code(1)
+    .stderr_has("this block belongs in an architecture folder");
+}
+
+#[test]
+fn validate_does_not_read_remote_data_sources_and_plan_does() {
+    // Nothing listens on this port: a read fails at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let p = single(&format!(
+        "data \"http\" \"info\" {{\n  url = \"http://127.0.0.1:{closed}/info\"\n}}\noutput \"region\" {{\n  value = data.http.info.response.region\n}}\n"
+    ));
+    p.run(&["validate"]).success();
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("plan::data");
+}
