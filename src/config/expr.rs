@@ -154,6 +154,17 @@ impl Expr {
         Converter { file }.expr(e)
     }
 
+    /// Converts a template file's text (`templatefile()`): its text is
+    /// one token per line, as in a heredoc, for the `~` markers.
+    pub fn from_template_file(t: &ht::Template, file: Src) -> Expr {
+        let c = Converter { file };
+        let span = file.span(None);
+        Expr {
+            kind: c.template(t, span, Some((false, 0))),
+            span,
+        }
+    }
+
     /// A literal string value, when the expression is one.
     pub fn as_literal_str(&self) -> Option<&str> {
         match &self.kind {

@@ -693,9 +693,7 @@ impl Evaluator<'_> {
                 format!("template {path} is invalid: {}", err.message()),
             )
         })?;
-        let wrapped =
-            hcl::edit::expr::Expression::from(hcl::edit::template::StringTemplate::from(parsed));
-        let expr = Expr::from_hcl(&wrapped, crate::config::expr::Src::file(e.span.file));
+        let expr = Expr::from_template_file(&parsed, crate::config::expr::Src::file(e.span.file));
         // Spans inside the template point into another file: report errors at the call.
         struct Isolated;
         impl Resolver for Isolated {
