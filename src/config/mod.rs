@@ -574,7 +574,7 @@ fn parse_file(
             base: piece.start as u32,
         };
         match hcl::edit::parser::parse_body(&text[piece.clone()]) {
-            Ok(body) => add(body, src, diags),
+            Ok(body) => expr::with_source(file, text.clone(), || add(body, src, diags)),
             Err(e) => {
                 let offset = e.location().offset();
                 let mut d = Diagnostic::error("config::syntax", format!("syntax error: {}", first_line(e.message())))
