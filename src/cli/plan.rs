@@ -159,6 +159,7 @@ pub async fn compute(
         destroy,
         parallelism: flags.parallelism as usize,
         authorization: loaded.authorization(environment)?,
+        defer_data: false,
     };
     match crate::plan::plan(graph, values, state, loaded.registry(), &opts).await {
         Ok((plan, warnings)) => {

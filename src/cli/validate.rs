@@ -38,6 +38,8 @@ async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
         destroy: false,
         parallelism: 1,
         authorization: None,
+        // validate never reaches the network: data sources are read by plan.
+        defer_data: true,
     };
     // Evaluation needs a sound graph; report what there is so far otherwise.
     let sound = !diags.iter().any(|d| {

@@ -35,6 +35,36 @@ impl Src {
     }
 }
 
+thread_local! {
+    /// The text of the file being converted: a `<<-` heredoc's lines are
+    /// read from it as written, since hcl-edit hands them over dedented.
+    static SOURCE: std::cell::RefCell<Option<(FileId, std::sync::Arc<str>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f`, which converts expressions of `file`, with the file's text at
+/// hand.
+pub fn with_source<R>(file: FileId, text: std::sync::Arc<str>, f: impl FnOnce() -> R) -> R {
+    let previous = SOURCE.with(|s| s.replace(Some((file, text))));
+    let out = f();
+    SOURCE.with(|s| *s.borrow_mut() = previous);
+    out
+}
+
+/// The text of `span` as written in its file, if the file is at hand.
+fn written(span: Span) -> Option<String> {
+    SOURCE.with(|s| {
+        let s = s.borrow();
+        let (file, text) = s.as_ref()?;
+        (*file == span.file)
+            .then(|| {
+                text.get(span.start as usize..span.end as usize)
+                    .map(str::to_string)
+            })
+            .flatten()
+    })
+}
+
 /// An expression with its location.
 #[derive(Debug, Clone)]
 pub struct Expr {
@@ -152,6 +182,17 @@ impl Expr {
     /// Converts a parsed hcl-edit expression from file `file`.
     pub fn from_hcl(e: &hx::Expression, file: Src) -> Expr {
         Converter { file }.expr(e)
+    }
+
+    /// Converts a template file's text (`templatefile()`): its text is
+    /// one token per line, as in a heredoc, for the `~` markers.
+    pub fn from_template_file(t: &ht::Template, file: Src) -> Expr {
+        let c = Converter { file };
+        let span = file.span(None);
+        Expr {
+            kind: c.template(t, span, Some((false, 0))),
+            span,
+        }
     }
 
     /// A literal string value, when the expression is one.
@@ -481,7 +522,16 @@ impl Converter {
             match el {
                 Element::Literal(s) => {
                     let text: &str = s.value();
-                    let text = if top && reindent > 0 {
+                    // A `<<-` heredoc's top-level text as written (only
+                    // `$${` and `%%{` are escapes in a heredoc).
+                    let raw = (top && reindent > 0)
+                        .then(|| s.span().and_then(|r| written(self.span(Some(r)))))
+                        .flatten()
+                        .map(|w| w.replace("$${", "${").replace("%%{", "%{"))
+                        .filter(|w| w.split_whitespace().eq(text.split_whitespace()));
+                    let text = if let Some(raw) = raw {
+                        raw
+                    } else if top && reindent > 0 {
                         let before_sequence =
                             !matches!(elements.get(i + 1), None | Some(Element::Literal(_)));
                         indent_lines(text, reindent, skip_first, before_sequence)

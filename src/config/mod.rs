@@ -142,12 +142,22 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
         }
     };
     if files.is_empty() {
+        let terraform = std::fs::read_dir(&defs).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "tf"))
+        });
+        let help = if terraform {
+            "this folder holds Terraform files (*.tf); terrace reads *.hcl: a project file with `project`, `environment` and `configuration` blocks, and each architecture as a folder of *.hcl files (see \"terrace for Terraform users\" in docs/language.md)"
+        } else {
+            "run `terrace init` to create an example project, or pass --project DIR"
+        };
         diags.push(
             Diagnostic::error(
                 "config::no_project",
                 format!("no *.hcl files in {}", defs.display()),
             )
-            .help("run `terrace init` to create an example project, or pass --project DIR"),
+            .help(help),
         );
         return (project, diags);
     }
@@ -160,6 +170,21 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
             &mut diags,
             |body, src, diags| decl.add_file(body, src, diags),
         );
+    }
+    // Run from inside an architecture folder: its blocks are not the
+    // project file's.
+    for d in diags.iter_mut() {
+        let architecture_block = ["resource", "data", "variable", "locals", "output"]
+            .iter()
+            .any(|b| {
+                d.message
+                    .starts_with(&format!("unexpected block \"{b}\" in the project"))
+            });
+        if d.code == "config::unknown_block" && architecture_block {
+            d.help = Some(
+                "this block belongs in an architecture folder; is this one? run terrace from the project root (the folder whose *.hcl has the `project` block), or pass --project DIR".into(),
+            );
+        }
     }
     if decl.environments.is_empty() && !diags.has_errors() {
         diags.push(
@@ -551,7 +576,7 @@ fn parse_file(
             base: piece.start as u32,
         };
         match hcl::edit::parser::parse_body(&text[piece.clone()]) {
-            Ok(body) => add(body, src, diags),
+            Ok(body) => expr::with_source(file, text.clone(), || add(body, src, diags)),
             Err(e) => {
                 let offset = e.location().offset();
                 let mut d = Diagnostic::error("config::syntax", format!("syntax error: {}", first_line(e.message())))

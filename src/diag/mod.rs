@@ -118,6 +118,11 @@ impl Diagnostics {
         self.0.iter()
     }
 
+    /// The diagnostics, to add help to some once more is known.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Diagnostic> {
+        self.0.iter_mut()
+    }
+
     /// Sorted by file and position, errors and warnings mixed, duplicates
     /// (same code at the same place) removed.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {

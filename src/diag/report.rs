@@ -67,8 +67,13 @@ impl miette::Diagnostic for Report {
     }
 }
 
-/// Builds a report whose labels all lie in the first label's file; labels
-/// in other files become related reports, one per file.
+/// How many lines apart two labels of one file may be and still be shown
+/// in one piece of source.
+const NEAR: usize = 8;
+
+/// Builds a report whose labels all lie near the first label, in its file;
+/// the other labels become related reports, one per file and stretch of
+/// lines.
 fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
     let mut report = Report {
         message: d.message.clone(),
@@ -82,13 +87,29 @@ fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
     let Some(first) = d.labels.first() else {
         return report;
     };
+    // Labels are shown together when they are in one file and a few lines
+    // apart; miette would otherwise print every line between them (a cycle
+    // through a long file became a hundred lines of source).
+    let line_of = |l: &super::Label| {
+        let text = &sources.file(l.span.file).text;
+        let at = (l.span.start as usize).min(text.len());
+        text.as_bytes()[..at]
+            .iter()
+            .filter(|c| **c == b'\n')
+            .count()
+    };
     let mut by_file: Vec<(super::FileId, Vec<&super::Label>)> = Vec::new();
     for label in &d.labels {
-        match by_file.iter_mut().find(|(f, _)| *f == label.span.file) {
+        let line = line_of(label);
+        let near = by_file.iter_mut().find(|(f, labels)| {
+            *f == label.span.file && labels.iter().any(|l| line_of(l).abs_diff(line) <= NEAR)
+        });
+        match near {
             Some((_, labels)) => labels.push(label),
             None => by_file.push((label.span.file, vec![label])),
         }
     }
+    let mut first_done = false;
     for (file_id, labels) in by_file {
         let file = sources.file(file_id);
         let len = file.text.len();
@@ -110,7 +131,8 @@ fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
             .collect();
         let source =
             NamedSource::new(file.name.clone(), file.text.to_string()).with_language("hcl");
-        if file_id == first.span.file {
+        if file_id == first.span.file && !first_done {
+            first_done = true;
             report.source = Some(source);
             report.labels = spans;
         } else {

@@ -757,9 +757,7 @@ impl Evaluator<'_> {
     ) -> Result<Value, EvalError> {
         let parsed = hcl::edit::parser::parse_template(text)
             .map_err(|err| EvalError::new(span, format!("{what} is invalid: {}", err.message())))?;
-        let wrapped =
-            hcl::edit::expr::Expression::from(hcl::edit::template::StringTemplate::from(parsed));
-        let expr = Expr::from_hcl(&wrapped, crate::config::expr::Src::file(e.span.file));
+        let expr = Expr::from_template_file(&parsed, crate::config::expr::Src::file(e.span.file));
         let inner = Evaluator {
             resolver: &Isolated("the template's variables"),
             base_dir: self.base_dir,

@@ -634,7 +634,18 @@ impl<'p> ProjectGraph<'p> {
                             .map(|x| x.key())
                             .collect();
                         let wanted = format!("{type_name}.{name}");
-                        let help =
+                        // `resource "terraform_data" "x"` referred to as
+                        // terrace_data.x: the block's type is the typo, so do
+                        // not suggest the misspelt address.
+                        let same_name = arch.resources.iter().find(|x| {
+                            x.mode == Mode::Managed && x.name == name && x.type_name != type_name
+                        });
+                        let help = if let Some(x) = same_name {
+                            format!(
+                                "resource \"{name}\" is declared with type \"{}\"; if \"{type_name}\" is the type you meant, write `resource \"{type_name}\" \"{name}\"` there",
+                                x.type_name
+                            )
+                        } else {
                             match did_you_mean(&wanted, candidates.iter().map(String::as_str)) {
                                 Some(s) => format!("did you mean {s}?"),
                                 None if ["var", "local"]
@@ -650,7 +661,8 @@ impl<'p> ProjectGraph<'p> {
                                     "declare `resource \"{type_name}\" \"{name}\" {{ … }}` in {}",
                                     arch.source
                                 ),
-                            };
+                            }
+                        };
                         diags.push(bad_ref(r, &format!("there is no resource {wanted}"), &help));
                         Vec::new()
                     }

@@ -179,11 +179,23 @@ pub enum Kind {
     Set,
     /// `tomap(…)`, a `map(…)` variable.
     Map,
+    /// A tuple or an object, as the value is (`jsondecode()`).
+    Structural,
     /// Not known from the expression alone.
     Unknown,
 }
 
 impl Kind {
+    /// `Structural` seen against a tuple or an object is that kind: the
+    /// values compared are both lists or both objects. (Against a list, a
+    /// set or a map it stays itself, and differs.)
+    fn resolved(self, other: Kind) -> Kind {
+        match (self, other) {
+            (Kind::Structural, Kind::Tuple | Kind::Object) => other,
+            _ => self,
+        }
+    }
+
     /// The kind a value of type constraint `ty` has; `value` decides for
     /// `any`, which keeps the value's own (structural) type.
     pub fn of_type(ty: &Type, value: &Value) -> Kind {
@@ -206,10 +218,11 @@ impl Kind {
     /// the values (`Some(true)`), is false whatever they are (`Some(false)`:
     /// a list is never equal to a tuple), or cannot be decided (`None`).
     pub fn comparable(self, other: Kind) -> Option<bool> {
-        if self == Kind::Unknown || other == Kind::Unknown {
+        let (a, b) = (self.resolved(other), other.resolved(self));
+        if a == Kind::Unknown || b == Kind::Unknown {
             None
         } else {
-            Some(self == other)
+            Some(a == b)
         }
     }
 }
@@ -232,6 +245,7 @@ pub fn kind_of(e: &Expr, refs: &dyn Resolver) -> Kind {
             }
             "toset" | "fileset" | "setunion" | "setintersection" | "setsubtract" => Kind::Set,
             "tomap" => Kind::Map,
+            "jsondecode" | "yamldecode" => Kind::Structural,
             _ => Kind::Unknown,
         },
         ExprKind::Conditional(_, t, f) => {

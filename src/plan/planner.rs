@@ -29,6 +29,10 @@ pub struct PlanOptions {
     pub parallelism: usize,
     /// The environment's credential, for providers that read remote objects.
     pub authorization: Option<Secret>,
+    /// Read no data source but local files: the others are left for
+    /// apply, their attributes unknown (`validate`, which must not reach
+    /// the network).
+    pub defer_data: bool,
 }
 
 /// Plans environment `values.env` against `state`.
@@ -103,9 +107,11 @@ pub async fn plan(
         for &id in &graph.order {
             match graph.node(id) {
                 Node::Resource(c, r) => {
-                    let defer = resource_deps
-                        .get(&id)
-                        .is_some_and(|deps| deps.iter().any(|d| pending.contains(d)));
+                    let remote = graph.arch(c).resources[r].type_name != "file";
+                    let defer = (opts.defer_data && remote)
+                        || resource_deps
+                            .get(&id)
+                            .is_some_and(|deps| deps.iter().any(|d| pending.contains(d)));
                     let rc = ResourceCtx {
                         graph,
                         values: &values,

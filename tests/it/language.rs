@@ -88,3 +88,70 @@ fn comparing_collections_of_unknown_kind_is_an_error_not_a_guess() {
     );
     p.apply().stdout_has("main.typed = true");
 }
+
+#[test]
+fn a_reference_to_a_resource_whose_type_is_misspelt_points_at_the_type_not_the_typo() {
+    let p = single(
+        "resource \"terraform_data\" \"x\" {\n  input = 1\n}\noutput \"o\" {\n  value = terrace_data.x.output\n}\n",
+    );
+    let run = p
+        .run(&["validate"])
+        .code(1)
+        .stderr_has("did you mean \"terrace_data\"?")
+        .stderr_has("resource \"x\" is declared with type \"terraform_data\"");
+    assert!(
+        !run.stderr.contains("did you mean terraform_data.x"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_dependency_cycle_through_a_long_file_shows_each_step_not_every_line() {
+    let mut arch = String::from("locals {\n  a = local.b\n}\n");
+    arch.push_str(&"# filler\n".repeat(120));
+    arch.push_str("locals {\n  b = local.a\n}\n");
+    let run = single(&arch)
+        .run(&["validate"])
+        .code(1)
+        .stderr_has("graph::cycle");
+    assert!(run.stderr.lines().count() < 40, "{}", run.stderr);
+    assert!(run.lines_with("# filler").is_empty(), "{}", run.stderr);
+}
+
+#[test]
+fn a_folder_of_terraform_files_gets_a_hint_about_hcl_projects() {
+    let p = crate::harness::Project::new().file("main.tf", "output \"s\" {\n  value = \"x\"\n}\n");
+    p.run(&["validate"])
+        .code(1)
+        .stderr_has("config::no_project")
+        .stderr_has("this folder holds Terraform files");
+}
+
+#[test]
+fn a_run_from_inside_an_architecture_folder_gets_a_hint_to_use_the_project_root() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = 1\n}\n");
+    p.run(&[
+        "--project",
+        &p.path("arch").display().to_string(),
+        "validate",
+    ])
+    .code(1)
+    .stderr_has("this block belongs in an architecture folder");
+}
+
+#[test]
+fn validate_does_not_read_remote_data_sources_and_plan_does() {
+    // Nothing listens on this port: a read fails at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let p = single(&format!(
+        "data \"http\" \"info\" {{\n  url = \"http://127.0.0.1:{closed}/info\"\n}}\noutput \"region\" {{\n  value = data.http.info.response.region\n}}\n"
+    ));
+    p.run(&["validate"]).success();
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("plan::data");
+}

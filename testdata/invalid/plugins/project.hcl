@@ -4,7 +4,7 @@ configuration "main" {
   architecture = "./arch"
 }
 
-plugin "a" { # ERROR: plugin "a" is declared twice
+plugin "a" {
   command = ["python3", "a.py"]
   comand  = ["python3", "a.py"] # ERROR: unknown attribute "comand" in a plugin block
 }
@@ -22,6 +22,6 @@ plugin "d" {
   timeout = 0 # ERROR: a plugin's timeout is a positive number of seconds
 }
 
-plugin "a" {
+plugin "a" { # ERROR: plugin "a" is declared twice
   command = ["again"]
 }

@@ -1,0 +1,6 @@
+items:
+%{ for x in xs ~}
+  - ${x}
+%{ endfor ~}
+end
+  ${~ "b"}

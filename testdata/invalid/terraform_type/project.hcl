@@ -1,0 +1,5 @@
+project "t" {}
+environment "dev" {}
+configuration "main" {
+  architecture = "./arch"
+}
