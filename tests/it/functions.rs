@@ -80,3 +80,16 @@ fn templatestring_needs_a_reference_to_its_template() {
         .stderr_has("must be a reference")
         .stderr_has("local.NAME");
 }
+
+#[test]
+fn bcrypt_is_known_after_apply_and_a_saved_plan_applies() {
+    let p = single(
+        "resource \"file\" \"h\" {\n  path = \"out/h.txt\"\n  content = bcrypt(\"secret\", 4)\n}\n",
+    );
+    p.run(&["plan", "--env", "dev", "--out", "p.plan"])
+        .success()
+        .stdout_has("(known after apply)");
+    p.run(&["apply", "--env", "dev", "p.plan"]).success();
+    let hash = p.read("out/h.txt");
+    assert!(hash.starts_with("$2a$04$") && hash.len() == 60, "{hash}");
+}
