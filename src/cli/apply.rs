@@ -236,6 +236,10 @@ pub async fn execute_loaded(
     let plan = match saved {
         Some(Given { plan, path, .. }) => {
             let path = path.unwrap_or(std::path::Path::new("(promotion)"));
+            // plantimestamp() gives the saved plan's time, as when it was made.
+            if let Ok(at) = plan.created_at.parse() {
+                crate::eval::functions::set_plan_timestamp(at);
+            }
             crate::plan::check_fresh(&plan, env, &loaded.project.definitions_hash, &state).map_err(|e| {
                 Failure::Message(match e {
                     crate::plan::Stale::Environment { plan: planned, .. } => format!(

@@ -66,13 +66,14 @@ pub struct Evaluator<'a> {
     pub resolver: &'a dyn Resolver,
     /// Relative paths in `file()` and `templatefile()` start here.
     pub base_dir: &'a Path,
-    /// While planning, `timestamp()` and `uuid()` are unknown: their value
-    /// is only decided when apply runs, as in Terraform.
+    /// While planning, `timestamp()`, `uuid()` and `bcrypt()` are unknown:
+    /// their value is only decided when apply runs, as in Terraform.
     pub planning: bool,
 }
 
-/// Functions whose value is only known at apply.
-const APPLY_TIME: &[&str] = &["timestamp", "uuid"];
+/// Functions whose value is only known at apply (Terraform's impure
+/// functions: each call gives another value).
+const APPLY_TIME: &[&str] = &["bcrypt", "timestamp", "uuid"];
 
 type Frame = Vec<(String, Value)>;
 

@@ -243,7 +243,8 @@ pub async fn plan(
         format_version: PLAN_FORMAT_VERSION,
         terrace_version: env!("CARGO_PKG_VERSION").to_string(),
         environment: values.env.name.clone(),
-        created_at: jiff::Timestamp::now().to_string(),
+        // The time plantimestamp() gives, so a saved plan can restore it.
+        created_at: crate::eval::functions::plan_timestamp().to_string(),
         destroy: opts.destroy,
         definitions_hash: project.definitions_hash.clone(),
         prior: state

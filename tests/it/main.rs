@@ -11,6 +11,7 @@ mod crash;
 mod drift;
 mod environments;
 mod fixtures;
+mod functions;
 mod harness;
 mod http;
 mod language;

@@ -29,6 +29,11 @@ pub fn bcrypt(args: Args) -> Result<Value, Error> {
         .ok()
         .filter(|&c| c >= 4)
         .unwrap_or(BCRYPT_DEFAULT_COST);
+    // bcrypt reads at most 72 bytes; like Go's, longer passwords are refused
+    // rather than silently cut.
+    if password.len() > 72 {
+        return Err(args.error(0, "is longer than 72 bytes, the most bcrypt can hash"));
+    }
     let hash = ::bcrypt::hash_with_result(password.as_bytes(), cost)
         .map_err(|e| Error::new(format!("error occurred generating password: {e}")))?;
     Ok(Value::String(
@@ -111,6 +116,7 @@ mod tests {
         };
         assert!(low.starts_with("$2a$10$"), "a cost below 4 is 10: {low}");
         assert!(run("bcrypt", vec!["x".into(), Value::int(32)]).is_err());
+        assert!(run("bcrypt", vec!["a".repeat(73).into(), Value::int(4)]).is_err());
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod encoding;
 mod filesystem;
 
 pub use filesystem::read_limited;
+pub use time::{plan_timestamp, set_plan_timestamp};
 mod format;
 mod hash;
 mod maps;

@@ -28,7 +28,7 @@ pub fn encode_tfvars(args: Args) -> Result<Value, Error> {
         }
     }
     let mut lines = Vec::new();
-    attributes(map, 0, &mut lines)?;
+    attributes(map, &mut lines)?;
     let mut out = render(lines);
     out.push('\n');
     Ok(Value::String(out))
@@ -37,20 +37,19 @@ pub fn encode_tfvars(args: Args) -> Result<Value, Error> {
 /// `provider::terraform::encode_expr(value)`: a value as an HCL expression.
 pub fn encode_expr(args: Args) -> Result<Value, Error> {
     let mut lines = vec![Line::default()];
-    expression(args.value(0)?, 0, &mut lines)?;
+    expression(args.value(0)?, &mut lines)?;
     Ok(Value::String(render(lines)))
 }
 
-/// One output line: its indentation level, the key of an attribute that
+/// One output line, before indentation: the key of an attribute that
 /// starts on it (aligned with its neighbours'), and the rest.
 #[derive(Default)]
 struct Line {
-    depth: usize,
     key: Option<String>,
     text: String,
 }
 
-fn attributes(map: &Map, depth: usize, lines: &mut Vec<Line>) -> Result<(), Error> {
+fn attributes(map: &Map, lines: &mut Vec<Line>) -> Result<(), Error> {
     for (key, value) in map {
         let key = if is_identifier(key) {
             key.clone()
@@ -58,17 +57,16 @@ fn attributes(map: &Map, depth: usize, lines: &mut Vec<Line>) -> Result<(), Erro
             quote(key)
         };
         lines.push(Line {
-            depth,
             key: Some(key),
             text: String::new(),
         });
-        expression(value, depth, lines)?;
+        expression(value, lines)?;
     }
     Ok(())
 }
 
 /// Appends `v` to the last line, opening new lines for an object's body.
-fn expression(v: &Value, depth: usize, lines: &mut Vec<Line>) -> Result<(), Error> {
+fn expression(v: &Value, lines: &mut Vec<Line>) -> Result<(), Error> {
     let push = |lines: &mut Vec<Line>, s: &str| match lines.last_mut() {
         Some(line) => line.text.push_str(s),
         None => lines.push(Line {
@@ -87,16 +85,15 @@ fn expression(v: &Value, depth: usize, lines: &mut Vec<Line>) -> Result<(), Erro
                 if i > 0 {
                     push(lines, ", ");
                 }
-                expression(item, depth, lines)?;
+                expression(item, lines)?;
             }
             push(lines, "]");
         }
         Value::Object(map) if map.is_empty() => push(lines, "{}"),
         Value::Object(map) => {
             push(lines, "{");
-            attributes(map, depth + 1, lines)?;
+            attributes(map, lines)?;
             lines.push(Line {
-                depth,
                 key: None,
                 text: "}".into(),
             });
@@ -108,17 +105,30 @@ fn expression(v: &Value, depth: usize, lines: &mut Vec<Line>) -> Result<(), Erro
     Ok(())
 }
 
-/// Joins the lines, aligning the `=` of each run of consecutive lines that
-/// start an attribute at the same depth, as `hclwrite` formats them.
+/// Joins the lines as `hclwrite` formats them: each line indented by the
+/// brackets left open before it (a line that opens several counts once),
+/// and the `=` of consecutive one-line attributes at one indentation
+/// aligned.
 fn render(lines: Vec<Line>) -> String {
+    let indents = bracket_indents(&lines);
+    // A line that opens brackets it does not close takes no part in
+    // alignment, nor does one without an attribute.
+    let aligned: Vec<bool> = lines
+        .iter()
+        .map(|l| l.key.is_some() && bracket_change(&l.text) <= 0)
+        .collect();
     let mut widths = vec![0; lines.len()];
     let mut start = 0;
     while start < lines.len() {
-        let depth = lines[start].depth;
+        if !aligned[start] {
+            widths[start] = lines[start].key.as_ref().map_or(0, |k| k.chars().count());
+            start += 1;
+            continue;
+        }
+        let indent = indents[start];
         let end = (start..lines.len())
-            .find(|&i| lines[i].key.is_none() || lines[i].depth != depth)
-            .unwrap_or(lines.len())
-            .max(start + 1);
+            .find(|&i| !aligned[i] || indents[i] != indent)
+            .unwrap_or(lines.len());
         let width = lines[start..end]
             .iter()
             .filter_map(|l| l.key.as_ref().map(|k| k.chars().count()))
@@ -130,14 +140,64 @@ fn render(lines: Vec<Line>) -> String {
         start = end;
     }
     let mut out = Vec::with_capacity(lines.len());
-    for (line, width) in lines.into_iter().zip(widths) {
-        let indent = "  ".repeat(line.depth);
+    for ((line, width), indent) in lines.into_iter().zip(widths).zip(indents) {
+        let pad = "  ".repeat(indent);
         out.push(match line.key {
-            Some(key) => format!("{indent}{key:width$} = {}", line.text),
-            None => format!("{indent}{}", line.text),
+            Some(key) => format!("{pad}{key:width$} = {}", line.text),
+            None => format!("{pad}{}", line.text),
         });
     }
     out.join("\n")
+}
+
+/// `hclwrite`'s indentation: a line with more openers than closers is
+/// indented at the current level and pushes one level remembering how many
+/// it opened; closers pop those levels.
+fn bracket_indents(lines: &[Line]) -> Vec<usize> {
+    let mut stack: Vec<i64> = Vec::new();
+    lines
+        .iter()
+        .map(|line| {
+            let net = bracket_change(&line.text);
+            if net > 0 {
+                let indent = stack.len();
+                stack.push(net);
+                return indent;
+            }
+            let mut closed = -net;
+            while closed > 0 {
+                let Some(top) = stack.last_mut() else { break };
+                if closed >= *top {
+                    closed -= *top;
+                    stack.pop();
+                } else {
+                    *top -= closed;
+                    closed = 0;
+                }
+            }
+            stack.len()
+        })
+        .collect()
+}
+
+/// Openers minus closers outside quoted strings.
+fn bracket_change(text: &str) -> i64 {
+    let mut net = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        match (in_string, c) {
+            (true, _) if escaped => escaped = false,
+            (true, '\\') => escaped = true,
+            (true, '"') => in_string = false,
+            (true, _) => {}
+            (false, '"') => in_string = true,
+            (false, '{' | '[' | '(') => net += 1,
+            (false, '}' | ']' | ')') => net -= 1,
+            _ => {}
+        }
+    }
+    net
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -194,6 +254,18 @@ mod tests {
             Ok("example = \"Hello!\"\nn       = 1\n".into())
         );
         assert!(run("encode_tfvars", "x".into()).is_err());
+    }
+
+    #[test]
+    fn objects_in_lists_are_indented_as_hclwrite_does() {
+        let v = Value::List(vec![
+            Value::Object(Map::from([("a".into(), Value::int(1))])),
+            Value::Object(Map::from([("b".into(), Value::int(2))])),
+        ]);
+        assert_eq!(
+            run("encode_expr", v),
+            Ok("[{\n  a = 1\n  }, {\n  b = 2\n}]".into())
+        );
     }
 
     #[test]

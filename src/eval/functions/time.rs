@@ -12,7 +12,7 @@ use crate::value::Value;
 use jiff::civil::{DateTime, Weekday};
 use jiff::tz::Offset;
 use jiff::{SignedDuration, Timestamp};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 /// A parsed timestamp: the instant, and the offset it was written in.
 #[derive(Clone, Copy)]
@@ -351,19 +351,33 @@ pub fn timecmp(args: Args) -> Result<Value, Error> {
     }))
 }
 
-/// `plantimestamp()`: the time the run started, in UTC to the second. Known
-/// while planning (unlike `timestamp()`), and the same in every call of one
-/// run of terrace.
+/// The time a plan was made: set from a saved plan when it is applied,
+/// otherwise taken the first time it is asked for in this run.
+static PLAN_TIME: Mutex<Option<Timestamp>> = Mutex::new(None);
+
+/// The timestamp of the plan this run makes or applies (see [`PLAN_TIME`]).
+pub fn plan_timestamp() -> Timestamp {
+    let mut at = PLAN_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    *at.get_or_insert_with(Timestamp::now)
+}
+
+/// Makes `plantimestamp()` give `at`: the creation time of a saved plan
+/// being applied, so that values planned with it are the same at apply.
+pub fn set_plan_timestamp(at: Timestamp) {
+    *PLAN_TIME.lock().unwrap_or_else(|e| e.into_inner()) = Some(at);
+}
+
+/// `plantimestamp()`: the time of the plan, in UTC to the second. Known
+/// while planning (unlike `timestamp()`), the same in every call of a run,
+/// and, when a saved plan is applied, the time that plan was made.
 pub fn plantimestamp(_args: Args) -> Result<Value, Error> {
-    static START: OnceLock<String> = OnceLock::new();
-    let text = START.get_or_init(|| {
+    Ok(Value::String(
         Stamp {
-            at: Timestamp::now(),
+            at: plan_timestamp(),
             offset: Offset::UTC,
         }
-        .rfc3339()
-    });
-    Ok(Value::String(text.clone()))
+        .rfc3339(),
+    ))
 }
 
 #[cfg(test)]

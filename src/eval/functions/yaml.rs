@@ -29,7 +29,7 @@ pub fn yamlencode(args: Args) -> Result<Value, Error> {
         Value::List(items) if !items.is_empty() => w.sequence(items, 0)?,
         Value::Object(map) if !map.is_empty() => w.mapping(map, 0)?,
         other => {
-            w.scalar(other, INDENT, false)?;
+            w.scalar(other, INDENT)?;
             w.out.push('\n');
             if is_plain(other) {
                 w.out.push_str("...\n");
@@ -66,7 +66,7 @@ impl Writer {
                 self.pad(indent);
             }
             self.out.push_str("- ");
-            self.node(item, indent + INDENT, false)?;
+            self.node(item, indent + INDENT)?;
         }
         Ok(())
     }
@@ -94,7 +94,7 @@ impl Writer {
                 }
                 other => {
                     self.out.push(' ');
-                    self.scalar(other, indent + INDENT, true)?;
+                    self.scalar(other, indent + INDENT)?;
                     self.out.push('\n');
                 }
             }
@@ -104,12 +104,12 @@ impl Writer {
 
     /// An item of a sequence, written after its `- `; `indent` is the
     /// column that `- ` ends at.
-    fn node(&mut self, v: &Value, indent: usize, _: bool) -> Result<(), Error> {
+    fn node(&mut self, v: &Value, indent: usize) -> Result<(), Error> {
         match v {
             Value::Object(m) if !m.is_empty() => self.mapping(m, indent),
             Value::List(l) if !l.is_empty() => self.sequence(l, indent),
             other => {
-                self.scalar(other, indent, true)?;
+                self.scalar(other, indent)?;
                 self.out.push('\n');
                 Ok(())
             }
@@ -118,7 +118,7 @@ impl Writer {
 
     /// A scalar or an empty collection, without the line break after it.
     /// `indent` is where continuation lines start.
-    fn scalar(&mut self, v: &Value, indent: usize, _nested: bool) -> Result<(), Error> {
+    fn scalar(&mut self, v: &Value, indent: usize) -> Result<(), Error> {
         match v {
             Value::Null => self.out.push_str("null"),
             Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
