@@ -192,7 +192,7 @@ fn replace_triggered_by_follows_count_index() {
 }
 
 #[test]
-fn the_json_plan_mirrors_terraforms_for_moved_removed_and_triggers() {
+fn the_json_plan_mirrors_terraforms_for_moved_removed_imported_and_triggered_objects() {
     let tf: Json = serde_json::from_str(
         &std::fs::read_to_string(repo().join("testdata/terraform/blocks/changes.json"))
             .expect("read"),
@@ -231,6 +231,9 @@ fn the_json_plan_mirrors_terraforms_for_moved_removed_and_triggers() {
                 m.insert("action_reason".into(), r.clone());
             }
             m.insert("actions".into(), rc["change"]["actions"].clone());
+            if let Some(i) = rc["change"].get("importing") {
+                m.insert("importing".into(), i.clone());
+            }
             Json::Object(m)
         })
         .collect();
