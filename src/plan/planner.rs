@@ -82,7 +82,9 @@ pub async fn plan(
                 diags.push(prevent_destroy(&addr, r.span));
             }
             if let Some(before) = current(&addr) {
-                changes.push(delete(addr.clone(), before.clone(), Reason::Destroy));
+                let mut change = delete(addr.clone(), before.clone(), Reason::Destroy);
+                change.previous_address = moves.previous.get(&addr).cloned();
+                changes.push(change);
             }
         }
         for c in state.configs.values() {

@@ -564,3 +564,18 @@ fn an_import_block_adopts_a_rest_object_by_its_id() {
     );
     assert_eq!(server.things().len(), 1);
 }
+
+#[test]
+fn destroy_after_a_move_deletes_the_object_and_its_record() {
+    let p = single("resource \"file\" \"a\" {\n  path    = \"out/a.txt\"\n  content = \"a\"\n}\n");
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"file\" \"b\" {\n  path    = \"out/a.txt\"\n  content = \"a\"\n}\nmoved {\n  from = file.a\n  to   = file.b\n}\n",
+    );
+    p.run(&["destroy", "--env", "dev", "--auto-approve"])
+        .success()
+        .stdout_has("1 destroyed");
+    assert!(!p.exists("out/a.txt"));
+    assert!(state_list(&p).is_empty());
+}
