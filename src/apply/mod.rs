@@ -96,6 +96,8 @@ impl Cancel {
 /// How an apply ended.
 #[derive(Debug, Default)]
 pub struct Outcome {
+    /// Objects adopted by `import` blocks.
+    pub imported: usize,
     pub created: usize,
     pub updated: usize,
     pub replaced: usize,

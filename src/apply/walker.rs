@@ -175,6 +175,21 @@ impl Walker<'_, '_, '_> {
     /// forgotten ones leave the state, before anything else happens.
     fn apply_moves(&mut self) -> Result<(), ApplyError> {
         for c in &self.plan.changes {
+            // `import`: the object read when planning becomes recorded.
+            if c.importing.is_some()
+                && let Some(before) = &c.before
+            {
+                self.state.set_instance(&c.address, before.clone(), None);
+                self.journal.append(&Record::Done {
+                    address: c.address.to_string(),
+                    action: "import".into(),
+                    attributes: Some(before.clone()),
+                    dependencies: None,
+                })?;
+                self.settled(&c.address);
+                self.outcome.imported += 1;
+                continue;
+            }
             let (from, to) = match (&c.previous_address, c.action) {
                 (Some(prev), _) => (prev, Some(&c.address)),
                 (None, plan::Action::Forget) => (&c.address, None),

@@ -467,8 +467,13 @@ fn finish(
     let done = if destroy {
         format!("{} destroyed", outcome.deleted + outcome.replaced)
     } else {
+        let imported = if outcome.imported > 0 {
+            format!("{} imported, ", outcome.imported)
+        } else {
+            String::new()
+        };
         format!(
-            "{} added, {} changed, {} destroyed",
+            "{imported}{} added, {} changed, {} destroyed",
             outcome.created + outcome.replaced,
             outcome.updated,
             outcome.deleted + outcome.replaced

@@ -1,7 +1,7 @@
 //! Architectures: reusable modules made of `variable`, `locals`, `resource`,
 //! `data` and `output` blocks, read from every `*.hcl` file of a directory.
 
-use super::blocks::{Moved, Removed, read_moved, read_removed};
+use super::blocks::{Import, Moved, Removed, read_import, read_moved, read_removed};
 use super::body::{self, Allowed, Attr};
 use super::expr::Src;
 use super::expr::{Expr, ExprKind};
@@ -31,6 +31,8 @@ pub struct Architecture {
     pub removed: Vec<Removed>,
     /// `check` blocks, in file order.
     pub checks: Vec<Check>,
+    /// `import` blocks, in file order.
+    pub imports: Vec<Import>,
     /// Where each block is in the lists above, by name.
     pub names: Names,
 }
@@ -175,6 +177,7 @@ impl Architecture {
             moved: Vec::new(),
             removed: Vec::new(),
             checks: Vec::new(),
+            imports: Vec::new(),
             names: Names::default(),
         }
     }
@@ -198,7 +201,8 @@ impl Architecture {
                 what: "an architecture",
                 attrs: Some(&[]),
                 blocks: &[
-                    "variable", "locals", "resource", "data", "output", "moved", "removed", "check",
+                    "variable", "locals", "resource", "data", "output", "moved", "removed",
+                    "check", "import",
                 ],
             },
             diags,
@@ -213,6 +217,7 @@ impl Architecture {
                 "moved" => self.moved.extend(read_moved(b, file, diags)),
                 "removed" => self.removed.extend(read_removed(b, file, diags)),
                 "check" => self.add_check(b, file, diags),
+                "import" => self.imports.extend(read_import(b, file, diags)),
                 _ => unreachable!("body::read lets only the allowed blocks through"),
             }
         }

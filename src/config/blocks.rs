@@ -59,6 +59,48 @@ pub struct Removed {
     pub span: Span,
 }
 
+/// `import { to = …  id = … }`: adopt the existing object `id` as the
+/// instance `to`, instead of creating it.
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub to: Endpoint,
+    /// A string known when planning.
+    pub id: Expr,
+    pub span: Span,
+}
+
+/// Reads an `import` block.
+pub fn read_import(b: Block, file: Src, diags: &mut Diagnostics) -> Option<Import> {
+    body::labels(&b, file, &[], diags)?;
+    let span = body::header_span(&b, file);
+    let mut c = body::read(
+        b.body,
+        file,
+        &Allowed {
+            what: "an import block",
+            attrs: Some(&["to", "id"]),
+            blocks: &[],
+        },
+        diags,
+    );
+    let (Some(to), Some(id)) = (c.take("to"), c.take("id")) else {
+        diags.push(
+            Diagnostic::error(
+                "config::missing_attribute",
+                "an import block needs to and id",
+            )
+            .label(span, "here")
+            .help("write `to = file.page` and `id = \"out/page.html\"`"),
+        );
+        return None;
+    };
+    Some(Import {
+        to: endpoint(&to.expr, diags)?,
+        id: id.expr,
+        span,
+    })
+}
+
 /// Reads a `moved` block.
 pub fn read_moved(b: Block, file: Src, diags: &mut Diagnostics) -> Option<Moved> {
     body::labels(&b, file, &[], diags)?;

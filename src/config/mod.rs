@@ -19,7 +19,7 @@ pub use architecture::{
     Architecture, Check, Condition, IgnoreChanges, Lifecycle, Local, Mode, Names, Output, Resource,
     Validation, Variable,
 };
-pub use blocks::{Endpoint, Moved, Removed};
+pub use blocks::{Endpoint, Import, Moved, Removed};
 pub use body::{Attr, is_name};
 pub use expr::{Expr, ExprKind, Reference};
 pub use project::{Authorization, Configuration, Environment, Input, Plugin};

@@ -216,6 +216,7 @@ pub fn diff(
         create_before_destroy: action == Action::Replace && res.lifecycle.create_before_destroy,
         reason: None,
         previous_address: None,
+        importing: None,
     }
 }
 

@@ -73,12 +73,16 @@ pub struct Change {
         deserialize_with = "de_opt_addr"
     )]
     pub previous_address: Option<InstanceAddr>,
+    /// The id an `import` block adopts this object by; `before` is the
+    /// object as read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importing: Option<String>,
 }
 
 impl Change {
     /// Whether applying it does anything: an action, or a move.
     pub fn is_change(&self) -> bool {
-        self.action != Action::NoOp || self.previous_address.is_some()
+        self.action != Action::NoOp || self.previous_address.is_some() || self.importing.is_some()
     }
 }
 
@@ -148,6 +152,7 @@ pub struct Plan {
 /// Counts for the summary line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
+    pub import: usize,
     pub add: usize,
     pub change: usize,
     pub destroy: usize,
@@ -159,6 +164,9 @@ impl Plan {
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for c in &self.changes {
+            if c.importing.is_some() {
+                s.import += 1;
+            }
             match c.action {
                 Action::Create => s.add += 1,
                 Action::Update => s.change += 1,
@@ -188,12 +196,21 @@ impl Plan {
             Action,
             &'a Option<Value>,
             &'a Option<InstanceAddr>,
+            &'a Option<String>,
         );
         fn changes(p: &Plan) -> Vec<Key<'_>> {
             p.changes
                 .iter()
                 .filter(|c| c.is_change())
-                .map(|c| (&c.address, c.action, &c.after, &c.previous_address))
+                .map(|c| {
+                    (
+                        &c.address,
+                        c.action,
+                        &c.after,
+                        &c.previous_address,
+                        &c.importing,
+                    )
+                })
                 .collect()
         }
         self.destroy == other.destroy && changes(self) == changes(other)

@@ -54,6 +54,7 @@ pub async fn plan(
     };
     let state: &EnvState = moved_state.as_ref().unwrap_or(state);
     check_removed(graph, &mut diags);
+    check_imports(graph, &mut diags);
     let ctx = provider::Context {
         project_root: project.root.clone(),
         authorization: opts.authorization.clone(),
@@ -85,7 +86,9 @@ pub async fn plan(
                 diags.push(prevent_destroy(&addr, r.span));
             }
             if let Some(before) = current(&addr) {
-                changes.push(delete(addr.clone(), before.clone(), Reason::Destroy));
+                let mut change = delete(addr.clone(), before.clone(), Reason::Destroy);
+                change.previous_address = moves.previous.get(&addr).cloned();
+                changes.push(change);
             }
         }
         for c in state.configs.values() {
@@ -128,10 +131,13 @@ pub async fn plan(
                     for (mut change, key) in planned {
                         seen.insert(change.address.clone());
                         change.previous_address = moves.previous.get(&change.address).cloned();
-                        if change.action == Action::NoOp && change.previous_address.is_some() {
+                        if change.action == Action::NoOp
+                            && change.previous_address.is_some()
+                            && change.before.is_none()
+                        {
                             change.before = current(&change.address).cloned();
                         }
-                        if change.action == Action::NoOp && change.previous_address.is_none() {
+                        if !change.is_change() {
                             instances.push((key, change.after.take().unwrap_or(Value::Null)));
                             unchanged += 1;
                         } else {
@@ -281,6 +287,7 @@ fn delete(address: InstanceAddr, before: Value, reason: Reason) -> Change {
         create_before_destroy: false,
         reason: Some(reason),
         previous_address: None,
+        importing: None,
     }
 }
 
@@ -312,6 +319,94 @@ fn removed_block<'p>(
     graph.arch(c).removed.iter().find(|r| {
         addr.mode == Mode::Managed && r.from.type_name == addr.type_name && r.from.name == addr.name
     })
+}
+
+/// An `import` block must name a declared managed resource.
+fn check_imports(graph: &ProjectGraph<'_>, diags: &mut Diagnostics) {
+    for arch in &graph.project.architectures {
+        for imp in &arch.imports {
+            let key = (Mode::Managed, imp.to.type_name.clone(), imp.to.name.clone());
+            if !arch.names.resources.contains_key(&key) {
+                diags.push(
+                    Diagnostic::error(
+                        "plan::import_target",
+                        format!("this imports into {}, which is not declared", imp.to),
+                    )
+                    .label(imp.to.span, "not declared")
+                    .help(format!(
+                        "declare `resource \"{}\" \"{}\" {{ … }}` with the object's arguments",
+                        imp.to.type_name, imp.to.name
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// The `import` block that targets instance `inst` of `res`, if any.
+fn import_block<'p>(
+    rc: &ResourceCtx<'_, '_, 'p, '_>,
+    c: usize,
+    res: &Resource,
+    inst: &crate::eval::Instance,
+) -> Option<&'p crate::config::Import> {
+    rc.graph.arch(c).imports.iter().find(|i| {
+        res.mode == Mode::Managed
+            && i.to.type_name == res.type_name
+            && i.to.name == res.name
+            && i.to.key == inst.key
+    })
+}
+
+/// Reads the object an `import` block names: its id and its value.
+async fn import(
+    rc: &ResourceCtx<'_, '_, '_, '_>,
+    c: usize,
+    r: usize,
+    inst: &crate::eval::Instance,
+    p: &dyn provider::Provider,
+    imp: &crate::config::Import,
+) -> Result<(String, Value), Diagnostic> {
+    let id = match rc.values.eval_in(c, Some(inst), &imp.id) {
+        Ok(Value::String(s)) => s,
+        Ok(Value::Unknown) => {
+            return Err(Diagnostic::error(
+                "plan::import",
+                "the import id is not known when planning",
+            )
+            .label(imp.id.span, "this id")
+            .help("compute the id from variables and literals, not from other resources"));
+        }
+        Ok(other) => {
+            return Err(Diagnostic::error(
+                "plan::import",
+                format!("an import id is a string, not {}", other.type_name()),
+            )
+            .label(imp.id.span, "this id"));
+        }
+        Err(e) => return Err(e.into_diagnostic()),
+    };
+    let config = prepare(rc.values, c, r, inst, p, None, rc.ctx)
+        .await
+        .map_err(|d| {
+            d.iter().next().cloned().unwrap_or_else(|| {
+                Diagnostic::error("plan::import", "the resource's arguments are invalid")
+            })
+        })?;
+    match p.import(config.value, id.clone(), rc.ctx).await {
+        Ok(Some(v)) => Ok((id, v)),
+        Ok(None) => Err(Diagnostic::error(
+            "plan::import",
+            format!("there is no {} with id \"{id}\" to import", p.type_name()),
+        )
+        .label(imp.span, "this import")
+        .help("check the id: for a file it is the path, for http the object's id, for command what read expects")),
+        Err(e) => Err(Diagnostic::error(
+            "plan::import",
+            format!("cannot import {} \"{id}\": {e}", p.type_name()),
+        )
+        .label(imp.span, "this import")),
+    }
 }
 
 /// A `removed` block must name a resource the definitions no longer declare.
@@ -398,7 +493,24 @@ async fn plan_resource(
     let mut failed = false;
     for inst in instances {
         let iaddr = addr.instance(inst.key.clone());
-        let prior = (rc.current)(&iaddr);
+        let recorded = (rc.current)(&iaddr);
+        let imported = match import_block(rc, c, res, &inst) {
+            Some(imp) if recorded.is_none() => {
+                match import(rc, c, r, &inst, p.as_ref(), imp).await {
+                    Ok(found) => Some(found),
+                    Err(d) => {
+                        diags.push(d);
+                        failed = true;
+                        continue;
+                    }
+                }
+            }
+            _ => None,
+        };
+        let prior = match &imported {
+            Some((_, v)) => Some(v),
+            None => recorded,
+        };
         if let Err(d) = check_conditions(
             rc.values,
             c,
@@ -432,6 +544,7 @@ async fn plan_resource(
                     create_before_destroy: false,
                     reason: None,
                     previous_address: None,
+                    importing: None,
                 },
                 Err(e) => {
                     diags.push(
@@ -444,6 +557,10 @@ async fn plan_resource(
             }
         } else {
             let mut change = diff(iaddr, prior, planned, res);
+            if let Some((id, value)) = &imported {
+                change.importing = Some(id.clone());
+                change.before = Some(value.clone());
+            }
             if prior.is_some()
                 && matches!(change.action, Action::NoOp | Action::Update)
                 && !res.lifecycle.replace_triggered_by.is_empty()

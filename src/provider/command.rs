@@ -259,6 +259,26 @@ impl Provider for Command {
         })
     }
 
+    /// Only a command with `read` can tell whether the object exists.
+    fn import<'a>(
+        &'a self,
+        config: Value,
+        id: String,
+        ctx: &'a Context,
+    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
+        Box::pin(async move {
+            if config.get("read").is_none_or(|r| matches!(r, Value::Null)) {
+                return Err(ProviderError::attr(
+                    "read",
+                    "a command without read cannot be imported: terrace could not tell whether the object exists",
+                ));
+            }
+            let mut m = config.as_object().cloned().unwrap_or_default();
+            m.insert("id".into(), Value::String(id));
+            self.read(Value::Object(m), ctx).await
+        })
+    }
+
     fn update<'a>(
         &'a self,
         prior: Value,

@@ -290,6 +290,21 @@ impl Provider for File {
         })
     }
 
+    /// The id of a file is its path.
+    fn import<'a>(
+        &'a self,
+        config: Value,
+        id: String,
+        ctx: &'a Context,
+    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
+        Box::pin(async move {
+            let mut m = config.as_object().cloned().unwrap_or_default();
+            m.insert("path".into(), Value::String(id.clone()));
+            m.insert("id".into(), Value::String(id));
+            self.read(Value::Object(m), ctx).await
+        })
+    }
+
     fn update<'a>(
         &'a self,
         prior: Value,

@@ -127,6 +127,23 @@ pub trait Provider: Send + Sync {
         ctx: &'a Context,
     ) -> BoxFuture<'a, Result<(), ProviderError>>;
 
+    /// Adopts an existing object by `id` (an `import` block), given the
+    /// resource's configuration: its value as read, `None` when no such
+    /// object exists. By default the configuration with `id` set, read
+    /// back.
+    fn import<'a>(
+        &'a self,
+        config: Value,
+        id: String,
+        ctx: &'a Context,
+    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
+        Box::pin(async move {
+            let mut m = config.as_object().cloned().unwrap_or_default();
+            m.insert("id".into(), Value::String(id));
+            self.read(Value::Object(m), ctx).await
+        })
+    }
+
     /// The schema of the type's `data` source, if it has one.
     fn data_schema(&self) -> Option<&Schema> {
         None

@@ -112,6 +112,22 @@ impl Provider for TerraceData {
         Box::pin(async move { Ok(Some(current)) })
     }
 
+    /// As Terraform's `terraform_data`: the id is taken as given, with no
+    /// input or output yet.
+    fn import<'a>(
+        &'a self,
+        _config: Value,
+        id: String,
+        _ctx: &'a Context,
+    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
+        let mut m = crate::value::Map::new();
+        m.insert("id".into(), Value::String(id));
+        for k in ["input", "output", "triggers_replace"] {
+            m.insert(k.into(), Value::Null);
+        }
+        Box::pin(async move { Ok(Some(Value::Object(m))) })
+    }
+
     fn update<'a>(
         &'a self,
         prior: Value,

@@ -131,6 +131,9 @@ impl Events {
         if let Some(prev) = &c.previous_address {
             change.insert("previous_resource".into(), self.resource(prev));
         }
+        if let Some(id) = &c.importing {
+            change.insert("importing".into(), json!({ "id": id }));
+        }
         change.insert("action".into(), json!(action));
         if let Some(r) = super::json::action_reason(c) {
             let r = r.strip_prefix("replace_because_").unwrap_or(r);

@@ -219,6 +219,9 @@ fn change(p: &Plan, c: &Change) -> Json {
     );
     body.insert("before_sensitive".into(), sensitive_mask(before));
     body.insert("after_sensitive".into(), sensitive_mask(after));
+    if let Some(id) = &c.importing {
+        body.insert("importing".into(), json!({ "id": id }));
+    }
     if !c.replace_paths.is_empty() {
         body.insert(
             "replace_paths".into(),

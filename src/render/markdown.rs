@@ -156,8 +156,13 @@ fn head(
             ),
         }
     } else {
+        let imports = if s.import > 0 {
+            format!("{} to import, ", s.import)
+        } else {
+            String::new()
+        };
         format!(
-            "**{env}**: {} to add, {} to change, {} to destroy",
+            "**{env}**: {imports}{} to add, {} to change, {} to destroy",
             s.add, s.change, s.destroy
         )
     };

@@ -49,9 +49,14 @@ pub fn plan(p: &Plan, pal: Palette) -> String {
         }
     }
     let s = p.summary();
+    let imports = if s.import > 0 {
+        format!("{} to import, ", s.import)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{} {} to add, {} to change, {} to destroy.",
+        "{} {imports}{} to add, {} to change, {} to destroy.",
         pal.bold("Plan:"),
         s.add,
         s.change,
@@ -151,6 +156,7 @@ pub fn change(out: &mut String, env: &str, c: &Change, pal: Palette) {
             "will no longer be managed by terrace, but will not be destroyed",
             Sym::Forget,
         ),
+        (Action::NoOp, _) if c.importing.is_some() => ("will be imported", Sym::Same),
         (Action::NoOp, _) => match &c.previous_address {
             Some(prev) => {
                 let _ = writeln!(
@@ -182,6 +188,13 @@ pub fn change(out: &mut String, env: &str, c: &Change, pal: Palette) {
             out,
             "  {}",
             pal.comment(&format!("# (moved from {env}/{prev})"))
+        );
+    }
+    if let Some(id) = &c.importing {
+        let _ = writeln!(
+            out,
+            "  {}",
+            pal.comment(&format!("# (imported from {id:?})"))
         );
     }
     if c.action == Action::Forget {

@@ -192,7 +192,7 @@ fn replace_triggered_by_follows_count_index() {
 }
 
 #[test]
-fn the_json_plan_mirrors_terraforms_for_moved_removed_and_triggers() {
+fn the_json_plan_mirrors_terraforms_for_moved_removed_imported_and_triggered_objects() {
     let tf: Json = serde_json::from_str(
         &std::fs::read_to_string(repo().join("testdata/terraform/blocks/changes.json"))
             .expect("read"),
@@ -231,6 +231,9 @@ fn the_json_plan_mirrors_terraforms_for_moved_removed_and_triggers() {
                 m.insert("action_reason".into(), r.clone());
             }
             m.insert("actions".into(), rc["change"]["actions"].clone());
+            if let Some(i) = rc["change"].get("importing") {
+                m.insert("importing".into(), i.clone());
+            }
             Json::Object(m)
         })
         .collect();
@@ -459,4 +462,120 @@ fn failed_check_assertions_are_warnings_in_plan_and_apply() {
 fn passing_checks_say_nothing() {
     let run = with_n(1, CHECKS).apply();
     assert!(!run.stderr.contains("Check block"), "{}", run.stderr);
+}
+
+#[test]
+fn an_import_block_adopts_an_existing_file_without_rewriting_it() {
+    let p = single(
+        "resource \"file\" \"f\" {\n  path    = \"out/existing.txt\"\n  content = \"hello\"\n}\nimport {\n  to = file.f\n  id = \"out/existing.txt\"\n}\n",
+    )
+    .file("out/existing.txt", "hello");
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has("# dev/main/file.f will be imported")
+        .stdout_has("Plan: 1 to import, 0 to add, 0 to change, 0 to destroy.");
+    p.apply()
+        .stdout_has("Resources: 1 imported, 0 added, 0 changed, 0 destroyed.");
+    assert_eq!(state_list(&p), ["main/file.f"]);
+    // Imported once; the block is harmless afterwards.
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success();
+    // Managed from now on: destroying deletes it.
+    p.run(&["destroy", "--env", "dev", "--auto-approve"])
+        .success();
+    assert!(!p.exists("out/existing.txt"));
+}
+
+#[test]
+fn an_imported_object_that_differs_is_updated_as_in_terraform() {
+    let p = single(
+        "resource \"file\" \"f\" {\n  path    = \"out/existing.txt\"\n  content = \"new\"\n}\nimport {\n  to = file.f\n  id = \"out/existing.txt\"\n}\n\
+         resource \"terrace_data\" \"d\" {\n  input = \"x\"\n}\nimport {\n  to = terrace_data.d\n  id = \"abc\"\n}\n",
+    )
+    .file("out/existing.txt", "old");
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("# dev/main/file.f will be updated in-place")
+        .stdout_has("# (imported from \"out/existing.txt\")")
+        .stdout_has("# (imported from \"abc\")")
+        .stdout_has("Plan: 2 to import, 0 to add, 2 to change, 0 to destroy.");
+    let json = p
+        .run(&["plan", "--env", "dev", "--format", "json"])
+        .success();
+    let plan: Json = serde_json::from_str(&json.stdout).expect("JSON");
+    let d = plan["resource_changes"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|rc| rc["address"] == "module.main.terrace_data.d")
+        })
+        .cloned()
+        .expect("terrace_data.d in the plan");
+    // As Terraform's plan of terraform_data: an update, importing the id.
+    assert_eq!(d["change"]["importing"], serde_json::json!({ "id": "abc" }));
+    assert_eq!(d["change"]["actions"], serde_json::json!(["update"]));
+    assert_eq!(d["change"]["before"]["id"], "abc");
+    p.apply()
+        .stdout_has("Resources: 2 imported, 0 added, 2 changed, 0 destroyed.");
+    assert_eq!(p.read("out/existing.txt"), "new");
+    // terraform_data keeps the id it was imported with.
+    assert_eq!(id_of(&p, "main/terrace_data.d"), "abc");
+}
+
+#[test]
+fn an_import_of_nothing_or_of_an_unreadable_type_is_an_error() {
+    single(
+        "resource \"file\" \"f\" {\n  path    = \"out/missing.txt\"\n  content = \"x\"\n}\nimport {\n  to = file.f\n  id = \"out/missing.txt\"\n}\n",
+    )
+    .run(&["plan", "--env", "dev"])
+    .code(1)
+    .stderr_has("there is no file with id \"out/missing.txt\" to import");
+    single(
+        "resource \"command\" \"c\" {\n  create = \"echo '{}'\"\n}\nimport {\n  to = command.c\n  id = \"x\"\n}\n",
+    )
+    .run(&["plan", "--env", "dev"])
+    .code(1)
+    .stderr_has("a command without read cannot be imported");
+    single("import {\n  to = terrace_data.nope\n  id = \"x\"\n}\n")
+        .run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("this imports into terrace_data.nope, which is not declared");
+}
+
+#[test]
+fn an_import_block_adopts_a_rest_object_by_its_id() {
+    let server = crate::rest::Server::start();
+    server.set(
+        "t-1",
+        serde_json::json!({ "id": "t-1", "name": "payments" }),
+    );
+    let p = single(&format!(
+        "resource \"http\" \"team\" {{\n  url  = \"{}/things\"\n  body = {{ name = \"payments\" }}\n  auth_header = \"\"\n}}\nimport {{\n  to = http.team\n  id = \"t-1\"\n}}\n",
+        server.base
+    ));
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("Plan: 1 to import, 0 to add");
+    p.apply().stdout_has("1 imported");
+    assert_eq!(id_of(&p, "main/http.team"), "t-1");
+    assert!(
+        !server.seen().iter().any(|s| s.method == "POST"),
+        "nothing was created"
+    );
+    assert_eq!(server.things().len(), 1);
+}
+
+#[test]
+fn destroy_after_a_move_deletes_the_object_and_its_record() {
+    let p = single("resource \"file\" \"a\" {\n  path    = \"out/a.txt\"\n  content = \"a\"\n}\n");
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"file\" \"b\" {\n  path    = \"out/a.txt\"\n  content = \"a\"\n}\nmoved {\n  from = file.a\n  to   = file.b\n}\n",
+    );
+    p.run(&["destroy", "--env", "dev", "--auto-approve"])
+        .success()
+        .stdout_has("1 destroyed");
+    assert!(!p.exists("out/a.txt"));
+    assert!(state_list(&p).is_empty());
 }

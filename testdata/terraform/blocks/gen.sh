@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates changes.json: Terraform's plan for main.tf over the state
-# prior.tf leaves (moved, removed and replace_triggered_by on
+# prior.tf leaves (moved, removed, import and replace_triggered_by on
 # terraform_data). The terrace counterpart is testdata/plan/blocks.
 # Run from the repository root; TERRAFORM overrides the binary.
 set -euo pipefail
@@ -19,6 +19,8 @@ out = []
 for rc in plan["resource_changes"]:
     keep = {k: rc[k] for k in ("address", "previous_address", "action_reason") if k in rc}
     keep["actions"] = rc["change"]["actions"]
+    if "importing" in rc["change"]:
+        keep["importing"] = rc["change"]["importing"]
     out.append(keep)
 json.dump(sorted(out, key=lambda r: r["address"]), sys.stdout, indent=2)
 print()

@@ -34,3 +34,12 @@ resource "terraform_data" "t" {
     replace_triggered_by = [terraform_data.b.input]
   }
 }
+
+resource "terraform_data" "adopted" {
+  input = "a"
+}
+
+import {
+  to = terraform_data.adopted
+  id = "adopted-1"
+}

@@ -34,3 +34,12 @@ resource "terrace_data" "t" {
     replace_triggered_by = [terrace_data.b.input]
   }
 }
+
+resource "terrace_data" "adopted" {
+  input = "a"
+}
+
+import {
+  to = terrace_data.adopted
+  id = "adopted-1"
+}
