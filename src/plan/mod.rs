@@ -9,6 +9,7 @@ mod check;
 mod conform;
 mod instance;
 mod model;
+mod order;
 mod planner;
 mod refresh;
 mod stale;
@@ -19,6 +20,7 @@ pub use instance::{diff, prepare, read_data};
 pub use model::{
     Action, Change, Drift, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason, Summary,
 };
+pub use order::{OrderError, Step, Steps, build as order, create_before_destroy};
 pub use planner::{PlanOptions, find_resource, plan};
 pub use refresh::{Refreshed, drift_of, refresh};
 pub use stale::{Stale, check_fresh};

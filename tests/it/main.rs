@@ -12,6 +12,7 @@ mod fixtures;
 mod harness;
 mod http;
 mod lock;
+mod ordering;
 mod plugin;
 mod rest;
 mod state;
