@@ -66,13 +66,10 @@ impl std::fmt::Display for OrderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "the changes cannot be ordered: {}",
+            "the changes cannot be ordered: each step must come before the next, \
+             and the last before the first: {}",
             self.cycle.join(" → ")
-        )?;
-        if let Some(first) = self.cycle.first() {
-            write!(f, " → {first}")?;
-        }
-        Ok(())
+        )
     }
 }
 
@@ -287,7 +284,10 @@ pub fn build(graph: &ProjectGraph<'_>, plan: &Plan, state: &EnvState) -> Result<
             .steps
             .iter()
             .map(|(s, _)| match s {
-                Step::Eval(n) => graph.describe(graph.node(*n)),
+                Step::Eval(n) => match graph.node(*n) {
+                    node @ Node::Resource(..) => format!("apply {}", graph.describe(node)),
+                    node => graph.describe(node),
+                },
                 Step::Destroy {
                     resource,
                     create_before_destroy,

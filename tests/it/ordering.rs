@@ -276,7 +276,7 @@ fn generated_changes_apply_as_terraform_applies_them() {
     let next = AtomicUsize::new(0);
     let failures: Mutex<Vec<String>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
-        for _ in 0..4 {
+        for _ in 0..8 {
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
@@ -300,4 +300,74 @@ fn generated_changes_apply_as_terraform_applies_them() {
         cases.len(),
         failures.join("\n\n")
     );
+}
+
+/// Terraform 1.15 answers these definitions with a `Cycle` error: `r0` is
+/// replaced first-delete-then-create, while `r1`, removed, was
+/// create-before-destroy (spread from `r2`) and so waits for `r2`'s update,
+/// which waits for the old `r0` to go.
+const CYCLE_STEP1: &str = r#"resource "terrace_data" "r0" {
+  input = { lit = "v0" }
+}
+
+resource "terrace_data" "r1" {
+  input = { r0 = terrace_data.r0.id }
+}
+
+resource "terrace_data" "r2" {
+  input = { r1 = terrace_data.r1.id }
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+"#;
+
+const CYCLE_STEP2: &str = r#"resource "terrace_data" "r0" {
+  triggers_replace = "t1"
+  input            = { lit = "v0" }
+}
+
+resource "terrace_data" "r2" {
+  input = { lit = "v0" }
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+"#;
+
+#[test]
+fn plan_refuses_changes_that_cannot_be_ordered_and_writes_no_plan_file() {
+    let p = single(CYCLE_STEP1);
+    p.apply();
+    p.write("arch/main.hcl", CYCLE_STEP2);
+    p.run(&["plan", "--env", "dev", "--out", "cycle.plan"])
+        .code(1)
+        .stderr_has("plan::order")
+        .stderr_has("the changes cannot be ordered")
+        .stderr_has("delete main/terrace_data.r1")
+        .stderr_has("create_before_destroy = true");
+    assert!(!p.exists("cycle.plan"));
+    // apply plans first: it refuses the same way and changes nothing.
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has("plan::order");
+    let status = p.run(&["status"]).success();
+    assert!(
+        !status.stdout.contains("deploy_failed"),
+        "{}",
+        status.stdout
+    );
+    // The fix the message suggests works.
+    p.write(
+        "arch/main.hcl",
+        &CYCLE_STEP2.replacen(
+            "  triggers_replace = \"t1\"\n",
+            "  triggers_replace = \"t1\"\n  lifecycle {\n    create_before_destroy = true\n  }\n",
+            1,
+        ),
+    );
+    p.apply()
+        .stdout_has("Apply complete! Resources: 1 added, 1 changed, 2 destroyed.");
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success();
 }
