@@ -222,9 +222,25 @@ pub fn build(graph: &ProjectGraph<'_>, plan: &Plan, state: &EnvState) -> Result<
             configured.insert(graph.resource_addr(c, r), list);
         }
     }
+    let reverse = |edges: &HashMap<ResourceAddr, Vec<ResourceAddr>>| {
+        let mut rev: HashMap<ResourceAddr, Vec<ResourceAddr>> = HashMap::new();
+        for (r, deps) in edges {
+            for d in deps {
+                rev.entry(d.clone()).or_default().push(r.clone());
+            }
+        }
+        rev
+    };
+    let (recorded_rev, configured_rev) = (reverse(&recorded), reverse(&configured));
     let deps_of = |r: &ResourceAddr| -> BTreeSet<ResourceAddr> {
         let mut all: BTreeSet<ResourceAddr> = closure(r, &recorded).into_iter().cloned().collect();
         all.extend(closure(r, &configured).into_iter().cloned());
+        all
+    };
+    let dependents_of = |r: &ResourceAddr| -> BTreeSet<ResourceAddr> {
+        let mut all: BTreeSet<ResourceAddr> =
+            closure(r, &recorded_rev).into_iter().cloned().collect();
+        all.extend(closure(r, &configured_rev).into_iter().cloned());
         all
     };
     let destroyers_of = |r: &ResourceAddr| {
@@ -245,18 +261,22 @@ pub fn build(graph: &ProjectGraph<'_>, plan: &Plan, state: &EnvState) -> Result<
             dag.add_edge(e, d, ());
         }
     }
-    // Rule 3: a changing resource against the deletes of its deps.
-    for y in &creators {
-        let Some(&ey) = resource_eval.get(y) else {
-            continue;
-        };
-        for x in deps_of(y) {
-            for (dx, cbd) in destroyers_of(&x) {
-                if cbd {
-                    dag.add_edge(ey, dx, ());
-                } else {
-                    dag.add_edge(dx, ey, ());
-                }
+    // Rule 3: a changing resource against the deletes of its deps. Walked
+    // from the deletes (usually few), so that a large first apply, which
+    // deletes nothing, costs nothing here.
+    for (x, cbd) in destroy.keys() {
+        let dx = destroy[&(x.clone(), *cbd)];
+        for y in dependents_of(x) {
+            if !creators.contains(&y) {
+                continue;
+            }
+            let Some(&ey) = resource_eval.get(&y) else {
+                continue;
+            };
+            if *cbd {
+                dag.add_edge(ey, dx, ());
+            } else {
+                dag.add_edge(dx, ey, ());
             }
         }
     }
