@@ -330,3 +330,158 @@ pub fn build(graph: &ProjectGraph<'_>, plan: &Plan, state: &EnvState) -> Result<
         eval: eval_ids,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Change, PLAN_FORMAT_VERSION};
+    use crate::value::Value;
+
+    const ISSUE: &str = r#"
+resource "terrace_data" "vpc" {
+  triggers_replace = "eu-es"
+}
+resource "terrace_data" "subnet" {
+  for_each = toset(["a"])
+  input    = { vpc = terrace_data.vpc.id }
+}
+resource "terrace_data" "server" {
+  input = [for s in terrace_data.subnet : s.id]
+}
+resource "terrace_data" "web" {
+  input = terrace_data.server.id
+}
+resource "terrace_data" "cdn" {
+  input = terrace_data.web.id
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+resource "terrace_data" "edge" {
+  input = terrace_data.cdn.id
+}
+"#;
+
+    fn load(arch: &str) -> (tempfile::TempDir, crate::config::Project) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("project.hcl"),
+            "project \"p\" {}\nenvironment \"dev\" {}\nconfiguration \"net\" {\n  architecture = \"./arch\"\n}\n",
+        )
+        .expect("write");
+        std::fs::create_dir(dir.path().join("arch")).expect("mkdir");
+        std::fs::write(dir.path().join("arch/main.hcl"), arch).expect("write");
+        let (project, diags) = crate::config::load(dir.path());
+        assert!(!diags.has_errors(), "{diags:?}");
+        (dir, project)
+    }
+
+    fn addr(s: &str) -> InstanceAddr {
+        InstanceAddr::parse(s).expect("address").1
+    }
+
+    fn change(a: &str, action: Action, cbd: bool) -> Change {
+        Change {
+            address: addr(a),
+            action,
+            before: None,
+            after: None,
+            replace_paths: Vec::new(),
+            create_before_destroy: cbd,
+            reason: None,
+        }
+    }
+
+    fn plan(mut changes: Vec<Change>) -> Plan {
+        changes.sort_by(|a, b| a.address.cmp(&b.address));
+        Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            terrace_version: String::new(),
+            environment: "dev".into(),
+            created_at: String::new(),
+            destroy: false,
+            definitions_hash: String::new(),
+            prior: BTreeMap::new(),
+            changes,
+            unchanged: 0,
+            drift: Vec::new(),
+            outputs: Vec::new(),
+            warnings: Vec::new(),
+            release: None,
+            promoted_from: None,
+        }
+    }
+
+    #[test]
+    fn create_before_destroy_spreads_to_dependencies_only() {
+        let (_dir, project) = load(ISSUE);
+        let (graph, _) = ProjectGraph::build(&project);
+        let cbd = create_before_destroy(&graph);
+        for name in ["vpc", "subnet", "server", "web", "cdn"] {
+            let r = addr(&format!("net/terrace_data.{name}")).resource;
+            assert!(cbd[&r], "{name} should be create-before-destroy");
+        }
+        // What depends on a create-before-destroy resource is not.
+        assert!(!cbd[&addr("net/terrace_data.edge").resource]);
+        let (_dir, project) = load(&ISSUE.replace("create_before_destroy = true", ""));
+        let (graph, _) = ProjectGraph::build(&project);
+        assert!(create_before_destroy(&graph).values().all(|c| !c));
+    }
+
+    #[test]
+    fn a_removed_subnet_goes_before_the_replaced_vpc_it_used() {
+        let (_dir, project) =
+            load(&ISSUE.replace("create_before_destroy = true", "prevent_destroy = false"));
+        let (graph, _) = ProjectGraph::build(&project);
+        let mut state = EnvState::new("dev");
+        let deps = |d: &[&str]| Some(d.iter().map(|s| format!("net/terrace_data.{s}")).collect());
+        state.set_instance(&addr("net/terrace_data.vpc"), Value::Null, deps(&[]));
+        for k in ["a", "b"] {
+            let a = addr(&format!("net/terrace_data.subnet[\"{k}\"]"));
+            state.set_instance(&a, Value::Null, deps(&["vpc"]));
+        }
+        state.set_instance(
+            &addr("net/terrace_data.server"),
+            Value::Null,
+            deps(&["subnet"]),
+        );
+        let plan = plan(vec![
+            change("net/terrace_data.vpc", Action::Replace, false),
+            change("net/terrace_data.subnet[\"a\"]", Action::Update, false),
+            change("net/terrace_data.subnet[\"b\"]", Action::Delete, false),
+            change("net/terrace_data.server", Action::Update, false),
+        ]);
+        let steps = build(&graph, &plan, &state).expect("an order");
+        let name = |id: NodeId| match steps.dag.node(id) {
+            Step::Eval(n) => graph.describe(graph.node(*n)),
+            Step::Destroy { resource, .. } => format!("delete {resource}"),
+        };
+        let order: Vec<String> = steps.order.iter().map(|&id| name(id)).collect();
+        let at = |s: &str| order.iter().position(|o| o == s).expect(s);
+        assert!(at("delete net/terrace_data.subnet") < at("delete net/terrace_data.vpc"));
+        assert!(at("delete net/terrace_data.vpc") < at("net/terrace_data.vpc"));
+        assert!(at("net/terrace_data.vpc") < at("net/terrace_data.subnet"));
+        assert!(at("delete net/terrace_data.subnet") < at("net/terrace_data.server"));
+    }
+
+    #[test]
+    fn a_cycle_names_its_steps_and_the_replaced_resource() {
+        let (_dir, project) = load(ISSUE);
+        let (graph, _) = ProjectGraph::build(&project);
+        let mut state = EnvState::new("dev");
+        // `old` (gone from the definitions) used the vpc and was
+        // create-before-destroy; the vpc is replaced delete-first.
+        let old = addr("net/terrace_data.old");
+        state.set_instance(&old, Value::Null, Some(vec!["net/terrace_data.vpc".into()]));
+        let plan = plan(vec![
+            change("net/terrace_data.vpc", Action::Replace, false),
+            change("net/terrace_data.subnet[\"a\"]", Action::Update, false),
+            change("net/terrace_data.old", Action::Delete, true),
+        ]);
+        let err = build(&graph, &plan, &state).err().expect("a cycle");
+        assert_eq!(err.replaced, vec!["net/terrace_data.vpc".to_string()]);
+        let text = err.to_string();
+        assert!(text.contains("delete net/terrace_data.old"), "{text}");
+        assert!(text.contains("apply net/terrace_data.vpc"), "{text}");
+    }
+}
