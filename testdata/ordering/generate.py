@@ -274,7 +274,7 @@ def run_case(spec):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cases", type=int, default=240)
+    ap.add_argument("--cases", type=int, default=260)
     ap.add_argument("--seed", type=int, default=9)
     ap.add_argument("--jobs", type=int, default=3)
     ap.add_argument("--out", default=os.path.join(HERE, "cases.jsonl"))
