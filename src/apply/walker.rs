@@ -60,12 +60,25 @@ pub async fn apply(
         }
     };
     let journal = Arc::new(store.begin_journal(lock, &state)?);
-    let resource_deps: HashMap<NodeId, Vec<String>> = graph
-        .resource_dependencies()
-        .into_iter()
-        .map(|(n, deps)| {
-            let names = deps
+    // What state records: every resource each one depends on, directly or
+    // not (as Terraform records it), so that deletes stay ordered even when
+    // a resource in between has no objects or leaves the definitions.
+    let direct = graph.resource_dependencies();
+    let resource_deps: HashMap<NodeId, Vec<String>> = direct
+        .keys()
+        .map(|&n| {
+            let mut seen: BTreeSet<NodeId> = BTreeSet::new();
+            let mut stack = vec![n];
+            while let Some(x) = stack.pop() {
+                for &d in direct.get(&x).into_iter().flatten() {
+                    if seen.insert(d) {
+                        stack.push(d);
+                    }
+                }
+            }
+            let names = seen
                 .into_iter()
+                .filter(|&d| d != n)
                 .filter_map(|d| match graph.node(d) {
                     Node::Resource(c, r) => Some(graph.resource_addr(c, r).to_string()),
                     _ => None,
