@@ -62,7 +62,7 @@ def new_resource(rng, name, earlier):
 
 def new_graph(rng):
     res = []
-    for i in range(rng.randint(2, 6)):
+    for i in range(rng.randint(2, 8)):
         res.append(new_resource(rng, f"r{i}", [x["name"] for x in res]))
     return res
 
@@ -119,7 +119,7 @@ def mutate(rng, res):
     # A name is never used again for another resource: Terraform would move
     # `r1` to `r1[0]` when count appears, which is another subject.
     used = {x["name"] for x in res}
-    for _ in range(rng.randint(2, 4)):
+    for _ in range(rng.randint(2, 5)):
         m = rng.choice(["replace", "replace", "update", "resize", "resize",
                         "cbd", "remove", "add", "reref"])
         if not res:
