@@ -1,8 +1,8 @@
 //! Apply: carrying out a plan, and nothing but the plan.
 //!
-//! A concurrent walker over the project graph plus one destroy step per
-//! resource with objects to delete: a step starts as soon as the steps it
-//! depends on are done, up to `parallelism` provider operations at once,
+//! A concurrent walker over the steps [`plan::order`](crate::plan::order)
+//! builds (the project graph plus destroy steps): a step starts as soon as
+//! the steps it depends on are done, up to `parallelism` provider operations at once,
 //! across configurations. Objects whose planned values were unknown are
 //! planned again with the values now known and must agree with the saved
 //! plan. A failed step stops only what depends on it. Every operation is
@@ -12,7 +12,6 @@
 //! writes state. Entry point: [`apply`].
 
 mod op;
-mod steps;
 mod walker;
 
 pub use walker::apply;

@@ -3,13 +3,12 @@
 //! report back. Evaluation is quick and stays on the coordinator.
 
 use super::op::{Op, OpDone, OpKind, op_name, run_op, verb};
-use super::steps::{self, Step};
 use super::{ApplyError, ApplyOptions, Cancel, Event, Observer, Outcome};
 use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Node, ProjectGraph};
 use crate::graph::{Dag, NodeId};
-use crate::plan::{self, Action, Plan};
+use crate::plan::{self, Action, Plan, Step};
 use crate::provider::{self, Provider, Registry};
 use crate::state::{EnvState, Journal, Lock, OutputState, Record, Store};
 use crate::value::Value;
@@ -49,11 +48,11 @@ pub async fn apply(
     observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<(Outcome, EnvState), ApplyError> {
-    let steps = match steps::build(graph, plan, &state) {
+    let steps = match plan::order(graph, plan, &state) {
         Ok(s) => s,
-        Err(message) => {
+        Err(e) => {
             let outcome = Outcome {
-                errors: vec![Diagnostic::error("apply::order", message)],
+                errors: vec![e.diagnostic("apply::order")],
                 serial: state.serial(),
                 ..Outcome::default()
             };
@@ -61,12 +60,25 @@ pub async fn apply(
         }
     };
     let journal = Arc::new(store.begin_journal(lock, &state)?);
-    let resource_deps: HashMap<NodeId, Vec<String>> = graph
-        .resource_dependencies()
-        .into_iter()
-        .map(|(n, deps)| {
-            let names = deps
+    // What state records: every resource each one depends on, directly or
+    // not (as Terraform records it), so that deletes stay ordered even when
+    // a resource in between has no objects or leaves the definitions.
+    let direct = graph.resource_dependencies();
+    let resource_deps: HashMap<NodeId, Vec<String>> = direct
+        .keys()
+        .map(|&n| {
+            let mut seen: BTreeSet<NodeId> = BTreeSet::new();
+            let mut stack = vec![n];
+            while let Some(x) = stack.pop() {
+                for &d in direct.get(&x).into_iter().flatten() {
+                    if seen.insert(d) {
+                        stack.push(d);
+                    }
+                }
+            }
+            let names = seen
                 .into_iter()
+                .filter(|&d| d != n)
                 .filter_map(|d| match graph.node(d) {
                     Node::Resource(c, r) => Some(graph.resource_addr(c, r).to_string()),
                     _ => None,
@@ -123,6 +135,7 @@ pub async fn apply(
             .cloned()
             .collect();
     }
+    w.record_ordering();
     let Walker {
         mut state,
         mut outcome,
@@ -348,7 +361,10 @@ impl Walker<'_, '_, '_> {
                     self.complete(id, !ok);
                 }
             },
-            Step::Destroy(r) => self.start_destroy(id, &r),
+            Step::Destroy {
+                resource,
+                create_before_destroy,
+            } => self.start_destroy(id, &resource, create_before_destroy),
         }
     }
 
@@ -512,7 +528,7 @@ impl Walker<'_, '_, '_> {
         }
     }
 
-    fn start_destroy(&mut self, id: NodeId, r: &ResourceAddr) {
+    fn start_destroy(&mut self, id: NodeId, r: &ResourceAddr, cbd: bool) {
         let Some(p) = self.registry.get(&r.type_name).cloned() else {
             return self.fail_now(
                 id,
@@ -529,6 +545,9 @@ impl Walker<'_, '_, '_> {
         let changes = &all[first..first + count];
         let mut ops = Vec::new();
         for (index, change) in changes.iter().enumerate() {
+            if change.create_before_destroy != cbd {
+                continue;
+            }
             let current = self
                 .state
                 .instance(&change.address)
@@ -637,7 +656,7 @@ impl Walker<'_, '_, '_> {
         if run.pending == 0 {
             match self.dag.node(d.step) {
                 Step::Eval(_) => self.finish_resource(d.step),
-                Step::Destroy(_) => {
+                Step::Destroy { .. } => {
                     let failed = run.failed;
                     self.running.remove(&d.step);
                     self.complete(d.step, failed);
@@ -758,7 +777,7 @@ impl Walker<'_, '_, '_> {
             self.status[s.index()] = Status::Skipped;
             let is_work = match self.dag.node(s) {
                 Step::Eval(n) => matches!(self.graph.node(*n), Node::Resource(..)),
-                Step::Destroy(_) => true,
+                Step::Destroy { .. } => true,
             };
             if is_work {
                 self.observer.event(&Event::Skipped {
@@ -778,7 +797,30 @@ impl Walker<'_, '_, '_> {
     fn step_name(&self, id: NodeId) -> String {
         match self.dag.node(id) {
             Step::Eval(n) => self.graph.describe(self.graph.node(*n)),
-            Step::Destroy(r) => format!("{r} (destroy)"),
+            Step::Destroy { resource, .. } => format!("{resource} (destroy)"),
+        }
+    }
+
+    /// Records, for every resource applied, what it depends on now and
+    /// whether it is create-before-destroy: what orders its deletes later
+    /// (Terraform rewrites both in state even when nothing else changes).
+    fn record_ordering(&mut self) {
+        let cbd = plan::create_before_destroy(self.graph);
+        for (&node, &step) in &self.eval_steps {
+            let Node::Resource(c, r) = self.graph.node(node) else {
+                continue;
+            };
+            if self.status[step.index()] != Status::Done
+                || self.graph.arch(c).resources[r].mode != Mode::Managed
+            {
+                continue;
+            }
+            let addr = self.graph.resource_addr(c, r);
+            let deps = self.resource_deps.get(&node).cloned().unwrap_or_default();
+            let flag = cbd.get(&addr).copied().unwrap_or(false);
+            if self.state.set_ordering(&addr, deps, flag) {
+                self.changed.insert(addr.config.clone());
+            }
         }
     }
 

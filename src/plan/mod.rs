@@ -11,6 +11,7 @@ mod conform;
 mod instance;
 mod model;
 mod moves;
+mod order;
 mod planner;
 mod refresh;
 mod stale;
@@ -23,6 +24,7 @@ pub use instance::{diff, prepare, read_data};
 pub use model::{
     Action, Change, Drift, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason, Summary,
 };
+pub use order::{OrderError, Step, Steps, build as order, create_before_destroy};
 pub use planner::{PlanOptions, find_resource, plan};
 pub use refresh::{Refreshed, drift_of, refresh};
 pub use stale::{Stale, check_fresh};

@@ -223,6 +223,25 @@ pub async fn plan(
     if diags.has_errors() {
         return Err(diags);
     }
+    if !opts.destroy {
+        // `create_before_destroy` as Terraform spreads it: to dependencies.
+        let cbd = super::order::create_before_destroy(graph);
+        for c in &mut changes {
+            match c.action {
+                Action::Replace => {
+                    c.create_before_destroy =
+                        cbd.get(&c.address.resource).copied().unwrap_or(false);
+                }
+                // As it was when last applied (Terraform keeps it in state).
+                Action::Delete => {
+                    c.create_before_destroy = state
+                        .resource(&c.address.resource)
+                        .is_some_and(|r| r.create_before_destroy);
+                }
+                _ => {}
+            }
+        }
+    }
     changes.sort_by(|a, b| a.address.cmp(&b.address));
     for c in &changes {
         tracing::trace!(address = %c.address, action = ?c.action, "planned");
@@ -274,6 +293,11 @@ pub async fn plan(
         release: None,
         promoted_from: None,
     };
+    // A plan that apply could not order is never produced.
+    if let Err(e) = super::order::build(graph, &plan, state) {
+        diags.push(e.diagnostic("plan::order"));
+        return Err(diags);
+    }
     Ok((plan, diags))
 }
 

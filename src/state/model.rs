@@ -71,6 +71,11 @@ pub struct ResourceState {
     /// on when last applied: deletes run in the reverse of this order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<String>,
+    /// Whether its objects were create-before-destroy (its own `lifecycle`,
+    /// or spread from a dependent) when last applied: orders the delete of
+    /// objects the definitions no longer produce, as in Terraform.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_before_destroy: bool,
     /// Sorted by key.
     pub instances: Vec<InstanceState>,
 }
@@ -181,6 +186,38 @@ impl EnvState {
         })
     }
 
+    /// The recorded resource at `addr`.
+    pub fn resource(&self, addr: &ResourceAddr) -> Option<&ResourceState> {
+        self.configs.get(&addr.config)?.resources.get(&key_of(addr))
+    }
+
+    /// Records what a resource depends on and whether it is
+    /// create-before-destroy, when it has objects; returns whether that
+    /// changed anything.
+    pub fn set_ordering(
+        &mut self,
+        addr: &ResourceAddr,
+        dependencies: Vec<String>,
+        create_before_destroy: bool,
+    ) -> bool {
+        let Some(res) = self
+            .configs
+            .get_mut(&addr.config)
+            .and_then(|c| c.resources.get_mut(&key_of(addr)))
+        else {
+            return false;
+        };
+        if res.instances.is_empty()
+            || (res.dependencies == dependencies
+                && res.create_before_destroy == create_before_destroy)
+        {
+            return false;
+        }
+        res.dependencies = dependencies;
+        res.create_before_destroy = create_before_destroy;
+        true
+    }
+
     /// The state of configuration `name`, created empty if needed.
     pub fn config_mut(&mut self, name: &str) -> &mut ConfigState {
         let env = self.environment.clone();
@@ -206,6 +243,7 @@ impl EnvState {
                 type_name: r.type_name.clone(),
                 name: r.name.clone(),
                 dependencies: Vec::new(),
+                create_before_destroy: false,
                 instances: Vec::new(),
             });
         if let Some(deps) = dependencies {

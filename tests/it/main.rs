@@ -17,6 +17,7 @@ mod http;
 mod language;
 mod lock;
 mod numbers;
+mod ordering;
 mod plugin;
 mod rest;
 mod state;
