@@ -42,6 +42,7 @@ macro_rules! errln {
 
 mod apply;
 mod approve;
+mod args;
 mod attention;
 mod audit;
 mod drift;
@@ -61,6 +62,7 @@ mod status;
 mod stream;
 mod upgrade;
 mod validate;
+mod vars;
 mod view;
 
 use crate::apply::Cancel;
@@ -157,7 +159,11 @@ pub fn main() -> ExitCode {
     crate::project::mark_start();
     // Usage errors exit 1 like every other error: 2 means "changes
     // present" to `--detailed-exitcode` users.
-    let cli = match Cli::try_parse() {
+    let argv = args::normalize(
+        std::env::args_os().collect(),
+        &args::long_flags(&<Cli as clap::CommandFactory>::command()),
+    );
+    let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

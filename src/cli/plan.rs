@@ -4,7 +4,7 @@ use super::session::{self, Loaded, parse_duration};
 use super::stream::JsonStream;
 use super::view::{Format, ViewFlags};
 use super::{Failure, Global, Result};
-use crate::eval::{EnvValues, ProjectGraph};
+use crate::eval::{EnvValues, Missing, ProjectGraph};
 use crate::plan::{Plan, PlanOptions};
 use crate::state::EnvState;
 use clap::Args;
@@ -54,6 +54,8 @@ pub struct PlanFlags {
     /// Provider operations to run at once
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
     pub parallelism: u32,
+    #[command(flatten)]
+    pub vars: super::vars::VarFlags,
 }
 
 pub async fn run(g: &Global, a: PlanArgs) -> Result {
@@ -69,7 +71,10 @@ pub async fn run(g: &Global, a: PlanArgs) -> Result {
 async fn plan(g: &Global, a: &PlanArgs, stream: Option<&JsonStream>) -> Result {
     let mut loaded = Loaded::load(g)?;
     loaded.ui.json = stream.is_some();
-    let result = plan_env(&loaded, a, stream).await;
+    let result = match super::vars::resolve(&mut loaded, &a.common.vars, Missing::Error) {
+        Ok(()) => plan_env(&loaded, a, stream).await,
+        Err(e) => Err(e),
+    };
     loaded.audit(
         "project.config.validate",
         Some(&a.env),
@@ -150,7 +155,7 @@ pub async fn compute(
     destroy: bool,
 ) -> Result<Plan> {
     let environment = loaded.environment(env)?;
-    let values = EnvValues::new(graph, environment).map_err(|d| {
+    let values = EnvValues::new(graph, environment, &loaded.vars).map_err(|d| {
         loaded.report(d);
         Failure::Reported
     })?;
@@ -161,8 +166,13 @@ pub async fn compute(
         authorization: loaded.authorization(environment)?,
     };
     match crate::plan::plan(graph, values, state, loaded.registry(), &opts).await {
-        Ok((plan, warnings)) => {
+        Ok((mut plan, warnings)) => {
             session::check(loaded, warnings)?;
+            plan.variables = loaded
+                .vars
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             Ok(plan)
         }
         Err(diags) => {

@@ -95,7 +95,11 @@ async fn promote(
             unhealthy.join("\n")
         )));
     }
-    let release = Loaded::load_release(g, &deployed.release)?;
+    let mut release = Loaded::load_release(g, &deployed.release)?;
+    // The source's values win: a promotion deploys what the source runs.
+    // Sensitive values were not recorded, and come from this run.
+    super::vars::resolve_promotion(&mut release, &a.common.vars, from, &deployed.variables)?;
+    let release = release;
     let graph = release.graph()?;
     check_source(&release, &graph, from, a).await?;
 

@@ -12,11 +12,16 @@ pub struct ValidateArgs {
     /// Check only this environment (default: every environment)
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
+    #[command(flatten)]
+    pub vars: super::vars::VarFlags,
 }
 
 pub async fn run(g: &Global, a: ValidateArgs) -> Result {
-    let loaded = Loaded::load(g)?;
-    let result = validate(&loaded, &a).await;
+    let mut loaded = Loaded::load(g)?;
+    let result = match super::vars::resolve(&mut loaded, &a.vars, crate::eval::Missing::Unknown) {
+        Ok(()) => validate(&loaded, &a).await,
+        Err(e) => Err(e),
+    };
     loaded.audit(
         "project.config.validate",
         a.env.as_deref(),
@@ -44,7 +49,7 @@ async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
         d.is_error() && (d.code.starts_with("graph::") || d.code == "config::invalid_reference")
     });
     for env in envs.iter().filter(|_| sound) {
-        let values = match EnvValues::new(&graph, env) {
+        let values = match EnvValues::new(&graph, env, &loaded.vars) {
             Ok(v) => v,
             Err(d) => {
                 diags.extend(d);

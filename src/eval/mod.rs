@@ -13,9 +13,11 @@ pub mod functions;
 mod graph;
 mod ops;
 mod values;
+mod variables;
 
 pub use authorization::authorization;
 pub use convert::convert;
 pub use expr::{EvalError, Evaluator, Resolver, describe};
 pub use graph::{Node, ProjectGraph};
 pub use values::{EnvValues, Instance};
+pub use variables::{Missing, project_variables};

@@ -205,6 +205,8 @@ pub async fn plan(
         warnings,
         release: None,
         promoted_from: None,
+        variables: BTreeMap::new(),
+        targets: Vec::new(),
     };
     Ok((plan, diags))
 }

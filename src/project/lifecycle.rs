@@ -313,6 +313,12 @@ pub fn finished(
             applied_by: super::user(),
             serial: ended.serial,
             promoted_from: plan.promoted_from.clone(),
+            variables: plan
+                .variables
+                .iter()
+                .filter(|(_, v)| !v.contains_sensitive())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         }
         .save(records, env),
         None => Deployed::clear(records, env),

@@ -4,6 +4,7 @@
 mod apply;
 mod catalog;
 mod ci_examples;
+mod cli;
 mod command;
 mod crash;
 mod drift;
