@@ -515,6 +515,17 @@ fn finish(
         "\n{} Resources: {done}.",
         pal.green(&format!("{word} complete!"))
     );
+    if !plan.targets.is_empty() {
+        super::plan::warn(
+            loaded,
+            &format!(
+                "Applied changes may be incomplete\n\n\
+                 The plan was created with --target in effect, so some changes requested in the definitions may have been ignored and the output values may not be fully updated. Run the following command to verify that no other changes are pending:\n    terrace plan --env {}\n\n\
+                 Note that --target is not suitable for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes.",
+                plan.environment
+            ),
+        );
+    }
     if !destroy && !plan.outputs.is_empty() {
         let text = crate::render::outputs(state, None, pal);
         if !text.is_empty() {

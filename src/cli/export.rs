@@ -201,6 +201,8 @@ async fn delete(g: &Global, loaded: &Loaded, a: &DeleteArgs, cancel: &Cancel) ->
                 lock_timeout: std::time::Duration::from_secs(10),
                 parallelism: 10,
                 vars: Default::default(),
+                target: Vec::new(),
+                replace: Vec::new(),
             },
         };
         super::apply::destroy(g, args, cancel).await?;

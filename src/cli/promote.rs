@@ -54,6 +54,11 @@ async fn promote(
     details: &mut serde_json::Value,
 ) -> Result {
     a.view.check()?;
+    if !a.common.target.is_empty() {
+        return Err(Failure::Message(
+            "--target cannot be used with promote: a promotion deploys the whole release".into(),
+        ));
+    }
     let (from, to) = (a.from.as_str(), a.to.as_str());
     working.environment(from)?;
     let target = working.environment(to)?;

@@ -43,6 +43,7 @@ async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
         destroy: false,
         parallelism: 1,
         authorization: None,
+        replace: Vec::new(),
     };
     // Evaluation needs a sound graph; report what there is so far otherwise.
     let sound = !diags.iter().any(|d| {

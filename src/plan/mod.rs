@@ -12,6 +12,7 @@ mod model;
 mod planner;
 mod refresh;
 mod stale;
+mod target;
 
 pub use check::check_schemas;
 pub use conform::{conforms, first_difference};
@@ -22,3 +23,5 @@ pub use model::{
 pub use planner::{PlanOptions, find_resource, plan};
 pub use refresh::{Refreshed, drift_of, refresh};
 pub use stale::{Stale, check_fresh};
+pub use target::check as check_targets;
+pub use target::{Target, narrow};

@@ -37,6 +37,8 @@ pub enum Reason {
     EachKey,
     /// `plan --destroy`.
     Destroy,
+    /// `--replace ADDR`.
+    ReplaceByRequest,
 }
 
 /// One planned change.

@@ -26,6 +26,8 @@ pub struct PlanOptions {
     pub parallelism: usize,
     /// The environment's credential, for providers that read remote objects.
     pub authorization: Option<Secret>,
+    /// `--replace`: objects to replace even when nothing forces it.
+    pub replace: Vec<InstanceAddr>,
 }
 
 /// Plans environment `values.env` against `state`.
@@ -100,6 +102,7 @@ pub async fn plan(
                         registry,
                         ctx: &ctx,
                         current: &current,
+                        replace: &opts.replace,
                     };
                     let Some(planned) = plan_resource(&rc, c, r, defer, &mut diags).await else {
                         values.fail_resource(c, r);
@@ -254,6 +257,7 @@ struct ResourceCtx<'a, 'g, 'p, 's> {
     registry: &'a Registry,
     ctx: &'a provider::Context,
     current: &'a dyn Fn(&InstanceAddr) -> Option<&'s Value>,
+    replace: &'a [InstanceAddr],
 }
 
 /// Plans every instance of resource `r` of configuration `c`; `None` when
@@ -286,7 +290,10 @@ async fn plan_resource(
     for inst in instances {
         let iaddr = addr.instance(inst.key.clone());
         let prior = (rc.current)(&iaddr);
-        let planned = match prepare(rc.values, c, r, &inst, p.as_ref(), prior, rc.ctx).await {
+        // `--replace`: planned as a new object, whatever changed.
+        let forced = prior.is_some() && res.mode == Mode::Managed && rc.replace.contains(&iaddr);
+        let basis = if forced { None } else { prior };
+        let planned = match prepare(rc.values, c, r, &inst, p.as_ref(), basis, rc.ctx).await {
             Ok(planned) => planned,
             Err(d) => {
                 diags.extend(d);
@@ -315,7 +322,13 @@ async fn plan_resource(
                 }
             }
         } else {
-            let change = diff(iaddr, prior, planned, res);
+            let mut change = diff(iaddr, prior, planned, res);
+            if forced {
+                change.action = Action::Replace;
+                change.before = prior.cloned();
+                change.create_before_destroy = res.lifecycle.create_before_destroy;
+                change.reason = Some(Reason::ReplaceByRequest);
+            }
             if res.lifecycle.prevent_destroy
                 && matches!(change.action, Action::Replace | Action::Delete)
             {

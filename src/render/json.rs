@@ -209,6 +209,7 @@ pub fn actions(a: Action, create_before_destroy: bool) -> Vec<&'static str> {
 /// Terraform's `action_reason`, where terrace knows one.
 pub fn action_reason(c: &Change) -> Option<&'static str> {
     match (c.action, &c.reason) {
+        (Action::Replace, Some(Reason::ReplaceByRequest)) => Some("replace_by_request"),
         (Action::Replace, _) => Some("replace_because_cannot_update"),
         (_, Some(Reason::NotInConfiguration)) => Some("delete_because_no_resource_config"),
         (_, Some(Reason::ConfigurationRemoved)) => Some("delete_because_no_module"),

@@ -216,7 +216,9 @@ fn destructive_line(env: &str, c: &Change) -> String {
     let addr = code(&format!("{env}/{}", c.address));
     match c.action {
         Action::Replace => {
-            let why = if c.replace_paths.is_empty() {
+            let why = if c.reason == Some(crate::plan::Reason::ReplaceByRequest) {
+                "requested with `--replace`".to_string()
+            } else if c.replace_paths.is_empty() {
                 "its arguments cannot be updated in place".to_string()
             } else {
                 let paths: Vec<String> = c

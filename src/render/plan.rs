@@ -133,6 +133,7 @@ pub(super) fn reason_text(c: &Change) -> Option<String> {
             None => "because it is no longer expanded by for_each".into(),
         },
         Reason::Destroy => return None,
+        Reason::ReplaceByRequest => "as requested with --replace".into(),
     })
 }
 

@@ -361,3 +361,208 @@ fn sensitive_variable_values_are_not_recorded_beside_the_release() {
     crate::harness::assert_not_under(&p.path(".terrace"), "hunter2secret");
     assert!(p.read(".terrace/envs/dev/release.json").contains("sha111"));
 }
+
+/// Two configurations: `net` (vpc, and an unrelated `extra`) feeding
+/// `app` through an output.
+fn two_configs() -> Project {
+    Project::new()
+        .file(
+            "project.hcl",
+            r#"
+environment "dev" {}
+configuration "net" {
+  architecture = "./net"
+}
+configuration "app" {
+  architecture = "./app"
+  inputs = { vpc = configuration.net.outputs.vpc }
+}
+"#,
+        )
+        .file(
+            "net/main.hcl",
+            r#"
+variable "name" {
+  type    = string
+  default = "one"
+}
+resource "terrace_data" "vpc" {
+  input = var.name
+}
+resource "terrace_data" "extra" {
+  input = "extra"
+}
+output "vpc" {
+  value = terrace_data.vpc.id
+}
+"#,
+        )
+        .file(
+            "app/main.hcl",
+            r#"
+variable "vpc" { type = string }
+resource "terrace_data" "web" {
+  input = var.vpc
+}
+resource "terrace_data" "worker" {
+  count = 2
+  input = "w${count.index}"
+}
+"#,
+        )
+}
+
+#[test]
+fn target_plans_only_the_resource_and_what_it_depends_on_with_terraforms_warning() {
+    let p = two_configs();
+    let run = p
+        .run(&["plan", "--env", "dev", "--target", "app/terrace_data.web"])
+        .success()
+        .stdout_has("dev/app/terrace_data.web will be created")
+        .stdout_has("dev/net/terrace_data.vpc will be created")
+        .stdout_has("2 to add")
+        .stderr_has("Warning: Resource targeting is in effect")
+        .stderr_has("not for routine use");
+    assert!(!run.stdout.contains("terrace_data.extra"), "{}", run.stdout);
+    assert!(!run.stdout.contains("worker"), "{}", run.stdout);
+}
+
+#[test]
+fn targeted_apply_changes_only_the_selection_and_leaves_the_rest_for_a_later_apply() {
+    let p = two_configs();
+    p.run(&[
+        "apply",
+        "--env",
+        "dev",
+        "--auto-approve",
+        "--target",
+        "app/terrace_data.worker[1]",
+    ])
+    .success()
+    .stdout_has("Resources: 1 added")
+    .stderr_has("Applied changes may be incomplete");
+    p.run(&["state", "list", "--env", "dev"])
+        .success()
+        .stdout_has("app/terrace_data.worker[1]");
+    // The rest is still to do, and the configuration is not recorded as deployed.
+    p.run(&["status"]).success().stdout_has("draft");
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has("4 to add");
+    p.apply().stdout_has("4 added");
+}
+
+#[test]
+fn target_naming_an_unknown_resource_is_an_error_with_a_hint() {
+    let p = two_configs();
+    p.run(&["plan", "--env", "dev", "--target", "ap/terrace_data.web"])
+        .code(1)
+        .stderr_has("there is no configuration \"ap\" (did you mean \"app\"?)");
+    p.run(&["plan", "--env", "dev", "--target", "app/terrace_data.nope"])
+        .code(1)
+        .stderr_has("has no resource terrace_data.nope");
+    p.run(&["plan", "--env", "dev", "--target", "app/terrace_data.web[x"])
+        .code(1)
+        .stderr_has("not a resource address");
+}
+
+#[test]
+fn replace_forces_replacement_of_an_unchanged_object() {
+    let p = two_configs();
+    p.apply();
+    let before = p.read(".terrace/envs/dev/net.state.json");
+    p.run(&[
+        "plan",
+        "--env",
+        "dev",
+        "--replace",
+        "net/terrace_data.extra",
+        "--format",
+        "json",
+    ])
+    .success()
+    .stdout_has("\"replace_by_request\"");
+    p.run(&[
+        "plan",
+        "--env",
+        "dev",
+        "--replace",
+        "net/terrace_data.extra",
+    ])
+    .success()
+    .stdout_has("as requested with --replace")
+    .stdout_has("1 to add, 0 to change, 1 to destroy");
+    p.run(&[
+        "apply",
+        "--env",
+        "dev",
+        "--auto-approve",
+        "--replace",
+        "net/terrace_data.extra",
+    ])
+    .success()
+    .stdout_has("1 added, 0 changed, 1 destroyed");
+    assert_ne!(before, p.read(".terrace/envs/dev/net.state.json"));
+    p.run(&["plan", "--env", "dev", "--replace", "net/terrace_data.gone"])
+        .success()
+        .stderr_has("there is no such object");
+}
+
+#[test]
+fn targeted_destroy_removes_the_target_and_what_depends_on_it() {
+    let p = two_configs();
+    p.apply();
+    p.run(&[
+        "destroy",
+        "--env",
+        "dev",
+        "--auto-approve",
+        "--target",
+        "net/terrace_data.vpc",
+    ])
+    .success()
+    .stdout_has("2 destroyed");
+    let list = p.run(&["state", "list", "--env", "dev"]).success();
+    assert!(
+        list.stdout.contains("net/terrace_data.extra"),
+        "{}",
+        list.stdout
+    );
+    assert!(
+        list.stdout.contains("app/terrace_data.worker[0]"),
+        "{}",
+        list.stdout
+    );
+    assert!(!list.stdout.contains("terrace_data.web"), "{}", list.stdout);
+}
+
+#[test]
+fn terraform_single_dash_flags_are_accepted() {
+    let p = with_variables();
+    p.run(&[
+        "plan",
+        "-env=dev",
+        "-var",
+        "image_tag=abc",
+        "-input=false",
+        "-out=dev.plan",
+        "-detailed-exitcode",
+        "-parallelism=2",
+        "-lock-timeout=1s",
+    ])
+    .code(2)
+    .stdout_has("app:abc");
+    p.run(&["apply", "-env", "dev", "-auto-approve", "dev.plan"])
+        .success();
+    p.run(&["output", "-env=dev", "main", "image", "-raw"])
+        .success()
+        .stdout_has("app:abc");
+}
+
+#[test]
+fn single_dash_words_that_are_no_flag_are_still_errors() {
+    let p = with_variables();
+    p.run(&["plan", "--env", "dev", "-frobnicate"])
+        .code(1)
+        .stderr_has("unexpected argument");
+}
