@@ -45,6 +45,7 @@ mod approve;
 mod args;
 mod attention;
 mod audit;
+mod completions;
 mod drift;
 mod export;
 mod graph;
@@ -130,6 +131,8 @@ pub enum Command {
     DeleteProject(export::DeleteArgs),
     /// Move a configuration to another version of its catalog architecture
     Upgrade(upgrade::UpgradeArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(completions::CompletionsArgs),
 }
 
 /// How a command ended, when not plainly successful.
@@ -241,6 +244,7 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         }
         Command::Upgrade(a) => upgrade::run(g, a).await,
         Command::Drift(a) => drift::run(g, a).await,
+        Command::Completions(a) => completions::run(a),
     }
 }
 

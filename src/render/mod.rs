@@ -13,10 +13,12 @@ mod parts;
 mod plan;
 mod state;
 mod style;
+mod validate;
 mod value;
 
 pub use drift::{drift_json, drift_text};
 pub use plan::plan;
 pub use state::{environment, instance, outputs};
 pub use style::{Palette, Sym};
+pub use validate::validate_json;
 pub use value::hcl;

@@ -566,3 +566,58 @@ fn single_dash_words_that_are_no_flag_are_still_errors() {
         .code(1)
         .stderr_has("unexpected argument");
 }
+
+#[test]
+fn validate_json_reports_terraforms_document_with_ranges() {
+    let p = with_variables();
+    let ok = p.run(&["validate", "--json"]).success();
+    let v: serde_json::Value = serde_json::from_str(&ok.stdout).expect("json");
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["format_version"], "1.0");
+    assert_eq!(v["error_count"], 0);
+
+    p.write(
+        "more.hcl",
+        "configuration \"other\" {\n  architecture = \"./arch\"\n  inputs = { image = var.imag, zones = [] }\n}\n",
+    );
+    let bad = p.run(&["validate", "--json"]).code(1);
+    let v: serde_json::Value = serde_json::from_str(&bad.stdout).expect("json");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["error_count"], 1);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["range"]["filename"], "more.hcl");
+    assert_eq!(d["range"]["start"]["line"], 3);
+    assert_eq!(
+        d["snippet"]["code"],
+        "  inputs = { image = var.imag, zones = [] }"
+    );
+
+    p.write("broken.hcl", "environment \"x\" {\n");
+    let broken = p.run(&["validate", "--json"]).code(1);
+    let v: serde_json::Value = serde_json::from_str(&broken.stdout).expect("json");
+    assert_eq!(v["diagnostics"][0]["code"], "config::syntax");
+}
+
+#[test]
+fn completions_are_generated_for_every_shell_from_the_real_flags() {
+    let p = Project::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        p.run(&["completions", shell])
+            .success()
+            .stdout_has("promote")
+            .stdout_has("var-file")
+            .stdout_has("target");
+    }
+    let bash = p.run(&["completions", "bash"]).success();
+    std::fs::write(p.path("terrace.bash"), &bash.stdout).expect("write");
+    let check = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(p.path("terrace.bash"))
+        .status()
+        .expect("bash runs");
+    assert!(check.success(), "the bash script does not parse");
+    p.run(&["completions", "tcsh"])
+        .code(1)
+        .stderr_has("invalid value 'tcsh'");
+}
