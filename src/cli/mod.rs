@@ -46,6 +46,7 @@ mod args;
 mod attention;
 mod audit;
 mod completions;
+mod console;
 mod drift;
 mod export;
 mod graph;
@@ -131,6 +132,8 @@ pub enum Command {
     DeleteProject(export::DeleteArgs),
     /// Move a configuration to another version of its catalog architecture
     Upgrade(upgrade::UpgradeArgs),
+    /// Evaluate expressions against an environment's state (reads standard input when it is not a terminal)
+    Console(console::ConsoleArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
 }
@@ -245,6 +248,7 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         Command::Upgrade(a) => upgrade::run(g, a).await,
         Command::Drift(a) => drift::run(g, a).await,
         Command::Completions(a) => completions::run(a),
+        Command::Console(a) => console::run(g, a),
     }
 }
 

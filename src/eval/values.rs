@@ -321,6 +321,13 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         self.evaluator(&scope).eval(e)
     }
 
+    /// Evaluates an expression in the project file's scope (`var.NAME`,
+    /// `environment.…`, `configuration.NAME.outputs.…`, `path.root`).
+    pub fn eval_project(&self, e: &Expr) -> Result<Value, EvalError> {
+        let scope = ProjectScope { values: self };
+        self.evaluator(&scope).eval(e)
+    }
+
     /// The instances of resource `r`: one, or as many as `count` or
     /// `for_each` say. Those must be known when planning.
     pub fn expand(&self, c: usize, r: usize) -> Result<Vec<Instance>, Diagnostic> {

@@ -621,3 +621,64 @@ fn completions_are_generated_for_every_shell_from_the_real_flags() {
         .code(1)
         .stderr_has("invalid value 'tcsh'");
 }
+
+/// Runs `terrace console` with `input` on standard input.
+fn console(p: &Project, args: &[&str], input: &str) -> crate::harness::Run {
+    use std::io::Write as _;
+    let mut all = vec!["console"];
+    all.extend_from_slice(args);
+    let mut child = p
+        .cmd(&all)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("terrace starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    crate::harness::Run::from(&all, child.wait_with_output().expect("terrace ends"))
+}
+
+#[test]
+fn console_reads_expressions_from_stdin_and_prints_terraform_console_values() {
+    let p = two_configs();
+    p.apply();
+    let run = console(
+        &p,
+        &["--env", "dev"],
+        "length(configuration.net.outputs.vpc)\n{a = [1, \"x\"], b = {}}\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "36\n{\n  \"a\" = [\n    1,\n    \"x\",\n  ]\n  \"b\" = {}\n}\n"
+    );
+}
+
+#[test]
+fn console_inside_a_configuration_reads_its_resources_and_variables_from_state() {
+    let p = two_configs();
+    p.apply();
+    console(
+        &p,
+        &["--env", "dev", "app"],
+        "terrace_data.worker[*].input\nvar.vpc == terrace_data.web.input\n",
+    )
+    .success()
+    .stdout_has("[\n  \"w0\",\n  \"w1\",\n]\ntrue\n");
+}
+
+#[test]
+fn console_stops_at_the_first_error_with_exit_code_one() {
+    let p = two_configs();
+    let run = console(&p, &["--env", "dev", "net"], "local.nope\n1 + 1\n").code(1);
+    assert!(run.stderr.contains("Error:"), "{}", run.stderr);
+    assert!(!run.stdout.contains('2'), "{}", run.stdout);
+    console(&p, &["--env", "dev", "nett"], "1\n")
+        .code(1)
+        .stderr_has("did you mean \"net\"?");
+}
