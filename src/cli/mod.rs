@@ -49,6 +49,7 @@ mod completions;
 mod console;
 mod drift;
 mod export;
+mod fmt;
 mod graph;
 mod init;
 mod live;
@@ -132,6 +133,8 @@ pub enum Command {
     DeleteProject(export::DeleteArgs),
     /// Move a configuration to another version of its catalog architecture
     Upgrade(upgrade::UpgradeArgs),
+    /// Rewrite definition files in Terraform's canonical layout, comments kept
+    Fmt(fmt::FmtArgs),
     /// Evaluate expressions against an environment's state (reads standard input when it is not a terminal)
     Console(console::ConsoleArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
@@ -147,6 +150,8 @@ pub enum Failure {
     Message(String),
     /// Succeeded, with changes present (`--detailed-exitcode`).
     Changes,
+    /// Already reported; exit with this code (`fmt --check`: 3).
+    Code(u8),
 }
 
 impl<E: std::fmt::Display> From<E> for Failure
@@ -198,6 +203,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Changes) => ExitCode::from(2),
         Err(Failure::Reported) => ExitCode::from(1),
+        Err(Failure::Code(c)) => ExitCode::from(c),
         Err(Failure::Message(m)) => {
             let ui = session::Ui::detect();
             errln!("{} {m}", ui.pal_err.red("Error:"));
@@ -249,6 +255,7 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         Command::Drift(a) => drift::run(g, a).await,
         Command::Completions(a) => completions::run(a),
         Command::Console(a) => console::run(g, a),
+        Command::Fmt(a) => fmt::run(g, a),
     }
 }
 

@@ -10,6 +10,7 @@ mod architecture;
 mod body;
 pub mod catalog;
 pub mod expr;
+pub mod format;
 mod project;
 mod split;
 mod types;

@@ -682,3 +682,70 @@ fn console_stops_at_the_first_error_with_exit_code_one() {
         .code(1)
         .stderr_has("did you mean \"net\"?");
 }
+
+#[test]
+fn fmt_matches_terraform_fmt_on_every_fixture_and_is_idempotent() {
+    let dir = crate::harness::repo().join("testdata/fmt");
+    let mut cases: Vec<_> = std::fs::read_dir(dir.join("cases"))
+        .expect("cases")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 10, "{cases:?}");
+    for case in cases {
+        let name = case
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let input = std::fs::read_to_string(&case).expect("case");
+        let expected = std::fs::read_to_string(dir.join("expected").join(&name)).expect("expected");
+        let p = Project::new().file(&name, &input);
+        let check = p.run(&["fmt", "--check", &name]);
+        assert_eq!(check.code, if input == expected { 0 } else { 3 }, "{name}");
+        assert_eq!(p.read(&name), input, "--check changed {name}");
+        p.run(&["fmt", &name]).success();
+        assert_eq!(p.read(&name), expected, "{name} differs from terraform fmt");
+        let again = p.run(&["fmt", "--check", &name]).success();
+        assert_eq!(again.stdout, "", "{name} is not stable");
+    }
+}
+
+#[test]
+fn fmt_diff_prints_a_unified_diff_and_recursive_walks_architectures() {
+    let p = Project::new()
+        .file("project.hcl", "environment \"dev\" {\ninputs={a=1}\n}\n")
+        .file("arch/main.hcl", "variable \"a\" {\ntype=number # kept\n}\n");
+    let run = p.run(&["fmt", "--check", "--diff"]).code(3);
+    assert!(run.stdout.contains("--- old/"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("+  inputs = { a = 1 }"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("arch"), "{}", run.stdout);
+    p.run(&["fmt"]).success().stdout_has("project.hcl");
+    assert_eq!(
+        p.read("arch/main.hcl"),
+        "variable \"a\" {\ntype=number # kept\n}\n"
+    );
+    p.run(&["fmt", "--recursive"])
+        .success()
+        .stdout_has("main.hcl");
+    assert_eq!(
+        p.read("arch/main.hcl"),
+        "variable \"a\" {\n  type = number # kept\n}\n"
+    );
+    p.run(&["fmt", "--recursive", "--check"]).success();
+}
+
+#[test]
+fn fmt_leaves_a_file_with_a_syntax_error_as_it_is() {
+    let p = Project::new().file("bad.hcl", "environment \"dev\" {\n  inputs = {\n");
+    p.run(&["fmt", "bad.hcl"])
+        .code(1)
+        .stderr_has("bad.hcl:")
+        .stderr_has("syntax error")
+        .stderr_has("left as it is");
+    assert_eq!(p.read("bad.hcl"), "environment \"dev\" {\n  inputs = {\n");
+}
