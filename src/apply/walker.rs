@@ -443,6 +443,11 @@ impl Walker<'_, '_, '_> {
             match action {
                 Action::NoOp | Action::Read | Action::Delete | Action::Forget => match current {
                     Some(v) if action != Action::Delete => run.values[index] = Some(v),
+                    // `--target` left it out: it stays as it is, unknown
+                    // to whatever depends on it.
+                    None if action == Action::NoOp && !self.plan.targets.is_empty() => {
+                        run.values[index] = Some(Value::Unknown)
+                    }
                     _ => {
                         return self.fail_now(
                             id,
@@ -828,7 +833,9 @@ impl Walker<'_, '_, '_> {
     /// evaluated; with a destroy plan, clears them.
     fn record_outputs(&mut self) -> Result<(), ApplyError> {
         let mut updates: Vec<(String, BTreeMap<String, OutputState>)> = Vec::new();
-        if self.plan.destroy {
+        if self.plan.destroy && !self.plan.targets.is_empty() {
+            // A targeted destroy leaves the recorded outputs alone.
+        } else if self.plan.destroy {
             for (name, c) in &self.state.configs {
                 if !c.outputs.is_empty() {
                     updates.push((name.clone(), BTreeMap::new()));

@@ -107,8 +107,22 @@ async fn execute(g: &Global, run: Run<'_>, stream: Option<&JsonStream>, cancel: 
     } = run;
     let mut working = Loaded::load(g)?;
     working.ui.json = stream.is_some();
-    let policy = working.environment(env)?;
     let saved = planfile.map(read_hashed).transpose()?;
+    // Variables come from the saved plan, or from this command line.
+    let vars = match &saved {
+        Some((p, _)) if p.release.is_none() => {
+            let recorded: crate::value::Map = p
+                .variables
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            super::vars::use_saved(&mut working, &flags.vars, &recorded)
+        }
+        Some(_) => Ok(()),
+        None => super::vars::resolve(&mut working, &flags.vars, crate::eval::Missing::Error),
+    };
+    let working = working;
+    let policy = working.environment(env)?;
     let action = if destroy || saved.as_ref().is_some_and(|(p, _)| p.destroy) {
         "project.config.undeploy"
     } else {
@@ -120,6 +134,7 @@ async fn execute(g: &Global, run: Run<'_>, stream: Option<&JsonStream>, cancel: 
         "promoted_from": saved.as_ref().and_then(|(p, _)| p.promoted_from.clone()),
     });
     let result = async {
+        vars?;
         gate(
             &working.records(),
             policy,
@@ -133,6 +148,14 @@ async fn execute(g: &Global, run: Run<'_>, stream: Option<&JsonStream>, cancel: 
             Some(id) => {
                 let mut release = Loaded::load_release(g, id)?;
                 release.ui.json = stream.is_some();
+                if let Some((p, _)) = &saved {
+                    let recorded: crate::value::Map = p
+                        .variables
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    super::vars::use_saved(&mut release, &flags.vars, &recorded)?;
+                }
                 from_release = release;
                 &from_release
             }
@@ -307,7 +330,7 @@ pub async fn execute_loaded(
         }
         return unchanged(loaded, policy, &plan, plan_hash.as_deref(), state.serial());
     }
-    let values = EnvValues::new(&graph, environment)
+    let values = EnvValues::new(&graph, environment, &loaded.vars)
         .map_err(|d| {
             loaded.report(d);
             Failure::Reported
@@ -504,6 +527,17 @@ fn finish(
         "\n{} Resources: {done}.",
         pal.green(&format!("{word} complete!"))
     );
+    if !plan.targets.is_empty() {
+        super::plan::warn(
+            loaded,
+            &format!(
+                "Applied changes may be incomplete\n\n\
+                 The plan was created with --target in effect, so some changes requested in the definitions may have been ignored and the output values may not be fully updated. Run the following command to verify that no other changes are pending:\n    terrace plan --env {}\n\n\
+                 Note that --target is not suitable for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes.",
+                plan.environment
+            ),
+        );
+    }
     if !destroy && !plan.outputs.is_empty() {
         let text = crate::render::outputs(state, None, pal);
         if !text.is_empty() {

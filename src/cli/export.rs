@@ -200,6 +200,9 @@ async fn delete(g: &Global, loaded: &Loaded, a: &DeleteArgs, cancel: &Cancel) ->
                 refresh: true,
                 lock_timeout: std::time::Duration::from_secs(10),
                 parallelism: 10,
+                vars: Default::default(),
+                target: Vec::new(),
+                replace: Vec::new(),
             },
         };
         super::apply::destroy(g, args, cancel).await?;

@@ -42,10 +42,14 @@ macro_rules! errln {
 
 mod apply;
 mod approve;
+mod args;
 mod attention;
 mod audit;
+mod completions;
+mod console;
 mod drift;
 mod export;
+mod fmt;
 mod graph;
 mod init;
 mod live;
@@ -61,6 +65,7 @@ mod status;
 mod stream;
 mod upgrade;
 mod validate;
+mod vars;
 mod view;
 
 use crate::apply::Cancel;
@@ -128,6 +133,12 @@ pub enum Command {
     DeleteProject(export::DeleteArgs),
     /// Move a configuration to another version of its catalog architecture
     Upgrade(upgrade::UpgradeArgs),
+    /// Rewrite definition files in Terraform's canonical layout, comments kept
+    Fmt(fmt::FmtArgs),
+    /// Evaluate expressions against an environment's state (reads standard input when it is not a terminal)
+    Console(console::ConsoleArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(completions::CompletionsArgs),
 }
 
 /// How a command ended, when not plainly successful.
@@ -139,6 +150,8 @@ pub enum Failure {
     Message(String),
     /// Succeeded, with changes present (`--detailed-exitcode`).
     Changes,
+    /// Already reported; exit with this code (`fmt --check`: 3).
+    Code(u8),
 }
 
 impl<E: std::fmt::Display> From<E> for Failure
@@ -157,7 +170,11 @@ pub fn main() -> ExitCode {
     crate::project::mark_start();
     // Usage errors exit 1 like every other error: 2 means "changes
     // present" to `--detailed-exitcode` users.
-    let cli = match Cli::try_parse() {
+    let argv = args::normalize(
+        std::env::args_os().collect(),
+        &args::long_flags(&<Cli as clap::CommandFactory>::command()),
+    );
+    let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -186,6 +203,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Changes) => ExitCode::from(2),
         Err(Failure::Reported) => ExitCode::from(1),
+        Err(Failure::Code(c)) => ExitCode::from(c),
         Err(Failure::Message(m)) => {
             let ui = session::Ui::detect();
             errln!("{} {m}", ui.pal_err.red("Error:"));
@@ -235,6 +253,9 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         }
         Command::Upgrade(a) => upgrade::run(g, a).await,
         Command::Drift(a) => drift::run(g, a).await,
+        Command::Completions(a) => completions::run(a),
+        Command::Console(a) => console::run(g, a),
+        Command::Fmt(a) => fmt::run(g, a),
     }
 }
 

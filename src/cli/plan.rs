@@ -4,7 +4,7 @@ use super::session::{self, Loaded, parse_duration};
 use super::stream::JsonStream;
 use super::view::{Format, ViewFlags};
 use super::{Failure, Global, Result};
-use crate::eval::{EnvValues, ProjectGraph};
+use crate::eval::{EnvValues, Missing, ProjectGraph};
 use crate::plan::{Plan, PlanOptions};
 use crate::state::EnvState;
 use clap::Args;
@@ -54,7 +54,33 @@ pub struct PlanFlags {
     /// Provider operations to run at once
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
     pub parallelism: u32,
+    #[command(flatten)]
+    pub vars: super::vars::VarFlags,
+    /// Plan only this resource and what it depends on: CONFIG, CONFIG/TYPE.NAME or CONFIG/TYPE.NAME[KEY] (repeatable; not for routine use)
+    #[arg(long, value_name = "ADDR", value_parser = parse_target)]
+    pub target: Vec<crate::plan::Target>,
+    /// Replace this object even if nothing forces it: CONFIG/TYPE.NAME[KEY] (repeatable)
+    #[arg(long, value_name = "ADDR", value_parser = parse_replace)]
+    pub replace: Vec<crate::address::InstanceAddr>,
 }
+
+fn parse_target(s: &str) -> std::result::Result<crate::plan::Target, String> {
+    crate::plan::Target::parse(s)
+}
+
+fn parse_replace(s: &str) -> std::result::Result<crate::address::InstanceAddr, String> {
+    match crate::address::InstanceAddr::parse(s)? {
+        (None, addr) => Ok(addr),
+        (Some(_), _) => Err(format!(
+            "\"{s}\": the address is inside the environment given by --env; write CONFIG/TYPE.NAME"
+        )),
+    }
+}
+
+/// Terraform's warning for `-target`, word for word where it fits.
+pub const TARGET_WARNING: &str = "Resource targeting is in effect\n\n\
+You are creating a plan with --target, which means that the result of this plan may not represent all of the changes requested by the current definitions.\n\n\
+The --target option is not for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when terrace specifically suggests to use it as part of an error message.";
 
 pub async fn run(g: &Global, a: PlanArgs) -> Result {
     a.view.check()?;
@@ -69,7 +95,10 @@ pub async fn run(g: &Global, a: PlanArgs) -> Result {
 async fn plan(g: &Global, a: &PlanArgs, stream: Option<&JsonStream>) -> Result {
     let mut loaded = Loaded::load(g)?;
     loaded.ui.json = stream.is_some();
-    let result = plan_env(&loaded, a, stream).await;
+    let result = match super::vars::resolve(&mut loaded, &a.common.vars, Missing::Error) {
+        Ok(()) => plan_env(&loaded, a, stream).await,
+        Err(e) => Err(e),
+    };
     loaded.audit(
         "project.config.validate",
         Some(&a.env),
@@ -129,8 +158,9 @@ async fn plan_env(loaded: &Loaded, a: &PlanArgs, stream: Option<&JsonStream>) ->
         }
         None => None,
     };
-    // Environments that receive promotions validate what is promoted.
-    if env.promote_from.is_none() && !a.destroy {
+    // Environments that receive promotions validate what is promoted; a
+    // targeted plan validates only part of the definitions.
+    if env.promote_from.is_none() && !a.destroy && plan.targets.is_empty() {
         super::records::validated(loaded, env, hash.as_deref())?;
     }
     drop(lock);
@@ -150,20 +180,47 @@ pub async fn compute(
     destroy: bool,
 ) -> Result<Plan> {
     let environment = loaded.environment(env)?;
-    let values = EnvValues::new(graph, environment).map_err(|d| {
+    let values = EnvValues::new(graph, environment, &loaded.vars).map_err(|d| {
         loaded.report(d);
         Failure::Reported
     })?;
+    crate::plan::check_targets(&flags.target, graph, &|r| {
+        state.configs.get(&r.config).is_some_and(|c| {
+            c.resources
+                .contains_key(&(r.mode, r.type_name.clone(), r.name.clone()))
+        })
+    })
+    .map_err(Failure::Message)?;
+    for r in &flags.replace {
+        if state.instance(r).is_none() {
+            warn(
+                loaded,
+                &format!(
+                    "--replace {r}: there is no such object in environment \"{env}\", so there is nothing to replace"
+                ),
+            );
+        }
+    }
     let opts = PlanOptions {
         refresh: flags.refresh,
         destroy,
         parallelism: flags.parallelism as usize,
         authorization: loaded.authorization(environment)?,
         defer_data: false,
+        replace: flags.replace.clone(),
     };
     match crate::plan::plan(graph, values, state, loaded.registry(), &opts).await {
-        Ok((plan, warnings)) => {
+        Ok((mut plan, warnings)) => {
             session::check(loaded, warnings)?;
+            if !flags.target.is_empty() {
+                crate::plan::narrow(&mut plan, graph, &flags.target);
+                warn(loaded, TARGET_WARNING);
+            }
+            plan.variables = loaded
+                .vars
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             Ok(plan)
         }
         Err(diags) => {
@@ -196,4 +253,12 @@ pub fn read_hashed(path: &std::path::Path) -> Result<(Plan, String)> {
     let plan = Plan::from_bytes(&bytes)
         .map_err(|e| Failure::Message(format!("cannot use the plan {}: {e}", path.display())))?;
     Ok((plan, crate::digest::sha256_hex(&bytes)))
+}
+
+/// A warning on standard error (a JSON stream carries only events).
+pub fn warn(loaded: &Loaded, text: &str) {
+    if loaded.ui.json {
+        return;
+    }
+    errln!("{} {text}\n", loaded.ui.pal_err.yellow("Warning:"));
 }

@@ -54,6 +54,11 @@ async fn promote(
     details: &mut serde_json::Value,
 ) -> Result {
     a.view.check()?;
+    if !a.common.target.is_empty() {
+        return Err(Failure::Message(
+            "--target cannot be used with promote: a promotion deploys the whole release".into(),
+        ));
+    }
     let (from, to) = (a.from.as_str(), a.to.as_str());
     working.environment(from)?;
     let target = working.environment(to)?;
@@ -95,7 +100,11 @@ async fn promote(
             unhealthy.join("\n")
         )));
     }
-    let release = Loaded::load_release(g, &deployed.release)?;
+    let mut release = Loaded::load_release(g, &deployed.release)?;
+    // The source's values win: a promotion deploys what the source runs.
+    // Sensitive values were not recorded, and come from this run.
+    super::vars::resolve_promotion(&mut release, &a.common.vars, from, &deployed.variables)?;
+    let release = release;
     let graph = release.graph()?;
     check_source(&release, &graph, from, a).await?;
 

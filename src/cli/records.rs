@@ -25,7 +25,7 @@ pub fn audit(
     let (outcome, reason) = match outcome {
         Ok(()) | Err(Failure::Changes) => (audit::Outcome::Success, None),
         Err(Failure::Message(m)) => (audit::Outcome::Failure, Some(m.clone())),
-        Err(Failure::Reported) => (
+        Err(Failure::Reported | Failure::Code(_)) => (
             audit::Outcome::Failure,
             Some(super::session::last_error().unwrap_or_else(|| "see the command's output".into())),
         ),

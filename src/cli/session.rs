@@ -85,6 +85,8 @@ pub struct Loaded {
     /// Problems found while loading, reported with the graph's so that a
     /// run shows them all at once.
     load_diags: Diagnostics,
+    /// The project variables' values for this run (see [`super::vars`]).
+    pub vars: crate::value::Map,
 }
 
 impl Loaded {
@@ -146,6 +148,7 @@ impl Loaded {
             ui,
             registry: std::sync::OnceLock::new(),
             load_diags: diags,
+            vars: crate::value::Map::new(),
         })
     }
 

@@ -83,7 +83,8 @@ async fn upgrade(g: &Global, loaded: &Loaded, a: UpgradeArgs) -> Result {
     );
     outln!();
 
-    let loaded = Loaded::load(g)?;
+    let mut loaded = Loaded::load(g)?;
+    super::vars::resolve(&mut loaded, &a.common.vars, crate::eval::Missing::Error)?;
     let graph = loaded.graph()?;
     let store = loaded.store(&env);
     let lock = session::lock(&store, "terrace upgrade", a.common.lock_timeout)?;

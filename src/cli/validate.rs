@@ -12,11 +12,34 @@ pub struct ValidateArgs {
     /// Check only this environment (default: every environment)
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
+    /// Print Terraform's `validate -json` document on standard output
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub vars: super::vars::VarFlags,
 }
 
 pub async fn run(g: &Global, a: ValidateArgs) -> Result {
-    let loaded = Loaded::load(g)?;
-    let result = validate(&loaded, &a).await;
+    if a.json {
+        // Files that cannot be parsed stop loading: report them as JSON too.
+        let (project, diags) = crate::config::load(&g.project);
+        if diags.has_errors()
+            && diags.iter().any(|d| {
+                matches!(
+                    d.code,
+                    "config::syntax" | "config::read" | "config::no_project"
+                )
+            })
+        {
+            out!("{}", crate::render::validate_json(diags, &project.sources));
+            return Err(Failure::Reported);
+        }
+    }
+    let mut loaded = Loaded::load(g)?;
+    let result = match super::vars::resolve(&mut loaded, &a.vars, crate::eval::Missing::Unknown) {
+        Ok(()) => validate(&loaded, &a).await,
+        Err(e) => Err(e),
+    };
     loaded.audit(
         "project.config.validate",
         a.env.as_deref(),
@@ -40,13 +63,14 @@ async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
         authorization: None,
         // validate never reaches the network: data sources are read by plan.
         defer_data: true,
+        replace: Vec::new(),
     };
     // Evaluation needs a sound graph; report what there is so far otherwise.
     let sound = !diags.iter().any(|d| {
         d.is_error() && (d.code.starts_with("graph::") || d.code == "config::invalid_reference")
     });
     for env in envs.iter().filter(|_| sound) {
-        let values = match EnvValues::new(&graph, env) {
+        let values = match EnvValues::new(&graph, env, &loaded.vars) {
             Ok(v) => v,
             Err(d) => {
                 diags.extend(d);
@@ -67,6 +91,17 @@ async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
         }
     }
     let failed = diags.has_errors();
+    if a.json {
+        out!(
+            "{}",
+            crate::render::validate_json(diags, &loaded.project.sources)
+        );
+        return if failed {
+            Err(Failure::Reported)
+        } else {
+            Ok(())
+        };
+    }
     if !diags.is_empty() {
         loaded.report(diags);
     }

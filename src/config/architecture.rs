@@ -223,7 +223,8 @@ impl Architecture {
         }
     }
 
-    fn add_variable(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
+    /// Adds a `variable` block (also used for the project's own variables).
+    pub(super) fn add_variable(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
         let Some((name, span, mut c)) = body::named(
             b,
             file,

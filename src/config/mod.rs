@@ -11,9 +11,11 @@ mod blocks;
 mod body;
 pub mod catalog;
 pub mod expr;
+pub mod format;
 mod project;
 mod split;
 mod types;
+pub mod vars;
 
 pub use architecture::{
     Architecture, Check, Condition, IgnoreChanges, Lifecycle, Local, Mode, Names, Output, Resource,
@@ -55,6 +57,10 @@ pub struct Project {
     /// Files of the project that plugin commands name (`plugins/x.py`),
     /// relative to [`Project::definitions_dir`].
     pub plugin_files: Vec<PathBuf>,
+    /// The project's own `variable` blocks: set per run (`--var`,
+    /// `--var-file`, `TERRACE_VAR_NAME`), read as `var.NAME` in
+    /// environment and configuration inputs.
+    pub variables: Vec<Variable>,
 }
 
 impl Project {
@@ -86,6 +92,11 @@ impl Project {
         let mut names: Vec<String> = self.environments.iter().map(|e| e.name.clone()).collect();
         names.sort_by_key(|n| depth(n));
         names
+    }
+
+    /// The project variable named `name`.
+    pub fn variable(&self, name: &str) -> Option<&Variable> {
+        self.variables.iter().find(|v| v.name == name)
     }
 
     pub fn architecture_of(&self, c: &Configuration) -> &Architecture {
@@ -131,6 +142,7 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
         catalog: None,
         plugins: Vec::new(),
         plugin_files: Vec::new(),
+        variables: Vec::new(),
     };
     let mut hasher = Sha256::new();
     let mut decl = project::Declarations::default();
@@ -253,6 +265,7 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
     project.description = decl.description;
     project.environments = decl.environments;
     project.plugins = decl.plugins;
+    project.variables = std::mem::take(&mut decl.variables.variables);
     project.unusable.append(&mut decl.unusable);
     (project, diags)
 }

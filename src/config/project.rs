@@ -79,7 +79,7 @@ pub struct Plugin {
 }
 
 /// What the project files declare, before architectures are resolved.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Declarations {
     pub name: Option<(String, Span)>,
     pub description: Option<String>,
@@ -91,6 +91,24 @@ pub struct Declarations {
     /// Configurations declared but unusable (reported already).
     pub unusable: Vec<String>,
     pub plugins: Vec<Plugin>,
+    /// `variable` blocks of the project files, kept the way an
+    /// architecture keeps its own (same checks, same duplicate rules).
+    pub variables: super::Architecture,
+}
+
+impl Default for Declarations {
+    fn default() -> Declarations {
+        Declarations {
+            name: None,
+            description: None,
+            catalog: None,
+            environments: Vec::new(),
+            configurations: Vec::new(),
+            unusable: Vec::new(),
+            plugins: Vec::new(),
+            variables: super::Architecture::new(std::path::PathBuf::new(), String::new()),
+        }
+    }
 }
 
 impl Declarations {
@@ -107,7 +125,13 @@ impl Declarations {
             &Allowed {
                 what: "the project definition",
                 attrs: Some(&[]),
-                blocks: &["project", "environment", "configuration", "plugin"],
+                blocks: &[
+                    "project",
+                    "environment",
+                    "configuration",
+                    "plugin",
+                    "variable",
+                ],
             },
             diags,
         );
@@ -117,6 +141,7 @@ impl Declarations {
                 "environment" => self.add_environment(b, file, diags),
                 "configuration" => self.add_configuration(b, file, diags),
                 "plugin" => self.add_plugin(b, file, diags),
+                "variable" => self.variables.add_variable(b, file, diags),
                 _ => unreachable!("body::read lets only the allowed blocks through"),
             }
         }

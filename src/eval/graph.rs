@@ -332,6 +332,31 @@ impl<'p> ProjectGraph<'p> {
     ) -> Option<Vec<Node>> {
         let project = self.project;
         match r.root.as_str() {
+            "var" => {
+                match r.attr(0) {
+                    Some(name) if project.variable(name).is_some() => {}
+                    name => {
+                        let help = match name.and_then(|n| {
+                            did_you_mean(n, project.variables.iter().map(|v| v.name.as_str()))
+                        }) {
+                            Some(s) => format!("did you mean var.{s}?"),
+                            None => format!(
+                                "declare it in a project file: `variable \"{}\" {{ type = string }}`",
+                                name.unwrap_or("NAME")
+                            ),
+                        };
+                        diags.push(bad_ref(
+                            r,
+                            &format!(
+                                "the project declares no variable \"{}\"",
+                                name.unwrap_or_default()
+                            ),
+                            &help,
+                        ));
+                    }
+                }
+                None
+            }
             "environment" => match r.attr(0) {
                 Some("inputs") | Some("name") => None,
                 _ => {
@@ -427,9 +452,9 @@ impl<'p> ProjectGraph<'p> {
                 }
             }
             other => {
-                let help = match did_you_mean(other, ["environment", "configuration", "path"]) {
+                let help = match did_you_mean(other, ["environment", "configuration", "path", "var"]) {
                     Some(s) => format!("did you mean \"{s}\"?"),
-                    None => "the project file can refer to environment.inputs, configuration.NAME.outputs and path.root".into(),
+                    None => "the project file can refer to var.NAME, environment.inputs, configuration.NAME.outputs and path.root".into(),
                 };
                 diags.push(bad_ref(r, &format!("unknown reference \"{other}\""), &help));
                 None

@@ -14,6 +14,7 @@ mod graph;
 mod ops;
 mod types;
 mod values;
+mod variables;
 
 pub use authorization::authorization;
 pub use convert::convert;
@@ -21,3 +22,4 @@ pub use expr::{EvalError, Evaluator, Resolver, describe};
 pub use graph::{Node, ProjectGraph};
 pub use types::Kind;
 pub use values::{EnvValues, Instance};
+pub use variables::{Missing, project_variables};

@@ -27,6 +27,8 @@ pub struct Instance {
 pub struct EnvValues<'g, 'p> {
     pub graph: &'g ProjectGraph<'p>,
     pub env: &'p Environment,
+    /// The project's own variables, set for this run.
+    project_vars: Map,
     env_inputs: Map,
     inputs: Vec<Map>,
     variables: Vec<Vec<Value>>,
@@ -37,16 +39,19 @@ pub struct EnvValues<'g, 'p> {
 }
 
 impl<'g, 'p> EnvValues<'g, 'p> {
-    /// Starts an environment's evaluation: its own inputs are evaluated now.
+    /// Starts an environment's evaluation: its own inputs are evaluated
+    /// now, with `project_vars` (see [`super::project_variables`]) as
+    /// `var.NAME`.
     pub fn new(
         graph: &'g ProjectGraph<'p>,
         env: &'p Environment,
+        project_vars: &Map,
     ) -> Result<EnvValues<'g, 'p>, Diagnostics> {
         let project = graph.project;
         let mut diags = Diagnostics::default();
         let mut env_inputs = Map::new();
         let ev = Evaluator {
-            resolver: &Constant,
+            resolver: &super::variables::ProjectVars { vars: project_vars },
             base_dir: &project.root,
             planning: true,
         };
@@ -69,6 +74,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         Ok(EnvValues {
             graph,
             env,
+            project_vars: project_vars.clone(),
             env_inputs,
             inputs: vec![Map::new(); project.configurations.len()],
             variables: per_config(&|c| graph.arch(c).variables.len()),
@@ -335,6 +341,13 @@ impl<'g, 'p> EnvValues<'g, 'p> {
             instance,
             this: Some(this),
         };
+        self.evaluator(&scope).eval(e)
+    }
+
+    /// Evaluates an expression in the project file's scope (`var.NAME`,
+    /// `environment.…`, `configuration.NAME.outputs.…`, `path.root`).
+    pub fn eval_project(&self, e: &Expr) -> Result<Value, EvalError> {
+        let scope = ProjectScope { values: self };
         self.evaluator(&scope).eval(e)
     }
 
@@ -657,6 +670,7 @@ impl Resolver for ProjectScope<'_, '_, '_> {
     fn resolve(&self, root: &str, attrs: &[&str], span: Span) -> Result<(Value, usize), EvalError> {
         let v = self.values;
         match (root, attrs) {
+            ("var", [name, ..]) => super::variables::lookup(&v.project_vars, name, span),
             ("environment", ["name", ..]) => Ok((Value::String(v.env.name.clone()), 1)),
             ("environment", ["inputs", name, ..]) => match v.env_inputs.get(name) {
                 Some(x) => Ok((x.clone(), 2)),

@@ -15,6 +15,7 @@ mod order;
 mod planner;
 mod refresh;
 mod stale;
+mod target;
 mod triggers;
 
 pub use check::check_schemas;
@@ -28,3 +29,5 @@ pub use order::{OrderError, Step, Steps, build as order, create_before_destroy};
 pub use planner::{PlanOptions, find_resource, plan};
 pub use refresh::{Refreshed, drift_of, refresh};
 pub use stale::{Stale, check_fresh};
+pub use target::check as check_targets;
+pub use target::{Target, narrow};

@@ -45,6 +45,8 @@ pub enum Reason {
     Destroy,
     /// A reference in `lifecycle.replace_triggered_by` changes.
     ReplaceByTriggers,
+    /// `--replace ADDR`.
+    ReplaceByRequest,
 }
 
 /// One planned change.
@@ -147,6 +149,14 @@ pub struct Plan {
     /// The environment the release was promoted from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promoted_from: Option<String>,
+    /// The project variables' values the plan was made with: applying the
+    /// saved plan uses exactly these.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, Value>,
+    /// `--target`: only these resources (and what they depend on) were
+    /// planned; the plan does not show everything that would change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
 }
 
 /// Counts for the summary line.

@@ -412,6 +412,8 @@ resource "terrace_data" "edge" {
             warnings: Vec::new(),
             release: None,
             promoted_from: None,
+            variables: BTreeMap::new(),
+            targets: Vec::new(),
         }
     }
 

@@ -33,6 +33,8 @@ pub struct PlanOptions {
     /// apply, their attributes unknown (`validate`, which must not reach
     /// the network).
     pub defer_data: bool,
+    /// `--replace`: objects to replace even when nothing forces it.
+    pub replace: Vec<InstanceAddr>,
 }
 
 /// Plans environment `values.env` against `state`.
@@ -122,6 +124,7 @@ pub async fn plan(
                         ctx: &ctx,
                         current: &current,
                         changes: &changes,
+                        replace: &opts.replace,
                     };
                     let Some(planned) = plan_resource(&rc, c, r, defer, &mut diags).await else {
                         values.fail_resource(c, r);
@@ -292,6 +295,8 @@ pub async fn plan(
         warnings,
         release: None,
         promoted_from: None,
+        variables: BTreeMap::new(),
+        targets: Vec::new(),
     };
     // A plan that apply could not order is never produced.
     if let Err(e) = super::order::build(graph, &plan, state) {
@@ -486,6 +491,7 @@ struct ResourceCtx<'a, 'g, 'p, 's> {
     current: &'a dyn Fn(&InstanceAddr) -> Option<&'s Value>,
     /// The changes planned so far (for `replace_triggered_by`).
     changes: &'a [Change],
+    replace: &'a [InstanceAddr],
 }
 
 /// Plans every instance of resource `r` of configuration `c`; `None` when
@@ -549,7 +555,10 @@ async fn plan_resource(
             failed = true;
             continue;
         }
-        let planned = match prepare(rc.values, c, r, &inst, p.as_ref(), prior, rc.ctx).await {
+        // `--replace`: planned as a new object, whatever changed.
+        let forced = prior.is_some() && res.mode == Mode::Managed && rc.replace.contains(&iaddr);
+        let basis = if forced { None } else { prior };
+        let planned = match prepare(rc.values, c, r, &inst, p.as_ref(), basis, rc.ctx).await {
             Ok(planned) => planned,
             Err(d) => {
                 diags.extend(d);
@@ -581,6 +590,12 @@ async fn plan_resource(
             }
         } else {
             let mut change = diff(iaddr, prior, planned, res);
+            if forced {
+                change.action = Action::Replace;
+                change.before = prior.cloned();
+                change.create_before_destroy = res.lifecycle.create_before_destroy;
+                change.reason = Some(Reason::ReplaceByRequest);
+            }
             if let Some((id, value)) = &imported {
                 change.importing = Some(id.clone());
                 change.before = Some(value.clone());

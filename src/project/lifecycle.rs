@@ -208,6 +208,14 @@ pub fn definition_hash(project: &Project, env: &Environment, c: &Configuration) 
 /// The configurations an apply of `plan` concerns: every one the project
 /// declares (apply deploys them all), and those with state in the plan.
 fn concerned(project: &Project, plan: &Plan) -> BTreeSet<String> {
+    // A targeted plan concerns only the configurations it changes.
+    if !plan.targets.is_empty() {
+        return plan
+            .changes
+            .iter()
+            .map(|c| c.address.resource.config.clone())
+            .collect();
+    }
     let mut names: BTreeSet<String> = plan.prior.keys().cloned().collect();
     if !plan.destroy {
         names.extend(project.configurations.iter().map(|c| c.name.clone()));
@@ -282,6 +290,8 @@ pub fn finished(
         let ok = ended.succeeded && !ended.failed.contains(&config);
         let gone = plan.destroy || project.configuration(&config).is_none();
         let stage = match (gone, ok) {
+            // Part of it was applied (`--target`): not deployed as defined.
+            (_, true) if !plan.targets.is_empty() => Stage::Draft,
             (false, true) => Stage::Deployed,
             (false, false) => Stage::DeployFailed,
             (true, true) => Stage::Undeployed,
@@ -306,6 +316,10 @@ pub fn finished(
             cause: e.to_string(),
         });
     }
+    // A targeted apply leaves the environment's release as it was.
+    if !plan.targets.is_empty() {
+        return Ok(());
+    }
     match release.filter(|_| !plan.destroy) {
         Some(id) => Deployed {
             release: id.to_string(),
@@ -313,6 +327,12 @@ pub fn finished(
             applied_by: super::user(),
             serial: ended.serial,
             promoted_from: plan.promoted_from.clone(),
+            variables: plan
+                .variables
+                .iter()
+                .filter(|(_, v)| !v.contains_sensitive())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         }
         .save(records, env),
         None => Deployed::clear(records, env),

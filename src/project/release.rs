@@ -55,6 +55,10 @@ pub struct Deployed {
     /// The environment it was promoted from, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promoted_from: Option<String>,
+    /// The project variables the apply used, sensitive ones left out: a
+    /// promotion from this environment uses the same values.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub variables: std::collections::BTreeMap<String, crate::value::Value>,
 }
 
 const FORMAT: u32 = 1;

@@ -337,7 +337,7 @@ impl Events {
 
 /// Terraform's diagnostic `range`: file, start and end as line, column
 /// (one-based) and byte offset.
-fn range(map: &SourceMap, span: Span) -> Option<Json> {
+pub(super) fn range(map: &SourceMap, span: Span) -> Option<Json> {
     let file = map.files().nth(span.file.0 as usize)?;
     let pos = |offset: u32| {
         let (line, column) = file.line_col(offset);

@@ -35,10 +35,24 @@ pub fn plan_value(p: &Plan) -> Json {
     for o in &p.outputs {
         outputs.insert(format!("{}.{}", o.configuration, o.name), output(o));
     }
-    json!({
+    // Terraform's `variables`; a sensitive value is left out, as in
+    // resource values.
+    let variables: Map<String, Json> = p
+        .variables
+        .iter()
+        .map(|(k, v)| {
+            let entry = if v.contains_sensitive() {
+                json!({ "sensitive": true })
+            } else {
+                json!({ "value": known(Some(v)) })
+            };
+            (k.clone(), entry)
+        })
+        .collect();
+    let mut doc = json!({
         "format_version": FORMAT_VERSION,
         "applyable": p.has_changes(),
-        "complete": true,
+        "complete": p.targets.is_empty(),
         "errored": false,
         "timestamp": p.created_at,
         "planned_values": planned_values(p),
@@ -56,7 +70,15 @@ pub fn plan_value(p: &Plan) -> Json {
             "unchanged": p.unchanged,
             "warnings": p.warnings,
         },
-    })
+    });
+    if !p.targets.is_empty() {
+        doc["terrace"]["targets"] = json!(p.targets);
+    }
+    // Terraform leaves `variables` out when the root module has none.
+    if !variables.is_empty() {
+        doc["variables"] = Json::Object(variables);
+    }
+    doc
 }
 
 /// An environment's state in Terraform's JSON state representation (what
@@ -189,6 +211,7 @@ pub fn actions(a: Action, create_before_destroy: bool) -> Vec<&'static str> {
 pub fn action_reason(c: &Change) -> Option<&'static str> {
     match (c.action, &c.reason) {
         (Action::Replace, Some(Reason::ReplaceByTriggers)) => Some("replace_by_triggers"),
+        (Action::Replace, Some(Reason::ReplaceByRequest)) => Some("replace_by_request"),
         (Action::Replace, _) => Some("replace_because_cannot_update"),
         (_, Some(Reason::NotInConfiguration)) => Some("delete_because_no_resource_config"),
         (_, Some(Reason::ConfigurationRemoved)) => Some("delete_because_no_module"),

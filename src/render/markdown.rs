@@ -219,6 +219,8 @@ fn destructive_line(env: &str, c: &Change) -> String {
         Action::Replace => {
             let why = if c.reason == Some(crate::plan::Reason::ReplaceByTriggers) {
                 "a reference in replace_triggered_by changed".to_string()
+            } else if c.reason == Some(crate::plan::Reason::ReplaceByRequest) {
+                "requested with `--replace`".to_string()
             } else if c.replace_paths.is_empty() {
                 "its arguments cannot be updated in place".to_string()
             } else {

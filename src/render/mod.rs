@@ -4,6 +4,7 @@
 //! Every function returns a string; the CLI decides where it goes. Colour
 //! is a [`Palette`] passed in, so views are testable without a terminal.
 
+mod console;
 mod diff;
 mod drift;
 pub mod events;
@@ -13,10 +14,13 @@ mod parts;
 mod plan;
 mod state;
 mod style;
+mod validate;
 mod value;
 
+pub use console::console_value;
 pub use drift::{drift_json, drift_text};
 pub use plan::plan;
 pub use state::{environment, instance, outputs};
 pub use style::{Palette, Sym};
+pub use validate::validate_json;
 pub use value::hcl;

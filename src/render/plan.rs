@@ -140,6 +140,7 @@ pub(super) fn reason_text(c: &Change) -> Option<String> {
         },
         Reason::Destroy => return None,
         Reason::ReplaceByTriggers => return None,
+        Reason::ReplaceByRequest => "as requested with --replace".into(),
     })
 }
 

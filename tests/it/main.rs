@@ -5,6 +5,7 @@ mod apply;
 mod blocks;
 mod catalog;
 mod ci_examples;
+mod cli;
 mod command;
 mod conformance;
 mod crash;

@@ -1,0 +1,137 @@
+//! `terrace fmt [--check] [--diff] [--recursive] [PATH]…`: rewrite
+//! definition files in Terraform's canonical layout, comments kept.
+
+use super::{Failure, Global, Result};
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Files or directories to format (default: the project directory)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Change nothing; exit 3 when a file is not formatted (as terraform fmt -check)
+    #[arg(long)]
+    pub check: bool,
+    /// Print the changes as a unified diff
+    #[arg(long)]
+    pub diff: bool,
+    /// Also format the files in subdirectories (architectures), hidden ones excepted
+    #[arg(long)]
+    pub recursive: bool,
+}
+
+pub fn run(g: &Global, a: FmtArgs) -> Result {
+    let roots = if a.paths.is_empty() {
+        vec![g.project.clone()]
+    } else {
+        a.paths.clone()
+    };
+    let mut files = Vec::new();
+    for root in &roots {
+        if root.is_file() {
+            files.push(root.clone());
+        } else if root.is_dir() {
+            collect(root, a.recursive, &mut files)?;
+        } else {
+            return Err(Failure::Message(format!(
+                "{}: no such file or directory",
+                root.display()
+            )));
+        }
+    }
+    let mut unformatted = false;
+    let mut broken = false;
+    for file in &files {
+        let old = std::fs::read_to_string(file)
+            .map_err(|e| Failure::Message(format!("cannot read {}: {e}", file.display())))?;
+        let new = match formatted(file, &old) {
+            Ok(new) => new,
+            Err(message) => {
+                errln!("Error: {message}");
+                broken = true;
+                continue;
+            }
+        };
+        if new == old {
+            continue;
+        }
+        unformatted = true;
+        outln!("{}", file.display());
+        if a.diff {
+            let name = file.display().to_string();
+            out!(
+                "{}",
+                similar::TextDiff::from_lines(&old, &new)
+                    .unified_diff()
+                    .header(&format!("old/{name}"), &format!("new/{name}"))
+            );
+        }
+        if !a.check {
+            let full = std::path::absolute(file).unwrap_or_else(|_| file.clone());
+            crate::state::write_atomic(&full, new.as_bytes())
+                .map_err(|e| Failure::Message(format!("cannot write {}: {e}", file.display())))?;
+        }
+    }
+    if broken {
+        return Err(Failure::Reported);
+    }
+    if a.check && unformatted {
+        return Err(Failure::Code(3));
+    }
+    Ok(())
+}
+
+/// The file's text in canonical layout, refused when it is not valid HCL
+/// or when formatting would change more than whitespace.
+fn formatted(file: &Path, old: &str) -> std::result::Result<String, String> {
+    if let Err(e) = hcl::edit::parser::parse_body(old) {
+        let loc = e.location();
+        return Err(format!(
+            "{}:{}:{}: syntax error: {}; the file is left as it is",
+            file.display(),
+            loc.line(),
+            loc.column(),
+            e.message().lines().next().unwrap_or_default()
+        ));
+    }
+    let new = crate::config::format::format(old).ok_or_else(|| {
+        format!(
+            "{}: cannot be formatted; the file is left as it is",
+            file.display()
+        )
+    })?;
+    let comments = crate::config::format::comments;
+    if comments(old) != comments(&new) || hcl::edit::parser::parse_body(&new).is_err() {
+        return Err(format!(
+            "{}: formatting would lose a comment or break the syntax (a bug in terrace fmt); the file is left as it is",
+            file.display()
+        ));
+    }
+    Ok(new)
+}
+
+/// `*.hcl` and `*.tfvars` files in `dir` (and below, with `recursive`),
+/// in name order; hidden files and directories are skipped.
+fn collect(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Failure::Message(format!("cannot read directory {}: {e}", dir.display())))?
+        .filter_map(std::result::Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            if recursive {
+                collect(&p, recursive, out)?;
+            }
+        } else if p.extension().is_some_and(|e| e == "hcl" || e == "tfvars") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}

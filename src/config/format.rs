@@ -1,0 +1,843 @@
+//! The canonical layout of definition files (`terrace fmt`): Terraform's,
+//! as its `hclwrite.Format` makes it.
+//!
+//! The text is split into tokens that keep every byte (comments included),
+//! then three passes decide only the whitespace between tokens, line by
+//! line: indentation from bracket nesting (two spaces a level), one space
+//! or none between tokens, and `=` and trailing comments aligned in runs
+//! of consecutive attribute lines. Heredoc bodies and string contents are
+//! never changed. Entry point: [`format`].
+
+/// The kinds of token the layout rules tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Newline,
+    /// `# …` or `// …` with its newline: ends a line.
+    LineComment,
+    /// `/* … */`.
+    BlockComment,
+    Ident,
+    Number,
+    OQuote,
+    CQuote,
+    /// Literal text inside quotes or a heredoc.
+    Lit,
+    /// `${`
+    Interp,
+    /// `%{`
+    Control,
+    /// The `}` that closes `${` or `%{`.
+    SeqEnd,
+    /// `<<EOT` or `<<-EOT` with its newline.
+    OHeredoc,
+    /// The heredoc's closing line.
+    CHeredoc,
+    OBrace,
+    CBrace,
+    OBrack,
+    CBrack,
+    OParen,
+    CParen,
+    Comma,
+    Dot,
+    Ellipsis,
+    Equal,
+    Colon,
+    Question,
+    Minus,
+    Bang,
+    /// Other operators: `+ * / % == != < <= > >= && || =>`.
+    Op,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    kind: Kind,
+    text: String,
+    spaces: usize,
+}
+
+/// Reformats HCL source text; `None` when it cannot be tokenized (an
+/// unterminated string, heredoc or comment), which the caller reports
+/// with the parser's diagnostic.
+pub fn format(src: &str) -> Option<String> {
+    let tokens = unwrap_values(tokenize(src)?);
+    let mut lines = split_lines(tokens);
+    indent(&mut lines);
+    spaces(&mut lines);
+    cells(&mut lines);
+    let mut out = String::with_capacity(src.len());
+    for line in &lines {
+        for t in line.lead.iter().chain(&line.assign).chain(&line.comment) {
+            out.extend(std::iter::repeat_n(' ', t.spaces));
+            out.push_str(&t.text);
+        }
+    }
+    Some(out)
+}
+
+/// Every comment in the text, in order: what formatting must keep.
+pub fn comments(src: &str) -> Option<Vec<String>> {
+    Some(
+        tokenize(src)?
+            .into_iter()
+            .filter(|t| matches!(t.kind, Kind::LineComment | Kind::BlockComment))
+            .map(|t| t.text.trim_end().to_string())
+            .collect(),
+    )
+}
+
+fn bracket_change(k: Kind) -> i32 {
+    match k {
+        Kind::OBrace | Kind::OBrack | Kind::OParen | Kind::Interp | Kind::Control => 1,
+        Kind::CBrace | Kind::CBrack | Kind::CParen | Kind::SeqEnd => -1,
+        _ => 0,
+    }
+}
+
+/// What the tokenizer is inside of.
+enum Frame {
+    /// Expressions; `braces` counts `{` opened since the frame began, so
+    /// that the `}` closing `${` is told from an object's.
+    Expr { braces: usize, interp: bool },
+    /// Between quotes.
+    Quoted,
+    /// A heredoc's body, up to the line holding only `marker`.
+    Heredoc { marker: String, line_start: bool },
+}
+
+fn tokenize(src: &str) -> Option<Vec<Token>> {
+    let b = src.as_bytes();
+    let mut out: Vec<Token> = Vec::new();
+    let mut stack = vec![Frame::Expr {
+        braces: 0,
+        interp: false,
+    }];
+    let mut i = 0;
+    let push = |out: &mut Vec<Token>, kind: Kind, text: &str| {
+        out.push(Token {
+            kind,
+            text: text.to_string(),
+            spaces: 0,
+        })
+    };
+    while i < b.len() {
+        match stack.last_mut()? {
+            Frame::Heredoc { marker, line_start } => {
+                let end = src[i..].find('\n').map_or(b.len(), |n| i + n);
+                if *line_start && src[i..end].trim() == marker.as_str() {
+                    push(&mut out, Kind::CHeredoc, src[i..end].trim_end());
+                    stack.pop();
+                    i = end;
+                    continue;
+                }
+                if *line_start && end >= b.len() {
+                    return None;
+                }
+                // Literal text up to a sequence or the end of the line
+                // (the newline is part of the text).
+                let start = i;
+                let mut stop = None;
+                while i < b.len() {
+                    match b[i] {
+                        b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+                            if i > start && b[i - 1] == b[i] {
+                                i += 2;
+                                continue;
+                            }
+                            stop = Some(i);
+                            break;
+                        }
+                        b'\n' => {
+                            i += 1;
+                            break;
+                        }
+                        _ => i += 1,
+                    }
+                }
+                *line_start = stop.is_none();
+                if i > start {
+                    push(&mut out, Kind::Lit, &src[start..i]);
+                }
+                if let Some(at) = stop {
+                    let kind = if b[at] == b'$' {
+                        Kind::Interp
+                    } else {
+                        Kind::Control
+                    };
+                    push(&mut out, kind, &src[at..at + 2]);
+                    stack.push(Frame::Expr {
+                        braces: 0,
+                        interp: true,
+                    });
+                    i = at + 2;
+                    if b.get(i) == Some(&b'~') {
+                        out.last_mut()?.text.push('~');
+                        i += 1;
+                    }
+                }
+            }
+            Frame::Quoted => {
+                let start = i;
+                while i < b.len() {
+                    match b[i] {
+                        b'\\' => i += 2,
+                        b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+                            // `$${` and `%%{` are escapes, not sequences.
+                            if i > start && b[i - 1] == b[i] {
+                                i += 2;
+                                continue;
+                            }
+                            break;
+                        }
+                        b'"' | b'\n' => break,
+                        _ => i += 1,
+                    }
+                }
+                let i_end = i.min(b.len());
+                if i_end > start {
+                    push(&mut out, Kind::Lit, &src[start..i_end]);
+                }
+                i = i_end;
+                match b.get(i) {
+                    Some(b'"') => {
+                        push(&mut out, Kind::CQuote, "\"");
+                        stack.pop();
+                        i += 1;
+                    }
+                    Some(b'$') | Some(b'%') => {
+                        let kind = if b[i] == b'$' {
+                            Kind::Interp
+                        } else {
+                            Kind::Control
+                        };
+                        push(&mut out, kind, &src[i..i + 2]);
+                        stack.push(Frame::Expr {
+                            braces: 0,
+                            interp: true,
+                        });
+                        i += 2;
+                        // `~` strip markers stay glued to the brace.
+                        if b.get(i) == Some(&b'~') {
+                            out.last_mut()?.text.push('~');
+                            i += 1;
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            Frame::Expr { braces, interp } => {
+                let c = b[i];
+                match c {
+                    b' ' | b'\t' | b'\r' => i += 1,
+                    b'\n' => {
+                        push(&mut out, Kind::Newline, "\n");
+                        i += 1;
+                    }
+                    b'#' => {
+                        let end = src[i..].find('\n').map_or(b.len(), |n| i + n + 1);
+                        push(
+                            &mut out,
+                            Kind::LineComment,
+                            src[i..end].trim_end_matches([' ', '\t', '\r', '\n']),
+                        );
+                        if end > i && b[end - 1] == b'\n' {
+                            out.last_mut()?.text.push('\n');
+                        }
+                        i = end;
+                    }
+                    b'/' if b.get(i + 1) == Some(&b'/') => {
+                        let end = src[i..].find('\n').map_or(b.len(), |n| i + n + 1);
+                        push(
+                            &mut out,
+                            Kind::LineComment,
+                            src[i..end].trim_end_matches([' ', '\t', '\r', '\n']),
+                        );
+                        if end > i && b[end - 1] == b'\n' {
+                            out.last_mut()?.text.push('\n');
+                        }
+                        i = end;
+                    }
+                    b'/' if b.get(i + 1) == Some(&b'*') => {
+                        let end = src[i + 2..].find("*/").map(|n| i + 2 + n + 2)?;
+                        push(&mut out, Kind::BlockComment, &src[i..end]);
+                        i = end;
+                    }
+                    b'"' => {
+                        push(&mut out, Kind::OQuote, "\"");
+                        stack.push(Frame::Quoted);
+                        i += 1;
+                    }
+                    b'<' if b.get(i + 1) == Some(&b'<')
+                        && b.get(i + 2)
+                            .is_some_and(|&n| n == b'-' || n.is_ascii_alphabetic()) =>
+                    {
+                        let nl = src[i..].find('\n').map(|n| i + n)?;
+                        let header = src[i..nl].trim_end();
+                        let marker = header
+                            .trim_start_matches("<<")
+                            .trim_start_matches('-')
+                            .to_string();
+                        push(&mut out, Kind::OHeredoc, &format!("{header}\n"));
+                        i = nl + 1;
+                        stack.push(Frame::Heredoc {
+                            marker,
+                            line_start: true,
+                        });
+                    }
+                    b'{' => {
+                        *braces += 1;
+                        push(&mut out, Kind::OBrace, "{");
+                        i += 1;
+                    }
+                    b'}' if *braces == 0 && *interp => {
+                        stack.pop();
+                        push(&mut out, Kind::SeqEnd, "}");
+                        i += 1;
+                    }
+                    b'~' if *braces == 0 && *interp && b.get(i + 1) == Some(&b'}') => {
+                        stack.pop();
+                        push(&mut out, Kind::SeqEnd, "~}");
+                        i += 2;
+                    }
+                    b'}' => {
+                        *braces = braces.saturating_sub(1);
+                        push(&mut out, Kind::CBrace, "}");
+                        i += 1;
+                    }
+                    b'[' => {
+                        push(&mut out, Kind::OBrack, "[");
+                        i += 1;
+                    }
+                    b']' => {
+                        push(&mut out, Kind::CBrack, "]");
+                        i += 1;
+                    }
+                    b'(' => {
+                        push(&mut out, Kind::OParen, "(");
+                        i += 1;
+                    }
+                    b')' => {
+                        push(&mut out, Kind::CParen, ")");
+                        i += 1;
+                    }
+                    b',' => {
+                        push(&mut out, Kind::Comma, ",");
+                        i += 1;
+                    }
+                    b'.' if src[i..].starts_with("...") => {
+                        push(&mut out, Kind::Ellipsis, "...");
+                        i += 3;
+                    }
+                    b'.' if !b.get(i + 1).is_some_and(u8::is_ascii_digit)
+                        || out.last().is_some_and(|t| {
+                            matches!(t.kind, Kind::Ident | Kind::CBrack | Kind::CParen)
+                        }) =>
+                    {
+                        push(&mut out, Kind::Dot, ".");
+                        i += 1;
+                    }
+                    b':' => {
+                        push(&mut out, Kind::Colon, ":");
+                        i += 1;
+                    }
+                    b'?' => {
+                        push(&mut out, Kind::Question, "?");
+                        i += 1;
+                    }
+                    b'-' => {
+                        push(&mut out, Kind::Minus, "-");
+                        i += 1;
+                    }
+                    b'=' | b'!' | b'<' | b'>' | b'&' | b'|' | b'+' | b'*' | b'/' | b'%' => {
+                        let two = src.get(i..i + 2).unwrap_or("");
+                        let (kind, len) = match two {
+                            "==" | "!=" | "<=" | ">=" | "&&" | "||" | "=>" => (Kind::Op, 2),
+                            _ => match c {
+                                b'=' => (Kind::Equal, 1),
+                                b'!' => (Kind::Bang, 1),
+                                _ => (Kind::Op, 1),
+                            },
+                        };
+                        push(&mut out, kind, &src[i..i + len]);
+                        i += len;
+                    }
+                    c if c.is_ascii_digit() || c == b'.' => {
+                        let start = i;
+                        while i < b.len()
+                            && (b[i].is_ascii_alphanumeric()
+                                || b[i] == b'.'
+                                || ((b[i] == b'+' || b[i] == b'-')
+                                    && matches!(b[i - 1], b'e' | b'E')))
+                        {
+                            i += 1;
+                        }
+                        push(&mut out, Kind::Number, &src[start..i]);
+                    }
+                    _ => {
+                        let start = i;
+                        let rest = &src[i..];
+                        let len = rest
+                            .char_indices()
+                            .find(|&(n, ch)| {
+                                !(ch.is_alphanumeric() || ch == '_' || (ch == '-' && n > 0))
+                            })
+                            .map_or(rest.len(), |(n, _)| n);
+                        // Anything else is kept as one character.
+                        let len = if len == 0 {
+                            rest.chars().next().map_or(1, char::len_utf8)
+                        } else {
+                            len
+                        };
+                        push(&mut out, Kind::Ident, &src[start..start + len]);
+                        i = start + len;
+                    }
+                }
+            }
+        }
+    }
+    if stack.len() != 1 {
+        return None;
+    }
+    Some(out)
+}
+
+/// Terraform's own normalisations of attribute values (its `fmt`, beyond
+/// `hclwrite`): an attribute whose value is only `"${EXPR}"` becomes
+/// `EXPR`, and in a `variable` block, `type = "string"` (the old quoted
+/// form) becomes `type = string` (`"list"` and `"map"` become
+/// `list(string)` and `map(string)`; bare `list` and `map`, `list(any)` and
+/// `map(any)`). Object attributes inside expressions are left alone.
+fn unwrap_values(tokens: Vec<Token>) -> Vec<Token> {
+    // What each open `{` is: a block body (with the block's type) or an
+    // object; the file itself is a body.
+    enum Ctx {
+        Body(String),
+        Object,
+    }
+    let mut stack: Vec<Ctx> = vec![Ctx::Body(String::new())];
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    let mut line_start = true;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        if line_start
+            && matches!(stack.last(), Some(Ctx::Body(_)))
+            && t.kind == Kind::Ident
+            && tokens.get(i + 1).is_some_and(|n| n.kind == Kind::Equal)
+        {
+            // The value: up to the end of the line at bracket depth 0.
+            let start = i + 2;
+            let mut depth = 0;
+            let mut end = start;
+            while end < tokens.len() {
+                let k = tokens[end].kind;
+                if depth == 0 && (k == Kind::Newline || k == Kind::LineComment) {
+                    break;
+                }
+                depth += bracket_change(k);
+                if depth < 0 {
+                    break;
+                }
+                end += 1;
+            }
+            let block = match stack.last() {
+                Some(Ctx::Body(name)) => name.as_str(),
+                _ => "",
+            };
+            let value = &tokens[start..end];
+            let replaced = if block == "variable" && t.text == "type" {
+                type_expr(value)
+            } else {
+                None
+            }
+            .or_else(|| interpolation_only(value));
+            out.push(t.clone());
+            out.push(tokens[i + 1].clone());
+            match replaced {
+                Some(v) => out.extend(v),
+                None => out.extend(value.iter().cloned()),
+            }
+            // Brackets inside the value still open and close contexts.
+            for v in value {
+                track(&mut stack, v.kind);
+            }
+            i = end;
+            line_start = false;
+            continue;
+        }
+        track_with_header(&mut stack, &out, t);
+        line_start =
+            t.kind == Kind::Newline || t.kind == Kind::LineComment && t.text.ends_with('\n');
+        out.push(t.clone());
+        i += 1;
+    }
+
+    fn track(stack: &mut Vec<Ctx>, k: Kind) {
+        match k {
+            Kind::OBrace => stack.push(Ctx::Object),
+            Kind::CBrace if stack.len() > 1 => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+
+    fn track_with_header(stack: &mut Vec<Ctx>, out: &[Token], t: &Token) {
+        match t.kind {
+            Kind::OBrace => {
+                // A block's `{` follows its labels, on a line that starts
+                // with the block type in a body.
+                let line: Vec<&Token> = out
+                    .iter()
+                    .rev()
+                    .take_while(|x| !(x.kind == Kind::Newline || x.kind == Kind::LineComment))
+                    .collect();
+                let first = line.last();
+                let is_block = matches!(stack.last(), Some(Ctx::Body(_)))
+                    && first.is_some_and(|f| f.kind == Kind::Ident)
+                    && !line.iter().any(|x| x.kind == Kind::Equal)
+                    && out
+                        .last()
+                        .is_some_and(|p| matches!(p.kind, Kind::Ident | Kind::CQuote));
+                if is_block {
+                    stack.push(Ctx::Body(first.map(|f| f.text.clone()).unwrap_or_default()));
+                } else {
+                    stack.push(Ctx::Object);
+                }
+            }
+            Kind::CBrace if stack.len() > 1 => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `"${EXPR}"` alone → `EXPR` (in parentheses when it spans lines).
+fn interpolation_only(value: &[Token]) -> Option<Vec<Token>> {
+    let n = value.len();
+    if n < 5
+        || value[0].kind != Kind::OQuote
+        || value[1].kind != Kind::Interp
+        || value[1].text != "${"
+        || value[n - 2].kind != Kind::SeqEnd
+        || value[n - 2].text != "}"
+        || value[n - 1].kind != Kind::CQuote
+    {
+        return None;
+    }
+    let inside = &value[2..n - 2];
+    let mut nesting = 0;
+    for t in inside {
+        match t.kind {
+            Kind::Interp | Kind::Control | Kind::OQuote => nesting += 1,
+            Kind::SeqEnd | Kind::CQuote => nesting -= 1,
+            _ => {}
+        }
+        if nesting < 0 {
+            return None;
+        }
+    }
+    let mut v: Vec<Token> = inside.to_vec();
+    if v.iter().any(|t| t.kind == Kind::Newline) {
+        v.insert(0, tok(Kind::OParen, "("));
+        v.push(tok(Kind::CParen, ")"));
+    }
+    Some(v)
+}
+
+/// The old quoted type constraints of a `variable` block.
+fn type_expr(value: &[Token]) -> Option<Vec<Token>> {
+    let word = match value {
+        [q, lit, c]
+            if q.kind == Kind::OQuote && lit.kind == Kind::Lit && c.kind == Kind::CQuote =>
+        {
+            match lit.text.as_str() {
+                "string" => return Some(vec![tok(Kind::Ident, "string")]),
+                "list" | "map" => (lit.text.as_str(), "string"),
+                _ => return None,
+            }
+        }
+        [w] if w.kind == Kind::Ident && (w.text == "list" || w.text == "map") => {
+            (w.text.as_str(), "any")
+        }
+        _ => return None,
+    };
+    Some(vec![
+        tok(Kind::Ident, word.0),
+        tok(Kind::OParen, "("),
+        tok(Kind::Ident, word.1),
+        tok(Kind::CParen, ")"),
+    ])
+}
+
+fn tok(kind: Kind, text: &str) -> Token {
+    Token {
+        kind,
+        text: text.to_string(),
+        spaces: 0,
+    }
+}
+
+/// One line: what comes before `=`, the `=` and the value, and a trailing
+/// comment; the line's newline (or line comment) ends the last cell.
+#[derive(Default)]
+struct Line {
+    lead: Vec<Token>,
+    assign: Vec<Token>,
+    comment: Vec<Token>,
+}
+
+fn split_lines(tokens: Vec<Token>) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut cur = Vec::new();
+    for t in tokens {
+        let ends = matches!(t.kind, Kind::Newline)
+            || t.kind == Kind::LineComment && t.text.ends_with('\n');
+        cur.push(t);
+        if ends {
+            lines.push(Line {
+                lead: std::mem::take(&mut cur),
+                ..Line::default()
+            });
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(Line {
+            lead: cur,
+            ..Line::default()
+        });
+    }
+    for line in &mut lines {
+        if line.lead.len() > 1
+            && line
+                .lead
+                .last()
+                .is_some_and(|t| t.kind == Kind::LineComment)
+        {
+            line.comment = line.lead.split_off(line.lead.len() - 1);
+        }
+        if let Some(i) = line
+            .lead
+            .iter()
+            .skip(1)
+            .position(|t| t.kind == Kind::Equal)
+            .map(|p| p + 1)
+        {
+            let mut net = 0;
+            for t in &line.lead[i..] {
+                net += bracket_change(t.kind);
+                if t.kind == Kind::OHeredoc {
+                    break;
+                }
+            }
+            if net == 0 {
+                line.assign = line.lead.split_off(i);
+            }
+        }
+    }
+    lines
+}
+
+fn indent(lines: &mut [Line]) {
+    let mut indents: Vec<i32> = Vec::new();
+    for line in lines.iter_mut() {
+        let Some(first) = line.lead.first() else {
+            continue;
+        };
+        if first.kind == Kind::Newline {
+            line.lead[0].spaces = 0;
+            continue;
+        }
+        let mut net = 0;
+        for t in line.lead.iter().chain(&line.assign) {
+            net += bracket_change(t.kind);
+            if t.kind == Kind::OHeredoc {
+                break;
+            }
+        }
+        let level = match net {
+            n if n > 0 => {
+                let level = indents.len();
+                indents.push(n);
+                level
+            }
+            n if n < 0 => {
+                let mut closed = -n;
+                while closed > 0 {
+                    let Some(top) = indents.last_mut() else {
+                        break;
+                    };
+                    if closed >= *top {
+                        closed -= *top;
+                        indents.pop();
+                    } else {
+                        *top -= closed;
+                        closed = 0;
+                    }
+                }
+                indents.len()
+            }
+            _ => indents.len(),
+        };
+        line.lead[0].spaces = 2 * level;
+    }
+}
+
+fn space_after(
+    subject: Kind,
+    before: Option<&Token>,
+    after: Option<Kind>,
+    subject_text: &str,
+) -> bool {
+    let Some(after) = after else {
+        return false;
+    };
+    let closes = |k: Kind| bracket_change(k) < 0;
+    match (subject, after) {
+        (_, Kind::Newline | Kind::LineComment) => false,
+        (Kind::Ident, Kind::OParen) => false,
+        (Kind::Dot, _) | (_, Kind::Dot) => false,
+        (_, Kind::Comma | Kind::Ellipsis) => false,
+        (Kind::Comma, _) => true,
+        (Kind::OQuote | Kind::Lit | Kind::OHeredoc, _)
+        | (_, Kind::Lit | Kind::CQuote | Kind::CHeredoc) => false,
+        (Kind::Ident, _)
+            if subject_text == "in" && before.is_some_and(|b| b.kind == Kind::Ident) =>
+        {
+            true
+        }
+        (s, Kind::OBrack) if s == Kind::Ident || s == Kind::Number || closes(s) => false,
+        (Kind::Minus, _) => {
+            !matches!(
+                before.map(|b| b.kind),
+                None | Some(
+                    Kind::OParen
+                        | Kind::OBrace
+                        | Kind::OBrack
+                        | Kind::Equal
+                        | Kind::Colon
+                        | Kind::Comma
+                        | Kind::Question
+                        | Kind::Minus
+                        | Kind::Bang
+                        | Kind::Interp
+                        | Kind::Control
+                )
+            ) && !before.is_some_and(|b| b.kind == Kind::Op)
+        }
+        (Kind::Bang, _) => false,
+        (Kind::OBrace, Kind::CBrace) => false,
+        (Kind::OBrace, _) | (_, Kind::CBrace) => true,
+        (Kind::Interp | Kind::Control, Kind::OBrace) => true,
+        (Kind::CBrace, Kind::SeqEnd) => true,
+        (Kind::SeqEnd, Kind::Interp | Kind::Control) => false,
+        (s, _) if bracket_change(s) > 0 => false,
+        (_, a) if bracket_change(a) < 0 => false,
+        _ => true,
+    }
+}
+
+fn spaces(lines: &mut [Line]) {
+    for line in lines.iter_mut() {
+        for cell in [&mut line.lead, &mut line.assign] {
+            for i in 0..cell.len() {
+                let after = cell.get(i + 1).map(|t| t.kind);
+                let space = space_after(
+                    cell[i].kind,
+                    i.checked_sub(1).map(|j| &cell[j]),
+                    after,
+                    &cell[i].text,
+                );
+                if let Some(next) = cell.get_mut(i + 1) {
+                    next.spaces = usize::from(space);
+                }
+            }
+        }
+        if let Some(first) = line.assign.first_mut() {
+            first.spaces = 1;
+        }
+    }
+}
+
+/// Width of a cell as printed: its tokens and the spaces before them.
+fn columns(cell: &[Token]) -> usize {
+    cell.iter().map(|t| t.spaces + t.text.chars().count()).sum()
+}
+
+fn cells(lines: &mut [Line]) {
+    // `=` first: moving it moves the comments.
+    let mut start: Option<usize> = None;
+    let mut max = 0;
+    let close = |lines: &mut [Line], from: usize, to: usize, max: usize| {
+        for l in &mut lines[from..to] {
+            let w = columns(&l.lead);
+            l.assign[0].spaces = max - w + 1;
+        }
+    };
+    for i in 0..lines.len() {
+        if lines[i].assign.is_empty() {
+            if let Some(s) = start.take() {
+                close(lines, s, i, max);
+                max = 0;
+            }
+        } else {
+            start.get_or_insert(i);
+            max = max.max(columns(&lines[i].lead));
+        }
+    }
+    if let Some(s) = start.take() {
+        close(lines, s, lines.len(), max);
+    }
+    // Then trailing comments.
+    let width = |l: &Line| {
+        let assign: usize = columns(&l.assign);
+        columns(&l.lead) + assign
+    };
+    let mut max = 0;
+    let close = |lines: &mut [Line], from: usize, to: usize, max: usize| {
+        for l in &mut lines[from..to] {
+            let w = width(l);
+            l.comment[0].spaces = max - w + 1;
+        }
+    };
+    for i in 0..lines.len() {
+        if lines[i].comment.is_empty() {
+            if let Some(s) = start.take() {
+                close(lines, s, i, max);
+                max = 0;
+            }
+        } else {
+            start.get_or_insert(i);
+            max = max.max(width(&lines[i]));
+        }
+    }
+    if let Some(s) = start.take() {
+        close(lines, s, lines.len(), max);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_equals_indents_and_spaces_like_terraform() {
+        let src = "variable \"a\" {\ntype = string\n   default=\"x\" # c\n}\n";
+        assert_eq!(
+            format(src).unwrap(),
+            "variable \"a\" {\n  type    = string\n  default = \"x\" # c\n}\n"
+        );
+    }
+
+    #[test]
+    fn heredoc_bodies_and_strings_are_kept() {
+        let src = "x = <<-EOT\n      keep   this\n    EOT\ny = \"a  ${ b }\"\n";
+        assert_eq!(
+            format(src).unwrap(),
+            "x = <<-EOT\n      keep   this\n    EOT\ny = \"a  ${b}\"\n"
+        );
+    }
+}

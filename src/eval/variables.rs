@@ -1,0 +1,309 @@
+//! The project's own variables: which assignment wins, and the value each
+//! variable takes for a run (converted, checked, marked sensitive).
+//!
+//! Assignments arrive in precedence order, lowest first (environment
+//! variables, automatic variable files, then `--var` and `--var-file` in
+//! command-line order): a later assignment replaces an earlier one, as
+//! in Terraform. Entry point: [`project_variables`].
+
+use super::convert::convert;
+use super::expr::{EvalError, Evaluator, Resolver};
+use super::ops;
+use super::values::Constant;
+use crate::config::vars::{Assignment, Origin};
+use crate::config::{Project, Variable};
+use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::value::{Map, Value};
+
+/// What to do with a variable that has neither a value nor a default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// An error naming the variable and the ways to set it.
+    Error,
+    /// Unknown: `validate` checks definitions without values.
+    Unknown,
+}
+
+/// The value of every project variable for one run, with warnings
+/// (values in files for variables the project does not declare).
+pub fn project_variables(
+    project: &Project,
+    assignments: &[Assignment],
+    missing: Missing,
+) -> Result<(Map, Diagnostics), Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut chosen: std::collections::HashMap<&str, &Assignment> = Default::default();
+    for a in assignments {
+        if project.variable(&a.name).is_none() {
+            // Terraform: an error on the command line, a warning in files,
+            // silence for environment variables.
+            let names = project.variables.iter().map(|v| v.name.as_str());
+            let hint = match crate::diag::did_you_mean(&a.name, names) {
+                Some(s) => format!("did you mean \"{s}\"? "),
+                None => String::new(),
+            };
+            let help = format!(
+                "{hint}declare it in a project file with `variable \"{}\" {{ type = string }}`",
+                a.name
+            );
+            match &a.origin {
+                Origin::Env | Origin::Release(_) => {}
+                Origin::Flag => diags.push(
+                    Diagnostic::error(
+                        "config::undeclared_variable",
+                        format!(
+                            "--var sets \"{}\", and the project declares no such variable",
+                            a.name
+                        ),
+                    )
+                    .help(help),
+                ),
+                Origin::File(p) => diags.push(
+                    Diagnostic::warning(
+                        "config::undeclared_variable",
+                        format!(
+                            "{} sets \"{}\", and the project declares no such variable; the value is ignored",
+                            p.display(),
+                            a.name
+                        ),
+                    )
+                    .label(a.span, "here")
+                    .help(help),
+                ),
+            }
+            continue;
+        }
+        chosen.insert(&a.name, a);
+    }
+    let ev = Evaluator {
+        resolver: &Constant,
+        base_dir: &project.root,
+        planning: true,
+    };
+    let mut out = Map::new();
+    for var in &project.variables {
+        let (raw, span) = match chosen.get(var.name.as_str()) {
+            Some(a) => match ev.eval(&a.value) {
+                Ok(v) => (v, hide(var, a.span)),
+                Err(e) => {
+                    diags.push(redact(var, e).into_diagnostic());
+                    continue;
+                }
+            },
+            None => match &var.default {
+                Some(d) => match ev.eval(d) {
+                    Ok(v) => (v, d.span),
+                    Err(e) => {
+                        diags.push(e.into_diagnostic());
+                        continue;
+                    }
+                },
+                None if missing == Missing::Unknown => {
+                    out.insert(var.name.clone(), Value::Unknown.mark_if(var.sensitive));
+                    continue;
+                }
+                None => {
+                    diags.push(
+                        Diagnostic::error(
+                            "config::missing_variable",
+                            format!(
+                                "project variable \"{}\" is not set, and has no default",
+                                var.name
+                            ),
+                        )
+                        .label(var.span, "declared here without a default")
+                        .help(format!(
+                            "set it with --var {0}=VALUE, with --var-file FILE, in terrace.tfvars, or with the environment variable TERRACE_VAR_{0}",
+                            var.name
+                        )),
+                    );
+                    continue;
+                }
+            },
+        };
+        match checked(&ev, var, raw, span) {
+            Ok(v) => {
+                out.insert(var.name.clone(), v);
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok((out, diags))
+    }
+}
+
+/// A sensitive variable's value is never shown: its problems point at the
+/// declaration instead of the text that holds the value.
+fn hide(var: &Variable, span: Span) -> Span {
+    if var.sensitive { var.span } else { span }
+}
+
+fn redact(var: &Variable, e: EvalError) -> EvalError {
+    if var.sensitive {
+        EvalError::new(
+            var.span,
+            format!(
+                "the value of sensitive variable \"{}\" is not valid",
+                var.name
+            ),
+        )
+    } else {
+        e
+    }
+}
+
+/// Null handling, type conversion, the sensitive mark and validations: the
+/// same steps as an architecture variable's (docs/language.md §2.5).
+fn checked(ev: &Evaluator, var: &Variable, raw: Value, span: Span) -> Result<Value, Diagnostics> {
+    let (raw, span) = match &var.default {
+        Some(d) if raw.is_null() && !var.nullable => (
+            ev.eval(d)
+                .map_err(|e| Diagnostics::from(e.into_diagnostic()))?,
+            d.span,
+        ),
+        _ => (raw, span),
+    };
+    if raw.is_null() && !var.nullable {
+        return Err(Diagnostic::error(
+            "config::null_input",
+            format!("variable \"{}\" must not be null", var.name),
+        )
+        .label(span, "null here")
+        .help("the variable is declared with `nullable = false`")
+        .into());
+    }
+    let value = convert(raw, &var.ty).map_err(|m| {
+        let m = if var.sensitive {
+            format!("a value of the wrong type (expected {})", var.ty)
+        } else {
+            m
+        };
+        Diagnostics::from(
+            Diagnostic::error(
+                "config::wrong_type",
+                format!("invalid value for project variable \"{}\": {m}", var.name),
+            )
+            .label(span, format!("expected {}", var.ty))
+            .label(var.span, "declared here"),
+        )
+    })?;
+    let value = value.mark_if(var.sensitive);
+    let mut diags = Diagnostics::default();
+    let scope = SelfScope {
+        name: &var.name,
+        value: &value,
+    };
+    let vev = Evaluator {
+        resolver: &scope,
+        base_dir: ev.base_dir,
+        planning: ev.planning,
+    };
+    for v in &var.validations {
+        let ok = match vev.eval(&v.condition) {
+            Ok(b) => {
+                let (b, _) = b.into_unmarked();
+                if b.is_unknown() {
+                    continue;
+                }
+                match ops::to_bool(&b) {
+                    Ok(b) => b,
+                    Err(m) => {
+                        diags.push(
+                            EvalError::new(
+                                v.condition.span,
+                                format!("the condition must be a bool: {m}"),
+                            )
+                            .into_diagnostic(),
+                        );
+                        continue;
+                    }
+                }
+            }
+            Err(e) => {
+                diags.push(e.into_diagnostic());
+                continue;
+            }
+        };
+        if !ok {
+            let message = vev
+                .eval(&v.error_message)
+                .ok()
+                .and_then(|m| m.as_str().map(str::to_string))
+                .unwrap_or_else(|| "the value is not valid".into());
+            let shown = if value.contains_sensitive() {
+                "(sensitive value)".to_string()
+            } else {
+                value.to_string()
+            };
+            diags.push(
+                Diagnostic::error(
+                    "config::validation",
+                    format!(
+                        "invalid value for project variable \"{}\": {message}",
+                        var.name
+                    ),
+                )
+                .label(v.condition.span, format!("this check failed for {shown}"))
+                .label(span, "the value comes from here"),
+            );
+        }
+    }
+    if diags.is_empty() {
+        Ok(value)
+    } else {
+        Err(diags)
+    }
+}
+
+/// Only the variable itself, for `validation` conditions.
+struct SelfScope<'a> {
+    name: &'a str,
+    value: &'a Value,
+}
+
+impl Resolver for SelfScope<'_> {
+    fn resolve(&self, root: &str, attrs: &[&str], span: Span) -> Result<(Value, usize), EvalError> {
+        match (root, attrs) {
+            ("var", [n, ..]) if *n == self.name => Ok((self.value.clone(), 1)),
+            _ => Err(EvalError::new(
+                span,
+                format!("a validation can only refer to var.{}", self.name),
+            )),
+        }
+    }
+}
+
+/// `var.NAME` of the project's variables and nothing else: what an
+/// environment's inputs may refer to.
+pub(super) struct ProjectVars<'a> {
+    pub vars: &'a Map,
+}
+
+impl Resolver for ProjectVars<'_> {
+    fn resolve(&self, root: &str, attrs: &[&str], span: Span) -> Result<(Value, usize), EvalError> {
+        match (root, attrs) {
+            ("var", [name, ..]) => lookup(self.vars, name, span),
+            _ => Constant.resolve(root, attrs, span),
+        }
+    }
+}
+
+/// The value of project variable `name`, or an error naming the others.
+pub(super) fn lookup(vars: &Map, name: &str, span: Span) -> Result<(Value, usize), EvalError> {
+    match vars.get(name) {
+        Some(v) => Ok((v.clone(), 1)),
+        None => Err(
+            EvalError::new(span, format!("the project declares no variable \"{name}\"")).help(
+                match crate::diag::did_you_mean(name, vars.keys().map(String::as_str)) {
+                    Some(s) => format!("did you mean var.{s}?"),
+                    None => format!(
+                        "declare it in a project file: `variable \"{name}\" {{ type = string }}`"
+                    ),
+                },
+            ),
+        ),
+    }
+}

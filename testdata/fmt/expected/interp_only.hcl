@@ -1,0 +1,6 @@
+variable "t" {
+  type = string
+}
+locals {
+  x = var.t
+}
