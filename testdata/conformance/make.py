@@ -111,7 +111,7 @@ def dump(v, depth):
     """JSON text like json.dumps(indent=1), numbers written as Terraform wrote them."""
     pad, inner = " " * depth, " " * (depth + 1)
     if isinstance(v, decimal.Decimal):
-        return str(v)
+        return format(v, "f")  # as Terraform writes it: never an exponent
     if isinstance(v, dict):
         if not v:
             return "{}"

@@ -1,13 +1,8 @@
-//! Numbers: terrace computes, prints and records them as Terraform does.
-//!
-//! `testdata/numbers/expressions.txt` lists expressions; `expected.txt`
-//! holds, line by line, the value real Terraform gives each one as an
-//! output (`terraform output -json`), written by `testdata/numbers/make.py`.
-//! The same expressions become outputs of a terrace project, and the JSON
-//! text of each value must match exactly: numbers are compared as text,
-//! never through a 64-bit float.
+//! Numbers: terrace records them as Terraform does, so that what it reads
+//! back is what it wrote. Their values, against real Terraform, are the
+//! conformance corpus's `numbers` group (testdata/conformance/numbers.cases).
 
-use crate::harness::{repo, single};
+use crate::harness::single;
 
 /// JSON text without the spaces and newlines outside strings.
 fn compact(json: &str) -> String {
@@ -30,58 +25,6 @@ fn compact(json: &str) -> String {
         }
     }
     out
-}
-
-fn lines(name: &str) -> Vec<String> {
-    let path = repo().join("testdata/numbers").join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-#[test]
-fn outputs_print_numbers_exactly_as_terraform_does() {
-    let exprs = lines("expressions.txt");
-    let expected = lines("expected.txt");
-    assert_eq!(exprs.len(), expected.len(), "run testdata/numbers/make.py");
-    let arch: String = exprs
-        .iter()
-        .enumerate()
-        .map(|(i, e)| format!("output \"e{i:03}\" {{\n  value = {e}\n}}\n"))
-        .collect();
-    let p = single(&arch);
-    p.apply();
-    let out = compact(
-        &p.run(&["output", "--env", "dev", "main", "--json"])
-            .success()
-            .stdout,
-    );
-    let mut failures = Vec::new();
-    for (i, (expr, want)) in exprs.iter().zip(&expected).enumerate() {
-        let start = format!("\"e{i:03}\":{{\"sensitive\":false,\"value\":");
-        // The value runs to the next output, or to the end of the document.
-        let next = format!("}},\"e{:03}\":{{", i + 1);
-        let got = out.split_once(&start).and_then(|(_, rest)| {
-            if i + 1 == exprs.len() {
-                rest.strip_suffix("}}}")
-            } else {
-                rest.split_once(&next).map(|(v, _)| v)
-            }
-        });
-        if got != Some(want.as_str()) {
-            failures.push(format!("{expr}\n  terraform: {want}\n  terrace:   {got:?}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} differ:\n{}",
-        failures.len(),
-        exprs.len(),
-        failures.join("\n")
-    );
 }
 
 #[test]
