@@ -236,60 +236,18 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     ) -> Result<(), Diagnostics> {
         let var = &self.graph.arch(c).variables[i];
         let mut diags = Diagnostics::default();
-        let scope = SelfScope {
-            name: &var.name,
-            value,
-        };
-        let ev = self.evaluator(&scope);
-        for v in &var.validations {
-            let ok = match ev.eval(&v.condition) {
-                Ok(b) => {
-                    let (b, _) = b.into_unmarked();
-                    if b.is_unknown() {
-                        continue;
-                    }
-                    match ops::to_bool(&b) {
-                        Ok(b) => b,
-                        Err(m) => {
-                            diags.push(
-                                EvalError::new(
-                                    v.condition.span,
-                                    format!("the condition must be a bool: {m}"),
-                                )
-                                .into_diagnostic(),
-                            );
-                            continue;
-                        }
-                    }
-                }
-                Err(e) => {
-                    diags.push(e.into_diagnostic());
-                    continue;
-                }
-            };
-            if !ok {
-                let message = ev
-                    .eval(&v.error_message)
-                    .ok()
-                    .and_then(|m| m.as_str().map(str::to_string))
-                    .unwrap_or_else(|| "the value is not valid".into());
-                let shown = if value.contains_sensitive() {
-                    "(sensitive value)".to_string()
-                } else {
-                    value.to_string()
-                };
-                diags.push(
-                    Diagnostic::error(
-                        "config::validation",
-                        format!(
-                            "invalid value for variable \"{}\" of configuration \"{}\" in environment \"{}\": {message}",
-                            var.name, self.graph.project.configurations[c].name, self.env.name
-                        ),
-                    )
-                    .label(source, format!("this value ({shown})"))
-                    .label(v.condition.span, "fails this check"),
-                );
-            }
+        for failed in failed_validations(var, value, &self.evaluator(&Constant), &mut diags) {
+            diags.push(
+                Diagnostic::error(
+                    "config::validation",
+                    format!(
+                        "invalid value for variable \"{}\" of configuration \"{}\" in environment \"{}\": {}",
+                        var.name, self.graph.project.configurations[c].name, self.env.name, failed.message
+                    ),
+                )
+                .label(source, format!("this value ({})", failed.shown))
+                .label(failed.condition, "fails this check"),
+            );
         }
         if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
@@ -741,6 +699,81 @@ impl Resolver for Constant {
         )
         .help("use literal values and functions only"))
     }
+}
+
+/// A `validation` block whose condition is false.
+pub(super) struct FailedValidation {
+    /// The condition's span.
+    pub condition: Span,
+    /// Its `error_message`.
+    pub message: String,
+    /// The value as it may be shown: `(sensitive value)` when it is one.
+    pub shown: String,
+}
+
+/// Checks `value` against a variable's `validation` blocks, evaluated with
+/// `ev`'s settings and only `var.NAME` in scope. A condition that cannot
+/// be evaluated goes to `diags`; a false one is returned.
+pub(super) fn failed_validations(
+    var: &crate::config::Variable,
+    value: &Value,
+    ev: &Evaluator<'_>,
+    diags: &mut Diagnostics,
+) -> Vec<FailedValidation> {
+    let scope = SelfScope {
+        name: &var.name,
+        value,
+    };
+    let ev = Evaluator {
+        resolver: &scope,
+        ..*ev
+    };
+    let mut failed = Vec::new();
+    for v in &var.validations {
+        let ok = match ev.eval(&v.condition) {
+            Ok(b) => {
+                let (b, _) = b.into_unmarked();
+                if b.is_unknown() {
+                    continue;
+                }
+                match ops::to_bool(&b) {
+                    Ok(b) => b,
+                    Err(m) => {
+                        diags.push(
+                            EvalError::new(
+                                v.condition.span,
+                                format!("the condition must be a bool: {m}"),
+                            )
+                            .into_diagnostic(),
+                        );
+                        continue;
+                    }
+                }
+            }
+            Err(e) => {
+                diags.push(e.into_diagnostic());
+                continue;
+            }
+        };
+        if !ok {
+            let message = ev
+                .eval(&v.error_message)
+                .ok()
+                .and_then(|m| m.as_str().map(str::to_string))
+                .unwrap_or_else(|| "the value is not valid".into());
+            let shown = if value.contains_sensitive() {
+                "(sensitive value)".to_string()
+            } else {
+                value.to_string()
+            };
+            failed.push(FailedValidation {
+                condition: v.condition.span,
+                message,
+                shown,
+            });
+        }
+    }
+    failed
 }
 
 /// Only the variable itself, for `validation` conditions.

@@ -8,8 +8,7 @@
 
 use super::convert::convert;
 use super::expr::{EvalError, Evaluator, Resolver};
-use super::ops;
-use super::values::Constant;
+use super::values::{Constant, failed_validations};
 use crate::config::vars::{Assignment, Origin};
 use crate::config::{Project, Variable};
 use crate::diag::{Diagnostic, Diagnostics, Span};
@@ -192,87 +191,26 @@ fn checked(ev: &Evaluator, var: &Variable, raw: Value, span: Span) -> Result<Val
     })?;
     let value = value.mark_if(var.sensitive);
     let mut diags = Diagnostics::default();
-    let scope = SelfScope {
-        name: &var.name,
-        value: &value,
-    };
-    let vev = Evaluator {
-        resolver: &scope,
-        base_dir: ev.base_dir,
-        planning: ev.planning,
-    };
-    for v in &var.validations {
-        let ok = match vev.eval(&v.condition) {
-            Ok(b) => {
-                let (b, _) = b.into_unmarked();
-                if b.is_unknown() {
-                    continue;
-                }
-                match ops::to_bool(&b) {
-                    Ok(b) => b,
-                    Err(m) => {
-                        diags.push(
-                            EvalError::new(
-                                v.condition.span,
-                                format!("the condition must be a bool: {m}"),
-                            )
-                            .into_diagnostic(),
-                        );
-                        continue;
-                    }
-                }
-            }
-            Err(e) => {
-                diags.push(e.into_diagnostic());
-                continue;
-            }
-        };
-        if !ok {
-            let message = vev
-                .eval(&v.error_message)
-                .ok()
-                .and_then(|m| m.as_str().map(str::to_string))
-                .unwrap_or_else(|| "the value is not valid".into());
-            let shown = if value.contains_sensitive() {
-                "(sensitive value)".to_string()
-            } else {
-                value.to_string()
-            };
-            diags.push(
-                Diagnostic::error(
-                    "config::validation",
-                    format!(
-                        "invalid value for project variable \"{}\": {message}",
-                        var.name
-                    ),
-                )
-                .label(v.condition.span, format!("this check failed for {shown}"))
-                .label(span, "the value comes from here"),
-            );
-        }
+    for failed in failed_validations(var, &value, ev, &mut diags) {
+        diags.push(
+            Diagnostic::error(
+                "config::validation",
+                format!(
+                    "invalid value for project variable \"{}\": {}",
+                    var.name, failed.message
+                ),
+            )
+            .label(
+                failed.condition,
+                format!("this check failed for {}", failed.shown),
+            )
+            .label(span, "the value comes from here"),
+        );
     }
     if diags.is_empty() {
         Ok(value)
     } else {
         Err(diags)
-    }
-}
-
-/// Only the variable itself, for `validation` conditions.
-struct SelfScope<'a> {
-    name: &'a str,
-    value: &'a Value,
-}
-
-impl Resolver for SelfScope<'_> {
-    fn resolve(&self, root: &str, attrs: &[&str], span: Span) -> Result<(Value, usize), EvalError> {
-        match (root, attrs) {
-            ("var", [n, ..]) if *n == self.name => Ok((self.value.clone(), 1)),
-            _ => Err(EvalError::new(
-                span,
-                format!("a validation can only refer to var.{}", self.name),
-            )),
-        }
     }
 }
 
