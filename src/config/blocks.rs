@@ -130,18 +130,6 @@ pub fn read_moved(b: Block, file: Src, diags: &mut Diagnostics) -> Option<Moved>
         }
     };
     let (from, to) = (from?, to?);
-    if from.key.is_some() != to.key.is_some() {
-        diags.push(
-            Diagnostic::error(
-                "config::invalid_move",
-                "a move goes from a resource to a resource, or from an instance to an instance",
-            )
-            .label(from.span, "from")
-            .label(to.span, "to")
-            .help("give both addresses an instance key (`x[0]`, `x[\"a\"]`) or neither"),
-        );
-        return None;
-    }
     if from.type_name != to.type_name {
         diags.push(
             Diagnostic::error(

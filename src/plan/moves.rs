@@ -4,8 +4,13 @@
 //! ends at `c`); a move onto an address that already holds an object is
 //! not made and is reported. The result is the state as the plan sees it
 //! and, per moved object, its previous address.
+//!
+//! As in Terraform, a statement between a resource and an instance
+//! (`from = x`, `to = x[0]`) moves the resource's instance without a key,
+//! and adding or removing `count` moves `x` to `x[0]` (or back) by itself
+//! for resources that no statement names.
 
-use crate::address::{InstanceAddr, ResourceAddr};
+use crate::address::{InstanceAddr, InstanceKey, ResourceAddr};
 use crate::config::{Endpoint, Moved};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::eval::ProjectGraph;
@@ -22,6 +27,17 @@ pub struct Moves {
     pub vacated: Vec<(InstanceAddr, Span)>,
 }
 
+/// Whether any object may move: a `moved` block, or an implied move.
+/// Cheaper than [`resolve`], which copies the state.
+pub fn needed(graph: &ProjectGraph<'_>, state: &EnvState) -> bool {
+    graph
+        .project
+        .architectures
+        .iter()
+        .any(|a| !a.moved.is_empty())
+        || (0..graph.project.configurations.len()).any(|c| !implied(graph, c, state).is_empty())
+}
+
 /// Checks the `moved` blocks of every configuration and applies them to a
 /// copy of `state`.
 pub fn resolve(
@@ -33,9 +49,6 @@ pub fn resolve(
     let mut out = Moves::default();
     for (c, conf) in graph.project.configurations.iter().enumerate() {
         let arch = graph.arch(c);
-        if arch.moved.is_empty() {
-            continue;
-        }
         let names = graph.names_of(c);
         let declared = |e: &Endpoint| {
             names
@@ -50,6 +63,7 @@ pub fn resolve(
         let mut ok = true;
         for (i, m) in arch.moved.iter().enumerate() {
             if m.from.key.is_none()
+                && m.to.key.is_none()
                 && let Some(at) = declared(&m.from)
             {
                 ok = false;
@@ -100,13 +114,14 @@ pub fn resolve(
         for m in order {
             let from = resource_addr(&conf.name, &m.from);
             let to = resource_addr(&conf.name, &m.to);
-            let instances: Vec<InstanceAddr> = match &m.from.key {
-                Some(k) => {
-                    let a = from.instance(Some(k.clone()));
-                    out.vacated.push((a.clone(), m.span));
-                    vec![a]
-                }
-                None => moved
+            // Between a resource and an instance: the instance without a key.
+            let mixed = m.from.key.is_some() != m.to.key.is_some();
+            let instances: Vec<InstanceAddr> = if m.from.key.is_some() || mixed {
+                let a = from.instance(m.from.key.clone());
+                out.vacated.push((a.clone(), m.span));
+                vec![a]
+            } else {
+                moved
                     .configs
                     .get(&conf.name)
                     .and_then(|cs| cs.resource(&from))
@@ -116,18 +131,73 @@ pub fn resolve(
                             .map(|i| from.instance(i.index_key.clone()))
                             .collect()
                     })
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
             };
             for src in instances {
                 let dst = match &m.to.key {
                     Some(k) => to.instance(Some(k.clone())),
+                    None if mixed => to.instance(None),
                     None => to.instance(src.key.clone()),
                 };
                 move_one(&mut moved, &mut out, &src, &dst, m.span, diags);
             }
         }
+        for (src, dst, span) in implied(graph, c, &moved) {
+            move_one(&mut moved, &mut out, &src, &dst, span, diags);
+        }
     }
     (moved, out)
+}
+
+/// Terraform's implied moves: a resource that now has `count` takes its
+/// recorded instance without a key as `[0]`; one with neither `count` nor
+/// `for_each` takes its recorded `[0]` as the instance without a key.
+/// Resources that a `moved` block names are left to it.
+fn implied(
+    graph: &ProjectGraph<'_>,
+    c: usize,
+    state: &EnvState,
+) -> Vec<(InstanceAddr, InstanceAddr, Span)> {
+    let arch = graph.arch(c);
+    let names = graph.names_of(c);
+    let Some(cs) = state.configs.get(&graph.project.configurations[c].name) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in cs.resources.values() {
+        if r.mode != crate::address::Mode::Managed
+            || arch.moved.iter().any(|m| {
+                [&m.from, &m.to]
+                    .iter()
+                    .any(|e| e.type_name == r.type_name && e.name == r.name)
+            })
+        {
+            continue;
+        }
+        let Some(&i) = names
+            .resources
+            .get(&(r.mode, r.type_name.clone(), r.name.clone()))
+        else {
+            continue;
+        };
+        let res = &arch.resources[i];
+        let has = |k: &Option<InstanceKey>| r.instances.iter().any(|inst| &inst.index_key == k);
+        let (from, to) = match (&res.count, &res.for_each) {
+            (Some(_), _) => (None, Some(InstanceKey::Int(0))),
+            (None, None) => (Some(InstanceKey::Int(0)), None),
+            (None, Some(_)) => continue,
+        };
+        if has(&from) {
+            let addr = ResourceAddr {
+                config: graph.project.configurations[c].name.clone(),
+                mode: r.mode,
+                type_name: r.type_name.clone(),
+                name: r.name.clone(),
+            };
+            out.push((addr.instance(from), addr.instance(to), res.span));
+        }
+    }
+    out
 }
 
 /// Moves the object at `src` (if any) to `dst` in `state`.

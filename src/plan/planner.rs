@@ -47,8 +47,9 @@ pub async fn plan(
 ) -> Result<(Plan, Diagnostics), Diagnostics> {
     let project = graph.project;
     let mut diags = Diagnostics::default();
-    // `moved` blocks re-address recorded objects before anything is compared.
-    let (moved_state, moves) = if project.architectures.iter().any(|a| !a.moved.is_empty()) {
+    // `moved` blocks (and adding or removing `count`) re-address recorded
+    // objects before anything is compared.
+    let (moved_state, moves) = if moves::needed(graph, state) {
         let (s, m) = moves::resolve(graph, state, &mut diags);
         (Some(s), m)
     } else {

@@ -65,6 +65,44 @@ fn moved_blocks_rename_and_rekey_objects_without_destroying_them() {
 }
 
 #[test]
+fn adding_or_removing_count_moves_the_object_to_and_from_index_zero_as_terraform_does() {
+    // Checked against Terraform 1.15.5: "terraform_data.a has moved to
+    // terraform_data.a[0]", "terraform_data.b[0] has moved to
+    // terraform_data.b", "b[1] will be destroyed", 0 to add.
+    let p = single(
+        "resource \"terrace_data\" \"a\" {\n  input = \"x\"\n}\nresource \"terrace_data\" \"b\" {\n  count = 2\n  input = \"y\"\n}\n",
+    );
+    p.apply();
+    let a = id_of(&p, "main/terrace_data.a");
+    let b0 = id_of(&p, "main/terrace_data.b[0]");
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  count = 1\n  input = \"x\"\n}\nresource \"terrace_data\" \"b\" {\n  input = \"y\"\n}\n",
+    );
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("# dev/main/terrace_data.a has moved to dev/main/terrace_data.a[0]")
+        .stdout_has("# dev/main/terrace_data.b[0] has moved to dev/main/terrace_data.b")
+        .stdout_has("Plan: 0 to add, 0 to change, 1 to destroy.");
+    p.apply();
+    assert_eq!(id_of(&p, "main/terrace_data.a[0]"), a);
+    assert_eq!(id_of(&p, "main/terrace_data.b"), b0);
+    // A moved block between a resource and an instance: the resource side
+    // names its instance without a key.
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  for_each = toset([\"small\"])\n  input    = \"x\"\n}\n\
+         moved {\n  from = terrace_data.b\n  to   = terrace_data.a[\"small\"]\n}\n",
+    );
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("# (moved from dev/main/terrace_data.b)")
+        .stdout_has("# dev/main/terrace_data.a[0] will be destroyed");
+    p.apply();
+    assert_eq!(id_of(&p, "main/terrace_data.a[\"small\"]"), b0);
+}
+
+#[test]
 fn chained_moves_carry_an_object_to_the_last_address() {
     let p = single("resource \"terrace_data\" \"a\" {\n  input = 1\n}\n");
     p.apply();

@@ -13,10 +13,6 @@ moved {
   to   = file.y # ERROR: the resource types differ
 }
 moved {
-  from = terrace_data.x[0] # ERROR: a move goes from a resource to a resource, or from an instance to an instance
-  to   = terrace_data.w
-}
-moved {
   from = data.file.x # ERROR: data sources hold no objects to move
   to   = terrace_data.w
 }
