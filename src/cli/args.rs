@@ -3,7 +3,7 @@
 //! long flags they mean, and the order of `--var`/`--var-file` is kept
 //! for precedence.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::sync::OnceLock;
 
@@ -14,10 +14,41 @@ static ARGS: OnceLock<Vec<OsString>> = OnceLock::new();
 /// terrace never asks for variable values.
 const IGNORED: &[&str] = &["input"];
 
+/// Terraform flags that terrace has no flag for, and what to do instead.
+const INSTEAD: &[(&str, &str)] = &[
+    (
+        "no-color",
+        "set NO_COLOR=1 (colours are off anyway when the output is not a terminal)",
+    ),
+    ("chdir", "use --project DIR"),
+    (
+        "lock",
+        "terrace always locks the environment; break a stale lock with `terrace state unlock`",
+    ),
+    ("compact-warnings", "terrace always prints warnings in full"),
+    ("list", "`terrace fmt` always lists the files it changes"),
+    (
+        "state",
+        "terrace keeps state under .terrace/ in the project root; use --project DIR",
+    ),
+    (
+        "backup",
+        "terrace keeps every state version as a backup: see `terrace state backups`",
+    ),
+];
+
 /// Rewrites `-NAME` and `-NAME=VALUE` into `--NAME…` wherever `--NAME` is
-/// a long flag of some terrace command; everything after `--` is left
-/// alone. Remembers the result for [`var_flag_order`].
-pub fn normalize(args: Vec<OsString>, longs: &HashSet<String>) -> Vec<OsString> {
+/// a long flag of some terrace command (`-NAME=true` and `-NAME=false` of
+/// a flag without a value into `--NAME` or nothing); everything after
+/// `--` is left alone. A Terraform flag that terrace has no use for is an
+/// error saying what to do instead. Remembers the result for
+/// [`var_flag_order`].
+///
+/// `longs` maps every long flag to whether it takes a value.
+pub fn normalize(
+    args: Vec<OsString>,
+    longs: &HashMap<String, bool>,
+) -> Result<Vec<OsString>, String> {
     let mut out = Vec::with_capacity(args.len());
     let mut rest = false;
     for (i, arg) in args.into_iter().enumerate() {
@@ -45,14 +76,22 @@ pub fn normalize(args: Vec<OsString>, longs: &HashSet<String>) -> Vec<OsString> 
         if IGNORED.contains(&name) {
             continue;
         }
-        if longs.contains(name) {
-            out.push(OsString::from(format!("--{body}")));
-        } else {
-            out.push(arg);
+        match (longs.get(name), body.split_once('=')) {
+            (Some(false), Some((_, "true"))) => out.push(OsString::from(format!("--{name}"))),
+            (Some(false), Some((_, "false"))) => {}
+            (Some(_), _) => out.push(OsString::from(format!("--{body}"))),
+            (None, _) => match INSTEAD.iter().find(|(n, _)| *n == name) {
+                Some((_, instead)) => {
+                    return Err(format!(
+                        "terrace has no flag like Terraform's -{name}: {instead}"
+                    ));
+                }
+                None => out.push(arg),
+            },
         }
     }
     let _ = ARGS.set(out.clone());
-    out
+    Ok(out)
 }
 
 /// `--var` (false) and `--var-file` (true) in the order the command line
@@ -89,17 +128,18 @@ pub fn var_flag_order() -> Vec<bool> {
     out
 }
 
-/// Every long flag of every command.
-pub fn long_flags(cmd: &clap::Command) -> HashSet<String> {
-    let mut out = HashSet::new();
+/// Every long flag of every command, and whether it takes a value.
+pub fn long_flags(cmd: &clap::Command) -> HashMap<String, bool> {
+    let mut out = HashMap::new();
     collect(cmd, &mut out);
     out
 }
 
-fn collect(cmd: &clap::Command, out: &mut HashSet<String>) {
+fn collect(cmd: &clap::Command, out: &mut HashMap<String, bool>) {
     for a in cmd.get_arguments() {
         if let Some(l) = a.get_long() {
-            out.insert(l.to_string());
+            let takes = a.get_action().takes_values();
+            *out.entry(l.to_string()).or_default() |= takes;
         }
     }
     for s in cmd.get_subcommands() {
@@ -112,11 +152,18 @@ mod tests {
     use super::*;
 
     fn norm(args: &[&str]) -> Vec<String> {
-        let longs: HashSet<String> = ["auto-approve", "out", "var", "var-file", "env"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let longs: HashMap<String, bool> = [
+            ("auto-approve", false),
+            ("out", true),
+            ("var", true),
+            ("var-file", true),
+            ("env", true),
+        ]
+        .iter()
+        .map(|(s, v)| (s.to_string(), *v))
+        .collect();
         normalize(args.iter().map(OsString::from).collect(), &longs)
+            .expect("no refused flag")
             .into_iter()
             .map(|s| s.into_string().unwrap())
             .collect()
@@ -143,6 +190,40 @@ mod tests {
                 "a=1"
             ]
         );
+    }
+
+    #[test]
+    fn bool_flags_take_terraforms_true_and_false() {
+        assert_eq!(
+            norm(&["terrace", "apply", "-auto-approve=true"]),
+            ["terrace", "apply", "--auto-approve"]
+        );
+        assert_eq!(
+            norm(&["terrace", "apply", "-auto-approve=false"]),
+            ["terrace", "apply"]
+        );
+    }
+
+    #[test]
+    fn terraform_flags_without_a_terrace_flag_say_what_to_do() {
+        let err = normalize(
+            ["terrace", "plan", "-no-color"]
+                .iter()
+                .map(OsString::from)
+                .collect(),
+            &HashMap::new(),
+        )
+        .unwrap_err();
+        assert!(err.contains("NO_COLOR=1"), "{err}");
+        let err = normalize(
+            ["terrace", "-chdir=x", "plan"]
+                .iter()
+                .map(OsString::from)
+                .collect(),
+            &HashMap::new(),
+        )
+        .unwrap_err();
+        assert!(err.contains("--project DIR"), "{err}");
     }
 
     #[test]

@@ -170,10 +170,16 @@ pub fn main() -> ExitCode {
     crate::project::mark_start();
     // Usage errors exit 1 like every other error: 2 means "changes
     // present" to `--detailed-exitcode` users.
-    let argv = args::normalize(
+    let argv = match args::normalize(
         std::env::args_os().collect(),
         &args::long_flags(&<Cli as clap::CommandFactory>::command()),
-    );
+    ) {
+        Ok(argv) => argv,
+        Err(message) => {
+            errln!("error: {message}");
+            return ExitCode::from(1);
+        }
+    };
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => {
