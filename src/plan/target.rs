@@ -25,6 +25,14 @@ impl Target {
     /// Reads `CONFIG`, `CONFIG/TYPE.NAME`, `CONFIG/data.TYPE.NAME` or
     /// `CONFIG/TYPE.NAME[KEY]`.
     pub fn parse(s: &str) -> Result<Target, String> {
+        // Terraform's spelling, as the JSON plan writes addresses.
+        if let Some(rest) = s.strip_prefix("module.")
+            && let Some((config, local)) = rest.split_once('.')
+        {
+            return Err(format!(
+                "\"{s}\" is Terraform's spelling; terrace writes it {config}/{local}"
+            ));
+        }
         if !s.contains('/') {
             return if crate::config::is_name(s) {
                 Ok(Target::Config(s.to_string()))
@@ -103,8 +111,30 @@ pub fn check(
             Target::Instance(i) => &i.resource,
         };
         if super::find_resource(graph, resource).is_none() && !in_state(resource) {
+            let declared = project
+                .configurations
+                .iter()
+                .position(|c| c.name == resource.config)
+                .map(|c| {
+                    graph
+                        .names_of(c)
+                        .resources
+                        .keys()
+                        .map(|(mode, ty, name)| match mode {
+                            crate::address::Mode::Managed => format!("{ty}.{name}"),
+                            crate::address::Mode::Data => format!("data.{ty}.{name}"),
+                        })
+                        .collect::<Vec<_>>()
+                });
+            let hint = declared
+                .and_then(|names| {
+                    crate::diag::did_you_mean(&resource.local(), names.iter().map(String::as_str))
+                        .map(str::to_string)
+                })
+                .map(|s| format!(" (did you mean \"{}/{s}\"?)", resource.config))
+                .unwrap_or_default();
             return Err(format!(
-                "--target {t}: configuration \"{}\" has no resource {} in its definitions or its state",
+                "--target {t}: configuration \"{}\" has no resource {} in its definitions or its state{hint}",
                 resource.config,
                 resource.local()
             ));

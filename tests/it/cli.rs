@@ -461,6 +461,17 @@ fn target_naming_an_unknown_resource_is_an_error_with_a_hint() {
     p.run(&["plan", "--env", "dev", "--target", "app/terrace_data.nope"])
         .code(1)
         .stderr_has("has no resource terrace_data.nope");
+    p.run(&["plan", "--env", "dev", "--target", "app/terrace_data.wbe"])
+        .code(1)
+        .stderr_has("(did you mean \"app/terrace_data.web\"?)");
+    p.run(&[
+        "plan",
+        "--env",
+        "dev",
+        "-target=module.app.terrace_data.web",
+    ])
+    .code(1)
+    .stderr_has("is Terraform's spelling; terrace writes it app/terrace_data.web");
     p.run(&["plan", "--env", "dev", "--target", "app/terrace_data.web[x"])
         .code(1)
         .stderr_has("not a resource address");
