@@ -24,12 +24,16 @@ fn write(out: &mut String, v: &Value, indent: usize) {
         Value::Number(_) => {
             let _ = write!(out, "{v}");
         }
+        // Every line, then a line break: a trailing newline shows as an
+        // empty last line. Nested heredocs are indented (`<<-EOT`).
         Value::String(s) if s.contains('\n') => {
-            out.push_str("<<EOT\n");
-            out.push_str(s);
-            if !s.ends_with('\n') {
+            out.push_str(if indent == 0 { "<<EOT\n" } else { "<<-EOT\n" });
+            for line in s.split('\n') {
+                out.push_str(&pad(indent));
+                out.push_str(line);
                 out.push('\n');
             }
+            out.push_str(&pad(indent));
             out.push_str("EOT");
         }
         Value::String(s) => {
@@ -94,7 +98,16 @@ mod tests {
             "{\n  \"a\" = 1\n  \"b\" = [\n    \"x\",\n    {},\n  ]\n}"
         );
         assert_eq!(console_value(&Value::string("q\"\\")), "\"q\\\"\\\\\"");
+        // As terraform console 1.15.5 prints them.
         assert_eq!(console_value(&Value::string("a\nb")), "<<EOT\na\nb\nEOT");
+        assert_eq!(
+            console_value(&Value::string("a\nb\n")),
+            "<<EOT\na\nb\n\nEOT"
+        );
+        assert_eq!(
+            console_value(&Value::List(vec![Value::string("a\nb\n")])),
+            "[\n  <<-EOT\n  a\n  b\n  \n  EOT,\n]"
+        );
         assert_eq!(
             console_value(&Value::string("s").sensitive()),
             "(sensitive value)"
