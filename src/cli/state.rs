@@ -434,8 +434,13 @@ async fn mv(loaded: &Loaded, a: MvArgs) -> Result {
     store
         .end_journal(journal)
         .map_err(|e| session::state_failure(&store, e))?;
+    let hint = if from.resource.config == to.resource.config {
+        "Rename the resource in the definitions to match (or use a moved block instead, which every environment applies)."
+    } else {
+        "Move the resource block to the other configuration's architecture to match."
+    };
     outln!(
-        "State of environment \"{}\" is now serial {serial}. Add a moved block or rename the resource in the definitions to match.",
+        "State of environment \"{}\" is now serial {serial}. {hint}",
         a.env
     );
     Ok(())
