@@ -1,14 +1,9 @@
 //! The command line before clap sees it: Terraform's single-dash
 //! spellings (`-auto-approve`, `-out=FILE`, `-var NAME=V`) become the
-//! long flags they mean, and the order of `--var`/`--var-file` is kept
-//! for precedence.
+//! long flags they mean.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::sync::OnceLock;
-
-/// The arguments after rewriting.
-static ARGS: OnceLock<Vec<OsString>> = OnceLock::new();
 
 /// Terraform flags terrace has no use for: accepted and ignored, because
 /// terrace never asks for variable values.
@@ -41,8 +36,7 @@ const INSTEAD: &[(&str, &str)] = &[
 /// a long flag of some terrace command (`-NAME=true` and `-NAME=false` of
 /// a flag without a value into `--NAME` or nothing); everything after
 /// `--` is left alone. A Terraform flag that terrace has no use for is an
-/// error saying what to do instead. Remembers the result for
-/// [`var_flag_order`].
+/// error saying what to do instead.
 ///
 /// `longs` maps every long flag to whether it takes a value.
 pub fn normalize(
@@ -90,42 +84,7 @@ pub fn normalize(
             },
         }
     }
-    let _ = ARGS.set(out.clone());
     Ok(out)
-}
-
-/// `--var` (false) and `--var-file` (true) in the order the command line
-/// gives them.
-pub fn var_flag_order() -> Vec<bool> {
-    let Some(args) = ARGS.get() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let mut skip = false;
-    for a in args.iter().skip(1) {
-        let Some(a) = a.to_str() else { continue };
-        if skip {
-            skip = false;
-            continue;
-        }
-        if a == "--" {
-            break;
-        }
-        match a {
-            "--var" => {
-                out.push(false);
-                skip = true;
-            }
-            "--var-file" => {
-                out.push(true);
-                skip = true;
-            }
-            _ if a.starts_with("--var=") => out.push(false),
-            _ if a.starts_with("--var-file=") => out.push(true),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Every long flag of every command, and whether it takes a value.

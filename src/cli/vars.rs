@@ -7,49 +7,78 @@ use crate::config::vars::{self, Assignment, Origin};
 use crate::diag::Diagnostics;
 use crate::eval::Missing;
 use crate::value::Map;
-use clap::Args;
 use std::path::PathBuf;
 
-/// Flags that set project variables.
-#[derive(Debug, Args, Clone, Default)]
+/// Flags that set project variables: `--var` and `--var-file` in the order
+/// they were written, since Terraform lets a later one win, whichever kind
+/// it is. (Parsed by hand from clap's matches: derive cannot interleave two
+/// flags, and their indices give the order.)
+#[derive(Debug, Clone, Default)]
 pub struct VarFlags {
-    /// Set a project variable (repeatable; later wins)
-    #[arg(long = "var", value_name = "NAME=VALUE")]
-    pub var: Vec<String>,
-    /// Read project variables from an HCL or JSON (.json) file (repeatable)
-    #[arg(long = "var-file", value_name = "FILE")]
-    pub var_file: Vec<PathBuf>,
+    given: Vec<Given>,
+}
+
+#[derive(Debug, Clone)]
+enum Given {
+    Var(String),
+    File(PathBuf),
 }
 
 impl VarFlags {
     /// Whether any flag was given.
     pub fn is_empty(&self) -> bool {
-        self.var.is_empty() && self.var_file.is_empty()
-    }
-
-    /// `--var` and `--var-file` in the order they were written: Terraform
-    /// lets a later one win, whichever kind it is.
-    fn in_order(&self) -> Vec<Given<'_>> {
-        let kinds = super::args::var_flag_order();
-        let mut vars = self.var.iter();
-        let mut files = self.var_file.iter();
-        let mut out = Vec::new();
-        for is_file in kinds {
-            match is_file {
-                true => out.extend(files.next().map(Given::File)),
-                false => out.extend(vars.next().map(|v| Given::Var(v))),
-            }
-        }
-        // Anything the scan missed keeps clap's order, files first.
-        out.extend(files.map(Given::File));
-        out.extend(vars.map(|v| Given::Var(v)));
-        out
+        self.given.is_empty()
     }
 }
 
-enum Given<'a> {
-    Var(&'a str),
-    File(&'a PathBuf),
+impl clap::FromArgMatches for VarFlags {
+    fn from_arg_matches(m: &clap::ArgMatches) -> std::result::Result<Self, clap::Error> {
+        let mut given: Vec<(usize, Given)> = Vec::new();
+        if let (Some(values), Some(at)) = (m.get_many::<String>("var"), m.indices_of("var")) {
+            given.extend(at.zip(values.map(|v| Given::Var(v.clone()))));
+        }
+        if let (Some(values), Some(at)) =
+            (m.get_many::<PathBuf>("var_file"), m.indices_of("var_file"))
+        {
+            given.extend(at.zip(values.map(|v| Given::File(v.clone()))));
+        }
+        given.sort_by_key(|(at, _)| *at);
+        Ok(VarFlags {
+            given: given.into_iter().map(|(_, g)| g).collect(),
+        })
+    }
+
+    fn update_from_arg_matches(
+        &mut self,
+        m: &clap::ArgMatches,
+    ) -> std::result::Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for VarFlags {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.arg(
+            clap::Arg::new("var")
+                .long("var")
+                .value_name("NAME=VALUE")
+                .action(clap::ArgAction::Append)
+                .help("Set a project variable (repeatable; later wins)"),
+        )
+        .arg(
+            clap::Arg::new("var_file")
+                .long("var-file")
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .action(clap::ArgAction::Append)
+                .help("Read project variables from an HCL or JSON (.json) file (repeatable)"),
+        )
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
 }
 
 /// Resolves the project variables of `loaded` from the environment, the
@@ -113,7 +142,7 @@ fn collect(
         ));
     }
     let cwd = std::env::current_dir().unwrap_or_default();
-    for given in flags.in_order() {
+    for given in &flags.given {
         match given {
             Given::File(path) => assignments.extend(vars::read_file(
                 path,
