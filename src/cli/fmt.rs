@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct FmtArgs {
-    /// Files or directories to format (default: the project directory)
+    /// Files or directories to format (default: the project directory);
+    /// `-` formats standard input to standard output
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Change nothing; exit 3 when a file is not formatted (as terraform fmt -check)
@@ -22,6 +23,9 @@ pub struct FmtArgs {
 }
 
 pub fn run(g: &Global, a: FmtArgs) -> Result {
+    if a.paths.iter().any(|p| p.as_os_str() == "-") {
+        return stdin(&a);
+    }
     let roots = if a.paths.is_empty() {
         vec![g.project.clone()]
     } else {
@@ -82,9 +86,48 @@ pub fn run(g: &Global, a: FmtArgs) -> Result {
     Ok(())
 }
 
+/// `terrace fmt -`: standard input, formatted, to standard output (as
+/// `terraform fmt -`); with `--check`, nothing is printed and the exit
+/// code says whether it was formatted.
+fn stdin(a: &FmtArgs) -> Result {
+    if a.paths.len() > 1 {
+        return Err(Failure::Message(
+            "`-` (standard input) cannot be combined with other paths".into(),
+        ));
+    }
+    let mut old = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut old)
+        .map_err(|e| Failure::Message(format!("cannot read standard input: {e}")))?;
+    let new = formatted(Path::new("<stdin>"), &old).map_err(Failure::Message)?;
+    if a.diff && new != old {
+        out!(
+            "{}",
+            similar::TextDiff::from_lines(&old, &new)
+                .unified_diff()
+                .header("old/<stdin>", "new/<stdin>")
+        );
+    }
+    if a.check {
+        return if new == old {
+            Ok(())
+        } else {
+            Err(Failure::Code(3))
+        };
+    }
+    if !a.diff {
+        out!("{new}");
+    }
+    Ok(())
+}
+
 /// The file's text in canonical layout, refused when it is not valid HCL
-/// or when formatting would change more than whitespace.
+/// or when formatting would change more than whitespace. Windows line
+/// endings stay as they are, as `terraform fmt` keeps them.
 fn formatted(file: &Path, old: &str) -> std::result::Result<String, String> {
+    if old.contains("\r\n") {
+        let new = formatted(file, &old.replace("\r\n", "\n"))?;
+        return Ok(new.replace('\n', "\r\n"));
+    }
     if let Err(e) = hcl::edit::parser::parse_body(old) {
         let loc = e.location();
         return Err(format!(

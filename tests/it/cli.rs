@@ -760,3 +760,37 @@ fn fmt_leaves_a_file_with_a_syntax_error_as_it_is() {
         .stderr_has("left as it is");
     assert_eq!(p.read("bad.hcl"), "environment \"dev\" {\n  inputs = {\n");
 }
+
+#[test]
+fn fmt_keeps_windows_line_endings_and_formats_standard_input_as_terraform_does() {
+    // terraform fmt 1.15.5 keeps CRLF, and `terraform fmt -` writes the
+    // formatted input to standard output.
+    let p = Project::new().file("crlf.hcl", "locals {\r\n  a=1\r\n  bb = 2\r\n}\r\n");
+    p.run(&["fmt", "crlf.hcl"]).success();
+    assert_eq!(
+        p.read("crlf.hcl"),
+        "locals {\r\n  a  = 1\r\n  bb = 2\r\n}\r\n"
+    );
+    let run = |args: &[&str]| {
+        use std::io::Write;
+        let mut child = p
+            .cmd(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("terrace starts");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"a=1\nbbb = 2\n")
+            .expect("write");
+        child.wait_with_output().expect("terrace ends")
+    };
+    let out = run(&["fmt", "-"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a   = 1\nbbb = 2\n");
+    let out = run(&["fmt", "--check", "-"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+}
