@@ -538,7 +538,14 @@ impl Resolver for ArchScope<'_, '_, '_> {
         let v = self.values;
         let c = self.config;
         let names = v.graph.names_of(c);
-        let missing = || EvalError::new(span, format!("unknown reference \"{root}\""));
+        let missing = || {
+            let what = match (root, attrs.first()) {
+                ("var", Some(n)) => format!("there is no variable \"{n}\""),
+                ("local", Some(n)) => format!("there is no local value \"{n}\""),
+                _ => format!("unknown reference \"{root}\""),
+            };
+            EvalError::new(span, what)
+        };
         match (root, attrs) {
             ("self", rest) if self.this.is_some() => {
                 Ok(descend(self.this.unwrap_or(&Value::Null), rest, 0))
