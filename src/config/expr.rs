@@ -228,14 +228,30 @@ impl Expr {
 
     /// Every reference this expression makes, loop variables excluded.
     pub fn references(&self) -> Vec<Reference> {
-        let mut out = Vec::new();
+        self.found().refs
+    }
+
+    /// Every function this expression calls, with the call's span.
+    pub fn calls(&self) -> Vec<(&str, Span)> {
+        self.found().calls
+    }
+
+    fn found(&self) -> Found<'_> {
+        let mut out = Found::default();
         let mut scope = Vec::new();
         collect_refs(self, &mut scope, &mut out);
         out
     }
 }
 
-fn collect_refs<'a>(e: &'a Expr, scope: &mut Vec<&'a str>, out: &mut Vec<Reference>) {
+/// What a walk over an expression finds.
+#[derive(Default)]
+struct Found<'a> {
+    refs: Vec<Reference>,
+    calls: Vec<(&'a str, Span)>,
+}
+
+fn collect_refs<'a>(e: &'a Expr, scope: &mut Vec<&'a str>, out: &mut Found<'a>) {
     match &e.kind {
         ExprKind::Literal(_) => {}
         ExprKind::Array(items) => items.iter().for_each(|i| collect_refs(i, scope, out)),
@@ -250,7 +266,7 @@ fn collect_refs<'a>(e: &'a Expr, scope: &mut Vec<&'a str>, out: &mut Vec<Referen
         ExprKind::Template(parts) => collect_template_refs(parts, scope, out),
         ExprKind::Variable(name) => {
             if !scope.contains(&name.as_str()) {
-                out.push(Reference {
+                out.refs.push(Reference {
                     root: name.clone(),
                     steps: Vec::new(),
                     span: e.span,
@@ -283,7 +299,7 @@ fn collect_refs<'a>(e: &'a Expr, scope: &mut Vec<&'a str>, out: &mut Vec<Referen
             }
             match &root.kind {
                 ExprKind::Variable(name) if !scope.contains(&name.as_str()) => {
-                    out.push(Reference {
+                    out.refs.push(Reference {
                         root: name.clone(),
                         steps,
                         span: root.span.to(end),
@@ -293,7 +309,10 @@ fn collect_refs<'a>(e: &'a Expr, scope: &mut Vec<&'a str>, out: &mut Vec<Referen
                 _ => collect_refs(root, scope, out),
             }
         }
-        ExprKind::Call { args, .. } => args.iter().for_each(|a| collect_refs(a, scope, out)),
+        ExprKind::Call { name, args, .. } => {
+            out.calls.push((name, e.span));
+            args.iter().for_each(|a| collect_refs(a, scope, out));
+        }
         ExprKind::Conditional(c, t, f) => {
             collect_refs(c, scope, out);
             collect_refs(t, scope, out);
@@ -324,7 +343,7 @@ fn collect_refs<'a>(e: &'a Expr, scope: &mut Vec<&'a str>, out: &mut Vec<Referen
 fn collect_template_refs<'a>(
     parts: &'a [TemplatePart],
     scope: &mut Vec<&'a str>,
-    out: &mut Vec<Reference>,
+    out: &mut Found<'a>,
 ) {
     for part in parts {
         match part {

@@ -309,6 +309,7 @@ impl<'p> ProjectGraph<'p> {
                 );
                 diags.push(d);
             }
+            warn_differing_calls(&input.expr, diags);
             for r in input.expr.references() {
                 for target in self.project_ref(&r, c, diags) {
                     self.dag
@@ -463,6 +464,7 @@ impl<'p> ProjectGraph<'p> {
     }
 
     fn link_expr(&mut self, node: Node, e: &Expr, site: Site, diags: &mut Diagnostics) {
+        warn_differing_calls(e, diags);
         for r in e.references() {
             for target in self.arch_ref(&r, site, diags) {
                 let from = self.ids[&target];
@@ -701,4 +703,23 @@ fn bad_ref(r: &Reference, message: &str, help: &str) -> Diagnostic {
     Diagnostic::error("config::invalid_reference", message.to_string())
         .label(r.span, "this reference")
         .help(help.to_string())
+}
+
+/// A warning for each call of a function whose value is not Terraform's.
+fn warn_differing_calls(e: &Expr, diags: &mut Diagnostics) {
+    for (name, span) in e.calls() {
+        if let Some((_, how)) = super::functions::DIFFERS_FROM_TERRAFORM
+            .iter()
+            .find(|(n, _)| *n == name)
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "eval::differs_from_terraform",
+                    format!("{name}: {how}"),
+                )
+                .label(span, "here")
+                .help("see docs/language.md §11; compare decompressed values when moving state from Terraform"),
+            );
+        }
+    }
 }

@@ -93,3 +93,16 @@ fn bcrypt_is_known_after_apply_and_a_saved_plan_applies() {
     let hash = p.read("out/h.txt");
     assert!(hash.starts_with("$2a$04$") && hash.len() == 60, "{hash}");
 }
+
+#[test]
+fn a_function_whose_bytes_may_differ_from_terraforms_is_named_in_a_warning() {
+    let p =
+        single("locals {\n  z = base64gzip(\"aaaa\")\n}\noutput \"z\" {\n  value = local.z\n}\n");
+    p.run(&["validate"])
+        .success()
+        .stderr_has("eval::differs_from_terraform")
+        .stderr_has("base64gzip: its compressed bytes may differ");
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stderr_has("eval::differs_from_terraform");
+}

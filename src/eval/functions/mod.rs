@@ -79,6 +79,14 @@ pub fn call(name: &str, args: Vec<Value>, ctx: &Context) -> Option<Result<Value,
     Some(function.call(args, ctx))
 }
 
+/// Functions whose result is not byte for byte Terraform's, and how it
+/// differs: every call gets a warning (docs/language.md §11), never a
+/// silently different value.
+pub const DIFFERS_FROM_TERRAFORM: &[(&str, &str)] = &[(
+    "base64gzip",
+    "its compressed bytes may differ from Terraform's for texts with repeated parts (they decompress to the same text)",
+)];
+
 /// Every function name, for "did you mean" hints and the docs.
 pub fn names() -> &'static [&'static str] {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
