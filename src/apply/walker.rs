@@ -60,32 +60,15 @@ pub async fn apply(
         }
     };
     let journal = Arc::new(store.begin_journal(lock, &state)?);
-    // What state records: every resource each one depends on, directly or
-    // not (as Terraform records it), so that deletes stay ordered even when
-    // a resource in between has no objects or leaves the definitions.
+    // What state records: the resources each one depends on directly
+    // (through locals, variables and outputs), with those that hold no
+    // object looked through (see `record_ordering`). Not every indirect
+    // one, as Terraform records them: that is N² for a chain, and plan
+    // takes the closure itself (`plan::order`).
     let direct = graph.resource_dependencies();
-    let resource_deps: HashMap<NodeId, Vec<String>> = direct
-        .keys()
-        .map(|&n| {
-            let mut seen: BTreeSet<NodeId> = BTreeSet::new();
-            let mut stack = vec![n];
-            while let Some(x) = stack.pop() {
-                for &d in direct.get(&x).into_iter().flatten() {
-                    if seen.insert(d) {
-                        stack.push(d);
-                    }
-                }
-            }
-            let names = seen
-                .into_iter()
-                .filter(|&d| d != n)
-                .filter_map(|d| match graph.node(d) {
-                    Node::Resource(c, r) => Some(graph.resource_addr(c, r).to_string()),
-                    _ => None,
-                })
-                .collect();
-            (n, names)
-        })
+    let resource_deps: HashMap<NodeId, Vec<NodeId>> = direct
+        .iter()
+        .map(|(&n, deps)| (n, deps.iter().copied().filter(|&d| d != n).collect()))
         .collect();
     let mut w = Walker {
         graph,
@@ -174,7 +157,7 @@ struct Walker<'w, 'g, 'p> {
     queue: VecDeque<Op>,
     tasks: JoinSet<OpDone>,
     running: HashMap<NodeId, Running>,
-    resource_deps: HashMap<NodeId, Vec<String>>,
+    resource_deps: HashMap<NodeId, Vec<NodeId>>,
     /// Graph node → its evaluation step.
     eval_steps: HashMap<NodeId, NodeId>,
     changed: BTreeSet<String>,
@@ -390,7 +373,7 @@ impl Walker<'_, '_, '_> {
             Ok(i) => i,
             Err(d) => return self.fail_now(id, d),
         };
-        let deps = self.resource_deps.get(&node).cloned();
+        let deps = self.resource_deps.get(&node).map(|d| self.dep_names(d));
         let mut run = Running {
             pending: 0,
             keys: instances.iter().map(|i| i.key.clone()).collect(),
@@ -809,6 +792,45 @@ impl Walker<'_, '_, '_> {
     /// Records, for every resource applied, what it depends on now and
     /// whether it is create-before-destroy: what orders its deletes later
     /// (Terraform rewrites both in state even when nothing else changes).
+    /// The state addresses of resource nodes.
+    fn dep_names(&self, deps: &[NodeId]) -> Vec<String> {
+        deps.iter()
+            .filter_map(|&d| match self.graph.node(d) {
+                Node::Resource(c, r) => Some(self.graph.resource_addr(c, r).to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `node`'s direct resource dependencies, and through a dependency that
+    /// holds no object (`count = 0`, an empty `for_each`) its own too, so
+    /// that the order of deletes survives it leaving the definitions.
+    fn recorded_deps(&self, node: NodeId) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<NodeId> = self.resource_deps.get(&node).cloned().unwrap_or_default();
+        while let Some(d) = stack.pop() {
+            if d == node || !seen.insert(d) {
+                continue;
+            }
+            let Node::Resource(c, r) = self.graph.node(d) else {
+                continue;
+            };
+            let addr = self.graph.resource_addr(c, r);
+            let holds = self
+                .state
+                .configs
+                .get(&addr.config)
+                .and_then(|cs| cs.resource(&addr))
+                .is_some_and(|res| !res.instances.is_empty());
+            out.insert(addr.to_string());
+            if !holds {
+                stack.extend(self.resource_deps.get(&d).into_iter().flatten().copied());
+            }
+        }
+        out.into_iter().collect()
+    }
+
     fn record_ordering(&mut self) {
         let cbd = plan::create_before_destroy(self.graph);
         for (&node, &step) in &self.eval_steps {
@@ -821,7 +843,7 @@ impl Walker<'_, '_, '_> {
                 continue;
             }
             let addr = self.graph.resource_addr(c, r);
-            let deps = self.resource_deps.get(&node).cloned().unwrap_or_default();
+            let deps = self.recorded_deps(node);
             let flag = cbd.get(&addr).copied().unwrap_or(false);
             if self.state.set_ordering(&addr, deps, flag) {
                 self.changed.insert(addr.config.clone());
