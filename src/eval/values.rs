@@ -189,67 +189,13 @@ impl<'g, 'p> EnvValues<'g, 'p> {
             ))
             .into());
         };
-        // With `nullable = false`, null means "use the default", as in Terraform.
-        let (raw, span) = match &var.default {
-            Some(d) if raw.is_null() && !var.nullable => (
-                self.evaluator(&Constant)
-                    .eval(d)
-                    .map_err(|e| Diagnostics::from(e.into_diagnostic()))?,
-                d.span,
-            ),
-            _ => (raw, span),
-        };
-        if raw.is_null() && !var.nullable {
-            return Err(Diagnostic::error(
-                "config::null_input",
-                format!("variable \"{}\" must not be null", var.name),
-            )
-            .label(span, "null here")
-            .help("the variable is declared with `nullable = false`")
-            .into());
-        }
-        let value = convert(raw, &var.ty).map_err(|m| {
-            Diagnostics::from(
-                Diagnostic::error(
-                    "config::wrong_type",
-                    format!(
-                        "invalid value for variable \"{}\" of configuration \"{}\" in environment \"{}\": {m}",
-                        var.name, conf.name, self.env.name
-                    ),
-                )
-                .label(span, format!("expected {}", var.ty))
-                .label(var.span, "declared here"),
-            )
-        })?;
-        let value = value.mark_if(var.sensitive);
-        self.validate_variable(c, i, &value, span)?;
+        let what = format!(
+            "variable \"{}\" of configuration \"{}\" in environment \"{}\"",
+            var.name, conf.name, self.env.name
+        );
+        let value = checked_variable(&self.evaluator(&Constant), var, raw, span, &what)?;
         self.variables[c][i] = value;
         Ok(())
-    }
-
-    fn validate_variable(
-        &self,
-        c: usize,
-        i: usize,
-        value: &Value,
-        source: Span,
-    ) -> Result<(), Diagnostics> {
-        let var = &self.graph.arch(c).variables[i];
-        let mut diags = Diagnostics::default();
-        for failed in failed_validations(var, value, &self.evaluator(&Constant), &mut diags) {
-            diags.push(
-                Diagnostic::error(
-                    "config::validation",
-                    format!(
-                        "invalid value for variable \"{}\" of configuration \"{}\" in environment \"{}\": {}",
-                        var.name, self.graph.project.configurations[c].name, self.env.name, failed.message
-                    ),
-                )
-                .label(source, format!("this value ({})", failed.shown))
-                .label(failed.condition, "fails this check"),
-            );
-        }
-        if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
 
     fn eval_output(&mut self, c: usize, o: usize) -> Result<(), Diagnostics> {
@@ -708,8 +654,71 @@ impl Resolver for Constant {
     }
 }
 
+/// What every variable's value goes through, as in Terraform: null with
+/// `nullable = false` takes the default, then conversion to the declared
+/// type, the sensitive mark, and the `validation` blocks. `what` names the
+/// variable in messages; `span` is where the value comes from. A
+/// sensitive variable's value never appears in a message.
+pub(super) fn checked_variable(
+    ev: &Evaluator<'_>,
+    var: &crate::config::Variable,
+    raw: Value,
+    span: Span,
+    what: &str,
+) -> Result<Value, Diagnostics> {
+    let (raw, span) = match &var.default {
+        Some(d) if raw.is_null() && !var.nullable => (
+            ev.eval(d)
+                .map_err(|e| Diagnostics::from(e.into_diagnostic()))?,
+            d.span,
+        ),
+        _ => (raw, span),
+    };
+    if raw.is_null() && !var.nullable {
+        return Err(Diagnostic::error(
+            "config::null_input",
+            format!("variable \"{}\" must not be null", var.name),
+        )
+        .label(span, "null here")
+        .help("the variable is declared with `nullable = false`")
+        .into());
+    }
+    let value = convert(raw, &var.ty).map_err(|m| {
+        let m = if var.sensitive {
+            format!("a value of the wrong type (expected {})", var.ty)
+        } else {
+            m
+        };
+        Diagnostics::from(
+            Diagnostic::error(
+                "config::wrong_type",
+                format!("invalid value for {what}: {m}"),
+            )
+            .label(span, format!("expected {}", var.ty))
+            .label(var.span, "declared here"),
+        )
+    })?;
+    let value = value.mark_if(var.sensitive);
+    let mut diags = Diagnostics::default();
+    for failed in failed_validations(var, &value, ev, &mut diags) {
+        diags.push(
+            Diagnostic::error(
+                "config::validation",
+                format!("invalid value for {what}: {}", failed.message),
+            )
+            .label(span, format!("this value ({})", failed.shown))
+            .label(failed.condition, "fails this check"),
+        );
+    }
+    if diags.is_empty() {
+        Ok(value)
+    } else {
+        Err(diags)
+    }
+}
+
 /// A `validation` block whose condition is false.
-pub(super) struct FailedValidation {
+struct FailedValidation {
     /// The condition's span.
     pub condition: Span,
     /// Its `error_message`.
@@ -721,7 +730,7 @@ pub(super) struct FailedValidation {
 /// Checks `value` against a variable's `validation` blocks, evaluated with
 /// `ev`'s settings and only `var.NAME` in scope. A condition that cannot
 /// be evaluated goes to `diags`; a false one is returned.
-pub(super) fn failed_validations(
+fn failed_validations(
     var: &crate::config::Variable,
     value: &Value,
     ev: &Evaluator<'_>,

@@ -6,9 +6,8 @@
 //! command-line order): a later assignment replaces an earlier one, as
 //! in Terraform. Entry point: [`project_variables`].
 
-use super::convert::convert;
 use super::expr::{EvalError, Evaluator, Resolver};
-use super::values::{Constant, failed_validations};
+use super::values::{Constant, checked_variable};
 use crate::config::vars::{Assignment, Origin};
 use crate::config::{Project, Variable};
 use crate::diag::{Diagnostic, Diagnostics, Span};
@@ -120,7 +119,8 @@ pub fn project_variables(
                 }
             },
         };
-        match checked(&ev, var, raw, span) {
+        let what = format!("project variable \"{}\"", var.name);
+        match checked_variable(&ev, var, raw, span, &what) {
             Ok(v) => {
                 out.insert(var.name.clone(), v);
             }
@@ -151,66 +151,6 @@ fn redact(var: &Variable, e: EvalError) -> EvalError {
         )
     } else {
         e
-    }
-}
-
-/// Null handling, type conversion, the sensitive mark and validations: the
-/// same steps as an architecture variable's (docs/language.md §2.5).
-fn checked(ev: &Evaluator, var: &Variable, raw: Value, span: Span) -> Result<Value, Diagnostics> {
-    let (raw, span) = match &var.default {
-        Some(d) if raw.is_null() && !var.nullable => (
-            ev.eval(d)
-                .map_err(|e| Diagnostics::from(e.into_diagnostic()))?,
-            d.span,
-        ),
-        _ => (raw, span),
-    };
-    if raw.is_null() && !var.nullable {
-        return Err(Diagnostic::error(
-            "config::null_input",
-            format!("variable \"{}\" must not be null", var.name),
-        )
-        .label(span, "null here")
-        .help("the variable is declared with `nullable = false`")
-        .into());
-    }
-    let value = convert(raw, &var.ty).map_err(|m| {
-        let m = if var.sensitive {
-            format!("a value of the wrong type (expected {})", var.ty)
-        } else {
-            m
-        };
-        Diagnostics::from(
-            Diagnostic::error(
-                "config::wrong_type",
-                format!("invalid value for project variable \"{}\": {m}", var.name),
-            )
-            .label(span, format!("expected {}", var.ty))
-            .label(var.span, "declared here"),
-        )
-    })?;
-    let value = value.mark_if(var.sensitive);
-    let mut diags = Diagnostics::default();
-    for failed in failed_validations(var, &value, ev, &mut diags) {
-        diags.push(
-            Diagnostic::error(
-                "config::validation",
-                format!(
-                    "invalid value for project variable \"{}\": {}",
-                    var.name, failed.message
-                ),
-            )
-            .label(
-                failed.condition,
-                format!("this check failed for {}", failed.shown),
-            )
-            .label(span, "the value comes from here"),
-        );
-    }
-    if diags.is_empty() {
-        Ok(value)
-    } else {
-        Err(diags)
     }
 }
 

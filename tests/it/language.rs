@@ -155,3 +155,24 @@ fn validate_does_not_read_remote_data_sources_and_plan_does() {
         .code(1)
         .stderr_has("plan::data");
 }
+
+#[test]
+fn a_sensitive_variable_of_the_wrong_type_never_shows_its_value() {
+    let p = crate::harness::Project::new()
+        .file(
+            "project.hcl",
+            "project \"t\" {}\nenvironment \"dev\" {\n  inputs = { pin = env(\"PIN\") }\n}\n\
+             configuration \"main\" {\n  architecture = \"./arch\"\n}\n",
+        )
+        .file(
+            "arch/main.hcl",
+            "variable \"pin\" {\n  type      = number\n  sensitive = true\n}\n\
+             resource \"terrace_data\" \"x\" {\n  input = var.pin\n}\n",
+        );
+    let run = p
+        .run_with(&["plan", "--env", "dev"], &[("PIN", "hunter2-SECRET")])
+        .code(1)
+        .stderr_has("wrong type (expected number)");
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    assert!(!run.stdout.contains("hunter2"), "{}", run.stdout);
+}
