@@ -305,24 +305,18 @@ fn tokenize(src: &str) -> Option<Vec<Token>> {
                         push(&mut out, Kind::CBrace, "}");
                         i += 1;
                     }
-                    b'[' => {
-                        push(&mut out, Kind::OBrack, "[");
-                        i += 1;
-                    }
-                    b']' => {
-                        push(&mut out, Kind::CBrack, "]");
-                        i += 1;
-                    }
-                    b'(' => {
-                        push(&mut out, Kind::OParen, "(");
-                        i += 1;
-                    }
-                    b')' => {
-                        push(&mut out, Kind::CParen, ")");
-                        i += 1;
-                    }
-                    b',' => {
-                        push(&mut out, Kind::Comma, ",");
+                    b'[' | b']' | b'(' | b')' | b',' | b':' | b'?' | b'-' => {
+                        let kind = match c {
+                            b'[' => Kind::OBrack,
+                            b']' => Kind::CBrack,
+                            b'(' => Kind::OParen,
+                            b')' => Kind::CParen,
+                            b',' => Kind::Comma,
+                            b':' => Kind::Colon,
+                            b'?' => Kind::Question,
+                            _ => Kind::Minus,
+                        };
+                        push(&mut out, kind, &src[i..i + 1]);
                         i += 1;
                     }
                     b'.' if src[i..].starts_with("...") => {
@@ -335,18 +329,6 @@ fn tokenize(src: &str) -> Option<Vec<Token>> {
                         }) =>
                     {
                         push(&mut out, Kind::Dot, ".");
-                        i += 1;
-                    }
-                    b':' => {
-                        push(&mut out, Kind::Colon, ":");
-                        i += 1;
-                    }
-                    b'?' => {
-                        push(&mut out, Kind::Question, "?");
-                        i += 1;
-                    }
-                    b'-' => {
-                        push(&mut out, Kind::Minus, "-");
                         i += 1;
                     }
                     b'=' | b'!' | b'<' | b'>' | b'&' | b'|' | b'+' | b'*' | b'/' | b'%' => {
