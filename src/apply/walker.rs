@@ -191,17 +191,14 @@ impl Walker<'_, '_, '_> {
                 (None, plan::Action::Forget) => (&c.address, None),
                 _ => continue,
             };
-            let Some(inst) = self.state.instance(from) else {
-                continue;
+            let moved = match to {
+                Some(to) => match self.state.move_instance(from, to) {
+                    Some(m) => Some((to, m)),
+                    None => continue,
+                },
+                None if self.state.remove_instance(from) => None,
+                None => continue,
             };
-            let attributes = inst.attributes.clone();
-            let deps = self
-                .state
-                .configs
-                .get(&from.resource.config)
-                .and_then(|cs| cs.resource(&from.resource))
-                .map(|r| r.dependencies.clone());
-            self.state.remove_instance(from);
             self.journal.append(&Record::Done {
                 address: from.to_string(),
                 action: if to.is_some() { "move" } else { "forget" }.into(),
@@ -209,9 +206,7 @@ impl Walker<'_, '_, '_> {
                 dependencies: None,
             })?;
             self.settled(from);
-            if let Some(to) = to {
-                self.state
-                    .set_instance(to, attributes.clone(), deps.clone());
+            if let Some((to, (attributes, deps))) = moved {
                 self.journal.append(&Record::Done {
                     address: to.to_string(),
                     action: "move".into(),
@@ -373,7 +368,7 @@ impl Walker<'_, '_, '_> {
             Ok(i) => i,
             Err(d) => return self.fail_now(id, d),
         };
-        let deps = self.resource_deps.get(&node).map(|d| self.dep_names(d));
+        let deps = Some(self.recorded_deps(node));
         let mut run = Running {
             pending: 0,
             keys: instances.iter().map(|i| i.key.clone()).collect(),
@@ -442,8 +437,9 @@ impl Walker<'_, '_, '_> {
                 },
                 Action::Create | Action::Update | Action::Replace => {
                     let change = change.expect("a planned action has a change");
-                    // A replacement by triggers is a new object from the start.
-                    let prior = if change.reason == Some(plan::Reason::ReplaceByTriggers) {
+                    // As the planner did: a requested or triggered
+                    // replacement is a new object from the start.
+                    let prior = if change.plans_fresh() {
                         None
                     } else {
                         current.as_ref()
@@ -789,19 +785,6 @@ impl Walker<'_, '_, '_> {
         }
     }
 
-    /// Records, for every resource applied, what it depends on now and
-    /// whether it is create-before-destroy: what orders its deletes later
-    /// (Terraform rewrites both in state even when nothing else changes).
-    /// The state addresses of resource nodes.
-    fn dep_names(&self, deps: &[NodeId]) -> Vec<String> {
-        deps.iter()
-            .filter_map(|&d| match self.graph.node(d) {
-                Node::Resource(c, r) => Some(self.graph.resource_addr(c, r).to_string()),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// `node`'s direct resource dependencies, and through a dependency that
     /// holds no object (`count = 0`, an empty `for_each`) its own too, so
     /// that the order of deletes survives it leaving the definitions.
@@ -831,6 +814,9 @@ impl Walker<'_, '_, '_> {
         out.into_iter().collect()
     }
 
+    /// Records, for every resource applied, what it depends on now and
+    /// whether it is create-before-destroy: what orders its deletes later
+    /// (Terraform rewrites both in state even when nothing else changes).
     fn record_ordering(&mut self) {
         let cbd = plan::create_before_destroy(self.graph);
         for (&node, &step) in &self.eval_steps {

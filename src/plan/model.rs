@@ -86,6 +86,16 @@ impl Change {
     pub fn is_change(&self) -> bool {
         self.action != Action::NoOp || self.previous_address.is_some() || self.importing.is_some()
     }
+
+    /// Whether the new object is planned from scratch, not from the old
+    /// one: a replacement asked for (`--replace`) or triggered
+    /// (`replace_triggered_by`).
+    pub fn plans_fresh(&self) -> bool {
+        matches!(
+            self.reason,
+            Some(Reason::ReplaceByTriggers | Reason::ReplaceByRequest)
+        )
+    }
 }
 
 /// An object that changed outside terrace since the last apply.

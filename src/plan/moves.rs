@@ -209,9 +209,9 @@ fn move_one(
     span: Span,
     diags: &mut Diagnostics,
 ) {
-    let Some(inst) = state.instance(src) else {
+    if state.instance(src).is_none() {
         return;
-    };
+    }
     if state.instance(dst).is_some() {
         diags.push(
             Diagnostic::warning(
@@ -225,14 +225,7 @@ fn move_one(
         );
         return;
     }
-    let attributes = inst.attributes.clone();
-    let deps = state
-        .configs
-        .get(&src.resource.config)
-        .and_then(|c| c.resource(&src.resource))
-        .map(|r| r.dependencies.clone());
-    state.remove_instance(src);
-    state.set_instance(dst, attributes, deps);
+    state.move_instance(src, dst);
     let origin = out.previous.remove(src).unwrap_or_else(|| src.clone());
     out.previous.insert(dst.clone(), origin);
 }

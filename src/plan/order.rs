@@ -143,6 +143,31 @@ fn closure<'a>(
 
 /// Builds the steps for `plan`; an error names a cycle among them.
 pub fn build(graph: &ProjectGraph<'_>, plan: &Plan, state: &EnvState) -> Result<Steps, OrderError> {
+    // The order is that of the state as the plan saw it: after its moves
+    // and forgets, which apply makes before anything else.
+    let moved;
+    let state = if plan
+        .changes
+        .iter()
+        .any(|c| c.previous_address.is_some() || c.action == Action::Forget)
+    {
+        let mut s = state.clone();
+        for c in &plan.changes {
+            match (&c.previous_address, c.action) {
+                (Some(prev), _) => {
+                    s.move_instance(prev, &c.address);
+                }
+                (None, Action::Forget) => {
+                    s.remove_instance(&c.address);
+                }
+                _ => {}
+            }
+        }
+        moved = s;
+        &moved
+    } else {
+        state
+    };
     let mut dag: Dag<Step, ()> = Dag::default();
     let mut eval_ids: HashMap<NodeId, NodeId> = HashMap::new();
     let mut resource_eval: HashMap<ResourceAddr, NodeId> = HashMap::new();

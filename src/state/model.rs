@@ -262,6 +262,23 @@ impl EnvState {
         }
     }
 
+    /// Gives the object at `from` the address `to`, with its resource's
+    /// recorded dependencies; returns what `to` now records, or `None`
+    /// when `from` holds no object.
+    pub fn move_instance(
+        &mut self,
+        from: &InstanceAddr,
+        to: &InstanceAddr,
+    ) -> Option<(Value, Option<Vec<String>>)> {
+        let attributes = self.instance(from)?.attributes.clone();
+        let deps = self
+            .resource(&from.resource)
+            .map(|r| r.dependencies.clone());
+        self.remove_instance(from);
+        self.set_instance(to, attributes.clone(), deps.clone());
+        Some((attributes, deps))
+    }
+
     /// Forgets an object; a resource left without instances is dropped.
     /// Returns whether there was one.
     pub fn remove_instance(&mut self, addr: &InstanceAddr) -> bool {
