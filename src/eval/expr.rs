@@ -809,7 +809,7 @@ impl Evaluator<'_> {
                 ));
             };
             let expr = Expr::from_hcl(&attr.value, crate::config::expr::Src::file(e.span.file));
-            if calls_a_function(&expr) {
+            if !expr.calls().is_empty() {
                 return Err(EvalError::new(
                     spans[0],
                     "a tfvars text cannot call functions: its values must be constants",
@@ -822,47 +822,6 @@ impl Evaluator<'_> {
         }
         Ok(Value::Object(out).mark_if(marked))
     }
-}
-
-/// Whether an expression calls a function anywhere inside it.
-fn calls_a_function(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Call { .. } => true,
-        ExprKind::Literal(_) | ExprKind::Variable(_) => false,
-        ExprKind::Array(items) => items.iter().any(calls_a_function),
-        ExprKind::Object(items) => items.iter().any(|(k, v)| {
-            matches!(k, ObjectKey::Expr(k) if calls_a_function(k)) || calls_a_function(v)
-        }),
-        ExprKind::Traversal(root, _) => calls_a_function(root),
-        ExprKind::Conditional(a, b, c) => [a, b, c].iter().any(|x| calls_a_function(x)),
-        ExprKind::Unary(_, a) => calls_a_function(a),
-        ExprKind::Binary(_, a, b) => calls_a_function(a) || calls_a_function(b),
-        ExprKind::Template(parts) => parts_call_a_function(parts),
-        ExprKind::For(f) => {
-            [&f.collection, &f.value].into_iter().any(calls_a_function)
-                || f.key.as_ref().is_some_and(calls_a_function)
-                || f.cond.as_ref().is_some_and(calls_a_function)
-        }
-    }
-}
-
-fn parts_call_a_function(parts: &[TemplatePart]) -> bool {
-    parts.iter().any(|p| match p {
-        TemplatePart::Literal(_) => false,
-        TemplatePart::Interp(e) => calls_a_function(e),
-        TemplatePart::If {
-            cond,
-            then,
-            otherwise,
-        } => {
-            calls_a_function(cond)
-                || parts_call_a_function(then)
-                || parts_call_a_function(otherwise)
-        }
-        TemplatePart::For {
-            collection, body, ..
-        } => calls_a_function(collection) || parts_call_a_function(body),
-    })
 }
 
 /// A resolver for text evaluated apart from the configuration (templates,

@@ -8,7 +8,7 @@
 
 use super::Error;
 use super::args::{Args, to_string};
-use crate::value::{Map, Value};
+use crate::value::{Map, Value, is_identifier};
 
 /// `provider::terraform::encode_tfvars(object)`: an object as the text of a
 /// `.tfvars` file, one attribute a line, keys sorted.
@@ -198,12 +198,6 @@ fn bracket_change(text: &str) -> i64 {
         }
     }
     net
-}
-
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
 /// A quoted HCL string: escapes, and `${` / `%{` doubled so that they stay

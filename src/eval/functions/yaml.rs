@@ -484,11 +484,7 @@ fn resolve_plain(text: &str) -> Value {
             _ => digits.to_string(),
         };
         if let Some(n) = Number::parse(&normalized) {
-            return match (sign < 0, n.as_i64()) {
-                (false, _) => Value::Number(n),
-                (true, Some(i)) => Value::int(-i),
-                (true, None) => Value::Number(Number::from_f64(-n.as_f64())),
-            };
+            return Value::Number(if sign < 0 { n.neg() } else { n });
         }
     }
     if is_date(text) {
