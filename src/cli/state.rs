@@ -387,34 +387,20 @@ async fn mv(loaded: &Loaded, a: MvArgs) -> Result {
         .map_err(|e| session::state_failure(&store, e))?;
     let mut records = Vec::new();
     let mut changed = BTreeSet::new();
-    let taken: Vec<_> = moves
-        .iter()
-        .map(|(f, t)| {
-            let inst = state.instance(f).map(|i| i.attributes.clone());
-            let deps = state
-                .configs
-                .get(&f.resource.config)
-                .and_then(|c| c.resource(&f.resource))
-                .map(|r| r.dependencies.clone());
-            (f, t, inst, deps)
-        })
-        .collect();
-    for (f, _, _, _) in &taken {
-        state.remove_instance(f);
+    // Sources and destinations never overlap (checked above), so each
+    // object moves on its own.
+    for (f, t) in &moves {
+        let Some((attributes, deps)) = state.move_instance(f, t) else {
+            continue;
+        };
         changed.insert(f.resource.config.clone());
+        changed.insert(t.resource.config.clone());
         records.push(crate::state::Record::Done {
             address: f.to_string(),
             action: "move".into(),
             attributes: None,
             dependencies: None,
         });
-    }
-    for (f, t, attributes, deps) in taken {
-        let Some(attributes) = attributes else {
-            continue;
-        };
-        state.set_instance(t, attributes.clone(), deps.clone());
-        changed.insert(t.resource.config.clone());
         records.push(crate::state::Record::Done {
             address: t.to_string(),
             action: "move".into(),
