@@ -259,10 +259,6 @@ pub async fn execute_loaded(
     let plan = match saved {
         Some(Given { plan, path, .. }) => {
             let path = path.unwrap_or(std::path::Path::new("(promotion)"));
-            // plantimestamp() gives the saved plan's time, as when it was made.
-            if let Ok(at) = plan.created_at.parse() {
-                crate::eval::functions::set_plan_timestamp(at);
-            }
             crate::plan::check_fresh(&plan, env, &loaded.project.definitions_hash, &state).map_err(|e| {
                 Failure::Message(match e {
                     crate::plan::Stale::Environment { plan: planned, .. } => format!(
@@ -330,7 +326,12 @@ pub async fn execute_loaded(
         }
         return unchanged(loaded, policy, &plan, plan_hash.as_deref(), state.serial());
     }
-    let values = EnvValues::new(&graph, environment, &loaded.vars)
+    // plantimestamp() gives the plan's time, as when it was made.
+    let plan_time = plan
+        .created_at
+        .parse()
+        .unwrap_or_else(|_| jiff::Timestamp::now());
+    let values = EnvValues::new(&graph, environment, &loaded.vars, plan_time)
         .map_err(|d| {
             loaded.report(d);
             Failure::Reported

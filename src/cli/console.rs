@@ -104,10 +104,11 @@ fn from_state<'g, 'p>(
     env: &'p crate::config::Environment,
     state: &EnvState,
 ) -> Result<EnvValues<'g, 'p>> {
-    let mut values = EnvValues::new(graph, env, &loaded.vars).map_err(|d| {
-        loaded.report(d);
-        Failure::Reported
-    })?;
+    let mut values =
+        EnvValues::new(graph, env, &loaded.vars, jiff::Timestamp::now()).map_err(|d| {
+            loaded.report(d);
+            Failure::Reported
+        })?;
     for &id in &graph.order {
         match graph.node(id) {
             Node::Resource(c, r) => {

@@ -180,10 +180,11 @@ pub async fn compute(
     destroy: bool,
 ) -> Result<Plan> {
     let environment = loaded.environment(env)?;
-    let values = EnvValues::new(graph, environment, &loaded.vars).map_err(|d| {
-        loaded.report(d);
-        Failure::Reported
-    })?;
+    let values =
+        EnvValues::new(graph, environment, &loaded.vars, jiff::Timestamp::now()).map_err(|d| {
+            loaded.report(d);
+            Failure::Reported
+        })?;
     crate::plan::check_targets(&flags.target, graph, &|r| {
         state.configs.get(&r.config).is_some_and(|c| {
             c.resources

@@ -70,7 +70,7 @@ async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
         d.is_error() && (d.code.starts_with("graph::") || d.code == "config::invalid_reference")
     });
     for env in envs.iter().filter(|_| sound) {
-        let values = match EnvValues::new(&graph, env, &loaded.vars) {
+        let values = match EnvValues::new(&graph, env, &loaded.vars, jiff::Timestamp::now()) {
             Ok(v) => v,
             Err(d) => {
                 diags.extend(d);

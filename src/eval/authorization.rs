@@ -20,6 +20,8 @@ pub fn authorization(project: &Project, env: &Environment) -> Result<Option<Secr
         resolver: &Constant,
         base_dir: &project.root,
         planning: false,
+        // A credential is read, not planned: no plan time applies.
+        plan_time: jiff::Timestamp::now(),
     };
     let missing = |message: String, span| {
         Diagnostic::error(

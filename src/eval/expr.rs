@@ -69,6 +69,9 @@ pub struct Evaluator<'a> {
     /// While planning, `timestamp()`, `uuid()` and `bcrypt()` are unknown:
     /// their value is only decided when apply runs, as in Terraform.
     pub planning: bool,
+    /// What `plantimestamp()` gives: the time of the plan being made or
+    /// applied.
+    pub plan_time: jiff::Timestamp,
 }
 
 /// Functions whose value is only known at apply (Terraform's impure
@@ -616,6 +619,7 @@ impl Evaluator<'_> {
         let plain: Vec<Value> = values.into_iter().map(|v| v.deep_unmark().0).collect();
         let ctx = functions::Context {
             base_dir: self.base_dir,
+            plan_time: self.plan_time,
         };
         match functions::call(name, plain, &ctx) {
             Some(Ok(v)) => Ok(v.mark_if(sensitive)),
@@ -763,6 +767,7 @@ impl Evaluator<'_> {
             resolver: &Isolated("the template's variables"),
             base_dir: self.base_dir,
             planning: self.planning,
+            plan_time: self.plan_time,
         };
         let mut frame: Frame = vars.into_iter().collect();
         let v = inner
@@ -799,6 +804,7 @@ impl Evaluator<'_> {
             resolver: &Isolated("available in a tfvars file"),
             base_dir: self.base_dir,
             planning: self.planning,
+            plan_time: self.plan_time,
         };
         let mut out = crate::value::Map::new();
         for structure in body.iter() {
@@ -895,6 +901,7 @@ mod tests {
             resolver: &Vars(vars),
             base_dir: Path::new("."),
             planning: true,
+            plan_time: jiff::Timestamp::UNIX_EPOCH,
         };
         ev.eval(&Expr::from_hcl(
             &e,

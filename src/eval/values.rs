@@ -36,6 +36,9 @@ pub struct EnvValues<'g, 'p> {
     resources: Vec<Vec<Value>>,
     outputs: Vec<Vec<Value>>,
     planning: bool,
+    /// The plan's time, for `plantimestamp()`: when a plan is made, now;
+    /// when one is applied, the time it was made.
+    plan_time: jiff::Timestamp,
 }
 
 impl<'g, 'p> EnvValues<'g, 'p> {
@@ -46,6 +49,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         graph: &'g ProjectGraph<'p>,
         env: &'p Environment,
         project_vars: &Map,
+        plan_time: jiff::Timestamp,
     ) -> Result<EnvValues<'g, 'p>, Diagnostics> {
         let project = graph.project;
         let mut diags = Diagnostics::default();
@@ -54,6 +58,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
             resolver: &super::variables::ProjectVars { vars: project_vars },
             base_dir: &project.root,
             planning: true,
+            plan_time,
         };
         for input in &env.inputs {
             match ev.eval(&input.expr) {
@@ -82,7 +87,13 @@ impl<'g, 'p> EnvValues<'g, 'p> {
             resources: per_config(&|c| graph.arch(c).resources.len()),
             outputs: per_config(&|c| graph.arch(c).outputs.len()),
             planning: true,
+            plan_time,
         })
+    }
+
+    /// The time `plantimestamp()` gives.
+    pub fn plan_time(&self) -> jiff::Timestamp {
+        self.plan_time
     }
 
     /// From now on, evaluate for apply: `timestamp()` and `uuid()` take
@@ -97,6 +108,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
             resolver,
             base_dir: &self.graph.project.root,
             planning: self.planning,
+            plan_time: self.plan_time,
         }
     }
 

@@ -77,6 +77,8 @@ pub fn project_variables(
         resolver: &Constant,
         base_dir: &project.root,
         planning: true,
+        // Variable values are constants: no plan time applies.
+        plan_time: jiff::Timestamp::now(),
     };
     let mut out = Map::new();
     for var in &project.variables {

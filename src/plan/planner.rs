@@ -273,7 +273,7 @@ pub async fn plan(
         terrace_version: env!("CARGO_PKG_VERSION").to_string(),
         environment: values.env.name.clone(),
         // The time plantimestamp() gives, so a saved plan can restore it.
-        created_at: crate::eval::functions::plan_timestamp().to_string(),
+        created_at: values.plan_time().to_string(),
         destroy: opts.destroy,
         definitions_hash: project.definitions_hash.clone(),
         prior: state

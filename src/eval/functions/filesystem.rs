@@ -239,7 +239,15 @@ mod tests {
     use std::path::Path;
 
     fn run(name: &str, v: &str, base: &Path) -> Result<Value, Error> {
-        call(name, vec![Value::string(v)], &Context { base_dir: base }).expect("exists")
+        call(
+            name,
+            vec![Value::string(v)],
+            &Context {
+                base_dir: base,
+                plan_time: jiff::Timestamp::UNIX_EPOCH,
+            },
+        )
+        .expect("exists")
     }
 
     fn path_fn(name: &str, v: &str) -> Value {

@@ -87,7 +87,15 @@ mod tests {
     use crate::value::Value;
 
     fn run(name: &str, v: &str, base: &std::path::Path) -> Result<Value, Error> {
-        call(name, vec![Value::string(v)], &Context { base_dir: base }).expect("exists")
+        call(
+            name,
+            vec![Value::string(v)],
+            &Context {
+                base_dir: base,
+                plan_time: jiff::Timestamp::UNIX_EPOCH,
+            },
+        )
+        .expect("exists")
     }
 
     fn hash(name: &str, v: &str) -> String {

@@ -21,7 +21,6 @@ mod encoding;
 mod filesystem;
 
 pub use filesystem::read_limited;
-pub use time::{plan_timestamp, set_plan_timestamp};
 mod format;
 mod hash;
 mod maps;
@@ -47,6 +46,8 @@ pub struct Context<'a> {
     /// Relative paths in `file()` and friends are relative to this directory
     /// (the project root).
     pub base_dir: &'a Path,
+    /// The time of the plan being made or applied: `plantimestamp()`.
+    pub plan_time: jiff::Timestamp,
 }
 
 /// Why a call failed: the message, and which argument (0-based) was at
@@ -262,7 +263,7 @@ const FUNCTIONS: &[Function] = &[
     exact("one", &["list"], Pure(collections::one)),
     exact("parseint", &["number", "base"], Pure(numeric::parseint)),
     exact("pathexpand", &["path"], Pure(filesystem::pathexpand)),
-    exact("plantimestamp", &[], Pure(time::plantimestamp)),
+    exact("plantimestamp", &[], Ctx(time::plantimestamp)),
     exact("pow", &["num", "power"], Pure(numeric::pow)),
     exact("provider::terraform::encode_expr", &["value"], Pure(tfvars::encode_expr)),
     exact("provider::terraform::encode_tfvars", &["value"], Pure(tfvars::encode_tfvars)),
@@ -322,6 +323,7 @@ mod tests {
     pub(super) fn ctx() -> Context<'static> {
         Context {
             base_dir: Path::new("."),
+            plan_time: jiff::Timestamp::UNIX_EPOCH,
         }
     }
 

@@ -6,13 +6,12 @@
 //! keep their offset; results are written in that offset, to the second.
 //! The calendar arithmetic is `jiff`'s.
 
-use super::Error;
 use super::args::Args;
+use super::{Context, Error};
 use crate::value::Value;
 use jiff::civil::{DateTime, Weekday};
 use jiff::tz::Offset;
 use jiff::{SignedDuration, Timestamp};
-use std::sync::Mutex;
 
 /// A parsed timestamp: the instant, and the offset it was written in.
 #[derive(Clone, Copy)]
@@ -351,29 +350,13 @@ pub fn timecmp(args: Args) -> Result<Value, Error> {
     }))
 }
 
-/// The time a plan was made: set from a saved plan when it is applied,
-/// otherwise taken the first time it is asked for in this run.
-static PLAN_TIME: Mutex<Option<Timestamp>> = Mutex::new(None);
-
-/// The timestamp of the plan this run makes or applies (see [`PLAN_TIME`]).
-pub fn plan_timestamp() -> Timestamp {
-    let mut at = PLAN_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    *at.get_or_insert_with(Timestamp::now)
-}
-
-/// Makes `plantimestamp()` give `at`: the creation time of a saved plan
-/// being applied, so that values planned with it are the same at apply.
-pub fn set_plan_timestamp(at: Timestamp) {
-    *PLAN_TIME.lock().unwrap_or_else(|e| e.into_inner()) = Some(at);
-}
-
 /// `plantimestamp()`: the time of the plan, in UTC to the second. Known
 /// while planning (unlike `timestamp()`), the same in every call of a run,
 /// and, when a saved plan is applied, the time that plan was made.
-pub fn plantimestamp(_args: Args) -> Result<Value, Error> {
+pub fn plantimestamp(_args: Args, ctx: &Context) -> Result<Value, Error> {
     Ok(Value::String(
         Stamp {
-            at: plan_timestamp(),
+            at: ctx.plan_time,
             offset: Offset::UTC,
         }
         .rfc3339(),
