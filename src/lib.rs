@@ -23,6 +23,7 @@
 //! | [`plan`] | refresh, diff, `Plan` as plain data | saved plan files |
 //! | [`apply`] | the concurrent walker; the only code that mutates | — |
 //! | [`project`] | lifecycle, releases, approvals, audit, attention, export | `.terrace/` beside state |
+//! | [`ops`] | the workflows (plan, apply, promote, …): typed requests, typed reports, one error type | through the modules above |
 //! | [`render`] | text views of plans, state and outputs | — |
 //! | [`cli`] | commands, flags, exit codes | — |
 //!
@@ -40,6 +41,7 @@ pub mod diag;
 pub mod digest;
 pub mod eval;
 pub mod graph;
+pub mod ops;
 pub mod plan;
 pub mod project;
 pub mod provider;

@@ -1,9 +1,9 @@
 //! `terrace audit`: the audit trail, and `--verify` of its hash chain.
 
-use super::records::failure;
-use super::session::Loaded;
+use super::session::Ui;
 use super::{Failure, Global, Result};
-use crate::project::audit::{Audit, Outcome};
+use crate::ops::audit::AuditRequest;
+use crate::project::audit::Outcome;
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -23,35 +23,19 @@ pub struct AuditArgs {
 }
 
 pub fn run(g: &Global, a: AuditArgs) -> Result {
-    let loaded = Loaded::load(g)?;
-    let audit = Audit::new(&loaded.records());
+    let ui = Ui::detect();
     if a.verify {
-        let has_records = !loaded.records().environments().is_empty();
-        return match audit.verify(has_records).map_err(failure)? {
-            Ok(n) => {
-                outln!("The audit trail is intact: {n} event(s), each chained to the one before.");
-                Ok(())
-            }
-            Err(broken) => Err(Failure::Message(format!(
-                "the audit trail {} is not intact at {broken}",
-                loaded.records().dir().join("audit.jsonl").display()
-            ))),
-        };
+        let n = crate::ops::audit::verify(&g.project, &ui.console())?;
+        outln!("The audit trail is intact: {n} event(s), each chained to the one before.");
+        return Ok(());
     }
-    let since = a.since.as_deref().map(parse_since).transpose()?;
-    let pal = loaded.ui.pal;
-    for (e, line) in audit.entries().map_err(failure)? {
-        if a.env
-            .as_deref()
-            .is_some_and(|env| e.target.environment.as_deref() != Some(env))
-        {
-            continue;
-        }
-        if let Some(t) = since
-            && e.time.parse::<jiff::Timestamp>().is_ok_and(|at| at < t)
-        {
-            continue;
-        }
+    let req = AuditRequest {
+        root: g.project.clone(),
+        env: a.env,
+        since: a.since.as_deref().map(parse_since).transpose()?,
+    };
+    let pal = ui.pal;
+    for (e, line) in crate::ops::audit::events(&req, &ui.console())? {
         if a.json {
             // The line as recorded, its hash included.
             outln!("{line}");

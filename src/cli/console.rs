@@ -10,12 +10,10 @@
 
 use super::session::{self, Loaded};
 use super::{Failure, Global, Result};
-use crate::address::Mode;
 use crate::config::Expr;
 use crate::config::expr::Src;
 use crate::diag::FileId;
-use crate::eval::{EnvValues, Missing, Node, ProjectGraph};
-use crate::state::EnvState;
+use crate::eval::{EnvValues, Missing};
 use crate::value::Value;
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
@@ -60,7 +58,8 @@ pub fn run(g: &Global, a: ConsoleArgs) -> Result {
         None => None,
     };
     let state = session::load_state(&loaded.store(&env.name))?;
-    let values = from_state(&loaded, &graph, env, &state)?;
+    let values = EnvValues::from_state(&graph, env, &loaded.vars, &state, jiff::Timestamp::now())
+        .map_err(|d| Failure::from(loaded.error(d)))?;
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     let mut line = String::new();
@@ -95,59 +94,6 @@ pub fn run(g: &Global, a: ConsoleArgs) -> Result {
         }
     }
     Ok(())
-}
-
-/// The environment's values with every resource as recorded in `state`.
-fn from_state<'g, 'p>(
-    loaded: &Loaded,
-    graph: &'g ProjectGraph<'p>,
-    env: &'p crate::config::Environment,
-    state: &EnvState,
-) -> Result<EnvValues<'g, 'p>> {
-    let mut values =
-        EnvValues::new(graph, env, &loaded.vars, jiff::Timestamp::now()).map_err(|d| {
-            loaded.report(d);
-            Failure::Reported
-        })?;
-    for &id in &graph.order {
-        match graph.node(id) {
-            Node::Resource(c, r) => {
-                let addr = graph.resource_addr(c, r);
-                let res = &graph.arch(c).resources[r];
-                let recorded = state
-                    .configs
-                    .get(&addr.config)
-                    .and_then(|cs| cs.resource(&addr));
-                match recorded {
-                    Some(rs) => {
-                        let instances = rs
-                            .instances
-                            .iter()
-                            .map(|i| (i.index_key.clone(), i.attributes.clone()))
-                            .collect();
-                        values.set_resource(c, r, instances);
-                    }
-                    // Not applied yet: a single resource is null, as in
-                    // Terraform's console; an expanded one is empty.
-                    None if res.count.is_none() && res.for_each.is_none() => {
-                        let v = if addr.mode == Mode::Data {
-                            Value::Unknown
-                        } else {
-                            Value::Null
-                        };
-                        values.set_resource(c, r, vec![(None, v)]);
-                    }
-                    None => values.set_resource(c, r, Vec::new()),
-                }
-            }
-            // What cannot be evaluated is unknown; the expressions that
-            // use it say so.
-            _ => {
-                let _ = values.eval_node(id);
-            }
-        }
-    }
-    Ok(values)
 }
 
 fn evaluate(

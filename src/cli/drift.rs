@@ -2,9 +2,9 @@
 //! and report what changed outside terrace; record the result for
 //! `terrace attention` in `.terrace/envs/ENV/drift.json`.
 
-use super::session::{self, Loaded, parse_duration};
+use super::session::{Ui, parse_duration};
 use super::{Failure, Global, Result};
-use crate::state::{DriftKind, DriftRecord, DriftedObject};
+use crate::ops::drift::DriftRequest;
 use clap::{Args, ValueEnum};
 use std::time::Duration;
 
@@ -42,68 +42,26 @@ pub enum DriftFormat {
 }
 
 pub async fn run(g: &Global, a: DriftArgs) -> Result {
-    let loaded = Loaded::load(g)?;
-    let result = check(&loaded, &a).await;
-    loaded.audit(
-        "project.config.drift",
-        Some(&a.env),
-        serde_json::Value::Null,
-        result,
-    )
-}
-
-async fn check(loaded: &Loaded, a: &DriftArgs) -> Result {
-    // Definitions that do not load (a plugin that does not start) are
-    // reported as such, not as objects that cannot be read.
-    let _graph = loaded.graph()?;
-    let env = loaded.environment(&a.env)?;
-    let authorization = loaded.authorization(env)?;
-    let store = loaded.store(&env.name);
-    let lock = session::lock(&store, "terrace drift", a.lock_timeout)?;
-    let state = session::recover_and_load(loaded, &store, &lock)?;
-    let ctx = crate::provider::Context {
-        project_root: loaded.project.root.clone(),
-        authorization,
+    let req = DriftRequest {
+        root: g.project.clone(),
+        env: a.env.clone(),
+        lock_timeout: a.lock_timeout,
+        parallelism: a.parallelism as usize,
     };
-    let refreshed =
-        match crate::plan::refresh(&state, loaded.registry(), &ctx, a.parallelism as usize).await {
-            Ok(r) => r,
-            Err(diags) => {
-                loaded.report(diags);
-                return Err(Failure::Reported);
-            }
-        };
-    let drift = crate::plan::drift_of(refreshed, &state);
-    let record = DriftRecord::now(
-        drift
-            .iter()
-            .map(|d| DriftedObject {
-                address: d.address.to_string(),
-                configuration: d.address.resource.config.clone(),
-                kind: if d.after.is_some() {
-                    DriftKind::Changed
-                } else {
-                    DriftKind::Deleted
-                },
-            })
-            .collect(),
-    );
-    record.write(&store)?;
-    drop(lock);
+    let ui = Ui::detect();
+    let report = crate::ops::drift::drift(&req, &ui.console()).await?;
+    let (env, drift) = (&report.env, &report.drift);
     match a.format {
-        DriftFormat::Text => out!(
-            "{}",
-            crate::render::drift_text(&env.name, &drift, loaded.ui.pal)
-        ),
+        DriftFormat::Text => out!("{}", crate::render::drift_text(env, drift, ui.pal)),
         DriftFormat::Markdown => {
             let max = usize::try_from(a.max_bytes).unwrap_or(usize::MAX);
-            for part in crate::render::markdown::drift(&env.name, &drift, max) {
+            for part in crate::render::markdown::drift(env, drift, max) {
                 out!("{part}");
             }
         }
         DriftFormat::Json => out!(
             "{}",
-            crate::render::drift_json(&env.name, &record.checked_at, &drift)
+            crate::render::drift_json(env, &report.checked_at, drift)
         ),
     }
     if a.detailed_exitcode && !drift.is_empty() {

@@ -50,6 +50,7 @@ mod console;
 mod drift;
 mod export;
 mod fmt;
+mod front;
 mod graph;
 mod init;
 mod live;
@@ -57,7 +58,6 @@ mod output;
 mod plan;
 mod progress;
 mod promote;
-mod records;
 mod session;
 mod show;
 mod state;
@@ -152,16 +152,35 @@ pub enum Failure {
     Changes,
     /// Already reported; exit with this code (`fmt --check`: 3).
     Code(u8),
+    /// An operation failed: its diagnostics, or its message, are
+    /// reported once, here or on the command's JSON stream.
+    Op(Box<crate::ops::Error>),
 }
 
-impl<E: std::fmt::Display> From<E> for Failure
-where
-    E: std::error::Error,
-{
-    fn from(e: E) -> Failure {
-        Failure::Message(e.to_string())
+impl From<crate::ops::Error> for Failure {
+    fn from(e: crate::ops::Error) -> Failure {
+        Failure::Op(Box::new(e))
     }
 }
+
+/// Errors of the layers below that commands report as their message.
+macro_rules! message_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Failure {
+            fn from(e: $t) -> Failure {
+                Failure::Message(e.to_string())
+            }
+        }
+    )*};
+}
+
+message_from!(
+    std::io::Error,
+    crate::state::StateError,
+    crate::state::JournalError,
+    crate::project::RecordError,
+    crate::catalog::CatalogError
+);
 
 pub type Result<T = ()> = std::result::Result<T, Failure>;
 
@@ -213,6 +232,16 @@ pub fn main() -> ExitCode {
         Err(Failure::Message(m)) => {
             let ui = session::Ui::detect();
             errln!("{} {m}", ui.pal_err.red("Error:"));
+            ExitCode::from(1)
+        }
+        Err(Failure::Op(e)) => {
+            let ui = session::Ui::detect();
+            match *e {
+                crate::ops::Error::Diagnostics { diags, sources } => ui.report(diags, &sources),
+                // Its outcome was shown as it ended.
+                crate::ops::Error::Shown { .. } => {}
+                e => errln!("{} {e}", ui.pal_err.red("Error:")),
+            }
             ExitCode::from(1)
         }
     }
@@ -272,7 +301,7 @@ pub async fn interruptible<T>(
 ) -> Result<T> {
     tokio::select! {
         r = f => r,
-        _ = cancel.cancelled() => Err(Failure::Message("interrupted; nothing was changed".into())),
+        _ = cancel.cancelled() => Err(crate::ops::Error::Interrupted.into()),
     }
 }
 

@@ -24,7 +24,7 @@ pub fn run(g: &Global, a: ShowArgs) -> Result {
     match (a.plan, a.env) {
         (Some(path), _) => {
             let plan = super::plan::read(&path)?;
-            super::view::show(&plan, &a.view, ui.pal)
+            Ok(super::view::show(&plan, &a.view, ui.pal)?)
         }
         (None, Some(_)) if a.view.format == Format::Markdown => Err(Failure::Message(
             "an environment's state is shown as text or json; --format markdown is for saved plans"

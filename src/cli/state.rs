@@ -99,6 +99,11 @@ pub struct MvArgs {
 }
 
 pub async fn run(g: &Global, c: StateCommand) -> Result {
+    // An operation of its own, which records its audit event.
+    let c = match c {
+        StateCommand::Restore(a) => return restore(g, a),
+        other => other,
+    };
     let loaded = Loaded::load(g)?;
     let null = serde_json::Value::Null;
     // What the audit trail records of each subcommand.
@@ -127,7 +132,7 @@ pub async fn run(g: &Global, c: StateCommand) -> Result {
         StateCommand::List(a) => list(&loaded, a),
         StateCommand::Show(a) => show(&loaded, a),
         StateCommand::Backups(a) => backups(&loaded, a),
-        StateCommand::Restore(a) => restore(&loaded, a),
+        StateCommand::Restore(_) => unreachable!("restore returned above"),
         StateCommand::Rm(a) => rm(&loaded, a),
         StateCommand::Mv(a) => mv(&loaded, a).await,
         StateCommand::Unlock(a) => unlock(&loaded, a),
@@ -238,27 +243,27 @@ fn backups(loaded: &Loaded, a: EnvArgs) -> Result {
     Ok(())
 }
 
-fn restore(loaded: &Loaded, a: RestoreArgs) -> Result {
-    let store = store(loaded, &a.env)?;
-    let lock = session::lock(&store, "terrace state restore", a.lock_timeout)?;
-    if store.pending_journal()?.is_some() {
-        session::recover_and_load(loaded, &store, &lock)?;
-    }
-    let restored = store
-        .restore(&lock, a.serial, a.config.as_deref())
-        .map_err(|e| session::state_failure(&store, e))?;
-    let now = session::load_state(&store)?.serial();
-    for (config, serial) in restored {
+fn restore(g: &Global, a: RestoreArgs) -> Result {
+    let req = crate::ops::restore::RestoreRequest {
+        root: g.project.clone(),
+        env: a.env,
+        serial: a.serial,
+        config: a.config,
+        lock_timeout: a.lock_timeout,
+    };
+    let report = crate::ops::restore::restore(&req, &session::Ui::detect().console())?;
+    for (config, serial) in report.restored {
         if serial == 0 {
-            outln!("{config}: had no state at serial {}; now empty", a.serial);
+            outln!("{config}: had no state at serial {}; now empty", req.serial);
         } else {
             outln!("{config}: restored the version of serial {serial}");
         }
     }
     outln!(
-        "State of environment \"{}\" is now serial {now}. Run `terrace plan --env {}` to see how it compares.",
-        a.env,
-        a.env
+        "State of environment \"{}\" is now serial {}. Run `terrace plan --env {}` to see how it compares.",
+        req.env,
+        report.serial,
+        req.env
     );
     Ok(())
 }

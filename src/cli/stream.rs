@@ -6,6 +6,7 @@
 use super::{Failure, Result};
 use crate::apply::{Event, Observer, Outcome};
 use crate::diag::{Diagnostics, Severity, SourceMap};
+use crate::ops::Error;
 use crate::plan::Plan;
 use crate::render::events::{Events, Operation};
 use std::io::Write;
@@ -63,12 +64,20 @@ impl JsonStream {
         }
     }
 
-    /// A message failure becomes a `diagnostic` line (standard output
-    /// stays pure JSON); the exit code is kept.
-    pub fn result(&self, r: Result) -> Result {
+    /// A failure becomes `diagnostic` lines (standard output stays pure
+    /// JSON); the exit code is kept.
+    pub fn result<T>(&self, r: Result<T>) -> Result<T> {
         match r {
             Err(Failure::Message(m)) => {
                 self.write(&self.events.message(Severity::Error, &m, ""));
+                Err(Failure::Reported)
+            }
+            Err(Failure::Op(e)) => {
+                match *e {
+                    Error::Diagnostics { diags, sources } => self.diagnostics(diags, &sources),
+                    Error::Shown { .. } => {}
+                    e => self.write(&self.events.message(Severity::Error, &e.to_string(), "")),
+                }
                 Err(Failure::Reported)
             }
             other => other,

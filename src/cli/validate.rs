@@ -92,21 +92,22 @@ async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
     }
     let failed = diags.has_errors();
     if a.json {
+        // The audit trail's reason, before the diagnostics are shown.
+        let reason = failed.then(|| loaded.error(diags.clone()).reason());
         out!(
             "{}",
             crate::render::validate_json(diags, &loaded.project.sources)
         );
-        return if failed {
-            Err(Failure::Reported)
-        } else {
-            Ok(())
+        return match reason {
+            Some(reason) => Err(crate::ops::Error::Shown { reason }.into()),
+            None => Ok(()),
         };
+    }
+    if failed {
+        return Err(loaded.error(diags).into());
     }
     if !diags.is_empty() {
         loaded.report(diags);
-    }
-    if failed {
-        return Err(Failure::Reported);
     }
     let p = &loaded.project;
     let resources: usize = p

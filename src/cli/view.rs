@@ -48,7 +48,7 @@ impl ViewFlags {
 }
 
 /// Writes a plan to standard output (or Markdown parts to files).
-pub fn show(plan: &Plan, flags: &ViewFlags, pal: Palette) -> Result {
+pub fn show(plan: &Plan, flags: &ViewFlags, pal: Palette) -> crate::ops::Result {
     match flags.format {
         Format::Text => out!("{}", crate::render::plan(plan, pal)),
         Format::Json => out!("{}", crate::render::json::plan(plan)),
@@ -71,13 +71,20 @@ pub fn show(plan: &Plan, flags: &ViewFlags, pal: Palette) -> Result {
 }
 
 /// Writes `DIR/part-K.md`, and removes stale parts a longer plan left.
-fn write_parts(dir: &Path, parts: &[String]) -> Result {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Failure::Message(format!("cannot create {}: {e}", dir.display())))?;
+fn write_parts(dir: &Path, parts: &[String]) -> crate::ops::Result {
+    use crate::ops::Error;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        action: "create",
+        path: dir.to_path_buf(),
+        source,
+    })?;
     for (i, p) in parts.iter().enumerate() {
         let path = dir.join(format!("part-{}.md", i + 1));
-        std::fs::write(&path, p)
-            .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))?;
+        std::fs::write(&path, p).map_err(|source| Error::Io {
+            action: "write",
+            path: path.clone(),
+            source,
+        })?;
     }
     let mut k = parts.len() + 1;
     while dir.join(format!("part-{k}.md")).is_file() {

@@ -39,7 +39,7 @@ impl Span {
 }
 
 /// One loaded file: the path shown to the user and its text.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Path as shown in messages, relative to the project root when inside it.
     pub name: String,
@@ -68,7 +68,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 /// Every file read while loading a project, so that diagnostics can show
 /// the lines they point at.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

@@ -12,6 +12,7 @@ mod expr;
 pub mod functions;
 mod graph;
 mod ops;
+mod recorded;
 mod types;
 mod values;
 mod variables;

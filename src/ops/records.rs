@@ -1,8 +1,7 @@
-//! What commands record beside state: audit events, lifecycle moves and
-//! releases, kept in one place so that every command records alike.
+//! What operations record beside state: audit events, lifecycle moves and
+//! releases, kept in one place so that every operation records alike.
 
-use super::session::Loaded;
-use super::{Failure, Result};
+use super::{Front, Notice, Result, Workspace};
 use crate::apply::{Event, Observer, Outcome};
 use crate::config::Environment;
 use crate::plan::Plan;
@@ -13,22 +12,26 @@ use crate::project::release::Release;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-/// Appends an audit event; a trail that cannot be written is a warning.
+/// The audit trail of `project`.
+pub struct Trail<'a> {
+    pub records: &'a Records,
+    pub project: &'a str,
+}
+
+/// Appends an audit event: a success, or a failure for `reason` (see
+/// [`super::Error::reason`]). A trail that cannot be written is a warning.
 pub fn audit(
-    records: &Records,
-    project: &str,
+    trail: &Trail<'_>,
     action: &str,
     env: Option<&str>,
-    outcome: &Result,
+    reason: Option<String>,
     details: serde_json::Value,
+    front: &dyn Front,
 ) {
-    let (outcome, reason) = match outcome {
-        Ok(()) | Err(Failure::Changes) => (audit::Outcome::Success, None),
-        Err(Failure::Message(m)) => (audit::Outcome::Failure, Some(m.clone())),
-        Err(Failure::Reported | Failure::Code(_)) => (
-            audit::Outcome::Failure,
-            Some(super::session::last_error().unwrap_or_else(|| "see the command's output".into())),
-        ),
+    let Trail { records, project } = *trail;
+    let outcome = match reason {
+        None => audit::Outcome::Success,
+        Some(_) => audit::Outcome::Failure,
     };
     let event = audit::Event {
         seq: 0,
@@ -46,13 +49,8 @@ pub fn audit(
         prev: String::new(),
     };
     if let Err(e) = Audit::new(records).append(event) {
-        errln!("Warning: the audit trail was not written: {e}");
+        front.notice(Notice::AuditNotWritten(&e.to_string()));
     }
-}
-
-/// Turns a record error into a command failure.
-pub fn failure(e: crate::project::RecordError) -> Failure {
-    Failure::Message(e.to_string())
 }
 
 /// Passes events on, and notes which configurations had a failure.
@@ -88,25 +86,14 @@ impl Observer for Tally<'_> {
 }
 
 /// Records `deploying` (or `undeploying`) before an apply starts.
-pub fn starting(
-    loaded: &Loaded,
-    env: &Environment,
-    plan: &Plan,
-    plan_hash: Option<&str>,
-) -> Result {
-    lifecycle::starting(
-        &loaded.records(),
-        &loaded.project,
-        &env.name,
-        plan,
-        plan_hash,
-    )
-    .map_err(failure)
+pub fn starting(ws: &Workspace, env: &Environment, plan: &Plan, plan_hash: Option<&str>) -> Result {
+    lifecycle::starting(&ws.records(), &ws.project, &env.name, plan, plan_hash)?;
+    Ok(())
 }
 
 /// Records how the apply ended (see [`lifecycle::finished`]).
 pub fn finished(
-    loaded: &Loaded,
+    ws: &Workspace,
     env: &Environment,
     plan: &Plan,
     plan_hash: Option<&str>,
@@ -125,35 +112,33 @@ pub fn finished(
         serial: outcome.serial,
     };
     lifecycle::finished(
-        &loaded.records(),
-        &loaded.project,
-        &loaded.store(&env.name),
+        &ws.records(),
+        &ws.project,
+        &ws.store(&env.name),
         plan,
         plan_hash,
         &ended,
         release,
-    )
-    .map_err(failure)
+    )?;
+    Ok(())
 }
 
 /// Keeps the definitions about to be applied as a release; `None`, with
-/// a warning, when they cannot be (the environment then has no release to
+/// a notice, when they cannot be (the environment then has no release to
 /// promote, but applies all the same).
-pub fn capture(loaded: &Loaded, env: &str) -> Result<Option<String>> {
-    match Release::capture(&loaded.records(), &loaded.project, env) {
+pub fn capture(ws: &Workspace, env: &str, front: &dyn Front) -> Result<Option<String>> {
+    match Release::capture(&ws.records(), &ws.project, env) {
         Ok(id) => Ok(Some(id)),
         Err(crate::project::RecordError::NotReleasable(why)) => {
-            errln!(
-                "{} environment \"{env}\" will have no release to promote: {why}. Move shared architectures into the project (or a catalog inside it) to promote it.",
-                loaded.ui.pal_err.yellow("Warning:")
-            );
+            front.notice(Notice::NoRelease { env, why: &why });
             Ok(None)
         }
-        Err(e) => Err(failure(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Records `validated` for every configuration of a successful plan.
-pub fn validated(loaded: &Loaded, env: &Environment, plan_hash: Option<&str>) -> Result {
-    lifecycle::validated(&loaded.records(), &loaded.project, &env.name, plan_hash).map_err(failure)
+pub fn validated(ws: &Workspace, env: &Environment, plan_hash: Option<&str>) -> Result {
+    lifecycle::validated(&ws.records(), &ws.project, &env.name, plan_hash)?;
+    Ok(())
 }

@@ -1,0 +1,112 @@
+//! `approve`: record an approval of one exact saved plan, bound to its
+//! file's sha256.
+
+use super::{Error, Front, Result, Workspace};
+use crate::project::approval::{Approval, Approvals};
+use crate::project::lifecycle::Lifecycle;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// An approval of a saved plan.
+#[derive(Debug, Clone)]
+pub struct ApproveRequest {
+    /// The project directory.
+    pub root: PathBuf,
+    /// The environment the plan is for.
+    pub env: String,
+    /// The saved plan.
+    pub plan: PathBuf,
+    /// Why it is approved: recorded with the approval.
+    pub comment: String,
+}
+
+/// What was approved.
+#[derive(Debug)]
+pub struct ApproveReport {
+    /// The sha256 of the plan file.
+    pub hash: String,
+    /// "N to add, N to change, N to destroy".
+    pub summary: String,
+}
+
+/// Records the approval of `req.plan` in `req.env`.
+pub fn approve(req: &ApproveRequest, front: &dyn Front) -> Result<ApproveReport> {
+    let ws = Workspace::load(&req.root, front)?;
+    let mut details = serde_json::Value::Null;
+    let result = approve_loaded(&ws, req, &mut details);
+    ws.audit(
+        "project.config.approve",
+        Some(&req.env),
+        details,
+        &result,
+        front,
+    );
+    result
+}
+
+fn approve_loaded(
+    ws: &Workspace,
+    req: &ApproveRequest,
+    details: &mut serde_json::Value,
+) -> Result<ApproveReport> {
+    let env = ws.environment(&req.env)?;
+    if req.comment.trim().is_empty() {
+        return Err(Error::Refused(
+            "an approval needs a --comment saying why".into(),
+        ));
+    }
+    let (plan, hash) = super::plan::read(&req.plan)?;
+    if plan.environment != env.name {
+        return Err(Error::Refused(format!(
+            "the plan {} is for environment \"{}\", not \"{}\"",
+            req.plan.display(),
+            plan.environment,
+            env.name
+        )));
+    }
+    // A plan the environment would refuse is not worth approving.
+    let undeploy = plan.destroy;
+    crate::project::policy::check_promotion(&ws.records(), env, Some(&plan), undeploy)
+        .map_err(|e| Error::Refused(format!("refusing to approve {}: {e}", req.plan.display())))?;
+    let s = plan.summary();
+    let summary = format!(
+        "{} to add, {} to change, {} to destroy",
+        s.add, s.change, s.destroy
+    );
+    let configurations: BTreeSet<String> = plan
+        .changes
+        .iter()
+        .map(|c| c.address.resource.config.clone())
+        .collect();
+    let approval = Approval {
+        plan: hash.clone(),
+        approver: crate::project::user(),
+        comment: req.comment.clone(),
+        at: crate::project::now(),
+        configurations: configurations.iter().cloned().collect(),
+        summary: summary.clone(),
+        release: plan.release.clone(),
+    };
+    *details = serde_json::json!({
+        "plan": hash,
+        "comment": req.comment,
+        "release": plan.release,
+        "summary": summary,
+    });
+    let records = ws.records();
+    let store = ws.store(&env.name);
+    // Approvals and lifecycle change together, under the environment's lock.
+    let lock = super::lock(
+        &store,
+        "terrace approve",
+        std::time::Duration::from_secs(10),
+    )?;
+    let mut approvals = Approvals::load(&records, &env.name)?;
+    approvals.approvals.push(approval);
+    approvals.save(&records, &env.name)?;
+    let mut lifecycle = Lifecycle::load(&records, &env.name)?;
+    lifecycle.approve(&configurations, &hash);
+    lifecycle.save(&records, &env.name)?;
+    drop(lock);
+    Ok(ApproveReport { hash, summary })
+}

@@ -1,0 +1,66 @@
+//! `export` and `import`: the whole project (definitions, releases,
+//! records and state) as one `project.json`, and back.
+
+use super::{Error, Front, Result, Workspace};
+use crate::project::export::{self, Summary};
+use std::path::PathBuf;
+
+/// An export of the project in `root`.
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    /// The project directory.
+    pub root: PathBuf,
+}
+
+/// Exports the project: the `project.json` bytes and what they hold. The
+/// export records its own audit event first, so that the trail it carries
+/// is whole.
+pub fn export(req: &ExportRequest, front: &dyn Front) -> Result<(Vec<u8>, Summary)> {
+    let ws = Workspace::load(&req.root, front)?;
+    ws.audit(
+        "project.project.export",
+        None,
+        serde_json::Value::Null,
+        &Ok(()),
+        front,
+    );
+    Ok(export::export(&ws.project, &ws.records())?)
+}
+
+/// An import of a `project.json` into a directory.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// The directory the project is restored into.
+    pub root: PathBuf,
+    /// A `project.json` written by `export`.
+    pub file: PathBuf,
+    /// Import only this environment's records into an existing project.
+    pub env: Option<String>,
+}
+
+/// Restores a project's records (and definitions) from `req.file`.
+pub fn import(req: &ImportRequest, front: &dyn Front) -> Result<Summary> {
+    let root = super::absolute(&req.root);
+    let bytes = std::fs::read(&req.file).map_err(|source| Error::Io {
+        action: "read",
+        path: req.file.clone(),
+        source,
+    })?;
+    let summary = export::import(&root, &bytes, req.env.as_deref())
+        .map_err(|e| Error::Refused(format!("cannot import {}: {e}", req.file.display())))?;
+    let records = crate::project::Records::new(&root);
+    let name = crate::config::load(&root).0.name;
+    let trail = super::records::Trail {
+        records: &records,
+        project: &name,
+    };
+    super::records::audit(
+        &trail,
+        "project.project.import",
+        req.env.as_deref(),
+        None,
+        serde_json::json!({ "environments": summary.environments }),
+        front,
+    );
+    Ok(summary)
+}

@@ -1,0 +1,211 @@
+//! `plan`: what applying would change in an environment; optionally saved
+//! to a file that `apply` takes exactly.
+
+use super::vars::VarInputs;
+use super::workspace::{lock, recover_and_load};
+use super::{Error, Front, Notice, Result, Workspace};
+use crate::address::InstanceAddr;
+use crate::eval::{EnvValues, Missing, ProjectGraph};
+use crate::plan::{Plan, PlanOptions, Target};
+use crate::state::EnvState;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How to plan: shared by `plan`, `apply`, `destroy`, `promote` and
+/// `upgrade`.
+#[derive(Debug, Clone)]
+pub struct PlanSettings {
+    /// Read every managed object back before planning.
+    pub refresh: bool,
+    /// How long to wait for the environment's lock.
+    pub lock_timeout: Duration,
+    /// Provider operations at once.
+    pub parallelism: usize,
+    /// Project variables given for this run.
+    pub vars: VarInputs,
+    /// Plan only these and what they depend on (`--target`).
+    pub targets: Vec<Target>,
+    /// Replace these objects even if nothing forces it (`--replace`).
+    pub replace: Vec<InstanceAddr>,
+}
+
+impl Default for PlanSettings {
+    fn default() -> PlanSettings {
+        PlanSettings {
+            refresh: true,
+            lock_timeout: Duration::ZERO,
+            parallelism: 10,
+            vars: VarInputs::default(),
+            targets: Vec::new(),
+            replace: Vec::new(),
+        }
+    }
+}
+
+/// A plan of one environment.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    /// The project directory.
+    pub root: PathBuf,
+    pub env: String,
+    /// Plan to destroy everything.
+    pub destroy: bool,
+    /// Save the plan here.
+    pub out: Option<PathBuf>,
+    pub settings: PlanSettings,
+}
+
+/// What `plan` made.
+#[derive(Debug)]
+pub struct PlanReport {
+    pub plan: Plan,
+    /// The sha256 of the saved plan file, when one was saved.
+    pub saved: Option<String>,
+}
+
+/// Terraform's warning for `-target`, word for word where it fits.
+pub const TARGET_WARNING: &str = "Resource targeting is in effect\n\n\
+You are creating a plan with --target, which means that the result of this plan may not represent all of the changes requested by the current definitions.\n\n\
+The --target option is not for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when terrace specifically suggests to use it as part of an error message.";
+
+/// Plans `req.env`, shows the plan through `front`, saves it if asked, and
+/// records the configurations as validated.
+pub async fn plan(req: &PlanRequest, front: &dyn Front) -> Result<PlanReport> {
+    let mut ws = Workspace::load(&req.root, front)?;
+    let result = match super::vars::resolve(&mut ws, &req.settings.vars, Missing::Error, front) {
+        Ok(()) => plan_env(&ws, req, front).await,
+        Err(e) => Err(e),
+    };
+    ws.audit(
+        "project.config.validate",
+        Some(&req.env),
+        serde_json::Value::Null,
+        &result,
+        front,
+    );
+    result
+}
+
+async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Result<PlanReport> {
+    let graph = ws.graph(front)?;
+    let env = ws.environment(&req.env)?;
+    let store = ws.store(&env.name);
+    let lock = lock(&store, "terrace plan", req.settings.lock_timeout)?;
+    let state = recover_and_load(&store, &lock, front)?;
+    let plan = compute(
+        ws,
+        &graph,
+        &req.env,
+        &state,
+        &req.settings,
+        req.destroy,
+        front,
+    )
+    .await?;
+    front.planned(&plan)?;
+    let saved = match &req.out {
+        Some(path) => {
+            let hash = save(&plan, path)?;
+            front.notice(Notice::Saved {
+                path,
+                env: &req.env,
+                // The plan shows what the working tree would change; the
+                // environment takes only promotions.
+                promote_from: env
+                    .promote_from
+                    .as_ref()
+                    .filter(|_| !req.destroy)
+                    .map(|(from, _)| from.as_str()),
+                require_approval: env.require_approval,
+                promotion: false,
+            });
+            Some(hash)
+        }
+        None => None,
+    };
+    // Environments that receive promotions validate what is promoted; a
+    // targeted plan validates only part of the definitions.
+    if env.promote_from.is_none() && !req.destroy && plan.targets.is_empty() {
+        super::records::validated(ws, env, saved.as_deref())?;
+    }
+    drop(lock);
+    Ok(PlanReport { plan, saved })
+}
+
+/// Plans `env` against `state`; warnings go to `front`.
+pub async fn compute(
+    ws: &Workspace,
+    graph: &ProjectGraph<'_>,
+    env: &str,
+    state: &EnvState,
+    settings: &PlanSettings,
+    destroy: bool,
+    front: &dyn Front,
+) -> Result<Plan> {
+    let environment = ws.environment(env)?;
+    let values = EnvValues::new(graph, environment, &ws.vars, jiff::Timestamp::now())
+        .map_err(|d| ws.error(d))?;
+    crate::plan::check_targets(&settings.targets, graph, &|r| {
+        state.configs.get(&r.config).is_some_and(|c| {
+            c.resources
+                .contains_key(&(r.mode, r.type_name.clone(), r.name.clone()))
+        })
+    })
+    .map_err(Error::Refused)?;
+    for r in &settings.replace {
+        if state.instance(r).is_none() {
+            front.notice(Notice::Warning(&format!(
+                "--replace {r}: there is no such object in environment \"{env}\", so there is nothing to replace"
+            )));
+        }
+    }
+    let opts = PlanOptions {
+        refresh: settings.refresh,
+        destroy,
+        parallelism: settings.parallelism,
+        authorization: ws.authorization(environment)?,
+        defer_data: false,
+        replace: settings.replace.clone(),
+    };
+    match crate::plan::plan(graph, values, state, ws.registry(), &opts).await {
+        Ok((mut plan, warnings)) => {
+            ws.check(warnings, front)?;
+            if !settings.targets.is_empty() {
+                crate::plan::narrow(&mut plan, graph, &settings.targets);
+                front.notice(Notice::Warning(TARGET_WARNING));
+            }
+            plan.variables = ws
+                .vars
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Ok(plan)
+        }
+        Err(diags) => Err(ws.error(diags)),
+    }
+}
+
+/// Writes a plan file atomically; returns the file's sha256, which
+/// approvals bind to.
+pub fn save(plan: &Plan, path: &Path) -> Result<String> {
+    let full = super::workspace::absolute(path);
+    let bytes = plan.to_bytes();
+    crate::state::write_atomic(&full, &bytes).map_err(|source| Error::Io {
+        action: "write the plan to",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(crate::project::sha256_hex(&bytes))
+}
+
+/// Reads a saved plan and the sha256 of its file, which approvals bind to.
+pub fn read(path: &Path) -> Result<(Plan, String)> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        action: "read the plan",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let plan = Plan::from_bytes(&bytes)
+        .map_err(|e| Error::Refused(format!("cannot use the plan {}: {e}", path.display())))?;
+    Ok((plan, crate::digest::sha256_hex(&bytes)))
+}

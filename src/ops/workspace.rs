@@ -1,0 +1,259 @@
+//! [`Workspace`]: a loaded project (from the working tree or from a
+//! release) with what every operation needs from it: the graph, the
+//! resource types, environments, stores, locks and the audit trail.
+
+use super::{Error, Front, Notice, Result};
+use crate::config::{Environment, Project};
+use crate::diag::Diagnostics;
+use crate::eval::ProjectGraph;
+use crate::project::Records;
+use crate::project::release::Release;
+use crate::provider::Registry;
+use crate::state::{EnvState, Lock, Store};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// A loaded project with its graph, ready for any environment.
+pub struct Workspace {
+    pub project: Project,
+    /// The resource types, plugins included: started the first time an
+    /// operation needs them, never for `status`, `audit` and the like.
+    registry: OnceLock<(Registry, Diagnostics)>,
+    /// Problems found while loading, reported with the graph's so that a
+    /// run shows them all at once.
+    load_diags: Diagnostics,
+    /// The project variables' values for this run (see [`super::vars`]).
+    pub vars: crate::value::Map,
+}
+
+impl Workspace {
+    /// Loads the project in `root`, fetching the catalog versions it pins
+    /// first. Fails at once only when files cannot be read or parsed;
+    /// other problems wait for [`Workspace::graph`].
+    pub fn load(root: &Path, front: &dyn Front) -> Result<Workspace> {
+        prepare_catalog(root, front)?;
+        let (project, diags) = crate::config::load(root);
+        Workspace::checked(project, diags)
+    }
+
+    /// Loads the project's definitions from release `id` (kept when an
+    /// environment applied it) instead of the working tree.
+    pub fn load_release(root: &Path, id: &str) -> Result<Workspace> {
+        let root = absolute(root);
+        let records = Records::new(&root);
+        let short = crate::project::release::short(id);
+        if crate::project::release::valid_id(id) && !Release::dir(&records, id).is_dir() {
+            return Err(Error::Refused(format!(
+                "release {short} is not in {}: it was never applied in this project, or its records were removed",
+                records.dir().join("releases").display()
+            )));
+        }
+        let dir = Release::verified_files(&records, id)?;
+        let (project, diags) = crate::config::load_from(&root, &dir);
+        if project.definitions_hash != id && !diags.has_errors() {
+            return Err(Error::Refused(format!(
+                "release {short} is damaged: its files no longer hash to its id"
+            )));
+        }
+        Workspace::checked(project, diags)
+    }
+
+    fn checked(project: Project, diags: Diagnostics) -> Result<Workspace> {
+        // No command or plugin inherits a variable holding a credential.
+        crate::provider::withhold_env(credential_variables(&project));
+        let unusable = diags.iter().any(|d| {
+            d.is_error()
+                && matches!(
+                    d.code,
+                    "config::syntax" | "config::read" | "config::no_project"
+                )
+        });
+        if unusable {
+            return Err(Error::Diagnostics {
+                diags,
+                sources: Arc::new(project.sources),
+            });
+        }
+        Ok(Workspace {
+            project,
+            registry: OnceLock::new(),
+            load_diags: diags,
+            vars: crate::value::Map::new(),
+        })
+    }
+
+    /// Builds the graph and checks every resource against its type; with
+    /// the loading problems, every diagnostic found so far.
+    pub fn graph_and_diagnostics(&self) -> (ProjectGraph<'_>, Diagnostics) {
+        let (graph, diags) = ProjectGraph::build(&self.project);
+        let mut all = self.load_diags.clone();
+        all.extend(diags);
+        let (registry, plugin_diags) = self.types();
+        all.extend(plugin_diags.clone());
+        all.extend(crate::plan::check_schemas(&graph, registry));
+        (graph, all)
+    }
+
+    /// The graph, or every problem found so far; warnings go to `front`.
+    pub fn graph(&self, front: &dyn Front) -> Result<ProjectGraph<'_>> {
+        let (graph, diags) = self.graph_and_diagnostics();
+        self.check(diags, front)?;
+        Ok(graph)
+    }
+
+    /// The resource types, and the problems starting plugins had.
+    fn types(&self) -> &(Registry, Diagnostics) {
+        self.registry
+            .get_or_init(|| Registry::for_project(&self.project))
+    }
+
+    /// The resource types available to the project.
+    pub fn registry(&self) -> &Registry {
+        &self.types().0
+    }
+
+    /// The project's records (`.terrace/`).
+    pub fn records(&self) -> Records {
+        Records::new(&self.project.root)
+    }
+
+    /// Diagnostics as an error, with this project's sources.
+    pub fn error(&self, diags: Diagnostics) -> Error {
+        Error::Diagnostics {
+            diags,
+            sources: Arc::new(self.project.sources.clone()),
+        }
+    }
+
+    /// Passes warnings to `front`, or fails with every diagnostic when
+    /// one is an error.
+    pub fn check(&self, diags: Diagnostics, front: &dyn Front) -> Result {
+        if diags.has_errors() {
+            return Err(self.error(diags));
+        }
+        if !diags.is_empty() {
+            front.diagnostics(diags, &self.project.sources);
+        }
+        Ok(())
+    }
+
+    /// Appends an audit event about `env`; its outcome and reason come from
+    /// `result`. A trail that cannot be written is a warning to `front`,
+    /// not a reason to undo the operation.
+    pub fn audit<T>(
+        &self,
+        action: &str,
+        env: Option<&str>,
+        details: serde_json::Value,
+        result: &Result<T>,
+        front: &dyn Front,
+    ) {
+        let records = self.records();
+        let trail = super::records::Trail {
+            records: &records,
+            project: &self.project.name,
+        };
+        super::records::audit(
+            &trail,
+            action,
+            env,
+            result.as_ref().err().map(Error::reason),
+            details,
+            front,
+        );
+    }
+
+    /// The environment's credential, resolved now: a missing one is an
+    /// error before anything is planned or changed.
+    pub fn authorization(&self, env: &Environment) -> Result<Option<crate::value::Secret>> {
+        crate::eval::authorization(&self.project, env).map_err(|d| self.error(d.into()))
+    }
+
+    /// The environment named `name`, or an error listing the others.
+    pub fn environment(&self, name: &str) -> Result<&Environment> {
+        self.project.environment(name).ok_or_else(|| {
+            let names: Vec<&str> = self
+                .project
+                .environments
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect();
+            let hint = crate::diag::did_you_mean(name, names.iter().copied())
+                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                .unwrap_or_default();
+            Error::Refused(format!(
+                "there is no environment \"{name}\"{hint}; the project has: {}",
+                names.join(", ")
+            ))
+        })
+    }
+
+    /// The environment's store; `TERRACE_BACKUPS=N` keeps N backups per
+    /// configuration instead of 20.
+    pub fn store(&self, env: &str) -> Store {
+        let mut store = Store::new(&self.project.root, env);
+        if let Some(n) = std::env::var("TERRACE_BACKUPS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+        {
+            store.keep_backups = n.max(1);
+        }
+        store
+    }
+}
+
+/// The variables the project's `authorization` blocks read.
+fn credential_variables(project: &Project) -> Vec<String> {
+    project
+        .environments
+        .iter()
+        .filter_map(|e| e.authorization.as_ref()?.variable())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `path` made absolute (left as it is when it cannot be).
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Fetches the catalog versions the project files pin and the cache lacks,
+/// telling `front` which.
+pub fn prepare_catalog(root: &Path, front: &dyn Front) -> Result {
+    let prepared = crate::catalog::prepare(root)?;
+    for f in &prepared.fetched {
+        front.notice(Notice::Fetched {
+            pin: f.pin.to_string(),
+            url: &f.url,
+        });
+    }
+    Ok(())
+}
+
+/// Takes the environment's lock.
+pub fn lock(store: &Store, command: &str, timeout: Duration) -> Result<Lock> {
+    store
+        .lock(command, timeout)
+        .map_err(|e| Error::state(store.env(), e))
+}
+
+/// Replays a journal left by an interrupted apply, telling `front` what it
+/// found; then loads the state.
+pub fn recover_and_load(store: &Store, lock: &Lock, front: &dyn Front) -> Result<EnvState> {
+    let recovery = store
+        .recover(lock)
+        .map_err(|e| Error::state(store.env(), e))?;
+    if recovery.replayed > 0 || !recovery.unfinished.is_empty() {
+        front.notice(Notice::Recovered {
+            env: store.env(),
+            recovery: &recovery,
+        });
+    }
+    load_state(store)
+}
+
+/// Loads an environment's state, explaining a damaged file.
+pub fn load_state(store: &Store) -> Result<EnvState> {
+    store.load().map_err(|e| Error::state(store.env(), e))
+}
