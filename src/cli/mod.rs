@@ -186,7 +186,6 @@ pub type Result<T = ()> = std::result::Result<T, Failure>;
 
 /// Parses arguments, runs the command, returns the exit code.
 pub fn main() -> ExitCode {
-    crate::project::mark_start();
     // Usage errors exit 1 like every other error: 2 means "changes
     // present" to `--detailed-exitcode` users.
     let argv = match args::normalize(

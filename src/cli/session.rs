@@ -117,6 +117,7 @@ impl Loaded {
         let trail = ops::records::Trail {
             records: &records,
             project: &self.project.name,
+            started: self.started,
         };
         ops::records::audit(&trail, action, env, reason, details, &self.ui.console());
         result

@@ -77,6 +77,7 @@ pub async fn apply(req: &ApplyRequest, front: &dyn Front, cancel: &Cancel) -> Re
         let ws = match saved.as_ref().and_then(|(p, _)| p.release.as_deref()) {
             Some(id) => {
                 let mut release = Workspace::load_release(&req.root, id)?;
+                release.withhold(&working);
                 if let Some((p, _)) = &saved {
                     super::vars::use_saved(
                         &mut release,

@@ -40,6 +40,7 @@ pub struct ImportRequest {
 
 /// Restores a project's records (and definitions) from `req.file`.
 pub fn import(req: &ImportRequest, front: &dyn Front) -> Result<Summary> {
+    let started = std::time::SystemTime::now();
     let root = super::absolute(&req.root);
     let bytes = std::fs::read(&req.file).map_err(|source| Error::Io {
         action: "read",
@@ -53,6 +54,7 @@ pub fn import(req: &ImportRequest, front: &dyn Front) -> Result<Summary> {
     let trail = super::records::Trail {
         records: &records,
         project: &name,
+        started,
     };
     super::records::audit(
         &trail,

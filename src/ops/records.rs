@@ -12,10 +12,12 @@ use crate::project::release::Release;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-/// The audit trail of `project`.
+/// The audit trail of `project`, appended to by an operation that
+/// started at `started`.
 pub struct Trail<'a> {
     pub records: &'a Records,
     pub project: &'a str,
+    pub started: std::time::SystemTime,
 }
 
 /// Appends an audit event: a success, or a failure for `reason` (see
@@ -28,7 +30,11 @@ pub fn audit(
     details: serde_json::Value,
     front: &dyn Front,
 ) {
-    let Trail { records, project } = *trail;
+    let Trail {
+        records,
+        project,
+        started,
+    } = *trail;
     let outcome = match reason {
         None => audit::Outcome::Success,
         Some(_) => audit::Outcome::Failure,
@@ -48,7 +54,7 @@ pub fn audit(
         details,
         prev: String::new(),
     };
-    if let Err(e) = Audit::new(records).append(event) {
+    if let Err(e) = Audit::new(records).started(started).append(event) {
         front.notice(Notice::AuditNotWritten(&e.to_string()));
     }
 }

@@ -25,6 +25,11 @@ pub struct Workspace {
     load_diags: Diagnostics,
     /// The project variables' values for this run (see [`super::vars`]).
     pub vars: crate::value::Map,
+    /// Environment variables no command or plugin inherits: those holding
+    /// a credential (see [`Workspace::withhold`]).
+    withheld: Vec<String>,
+    /// When the operation started: it loads its workspace first.
+    pub started: std::time::SystemTime,
 }
 
 impl Workspace {
@@ -32,14 +37,16 @@ impl Workspace {
     /// first. Fails at once only when files cannot be read or parsed;
     /// other problems wait for [`Workspace::graph`].
     pub fn load(root: &Path, front: &dyn Front) -> Result<Workspace> {
+        let started = std::time::SystemTime::now();
         prepare_catalog(root, front)?;
         let (project, diags) = crate::config::load(root);
-        Workspace::checked(project, diags)
+        Workspace::checked(project, diags, started)
     }
 
     /// Loads the project's definitions from release `id` (kept when an
     /// environment applied it) instead of the working tree.
     pub fn load_release(root: &Path, id: &str) -> Result<Workspace> {
+        let started = std::time::SystemTime::now();
         let root = absolute(root);
         let records = Records::new(&root);
         let short = crate::project::release::short(id);
@@ -56,12 +63,14 @@ impl Workspace {
                 "release {short} is damaged: its files no longer hash to its id"
             )));
         }
-        Workspace::checked(project, diags)
+        Workspace::checked(project, diags, started)
     }
 
-    fn checked(project: Project, diags: Diagnostics) -> Result<Workspace> {
-        // No command or plugin inherits a variable holding a credential.
-        crate::provider::withhold_env(credential_variables(&project));
+    fn checked(
+        project: Project,
+        diags: Diagnostics,
+        started: std::time::SystemTime,
+    ) -> Result<Workspace> {
         let unusable = diags.iter().any(|d| {
             d.is_error()
                 && matches!(
@@ -75,12 +84,27 @@ impl Workspace {
                 sources: Arc::new(project.sources),
             });
         }
+        // No command or plugin inherits a variable holding a credential.
+        let withheld = credential_variables(&project);
         Ok(Workspace {
             project,
             registry: OnceLock::new(),
             load_diags: diags,
             vars: crate::value::Map::new(),
+            withheld,
+            started,
         })
+    }
+
+    /// Withholds the credential variables of `other` too (a promotion runs
+    /// a release's definitions beside the working tree's): call before the
+    /// resource types are first used.
+    pub fn withhold(&mut self, other: &Workspace) {
+        for name in &other.withheld {
+            if !self.withheld.contains(name) {
+                self.withheld.push(name.clone());
+            }
+        }
     }
 
     /// Builds the graph and checks every resource against its type; with
@@ -105,7 +129,7 @@ impl Workspace {
     /// The resource types, and the problems starting plugins had.
     fn types(&self) -> &(Registry, Diagnostics) {
         self.registry
-            .get_or_init(|| Registry::for_project(&self.project))
+            .get_or_init(|| Registry::for_project(&self.project, &self.withheld))
     }
 
     /// The resource types available to the project.
@@ -153,6 +177,7 @@ impl Workspace {
         let trail = super::records::Trail {
             records: &records,
             project: &self.project.name,
+            started: self.started,
         };
         super::records::audit(
             &trail,
@@ -256,4 +281,32 @@ pub fn recover_and_load(store: &Store, lock: &Lock, front: &dyn Front) -> Result
 /// Loads an environment's state, explaining a damaged file.
 pub fn load_state(store: &Store) -> Result<EnvState> {
     store.load().map_err(|e| Error::state(store.env(), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(dir: &Path, variable: &str) {
+        std::fs::write(
+            dir.join("project.hcl"),
+            format!(
+                "project \"p\" {{}}\nenvironment \"dev\" {{\n  authorization {{\n    api_key = env(\"{variable}\")\n  }}\n}}\n"
+            ),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_promotion_withholds_the_credential_variables_of_both_definition_sets() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        project(a.path(), "RELEASE_KEY");
+        project(b.path(), "WORKING_KEY");
+        let mut release = Workspace::load(a.path(), &super::super::Quiet).unwrap();
+        let working = Workspace::load(b.path(), &super::super::Quiet).unwrap();
+        assert_eq!(release.withheld, ["RELEASE_KEY"]);
+        assert_eq!(working.withheld, ["WORKING_KEY"]);
+        release.withhold(&working);
+        assert_eq!(release.withheld, ["RELEASE_KEY", "WORKING_KEY"]);
+    }
 }

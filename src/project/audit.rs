@@ -74,6 +74,8 @@ pub struct Audit {
     path: PathBuf,
     head: PathBuf,
     records: Records,
+    /// When the operation appending started (now, when not said).
+    started: Option<std::time::SystemTime>,
 }
 
 impl Audit {
@@ -82,13 +84,21 @@ impl Audit {
             path: records.dir().join("audit.jsonl"),
             head: records.dir().join("audit.head"),
             records: records.clone(),
+            started: None,
         }
+    }
+
+    /// The trail, appended to by an operation that started at `started`:
+    /// lifecycle records older than that were not written by it.
+    pub fn started(mut self, started: std::time::SystemTime) -> Audit {
+        self.started = Some(started);
+        self
     }
 
     /// Whether lifecycle records older than this command exist: then a
     /// trail without a head was removed, not never started.
     fn records_predate_this_command(&self) -> bool {
-        let started = super::started();
+        let started = self.started.unwrap_or_else(std::time::SystemTime::now);
         self.records.environments().iter().any(|env| {
             std::fs::metadata(self.records.env_dir(env).join("lifecycle.json"))
                 .and_then(|m| m.modified())

@@ -74,19 +74,6 @@ impl Records {
     }
 }
 
-/// When this process started its command.
-static STARTED: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
-
-/// Notes the start of the command (call once, first thing).
-pub fn mark_start() {
-    let _ = STARTED.set(std::time::SystemTime::now());
-}
-
-/// When the command started (now, if [`mark_start`] was not called).
-pub fn started() -> std::time::SystemTime {
-    *STARTED.get_or_init(std::time::SystemTime::now)
-}
-
 /// The time now, as RFC 3339 UTC to the second.
 pub fn now() -> String {
     jiff::Timestamp::now()

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::value::{Map, Path, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -24,10 +25,14 @@ const UPDATED_BY: &[&str] = &["environment", "working_dir"];
 
 pub struct Command {
     schema: Schema,
+    /// Environment variables the commands do not inherit.
+    withheld: Arc<[String]>,
 }
 
 impl Command {
-    pub fn new() -> Command {
+    /// The type, running commands without the variables `withheld`
+    /// (those holding credentials).
+    pub fn new(withheld: Arc<[String]>) -> Command {
         use AttrKind::{Computed, Optional, Required};
         use AttrType::{Any, Number, String};
         Command {
@@ -70,6 +75,7 @@ impl Command {
                     ),
                 ],
             },
+            withheld,
         }
     }
 
@@ -121,6 +127,7 @@ impl Command {
             argv,
             env,
             secret: ctx.authorization.clone(),
+            withheld: self.withheld.clone(),
             working_dir,
             stdin: stdin.to_string().into_bytes(),
             timeout: process::timeout_of(this.get("timeout"), DEFAULT_TIMEOUT)?,
@@ -341,7 +348,7 @@ mod tests {
     }
 
     fn config(pairs: &[(&str, Value)]) -> Value {
-        let p = Command::new();
+        let p = Command::new(Arc::from([]));
         let given: Map = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
@@ -353,7 +360,7 @@ mod tests {
     async fn create_output_becomes_attributes_and_the_credential_is_in_the_environment_only() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = ctx(dir.path());
-        let p = Command::new();
+        let p = Command::new(Arc::from([]));
         let cfg = config(&[(
             "create",
             Value::string(
@@ -382,7 +389,7 @@ mod tests {
     async fn failures_show_stderr_and_timeouts_stop_the_command() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = ctx(dir.path());
-        let p = Command::new();
+        let p = Command::new(Arc::from([]));
         let cfg = config(&[("create", Value::string("echo broken >&2; exit 3"))]);
         let err = p.create(cfg, &ctx).await.unwrap_err();
         assert!(err.message.contains("exit status 3"), "{}", err.message);

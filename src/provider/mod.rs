@@ -12,7 +12,6 @@ mod http;
 mod plugin;
 mod process;
 
-pub use process::withhold as withhold_env;
 mod schema;
 mod terrace_data;
 
@@ -173,11 +172,17 @@ pub struct Registry {
 impl Registry {
     /// The built-in types.
     pub fn builtin() -> Registry {
+        Registry::builtin_withholding(Arc::from([]))
+    }
+
+    /// The built-in types; no process they start inherits the
+    /// environment variables `withheld`.
+    fn builtin_withholding(withheld: Arc<[String]>) -> Registry {
         let mut providers: BTreeMap<String, Arc<dyn Provider>> = BTreeMap::new();
         for p in [
             Arc::new(terrace_data::TerraceData::new()) as Arc<dyn Provider>,
             Arc::new(file::File::new()),
-            Arc::new(command::Command::new()),
+            Arc::new(command::Command::new(withheld)),
             Arc::new(http::Http::new()),
         ] {
             providers.insert(p.type_name().to_string(), p);
@@ -188,8 +193,14 @@ impl Registry {
     /// The built-in types and the types of the project's plugins. A plugin
     /// is started (once, for the whole run) only when the definitions use
     /// a type that is not built in; problems are diagnostics on its block.
-    pub fn for_project(project: &crate::config::Project) -> (Registry, crate::diag::Diagnostics) {
-        let mut registry = Registry::builtin();
+    /// No command or plugin started inherits the environment variables
+    /// `withheld` (those holding credentials).
+    pub fn for_project(
+        project: &crate::config::Project,
+        withheld: &[String],
+    ) -> (Registry, crate::diag::Diagnostics) {
+        let withheld: Arc<[String]> = Arc::from(withheld);
+        let mut registry = Registry::builtin_withholding(withheld.clone());
         let mut diags = crate::diag::Diagnostics::default();
         let needed = project.architectures.iter().any(|a| {
             a.resources
@@ -201,7 +212,7 @@ impl Registry {
         }
         let mut owner: BTreeMap<String, String> = BTreeMap::new();
         for p in &project.plugins {
-            let types = match plugin::start(p, &project.root, &project.definitions_dir) {
+            let types = match plugin::start(p, &project.root, &project.definitions_dir, &withheld) {
                 Ok(t) => t,
                 Err(d) => {
                     diags.push(d);

@@ -13,22 +13,6 @@ use tokio::io::AsyncWriteExt;
 /// How much of a failing command's standard error an error message shows.
 const STDERR_SHOWN: usize = 2000;
 
-/// Environment variables no child process inherits: those the project's
-/// `authorization` blocks read (`api_key = env("NAME")`), set once when the
-/// project is loaded. A command gets its own environment's credential as
-/// `TERRACE_AUTHORIZATION`, never another environment's.
-static WITHHELD: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-
-/// Names the variables children must not inherit (first call wins).
-pub fn withhold(names: Vec<String>) {
-    let _ = WITHHELD.set(names);
-}
-
-/// The variables children must not inherit.
-pub fn withheld() -> &'static [String] {
-    WITHHELD.get().map_or(&[], Vec::as_slice)
-}
-
 /// One command to run.
 #[derive(Debug)]
 pub struct Invocation {
@@ -38,6 +22,11 @@ pub struct Invocation {
     /// Passed as `TERRACE_AUTHORIZATION`, and masked in what the command
     /// prints.
     pub secret: Option<Secret>,
+    /// Environment variables the command does not inherit: those the
+    /// project's `authorization` blocks read (`api_key = env("NAME")`). A
+    /// command gets its own environment's credential as
+    /// `TERRACE_AUTHORIZATION`, never another environment's.
+    pub withheld: std::sync::Arc<[String]>,
     pub working_dir: PathBuf,
     pub stdin: Vec<u8>,
     pub timeout: Duration,
@@ -87,7 +76,7 @@ pub async fn run(what: &str, inv: Invocation) -> Result<Finished, ProviderError>
         return Err(ProviderError::attr(what, format!("{what} is empty")));
     };
     let mut cmd = tokio::process::Command::new(program);
-    for name in withheld() {
+    for name in inv.withheld.iter() {
         cmd.env_remove(name);
     }
     if let Some(secret) = &inv.secret {

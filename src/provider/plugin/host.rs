@@ -51,6 +51,7 @@ impl Host {
         argv: &[String],
         root: &std::path::Path,
         timeout: Duration,
+        withheld: &[String],
     ) -> Result<(Arc<Host>, Json), String> {
         let (program, args) = argv
             .split_first()
@@ -62,7 +63,8 @@ impl Host {
             std::path::PathBuf::from(program)
         };
         let mut command = Command::new(&program);
-        for name in super::super::process::withheld() {
+        // No plugin inherits a variable holding a credential.
+        for name in withheld {
             command.env_remove(name);
         }
         // Its own process group, so that stopping it stops its children.

@@ -38,6 +38,7 @@ pub fn start(
     plugin: &Plugin,
     root: &std::path::Path,
     definitions: &std::path::Path,
+    withheld: &[String],
 ) -> Result<Vec<PluginType>, Diagnostic> {
     let fail = |msg: String| {
         Diagnostic::error(
@@ -60,7 +61,7 @@ pub fn start(
             None => arg.clone(),
         })
         .collect();
-    let (host, hello) = Host::start(&plugin.name, &argv, root, timeout).map_err(fail)?;
+    let (host, hello) = Host::start(&plugin.name, &argv, root, timeout, withheld).map_err(fail)?;
     let version = hello.get("protocol_version").and_then(Json::as_u64);
     if version != Some(PROTOCOL_VERSION) {
         host.stop("speaks another protocol version");
