@@ -455,4 +455,23 @@ mod tests {
         assert_eq!(audit.verify(true).unwrap().unwrap_err().line, 4);
         assert_eq!(audit.entries().unwrap().len(), 4);
     }
+
+    #[test]
+    fn records_written_by_the_appending_operation_itself_do_not_make_a_new_trail_look_removed() {
+        use std::time::{Duration, SystemTime};
+        let first = |started: SystemTime| {
+            let dir = tempfile::tempdir().unwrap();
+            let records = Records::new(dir.path());
+            std::fs::create_dir_all(records.env_dir("dev")).unwrap();
+            std::fs::write(records.env_dir("dev").join("lifecycle.json"), "{}").unwrap();
+            let audit = Audit::new(&records).started(started);
+            audit.append(event("project.config.deploy")).unwrap();
+            audit.verify(true).unwrap().map_err(|b| b.line)
+        };
+        // The operation started before it wrote the lifecycle: a trail
+        // that starts now is whole.
+        assert_eq!(first(SystemTime::now() - Duration::from_secs(60)), Ok(1));
+        // The lifecycle is older than the operation: the trail was removed.
+        assert_eq!(first(SystemTime::now() + Duration::from_secs(60)), Err(1));
+    }
 }

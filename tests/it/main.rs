@@ -18,6 +18,7 @@ mod http;
 mod language;
 mod lock;
 mod numbers;
+mod ops;
 mod ordering;
 mod plugin;
 mod rest;
