@@ -43,10 +43,17 @@ pub fn configuration(project: &Project) -> Json {
                 }),
             );
         }
+        // An input to a sensitive variable never shows a literal value.
         let inputs: Map<String, Json> = c
             .inputs
             .iter()
-            .map(|i| (i.name.clone(), expression(&i.expr)))
+            .map(|i| {
+                let sensitive = arch
+                    .variables
+                    .iter()
+                    .any(|v| v.name == i.name && v.sensitive);
+                (i.name.clone(), hidden_if(sensitive, expression(&i.expr)))
+            })
             .collect();
         calls.insert(
             c.name.clone(),
@@ -83,7 +90,10 @@ fn module(config: &str, arch: &Architecture) -> Json {
             if o.sensitive {
                 m.insert("sensitive".into(), json!(true));
             }
-            m.insert("expression".into(), expression(&o.value));
+            m.insert(
+                "expression".into(),
+                hidden_if(o.sensitive, expression(&o.value)),
+            );
             if let Some(d) = &o.description {
                 m.insert("description".into(), json!(d));
             }
@@ -193,6 +203,15 @@ pub fn expression(e: &Expr) -> Json {
         }
     }
     json!({ "references": out })
+}
+
+/// A sensitive expression's constant value is hidden (`null`); its
+/// references stay.
+fn hidden_if(sensitive: bool, mut e: Json) -> Json {
+    if sensitive && let Some(v) = e.get_mut("constant_value") {
+        *v = Json::Null;
+    }
+    e
 }
 
 /// A reference and the objects it goes through, longest first, as

@@ -286,6 +286,39 @@ fn sensitive_values_keep_their_keys_with_the_values_hidden() {
 }
 
 #[test]
+fn literal_values_of_sensitive_outputs_and_inputs_stay_out_of_the_configuration() {
+    let p = Project::new()
+        .file(
+            "project.hcl",
+            "project \"t\" {}\nenvironment \"dev\" {}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n  inputs = { token = \"literal-token-1\" }\n}\n",
+        )
+        .file(
+            "arch/main.hcl",
+            "variable \"token\" {\n  type      = string\n  sensitive = true\n}\noutput \"key\" {\n  value     = \"literal-key-2\"\n  sensitive = true\n}\n",
+        );
+    let run = p
+        .run(&["plan", "--env", "dev", "--format", "json"])
+        .success();
+    for secret in ["literal-token-1", "literal-key-2"] {
+        assert!(
+            !run.stdout.contains(secret),
+            "{secret} shown: {}",
+            run.stdout
+        );
+    }
+    let plan: Json = serde_json::from_str(&run.stdout).expect("JSON");
+    let call = &plan["configuration"]["root_module"]["module_calls"]["main"];
+    assert_eq!(
+        call["expressions"]["token"],
+        serde_json::json!({"constant_value": null})
+    );
+    assert_eq!(
+        call["module"]["outputs"]["key"]["expression"],
+        serde_json::json!({"constant_value": null})
+    );
+}
+
+#[test]
 fn checkov_finds_the_same_resources_and_decides_alike_on_both_plans() {
     let (p, _, _) = terrace();
     let checks = fixture_dir().join("checkov");
