@@ -32,7 +32,8 @@ pub fn run(g: &Global, a: ShowArgs) -> Result {
         )),
         (None, Some(env)) => {
             let loaded = Loaded::load(g)?;
-            let result = show_env(&loaded, &env, a.view.format == Format::Json);
+            let json = (a.view.format == Format::Json).then_some(a.view.pretty);
+            let result = show_env(&loaded, &env, json);
             loaded.audit(
                 "project.state.read",
                 Some(&env),
@@ -47,12 +48,13 @@ pub fn run(g: &Global, a: ShowArgs) -> Result {
     }
 }
 
-/// An environment's state, as text or as Terraform's JSON state.
-fn show_env(loaded: &Loaded, env: &str, json: bool) -> Result {
+/// An environment's state, as text or as Terraform's JSON state (`json`:
+/// whether indented).
+fn show_env(loaded: &Loaded, env: &str, json: Option<bool>) -> Result {
     let env = loaded.environment(env)?;
     let state = session::load_state(&loaded.store(&env.name))?;
-    if json {
-        out!("{}", crate::render::json::state(&state));
+    if let Some(pretty) = json {
+        out!("{}", crate::render::json::state(&state, pretty));
         return Ok(());
     }
     if state.instance_count() == 0 && state.configs.values().all(|c| c.outputs.is_empty()) {

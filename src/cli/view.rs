@@ -33,6 +33,9 @@ pub struct ViewFlags {
     /// of standard output
     #[arg(long, value_name = "DIR")]
     pub parts_dir: Option<PathBuf>,
+    /// JSON: indent the document instead of writing it on one line
+    #[arg(long)]
+    pub pretty: bool,
 }
 
 impl ViewFlags {
@@ -43,6 +46,9 @@ impl ViewFlags {
                 "--parts-dir needs --format markdown".into(),
             ));
         }
+        if self.pretty && self.format != Format::Json {
+            return Err(Failure::Message("--pretty needs --format json".into()));
+        }
         Ok(())
     }
 }
@@ -51,7 +57,7 @@ impl ViewFlags {
 pub fn show(plan: &Plan, flags: &ViewFlags, pal: Palette) -> crate::ops::Result {
     match flags.format {
         Format::Text => out!("{}", crate::render::plan(plan, pal)),
-        Format::Json => out!("{}", crate::render::json::plan(plan)),
+        Format::Json => out!("{}", crate::render::json::plan(plan, flags.pretty)),
         Format::Markdown => {
             let parts = crate::render::markdown::plan(
                 plan,

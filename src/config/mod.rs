@@ -12,6 +12,7 @@ mod body;
 pub mod catalog;
 pub mod expr;
 pub mod format;
+pub mod json;
 mod project;
 mod split;
 mod types;

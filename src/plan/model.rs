@@ -167,6 +167,16 @@ pub struct Plan {
     /// planned; the plan does not show everything that would change.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
+    /// The objects that stay as they are, as `no-op` changes (`before`
+    /// and `after` the object as recorded): the JSON view lists them, as
+    /// Terraform does. Apply never reads them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchanged_objects: Vec<Change>,
+    /// The definitions the plan was made from, in Terraform's JSON
+    /// configuration representation (`config::json`), for the JSON view
+    /// of a saved plan.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub configuration: serde_json::Value,
 }
 
 /// Counts for the summary line.

@@ -439,6 +439,8 @@ resource "terrace_data" "edge" {
             promoted_from: None,
             variables: BTreeMap::new(),
             targets: Vec::new(),
+            unchanged_objects: Vec::new(),
+            configuration: serde_json::Value::Null,
         }
     }
 

@@ -76,6 +76,7 @@ pub async fn plan(
     let mut changes: Vec<Change> = Vec::new();
     let mut seen: HashSet<InstanceAddr> = HashSet::new();
     let mut unchanged = 0;
+    let mut unchanged_objects: Vec<Change> = Vec::new();
     let mut outputs = Vec::new();
 
     if opts.destroy {
@@ -142,8 +143,12 @@ pub async fn plan(
                             change.before = current(&change.address).cloned();
                         }
                         if !change.is_change() {
-                            instances.push((key, change.after.take().unwrap_or(Value::Null)));
+                            instances.push((key, change.after.clone().unwrap_or(Value::Null)));
                             unchanged += 1;
+                            if change.before.is_none() {
+                                change.before = current(&change.address).cloned();
+                            }
+                            unchanged_objects.push(change);
                         } else {
                             instances.push((key, change.after.clone().unwrap_or(Value::Null)));
                             pending.insert(id);
@@ -247,6 +252,7 @@ pub async fn plan(
         }
     }
     changes.sort_by(|a, b| a.address.cmp(&b.address));
+    unchanged_objects.sort_by(|a, b| a.address.cmp(&b.address));
     for c in &changes {
         tracing::trace!(address = %c.address, action = ?c.action, "planned");
     }
@@ -298,6 +304,8 @@ pub async fn plan(
         promoted_from: None,
         variables: BTreeMap::new(),
         targets: Vec::new(),
+        unchanged_objects,
+        configuration: crate::config::json::configuration(project),
     };
     // A plan that apply could not order is never produced.
     if let Err(e) = super::order::build(graph, &plan, state) {

@@ -20,46 +20,78 @@ use serde_json::{Map, Value as Json, json};
 /// The version of Terraform's JSON plan format this follows.
 pub const FORMAT_VERSION: &str = "1.2";
 
-/// Renders a plan as one pretty-printed JSON document, ending in a newline.
-pub fn plan(p: &Plan) -> String {
-    let mut text = serde_json::to_string_pretty(&plan_value(p)).unwrap_or_default();
+/// `terraform_version`: the Terraform release whose JSON plan and state
+/// formats these documents follow (and were compared with). Tools refuse
+/// documents without one; terrace's own version is `terrace.version`.
+pub const TERRAFORM_VERSION: &str = "1.15.5";
+
+/// Renders a plan as one JSON document on one line, as `terraform show
+/// -json` does (indented with `pretty`), ending in a newline.
+pub fn plan(p: &Plan, pretty: bool) -> String {
+    text(&plan_value(p), pretty)
+}
+
+fn text(doc: &Json, pretty: bool) -> String {
+    let mut text = if pretty {
+        serde_json::to_string_pretty(doc)
+    } else {
+        serde_json::to_string(doc)
+    }
+    .unwrap_or_default();
     text.push('\n');
     text
 }
 
+/// A timestamp as Terraform writes it: RFC 3339 in UTC, whole seconds
+/// (`2026-11-28T04:01:40Z`); left as it is when it cannot be read.
+fn timestamp(t: &str) -> String {
+    t.parse::<jiff::Timestamp>()
+        .map(|ts| ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|_| t.to_string())
+}
+
+/// Every object in the plan, changed or not, sorted by address.
+fn all_changes(p: &Plan) -> Vec<&Change> {
+    let mut all: Vec<&Change> = p.changes.iter().chain(&p.unchanged_objects).collect();
+    all.sort_by(|a, b| a.address.cmp(&b.address));
+    all
+}
+
 /// The plan as a JSON value.
 pub fn plan_value(p: &Plan) -> Json {
-    let resource_changes: Vec<Json> = p.changes.iter().map(|c| change(p, c)).collect();
+    let all = all_changes(p);
+    let resource_changes: Vec<Json> = all.iter().map(|c| change(p, c)).collect();
     let resource_drift: Vec<Json> = p.drift.iter().map(|d| drift(&p.environment, d)).collect();
     let mut outputs = Map::new();
     for o in &p.outputs {
-        outputs.insert(format!("{}.{}", o.configuration, o.name), output(o));
+        outputs.insert(output_key(o), output(o));
     }
-    // Terraform's `variables`; a sensitive value is left out, as in
-    // resource values.
+    // Terraform's `variables`: every root variable's value; a sensitive
+    // one keeps its key, its value hidden.
     let variables: Map<String, Json> = p
         .variables
         .iter()
         .map(|(k, v)| {
-            let entry = if v.contains_sensitive() {
-                json!({ "sensitive": true })
+            let value = if v.contains_sensitive() || sensitive_variable(p, k) {
+                Json::Null
             } else {
-                json!({ "value": known(Some(v)) })
+                known(Some(v))
             };
-            (k.clone(), entry)
+            (k.clone(), json!({ "value": value }))
         })
         .collect();
     let mut doc = json!({
         "format_version": FORMAT_VERSION,
+        "terraform_version": TERRAFORM_VERSION,
         "applyable": p.has_changes(),
         "complete": p.targets.is_empty(),
         "errored": false,
-        "timestamp": p.created_at,
-        "planned_values": planned_values(p),
+        "timestamp": timestamp(&p.created_at),
+        "planned_values": planned_values(p, &all),
         "resource_drift": resource_drift,
         "resource_changes": resource_changes,
         "output_changes": outputs,
-        "prior_state": prior_state(p),
+        "prior_state": prior_state(p, &all),
         "terrace": {
             "version": p.terrace_version,
             "plan_format_version": p.format_version,
@@ -69,6 +101,7 @@ pub fn plan_value(p: &Plan) -> Json {
             "prior": p.prior,
             "unchanged": p.unchanged,
             "warnings": p.warnings,
+            "created_at": p.created_at,
         },
     });
     if !p.targets.is_empty() {
@@ -78,18 +111,102 @@ pub fn plan_value(p: &Plan) -> Json {
     if !variables.is_empty() {
         doc["variables"] = Json::Object(variables);
     }
+    if !p.configuration.is_null() {
+        doc["configuration"] = p.configuration.clone();
+        let relevant = relevant_attributes(&p.configuration);
+        if !relevant.is_empty() {
+            doc["relevant_attributes"] = Json::Array(relevant);
+        }
+    }
     doc
 }
 
+/// Whether the definitions declare project variable `name` sensitive.
+fn sensitive_variable(p: &Plan, name: &str) -> bool {
+    p.configuration["root_module"]["variables"][name]["sensitive"] == json!(true)
+}
+
+/// `CONFIG.NAME`: terrace's outputs belong to configurations.
+fn output_key(o: &OutputChange) -> String {
+    format!("{}.{}", o.configuration, o.name)
+}
+
+/// Terraform's `relevant_attributes`: every resource attribute that an
+/// expression of the definitions reads, as `{resource, attribute}`.
+fn relevant_attributes(configuration: &Json) -> Vec<Json> {
+    let mut found: std::collections::BTreeSet<(String, Vec<String>)> = Default::default();
+    let Some(calls) = configuration["root_module"]["module_calls"].as_object() else {
+        return Vec::new();
+    };
+    for (config, call) in calls {
+        let module = &call["module"];
+        let mut lists: Vec<&Json> = Vec::new();
+        for r in module["resources"].as_array().into_iter().flatten() {
+            for key in ["count_expression", "for_each_expression"] {
+                lists.push(&r[key]["references"]);
+            }
+            for e in r["expressions"]
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.values())
+            {
+                lists.push(&e["references"]);
+            }
+        }
+        for o in module["outputs"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+        {
+            lists.push(&o["expression"]["references"]);
+        }
+        for refs in lists {
+            let refs: Vec<&str> = refs
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+                .collect();
+            // A reference to an attribute is followed by its object's.
+            for r in &refs {
+                for object in &refs {
+                    if let Some(attr) = r
+                        .strip_prefix(object)
+                        .and_then(|rest| rest.strip_prefix('.'))
+                        && !object.starts_with("module.")
+                    {
+                        let first = attr.split(['.', '[']).next().unwrap_or(attr);
+                        found
+                            .insert((format!("module.{config}.{object}"), vec![first.to_string()]));
+                    }
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(resource, attribute)| json!({ "resource": resource, "attribute": attribute }))
+        .collect()
+}
+
 /// An environment's state in Terraform's JSON state representation (what
-/// `terraform show -json` writes without a plan), sensitive values left
-/// out as in plans.
-pub fn state(st: &EnvState) -> String {
-    let mut instances: Vec<(InstanceAddr, &Value)> = Vec::new();
+/// `terraform show -json` writes without a plan): one line (indented with
+/// `pretty`), sensitive values hidden as in plans, `{"format_version":
+/// "1.0"}` alone for an environment with nothing recorded.
+pub fn state(st: &EnvState, pretty: bool) -> String {
+    let mut instances: Vec<(InstanceAddr, &Value, Vec<String>)> = Vec::new();
     let mut outputs = Map::new();
     let mut configs = Map::new();
     for (config, cs) in &st.configs {
         for r in cs.resources.values() {
+            let depends_on: Vec<String> = r
+                .dependencies
+                .iter()
+                .map(|d| match InstanceAddr::parse(d) {
+                    Ok((_, a)) => address(&a),
+                    Err(_) => d.clone(),
+                })
+                .collect();
             for i in &r.instances {
                 let resource = ResourceAddr {
                     config: config.clone(),
@@ -97,34 +214,83 @@ pub fn state(st: &EnvState) -> String {
                     type_name: r.type_name.clone(),
                     name: r.name.clone(),
                 };
-                instances.push((resource.instance(i.index_key.clone()), &i.attributes));
+                instances.push((
+                    resource.instance(i.index_key.clone()),
+                    &i.attributes,
+                    depends_on.clone(),
+                ));
             }
         }
         for (name, o) in &cs.outputs {
-            let sensitive = o.sensitive || o.value.contains_sensitive();
-            let mut m = Map::new();
-            m.insert("sensitive".into(), json!(sensitive));
-            if !sensitive {
-                m.insert("value".into(), known(Some(&o.value)));
-            }
-            outputs.insert(format!("{config}.{name}"), Json::Object(m));
+            outputs.insert(
+                format!("{config}.{name}"),
+                output_value(Some(&o.value), o.sensitive),
+            );
         }
         configs.insert(
             config.clone(),
             json!({ "serial": cs.serial, "lineage": cs.lineage }),
         );
     }
+    if instances.is_empty() && outputs.is_empty() {
+        return text(&json!({ "format_version": "1.0" }), pretty);
+    }
+    let mut values = Map::new();
+    if !outputs.is_empty() {
+        values.insert("outputs".into(), Json::Object(outputs));
+    }
+    values.insert(
+        "root_module".into(),
+        json!({ "child_modules": modules(instances.iter().map(|(a, v, d)| (a, *v, d.as_slice(), None))) }),
+    );
     let doc = json!({
         "format_version": "1.0",
-        "values": {
-            "outputs": outputs,
-            "root_module": { "child_modules": modules(instances.iter().map(|(a, v)| (a, *v))) },
-        },
+        "terraform_version": TERRAFORM_VERSION,
+        "values": values,
         "terrace": { "environment": st.environment, "configurations": configs },
     });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
-    text
+    text(&doc, pretty)
+}
+
+/// An output in `planned_values`, `prior_state` or state: `sensitive`,
+/// `value` (null when sensitive; absent when unknown) and `type`.
+fn output_value(v: Option<&Value>, sensitive: bool) -> Json {
+    let sensitive = sensitive || v.is_some_and(Value::contains_sensitive);
+    let mut m = Map::new();
+    m.insert("sensitive".into(), json!(sensitive));
+    match v {
+        Some(v) if v.is_wholly_known() => {
+            let value = if sensitive {
+                Json::Null
+            } else {
+                known(Some(v))
+            };
+            m.insert("value".into(), value);
+            m.insert("type".into(), type_of(v));
+        }
+        _ => {}
+    }
+    Json::Object(m)
+}
+
+/// A value's type as Terraform writes it in JSON (`"string"`,
+/// `["object", {...}]`); terrace does not tell lists from tuples, nor
+/// maps from objects, so collections are tuples and objects.
+fn type_of(v: &Value) -> Json {
+    match v {
+        Value::Null | Value::Unknown => json!("dynamic"),
+        Value::Bool(_) => json!("bool"),
+        Value::Number(_) => json!("number"),
+        Value::String(_) => json!("string"),
+        Value::Sensitive(inner) => type_of(inner),
+        Value::List(items) => json!(["tuple", items.iter().map(type_of).collect::<Vec<_>>()]),
+        Value::Object(m) => json!([
+            "object",
+            m.iter()
+                .map(|(k, x)| (k.clone(), type_of(x)))
+                .collect::<Map<String, Json>>()
+        ]),
+    }
 }
 
 /// `module.CONFIG`: the module a configuration stands for.
@@ -241,7 +407,10 @@ fn change(p: &Plan, c: &Change) -> Json {
         after.map_or(json!({}), |v| mask(v, Mark::Unknown)),
     );
     body.insert("before_sensitive".into(), sensitive_mask(before));
-    body.insert("after_sensitive".into(), sensitive_mask(after));
+    body.insert(
+        "after_sensitive".into(),
+        after.map_or(json!(false), |a| sensitive_after(before, a)),
+    );
     if let Some(id) = &c.importing {
         body.insert("importing".into(), json!({ "id": id }));
     }
@@ -286,6 +455,8 @@ pub fn drift(env: &str, d: &Drift) -> Json {
 }
 
 fn output(o: &OutputChange) -> Json {
+    // A sensitive output keeps its keys, its values hidden; an unknown
+    // one has no `after`, as in Terraform.
     let masked = |v: Option<&Value>| -> Json {
         match v {
             Some(v) if !o.sensitive => known(Some(v)),
@@ -293,49 +464,81 @@ fn output(o: &OutputChange) -> Json {
         }
     };
     let after_unknown = o.after.as_ref().is_some_and(|v| !v.is_wholly_known());
-    json!({
-        "actions": actions(o.action, false),
-        "before": masked(o.before.as_ref()),
-        "after": masked(o.after.as_ref()),
-        "after_unknown": after_unknown,
-        "before_sensitive": o.sensitive || o.before.as_ref().is_some_and(Value::contains_sensitive),
-        "after_sensitive": o.sensitive || o.after.as_ref().is_some_and(Value::contains_sensitive),
-        "terrace": { "configuration": o.configuration, "name": o.name },
-    })
+    let mut m = Map::new();
+    m.insert("actions".into(), json!(actions(o.action, false)));
+    m.insert("before".into(), masked(o.before.as_ref()));
+    if !o
+        .after
+        .as_ref()
+        .is_some_and(|v| matches!(v.unmark().0, Value::Unknown))
+    {
+        m.insert("after".into(), masked(o.after.as_ref()));
+    }
+    m.insert("after_unknown".into(), json!(after_unknown));
+    m.insert(
+        "before_sensitive".into(),
+        json!(o.sensitive || o.before.as_ref().is_some_and(Value::contains_sensitive)),
+    );
+    m.insert(
+        "after_sensitive".into(),
+        json!(o.sensitive || o.after.as_ref().is_some_and(Value::contains_sensitive)),
+    );
+    m.insert(
+        "terrace".into(),
+        json!({ "configuration": o.configuration, "name": o.name }),
+    );
+    Json::Object(m)
 }
 
-/// The resources as they will be after apply, per configuration (module),
-/// for the objects the plan changes.
-fn planned_values(p: &Plan) -> Json {
-    let values = p
-        .changes
+/// The resources and outputs as they will be after apply.
+fn planned_values(p: &Plan, all: &[&Change]) -> Json {
+    let values = all
         .iter()
         .filter(|c| !matches!(c.action, Action::Delete | Action::Forget))
-        .filter_map(|c| Some((&c.address, c.after.as_ref()?)));
-    json!({ "root_module": { "child_modules": modules(values) } })
+        .filter_map(|c| Some((&c.address, c.after.as_ref()?, &[][..], c.before.as_ref())));
+    let outputs: Map<String, Json> = p
+        .outputs
+        .iter()
+        .filter(|o| o.action != Action::Delete)
+        .map(|o| (output_key(o), output_value(o.after.as_ref(), o.sensitive)))
+        .collect();
+    json!({ "outputs": outputs, "root_module": { "child_modules": modules(values) } })
 }
 
-/// What the plan knows of the objects before it: every object it changes,
-/// as recorded (after refresh).
-fn prior_state(p: &Plan) -> Json {
-    let values = p
-        .changes
+/// What the plan knows of the objects before it: every recorded object,
+/// as read back (refreshed), and the recorded outputs.
+fn prior_state(p: &Plan, all: &[&Change]) -> Json {
+    let values = all
         .iter()
-        .filter_map(|c| Some((&c.address, c.before.as_ref()?)));
+        .filter_map(|c| Some((&c.address, c.before.as_ref()?, &[][..], None)));
+    let outputs: Map<String, Json> = p
+        .outputs
+        .iter()
+        .filter(|o| o.before.is_some())
+        .map(|o| (output_key(o), output_value(o.before.as_ref(), o.sensitive)))
+        .collect();
     json!({
         "format_version": "1.0",
-        "values": { "root_module": { "child_modules": modules(values) } },
+        "terraform_version": TERRAFORM_VERSION,
+        "values": { "outputs": outputs, "root_module": { "child_modules": modules(values) } },
     })
 }
 
+/// One object in `planned_values`, `prior_state` or state: its address,
+/// value, dependencies, and (for a planned value) the object before it.
+type Object<'a> = (&'a InstanceAddr, &'a Value, &'a [String], Option<&'a Value>);
+
 /// Resources grouped into one child module per configuration.
-fn modules<'a>(values: impl Iterator<Item = (&'a InstanceAddr, &'a Value)>) -> Vec<Json> {
+fn modules<'a>(values: impl Iterator<Item = Object<'a>>) -> Vec<Json> {
     let mut by_config: std::collections::BTreeMap<&str, Vec<Json>> = Default::default();
-    for (a, v) in values {
+    for (a, v, depends_on, before) in values {
         let mut m = identity(a);
         m.insert("schema_version".into(), json!(0));
         m.insert("values".into(), known(Some(v)));
-        m.insert("sensitive_values".into(), mask(v, Mark::Sensitive));
+        m.insert("sensitive_values".into(), sensitive_after(before, v));
+        if !depends_on.is_empty() {
+            m.insert("depends_on".into(), json!(depends_on));
+        }
         by_config
             .entry(a.resource.config.as_str())
             .or_default()
@@ -362,15 +565,19 @@ fn path(p: &Path) -> Json {
     )
 }
 
-/// The known, non-sensitive part of a value: unknown and sensitive values
-/// are left out of objects and are `null` in lists.
+/// The known, non-sensitive part of a value: unknown values are left out
+/// of objects and are `null` in lists (Terraform marks them in
+/// `after_unknown`); a sensitive value keeps its place, as `null` (marked
+/// in `*_sensitive`).
 pub fn known(v: Option<&Value>) -> Json {
     v.and_then(known_part).unwrap_or(Json::Null)
 }
 
 fn known_part(v: &Value) -> Option<Json> {
     match v {
-        Value::Unknown | Value::Sensitive(_) => None,
+        Value::Unknown => None,
+        Value::Sensitive(inner) if inner.is_wholly_known() => Some(Json::Null),
+        Value::Sensitive(_) => None,
         Value::Null => Some(Json::Null),
         Value::Bool(b) => Some(json!(b)),
         Value::Number(_) | Value::String(_) => serde_json::to_value(v).ok(),
@@ -392,6 +599,33 @@ fn known_part(v: &Value) -> Option<Json> {
 enum Mark {
     Unknown,
     Sensitive,
+}
+
+/// `after_sensitive` (and planned `sensitive_values`): as [`mask`], and an
+/// attribute known only after apply that holds an object (or a list)
+/// before is marked `{}` (`[]`), as Terraform marks an unknown value of
+/// an object type (terrace's unknown values carry no type: the value
+/// before stands for it).
+fn sensitive_after(before: Option<&Value>, after: &Value) -> Json {
+    let mut m = mask(after, Mark::Sensitive);
+    if let (Some(Value::Object(b)), Value::Object(a), Json::Object(marks)) =
+        (before.map(|b| b.unmark().0), after, &mut m)
+    {
+        for (k, v) in a.iter() {
+            if matches!(v, Value::Unknown) && !marks.contains_key(k) {
+                match b.get(k).map(|x| x.unmark().0) {
+                    Some(Value::Object(_)) => {
+                        marks.insert(k.clone(), json!({}));
+                    }
+                    Some(Value::List(_)) => {
+                        marks.insert(k.clone(), json!([]));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    m
 }
 
 /// `*_sensitive` for a value that may be absent: `false` when it is.
@@ -432,7 +666,7 @@ mod tests {
     }
 
     #[test]
-    fn sensitive_values_are_left_out_and_marked() {
+    fn sensitive_values_keep_their_keys_hidden_and_marked() {
         let v = obj(&[
             ("user", "admin".into()),
             ("password", Value::string("hunter2").sensitive()),
@@ -440,7 +674,7 @@ mod tests {
         ]);
         let text = known(Some(&v)).to_string();
         assert!(!text.contains("hunter2"), "{text}");
-        assert_eq!(text, r#"{"tags":[null],"user":"admin"}"#);
+        assert_eq!(text, r#"{"password":null,"tags":[null],"user":"admin"}"#);
         assert_eq!(
             mask(&v, Mark::Sensitive),
             json!({"password": true, "tags": [true]})

@@ -8,6 +8,7 @@ mod ci_examples;
 mod cli;
 mod command;
 mod conformance;
+mod consumers;
 mod crash;
 mod drift;
 mod environments;
