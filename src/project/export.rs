@@ -310,9 +310,11 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
             }
         }
         for (config, state) in &dump.state {
-            crate::state::format::decode(state.as_bytes()).map_err(|e| {
-                RecordError::Invalid(format!("the state of {env}/{config} is damaged: {e}"))
-            })?;
+            crate::state::format::decode(state.as_bytes())
+                .and_then(|s| crate::state::format::check_owner(&s, env, config, None))
+                .map_err(|e| {
+                    RecordError::Invalid(format!("the state of {env}/{config} is refused: {e}"))
+                })?;
         }
     }
     // Then write.

@@ -35,6 +35,10 @@ pub enum FormatError {
         "it was written by a newer terrace (format version {0}; this terrace reads up to {FORMAT_VERSION})"
     )]
     Newer(u32),
+    /// A well-formed state of something else: another environment,
+    /// configuration or history (a file copied or restored by mistake).
+    #[error("{0}")]
+    Foreign(String),
 }
 
 #[derive(Deserialize)]
@@ -118,6 +122,58 @@ pub fn decode(bytes: &[u8]) -> Result<ConfigState, FormatError> {
         }
         v => Err(FormatError::NotState(format!("unknown format version {v}"))),
     }
+}
+
+/// Checks that `state` is the state of configuration `config` in
+/// environment `env`, and of history `lineage` when one is known (the
+/// lineage of the version it replaced).
+pub fn check_owner(
+    state: &ConfigState,
+    env: &str,
+    config: &str,
+    lineage: Option<&str>,
+) -> Result<(), FormatError> {
+    if state.environment != env {
+        return Err(FormatError::Foreign(format!(
+            "it is the state of environment \"{}\", not \"{env}\" (a file copied from another environment?)",
+            state.environment
+        )));
+    }
+    if state.configuration != config {
+        return Err(FormatError::Foreign(format!(
+            "it is the state of configuration \"{}\", not \"{config}\" (a file copied from another configuration?)",
+            state.configuration
+        )));
+    }
+    if let Some(lineage) = lineage
+        && state.lineage != lineage
+    {
+        return Err(FormatError::Foreign(format!(
+            "its lineage {} is not the lineage {lineage} of this configuration's history (a file copied from another project?)",
+            state.lineage
+        )));
+    }
+    Ok(())
+}
+
+/// The lineage a state file names, read from its first few kilobytes
+/// without reading or verifying the rest (the writer puts it before the
+/// resources). `None` when it is not found there.
+pub fn peek_lineage(path: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let text = String::from_utf8_lossy(&head);
+    let state = &text[text.find("\"state\"")?..];
+    let rest = &state[state.find("\"lineage\"")? + "\"lineage\"".len()..];
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let value = &rest[..rest.find('"')?];
+    (!value.is_empty() && !value.contains('\\')).then(|| value.to_string())
 }
 
 #[cfg(test)]

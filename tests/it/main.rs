@@ -20,6 +20,7 @@ mod lock;
 mod numbers;
 mod ordering;
 mod plugin;
+mod records;
 mod rest;
 mod state;
 mod views;

@@ -1,0 +1,161 @@
+//! Records that cannot destroy the wrong things: state, backups, saved
+//! plans, exports and the project's records refuse what is not theirs.
+
+use crate::harness::{Project, single};
+
+/// Two environments, `dev` and `prod`, of one configuration `main`, and
+/// a second configuration `other`; each applied once.
+fn two_envs() -> Project {
+    let p = Project::new()
+        .file(
+            "project.hcl",
+            "project \"t\" {}\nenvironment \"dev\" {}\nenvironment \"prod\" {}\n\
+             configuration \"main\" {\n  architecture = \"./arch\"\n}\n\
+             configuration \"other\" {\n  architecture = \"./arch\"\n}\n",
+        )
+        .file(
+            "arch/main.hcl",
+            "resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n",
+        );
+    for env in ["dev", "prod"] {
+        p.run(&["apply", "--env", env, "--auto-approve"]).success();
+    }
+    p
+}
+
+fn copy(p: &Project, from: &str, to: &str) {
+    std::fs::copy(p.path(from), p.path(to)).expect("copy");
+}
+
+#[test]
+fn state_file_of_another_environment_is_refused() {
+    let p = two_envs();
+    copy(
+        &p,
+        ".terrace/envs/prod/main.state.json",
+        ".terrace/envs/dev/main.state.json",
+    );
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has(".terrace/envs/dev/main.state.json cannot be used")
+        .stderr_has("it is the state of environment \"prod\", not \"dev\"");
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("environment \"prod\"");
+}
+
+#[test]
+fn state_file_of_another_configuration_is_refused() {
+    let p = two_envs();
+    copy(
+        &p,
+        ".terrace/envs/dev/other.state.json",
+        ".terrace/envs/dev/main.state.json",
+    );
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("main.state.json cannot be used")
+        .stderr_has("configuration \"other\", not \"main\"");
+}
+
+#[test]
+fn state_file_of_another_lineage_is_refused() {
+    let p = two_envs();
+    // A second apply so that dev/main has a backup: its history.
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v2\"\n}\n",
+    );
+    p.apply();
+    // The same environment and configuration of another project.
+    let q = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    q.apply();
+    std::fs::copy(
+        q.path(".terrace/envs/dev/main.state.json"),
+        p.path(".terrace/envs/dev/main.state.json"),
+    )
+    .expect("copy");
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("is not the lineage")
+        .stderr_has("Restore the newest with: terrace state restore --env dev 1");
+}
+
+#[test]
+fn restore_of_a_backup_of_another_environment_is_refused_and_changes_nothing() {
+    let p = two_envs();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v2\"\n}\n",
+    );
+    p.apply();
+    // prod's state, put where dev's backup of serial 1 was.
+    copy(
+        &p,
+        ".terrace/envs/prod/main.state.json",
+        ".terrace/envs/dev/main.1.backup.json",
+    );
+    let before = p.read(".terrace/envs/dev/main.state.json");
+    p.run(&["state", "restore", "--env", "dev", "1"])
+        .code(1)
+        .stderr_has("main.1.backup.json cannot be restored")
+        .stderr_has("environment \"prod\", not \"dev\"")
+        .stderr_has("nothing was changed");
+    assert_eq!(p.read(".terrace/envs/dev/main.state.json"), before);
+}
+
+#[test]
+fn failed_restore_leaves_a_damaged_state_in_place() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v2\"\n}\n",
+    );
+    p.apply();
+    // Both the current state and its only backup are damaged.
+    for f in ["main.state.json", "main.1.backup.json"] {
+        let path = format!(".terrace/envs/dev/{f}");
+        let text = p.read(&path).replace("\"v", "\"w");
+        p.write(&path, &text);
+    }
+    p.run(&["state", "restore", "--env", "dev", "1"])
+        .code(1)
+        .stderr_has("main.1.backup.json cannot be restored")
+        .stderr_has("checksum does not match");
+    assert!(
+        p.exists(".terrace/envs/dev/main.state.json"),
+        "the damaged state stays where it is"
+    );
+    // So every command keeps refusing instead of recreating everything.
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has("main.state.json cannot be used");
+}
+
+/// Rewrites an export's `project` with `edit` and gives it a matching
+/// checksum, as a careless tool (or a person) would.
+fn edit_export(text: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    use sha2::Digest;
+    let mut doc: serde_json::Value = serde_json::from_str(text).expect("export is JSON");
+    edit(&mut doc["project"]);
+    let body = serde_json::to_string(&doc["project"]).expect("json");
+    doc["checksum"] = format!("{:x}", sha2::Sha256::digest(body.as_bytes())).into();
+    serde_json::to_string_pretty(&doc).expect("json")
+}
+
+#[test]
+fn import_of_an_export_with_another_environments_state_is_refused() {
+    let p = two_envs();
+    let text = p.run(&["export"]).success().stdout;
+    let edited = edit_export(&text, |project| {
+        let prod = project["environments"]["prod"]["state"]["main"].clone();
+        project["environments"]["dev"]["state"]["main"] = prod;
+    });
+    let q = Project::new().file("project.json", &edited);
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("the state of dev/main is refused")
+        .stderr_has("environment \"prod\", not \"dev\"");
+    assert!(!q.exists(".terrace"), "nothing was written");
+}
