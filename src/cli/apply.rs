@@ -1,7 +1,7 @@
 //! `terrace apply` and `terrace destroy`.
 
 use super::live::Live;
-use super::plan::{PlanFlags, compute, read_hashed};
+use super::plan::{PlanFlags, compute, compute_at, read_hashed};
 use super::progress::Progress;
 use super::records;
 use super::session::{self, Loaded};
@@ -277,24 +277,34 @@ pub async fn execute_loaded(
                     ),
                 })
             })?;
-            // A promotion must deploy the release and nothing else: its
-            // changes are checked against a plan of the release made now,
-            // so that an edited plan file cannot pass for one.
-            if let Some(release) = &plan.release
-                && !plan.destroy
+            // A saved plan applies only the changes a plan made now from the
+            // definitions, state and flags it names makes, checked before
+            // anything runs: an edited plan file cannot pass for one.
             {
-                let fresh =
-                    interruptible(compute(loaded, &graph, env, &state, flags, false), cancel)
-                        .await?;
+                let again = super::plan::flags_of(&plan, flags)?;
+                let time = plan
+                    .created_at
+                    .parse()
+                    .unwrap_or_else(|_| jiff::Timestamp::now());
+                let fresh = compute_at(loaded, &graph, env, &state, &again, plan.destroy, time);
+                let fresh = interruptible(fresh, cancel).await?;
                 if !plan.same_changes(&fresh) {
+                    let (what, again) = match (&plan.release, &policy.promote_from) {
+                        (Some(r), Some((from, _))) => (
+                            format!("release {}", crate::project::release::short(r)),
+                            format!("terrace promote --from {from} --to {env}"),
+                        ),
+                        _ => (
+                            "its definitions and state".to_string(),
+                            format!(
+                                "terrace plan --env {env}{}",
+                                if plan.destroy { " --destroy" } else { "" }
+                            ),
+                        ),
+                    };
                     return Err(Failure::Message(format!(
-                        "the saved plan {} does not match a plan of release {} made now: it was edited, or the objects changed since it was made. Make a new one with:\n  {} --out {}",
+                        "the saved plan {} does not match a plan of {what} made now: it was edited, or the objects changed since it was made. Nothing was changed. Make a new one with:\n  {again} --out {}",
                         path.display(),
-                        crate::project::release::short(release),
-                        match &policy.promote_from {
-                            Some((from, _)) => format!("terrace promote --from {from} --to {env}"),
-                            None => format!("terrace plan --env {env}"),
-                        },
                         path.display()
                     )));
                 }

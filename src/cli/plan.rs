@@ -179,12 +179,34 @@ pub async fn compute(
     flags: &PlanFlags,
     destroy: bool,
 ) -> Result<Plan> {
+    compute_at(
+        loaded,
+        graph,
+        env,
+        state,
+        flags,
+        destroy,
+        jiff::Timestamp::now(),
+    )
+    .await
+}
+
+/// [`compute`] as if at `time` (what plantimestamp() gives): a saved plan
+/// is made again as it was made.
+pub async fn compute_at(
+    loaded: &Loaded,
+    graph: &ProjectGraph<'_>,
+    env: &str,
+    state: &EnvState,
+    flags: &PlanFlags,
+    destroy: bool,
+    time: jiff::Timestamp,
+) -> Result<Plan> {
     let environment = loaded.environment(env)?;
-    let values =
-        EnvValues::new(graph, environment, &loaded.vars, jiff::Timestamp::now()).map_err(|d| {
-            loaded.report(d);
-            Failure::Reported
-        })?;
+    let values = EnvValues::new(graph, environment, &loaded.vars, time).map_err(|d| {
+        loaded.report(d);
+        Failure::Reported
+    })?;
     crate::plan::check_targets(&flags.target, graph, &|r| {
         state.configs.get(&r.config).is_some_and(|c| {
             c.resources
@@ -229,6 +251,25 @@ pub async fn compute(
             Err(Failure::Reported)
         }
     }
+}
+
+/// `flags` with the targets, replacements and refresh `plan` was made
+/// with, to make it again.
+pub fn flags_of(plan: &Plan, flags: &PlanFlags) -> Result<PlanFlags> {
+    let bad = |e: String| Failure::Message(format!("the saved plan is damaged: {e}"));
+    let mut again = flags.clone();
+    again.refresh = plan.refresh;
+    again.target = plan
+        .targets
+        .iter()
+        .map(|t| crate::plan::Target::parse(t).map_err(bad))
+        .collect::<Result<_>>()?;
+    again.replace = plan
+        .replace
+        .iter()
+        .map(|r| parse_replace(r).map_err(bad))
+        .collect::<Result<_>>()?;
+    Ok(again)
 }
 
 /// Writes a plan file atomically; returns the file's sha256, which

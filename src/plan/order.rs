@@ -439,6 +439,8 @@ resource "terrace_data" "edge" {
             promoted_from: None,
             variables: BTreeMap::new(),
             targets: Vec::new(),
+            replace: Vec::new(),
+            refresh: true,
         }
     }
 

@@ -298,6 +298,8 @@ pub async fn plan(
         promoted_from: None,
         variables: BTreeMap::new(),
         targets: Vec::new(),
+        replace: opts.replace.iter().map(ToString::to_string).collect(),
+        refresh: opts.refresh,
     };
     // A plan that apply could not order is never produced.
     if let Err(e) = super::order::build(graph, &plan, state) {

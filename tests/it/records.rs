@@ -159,3 +159,85 @@ fn import_of_an_export_with_another_environments_state_is_refused() {
         .stderr_has("environment \"prod\", not \"dev\"");
     assert!(!q.exists(".terrace"), "nothing was written");
 }
+
+/// Edits a saved plan's JSON with `edit` and, when `reseal`, gives it the
+/// checksum of its new content, as a deliberate editor would.
+fn edit_plan(p: &Project, path: &str, reseal: bool, edit: impl FnOnce(&str) -> String) {
+    let text = edit(&p.read(path));
+    let text = if reseal {
+        crate::harness::reseal_plan(&text)
+    } else {
+        text
+    };
+    p.write(path, &text);
+}
+
+fn plan_with_an_update_and_a_create() -> Project {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v2\"\n}\n\
+         resource \"terrace_data\" \"b\" {\n  input = \"new\"\n}\n",
+    );
+    p.run(&["plan", "--env", "dev", "--out", "p.plan"])
+        .success();
+    p
+}
+
+#[test]
+fn saved_plan_with_an_edited_action_is_refused_before_anything_runs() {
+    let p = plan_with_an_update_and_a_create();
+    let before = p.read(".terrace/envs/dev/main.state.json");
+    edit_plan(&p, "p.plan", true, |t| {
+        t.replacen("\"action\": \"update\"", "\"action\": \"delete\"", 1)
+    });
+    p.run(&["apply", "--env", "dev", "p.plan"])
+        .code(1)
+        .stderr_has("does not match a plan of its definitions and state made now")
+        .stderr_has("Nothing was changed");
+    assert_eq!(p.read(".terrace/envs/dev/main.state.json"), before);
+}
+
+#[test]
+fn saved_plan_with_an_edited_value_is_refused_before_anything_runs() {
+    let p = plan_with_an_update_and_a_create();
+    let before = p.read(".terrace/envs/dev/main.state.json");
+    edit_plan(&p, "p.plan", true, |t| t.replace("\"new\"", "\"other\""));
+    p.run(&["apply", "--env", "dev", "p.plan"])
+        .code(1)
+        .stderr_has("does not match a plan");
+    assert_eq!(p.read(".terrace/envs/dev/main.state.json"), before);
+}
+
+#[test]
+fn saved_plan_that_fails_its_checksum_is_refused() {
+    let p = plan_with_an_update_and_a_create();
+    edit_plan(&p, "p.plan", false, |t| {
+        t.replacen("\"action\": \"update\"", "\"action\": \"delete\"", 1)
+    });
+    p.run(&["apply", "--env", "dev", "p.plan"])
+        .code(1)
+        .stderr_has("cannot use the plan p.plan: its checksum does not match its content");
+    p.run(&["show", "p.plan"]).code(1).stderr_has("checksum");
+}
+
+#[test]
+fn saved_plan_made_with_replace_and_target_still_applies() {
+    let p = plan_with_an_update_and_a_create();
+    p.run(&[
+        "plan",
+        "--env",
+        "dev",
+        "--replace",
+        "main/terrace_data.a",
+        "--target",
+        "main/terrace_data.a",
+        "--out",
+        "r.plan",
+    ])
+    .success();
+    p.run(&["apply", "--env", "dev", "r.plan"])
+        .success()
+        .stdout_has("1 added, 0 changed, 1 destroyed");
+}
