@@ -255,6 +255,9 @@ pub async fn execute_loaded(
     }
     let lock = session::lock(&store, command, flags.lock_timeout)?;
     let state = session::recover_and_load(loaded, &store, &lock)?;
+    if let Some(lost) = session::lost_state(loaded, &store, flags, destroy) {
+        return Err(Failure::Message(lost));
+    }
     let plan_hash = saved.as_ref().and_then(|g| g.hash.clone());
     let plan = match saved {
         Some(Given { plan, path, .. }) => {

@@ -203,6 +203,7 @@ async fn delete(g: &Global, loaded: &Loaded, a: &DeleteArgs, cancel: &Cancel) ->
                 vars: Default::default(),
                 target: Vec::new(),
                 replace: Vec::new(),
+                allow_recreate: false,
             },
         };
         super::apply::destroy(g, args, cancel).await?;

@@ -62,6 +62,9 @@ pub struct PlanFlags {
     /// Replace this object even if nothing forces it: CONFIG/TYPE.NAME[KEY] (repeatable)
     #[arg(long, value_name = "ADDR", value_parser = parse_replace)]
     pub replace: Vec<crate::address::InstanceAddr>,
+    /// Create again the objects of an environment whose state files are gone while its records say it is deployed
+    #[arg(long)]
+    pub allow_recreate: bool,
 }
 
 fn parse_target(s: &str) -> std::result::Result<crate::plan::Target, String> {
@@ -113,6 +116,12 @@ async fn plan_env(loaded: &Loaded, a: &PlanArgs, stream: Option<&JsonStream>) ->
     let store = loaded.store(&env.name);
     let lock = session::lock(&store, "terrace plan", a.common.lock_timeout)?;
     let state = session::recover_and_load(loaded, &store, &lock)?;
+    if let Some(lost) = session::lost_state(loaded, &store, &a.common, a.destroy) {
+        warn(
+            loaded,
+            &format!("{lost}\nterrace apply refuses this plan without --allow-recreate."),
+        );
+    }
     let plan = compute(loaded, &graph, &a.env, &state, &a.common, a.destroy).await?;
     match stream {
         Some(stream) => stream.plan(&plan),

@@ -340,6 +340,21 @@ pub fn recover_and_load(loaded: &Loaded, store: &Store, lock: &Lock) -> Result<E
     load_state(store)
 }
 
+/// Why planning would create again objects that exist (state files gone
+/// while the records say the environment is deployed), unless the user
+/// said `--allow-recreate` or is destroying.
+pub fn lost_state(
+    loaded: &Loaded,
+    store: &Store,
+    flags: &super::plan::PlanFlags,
+    destroy: bool,
+) -> Option<String> {
+    if flags.allow_recreate || destroy {
+        return None;
+    }
+    crate::project::release::lost_state(&loaded.records(), store)
+}
+
 /// Loads an environment's state, explaining a damaged file.
 pub fn load_state(store: &Store) -> Result<EnvState> {
     store.load().map_err(|e| state_failure(store, e))

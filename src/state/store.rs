@@ -189,6 +189,21 @@ impl Store {
         let Some(records) = self.pending_journal()? else {
             return Ok(Recovery::default());
         };
+        // Without its first line nothing says which state the operations
+        // continue: refuse rather than drop them.
+        if !matches!(records.first(), None | Some(Record::Begin { .. })) {
+            let path = self.journal_path();
+            return Err(StateError::Journal(JournalError {
+                message: format!(
+                    "it has no `begin` line, so nothing says which state its {} record(s) continue; terrace will not replay or drop them.\n\
+                     Read it (each `done` line is an operation that finished), then move it aside (mv {} {}.unreadable) to go on: the objects it names may exist.",
+                    records.len(),
+                    path.display(),
+                    path.display()
+                ),
+                path,
+            }));
+        }
         let mut state = self.load()?;
         tracing::debug!(
             records = records.len(),

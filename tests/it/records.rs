@@ -241,3 +241,114 @@ fn saved_plan_made_with_replace_and_target_still_applies() {
         .success()
         .stdout_has("1 added, 0 changed, 1 destroyed");
 }
+
+fn applied_twice() -> Project {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v2\"\n}\n",
+    );
+    p.apply();
+    p
+}
+
+#[test]
+fn deleted_state_file_with_backups_is_not_recreated_without_allow_recreate() {
+    let p = applied_twice();
+    std::fs::remove_file(p.path(".terrace/envs/dev/main.state.json")).expect("rm");
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has("the state of configuration(s) main in environment \"dev\" is missing")
+        .stderr_has("Restore it with: terrace state restore --env dev 1")
+        .stderr_has("--allow-recreate");
+    assert!(!p.exists(".terrace/envs/dev/main.state.json"));
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stderr_has("terrace apply refuses this plan without --allow-recreate")
+        .stdout_has("1 to add");
+    p.run(&[
+        "apply",
+        "--env",
+        "dev",
+        "--auto-approve",
+        "--allow-recreate",
+    ])
+    .success()
+    .stdout_has("1 added");
+    // The new state continues the history of the backups.
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("No changes.");
+}
+
+#[test]
+fn deleted_state_while_release_says_deployed_is_not_recreated() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    std::fs::remove_file(p.path(".terrace/envs/dev/main.state.json")).expect("rm");
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has("environment \"dev\" has no state file")
+        .stderr_has("release.json says an apply by tester wrote its state (serial 1)");
+    p.run(&[
+        "apply",
+        "--env",
+        "dev",
+        "--auto-approve",
+        "--allow-recreate",
+    ])
+    .success();
+}
+
+fn lineage(p: &Project) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&p.read(".terrace/envs/dev/main.state.json")).expect("json");
+    v["state"]["lineage"].as_str().expect("lineage").to_string()
+}
+
+#[test]
+fn journal_without_its_begin_line_is_refused_not_dropped() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    let done = "{\"kind\":\"done\",\"address\":\"main/terrace_data.b\",\"action\":\"create\",\"attributes\":{\"input\":\"x\"}}\n";
+    p.write(".terrace/envs/dev/journal.jsonl", &done.repeat(3));
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("journal.jsonl")
+        .stderr_has("it has no `begin` line")
+        .stderr_has("3 record(s)");
+    assert!(p.exists(".terrace/envs/dev/journal.jsonl"), "kept");
+}
+
+#[test]
+fn crash_warning_says_the_plan_creates_an_unfinished_create_again() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n\
+         resource \"terrace_data\" \"b\" {\n  input = \"v1\"\n}\n",
+    );
+    // An apply that started creating b and was killed.
+    let begin = format!(
+        "{{\"kind\":\"begin\",\"apply_id\":\"x\",\"time\":\"t\",\"base\":{{\"main\":{{\"serial\":1,\"lineage\":\"{}\"}}}}}}\n",
+        lineage(&p)
+    );
+    let start = "{\"kind\":\"start\",\"address\":\"main/terrace_data.b\",\"action\":\"create\",\"time\":\"t1\"}\n";
+    p.write(
+        ".terrace/envs/dev/journal.jsonl",
+        &format!("{begin}{start}"),
+    );
+    let run = p
+        .run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("1 to add");
+    let warning = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        warning.contains("create of main/terrace_data.b started at t1")
+            && warning.contains("This plan creates it again")
+            && !warning.contains("treats it as recorded"),
+        "{warning}"
+    );
+}
