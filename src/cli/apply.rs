@@ -357,13 +357,14 @@ pub async fn execute_loaded(
         parallelism: flags.parallelism as usize,
         authorization: loaded.authorization(environment)?,
     };
+    // The records refuse first, so that a refused apply keeps no release.
+    records::starting(loaded, policy, &plan, plan_hash.as_deref())?;
     // What is applied becomes the environment's release once it succeeds.
     let release = match (&plan.release, plan.destroy) {
         (Some(id), _) => Some(id.clone()),
         (None, false) => records::capture(loaded, env)?,
         (None, true) => None,
     };
-    records::starting(loaded, policy, &plan, plan_hash.as_deref())?;
     let plain = Progress::new(env, loaded.ui.pal);
     let live = (stream.is_none() && std::io::stdout().is_terminal())
         .then(|| Live::new(env, &plan, loaded.ui.pal));

@@ -352,3 +352,143 @@ fn crash_warning_says_the_plan_creates_an_unfinished_create_again() {
         "{warning}"
     );
 }
+
+fn exported(p: &Project) -> String {
+    p.run(&["export"]).success().stdout
+}
+
+#[test]
+fn concurrent_imports_into_one_directory_let_only_one_succeed() {
+    let p = two_envs();
+    let text = exported(&p);
+    for _ in 0..3 {
+        let q = Project::new().file("project.json", &text);
+        let first = q.spawn(&["import", "project.json"]);
+        let second = q.spawn(&["import", "project.json"]);
+        let (a, b) = (first.wait(), second.wait());
+        let ok = [&a, &b].iter().filter(|r| r.code == 0).count();
+        assert_eq!(
+            ok, 1,
+            "exactly one import succeeds:\n{}\n{}",
+            a.stderr, b.stderr
+        );
+        q.run(&["audit", "--verify"]).success();
+    }
+}
+
+#[test]
+fn import_refuses_a_definitions_entry_pointing_into_the_records() {
+    let p = two_envs();
+    let edited = edit_export(&exported(&p), |project| {
+        project["definitions"]
+            .as_array_mut()
+            .expect("definitions")
+            .push(serde_json::json!({"path": ".terrace/envs/dev/main.state.json", "text": "{}"}));
+    });
+    let q = Project::new().file("project.json", &edited);
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("\".terrace/envs/dev/main.state.json\" is in the project's records");
+    assert!(!q.exists(".terrace"));
+}
+
+#[test]
+fn import_refuses_an_export_whose_deployed_release_is_missing() {
+    let p = two_envs();
+    let edited = edit_export(&exported(&p), |project| {
+        project["releases"] = serde_json::json!({});
+    });
+    let q = Project::new().file("project.json", &edited);
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("runs release")
+        .stderr_has("which the export does not hold");
+    assert!(!q.exists(".terrace"));
+}
+
+#[test]
+fn import_does_not_follow_a_symlink_in_the_target_directory() {
+    let p = two_envs();
+    let outside = tempfile::tempdir().expect("dir");
+    let q = Project::new().file("project.json", &exported(&p));
+    std::os::unix::fs::symlink(outside.path(), q.path("arch")).expect("symlink");
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("arch is a symbolic link");
+    assert_eq!(std::fs::read_dir(outside.path()).expect("dir").count(), 0);
+    assert!(!q.exists(".terrace"));
+}
+
+#[test]
+fn audit_appends_do_not_follow_a_symlinked_trail() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    let outside = tempfile::tempdir().expect("dir");
+    let target = outside.path().join("elsewhere.jsonl");
+    std::fs::write(&target, "untouched\n").expect("write");
+    std::fs::remove_file(p.path(".terrace/audit.jsonl")).expect("rm");
+    std::os::unix::fs::symlink(&target, p.path(".terrace/audit.jsonl")).expect("symlink");
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stderr_has("the audit trail was not written")
+        .stderr_has("it is a symbolic link");
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("read"),
+        "untouched\n"
+    );
+}
+
+#[test]
+fn file_resource_may_not_write_the_records_or_the_definitions() {
+    for path in [
+        ".terrace/envs/dev/main.state.json",
+        "project.hcl",
+        "arch/main.hcl",
+    ] {
+        let p = single(&format!(
+            "resource \"file\" \"f\" {{\n  path    = \"{path}\"\n  content = \"x\"\n}}\n"
+        ));
+        let before = p.read("project.hcl");
+        p.run(&["apply", "--env", "dev", "--auto-approve"])
+            .code(1)
+            .stderr_has("may not write");
+        assert_eq!(p.read("project.hcl"), before);
+    }
+}
+
+#[test]
+fn damaged_lifecycle_gives_a_hint_and_the_refused_apply_keeps_no_release() {
+    let p = applied_twice();
+    let releases = || {
+        std::fs::read_dir(p.path(".terrace/releases"))
+            .expect("releases")
+            .count()
+    };
+    let before = releases();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v3\"\n}\n",
+    );
+    p.write(".terrace/envs/dev/lifecycle.json", "{ garbage");
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has(".terrace/envs/dev/lifecycle.json")
+        .stderr_has("it is damaged")
+        .stderr_has("move it aside");
+    assert_eq!(releases(), before, "a refused apply keeps no release");
+}
+
+#[test]
+fn garbage_audit_trail_is_reported_by_attention() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    std::fs::write(
+        p.path(".terrace/audit.jsonl"),
+        [0xff, 0xfe, 0x00, b'\n', 0x80],
+    )
+    .expect("write");
+    p.run(&["attention"])
+        .success()
+        .stdout_has("project.audit.broken")
+        .stdout_has("the audit trail is not intact");
+}
