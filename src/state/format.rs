@@ -196,6 +196,44 @@ mod tests {
     }
 
     #[test]
+    fn owner_check_names_what_the_file_belongs_to() {
+        let s = sample();
+        assert!(check_owner(&s, "dev", "net", Some(&s.lineage)).is_ok());
+        let other_env = check_owner(&s, "prod", "net", None).unwrap_err();
+        assert!(
+            other_env
+                .to_string()
+                .contains("environment \"dev\", not \"prod\"")
+        );
+        let other_config = check_owner(&s, "dev", "app", None).unwrap_err();
+        assert!(
+            other_config
+                .to_string()
+                .contains("configuration \"net\", not \"app\"")
+        );
+        let other_lineage = check_owner(&s, "dev", "net", Some("x")).unwrap_err();
+        assert!(other_lineage.to_string().contains("is not the lineage x"));
+    }
+
+    #[test]
+    fn lineage_is_peeked_from_the_head_of_a_large_file() {
+        let mut env = crate::state::EnvState::new("dev");
+        for i in 0..2000 {
+            let (_, a) =
+                crate::address::InstanceAddr::parse(&format!("net/terrace_data.x{i}")).unwrap();
+            env.set_instance(&a, Value::string("v"), None);
+        }
+        let s = env.configs.remove("net").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("net.1.backup.json");
+        std::fs::write(&path, encode(&s)).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() > 4096);
+        assert_eq!(peek_lineage(&path), Some(s.lineage.clone()));
+        std::fs::write(&path, b"not a state file").unwrap();
+        assert_eq!(peek_lineage(&path), None);
+    }
+
+    #[test]
     fn round_trips_and_detects_edits() {
         let s = sample();
         let bytes = encode(&s);
