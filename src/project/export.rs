@@ -429,6 +429,10 @@ fn refuse_links(root: &Path, path: &Path) -> Result<(), RecordError> {
 /// Takes an exclusive OS lock on directory `root` for the life of the
 /// returned handle; refuses at once when another process holds it.
 fn lock_dir(root: &Path) -> Result<std::fs::File, RecordError> {
+    std::fs::create_dir_all(root).map_err(|e| RecordError::Write {
+        path: root.to_path_buf(),
+        cause: e.to_string(),
+    })?;
     let dir = std::fs::File::open(root).map_err(|e| RecordError::Read {
         path: root.to_path_buf(),
         cause: e.to_string(),
