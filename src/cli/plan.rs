@@ -61,6 +61,9 @@ pub struct PlanFlags {
     /// Replace this object even if nothing forces it: CONFIG/TYPE.NAME[KEY] (repeatable)
     #[arg(long, value_name = "ADDR", value_parser = parse_replace)]
     pub replace: Vec<crate::address::InstanceAddr>,
+    /// Create again the objects of an environment whose state files are gone while its records say it is deployed
+    #[arg(long)]
+    pub allow_recreate: bool,
 }
 
 fn parse_target(s: &str) -> std::result::Result<crate::plan::Target, String> {
@@ -86,6 +89,7 @@ impl PlanFlags {
             vars: self.vars.clone(),
             targets: self.target.clone(),
             replace: self.replace.clone(),
+            allow_recreate: self.allow_recreate,
         }
     }
 }

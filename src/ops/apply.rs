@@ -2,7 +2,7 @@
 //! or if the environment's rules refuse it), or plan, confirm and apply;
 //! record the lifecycle, the release and the audit event.
 
-use super::plan::{PlanSettings, compute};
+use super::plan::{PlanSettings, compute, compute_at};
 use super::records;
 use super::workspace::{lock, recover_and_load};
 use super::{Error, Front, Notice, Result, Workspace, interruptible};
@@ -181,34 +181,49 @@ pub(super) async fn execute(
     }
     let lock = lock(&store, command, settings.lock_timeout)?;
     let state = recover_and_load(&store, &lock, front)?;
+    if !settings.allow_recreate
+        && !destroy
+        && let Some(lost) = crate::project::release::lost_state(&ws.records(), &store)
+    {
+        return Err(Error::Refused(lost));
+    }
     let plan_hash = saved.as_ref().and_then(|g| g.hash.clone());
     let plan = match saved {
         Some(Given { plan, path, .. }) => {
             let path = path.unwrap_or(Path::new("(promotion)"));
             check_fresh(ws, policy, &plan, &state, path)?;
-            // A promotion must deploy the release and nothing else: its
-            // changes are checked against a plan of the release made now,
-            // so that an edited plan file cannot pass for one.
-            if let Some(release) = &plan.release
-                && !plan.destroy
-            {
-                let fresh = interruptible(
-                    compute(ws, &graph, env, &state, settings, false, front),
-                    cancel,
-                )
-                .await?;
-                if !plan.same_changes(&fresh) {
-                    return Err(Error::Refused(format!(
-                        "the saved plan {} does not match a plan of release {} made now: it was edited, or the objects changed since it was made. Make a new one with:\n  {} --out {}",
-                        path.display(),
-                        crate::project::release::short(release),
-                        match &policy.promote_from {
-                            Some((from, _)) => format!("terrace promote --from {from} --to {env}"),
-                            None => format!("terrace plan --env {env}"),
-                        },
-                        path.display()
-                    )));
-                }
+            // A saved plan applies only the changes a plan made now from the
+            // definitions, state and flags it names makes, checked before
+            // anything runs: an edited plan file cannot pass for one.
+            let again = settings.again(&plan)?;
+            let time = plan
+                .created_at
+                .parse()
+                .unwrap_or_else(|_| jiff::Timestamp::now());
+            let fresh = interruptible(
+                compute_at(ws, &graph, env, &state, &again, plan.destroy, time, front),
+                cancel,
+            )
+            .await?;
+            if !plan.same_changes(&fresh) {
+                let (what, again) = match (&plan.release, &policy.promote_from) {
+                    (Some(r), Some((from, _))) => (
+                        format!("release {}", crate::project::release::short(r)),
+                        format!("terrace promote --from {from} --to {env}"),
+                    ),
+                    _ => (
+                        "its definitions and state".to_string(),
+                        format!(
+                            "terrace plan --env {env}{}",
+                            if plan.destroy { " --destroy" } else { "" }
+                        ),
+                    ),
+                };
+                return Err(Error::Refused(format!(
+                    "the saved plan {} does not match a plan of {what} made now: it was edited, or the objects changed since it was made. Nothing was changed. Make a new one with:\n  {again} --out {}",
+                    path.display(),
+                    path.display()
+                )));
             }
             plan
         }
@@ -257,13 +272,14 @@ pub(super) async fn execute(
         parallelism: settings.parallelism,
         authorization: ws.authorization(environment)?,
     };
+    // The records refuse first, so that a refused apply keeps no release.
+    records::starting(ws, policy, &plan, plan_hash.as_deref())?;
     // What is applied becomes the environment's release once it succeeds.
     let release = match (&plan.release, plan.destroy) {
         (Some(id), _) => Some(id.clone()),
         (None, false) => records::capture(ws, env, front)?,
         (None, true) => None,
     };
-    records::starting(ws, policy, &plan, plan_hash.as_deref())?;
     let progress = front.progress(env, &plan);
     let tally = records::Tally::new(progress.as_ref());
     let result = crate::apply::apply(

@@ -27,6 +27,9 @@ pub struct PlanSettings {
     pub targets: Vec<Target>,
     /// Replace these objects even if nothing forces it (`--replace`).
     pub replace: Vec<InstanceAddr>,
+    /// Create again the objects of an environment whose state files are
+    /// gone while its records say it is deployed (`--allow-recreate`).
+    pub allow_recreate: bool,
 }
 
 impl Default for PlanSettings {
@@ -38,7 +41,32 @@ impl Default for PlanSettings {
             vars: VarInputs::default(),
             targets: Vec::new(),
             replace: Vec::new(),
+            allow_recreate: false,
         }
+    }
+}
+
+impl PlanSettings {
+    /// These settings with the targets, replacements and refresh `plan`
+    /// was made with, to make it again.
+    pub fn again(&self, plan: &Plan) -> Result<PlanSettings> {
+        let bad = |e: String| Error::Refused(format!("the saved plan is damaged: {e}"));
+        let mut again = self.clone();
+        again.refresh = plan.refresh;
+        again.targets = plan
+            .targets
+            .iter()
+            .map(|t| Target::parse(t).map_err(bad))
+            .collect::<Result<_>>()?;
+        again.replace = plan
+            .replace
+            .iter()
+            .map(|r| match InstanceAddr::parse(r).map_err(bad)? {
+                (None, addr) => Ok(addr),
+                (Some(_), _) => Err(bad(format!("\"{r}\" is not CONFIG/TYPE.NAME[KEY]"))),
+            })
+            .collect::<Result<_>>()?;
+        Ok(again)
     }
 }
 
@@ -92,6 +120,14 @@ async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Resul
     let store = ws.store(&env.name);
     let lock = lock(&store, "terrace plan", req.settings.lock_timeout)?;
     let state = recover_and_load(&store, &lock, front)?;
+    if !req.settings.allow_recreate
+        && !req.destroy
+        && let Some(lost) = crate::project::release::lost_state(&ws.records(), &store)
+    {
+        front.notice(Notice::Warning(&format!(
+            "{lost}\nterrace apply refuses this plan without --allow-recreate."
+        )));
+    }
     let plan = compute(
         ws,
         &graph,
@@ -142,8 +178,25 @@ pub async fn compute(
     destroy: bool,
     front: &dyn Front,
 ) -> Result<Plan> {
+    let now = jiff::Timestamp::now();
+    compute_at(ws, graph, env, state, settings, destroy, now, front).await
+}
+
+/// [`compute`] as if at `time` (what plantimestamp() gives): a saved plan
+/// is made again as it was made.
+#[allow(clippy::too_many_arguments)]
+pub async fn compute_at(
+    ws: &Workspace,
+    graph: &ProjectGraph<'_>,
+    env: &str,
+    state: &EnvState,
+    settings: &PlanSettings,
+    destroy: bool,
+    time: jiff::Timestamp,
+    front: &dyn Front,
+) -> Result<Plan> {
     let environment = ws.environment(env)?;
-    let values = EnvValues::new(graph, environment, &ws.vars, jiff::Timestamp::now())
+    let values = EnvValues::new(graph, environment, &ws.vars, time)
         .map_err(|d| ws.error(d))?;
     crate::plan::check_targets(&settings.targets, graph, &|r| {
         state.configs.get(&r.config).is_some_and(|c| {

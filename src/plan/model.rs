@@ -177,6 +177,20 @@ pub struct Plan {
     /// of a saved plan.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub configuration: serde_json::Value,
+    /// `--replace`: the objects the plan was asked to replace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace: Vec<String>,
+    /// Whether objects were read back before planning (`--refresh`).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub refresh: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// Counts for the summary line.
@@ -254,18 +268,32 @@ impl Plan {
             .map(|i| &self.changes[i])
     }
 
-    /// Encodes the plan for saving.
+    /// Encodes the plan for saving: the plan's JSON with, as its first
+    /// field, `checksum`, the sha256 of the rest of the file (the same
+    /// bytes without that field's line), so that any edit or damage is
+    /// refused before anything runs.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).expect("plans serialize");
-        v.push(b'\n');
-        v
+        let mut body = serde_json::to_vec_pretty(self).expect("plans serialize");
+        body.push(b'\n');
+        let field = format!(
+            "\"checksum\": \"sha256:{}\",\n  ",
+            crate::digest::sha256_hex(&body)
+        );
+        let mut out = Vec::with_capacity(body.len() + field.len());
+        out.extend_from_slice(&body[..PLAN_OPEN.len()]);
+        out.extend_from_slice(field.as_bytes());
+        out.extend_from_slice(&body[PLAN_OPEN.len()..]);
+        out
     }
 
-    /// Decodes a saved plan, refusing other formats.
+    /// Decodes a saved plan, refusing other formats and a file whose
+    /// checksum does not match its content.
     pub fn from_bytes(bytes: &[u8]) -> Result<Plan, String> {
         #[derive(Deserialize)]
         struct Header {
             format_version: u32,
+            #[serde(default)]
+            checksum: Option<String>,
         }
         let header: Header =
             serde_json::from_slice(bytes).map_err(|e| format!("it is not a terrace plan: {e}"))?;
@@ -275,9 +303,32 @@ impl Plan {
                 header.format_version
             ));
         }
+        let Some(sum) = header.checksum else {
+            return Err(
+                "it has no checksum: it was made by an older terrace or edited; make a new plan"
+                    .into(),
+            );
+        };
+        let field = format!("\"checksum\": \"{sum}\",\n  ");
+        let body = bytes
+            .strip_prefix(PLAN_OPEN.as_bytes())
+            .and_then(|rest| rest.strip_prefix(field.as_bytes()))
+            .map(|rest| [PLAN_OPEN.as_bytes(), rest].concat());
+        match body {
+            Some(body) if format!("sha256:{}", crate::digest::sha256_hex(&body)) == sum => {}
+            _ => {
+                return Err(
+                    "its checksum does not match its content: it was edited or damaged; make a new plan"
+                        .into(),
+                );
+            }
+        }
         serde_json::from_slice(bytes).map_err(|e| format!("it is damaged: {e}"))
     }
 }
+
+/// How a saved plan's JSON opens; its checksum line follows.
+const PLAN_OPEN: &str = "{\n  ";
 
 fn ser_addr<S: Serializer>(a: &InstanceAddr, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(a)

@@ -441,6 +441,8 @@ resource "terrace_data" "edge" {
             targets: Vec::new(),
             unchanged_objects: Vec::new(),
             configuration: serde_json::Value::Null,
+            replace: Vec::new(),
+            refresh: true,
         }
     }
 

@@ -266,9 +266,23 @@ pub async fn plan(
     let warnings = state
         .unfinished()
         .map(|u| {
+            let planned = changes
+                .iter()
+                .find(|c| c.address.to_string() == u.address)
+                .map(|c| c.action);
+            let does = match planned {
+                Some(Action::Create) => {
+                    "This plan creates it again: if the interrupted create did make it, check that it is not made twice."
+                }
+                Some(Action::Replace) => {
+                    "This plan replaces it: if the interrupted operation did make a new object, check that it is not made twice."
+                }
+                Some(Action::Delete) => "This plan deletes it.",
+                Some(Action::Update) => "This plan updates it as recorded.",
+                _ => "This plan treats it as recorded; check it and re-apply to settle it.",
+            };
             format!(
-                "{} of {} started at {} and never finished (terrace stopped during apply): the object may exist. \
-                 This plan treats it as recorded; check it and re-apply to settle it.",
+                "{} of {} started at {} and never finished (terrace stopped during apply): the object may exist. {does}",
                 u.action, u.address, u.started_at
             )
         })
@@ -306,6 +320,8 @@ pub async fn plan(
         targets: Vec::new(),
         unchanged_objects,
         configuration: crate::config::json::configuration(project),
+        replace: opts.replace.iter().map(ToString::to_string).collect(),
+        refresh: opts.refresh,
     };
     // A plan that apply could not order is never produced.
     if let Err(e) = super::order::build(graph, &plan, state) {

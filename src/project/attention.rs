@@ -37,6 +37,19 @@ pub struct Probes<'a> {
     pub newer_version: &'a dyn Fn(&crate::config::Configuration) -> Option<(String, String)>,
 }
 
+/// A record of environment `env` that cannot be read: an item, so that
+/// the rest of the list is still shown.
+fn unreadable(env: &str, e: RecordError) -> Item {
+    Item {
+        code: "env.records.unreadable",
+        severity: Severity::Error,
+        target: env.to_string(),
+        time: super::now(),
+        message: e.to_string(),
+        command: "repair or move aside the file named, then: terrace status".into(),
+    }
+}
+
 /// Every item, most severe first.
 pub fn items(
     project: &Project,
@@ -69,8 +82,14 @@ pub fn items(
             });
         }
         if let Some((from, _)) = &env.promote_from {
-            let source = Deployed::load(records, from)?;
-            let target = Deployed::load(records, name)?;
+            let source = Deployed::load(records, from).unwrap_or_else(|e| {
+                items.push(unreadable(name, e));
+                None
+            });
+            let target = Deployed::load(records, name).unwrap_or_else(|e| {
+                items.push(unreadable(name, e));
+                None
+            });
             if let Some(s) = source
                 && target.as_ref().is_none_or(|t| t.release != s.release)
             {
@@ -91,7 +110,10 @@ pub fn items(
                 });
             }
         }
-        let lifecycle = Lifecycle::load(records, name)?;
+        let lifecycle = Lifecycle::load(records, name).unwrap_or_else(|e| {
+            items.push(unreadable(name, e));
+            Lifecycle::default()
+        });
         for c in &project.configurations {
             let target = format!("{name}/{}", c.name);
             if let Some((current, newer)) = (probes.newer_version)(c) {
@@ -189,8 +211,10 @@ pub fn items(
             }
         }
         let store = crate::state::Store::new(&project.root, name);
-        let check = crate::state::DriftRecord::read(&store)
-            .map_err(|e| RecordError::Invalid(e.to_string()))?;
+        let check = crate::state::DriftRecord::read(&store).unwrap_or_else(|e| {
+            items.push(unreadable(name, RecordError::Invalid(e.to_string())));
+            None
+        });
         let reconcile = match &env.promote_from {
             Some((from, _)) => format!("terrace promote --from {from} --to {name}"),
             None => format!("terrace plan --env {name}, then terrace apply --env {name}"),
@@ -216,13 +240,18 @@ pub fn items(
         }
     }
     let has_records = !records.environments().is_empty();
-    if let Err(broken) = super::audit::Audit::new(records).verify(has_records)? {
+    let broken = match super::audit::Audit::new(records).verify(has_records) {
+        Ok(Err(broken)) => Some(format!("the audit trail is not intact at {broken}")),
+        Ok(Ok(_)) => None,
+        Err(e) => Some(format!("the audit trail cannot be checked: {e}")),
+    };
+    if let Some(message) = broken {
         items.push(Item {
             code: "project.audit.broken",
             severity: Severity::Error,
             target: project.name.clone(),
             time: now.clone(),
-            message: format!("the audit trail is not intact at {broken}"),
+            message,
             command: "terrace audit --verify".into(),
         });
     }

@@ -117,12 +117,23 @@ impl Audit {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(fail)?;
         }
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&self.path)
-            .map_err(fail)?;
+        // Never through a symbolic link: the trail is appended where it
+        // is, not wherever a link points.
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).append(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+        let mut file = options.open(&self.path).map_err(|e| {
+            if std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.file_type().is_symlink()) {
+                RecordError::Write {
+                    path: self.path.clone(),
+                    cause: "it is a symbolic link, and terrace appends to the audit trail only in place"
+                        .into(),
+                }
+            } else {
+                fail(e)
+            }
+        })?;
         file.lock().map_err(fail)?;
         let head: Option<Head> = read_json(&self.head)?;
         // The last line's hash chains the new one, even a damaged line's
@@ -256,8 +267,12 @@ impl Audit {
     }
 
     fn lines(&self) -> Result<Vec<String>, RecordError> {
-        match std::fs::read_to_string(&self.path) {
-            Ok(text) => Ok(text.lines().map(str::to_string).collect()),
+        // Bytes that are not text are damage for `verify` to name.
+        match std::fs::read(&self.path) {
+            Ok(bytes) => Ok(String::from_utf8_lossy(&bytes)
+                .lines()
+                .map(str::to_string)
+                .collect()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(e) => Err(RecordError::Read {
                 path: self.path.clone(),

@@ -102,12 +102,23 @@ impl File {
         }
     }
 
-    /// Where the file goes under `dir`; refuses paths that leave it.
+    /// Where the file goes under `dir`; refuses paths that leave it, and
+    /// paths into the project's records (`.terrace/`).
     fn target(&self, dir: &Path) -> Result<PathBuf, RecordError> {
         let rel = Path::new(&self.path);
         if self.path.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
             return Err(RecordError::Invalid(format!(
                 "{:?} is not a relative path inside the project",
+                self.path
+            )));
+        }
+        if rel
+            .components()
+            .next()
+            .is_some_and(|c| c.as_os_str() == ".terrace")
+        {
+            return Err(RecordError::Invalid(format!(
+                "{:?} is in the project's records (.terrace/), not a definition file",
                 self.path
             )));
         }
@@ -213,6 +224,8 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
 /// of `only`). Refuses a damaged or newer export, and records that exist
 /// already, before writing anything.
 pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, RecordError> {
+    // One import at a time into a directory: the second is refused.
+    let _lock = lock_dir(root)?;
     #[derive(Deserialize)]
     struct Header {
         format_version: u32,
@@ -302,6 +315,15 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
             .map_err(|b| RecordError::Invalid(format!("its audit trail is not intact at {b}")))?;
     }
     for (env, dump) in &envs {
+        if let Some(d) = &dump.deployed
+            && !body.releases.contains_key(&d.release)
+            && !(only.is_some() && Release::dir(&records, &d.release).exists())
+        {
+            return Err(RecordError::Invalid(format!(
+                "it is damaged: environment \"{env}\" runs release {}, which the export does not hold",
+                super::release::short(&d.release)
+            )));
+        }
         for name in std::iter::once(*env).chain(dump.state.keys()) {
             if !crate::config::is_name(name) {
                 return Err(RecordError::Invalid(format!(
@@ -310,10 +332,32 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
             }
         }
         for (config, state) in &dump.state {
-            crate::state::format::decode(state.as_bytes()).map_err(|e| {
-                RecordError::Invalid(format!("the state of {env}/{config} is damaged: {e}"))
-            })?;
+            crate::state::format::decode(state.as_bytes())
+                .and_then(|s| crate::state::format::check_owner(&s, env, config, None))
+                .map_err(|e| {
+                    RecordError::Invalid(format!("the state of {env}/{config} is refused: {e}"))
+                })?;
         }
+    }
+    // Nothing is written through a symbolic link already in the project.
+    let mut targets = Vec::new();
+    if !has_definitions && only.is_none() {
+        for f in &body.definitions {
+            targets.push(f.target(root)?);
+        }
+    }
+    for (id, dump) in &body.releases {
+        let dir = Release::files_dir(&records, id);
+        for f in &dump.files {
+            targets.push(f.target(&dir)?);
+        }
+    }
+    for (env, _) in &envs {
+        targets.push(records.env_dir(env).join("x"));
+    }
+    targets.push(records.dir().join("audit.jsonl"));
+    for t in &targets {
+        refuse_links(root, t)?;
     }
     // Then write.
     if !has_definitions && only.is_none() {
@@ -357,6 +401,53 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
         super::audit::Audit::new(&records).restore(&body.audit)?;
     }
     Ok(summary)
+}
+
+/// Refuses `path` when it, or a directory on the way to it from `root`,
+/// is a symbolic link: import writes only into the project itself.
+fn refuse_links(root: &Path, path: &Path) -> Result<(), RecordError> {
+    let Ok(rel) = path.strip_prefix(root) else {
+        return Ok(());
+    };
+    let mut at = root.to_path_buf();
+    for c in rel.components() {
+        at.push(c);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(RecordError::Invalid(format!(
+                    "{} is a symbolic link: import does not write through one; remove it first",
+                    at.display()
+                )));
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
+}
+
+/// Takes an exclusive OS lock on directory `root` for the life of the
+/// returned handle; refuses at once when another process holds it.
+fn lock_dir(root: &Path) -> Result<std::fs::File, RecordError> {
+    std::fs::create_dir_all(root).map_err(|e| RecordError::Write {
+        path: root.to_path_buf(),
+        cause: e.to_string(),
+    })?;
+    let dir = std::fs::File::open(root).map_err(|e| RecordError::Read {
+        path: root.to_path_buf(),
+        cause: e.to_string(),
+    })?;
+    match dir.try_lock() {
+        Ok(()) => Ok(dir),
+        Err(std::fs::TryLockError::WouldBlock) => Err(RecordError::Invalid(format!(
+            "another terrace import is writing into {}; wait for it to finish",
+            root.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(RecordError::Write {
+            path: root.to_path_buf(),
+            cause: format!("cannot lock it: {e}"),
+        }),
+    }
 }
 
 fn checksum(value: &serde_json::Value) -> String {

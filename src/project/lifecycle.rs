@@ -84,7 +84,17 @@ impl Lifecycle {
     /// The environment's records; empty when there are none yet.
     pub fn load(records: &Records, env: &str) -> Result<Lifecycle, RecordError> {
         let path = records.env_dir(env).join("lifecycle.json");
-        let l: Lifecycle = read_json(&path)?.unwrap_or(Lifecycle {
+        let l: Lifecycle = read_json(&path)
+            .map_err(|e| match e {
+                RecordError::Read { path, cause } => RecordError::Invalid(format!(
+                    "cannot read {p}: {cause}.\n\
+                     It records the stage of each configuration in environment \"{env}\" (nothing in it is needed to find the objects: state is kept apart). \
+                     Put back a good copy (terrace export holds one), or move it aside (mv {p} {p}.damaged): the next apply in \"{env}\" records the stages again.",
+                    p = path.display()
+                )),
+                other => other,
+            })?
+            .unwrap_or(Lifecycle {
             format_version: FORMAT,
             configurations: BTreeMap::new(),
         });

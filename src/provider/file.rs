@@ -105,11 +105,38 @@ fn target(v: &Value, ctx: &Context) -> Result<(PathBuf, u32), ProviderError> {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let full = project_path(&ctx.project_root, path, allow).map_err(ProviderError::new)?;
+    protected(&ctx.project_root, &full).map_err(ProviderError::new)?;
     let mode = v
         .get("file_permission")
         .and_then(Value::as_str)
         .unwrap_or("0644");
     Ok((full, parse_mode(mode).map_err(ProviderError::new)?))
+}
+
+/// Refuses the project's own files: its records (`.terrace/`) and its
+/// definitions (`*.hcl`, `project.hcl` included). A `file` resource that
+/// wrote them could rewrite state, the audit trail or the definitions
+/// being applied.
+fn protected(root: &std::path::Path, full: &std::path::Path) -> Result<(), String> {
+    let real = |p: &std::path::Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let records = [root.join(".terrace"), real(&root.join(".terrace"))];
+    let parent = full.parent().map(real);
+    if records
+        .iter()
+        .any(|r| full.starts_with(r) || parent.as_deref().is_some_and(|p| p.starts_with(r)))
+    {
+        return Err(format!(
+            "{} is in the project's records (.terrace/): a file resource may not write there",
+            full.display()
+        ));
+    }
+    if full.extension().is_some_and(|e| e == "hcl") {
+        return Err(format!(
+            "{} is a definitions file (*.hcl): a file resource may not write terrace definitions",
+            full.display()
+        ));
+    }
+    Ok(())
 }
 
 fn parse_mode(s: &str) -> Result<u32, String> {
@@ -192,6 +219,7 @@ impl Provider for File {
                     .and_then(Value::as_bool)
                     .unwrap_or(false);
                 project_path(&ctx.project_root, &path, allow)
+                    .and_then(|full| protected(&ctx.project_root, &full))
                     .map_err(|m| ProviderError::attr("path", m))?;
                 planned.insert("id".into(), Value::String(path));
             } else {

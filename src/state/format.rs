@@ -35,6 +35,10 @@ pub enum FormatError {
         "it was written by a newer terrace (format version {0}; this terrace reads up to {FORMAT_VERSION})"
     )]
     Newer(u32),
+    /// A well-formed state of something else: another environment,
+    /// configuration or history (a file copied or restored by mistake).
+    #[error("{0}")]
+    Foreign(String),
 }
 
 #[derive(Deserialize)]
@@ -120,6 +124,58 @@ pub fn decode(bytes: &[u8]) -> Result<ConfigState, FormatError> {
     }
 }
 
+/// Checks that `state` is the state of configuration `config` in
+/// environment `env`, and of history `lineage` when one is known (the
+/// lineage of the version it replaced).
+pub fn check_owner(
+    state: &ConfigState,
+    env: &str,
+    config: &str,
+    lineage: Option<&str>,
+) -> Result<(), FormatError> {
+    if state.environment != env {
+        return Err(FormatError::Foreign(format!(
+            "it is the state of environment \"{}\", not \"{env}\" (a file copied from another environment?)",
+            state.environment
+        )));
+    }
+    if state.configuration != config {
+        return Err(FormatError::Foreign(format!(
+            "it is the state of configuration \"{}\", not \"{config}\" (a file copied from another configuration?)",
+            state.configuration
+        )));
+    }
+    if let Some(lineage) = lineage
+        && state.lineage != lineage
+    {
+        return Err(FormatError::Foreign(format!(
+            "its lineage {} is not the lineage {lineage} of this configuration's history (a file copied from another project?)",
+            state.lineage
+        )));
+    }
+    Ok(())
+}
+
+/// The lineage a state file names, read from its first few kilobytes
+/// without reading or verifying the rest (the writer puts it before the
+/// resources). `None` when it is not found there.
+pub fn peek_lineage(path: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let text = String::from_utf8_lossy(&head);
+    let state = &text[text.find("\"state\"")?..];
+    let rest = &state[state.find("\"lineage\"")? + "\"lineage\"".len()..];
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let value = &rest[..rest.find('"')?];
+    (!value.is_empty() && !value.contains('\\')).then(|| value.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +193,44 @@ mod tests {
         let (_, a) = crate::address::InstanceAddr::parse("net/terrace_data.x").unwrap();
         env.set_instance(&a, Value::string("v"), None);
         env.configs.remove("net").unwrap()
+    }
+
+    #[test]
+    fn owner_check_names_what_the_file_belongs_to() {
+        let s = sample();
+        assert!(check_owner(&s, "dev", "net", Some(&s.lineage)).is_ok());
+        let other_env = check_owner(&s, "prod", "net", None).unwrap_err();
+        assert!(
+            other_env
+                .to_string()
+                .contains("environment \"dev\", not \"prod\"")
+        );
+        let other_config = check_owner(&s, "dev", "app", None).unwrap_err();
+        assert!(
+            other_config
+                .to_string()
+                .contains("configuration \"net\", not \"app\"")
+        );
+        let other_lineage = check_owner(&s, "dev", "net", Some("x")).unwrap_err();
+        assert!(other_lineage.to_string().contains("is not the lineage x"));
+    }
+
+    #[test]
+    fn lineage_is_peeked_from_the_head_of_a_large_file() {
+        let mut env = crate::state::EnvState::new("dev");
+        for i in 0..2000 {
+            let (_, a) =
+                crate::address::InstanceAddr::parse(&format!("net/terrace_data.x{i}")).unwrap();
+            env.set_instance(&a, Value::string("v"), None);
+        }
+        let s = env.configs.remove("net").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("net.1.backup.json");
+        std::fs::write(&path, encode(&s)).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() > 4096);
+        assert_eq!(peek_lineage(&path), Some(s.lineage.clone()));
+        std::fs::write(&path, b"not a state file").unwrap();
+        assert_eq!(peek_lineage(&path), None);
     }
 
     #[test]

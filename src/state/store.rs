@@ -45,6 +45,8 @@ pub enum StateError {
     Journal(#[from] JournalError),
     #[error("there is no backup with serial {serial} in environment \"{env}\"")]
     NoBackup { env: String, serial: u64 },
+    #[error("backup {path} cannot be restored: {cause}; nothing was changed")]
+    BadBackup { path: PathBuf, cause: FormatError },
 }
 
 /// One backup file.
@@ -123,18 +125,56 @@ impl Store {
     /// Reads every configuration's state file.
     pub fn load(&self) -> Result<EnvState, StateError> {
         let mut env = EnvState::new(&self.env);
-        let names = self.state_files()?;
-        for config in names {
-            let path = self.state_path(&config);
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
-            let state = format::decode(&bytes).map_err(|cause| StateError::Damaged {
-                backups: self.backups_of(&config).unwrap_or_default(),
-                path: path.clone(),
-                cause,
-            })?;
+        for config in self.state_files()? {
+            let state = self.read_current(&config)?;
             env.configs.insert(config, state);
         }
         Ok(env)
+    }
+
+    /// Reads configuration `config`'s state file, verified: its checksum,
+    /// and that it is this environment's, this configuration's, and of the
+    /// lineage of the version it replaced (a copy from elsewhere is
+    /// refused rather than applied against the wrong objects).
+    fn read_current(&self, config: &str) -> Result<ConfigState, StateError> {
+        let path = self.state_path(config);
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        format::decode(&bytes)
+            .and_then(|state| {
+                let lineage = self.history_lineage(config);
+                format::check_owner(&state, &self.env, config, lineage.as_deref())?;
+                Ok(state)
+            })
+            .map_err(|cause| StateError::Damaged {
+                backups: self.backups_of(config).unwrap_or_default(),
+                path: path.clone(),
+                cause,
+            })
+    }
+
+    /// The lineage of `config`'s newest backup: the history its current
+    /// version continues.
+    fn history_lineage(&self, config: &str) -> Option<String> {
+        self.backups_of(config)
+            .ok()?
+            .first()
+            .and_then(|b| format::peek_lineage(&b.path))
+    }
+
+    /// Whether records of the environment's state exist (state files or
+    /// backups) and which configurations have backups but no state file:
+    /// their state file was deleted.
+    pub fn missing_state(&self) -> Result<Vec<String>, StateError> {
+        let current: BTreeSet<String> = self.state_files()?.into_iter().collect();
+        let mut missing: Vec<String> = self
+            .backups()?
+            .into_iter()
+            .map(|b| b.config)
+            .filter(|c| !current.contains(c))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        Ok(missing)
     }
 
     /// The records of an apply that did not finish, if any.
@@ -149,6 +189,21 @@ impl Store {
         let Some(records) = self.pending_journal()? else {
             return Ok(Recovery::default());
         };
+        // Without its first line nothing says which state the operations
+        // continue: refuse rather than drop them.
+        if !matches!(records.first(), None | Some(Record::Begin { .. })) {
+            let path = self.journal_path();
+            return Err(StateError::Journal(JournalError {
+                message: format!(
+                    "it has no `begin` line, so nothing says which state its {} record(s) continue; terrace will not replay or drop them.\n\
+                     Read it (each `done` line is an operation that finished), then move it aside (mv {} {}.unreadable) to go on: the objects it names may exist.",
+                    records.len(),
+                    path.display(),
+                    path.display()
+                ),
+                path,
+            }));
+        }
         let mut state = self.load()?;
         tracing::debug!(
             records = records.len(),
@@ -209,10 +264,18 @@ impl Store {
         std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
         let serial = state.serial().max(self.highest_backup_serial()) + 1;
         for name in changed {
+            let path = self.state_path(name);
+            // A configuration written for the first time since its file
+            // went continues the history of its backups.
+            let adopted = (state.configs.get(name).is_none_or(|c| c.serial == 0) && !path.exists())
+                .then(|| self.history_lineage(name))
+                .flatten();
             let config = state.config_mut(name);
+            if let Some(lineage) = adopted {
+                config.lineage = lineage;
+            }
             config.serial = serial;
             config.terrace_version = env!("CARGO_PKG_VERSION").to_string();
-            let path = self.state_path(name);
             if let Ok(old) = std::fs::read(&path)
                 && let Ok(old_state) = format::decode(&old)
             {
@@ -274,7 +337,10 @@ impl Store {
     /// Restores the environment (or one configuration) to how it was at
     /// `serial`: each configuration takes its newest version at or before
     /// that serial. The result is written with a new serial; what it
-    /// replaces becomes a backup. A damaged current file is kept aside.
+    /// replaces becomes a backup. Every version to restore is read and
+    /// verified (checksum, environment, configuration, lineage) before
+    /// anything moves: a refused restore leaves every file where it was.
+    /// A damaged current file that is replaced is kept aside.
     /// Returns, per configuration, the serial restored (0: it had no state).
     pub fn restore(
         &self,
@@ -296,26 +362,23 @@ impl Store {
         let mut current = EnvState::new(&self.env);
         // Serials of damaged files are not reused: read them if one can.
         let mut damaged_serial = 0;
+        let mut damaged = Vec::new();
         for name in self.state_files()? {
             configs.insert(name.clone());
-            let path = self.state_path(&name);
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
-            match format::decode(&bytes) {
+            match self.read_current(&name) {
                 Ok(s) => {
                     current.configs.insert(name, s);
                 }
-                Err(_) => {
-                    let serial = serde_json::from_slice::<serde_json::Value>(&bytes)
+                Err(StateError::Damaged { path, .. }) => {
+                    let serial = std::fs::read(&path)
                         .ok()
+                        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
                         .and_then(|v| v["state"]["serial"].as_u64())
                         .unwrap_or(0);
                     damaged_serial = damaged_serial.max(serial);
-                    let aside = self.dir.join(format!(
-                        "{name}.state.json.damaged-{}",
-                        jiff::Timestamp::now().as_second()
-                    ));
-                    std::fs::rename(&path, &aside).map_err(io(&path))?;
+                    damaged.push(name);
                 }
+                Err(e) => return Err(e),
             }
         }
         // The restored versions are written after everything seen so far.
@@ -323,8 +386,9 @@ impl Store {
             .serial()
             .max(self.highest_backup_serial())
             .max(damaged_serial);
+        // First read and verify every version to restore.
         let mut restored = BTreeMap::new();
-        let mut changed = BTreeSet::new();
+        let mut chosen = Vec::new();
         for name in configs.into_iter().filter(|c| only.is_none_or(|o| o == c)) {
             let mut candidates: Vec<(u64, PathBuf)> = backups
                 .iter()
@@ -337,27 +401,46 @@ impl Store {
                 candidates.push((c.serial, self.state_path(&name)));
             }
             candidates.sort();
+            let lineage = current.configs.get(&name).map(|c| c.lineage.clone());
             let old = match candidates.last() {
                 Some((s, path)) => {
-                    let bytes = std::fs::read(path).map_err(io(path))?;
-                    let state = format::decode(&bytes).map_err(|cause| StateError::Damaged {
-                        path: path.clone(),
-                        cause,
-                        backups: Vec::new(),
-                    })?;
                     restored.insert(name.clone(), *s);
                     // Already there: nothing to write.
                     if current.configs.get(&name).is_some_and(|c| c.serial == *s) {
                         continue;
                     }
-                    state
+                    let bytes = std::fs::read(path).map_err(io(path))?;
+                    format::decode(&bytes)
+                        .and_then(|state| {
+                            format::check_owner(&state, &self.env, &name, lineage.as_deref())?;
+                            Ok(state)
+                        })
+                        .map_err(|cause| StateError::BadBackup {
+                            path: path.clone(),
+                            cause,
+                        })?
                 }
                 None => {
                     restored.insert(name.clone(), 0);
                     ConfigState::new(&self.env, &name)
                 }
             };
-            let lineage = current.configs.get(&name).map(|c| c.lineage.clone());
+            chosen.push((name, lineage, old));
+        }
+        // Then move aside the damaged files being replaced, and write.
+        for name in damaged
+            .iter()
+            .filter(|d| chosen.iter().any(|(n, ..)| n == *d))
+        {
+            let path = self.state_path(name);
+            let aside = self.dir.join(format!(
+                "{name}.state.json.damaged-{}",
+                jiff::Timestamp::now().as_second()
+            ));
+            std::fs::rename(&path, &aside).map_err(io(&path))?;
+        }
+        let mut changed = BTreeSet::new();
+        for (name, lineage, old) in chosen {
             let entry = current.config_mut(&name);
             *entry = ConfigState {
                 lineage: lineage.unwrap_or(old.lineage.clone()),

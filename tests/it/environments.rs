@@ -158,7 +158,11 @@ fn releases_move_dev_to_test_to_prod_exactly_and_prod_needs_an_approval() {
     .success();
     assert_eq!(stage(&p, "prod", "app"), "approved");
     // The same plan with one byte changed is not the plan approved.
-    let altered = p.read("prod.plan").replacen('{', "{ ", 1);
+    let altered = crate::harness::reseal_plan(&p.read("prod.plan").replacen(
+        "\"format_version\"",
+        " \"format_version\"",
+        1,
+    ));
     assert_ne!(altered, p.read("prod.plan"));
     p.write("altered.plan", &altered);
     run(&p, &["apply", "--env", "prod", "altered.plan"])
@@ -584,9 +588,11 @@ fn an_edited_plan_cannot_pass_for_a_promotion() {
     p.run(&["plan", "--env", "test", "--out", "wt.plan"])
         .success()
         .stdout_has("terrace promote --from dev --to test");
-    let forged = p
-        .read("wt.plan")
-        .replacen("{", "{\n  \"promoted_from\": \"dev\",", 1);
+    let forged = crate::harness::reseal_plan(&p.read("wt.plan").replacen(
+        "{",
+        "{\n  \"promoted_from\": \"dev\",",
+        1,
+    ));
     p.write("forged.plan", &forged);
     p.run(&["approve", "--env", "test", "forged.plan", "--comment", "x"])
         .code(1)
@@ -607,7 +613,10 @@ fn an_edited_plan_cannot_pass_for_a_promotion() {
     forged["promoted_from"] = "dev".into();
     forged["release"] = release.clone();
     forged["definitions_hash"] = release;
-    p.write("d2.plan", &serde_json::to_string_pretty(&forged).unwrap());
+    p.write(
+        "d2.plan",
+        &crate::harness::reseal_plan(&serde_json::to_string_pretty(&forged).unwrap()),
+    );
     p.run(&["apply", "--env", "test", "d2.plan"])
         .code(1)
         .stderr_has("does not match a plan of release");

@@ -302,3 +302,15 @@ pub fn assert_not_under(dir: &Path, needle: &str) {
         }
     }
 }
+
+/// A saved plan's text with its `checksum` made to match its content
+/// again, as a deliberate editor would: for tests of the checks behind it.
+pub fn reseal_plan(text: &str) -> String {
+    use sha2::Digest;
+    let start = text.find("\"checksum\": \"").expect("a checksum");
+    let end = start + text[start..].find(",\n").expect("a field") + ",\n  ".len();
+    let body = format!("{}{}", &text[..start], &text[end..]);
+    assert!(body.starts_with("{\n  "), "a plan opens with {{");
+    let sum = format!("{:x}", sha2::Sha256::digest(body.as_bytes()));
+    format!("{{\n  \"checksum\": \"sha256:{sum}\",\n  {}", &body[4..])
+}

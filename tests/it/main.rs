@@ -22,6 +22,7 @@ mod numbers;
 mod ops;
 mod ordering;
 mod plugin;
+mod records;
 mod rest;
 mod state;
 mod views;

@@ -1,0 +1,494 @@
+//! Records that cannot destroy the wrong things: state, backups, saved
+//! plans, exports and the project's records refuse what is not theirs.
+
+use crate::harness::{Project, single};
+
+/// Two environments, `dev` and `prod`, of one configuration `main`, and
+/// a second configuration `other`; each applied once.
+fn two_envs() -> Project {
+    let p = Project::new()
+        .file(
+            "project.hcl",
+            "project \"t\" {}\nenvironment \"dev\" {}\nenvironment \"prod\" {}\n\
+             configuration \"main\" {\n  architecture = \"./arch\"\n}\n\
+             configuration \"other\" {\n  architecture = \"./arch\"\n}\n",
+        )
+        .file(
+            "arch/main.hcl",
+            "resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n",
+        );
+    for env in ["dev", "prod"] {
+        p.run(&["apply", "--env", env, "--auto-approve"]).success();
+    }
+    p
+}
+
+fn copy(p: &Project, from: &str, to: &str) {
+    std::fs::copy(p.path(from), p.path(to)).expect("copy");
+}
+
+#[test]
+fn state_file_of_another_environment_is_refused() {
+    let p = two_envs();
+    copy(
+        &p,
+        ".terrace/envs/prod/main.state.json",
+        ".terrace/envs/dev/main.state.json",
+    );
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has(".terrace/envs/dev/main.state.json cannot be used")
+        .stderr_has("it is the state of environment \"prod\", not \"dev\"");
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("environment \"prod\"");
+}
+
+#[test]
+fn state_file_of_another_configuration_is_refused() {
+    let p = two_envs();
+    copy(
+        &p,
+        ".terrace/envs/dev/other.state.json",
+        ".terrace/envs/dev/main.state.json",
+    );
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("main.state.json cannot be used")
+        .stderr_has("configuration \"other\", not \"main\"");
+}
+
+#[test]
+fn state_file_of_another_lineage_is_refused() {
+    let p = two_envs();
+    // A second apply so that dev/main has a backup: its history.
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v2\"\n}\n",
+    );
+    p.apply();
+    // The same environment and configuration of another project.
+    let q = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    q.apply();
+    std::fs::copy(
+        q.path(".terrace/envs/dev/main.state.json"),
+        p.path(".terrace/envs/dev/main.state.json"),
+    )
+    .expect("copy");
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("is not the lineage")
+        .stderr_has("Restore the newest with: terrace state restore --env dev 1");
+}
+
+#[test]
+fn restore_of_a_backup_of_another_environment_is_refused_and_changes_nothing() {
+    let p = two_envs();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v2\"\n}\n",
+    );
+    p.apply();
+    // prod's state, put where dev's backup of serial 1 was.
+    copy(
+        &p,
+        ".terrace/envs/prod/main.state.json",
+        ".terrace/envs/dev/main.1.backup.json",
+    );
+    let before = p.read(".terrace/envs/dev/main.state.json");
+    p.run(&["state", "restore", "--env", "dev", "1"])
+        .code(1)
+        .stderr_has("main.1.backup.json cannot be restored")
+        .stderr_has("environment \"prod\", not \"dev\"")
+        .stderr_has("nothing was changed");
+    assert_eq!(p.read(".terrace/envs/dev/main.state.json"), before);
+}
+
+#[test]
+fn failed_restore_leaves_a_damaged_state_in_place() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v2\"\n}\n",
+    );
+    p.apply();
+    // Both the current state and its only backup are damaged.
+    for f in ["main.state.json", "main.1.backup.json"] {
+        let path = format!(".terrace/envs/dev/{f}");
+        let text = p.read(&path).replace("\"v", "\"w");
+        p.write(&path, &text);
+    }
+    p.run(&["state", "restore", "--env", "dev", "1"])
+        .code(1)
+        .stderr_has("main.1.backup.json cannot be restored")
+        .stderr_has("checksum does not match");
+    assert!(
+        p.exists(".terrace/envs/dev/main.state.json"),
+        "the damaged state stays where it is"
+    );
+    // So every command keeps refusing instead of recreating everything.
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has("main.state.json cannot be used");
+}
+
+/// Rewrites an export's `project` with `edit` and gives it a matching
+/// checksum, as a careless tool (or a person) would.
+fn edit_export(text: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    use sha2::Digest;
+    let mut doc: serde_json::Value = serde_json::from_str(text).expect("export is JSON");
+    edit(&mut doc["project"]);
+    let body = serde_json::to_string(&doc["project"]).expect("json");
+    doc["checksum"] = format!("{:x}", sha2::Sha256::digest(body.as_bytes())).into();
+    serde_json::to_string_pretty(&doc).expect("json")
+}
+
+#[test]
+fn import_of_an_export_with_another_environments_state_is_refused() {
+    let p = two_envs();
+    let text = p.run(&["export"]).success().stdout;
+    let edited = edit_export(&text, |project| {
+        let prod = project["environments"]["prod"]["state"]["main"].clone();
+        project["environments"]["dev"]["state"]["main"] = prod;
+    });
+    let q = Project::new().file("project.json", &edited);
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("the state of dev/main is refused")
+        .stderr_has("environment \"prod\", not \"dev\"");
+    assert!(!q.exists(".terrace"), "nothing was written");
+}
+
+/// Edits a saved plan's JSON with `edit` and, when `reseal`, gives it the
+/// checksum of its new content, as a deliberate editor would.
+fn edit_plan(p: &Project, path: &str, reseal: bool, edit: impl FnOnce(&str) -> String) {
+    let text = edit(&p.read(path));
+    let text = if reseal {
+        crate::harness::reseal_plan(&text)
+    } else {
+        text
+    };
+    p.write(path, &text);
+}
+
+fn plan_with_an_update_and_a_create() -> Project {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v2\"\n}\n\
+         resource \"terrace_data\" \"b\" {\n  input = \"new\"\n}\n",
+    );
+    p.run(&["plan", "--env", "dev", "--out", "p.plan"])
+        .success();
+    p
+}
+
+#[test]
+fn saved_plan_with_an_edited_action_is_refused_before_anything_runs() {
+    let p = plan_with_an_update_and_a_create();
+    let before = p.read(".terrace/envs/dev/main.state.json");
+    edit_plan(&p, "p.plan", true, |t| {
+        t.replacen("\"action\": \"update\"", "\"action\": \"delete\"", 1)
+    });
+    p.run(&["apply", "--env", "dev", "p.plan"])
+        .code(1)
+        .stderr_has("does not match a plan of its definitions and state made now")
+        .stderr_has("Nothing was changed");
+    assert_eq!(p.read(".terrace/envs/dev/main.state.json"), before);
+}
+
+#[test]
+fn saved_plan_with_an_edited_value_is_refused_before_anything_runs() {
+    let p = plan_with_an_update_and_a_create();
+    let before = p.read(".terrace/envs/dev/main.state.json");
+    edit_plan(&p, "p.plan", true, |t| t.replace("\"new\"", "\"other\""));
+    p.run(&["apply", "--env", "dev", "p.plan"])
+        .code(1)
+        .stderr_has("does not match a plan");
+    assert_eq!(p.read(".terrace/envs/dev/main.state.json"), before);
+}
+
+#[test]
+fn saved_plan_that_fails_its_checksum_is_refused() {
+    let p = plan_with_an_update_and_a_create();
+    edit_plan(&p, "p.plan", false, |t| {
+        t.replacen("\"action\": \"update\"", "\"action\": \"delete\"", 1)
+    });
+    p.run(&["apply", "--env", "dev", "p.plan"])
+        .code(1)
+        .stderr_has("cannot use the plan p.plan: its checksum does not match its content");
+    p.run(&["show", "p.plan"]).code(1).stderr_has("checksum");
+}
+
+#[test]
+fn saved_plan_made_with_replace_and_target_still_applies() {
+    let p = plan_with_an_update_and_a_create();
+    p.run(&[
+        "plan",
+        "--env",
+        "dev",
+        "--replace",
+        "main/terrace_data.a",
+        "--target",
+        "main/terrace_data.a",
+        "--out",
+        "r.plan",
+    ])
+    .success();
+    p.run(&["apply", "--env", "dev", "r.plan"])
+        .success()
+        .stdout_has("1 added, 0 changed, 1 destroyed");
+}
+
+fn applied_twice() -> Project {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v2\"\n}\n",
+    );
+    p.apply();
+    p
+}
+
+#[test]
+fn deleted_state_file_with_backups_is_not_recreated_without_allow_recreate() {
+    let p = applied_twice();
+    std::fs::remove_file(p.path(".terrace/envs/dev/main.state.json")).expect("rm");
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has("the state of configuration(s) main in environment \"dev\" is missing")
+        .stderr_has("Restore it with: terrace state restore --env dev 1")
+        .stderr_has("--allow-recreate");
+    assert!(!p.exists(".terrace/envs/dev/main.state.json"));
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stderr_has("terrace apply refuses this plan without --allow-recreate")
+        .stdout_has("1 to add");
+    p.run(&[
+        "apply",
+        "--env",
+        "dev",
+        "--auto-approve",
+        "--allow-recreate",
+    ])
+    .success()
+    .stdout_has("1 added");
+    // The new state continues the history of the backups.
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("No changes.");
+}
+
+#[test]
+fn deleted_state_while_release_says_deployed_is_not_recreated() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    std::fs::remove_file(p.path(".terrace/envs/dev/main.state.json")).expect("rm");
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has("environment \"dev\" has no state file")
+        .stderr_has("release.json says an apply by tester wrote its state (serial 1)");
+    p.run(&[
+        "apply",
+        "--env",
+        "dev",
+        "--auto-approve",
+        "--allow-recreate",
+    ])
+    .success();
+}
+
+fn lineage(p: &Project) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&p.read(".terrace/envs/dev/main.state.json")).expect("json");
+    v["state"]["lineage"].as_str().expect("lineage").to_string()
+}
+
+#[test]
+fn journal_without_its_begin_line_is_refused_not_dropped() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    let done = "{\"kind\":\"done\",\"address\":\"main/terrace_data.b\",\"action\":\"create\",\"attributes\":{\"input\":\"x\"}}\n";
+    p.write(".terrace/envs/dev/journal.jsonl", &done.repeat(3));
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("journal.jsonl")
+        .stderr_has("it has no `begin` line")
+        .stderr_has("3 record(s)");
+    assert!(p.exists(".terrace/envs/dev/journal.jsonl"), "kept");
+}
+
+#[test]
+fn crash_warning_says_the_plan_creates_an_unfinished_create_again() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n\
+         resource \"terrace_data\" \"b\" {\n  input = \"v1\"\n}\n",
+    );
+    // An apply that started creating b and was killed.
+    let begin = format!(
+        "{{\"kind\":\"begin\",\"apply_id\":\"x\",\"time\":\"t\",\"base\":{{\"main\":{{\"serial\":1,\"lineage\":\"{}\"}}}}}}\n",
+        lineage(&p)
+    );
+    let start = "{\"kind\":\"start\",\"address\":\"main/terrace_data.b\",\"action\":\"create\",\"time\":\"t1\"}\n";
+    p.write(
+        ".terrace/envs/dev/journal.jsonl",
+        &format!("{begin}{start}"),
+    );
+    let run = p
+        .run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("1 to add");
+    let warning = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        warning.contains("create of main/terrace_data.b started at t1")
+            && warning.contains("This plan creates it again")
+            && !warning.contains("treats it as recorded"),
+        "{warning}"
+    );
+}
+
+fn exported(p: &Project) -> String {
+    p.run(&["export"]).success().stdout
+}
+
+#[test]
+fn concurrent_imports_into_one_directory_let_only_one_succeed() {
+    let p = two_envs();
+    let text = exported(&p);
+    for _ in 0..3 {
+        let q = Project::new().file("project.json", &text);
+        let first = q.spawn(&["import", "project.json"]);
+        let second = q.spawn(&["import", "project.json"]);
+        let (a, b) = (first.wait(), second.wait());
+        let ok = [&a, &b].iter().filter(|r| r.code == 0).count();
+        assert_eq!(
+            ok, 1,
+            "exactly one import succeeds:\n{}\n{}",
+            a.stderr, b.stderr
+        );
+        q.run(&["audit", "--verify"]).success();
+    }
+}
+
+#[test]
+fn import_refuses_a_definitions_entry_pointing_into_the_records() {
+    let p = two_envs();
+    let edited = edit_export(&exported(&p), |project| {
+        project["definitions"]
+            .as_array_mut()
+            .expect("definitions")
+            .push(serde_json::json!({"path": ".terrace/envs/dev/main.state.json", "text": "{}"}));
+    });
+    let q = Project::new().file("project.json", &edited);
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("\".terrace/envs/dev/main.state.json\" is in the project's records");
+    assert!(!q.exists(".terrace"));
+}
+
+#[test]
+fn import_refuses_an_export_whose_deployed_release_is_missing() {
+    let p = two_envs();
+    let edited = edit_export(&exported(&p), |project| {
+        project["releases"] = serde_json::json!({});
+    });
+    let q = Project::new().file("project.json", &edited);
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("runs release")
+        .stderr_has("which the export does not hold");
+    assert!(!q.exists(".terrace"));
+}
+
+#[test]
+fn import_does_not_follow_a_symlink_in_the_target_directory() {
+    let p = two_envs();
+    let outside = tempfile::tempdir().expect("dir");
+    let q = Project::new().file("project.json", &exported(&p));
+    std::os::unix::fs::symlink(outside.path(), q.path("arch")).expect("symlink");
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("arch is a symbolic link");
+    assert_eq!(std::fs::read_dir(outside.path()).expect("dir").count(), 0);
+    assert!(!q.exists(".terrace"));
+}
+
+#[test]
+fn audit_appends_do_not_follow_a_symlinked_trail() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    let outside = tempfile::tempdir().expect("dir");
+    let target = outside.path().join("elsewhere.jsonl");
+    std::fs::write(&target, "untouched\n").expect("write");
+    std::fs::remove_file(p.path(".terrace/audit.jsonl")).expect("rm");
+    std::os::unix::fs::symlink(&target, p.path(".terrace/audit.jsonl")).expect("symlink");
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stderr_has("the audit trail was not written")
+        .stderr_has("it is a symbolic link");
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("read"),
+        "untouched\n"
+    );
+}
+
+#[test]
+fn file_resource_may_not_write_the_records_or_the_definitions() {
+    for path in [
+        ".terrace/envs/dev/main.state.json",
+        "project.hcl",
+        "arch/main.hcl",
+    ] {
+        let p = single(&format!(
+            "resource \"file\" \"f\" {{\n  path    = \"{path}\"\n  content = \"x\"\n}}\n"
+        ));
+        let before = p.read("project.hcl");
+        p.run(&["apply", "--env", "dev", "--auto-approve"])
+            .code(1)
+            .stderr_has("may not write");
+        assert_eq!(p.read("project.hcl"), before);
+    }
+}
+
+#[test]
+fn damaged_lifecycle_gives_a_hint_and_the_refused_apply_keeps_no_release() {
+    let p = applied_twice();
+    let releases = || {
+        std::fs::read_dir(p.path(".terrace/releases"))
+            .expect("releases")
+            .count()
+    };
+    let before = releases();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"v3\"\n}\n",
+    );
+    p.write(".terrace/envs/dev/lifecycle.json", "{ garbage");
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .code(1)
+        .stderr_has(".terrace/envs/dev/lifecycle.json")
+        .stderr_has("it is damaged")
+        .stderr_has("move it aside");
+    assert_eq!(releases(), before, "a refused apply keeps no release");
+}
+
+#[test]
+fn garbage_audit_trail_is_reported_by_attention() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    std::fs::write(
+        p.path(".terrace/audit.jsonl"),
+        [0xff, 0xfe, 0x00, b'\n', 0x80],
+    )
+    .expect("write");
+    p.run(&["attention"])
+        .success()
+        .stdout_has("project.audit.broken")
+        .stdout_has("the audit trail is not intact");
+}
