@@ -21,5 +21,6 @@ mod numbers;
 mod ordering;
 mod plugin;
 mod rest;
+mod secrets;
 mod state;
 mod views;
