@@ -22,6 +22,21 @@ pub(super) enum OpKind {
     ReadData(Value),
 }
 
+impl OpKind {
+    /// The values the provider is given.
+    fn values(&self) -> Vec<&Value> {
+        match self {
+            OpKind::Update(prior, planned) => vec![prior, planned],
+            OpKind::Create(v)
+            | OpKind::Delete(v)
+            | OpKind::DeleteDeposed(v)
+            | OpKind::ReadData(v) => {
+                vec![v]
+            }
+        }
+    }
+}
+
 pub(super) struct Op {
     pub(super) step: NodeId,
     pub(super) index: usize,
@@ -111,6 +126,7 @@ pub(super) async fn run_op(op: Op, journal: Arc<Journal>, ctx: provider::Context
         }
     }
     let p = op.provider.as_ref();
+    let secrets = crate::value::sensitive_texts(op.kind.values());
     done.result = match op.kind {
         OpKind::Create(planned) => p.create(planned, &ctx).await.map(Some),
         OpKind::Update(prior, planned) => p.update(prior, planned, &ctx).await.map(Some),
@@ -119,7 +135,7 @@ pub(super) async fn run_op(op: Op, journal: Arc<Journal>, ctx: provider::Context
         }
         OpKind::ReadData(args) => p.read_data(args, &ctx).await.map(Some),
     }
-    .map_err(|e| e.message);
+    .map_err(|e| e.hiding(&secrets).message);
     if journaled && let Ok(v) = &done.result {
         let rec = Record::Done {
             address: name,

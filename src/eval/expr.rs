@@ -10,10 +10,11 @@ use super::functions;
 use super::ops;
 use super::types::{self, Kind, Ty};
 use crate::config::expr::{
-    BinaryOperator, Expr, ExprKind, ForExpr, ObjectKey, TemplatePart, Traverser, TraverserKind,
+    BinaryOperator, Expr, ExprKind, ForExpr, ObjectKey, RefStep, TemplatePart, Traverser,
+    TraverserKind,
 };
 use crate::diag::{Diagnostic, Span, did_you_mean};
-use crate::value::{Map, Value};
+use crate::value::{Map, Value, hide_sensitive, sensitive_texts};
 use std::path::Path;
 
 /// An evaluation error, located at the sub-expression that failed.
@@ -45,6 +46,21 @@ impl EvalError {
         d.help = self.help;
         d
     }
+}
+
+/// An error about operands, each with whether it is sensitive: the
+/// values of the sensitive ones (and what is derived from them, such as
+/// `upper(var.password)`) are shown as `(sensitive value)`.
+fn operand_error(span: Span, message: String, operands: &[(&Value, bool)]) -> EvalError {
+    let hidden: Vec<Value> = operands
+        .iter()
+        .filter(|(_, sensitive)| *sensitive)
+        .map(|(v, _)| Value::Sensitive(Box::new((*v).clone())))
+        .collect();
+    if hidden.is_empty() {
+        return EvalError::new(span, message);
+    }
+    EvalError::new(span, hide_sensitive(&message, &sensitive_texts(&hidden)))
 }
 
 /// Supplies the values of references.
@@ -84,6 +100,36 @@ impl Evaluator<'_> {
     /// Evaluates `e`.
     pub fn eval(&self, e: &Expr) -> Result<Value, EvalError> {
         self.ev(e, &mut Vec::new())
+            .map_err(|err| self.without_secrets(e, err))
+    }
+
+    /// `err` with every sensitive value that `e` refers to shown as
+    /// `(sensitive value)`, as Terraform shows it. An error may quote an
+    /// operand (`the map has no element "…"`, a path, a conversion, a `for`
+    /// element); hiding them once here covers every expression form and
+    /// function, including the ones added later.
+    fn without_secrets(&self, e: &Expr, mut err: EvalError) -> EvalError {
+        let mut referred = Vec::new();
+        for r in e.references() {
+            let attrs: Vec<&str> = r
+                .steps
+                .iter()
+                .map_while(|s| match s {
+                    RefStep::Attr(a) => Some(a.as_str()),
+                    RefStep::Index(_) => None,
+                })
+                .collect();
+            if let Ok((v, _)) = self.resolver.resolve(&r.root, &attrs, r.span) {
+                referred.push(v);
+            }
+        }
+        let secrets = sensitive_texts(&referred);
+        if secrets.is_empty() {
+            return err;
+        }
+        err.message = hide_sensitive(&err.message, &secrets);
+        err.help = err.help.map(|h| hide_sensitive(&h, &secrets));
+        err
     }
 
     fn ev(&self, e: &Expr, frame: &mut Frame) -> Result<Value, EvalError> {
@@ -102,12 +148,16 @@ impl Evaluator<'_> {
                         ObjectKey::Name(n, _) => n.clone(),
                         ObjectKey::Expr(ke) => {
                             let kv = self.ev(ke, frame)?;
-                            let (kv, _) = kv.into_unmarked();
+                            let (kv, km) = kv.into_unmarked();
                             if kv.is_unknown() {
                                 return Ok(Value::Unknown);
                             }
                             ops::to_string(&kv).map_err(|m| {
-                                EvalError::new(ke.span, format!("invalid object key: {m}"))
+                                operand_error(
+                                    ke.span,
+                                    format!("invalid object key: {m}"),
+                                    &[(&kv, km)],
+                                )
                             })?
                         }
                     };
@@ -148,7 +198,7 @@ impl Evaluator<'_> {
                 }
                 ops::unary(*op, &v)
                     .map(|r| r.mark_if(marked))
-                    .map_err(|m| EvalError::new(e.span, m))
+                    .map_err(|m| operand_error(e.span, m, &[(&v, marked)]))
             }
             ExprKind::Binary(op, l, r) => self.binary(e, *op, l, r, frame),
             ExprKind::For(f) => self.for_expr(e, f, frame),
@@ -172,7 +222,8 @@ impl Evaluator<'_> {
             None
         } else {
             Some(ops::to_bool(&cond).map_err(|m| {
-                EvalError::new(c.span, format!("the condition must be a bool: {m}"))
+                let m = format!("the condition must be a bool: {m}");
+                operand_error(c.span, m, &[(&cond, marked)])
             })?)
         };
         let tv = self.ev(t, frame);
@@ -211,7 +262,7 @@ impl Evaluator<'_> {
         let (lv, lm) = self.ev(l, frame)?.into_unmarked();
         // `&&` and `||` decide from a known left side alone.
         if matches!(op, BinaryOperator::And | BinaryOperator::Or) && !lv.is_unknown() {
-            let lb = ops::to_bool(&lv).map_err(|m| EvalError::new(l.span, m))?;
+            let lb = ops::to_bool(&lv).map_err(|m| operand_error(l.span, m, &[(&lv, lm)]))?;
             if (op == BinaryOperator::And && !lb) || (op == BinaryOperator::Or && lb) {
                 return Ok(Value::Bool(lb).mark_if(lm));
             }
@@ -235,7 +286,7 @@ impl Evaluator<'_> {
         }
         ops::binary(op, &lv, &rv)
             .map(|v| v.mark_if(marked || ld || rd))
-            .map_err(|m| EvalError::new(e.span, m))
+            .map_err(|m| operand_error(e.span, m, &[(&lv, lm || ld), (&rv, rm || rd)]))
     }
 
     /// `==` between two lists or two objects: Terraform compares types
@@ -331,16 +382,17 @@ impl Evaluator<'_> {
                 return Ok(Value::Unknown.mark_if(marked));
             }
             value = match &op.kind {
-                TraverserKind::Attr(name) => {
-                    ops::get_attr(&v, name).map_err(|m| EvalError::new(op.span, m))?
-                }
+                TraverserKind::Attr(name) => ops::get_attr(&v, name)
+                    .map_err(|m| operand_error(op.span, m, &[(&v, marked)]))?,
                 TraverserKind::Index(ix) => {
                     let (key, km) = self.ev(ix, frame)?.into_unmarked();
+                    let vm = marked;
                     marked |= km;
                     if key.is_unknown() {
                         return Ok(Value::Unknown.mark_if(marked));
                     }
-                    ops::index(&v, &key).map_err(|m| EvalError::new(op.span, m))?
+                    ops::index(&v, &key)
+                        .map_err(|m| operand_error(op.span, m, &[(&v, vm), (&key, km)]))?
                 }
                 TraverserKind::Splat { legacy } => {
                     let items = match v {
@@ -410,7 +462,8 @@ impl Evaluator<'_> {
                     return Ok(Value::Unknown.mark_if(marked || cm));
                 }
                 if !ops::to_bool(&c).map_err(|m| {
-                    EvalError::new(cond.span, format!("the if clause must be a bool: {m}"))
+                    let m = format!("the if clause must be a bool: {m}");
+                    operand_error(cond.span, m, &[(&c, cm)])
                 })? {
                     continue;
                 }
@@ -419,13 +472,14 @@ impl Evaluator<'_> {
             match &f.key {
                 None => list.push(value),
                 Some(ke) => {
-                    let (key, _) = self.ev(ke, frame)?.into_unmarked();
+                    let (key, km) = self.ev(ke, frame)?.into_unmarked();
                     if key.is_unknown() {
                         frame.truncate(depth);
                         return Ok(Value::Unknown.mark_if(marked));
                     }
-                    let key = ops::to_string(&key)
-                        .map_err(|m| EvalError::new(ke.span, format!("invalid object key: {m}")))?;
+                    let key = ops::to_string(&key).map_err(|m| {
+                        operand_error(ke.span, format!("invalid object key: {m}"), &[(&key, km)])
+                    })?;
                     if f.grouping {
                         match object.get_or_insert_with(key, || Value::List(Vec::new())) {
                             Value::List(group) => group.push(value),
@@ -435,7 +489,12 @@ impl Evaluator<'_> {
                         object.insert(key, value);
                     } else {
                         frame.truncate(depth);
-                        return Err(EvalError::new(e.span, format!("duplicate key \"{key}\" in a for expression"))
+                        let shown = if km {
+                            crate::value::SENSITIVE_SHOWN.to_string()
+                        } else {
+                            format!("\"{key}\"")
+                        };
+                        return Err(EvalError::new(e.span, format!("duplicate key {shown} in a for expression"))
                             .help("add `...` after the value to group values with the same key into lists"));
                     }
                 }
@@ -466,8 +525,9 @@ impl Evaluator<'_> {
                         st.unknown = true;
                         continue;
                     }
-                    let s = ops::to_string(&v).map_err(|m| {
-                        EvalError::new(e.span, format!("cannot interpolate this value: {m}"))
+                    let s = ops::to_string(&v).map_err(|err| {
+                        let err = format!("cannot interpolate this value: {err}");
+                        operand_error(e.span, err, &[(&v, m)])
                             .help("use jsonencode() or join() to turn lists and objects into text")
                     })?;
                     out.push_str(&s);
@@ -483,7 +543,8 @@ impl Evaluator<'_> {
                         st.unknown = true;
                         continue;
                     }
-                    let b = ops::to_bool(&c).map_err(|m| EvalError::new(cond.span, m))?;
+                    let b = ops::to_bool(&c)
+                        .map_err(|err| operand_error(cond.span, err, &[(&c, m)]))?;
                     self.template(if b { then } else { otherwise }, frame, out, st)?;
                 }
                 TemplatePart::For {

@@ -784,11 +784,17 @@ fn failed_validations(
             }
         };
         if !ok {
-            let message = ev
-                .eval(&v.error_message)
-                .ok()
-                .and_then(|m| m.as_str().map(str::to_string))
-                .unwrap_or_else(|| "the value is not valid".into());
+            let message = match ev.eval(&v.error_message) {
+                // As Terraform: a message built from a sensitive value is
+                // not shown.
+                Ok(m) if m.contains_sensitive() => {
+                    "the error message refers to sensitive values, so it is not displayed".into()
+                }
+                Ok(m) => m
+                    .as_str()
+                    .map_or_else(|| "the value is not valid".into(), str::to_string),
+                Err(_) => "the value is not valid".into(),
+            };
             let shown = if value.contains_sensitive() {
                 "(sensitive value)".to_string()
             } else {

@@ -39,7 +39,9 @@ pub async fn prepare(
             requires_replace: Vec::new(),
         });
     }
+    let secrets = crate::value::sensitive_texts(args.values().chain(prior));
     let fail = |e: provider::ProviderError| {
+        let e = e.hiding(&secrets);
         let at = e
             .attribute
             .as_ref()
@@ -89,8 +91,13 @@ pub async fn read_data(
         }
         return Ok((Action::Read, Value::Object(m)));
     }
+    let secrets = crate::value::sensitive_texts([&args]);
     let (plain, marked) = args.deep_unmark();
-    Ok((Action::NoOp, p.read_data(plain, ctx).await?.mark_if(marked)))
+    let read = p.read_data(plain, ctx).await;
+    Ok((
+        Action::NoOp,
+        read.map_err(|e| e.hiding(&secrets))?.mark_if(marked),
+    ))
 }
 
 /// Keeps the prior values of ignored arguments.

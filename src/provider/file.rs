@@ -221,7 +221,9 @@ impl Provider for File {
                 project_path(&ctx.project_root, &path, allow)
                     .and_then(|full| protected(&ctx.project_root, &full))
                     .map_err(|m| ProviderError::attr("path", m))?;
-                planned.insert("id".into(), Value::String(path));
+                // The id is the path, and as secret as it.
+                let secret = planned.get("path").is_some_and(Value::contains_sensitive);
+                planned.insert("id".into(), Value::String(path).mark_if(secret));
             } else {
                 planned.insert("id".into(), Value::Unknown);
             }

@@ -51,6 +51,17 @@ impl ProviderError {
             attribute: Some(attribute.to_string()),
         }
     }
+
+    /// This error with each of `secrets` (from
+    /// [`crate::value::sensitive_texts`] of what the provider was given)
+    /// shown as `(sensitive value)`: a provider's message may quote an
+    /// argument (a path, a mode, what a command printed).
+    pub fn hiding(mut self, secrets: &[String]) -> ProviderError {
+        if !secrets.is_empty() {
+            self.message = crate::value::hide_sensitive(&self.message, secrets);
+        }
+        self
+    }
 }
 
 /// What every operation may need beyond the object's own attributes.

@@ -19,7 +19,7 @@ mod serde_impl;
 pub use map::Map;
 pub use number::Number;
 pub use path::{Path, PathStep, is_identifier};
-pub use secret::Secret;
+pub use secret::{SENSITIVE_SHOWN, Secret, hide_sensitive, sensitive_texts};
 pub use serde_impl::any_u64;
 
 use std::fmt;

@@ -24,5 +24,6 @@ mod ordering;
 mod plugin;
 mod records;
 mod rest;
+mod secrets;
 mod state;
 mod views;

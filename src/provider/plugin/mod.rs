@@ -145,7 +145,19 @@ impl PluginType {
         if let Some(secret) = &ctx.authorization {
             msg.insert("authorization".into(), Json::from(secret.expose()));
         }
-        self.host.request(method, msg).await
+        let answer = self.host.request(method, msg).await;
+        let Some(secret) = &ctx.authorization else {
+            return answer;
+        };
+        // What the plugin echoes of the credential goes no further, however
+        // it was escaped.
+        match answer {
+            Ok(json) => Ok(serde_json::from_str(&secret.redact(&json.to_string())).unwrap_or(json)),
+            Err(mut e) => {
+                e.message = secret.redact(&e.message);
+                Err(e)
+            }
+        }
     }
 
     /// `result.state` of an answer, as a value.
