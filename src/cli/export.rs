@@ -70,7 +70,7 @@ pub fn run_export(g: &Global, a: ExportArgs) -> Result {
 
 pub fn run_import(g: &Global, a: ImportArgs) -> Result {
     let root = std::path::absolute(&g.project).unwrap_or_else(|_| g.project.clone());
-    let bytes = std::fs::read(&a.file)
+    let bytes = crate::bounded::read_record(&a.file)
         .map_err(|e| Failure::Message(format!("cannot read {}: {e}", a.file.display())))?;
     let summary = export::import(&root, &bytes, a.env.as_deref())
         .map_err(|e| Failure::Message(format!("cannot import {}: {e}", a.file.display())))?;

@@ -249,7 +249,7 @@ pub fn read(path: &std::path::Path) -> Result<Plan> {
 
 /// Reads a saved plan and the sha256 of its file, which approvals bind to.
 pub fn read_hashed(path: &std::path::Path) -> Result<(Plan, String)> {
-    let bytes = std::fs::read(path)
+    let bytes = crate::bounded::read_record(path)
         .map_err(|e| Failure::Message(format!("cannot read the plan {}: {e}", path.display())))?;
     let plan = Plan::from_bytes(&bytes)
         .map_err(|e| Failure::Message(format!("cannot use the plan {}: {e}", path.display())))?;

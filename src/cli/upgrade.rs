@@ -138,7 +138,7 @@ fn find<'a>(root: &std::path::Path, pins: &'a [PinUse], name: &str) -> Result<&'
 /// Replaces the pin's string literal, and nothing else, in its file.
 fn rewrite(current: &PinUse, target: &Pin) -> Result {
     let path = &current.path;
-    let text = std::fs::read_to_string(path)
+    let text = crate::bounded::read_text(path, crate::bounded::DEFINITION_LIMIT)
         .map_err(|e| Failure::Message(format!("cannot read {}: {e}", path.display())))?;
     let expected = format!("\"{}\"", current.pin.source());
     if text.get(current.range.clone()) != Some(expected.as_str()) {

@@ -246,7 +246,7 @@ impl Audit {
     }
 
     fn lines(&self) -> Result<Vec<String>, RecordError> {
-        match std::fs::read_to_string(&self.path) {
+        match crate::bounded::read_record_string(&self.path) {
             Ok(text) => Ok(text.lines().map(str::to_string).collect()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(e) => Err(RecordError::Read {

@@ -268,8 +268,7 @@ impl Provider for File {
             if !meta.is_file() {
                 return Ok(None);
             }
-            let bytes = tokio::fs::read(&path)
-                .await
+            let bytes = crate::bounded::read_limited(&path, crate::bounded::DEFINITION_LIMIT)
                 .map_err(|e| ProviderError::new(format!("cannot read {}: {e}", path.display())))?;
             let content = String::from_utf8_lossy(&bytes).into_owned();
             let mut m: Map = current.as_object().cloned().unwrap_or_default();
@@ -374,8 +373,7 @@ impl Provider for File {
                 .and_then(Value::as_str)
                 .ok_or_else(|| ProviderError::new("path is not set"))?;
             let full = project_path(&ctx.project_root, path, true).map_err(ProviderError::new)?;
-            let content = tokio::fs::read_to_string(&full)
-                .await
+            let content = crate::bounded::read_text(&full, crate::bounded::DEFINITION_LIMIT)
                 .map_err(|e| ProviderError::new(format!("cannot read {}: {e}", full.display())))?;
             let mut m = Map::new();
             m.insert(

@@ -126,7 +126,7 @@ impl Store {
         let names = self.state_files()?;
         for config in names {
             let path = self.state_path(&config);
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            let bytes = crate::bounded::read_record(&path).map_err(io(&path))?;
             let state = format::decode(&bytes).map_err(|cause| StateError::Damaged {
                 backups: self.backups_of(&config).unwrap_or_default(),
                 path: path.clone(),
@@ -213,7 +213,7 @@ impl Store {
             config.serial = serial;
             config.terrace_version = env!("CARGO_PKG_VERSION").to_string();
             let path = self.state_path(name);
-            if let Ok(old) = std::fs::read(&path)
+            if let Ok(old) = crate::bounded::read_record(&path)
                 && let Ok(old_state) = format::decode(&old)
             {
                 let backup = self.backup_path(name, old_state.serial);
@@ -299,7 +299,7 @@ impl Store {
         for name in self.state_files()? {
             configs.insert(name.clone());
             let path = self.state_path(&name);
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            let bytes = crate::bounded::read_record(&path).map_err(io(&path))?;
             match format::decode(&bytes) {
                 Ok(s) => {
                     current.configs.insert(name, s);
@@ -339,7 +339,7 @@ impl Store {
             candidates.sort();
             let old = match candidates.last() {
                 Some((s, path)) => {
-                    let bytes = std::fs::read(path).map_err(io(path))?;
+                    let bytes = crate::bounded::read_record(path).map_err(io(path))?;
                     let state = format::decode(&bytes).map_err(|cause| StateError::Damaged {
                         path: path.clone(),
                         cause,
