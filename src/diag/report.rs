@@ -179,3 +179,39 @@ pub fn render(d: &Diagnostic, sources: &SourceMap, color: bool, width: usize) ->
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Span;
+    use std::path::Path;
+
+    #[test]
+    fn any_span_of_a_multibyte_file_renders_without_a_panic() {
+        let mut map = SourceMap::default();
+        let text = "a = \"é\"\n日本語 = x\n\nb = [1,2]";
+        let id = map.add(Path::new("/p/m.hcl"), Path::new("/p"), text.into());
+        for s in 0..text.len() as u32 + 2 {
+            for e in s..text.len() as u32 + 2 {
+                let d = Diagnostic::error("test::span", "here")
+                    .label(
+                        Span {
+                            file: id,
+                            start: s,
+                            end: e,
+                        },
+                        "this",
+                    )
+                    .label(
+                        Span {
+                            file: id,
+                            start: e,
+                            end: e,
+                        },
+                        "and this",
+                    );
+                assert!(render(&d, &map, false, 80).contains("here"));
+            }
+        }
+    }
+}

@@ -51,7 +51,7 @@ impl Window {
                 lo = prev;
             }
         }
-        let end = last_end.max(last);
+        let end = ceil(text, last_end.max(last));
         let line_end = text[end..].find('\n').map_or(len, |i| end + i);
         let mut hi = line_end.min(ceil(text, last.saturating_add(AFTER).min(len)));
         hi = hi.max(ceil(text, last.min(len)));
@@ -72,8 +72,9 @@ impl Window {
         let moved = spans
             .iter()
             .map(|&(s, e)| {
-                let s = s.clamp(lo, hi) - lo;
-                let e = e.clamp(lo, hi) - lo;
+                // On character boundaries: miette slices the text there.
+                let s = floor(text, s.clamp(lo, hi)) - lo;
+                let e = ceil(text, e.clamp(lo, hi)) - lo;
                 (s, e.max(s))
             })
             .collect();
@@ -111,7 +112,9 @@ impl SourceCode for Window {
             *inner.span(),
             inner.line() + self.line,
             column,
-            inner.line_count(),
+            // miette counts the lines up to the end of the context, from
+            // the start of the file, and merges contexts by it.
+            inner.line_count() + self.line,
         )
         .with_language("hcl");
         Ok(Box::new(contents))
@@ -147,6 +150,19 @@ mod tests {
         assert_eq!(&w.text[spans[0].0..spans[0].1], "oops");
         assert_eq!(w.line, 1);
         assert!(w.column > 100_000);
+    }
+
+    #[test]
+    fn every_span_of_a_multibyte_text_gets_a_window_on_character_boundaries() {
+        let text = "é\n日本語 = x\n\nab";
+        for s in 0..text.len() + 2 {
+            for e in s..text.len() + 2 {
+                let (w, spans) = Window::around("m.hcl", text, &[(s, e), (e, s)]);
+                for (s, e) in spans {
+                    assert!(w.text.is_char_boundary(s) && w.text.is_char_boundary(e));
+                }
+            }
+        }
     }
 
     #[test]
