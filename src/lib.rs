@@ -13,6 +13,7 @@
 //! | module | owns | reads on disk |
 //! | --- | --- | --- |
 //! | [`value`] | values with unknown and sensitive marks | nothing |
+//! | [`bounded`] | reads with a size limit | what its callers name |
 //! | [`diag`] | diagnostics with spans, rendered by miette | nothing |
 //! | [`config`] | HCL → typed definitions with spans | `*.hcl` in the root and architectures |
 //! | [`catalog`] | catalog indexes, fetching, verifying, the cache | `.terrace/catalog/`, HTTP |
@@ -34,6 +35,7 @@
 
 pub mod address;
 pub mod apply;
+pub mod bounded;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -47,7 +47,7 @@ pub fn run(g: &Global, a: FmtArgs) -> Result {
     let mut unformatted = false;
     let mut broken = false;
     for file in &files {
-        let old = std::fs::read_to_string(file)
+        let old = crate::bounded::read_text(file, crate::bounded::DEFINITION_LIMIT)
             .map_err(|e| Failure::Message(format!("cannot read {}: {e}", file.display())))?;
         let new = match formatted(file, &old) {
             Ok(new) => new,

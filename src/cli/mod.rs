@@ -8,11 +8,12 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 /// `print!`, except that a closed pipe (`terrace plan | head`) is not a
-/// panic: what cannot be written is dropped.
+/// panic: what cannot be written is dropped. Any other failure (a full
+/// disk) is noted, and the command exits 1 ([`written`]).
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stdout(), $($arg)*);
+        $crate::cli::written(write!(std::io::stdout(), $($arg)*));
     }};
 }
 
@@ -20,7 +21,7 @@ macro_rules! out {
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        $crate::cli::written(writeln!(std::io::stdout(), $($arg)*));
     }};
 }
 
@@ -28,7 +29,7 @@ macro_rules! outln {
 macro_rules! err {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stderr(), $($arg)*);
+        $crate::cli::written(write!(std::io::stderr(), $($arg)*));
     }};
 }
 
@@ -36,7 +37,7 @@ macro_rules! err {
 macro_rules! errln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        $crate::cli::written(writeln!(std::io::stderr(), $($arg)*));
     }};
 }
 
@@ -184,6 +185,19 @@ message_from!(
 
 pub type Result<T = ()> = std::result::Result<T, Failure>;
 
+/// The first failure to write the output, other than a closed pipe.
+static WRITE_FAILED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Notes the outcome of writing output: a closed pipe is the reader's
+/// choice and ignored, any other error makes the command exit 1.
+pub fn written(result: std::io::Result<()>) {
+    if let Err(e) = result
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        let _ = WRITE_FAILED.set(e.to_string());
+    }
+}
+
 /// Parses arguments, runs the command, returns the exit code.
 pub fn main() -> ExitCode {
     // Usage errors exit 1 like every other error: 2 means "changes
@@ -223,6 +237,13 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(run(cli));
     // Do not wait for a blocking read of the terminal that Ctrl-C cut short.
     runtime.shutdown_background();
+    written(std::io::Write::flush(&mut std::io::stdout()));
+    if let Some(e) = WRITE_FAILED.get()
+        && matches!(result, Ok(()) | Err(Failure::Changes))
+    {
+        errln!("Error: cannot write the output: {e}");
+        return ExitCode::from(1);
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Changes) => ExitCode::from(2),

@@ -93,6 +93,6 @@ impl Observer for Progress {
     fn event(&self, e: &Event) {
         let line = self.line(e);
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
+        super::written(writeln!(out, "{line}"));
     }
 }

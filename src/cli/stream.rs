@@ -25,7 +25,7 @@ impl JsonStream {
 
     fn write(&self, line: &str) {
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
+        super::written(writeln!(out, "{line}"));
     }
 
     pub fn version(&self) {

@@ -88,7 +88,7 @@ impl Index {
 
     /// The copy kept in the cache under `definitions`, if there is one.
     pub fn cached(definitions: &Path) -> Option<Index> {
-        let bytes = std::fs::read(definitions.join(CACHED_INDEX)).ok()?;
+        let bytes = crate::bounded::read_record(&definitions.join(CACHED_INDEX)).ok()?;
         Index::parse(&bytes).ok()
     }
 }

@@ -553,7 +553,7 @@ fn parse_file(
     diags: &mut Diagnostics,
     mut add: impl FnMut(hcl::edit::structure::Body, Src, &mut Diagnostics),
 ) {
-    let text = match std::fs::read(path) {
+    let text = match crate::bounded::read_limited(path, crate::bounded::DEFINITION_LIMIT) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) => {

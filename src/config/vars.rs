@@ -88,7 +88,7 @@ pub fn read_file(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> Vec<Assignment> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::bounded::read_text(path, crate::bounded::DEFINITION_LIMIT) {
         Ok(t) => t,
         Err(e) => {
             diags.push(

@@ -7,6 +7,7 @@
 
 mod report;
 mod source;
+mod window;
 
 pub use report::render;
 pub use source::{FileId, SourceFile, SourceMap, Span, display_name};

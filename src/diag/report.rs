@@ -1,8 +1,9 @@
 //! Rendering diagnostics with miette: a labelled snippet of the source,
 //! the stable code and the hint.
 
+use super::window::Window;
 use super::{Diagnostic, Severity, SourceMap};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 use std::fmt;
 
 /// One diagnostic in miette's terms, with its source attached.
@@ -11,7 +12,7 @@ struct Report {
     code: &'static str,
     severity: Severity,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<Window>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
@@ -70,6 +71,8 @@ impl miette::Diagnostic for Report {
 /// How many lines apart two labels of one file may be and still be shown
 /// in one piece of source.
 const NEAR: usize = 8;
+/// How many bytes apart they may be (one minified line holds thousands).
+const NEAR_BYTES: usize = 2000;
 
 /// Builds a report whose labels all lie near the first label, in its file;
 /// the other labels become related reports, one per file and stretch of
@@ -102,7 +105,11 @@ fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
     for label in &d.labels {
         let line = line_of(label);
         let near = by_file.iter_mut().find(|(f, labels)| {
-            *f == label.span.file && labels.iter().any(|l| line_of(l).abs_diff(line) <= NEAR)
+            *f == label.span.file
+                && labels.iter().any(|l| {
+                    line_of(l).abs_diff(line) <= NEAR
+                        && (l.span.start as usize).abs_diff(label.span.start as usize) <= NEAR_BYTES
+                })
         });
         match near {
             Some((_, labels)) => labels.push(label),
@@ -112,14 +119,21 @@ fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
     let mut first_done = false;
     for (file_id, labels) in by_file {
         let file = sources.file(file_id);
-        let len = file.text.len();
+        let ranges: Vec<(usize, usize)> = labels
+            .iter()
+            .map(|l| (l.span.start as usize, l.span.end as usize))
+            .collect();
+        // Only the lines around the labels go to miette (see `window`).
+        let (source, ranges) = Window::around(&file.name, &file.text, &ranges);
+        let len = source.len();
         let spans = labels
             .iter()
+            .zip(ranges)
             .enumerate()
-            .map(|(i, l)| {
+            .map(|(i, (l, (start, end)))| {
                 // miette hides a label at the very end and panics past it.
-                let start = (l.span.start as usize).min(len.saturating_sub(1));
-                let end = (l.span.end as usize).min(len).max((start + 1).min(len));
+                let start = start.min(len.saturating_sub(1));
+                let end = end.min(len).max((start + 1).min(len));
                 let text = (!l.text.is_empty()).then(|| l.text.clone());
                 // The first label is where the problem is: miette names its line.
                 if i == 0 {
@@ -129,8 +143,6 @@ fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
                 }
             })
             .collect();
-        let source =
-            NamedSource::new(file.name.clone(), file.text.to_string()).with_language("hcl");
         if file_id == first.span.file && !first_done {
             first_done = true;
             report.source = Some(source);
@@ -166,4 +178,40 @@ pub fn render(d: &Diagnostic, sources: &SourceMap, color: bool, width: usize) ->
         out = format!("{}: {}\n", d.code, d.message);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Span;
+    use std::path::Path;
+
+    #[test]
+    fn any_span_of_a_multibyte_file_renders_without_a_panic() {
+        let mut map = SourceMap::default();
+        let text = "a = \"é\"\n日本語 = x\n\nb = [1,2]";
+        let id = map.add(Path::new("/p/m.hcl"), Path::new("/p"), text.into());
+        for s in 0..text.len() as u32 + 2 {
+            for e in s..text.len() as u32 + 2 {
+                let d = Diagnostic::error("test::span", "here")
+                    .label(
+                        Span {
+                            file: id,
+                            start: s,
+                            end: e,
+                        },
+                        "this",
+                    )
+                    .label(
+                        Span {
+                            file: id,
+                            start: e,
+                            end: e,
+                        },
+                        "and this",
+                    );
+                assert!(render(&d, &map, false, 80).contains("here"));
+            }
+        }
+    }
 }

@@ -50,7 +50,7 @@ pub fn authorization(project: &Project, env: &Environment) -> Result<Option<Secr
     } else if let Some(e) = &auth.secret_file {
         let path = text(e, "secret_file")?;
         let full = project.root.join(&path);
-        std::fs::read_to_string(&full)
+        crate::bounded::read_text(&full, crate::bounded::MESSAGE_LIMIT)
             .map_err(|err| missing(format!("cannot read {}: {err}", full.display()), e.span))?
             .trim()
             .to_string()

@@ -133,6 +133,22 @@ impl Evaluator<'_> {
     }
 
     fn ev(&self, e: &Expr, frame: &mut Frame) -> Result<Value, EvalError> {
+        let v = self.ev_kind(e, frame)?;
+        // What builds a value is held to the budget; references only copy.
+        if matches!(
+            e.kind,
+            ExprKind::Array(_)
+                | ExprKind::Object(_)
+                | ExprKind::Template(_)
+                | ExprKind::Call { .. }
+                | ExprKind::For(_)
+        ) {
+            super::budget::check(&v, e.span)?;
+        }
+        Ok(v)
+    }
+
+    fn ev_kind(&self, e: &Expr, frame: &mut Frame) -> Result<Value, EvalError> {
         match &e.kind {
             ExprKind::Literal(v) => Ok(v.clone()),
             ExprKind::Array(items) => Ok(Value::List(

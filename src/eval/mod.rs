@@ -7,6 +7,7 @@
 //! providers or plans: the plan and apply walkers drive it node by node.
 
 mod authorization;
+mod budget;
 mod convert;
 mod expr;
 pub mod functions;

@@ -42,7 +42,7 @@ pub struct ImportRequest {
 pub fn import(req: &ImportRequest, front: &dyn Front) -> Result<Summary> {
     let started = std::time::SystemTime::now();
     let root = super::absolute(&req.root);
-    let bytes = std::fs::read(&req.file).map_err(|source| Error::Io {
+    let bytes = crate::bounded::read_record(&req.file).map_err(|source| Error::Io {
         action: "read",
         path: req.file.clone(),
         source,

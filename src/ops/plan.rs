@@ -253,7 +253,7 @@ pub fn save(plan: &Plan, path: &Path) -> Result<String> {
 
 /// Reads a saved plan and the sha256 of its file, which approvals bind to.
 pub fn read(path: &Path) -> Result<(Plan, String)> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    let bytes = crate::bounded::read_record(path).map_err(|source| Error::Io {
         action: "read the plan",
         path: path.to_path_buf(),
         source,

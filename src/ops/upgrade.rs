@@ -162,7 +162,7 @@ fn find<'a>(root: &Path, pins: &'a [PinUse], name: &str) -> Result<&'a PinUse> {
 /// Replaces the pin's string literal, and nothing else, in its file.
 fn rewrite(current: &PinUse, target: &Pin) -> Result {
     let path = &current.path;
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+    let text = crate::bounded::read_text(path, crate::bounded::DEFINITION_LIMIT).map_err(|source| Error::Io {
         action: "read",
         path: path.clone(),
         source,

@@ -268,7 +268,7 @@ impl Audit {
 
     fn lines(&self) -> Result<Vec<String>, RecordError> {
         // Bytes that are not text are damage for `verify` to name.
-        match std::fs::read(&self.path) {
+        match crate::bounded::read_record(&self.path) {
             Ok(bytes) => Ok(String::from_utf8_lossy(&bytes)
                 .lines()
                 .map(str::to_string)

@@ -71,7 +71,7 @@ struct File {
 
 impl File {
     fn read(path: &Path, name: String) -> Result<File, RecordError> {
-        let bytes = std::fs::read(path).map_err(|e| RecordError::Read {
+        let bytes = crate::bounded::read_record(path).map_err(|e| RecordError::Read {
             path: path.to_path_buf(),
             cause: e.to_string(),
         })?;
@@ -179,10 +179,11 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
             let file = entry.file_name().to_string_lossy().into_owned();
             if let Some(config) = file.strip_suffix(".state.json") {
                 let path = entry.path();
-                let text = std::fs::read_to_string(&path).map_err(|e| RecordError::Read {
-                    path: path.clone(),
-                    cause: e.to_string(),
-                })?;
+                let text =
+                    crate::bounded::read_record_string(&path).map_err(|e| RecordError::Read {
+                        path: path.clone(),
+                        cause: e.to_string(),
+                    })?;
                 dump.state.insert(config.to_string(), text);
                 summary.state_files += 1;
             }
@@ -193,7 +194,7 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
         summary.environments.push(env.clone());
         environments.insert(env, dump);
     }
-    let audit = match std::fs::read_to_string(records.dir().join("audit.jsonl")) {
+    let audit = match crate::bounded::read_record_string(&records.dir().join("audit.jsonl")) {
         Ok(t) => t.lines().map(str::to_string).collect(),
         Err(_) => Vec::new(),
     };

@@ -205,7 +205,7 @@ pub fn definition_hash(project: &Project, env: &Environment, c: &Configuration) 
     }
     let arch = project.architecture_of(c);
     for path in crate::config::architecture_files(arch) {
-        if let Ok(bytes) = std::fs::read(&path) {
+        if let Ok(bytes) = crate::bounded::read_record(&path) {
             h.update(crate::diag::display_name(&path, &arch.dir).as_bytes());
             h.update([0]);
             h.update(&bytes);

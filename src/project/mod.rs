@@ -88,7 +88,7 @@ pub fn user() -> String {
 
 /// Reads a JSON record; `Ok(None)` when the file does not exist.
 fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, RecordError> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::bounded::read_record(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {

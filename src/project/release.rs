@@ -98,7 +98,7 @@ impl Release {
         let dir = Release::files_dir(records, id);
         for f in &release.files {
             let path = dir.join(&f.path);
-            let bytes = std::fs::read(&path).map_err(|e| RecordError::Read {
+            let bytes = crate::bounded::read_record(&path).map_err(|e| RecordError::Read {
                 path: path.clone(),
                 cause: e.to_string(),
             })?;
@@ -154,10 +154,11 @@ impl Release {
             let from = project.definitions_dir.join(&rel);
             let bytes = match loaded.get(from.as_path()) {
                 Some(text) => text.as_bytes().to_vec(),
-                None => std::fs::read(&from).map_err(|e| RecordError::Read {
-                    path: from.clone(),
-                    cause: e.to_string(),
-                })?,
+                None => crate::bounded::read_limited(&from, crate::bounded::DEFINITION_LIMIT)
+                    .map_err(|e| RecordError::Read {
+                        path: from.clone(),
+                        cause: e.to_string(),
+                    })?,
             };
             let to = files_dir.join(&rel);
             if let Some(d) = to.parent() {

@@ -155,16 +155,64 @@ fn write_file(path: &std::path::Path, content: &str, mode: u32) -> Result<(), Pr
         .parent()
         .ok_or_else(|| ProviderError::new(format!("{} has no parent directory", path.display())))?;
     std::fs::create_dir_all(dir).map_err(|e| err("create the directory of", e))?;
+    remove_orphans(dir);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".terrace-")
+        .prefix(TEMP_PREFIX)
+        .rand_bytes(TEMP_RANDOM)
         .tempfile_in(dir)
         .map_err(|e| err("write", e))?;
+    // Held until the rename: a locked temporary file is being written.
+    let _ = tmp.as_file().try_lock();
     tmp.write_all(content.as_bytes())
         .map_err(|e| err("write", e))?;
     set_mode(tmp.path(), mode).map_err(|e| err("set the permissions of", e))?;
     tmp.as_file().sync_all().map_err(|e| err("write", e))?;
     tmp.persist(path).map_err(|e| err("write", e.error))?;
     Ok(())
+}
+
+/// The temporary files `write_file` makes: `.terrace-` and six letters or
+/// digits.
+const TEMP_PREFIX: &str = ".terrace-";
+const TEMP_RANDOM: usize = 6;
+
+/// Removes the temporary files a killed run left in `dir` (once per
+/// directory and process): names of [`TEMP_PREFIX`]'s pattern only, older
+/// than a minute, and not locked by a writer.
+fn remove_orphans(dir: &std::path::Path) {
+    static DONE: std::sync::Mutex<Option<std::collections::HashSet<std::path::PathBuf>>> =
+        std::sync::Mutex::new(None);
+    if let Ok(mut done) = DONE.lock()
+        && !done.get_or_insert_default().insert(dir.to_path_buf())
+    {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = name.strip_prefix(TEMP_PREFIX).is_some_and(|rest| {
+            rest.len() == TEMP_RANDOM && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
+        let Ok(meta) = entry.metadata() else { continue };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 60);
+        if !ours || !meta.is_file() || !old {
+            continue;
+        }
+        let path = entry.path();
+        if let Ok(file) = std::fs::File::open(&path)
+            && file.try_lock().is_ok()
+        {
+            tracing::debug!(path = %path.display(), "removing a temporary file a killed run left");
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 #[cfg(unix)]
@@ -285,6 +333,11 @@ impl Provider for File {
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         Box::pin(async move {
             let (path, _) = target(&current, ctx)?;
+            // Refresh runs first in every plan and apply: the place to tidy
+            // up after a run that was killed mid-write.
+            if let Some(dir) = path.parent() {
+                remove_orphans(dir);
+            }
             let meta = match tokio::fs::metadata(&path).await {
                 Ok(m) => m,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -298,8 +351,7 @@ impl Provider for File {
             if !meta.is_file() {
                 return Ok(None);
             }
-            let bytes = tokio::fs::read(&path)
-                .await
+            let bytes = crate::bounded::read_limited(&path, crate::bounded::DEFINITION_LIMIT)
                 .map_err(|e| ProviderError::new(format!("cannot read {}: {e}", path.display())))?;
             let content = String::from_utf8_lossy(&bytes).into_owned();
             let mut m: Map = current.as_object().cloned().unwrap_or_default();
@@ -404,8 +456,7 @@ impl Provider for File {
                 .and_then(Value::as_str)
                 .ok_or_else(|| ProviderError::new("path is not set"))?;
             let full = project_path(&ctx.project_root, path, true).map_err(ProviderError::new)?;
-            let content = tokio::fs::read_to_string(&full)
-                .await
+            let content = crate::bounded::read_text(&full, crate::bounded::DEFINITION_LIMIT)
                 .map_err(|e| ProviderError::new(format!("cannot read {}: {e}", full.display())))?;
             let mut m = Map::new();
             m.insert(

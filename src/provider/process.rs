@@ -113,7 +113,7 @@ pub async fn run(what: &str, inv: Invocation) -> Result<Finished, ProviderError>
             let _ = stdin.shutdown().await;
         });
     }
-    let output = match tokio::time::timeout(inv.timeout, child.wait_with_output()).await {
+    let output = match tokio::time::timeout(inv.timeout, output_limited(&mut child)).await {
         Ok(Ok(out)) => out,
         Ok(Err(e)) => {
             return Err(ProviderError::new(format!(
@@ -149,6 +149,45 @@ pub async fn run(what: &str, inv: Invocation) -> Result<Finished, ProviderError>
         )));
     }
     Ok(Finished { stdout })
+}
+
+/// What `wait_with_output` gives, with each stream refused past
+/// [`crate::bounded::MESSAGE_LIMIT`] (the caller's guard then stops the
+/// command).
+async fn output_limited(
+    child: &mut tokio::process::Child,
+) -> std::io::Result<std::process::Output> {
+    async fn all(
+        pipe: Option<impl tokio::io::AsyncRead + Unpin>,
+        name: &str,
+    ) -> std::io::Result<Vec<u8>> {
+        use tokio::io::AsyncReadExt;
+        let limit = crate::bounded::MESSAGE_LIMIT;
+        let mut bytes = Vec::new();
+        if let Some(pipe) = pipe {
+            pipe.take(limit + 1).read_to_end(&mut bytes).await?;
+        }
+        if bytes.len() as u64 > limit {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                format!(
+                    "its {name} is larger than the limit of {}",
+                    crate::bounded::size(limit)
+                ),
+            ));
+        }
+        Ok(bytes)
+    }
+    let (stdout, stderr) = tokio::try_join!(
+        all(child.stdout.take(), "standard output"),
+        all(child.stderr.take(), "standard error")
+    )?;
+    let status = child.wait().await?;
+    Ok(std::process::Output {
+        status,
+        stdout,
+        stderr,
+    })
 }
 
 /// Kills a command's process group when dropped, unless it finished.

@@ -59,7 +59,7 @@ impl DriftRecord {
     /// The last record, or `None` when no check ran yet.
     pub fn read(store: &Store) -> Result<Option<DriftRecord>, StateError> {
         let path = Self::path(store);
-        let bytes = match std::fs::read(&path) {
+        let bytes = match crate::bounded::read_record(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(StateError::Io { path, source }),

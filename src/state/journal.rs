@@ -236,7 +236,7 @@ fn writer(mut file: std::fs::File, rx: mpsc::Receiver<Msg>) -> Result<(), String
 /// Reads a journal left on disk. A torn last line (a crash mid-write) is
 /// ignored: it was never acknowledged. Any other unreadable line is an error.
 pub fn read(path: &Path) -> Result<Option<Vec<Record>>, JournalError> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::bounded::read_record(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {

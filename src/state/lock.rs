@@ -44,6 +44,10 @@ pub enum LockError {
     Held(Box<LockInfo>),
     #[error("the environment has a stale lock: {0}, and that process is gone")]
     Stale(Box<LockInfo>),
+    #[error(
+        "the lock file {path} is {what}: terrace makes it a plain file and never follows a link; remove it (`terrace state unlock`) once no terrace command runs"
+    )]
+    NotAFile { path: PathBuf, what: String },
     #[error("cannot use the lock file {path}: {source}")]
     Io {
         path: PathBuf,
@@ -119,6 +123,7 @@ fn io(path: &Path, source: std::io::Error) -> LockError {
 pub fn acquire(dir: &Path, command: &str, timeout: Duration) -> Result<Lock, LockError> {
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let path = dir.join("lock");
+    remove_orphans(dir);
     let deadline = Instant::now() + timeout;
     loop {
         let info = LockInfo {
@@ -183,6 +188,9 @@ enum Holder {
 
 /// Who holds the lock file at `path`, and whether they are alive.
 fn inspect(path: &Path) -> Result<Holder, LockError> {
+    // A link (even a dangling one) would make `hard_link` fail forever
+    // while `open` finds nothing: refuse instead of spinning.
+    not_a_link(path)?;
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Holder::Gone),
@@ -201,6 +209,61 @@ fn inspect(path: &Path) -> Result<Holder, LockError> {
             } else {
                 Holder::Gone
             })
+        }
+    }
+}
+
+/// Refuses a lock path that is a symbolic link or not a regular file.
+fn not_a_link(path: &Path) -> Result<(), LockError> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(path, e)),
+    };
+    let what = if meta.file_type().is_symlink() {
+        match std::fs::read_link(path) {
+            Ok(to) => format!("a symbolic link to {}", to.display()),
+            Err(_) => "a symbolic link".to_string(),
+        }
+    } else if meta.is_file() {
+        return Ok(());
+    } else {
+        "not a regular file".to_string()
+    };
+    Err(LockError::NotAFile {
+        path: path.to_path_buf(),
+        what,
+    })
+}
+
+/// Removes the temporary `.lock-*` files of processes that died between
+/// creating one and linking it into place. A live process holds its
+/// temporary file's OS lock from the moment it makes it, and a minute's age
+/// leaves room for the instant between the two.
+fn remove_orphans(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with(".lock-") {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(60));
+        if !meta.is_file() || !old {
+            continue;
+        }
+        let path = entry.path();
+        if let Ok(file) = File::open(&path)
+            && file.try_lock().is_ok()
+        {
+            let _ = std::fs::remove_file(&path);
+            let _ = file.unlock();
         }
     }
 }
@@ -239,6 +302,7 @@ fn same_file(_file: &File, path: &Path) -> bool {
 /// nobody holds. Changes nothing.
 pub fn stale(dir: &Path) -> Option<LockInfo> {
     let path = dir.join("lock");
+    not_a_link(&path).ok()?;
     let file = File::open(&path).ok()?;
     let info = read_info(&file, &path);
     match file.try_lock() {
@@ -253,6 +317,20 @@ pub fn stale(dir: &Path) -> Option<LockInfo> {
 /// Breaks a stale lock. A lock held by a live process is refused.
 pub fn break_stale(dir: &Path) -> Result<Option<LockInfo>, LockError> {
     let path = dir.join("lock");
+    // terrace never makes the lock a link: one is nobody's lock.
+    if let Err(LockError::NotAFile { what, .. }) = not_a_link(&path)
+        && what.starts_with("a symbolic link")
+    {
+        std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+        return Ok(Some(LockInfo {
+            id: String::new(),
+            pid: 0,
+            host: "unknown".into(),
+            user: "unknown".into(),
+            command: format!("a lock file that was {what}"),
+            created_at: "unknown".into(),
+        }));
+    }
     let file = match File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -307,5 +385,40 @@ mod tests {
         ));
         assert_eq!(break_stale(dir.path()).unwrap(), Some(info));
         acquire(dir.path(), "plan", Duration::ZERO).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_dangling_symlink_lock_is_refused_at_once_and_leaves_no_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/nonexistent/lock", dir.path().join("lock")).unwrap();
+        match acquire(dir.path(), "plan", Duration::from_secs(60)) {
+            Err(LockError::NotAFile { what, .. }) => assert!(what.contains("symbolic link")),
+            other => panic!("expected NotAFile, got {other:?}"),
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["lock"]);
+        assert!(break_stale(dir.path()).unwrap().is_some());
+        acquire(dir.path(), "plan", Duration::ZERO).unwrap();
+    }
+
+    #[test]
+    fn an_orphaned_temporary_lock_file_is_removed_but_a_held_one_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+        let orphan = dir.path().join(".lock-orphan");
+        let held = dir.path().join(".lock-held");
+        for p in [&orphan, &held] {
+            File::create(p).unwrap().set_modified(old).unwrap();
+        }
+        let holder = File::open(&held).unwrap();
+        holder.try_lock().unwrap();
+        let lock = acquire(dir.path(), "plan", Duration::ZERO).unwrap();
+        assert!(!orphan.exists(), "the orphan is removed");
+        assert!(held.exists(), "a file someone holds is kept");
+        drop(lock);
     }
 }

@@ -138,7 +138,7 @@ impl Store {
     /// refused rather than applied against the wrong objects).
     fn read_current(&self, config: &str) -> Result<ConfigState, StateError> {
         let path = self.state_path(config);
-        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        let bytes = crate::bounded::read_record(&path).map_err(io(&path))?;
         format::decode(&bytes)
             .and_then(|state| {
                 let lineage = self.history_lineage(config);
@@ -276,7 +276,7 @@ impl Store {
             }
             config.serial = serial;
             config.terrace_version = env!("CARGO_PKG_VERSION").to_string();
-            if let Ok(old) = std::fs::read(&path)
+            if let Ok(old) = crate::bounded::read_record(&path)
                 && let Ok(old_state) = format::decode(&old)
             {
                 let backup = self.backup_path(name, old_state.serial);
@@ -370,7 +370,7 @@ impl Store {
                     current.configs.insert(name, s);
                 }
                 Err(StateError::Damaged { path, .. }) => {
-                    let serial = std::fs::read(&path)
+                    let serial = crate::bounded::read_record(&path)
                         .ok()
                         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
                         .and_then(|v| v["state"]["serial"].as_u64())
@@ -409,7 +409,7 @@ impl Store {
                     if current.configs.get(&name).is_some_and(|c| c.serial == *s) {
                         continue;
                     }
-                    let bytes = std::fs::read(path).map_err(io(path))?;
+                    let bytes = crate::bounded::read_record(path).map_err(io(path))?;
                     format::decode(&bytes)
                         .and_then(|state| {
                             format::check_owner(&state, &self.env, &name, lineage.as_deref())?;

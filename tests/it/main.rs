@@ -3,6 +3,7 @@
 
 mod apply;
 mod blocks;
+mod bounds;
 mod catalog;
 mod ci_examples;
 mod cli;

@@ -148,6 +148,30 @@ impl Response {
     }
 }
 
+/// A response's body as text, refused past [`crate::bounded::MESSAGE_LIMIT`].
+async fn body_limited(mut resp: reqwest::Response) -> Result<String, String> {
+    let limit = crate::bounded::MESSAGE_LIMIT;
+    let too_large = || {
+        format!(
+            "the response is larger than the limit of {}",
+            crate::bounded::size(limit)
+        )
+    };
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    // A body cut short by the connection is kept as far as it came, as
+    // before.
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
 /// Sends a request, retrying what may be retried. The credential is added
 /// here, at send time, and goes nowhere else.
 pub async fn send(
@@ -197,7 +221,10 @@ pub async fn send(
                     .and_then(|v| v.trim().parse::<f64>().ok())
                     .filter(|s| s.is_finite() && *s >= 0.0)
                     .map(|s| Duration::from_secs_f64(s).min(MAX_WAIT));
-                let body = resp.text().await.unwrap_or_default();
+                let body = match body_limited(resp).await {
+                    Ok(body) => body,
+                    Err(why) => return Err(ProviderError::new(format!("{m} {url}: {why}"))),
+                };
                 // What a server echoes of the credential goes no further.
                 let body = match &ctx.authorization {
                     Some(s) => s.redact(&body),

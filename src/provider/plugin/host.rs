@@ -7,7 +7,7 @@
 use crate::provider::ProviderError;
 use serde_json::Value as Json;
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -302,11 +302,11 @@ fn spawn_reader(
     let name = host.upgrade().map(|h| h.name.clone()).unwrap_or_default();
     std::thread::spawn(move || {
         let current = || host.upgrade();
-        let mut lines = BufReader::new(stdout).lines();
+        let mut reader = BufReader::new(stdout);
         loop {
-            let line = match lines.next() {
-                Some(Ok(l)) => l,
-                Some(Err(e)) => {
+            let line = match crate::bounded::read_line(&mut reader, crate::bounded::MESSAGE_LIMIT) {
+                Ok(Some(l)) => l,
+                Err(e) => {
                     let why = format!("sent unreadable output: {e}");
                     match current() {
                         Some(h) => h.stop(&why),
@@ -314,7 +314,7 @@ fn spawn_reader(
                     }
                     return;
                 }
-                None => break,
+                Ok(None) => break,
             };
             if line.trim().is_empty() {
                 continue;
@@ -394,7 +394,23 @@ fn spawn_stderr(
     tail: Arc<Mutex<VecDeque<String>>>,
 ) {
     std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        let mut reader = BufReader::new(stderr);
+        loop {
+            let line = match crate::bounded::read_line(&mut reader, crate::bounded::MESSAGE_LIMIT) {
+                Ok(Some(line)) => line,
+                Ok(None) => break,
+                // Read on (a plugin that cannot write its stderr stalls),
+                // keeping only lines of a sensible size.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::FileTooLarge | std::io::ErrorKind::InvalidData
+                    ) =>
+                {
+                    continue;
+                }
+                Err(_) => break,
+            };
             tracing::info!(target: "terrace::plugin", plugin = %name, "{line}");
             if let Ok(mut t) = tail.lock() {
                 if t.len() == STDERR_KEPT {
