@@ -22,6 +22,10 @@ use tokio::task::JoinSet;
 /// A job's future: owned, so that it can run as a task of its own.
 pub type Job<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
+/// A quick job's future, run on the walker's task: it may borrow the
+/// visitor.
+pub type LocalJob<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
 /// What a node does next, as its visitor decides.
 pub enum Visit<J> {
     /// Done: what depends on it may start.
@@ -66,6 +70,12 @@ pub trait Visitor {
 
     /// `job` of node `id` leaves the queue and runs: its future.
     fn launch(&mut self, id: NodeId, job: Self::Job) -> Job<Self::Output>;
+
+    /// Runs quick `job` of node `id` on the walker's task (see
+    /// [`Visitor::inline`]); by default, its launched future.
+    fn run_inline(&mut self, id: NodeId, job: Self::Job) -> LocalJob<'_, Self::Output> {
+        self.launch(id, job)
+    }
 
     /// A job of node `id` finished.
     fn finished(&mut self, id: NodeId, output: Self::Output) -> Visit<Self::Job>;
@@ -263,7 +273,7 @@ impl<N, E, V: Visitor> Walker<'_, N, E, V> {
             let Some((id, job)) = self.queue.pop_front() else {
                 break;
             };
-            let output = self.visitor.launch(id, job).await;
+            let output = self.visitor.run_inline(id, job).await;
             self.finished(id, output);
         }
     }
@@ -281,12 +291,11 @@ impl<N, E, V: Visitor> Walker<'_, N, E, V> {
             let Some((id, job)) = self.queue.pop_front() else {
                 break;
             };
-            let future = self.visitor.launch(id, job);
             if inline {
-                let output = future.await;
+                let output = self.visitor.run_inline(id, job).await;
                 self.finished(id, output);
             } else {
-                let task = self.tasks.spawn(future);
+                let task = self.tasks.spawn(self.visitor.launch(id, job));
                 self.task_nodes.insert(task.id(), id);
             }
         }
@@ -294,11 +303,7 @@ impl<N, E, V: Visitor> Walker<'_, N, E, V> {
 
     /// Marks a node finished and releases (or skips) what depends on it.
     fn complete(&mut self, id: NodeId, failed: bool) {
-        self.status[id.index()] = if failed {
-            Status::Failed
-        } else {
-            Status::Done
-        };
+        self.status[id.index()] = if failed { Status::Failed } else { Status::Done };
         for dep in self.dag.dependents(id) {
             if failed {
                 self.skip(dep, id);
@@ -330,6 +335,9 @@ mod tests {
     use std::sync::Mutex;
     use std::time::{Duration, Instant};
 
+    /// Each job's name, whether the entry is its beginning, and when.
+    type Log = Arc<Mutex<Vec<(&'static str, bool, Instant)>>>;
+
     /// A fake graph's visitor: each node runs one job that sleeps, and
     /// fails if its name is in `fail`. The log says when each job began
     /// and ended.
@@ -337,7 +345,7 @@ mod tests {
         names: &'a Dag<&'static str, ()>,
         fail: Vec<&'static str>,
         inline: bool,
-        log: Arc<Mutex<Vec<(&'static str, bool, Instant)>>>,
+        log: Log,
         skipped: Vec<(&'static str, &'static str)>,
         started: Vec<&'static str>,
         cancel_after: Option<(&'static str, Cancel)>,
