@@ -12,6 +12,8 @@
 //! writes state. Entry point: [`apply`].
 
 mod op;
+#[cfg(test)]
+mod tests;
 mod walker;
 
 pub use walker::apply;
