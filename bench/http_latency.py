@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""How close `terrace apply` gets to ideal concurrency on slow APIs.
+"""How close `terrace apply` (or refresh) gets to ideal concurrency on slow APIs.
 
 Starts a local REST server (ThreadingHTTPServer on 127.0.0.1) that answers
 every request after a fixed latency, generates a project of N independent
 `http` resources, and times `terrace apply` from an empty state at each
-parallelism, against the ideal N x latency / parallelism. See
-bench/README.md. Standard library only.
+parallelism, against the ideal N x latency / parallelism. With `--refresh`,
+applies once and times `terrace drift` (every object read back, nothing
+planned) instead. See bench/README.md. Standard library only.
 
     bench/http_latency.py --bin target/release/terrace \
-        [--count 200] [--latency-ms 50] [--parallelism 10,50] [--repeat 3]
+        [--count 200] [--latency-ms 50] [--parallelism 10,50] [--repeat 3] [--refresh]
 """
 
 import argparse
@@ -117,6 +118,8 @@ def main():
     ap.add_argument("--latency-ms", type=float, default=50.0)
     ap.add_argument("--parallelism", default="10,50")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--refresh", action="store_true",
+                    help="time `terrace drift` (refresh alone) after one apply")
     args = ap.parse_args()
     latency = args.latency_ms / 1000.0
 
@@ -131,22 +134,40 @@ def main():
         env = dict(os.environ, NO_COLOR="1")
         env.pop("TERRACE_LOG", None)
         rows = []
+        if args.refresh:
+            shutil.rmtree(os.path.join(root, ".terrace"), ignore_errors=True)
+            with store.lock:
+                store.things.clear()
+            run = subprocess.run(
+                [args.bin, "apply", "--env", "bench", "--auto-approve", "--parallelism", "50"],
+                cwd=root, env=env, capture_output=True, text=True, timeout=600)
+            if run.returncode != 0 or len(store.things) != args.count:
+                print(run.stdout[-2000:], run.stderr[-2000:], file=sys.stderr)
+                print("the apply before the refreshes failed", file=sys.stderr)
+                return 1
         for p in [int(x) for x in args.parallelism.split(",")]:
             times = []
             for _ in range(args.repeat):
-                shutil.rmtree(os.path.join(root, ".terrace"), ignore_errors=True)
+                if args.refresh:
+                    command = ["drift", "--env", "bench", "--parallelism", str(p)]
+                else:
+                    command = ["apply", "--env", "bench", "--auto-approve",
+                               "--parallelism", str(p)]
+                    shutil.rmtree(os.path.join(root, ".terrace"), ignore_errors=True)
+                    with store.lock:
+                        store.things.clear()
                 with store.lock:
-                    store.things.clear()
                     store.requests = 0
                 start = time.monotonic()
                 run = subprocess.run(
-                    [args.bin, "apply", "--env", "bench", "--auto-approve",
-                     "--parallelism", str(p)],
+                    [args.bin] + command,
                     cwd=root, env=env, capture_output=True, text=True, timeout=600)
                 took = time.monotonic() - start
-                if run.returncode != 0 or len(store.things) != args.count:
+                expected = args.count if args.refresh else None
+                if run.returncode != 0 or len(store.things) != args.count or (
+                        expected is not None and store.requests != expected):
                     print(run.stdout[-2000:], run.stderr[-2000:], file=sys.stderr)
-                    print(f"apply failed at parallelism {p}", file=sys.stderr)
+                    print(f"{command[0]} failed at parallelism {p}", file=sys.stderr)
                     return 1
                 times.append(took)
                 print(f"parallelism {p}: {took:.2f}s ({store.requests} requests)",
@@ -154,8 +175,10 @@ def main():
             ideal = args.count * latency / p
             best = min(times)
             rows.append((p, ideal, best, sorted(times)[len(times) // 2]))
+        what = ("refresh (`terrace drift`) of as many objects" if args.refresh
+                else "apply from an empty state")
         print(f"{args.count} independent http resources, {args.latency_ms:g} ms per "
-              f"request, apply from an empty state (best and median of {args.repeat})\n")
+              f"request, {what} (best and median of {args.repeat})\n")
         print("| parallelism | ideal (count x latency / parallelism) | best | median | best / ideal |")
         print("| --- | --- | --- | --- | --- |")
         for p, ideal, best, median in rows:

@@ -12,14 +12,14 @@
 //! writes state. Entry point: [`apply`].
 
 mod op;
+#[cfg(test)]
+mod tests;
 mod walker;
 
 pub use walker::apply;
 
 use crate::diag::Diagnostic;
 use crate::plan::Action;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// How to apply.
@@ -67,30 +67,7 @@ pub trait Observer: Send + Sync {
 }
 
 /// Set from a signal handler: stop starting new work.
-#[derive(Debug, Clone, Default)]
-pub struct Cancel {
-    flag: Arc<AtomicBool>,
-    notify: Arc<tokio::sync::Notify>,
-}
-
-impl Cancel {
-    pub fn cancel(&self) {
-        self.flag.store(true, Ordering::SeqCst);
-        self.notify.notify_waiters();
-        self.notify.notify_one();
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.flag.load(Ordering::SeqCst)
-    }
-
-    /// Resolves once cancelled.
-    pub async fn cancelled(&self) {
-        if !self.is_cancelled() {
-            self.notify.notified().await;
-        }
-    }
-}
+pub use crate::graph::Cancel;
 
 /// How an apply ended.
 #[derive(Debug, Default)]

@@ -1,29 +1,22 @@
-//! The concurrent walk. One coordinator owns the values and the state and
-//! decides what runs next; provider operations run as tokio tasks and
-//! report back. Evaluation is quick and stays on the coordinator.
+//! The apply's walk: a [`Visitor`] of [`crate::graph::walk`] over the
+//! steps [`plan::order`] builds. The walker's task owns the values and the
+//! state and decides what runs next; provider calls (plans again with the
+//! values now known, then the operations) run as jobs within the limit and
+//! report back. Evaluation is quick and stays on the walker's task.
 
 use super::op::{Op, OpDone, OpKind, op_name, run_op, verb};
 use super::{ApplyError, ApplyOptions, Cancel, Event, Observer, Outcome};
 use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Node, ProjectGraph};
-use crate::graph::{Dag, NodeId};
+use crate::graph::walk::Job;
+use crate::graph::{Dag, NodeId, Status, Visit, Visitor, Walked, walk};
 use crate::plan::{self, Action, Plan, Step};
-use crate::provider::{self, Provider, Registry};
+use crate::provider::{self, Planned, Provider, ProviderError, Registry};
 use crate::state::{EnvState, Journal, Lock, OutputState, Record, Store};
-use crate::value::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use crate::value::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
-use tokio::task::JoinSet;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Pending,
-    Running,
-    Done,
-    Failed,
-    Skipped,
-}
 
 /// Per running resource step: the values collected so far.
 struct Running {
@@ -31,6 +24,44 @@ struct Running {
     keys: Vec<Option<InstanceKey>>,
     values: Vec<Option<Value>>,
     failed: bool,
+    /// Before any operation: the instances planned again, in order.
+    preps: Vec<Prep>,
+    /// Plans not yet answered.
+    planning: usize,
+    /// What the step's objects are recorded to depend on.
+    deps: Option<Vec<String>>,
+}
+
+/// One instance of a resource step before its operation is queued.
+enum Prep {
+    /// Nothing to run, or a data source to read.
+    Ready(Option<Op>),
+    /// Planned again: the operation waits for the provider's answer.
+    Planning {
+        address: InstanceAddr,
+        action: Action,
+        current: Option<Value>,
+        answer: Option<Result<Planned, ProviderError>>,
+    },
+    /// Cannot be applied: the step fails with this, unless an earlier
+    /// instance fails first.
+    Failed(Diagnostics),
+}
+
+/// A job: a plan call or an operation.
+pub(super) enum Work {
+    Plan {
+        index: usize,
+        provider: Arc<dyn Provider>,
+        args: Map,
+        prior: Option<Value>,
+    },
+    Op(Op),
+}
+
+pub(super) enum Answer {
+    Planned(usize, Result<Planned, ProviderError>),
+    Op(OpDone),
 }
 
 /// Applies `plan` to `state`, which must be the state the plan was made
@@ -76,41 +107,25 @@ pub async fn apply(
         plan,
         state,
         registry,
-        ctx: provider::Context {
+        ctx: Arc::new(provider::Context {
             project_root: graph.project.root.clone(),
             authorization: opts.authorization.clone(),
-        },
+        }),
         journal: journal.clone(),
         observer,
-        cancel,
-        parallelism: opts.parallelism.max(1),
-        status: vec![Status::Pending; steps.dag.len()],
-        indegree: steps
-            .dag
-            .ids()
-            .map(|id| steps.dag.dependencies(id).len())
-            .collect(),
-        dag: steps.dag,
-        ready: VecDeque::new(),
-        queue: VecDeque::new(),
-        tasks: JoinSet::new(),
+        dag: &steps.dag,
+        walked: None,
         running: HashMap::new(),
         resource_deps,
-        eval_steps: steps.eval,
+        eval_steps: &steps.eval,
         changed: BTreeSet::new(),
         outcome: Outcome::default(),
         fatal: None,
-        interrupted: false,
     };
     w.apply_moves()?;
     w.apply_drift()?;
-    w.ready = steps
-        .order
-        .iter()
-        .copied()
-        .filter(|id| w.indegree[id.index()] == 0)
-        .collect();
-    w.run().await;
+    let walked = walk(&steps.dag, opts.parallelism, cancel, &mut w).await;
+    w.walked = Some(walked);
     w.record_outputs()?;
     if w.outcome.succeeded() && !plan.destroy {
         w.outcome.warnings = plan::run_checks(&w.values, plan::Phase::Apply)
@@ -145,25 +160,19 @@ struct Walker<'w, 'g, 'p> {
     plan: &'w Plan,
     state: EnvState,
     registry: &'w Registry,
-    ctx: provider::Context,
+    ctx: Arc<provider::Context>,
     journal: Arc<Journal>,
     observer: &'w dyn Observer,
-    cancel: &'w Cancel,
-    parallelism: usize,
-    dag: Dag<Step, ()>,
-    status: Vec<Status>,
-    indegree: Vec<usize>,
-    ready: VecDeque<NodeId>,
-    queue: VecDeque<Op>,
-    tasks: JoinSet<OpDone>,
+    dag: &'w Dag<Step, ()>,
+    /// Each step's status, once the walk is over.
+    walked: Option<Walked>,
     running: HashMap<NodeId, Running>,
     resource_deps: HashMap<NodeId, Vec<NodeId>>,
     /// Graph node → its evaluation step.
-    eval_steps: HashMap<NodeId, NodeId>,
+    eval_steps: &'w HashMap<NodeId, NodeId>,
     changed: BTreeSet<String>,
     outcome: Outcome,
     fatal: Option<String>,
-    interrupted: bool,
 }
 
 impl Walker<'_, '_, '_> {
@@ -249,94 +258,22 @@ impl Walker<'_, '_, '_> {
         }
     }
 
-    async fn run(&mut self) {
-        loop {
-            if self.cancel.is_cancelled() && !self.interrupted {
-                self.interrupted = true;
-                self.outcome.cancelled = true;
-                self.observer.event(&Event::Interrupted {
-                    in_flight: self.tasks.len(),
-                });
-            }
-            while !self.interrupted
-                && self.fatal.is_none()
-                && let Some(id) = self.ready.pop_front()
-            {
-                self.start(id).await;
-            }
-            self.pump().await;
-            if self.tasks.is_empty() {
-                if self.ready.is_empty() || self.interrupted || self.fatal.is_some() {
-                    break;
-                }
-                continue;
-            }
-            tokio::select! {
-                done = self.tasks.join_next() => {
-                    if let Some(done) = done {
-                        match done {
-                            Ok(d) => self.finished(d),
-                            Err(e) => self.fatal = Some(format!("an operation stopped unexpectedly: {e}")),
-                        }
-                    }
-                }
-                _ = self.cancel.cancelled(), if !self.interrupted => {}
-            }
-        }
-    }
-
-    /// Spawns queued operations up to the parallelism limit. Operations
-    /// without outside effects finish at once: they run right here, which
-    /// spares a long chain of them a task and two thread hops each.
-    async fn pump(&mut self) {
-        while !self.interrupted && self.fatal.is_none() {
-            let inline = self
-                .queue
-                .front()
-                .is_some_and(|op| !op.provider.has_side_effects());
-            if !inline && self.tasks.len() >= self.parallelism {
-                break;
-            }
-            let Some(op) = self.queue.pop_front() else {
-                break;
-            };
-            self.observer.event(&Event::Started {
-                address: op_name(&op.address, matches!(op.kind, OpKind::DeleteDeposed(_))),
-                action: op.action,
-            });
-            let journal = self.journal.clone();
-            let ctx = self.ctx.clone();
-            if inline {
-                let done = run_op(op, journal, ctx).await;
-                self.finished(done);
-            } else {
-                self.tasks.spawn(run_op(op, journal, ctx));
-            }
-        }
-    }
-
-    async fn start(&mut self, id: NodeId) {
-        if self.status[id.index()] != Status::Pending {
-            return;
-        }
-        self.status[id.index()] = Status::Running;
-        let step = self.dag.node(id).clone();
-        match step {
+    fn start_step(&mut self, id: NodeId) -> Visit<Work> {
+        match self.dag.node(id).clone() {
             Step::Eval(n) => match self.graph.node(n) {
-                Node::Resource(c, r) => self.start_resource(id, n, c, r).await,
+                Node::Resource(c, r) => self.start_resource(id, n, c, r),
                 node => {
-                    let ok = match self
+                    match self
                         .values
                         .eval_node(n)
                         .and_then(|()| self.output_conditions(node))
                     {
-                        Ok(()) => true,
+                        Ok(()) => Visit::Done,
                         Err(d) => {
                             self.outcome.errors.extend(d);
-                            false
+                            Visit::Failed
                         }
-                    };
-                    self.complete(id, !ok);
+                    }
                 }
             },
             Step::Destroy {
@@ -346,13 +283,16 @@ impl Walker<'_, '_, '_> {
         }
     }
 
-    fn fail_now(&mut self, id: NodeId, d: impl Into<Diagnostics>) {
+    fn fail_now(&mut self, id: NodeId, d: impl Into<Diagnostics>) -> Visit<Work> {
         self.outcome.errors.extend(d.into());
         self.running.remove(&id);
-        self.complete(id, true);
+        Visit::Failed
     }
 
-    async fn start_resource(&mut self, id: NodeId, node: NodeId, c: usize, r: usize) {
+    /// Starts a resource step: each instance is evaluated again with the
+    /// values now known and, where it creates or updates, planned again
+    /// (jobs); its operations wait for every plan ([`Walker::operations`]).
+    fn start_resource(&mut self, id: NodeId, node: NodeId, c: usize, r: usize) -> Visit<Work> {
         let res = &self.graph.arch(c).resources[r];
         let addr = self.graph.resource_addr(c, r);
         let Some(p) = self.registry.get(&res.type_name).cloned() else {
@@ -374,33 +314,41 @@ impl Walker<'_, '_, '_> {
             keys: instances.iter().map(|i| i.key.clone()).collect(),
             values: vec![None; instances.len()],
             failed: false,
+            preps: Vec::with_capacity(instances.len()),
+            planning: 0,
+            deps: None,
         };
-        let mut ops = Vec::new();
+        let mut plans = Vec::new();
         for (index, inst) in instances.iter().enumerate() {
             let iaddr = addr.instance(inst.key.clone());
             let current = self.state.instance(&iaddr).map(|i| i.attributes.clone());
             if res.mode == Mode::Data {
-                match plan::prepare(&self.values, c, r, inst, p.as_ref(), None, &self.ctx).await {
-                    Ok(planned) if planned.value.is_wholly_known() => ops.push(self.op(
-                        id,
-                        index,
-                        iaddr,
-                        Action::Read,
-                        OpKind::ReadData(planned.value),
-                        &p,
-                        None,
-                    )),
-                    Ok(_) => {
-                        return self.fail_now(
+                let prep = match plan::arguments(&self.values, c, r, inst, p.as_ref(), None) {
+                    Ok(args) if Value::Object(args.clone()).is_wholly_known() => {
+                        Prep::Ready(Some(self.op(
                             id,
-                            Diagnostic::error(
-                                "apply::data",
-                                format!("{iaddr}: its arguments are still unknown"),
-                            )
-                            .label(res.span, "here"),
-                        );
+                            index,
+                            iaddr,
+                            Action::Read,
+                            OpKind::ReadData(Value::Object(args)),
+                            &p,
+                            None,
+                        )))
                     }
-                    Err(d) => return self.fail_now(id, d),
+                    Ok(_) => Prep::Failed(
+                        Diagnostic::error(
+                            "apply::data",
+                            format!("{iaddr}: its arguments are still unknown"),
+                        )
+                        .label(res.span, "here")
+                        .into(),
+                    ),
+                    Err(d) => Prep::Failed(d),
+                };
+                let stop = matches!(prep, Prep::Failed(_));
+                run.preps.push(prep);
+                if stop {
+                    break;
                 }
                 continue;
             }
@@ -414,29 +362,38 @@ impl Walker<'_, '_, '_> {
                 &iaddr.to_string(),
                 plan::Phase::Apply,
             ) {
-                return self.fail_now(id, d);
+                run.preps.push(Prep::Failed(d));
+                break;
             }
             let change = self.plan.change(&iaddr);
             let action = change.map_or(Action::NoOp, |c| c.action);
             match action {
                 Action::NoOp | Action::Read | Action::Delete | Action::Forget => match current {
-                    Some(v) if action != Action::Delete => run.values[index] = Some(v),
+                    Some(v) if action != Action::Delete => {
+                        run.values[index] = Some(v);
+                        run.preps.push(Prep::Ready(None));
+                    }
                     // `--target` left it out: it stays as it is, unknown
                     // to whatever depends on it.
                     None if action == Action::NoOp && !self.plan.targets.is_empty() => {
-                        run.values[index] = Some(Value::Unknown)
+                        run.values[index] = Some(Value::Unknown);
+                        run.preps.push(Prep::Ready(None));
                     }
                     _ => {
-                        return self.fail_now(
-                            id,
+                        run.preps.push(Prep::Failed(
                             Diagnostic::error("apply::not_planned", format!("{iaddr} is not in the plan and has no recorded state"))
                                 .label(res.span, "this resource")
-                                .help("the definitions or the state changed since the plan was made: run terrace plan again"),
-                        );
+                                .help("the definitions or the state changed since the plan was made: run terrace plan again")
+                                .into(),
+                        ));
+                        break;
                     }
                 },
                 Action::Create | Action::Update | Action::Replace => {
-                    let change = change.expect("a planned action has a change");
+                    let Some(change) = change else {
+                        run.preps.push(Prep::Ready(None));
+                        continue;
+                    };
                     // As the planner did: a requested or triggered
                     // replacement is a new object from the start.
                     let prior = if change.plans_fresh() {
@@ -444,13 +401,86 @@ impl Walker<'_, '_, '_> {
                     } else {
                         current.as_ref()
                     };
-                    let planned =
-                        match plan::prepare(&self.values, c, r, inst, p.as_ref(), prior, &self.ctx)
-                            .await
-                        {
-                            Ok(p) => p,
-                            Err(d) => return self.fail_now(id, d),
-                        };
+                    match plan::arguments(&self.values, c, r, inst, p.as_ref(), prior) {
+                        Ok(args) => {
+                            plans.push(Work::Plan {
+                                index,
+                                provider: p.clone(),
+                                args,
+                                prior: prior.cloned(),
+                            });
+                            run.preps.push(Prep::Planning {
+                                address: iaddr,
+                                action,
+                                current,
+                                answer: None,
+                            });
+                        }
+                        Err(d) => {
+                            run.preps.push(Prep::Failed(d));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        run.deps = deps;
+        run.planning = plans.len();
+        self.running.insert(id, run);
+        if plans.is_empty() {
+            self.operations(id)
+        } else {
+            Visit::Run(plans)
+        }
+    }
+
+    /// Every instance of resource step `id` is planned again: unless one
+    /// cannot be applied, its operations are queued.
+    fn operations(&mut self, id: NodeId) -> Visit<Work> {
+        let Some(mut run) = self.running.remove(&id) else {
+            return Visit::Failed;
+        };
+        let Step::Eval(n) = *self.dag.node(id) else {
+            return Visit::Failed;
+        };
+        let Node::Resource(c, r) = self.graph.node(n) else {
+            return Visit::Failed;
+        };
+        let res = &self.graph.arch(c).resources[r];
+        let Some(p) = self.registry.get(&res.type_name).cloned() else {
+            return Visit::Failed;
+        };
+        let deps = run.deps.take();
+        let mut ops = Vec::new();
+        for (index, prep) in std::mem::take(&mut run.preps).into_iter().enumerate() {
+            match prep {
+                Prep::Ready(op) => ops.extend(op),
+                Prep::Failed(d) => return self.fail_now(id, d),
+                Prep::Planning {
+                    address,
+                    action,
+                    current,
+                    answer,
+                } => {
+                    let planned = match answer {
+                        Some(Ok(p)) => p,
+                        Some(Err(e)) => {
+                            let d = plan::provider_diagnostics(res, &address, e);
+                            return self.fail_now(id, d);
+                        }
+                        None => {
+                            return self.fail_now(
+                                id,
+                                Diagnostic::error(
+                                    "apply::failed",
+                                    format!("{address}: planning it again stopped unexpectedly"),
+                                ),
+                            );
+                        }
+                    };
+                    let Some(change) = self.plan.change(&address) else {
+                        continue;
+                    };
                     let expected = change.after.as_ref().unwrap_or(&Value::Null);
                     let replaces = !planned.requires_replace.is_empty();
                     let consistent = plan::conforms(&planned.value, expected)
@@ -465,17 +495,18 @@ impl Walker<'_, '_, '_> {
                         .unwrap_or_default();
                         return self.fail_now(
                             id,
-                            Diagnostic::error("apply::inconsistent", format!("{iaddr}: its value now differs from the saved plan{at}"))
+                            Diagnostic::error("apply::inconsistent", format!("{address}: its value now differs from the saved plan{at}"))
                                 .label(res.span, "this resource")
                                 .help("something it reads (a file, an environment variable) changed since the plan was made: run terrace plan again"),
                         );
                     }
+                    let guard = action == Action::Replace && change.create_before_destroy;
                     let kind = match (action, current) {
                         (Action::Update, Some(prior)) => OpKind::Update(prior, planned.value),
                         _ => OpKind::Create(planned.value),
                     };
-                    let mut op = self.op(id, index, iaddr, action, kind, &p, deps.clone());
-                    op.guard_deposed = action == Action::Replace && change.create_before_destroy;
+                    let mut op = self.op(id, index, address, action, kind, &p, deps.clone());
+                    op.guard_deposed = guard;
                     ops.push(op);
                 }
             }
@@ -483,9 +514,9 @@ impl Walker<'_, '_, '_> {
         run.pending = ops.len();
         self.running.insert(id, run);
         if ops.is_empty() {
-            self.finish_resource(id);
+            self.finish_resource(id)
         } else {
-            self.queue.extend(ops);
+            Visit::Run(ops.into_iter().map(Work::Op).collect())
         }
     }
 
@@ -512,7 +543,7 @@ impl Walker<'_, '_, '_> {
         }
     }
 
-    fn start_destroy(&mut self, id: NodeId, r: &ResourceAddr, cbd: bool) {
+    fn start_destroy(&mut self, id: NodeId, r: &ResourceAddr, cbd: bool) -> Visit<Work> {
         let Some(p) = self.registry.get(&r.type_name).cloned() else {
             return self.fail_now(
                 id,
@@ -561,17 +592,20 @@ impl Walker<'_, '_, '_> {
                 keys: Vec::new(),
                 values: Vec::new(),
                 failed: false,
+                preps: Vec::new(),
+                planning: 0,
+                deps: None,
             },
         );
         if ops.is_empty() {
             self.running.remove(&id);
-            self.complete(id, false);
+            Visit::Done
         } else {
-            self.queue.extend(ops);
+            Visit::Run(ops.into_iter().map(Work::Op).collect())
         }
     }
 
-    fn finished(&mut self, d: OpDone) {
+    fn finished_op(&mut self, d: OpDone) -> Visit<Work> {
         let name = op_name(&d.address, d.deposed);
         if let Some(e) = d.journal_error {
             self.fatal = Some(format!("cannot write the journal: {e}; stopping"));
@@ -633,18 +667,19 @@ impl Walker<'_, '_, '_> {
             }
         };
         let Some(run) = self.running.get_mut(&d.step) else {
-            return;
+            return Visit::Wait;
         };
         run.failed |= !ok;
         run.pending -= 1;
-        if run.pending == 0 {
-            match self.dag.node(d.step) {
-                Step::Eval(_) => self.finish_resource(d.step),
-                Step::Destroy { .. } => {
-                    let failed = run.failed;
-                    self.running.remove(&d.step);
-                    self.complete(d.step, failed);
-                }
+        if run.pending > 0 {
+            return Visit::Wait;
+        }
+        match self.dag.node(d.step) {
+            Step::Eval(_) => self.finish_resource(d.step),
+            Step::Destroy { .. } => {
+                let failed = run.failed;
+                self.running.remove(&d.step);
+                if failed { Visit::Failed } else { Visit::Done }
             }
         }
     }
@@ -707,24 +742,24 @@ impl Walker<'_, '_, '_> {
             .is_some_and(|c| c.action == Action::Replace)
     }
 
-    fn finish_resource(&mut self, id: NodeId) {
+    fn finish_resource(&mut self, id: NodeId) -> Visit<Work> {
         let Some(run) = self.running.remove(&id) else {
-            return;
+            return Visit::Failed;
         };
         let Step::Eval(n) = *self.dag.node(id) else {
-            return;
+            return Visit::Failed;
         };
         let Node::Resource(c, r) = self.graph.node(n) else {
-            return;
+            return Visit::Failed;
         };
         if run.failed {
             self.values.fail_resource(c, r);
-            return self.complete(id, true);
+            return Visit::Failed;
         }
         if let Err(d) = self.postconditions(c, r, &run) {
             self.outcome.errors.extend(d);
             self.values.fail_resource(c, r);
-            return self.complete(id, true);
+            return Visit::Failed;
         }
         let instances = run
             .keys
@@ -733,49 +768,33 @@ impl Walker<'_, '_, '_> {
             .map(|(k, v)| (k, v.unwrap_or(Value::Null)))
             .collect();
         self.values.set_resource(c, r, instances);
-        self.complete(id, false);
+        Visit::Done
     }
 
-    /// Marks a step finished and releases (or skips) what depends on it.
-    fn complete(&mut self, id: NodeId, failed: bool) {
-        self.status[id.index()] = if failed { Status::Failed } else { Status::Done };
-        for dep in self.dag.dependents(id) {
-            if failed {
-                let because = self.step_name(id);
-                self.skip(dep, &because);
-            } else if self.status[dep.index()] == Status::Pending {
-                self.indegree[dep.index()] -= 1;
-                if self.indegree[dep.index()] == 0 {
-                    self.ready.push_back(dep);
-                }
-            }
+    /// Step `id` is skipped because `cause` failed.
+    fn skip(&mut self, id: NodeId, cause: NodeId) {
+        let is_work = match self.dag.node(id) {
+            Step::Eval(n) => matches!(self.graph.node(*n), Node::Resource(..)),
+            Step::Destroy { .. } => true,
+        };
+        if is_work {
+            self.observer.event(&Event::Skipped {
+                address: self.step_name(id),
+                because: self.step_name(cause),
+            });
+        }
+        if let Step::Eval(n) = self.dag.node(id)
+            && let Node::Resource(c, r) = self.graph.node(*n)
+        {
+            self.values.fail_resource(c, r);
         }
     }
 
-    fn skip(&mut self, id: NodeId, because: &str) {
-        let mut stack = vec![id];
-        while let Some(s) = stack.pop() {
-            if self.status[s.index()] != Status::Pending {
-                continue;
-            }
-            self.status[s.index()] = Status::Skipped;
-            let is_work = match self.dag.node(s) {
-                Step::Eval(n) => matches!(self.graph.node(*n), Node::Resource(..)),
-                Step::Destroy { .. } => true,
-            };
-            if is_work {
-                self.observer.event(&Event::Skipped {
-                    address: self.step_name(s),
-                    because: because.to_string(),
-                });
-            }
-            if let Step::Eval(n) = self.dag.node(s)
-                && let Node::Resource(c, r) = self.graph.node(*n)
-            {
-                self.values.fail_resource(c, r);
-            }
-            stack.extend(self.dag.dependents(s));
-        }
+    /// The status the walk left step `id` in.
+    fn status(&self, id: NodeId) -> Status {
+        self.walked
+            .as_ref()
+            .map_or(Status::Pending, |w| w.status(id))
     }
 
     fn step_name(&self, id: NodeId) -> String {
@@ -819,11 +838,11 @@ impl Walker<'_, '_, '_> {
     /// (Terraform rewrites both in state even when nothing else changes).
     fn record_ordering(&mut self) {
         let cbd = plan::create_before_destroy(self.graph);
-        for (&node, &step) in &self.eval_steps {
+        for (&node, &step) in self.eval_steps {
             let Node::Resource(c, r) = self.graph.node(node) else {
                 continue;
             };
-            if self.status[step.index()] != Status::Done
+            if self.status(step) != Status::Done
                 || self.graph.arch(c).resources[r].mode != Mode::Managed
             {
                 continue;
@@ -855,7 +874,7 @@ impl Walker<'_, '_, '_> {
                 // State never records an unknown value.
                 let all_done = (0..arch.outputs.len()).all(|o| {
                     let step = self.eval_steps.get(&self.graph.id(Node::Output(c, o)));
-                    step.is_some_and(|s| self.status[s.index()] == Status::Done)
+                    step.is_some_and(|&s| self.status(s) == Status::Done)
                         && self.values.output(c, o).is_wholly_known()
                 });
                 if !all_done {
@@ -890,5 +909,88 @@ impl Walker<'_, '_, '_> {
             self.changed.insert(name);
         }
         Ok(())
+    }
+}
+
+impl Visitor for Walker<'_, '_, '_> {
+    type Job = Work;
+    type Output = Answer;
+
+    fn start(&mut self, id: NodeId) -> Visit<Work> {
+        self.start_step(id)
+    }
+
+    /// Operations without outside effects finish at once: they run right
+    /// here, which spares a long chain of them a task and two thread hops
+    /// each. So do their plans.
+    fn inline(&self, work: &Work) -> bool {
+        match work {
+            Work::Plan { provider, .. } => !provider.has_side_effects(),
+            Work::Op(op) => !op.provider.has_side_effects(),
+        }
+    }
+
+    fn launch(&mut self, _: NodeId, work: Work) -> Job<Answer> {
+        match work {
+            Work::Plan {
+                index,
+                provider,
+                args,
+                prior,
+            } => {
+                let ctx = self.ctx.clone();
+                Box::pin(async move {
+                    let planned =
+                        plan::plan_arguments(provider.as_ref(), args, prior.as_ref(), &ctx).await;
+                    Answer::Planned(index, planned)
+                })
+            }
+            Work::Op(op) => {
+                self.observer.event(&Event::Started {
+                    address: op_name(&op.address, matches!(op.kind, OpKind::DeleteDeposed(_))),
+                    action: op.action,
+                });
+                let journal = self.journal.clone();
+                let ctx = (*self.ctx).clone();
+                Box::pin(async move { Answer::Op(run_op(op, journal, ctx).await) })
+            }
+        }
+    }
+
+    fn finished(&mut self, id: NodeId, answer: Answer) -> Visit<Work> {
+        match answer {
+            Answer::Op(done) => self.finished_op(done),
+            Answer::Planned(index, planned) => {
+                let Some(run) = self.running.get_mut(&id) else {
+                    return Visit::Wait;
+                };
+                if let Some(Prep::Planning { answer, .. }) = run.preps.get_mut(index) {
+                    *answer = Some(planned);
+                }
+                run.planning -= 1;
+                if run.planning > 0 {
+                    return Visit::Wait;
+                }
+                self.operations(id)
+            }
+        }
+    }
+
+    fn lost(&mut self, _: NodeId, message: String) -> Visit<Work> {
+        self.fatal = Some(format!("an operation stopped unexpectedly: {message}"));
+        Visit::Failed
+    }
+
+    fn skipped(&mut self, id: NodeId, cause: NodeId) {
+        self.skip(id, cause);
+    }
+
+    fn interrupted(&mut self, in_flight: usize) {
+        self.outcome.cancelled = true;
+        self.observer.event(&Event::Interrupted { in_flight });
+    }
+
+    fn halted(&self) -> bool {
+        self.fatal.is_some()
     }
 }

@@ -3,12 +3,17 @@
 //!
 //! Knows nothing of resources: nodes and edges carry whatever the caller
 //! puts in them. An edge `a → b` means "b depends on a": a comes first.
+//! [`walk`] is the one concurrent scheduler over such a graph.
 
 use petgraph::Direction;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use std::fmt::Write;
+
+pub mod walk;
+
+pub use walk::{Cancel, Status, Visit, Visitor, Walked, walk};
 
 /// A node's handle.
 pub type NodeId = NodeIndex<u32>;

@@ -24,7 +24,31 @@ pub async fn prepare(
     ctx: &provider::Context,
 ) -> Result<Planned, Diagnostics> {
     let res = &values.graph.arch(c).resources[r];
-    let addr = values.graph.resource_addr(c, r).instance(inst.key.clone());
+    let args = arguments(values, c, r, inst, p, prior)?;
+    if res.mode == Mode::Data {
+        return Ok(Planned {
+            value: Value::Object(args),
+            requires_replace: Vec::new(),
+        });
+    }
+    plan_arguments(p, args, prior, ctx).await.map_err(|e| {
+        let addr = values.graph.resource_addr(c, r).instance(inst.key.clone());
+        provider_diagnostics(res, &addr, e)
+    })
+}
+
+/// The part of [`prepare`] that needs no provider: one instance's
+/// arguments evaluated, checked against the schema, with `ignore_changes`
+/// applied against `prior`.
+pub fn arguments(
+    values: &EnvValues<'_, '_>,
+    c: usize,
+    r: usize,
+    inst: &Instance,
+    p: &dyn Provider,
+    prior: Option<&Value>,
+) -> Result<Map, Diagnostics> {
+    let res = &values.graph.arch(c).resources[r];
     let config = values.eval_instance(c, r, inst)?;
     let schema = schema_of(p, res.mode).ok_or_else(|| no_data_source(res, None))?;
     let mut args = schema
@@ -33,39 +57,52 @@ pub async fn prepare(
     if let Some(prior) = prior {
         ignore_changes(&mut args, prior, &res.lifecycle.ignore_changes, p);
     }
-    if res.mode == Mode::Data {
-        return Ok(Planned {
-            value: Value::Object(args),
-            requires_replace: Vec::new(),
-        });
-    }
+    Ok(args)
+}
+
+/// The provider's part of [`prepare`] for a managed resource: the planned
+/// value of `args`; a replacement is planned again as a new object, as
+/// Terraform does.
+pub async fn plan_arguments(
+    p: &dyn Provider,
+    args: Map,
+    prior: Option<&Value>,
+    ctx: &provider::Context,
+) -> Result<Planned, provider::ProviderError> {
+    // A provider's message never shows a sensitive argument.
     let secrets = crate::value::sensitive_texts(args.values().chain(prior));
-    let fail = |e: provider::ProviderError| {
-        let e = e.hiding(&secrets);
-        let at = e
-            .attribute
-            .as_ref()
-            .and_then(|name| res.attrs.iter().find(|a| &a.name == name));
-        let d = Diagnostic::error("plan::provider", format!("{addr}: {e}"));
-        Diagnostics::from(match at {
-            Some(a) => d.label(a.expr.span, format!("in \"{}\"", a.name)),
-            None => d
-                .label(res.span, "in this resource")
-                .help("fix the resource's arguments"),
-        })
-    };
+    let hide = |e: provider::ProviderError| e.hiding(&secrets);
     let planned = p
         .plan(Value::Object(args.clone()), prior, ctx)
         .await
-        .map_err(fail)?;
+        .map_err(hide)?;
     if planned.requires_replace.is_empty() {
         return Ok(planned);
     }
-    // A replacement is a new object: plan it as one, as Terraform does.
-    let fresh = p.plan(Value::Object(args), None, ctx).await.map_err(fail)?;
+    let fresh = p.plan(Value::Object(args), None, ctx).await.map_err(hide)?;
     Ok(Planned {
         value: fresh.value,
         requires_replace: planned.requires_replace,
+    })
+}
+
+/// A provider's refusal to plan instance `addr` of `res`, pointing at the
+/// argument at fault when it names one.
+pub fn provider_diagnostics(
+    res: &Resource,
+    addr: &InstanceAddr,
+    e: provider::ProviderError,
+) -> Diagnostics {
+    let at = e
+        .attribute
+        .as_ref()
+        .and_then(|name| res.attrs.iter().find(|a| &a.name == name));
+    let d = Diagnostic::error("plan::provider", format!("{addr}: {e}"));
+    Diagnostics::from(match at {
+        Some(a) => d.label(a.expr.span, format!("in \"{}\"", a.name)),
+        None => d
+            .label(res.span, "in this resource")
+            .help("fix the resource's arguments"),
     })
 }
 

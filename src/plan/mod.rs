@@ -17,11 +17,12 @@ mod refresh;
 mod stale;
 mod target;
 mod triggers;
+mod walk;
 
 pub use check::check_schemas;
 pub use conditions::{Kind as ConditionKind, Phase, check as check_conditions, run_checks};
 pub use conform::{conforms, first_difference};
-pub use instance::{diff, prepare, read_data};
+pub use instance::{arguments, diff, plan_arguments, prepare, provider_diagnostics, read_data};
 pub use model::{
     Action, Change, Drift, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason, Summary,
 };

@@ -2,17 +2,14 @@
 //! order planning each resource's instances, then delete what the
 //! definitions no longer produce.
 
-use super::conditions::{Kind as ConditionKind, Phase, check as check_conditions};
-use super::instance::{diff, prepare, read_data};
+use super::conditions::Phase;
 use super::model::{Action, Change, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason};
 use super::moves::{self, Moves};
 use super::refresh::{Refreshed, drift_of, refresh};
-use super::triggers::triggered;
 use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::Resource;
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::eval::{EnvValues, Node, ProjectGraph};
-use crate::graph::NodeId;
+use crate::eval::{EnvValues, ProjectGraph};
 use crate::provider::{self, Registry};
 use crate::state::EnvState;
 use crate::value::{Secret, Value};
@@ -74,7 +71,7 @@ pub async fn plan(
         }
     };
     let mut changes: Vec<Change> = Vec::new();
-    let mut seen: HashSet<InstanceAddr> = HashSet::new();
+    let seen: HashSet<InstanceAddr>;
     let mut unchanged = 0;
     let mut unchanged_objects: Vec<Change> = Vec::new();
     let mut outputs = Vec::new();
@@ -108,78 +105,24 @@ pub async fn plan(
             }
         }
     } else {
-        // Data sources wait for apply when a resource they depend on changes.
-        let resource_deps = graph.resource_dependencies();
-        let mut pending: HashSet<NodeId> = HashSet::new();
-        for &id in &graph.order {
-            match graph.node(id) {
-                Node::Resource(c, r) => {
-                    let remote = graph.arch(c).resources[r].type_name != "file";
-                    let defer = (opts.defer_data && remote)
-                        || resource_deps
-                            .get(&id)
-                            .is_some_and(|deps| deps.iter().any(|d| pending.contains(d)));
-                    let rc = ResourceCtx {
-                        graph,
-                        values: &values,
-                        registry,
-                        ctx: &ctx,
-                        current: &current,
-                        changes: &changes,
-                        replace: &opts.replace,
-                    };
-                    let Some(planned) = plan_resource(&rc, c, r, defer, &mut diags).await else {
-                        values.fail_resource(c, r);
-                        continue;
-                    };
-                    let mut instances = Vec::with_capacity(planned.len());
-                    for (mut change, key) in planned {
-                        seen.insert(change.address.clone());
-                        change.previous_address = moves.previous.get(&change.address).cloned();
-                        if change.action == Action::NoOp
-                            && change.previous_address.is_some()
-                            && change.before.is_none()
-                        {
-                            change.before = current(&change.address).cloned();
-                        }
-                        if !change.is_change() {
-                            instances.push((key, change.after.clone().unwrap_or(Value::Null)));
-                            unchanged += 1;
-                            if change.before.is_none() {
-                                change.before = current(&change.address).cloned();
-                            }
-                            unchanged_objects.push(change);
-                        } else {
-                            instances.push((key, change.after.clone().unwrap_or(Value::Null)));
-                            pending.insert(id);
-                            changes.push(change);
-                        }
-                    }
-                    values.set_resource(c, r, instances);
-                }
-                node => {
-                    if let Err(d) = values.eval_node(id) {
-                        diags.extend(d);
-                    } else if let Node::Output(c, o) = node {
-                        let out = &graph.arch(c).outputs[o];
-                        let what =
-                            format!("output {}.{}", project.configurations[c].name, out.name);
-                        if let Err(d) = check_conditions(
-                            &values,
-                            c,
-                            None,
-                            None,
-                            &out.preconditions,
-                            ConditionKind::OutputPrecondition,
-                            &what,
-                            Phase::Plan,
-                        ) {
-                            diags.extend(d);
-                        }
-                    }
-                }
-            }
-        }
+        let walked = super::walk::plan_graph(
+            graph,
+            &mut values,
+            super::walk::Inputs {
+                state,
+                refreshed: &refreshed,
+                registry,
+                ctx: &ctx,
+                opts,
+                moves: &moves,
+            },
+            &mut diags,
+        )
+        .await;
+        changes = walked.changes;
+        seen = walked.seen;
+        unchanged = walked.unchanged;
+        unchanged_objects = walked.unchanged_objects;
         for (addr, span) in &moves.vacated {
             if seen.contains(addr) {
                 diags.push(
@@ -397,72 +340,6 @@ fn check_imports(graph: &ProjectGraph<'_>, diags: &mut Diagnostics) {
     }
 }
 
-/// The `import` block that targets instance `inst` of `res`, if any.
-fn import_block<'p>(
-    rc: &ResourceCtx<'_, '_, 'p, '_>,
-    c: usize,
-    res: &Resource,
-    inst: &crate::eval::Instance,
-) -> Option<&'p crate::config::Import> {
-    rc.graph.arch(c).imports.iter().find(|i| {
-        res.mode == Mode::Managed
-            && i.to.type_name == res.type_name
-            && i.to.name == res.name
-            && i.to.key == inst.key
-    })
-}
-
-/// Reads the object an `import` block names: its id and its value.
-async fn import(
-    rc: &ResourceCtx<'_, '_, '_, '_>,
-    c: usize,
-    r: usize,
-    inst: &crate::eval::Instance,
-    p: &dyn provider::Provider,
-    imp: &crate::config::Import,
-) -> Result<(String, Value), Diagnostic> {
-    let id = match rc.values.eval_in(c, Some(inst), &imp.id) {
-        Ok(Value::String(s)) => s,
-        Ok(Value::Unknown) => {
-            return Err(Diagnostic::error(
-                "plan::import",
-                "the import id is not known when planning",
-            )
-            .label(imp.id.span, "this id")
-            .help("compute the id from variables and literals, not from other resources"));
-        }
-        Ok(other) => {
-            return Err(Diagnostic::error(
-                "plan::import",
-                format!("an import id is a string, not {}", other.type_name()),
-            )
-            .label(imp.id.span, "this id"));
-        }
-        Err(e) => return Err(e.into_diagnostic()),
-    };
-    let config = prepare(rc.values, c, r, inst, p, None, rc.ctx)
-        .await
-        .map_err(|d| {
-            d.iter().next().cloned().unwrap_or_else(|| {
-                Diagnostic::error("plan::import", "the resource's arguments are invalid")
-            })
-        })?;
-    match p.import(config.value, id.clone(), rc.ctx).await {
-        Ok(Some(v)) => Ok((id, v)),
-        Ok(None) => Err(Diagnostic::error(
-            "plan::import",
-            format!("there is no {} with id \"{id}\" to import", p.type_name()),
-        )
-        .label(imp.span, "this import")
-        .help("check the id: for a file it is the path, for http the object's id, for command what read expects")),
-        Err(e) => Err(Diagnostic::error(
-            "plan::import",
-            format!("cannot import {} \"{id}\": {e}", p.type_name()),
-        )
-        .label(imp.span, "this import")),
-    }
-}
-
 /// A `removed` block must name a resource the definitions no longer declare.
 fn check_removed(graph: &ProjectGraph<'_>, diags: &mut Diagnostics) {
     for arch in &graph.project.architectures {
@@ -483,7 +360,7 @@ fn check_removed(graph: &ProjectGraph<'_>, diags: &mut Diagnostics) {
     }
 }
 
-fn prevent_destroy(addr: &InstanceAddr, span: Span) -> Diagnostic {
+pub(super) fn prevent_destroy(addr: &InstanceAddr, span: Span) -> Diagnostic {
     Diagnostic::error(
         "plan::prevent_destroy",
         format!("{addr} cannot be destroyed: its lifecycle has prevent_destroy = true"),
@@ -505,182 +382,6 @@ pub fn find_resource<'p>(graph: &ProjectGraph<'p>, addr: &ResourceAddr) -> Optio
             .resources
             .get(&(addr.mode, addr.type_name.clone(), addr.name.clone()))?;
     Some(&graph.arch(c).resources[*i])
-}
-
-/// What planning one resource needs.
-struct ResourceCtx<'a, 'g, 'p, 's> {
-    graph: &'a ProjectGraph<'p>,
-    values: &'a EnvValues<'g, 'p>,
-    registry: &'a Registry,
-    ctx: &'a provider::Context,
-    current: &'a dyn Fn(&InstanceAddr) -> Option<&'s Value>,
-    /// The changes planned so far (for `replace_triggered_by`).
-    changes: &'a [Change],
-    replace: &'a [InstanceAddr],
-}
-
-/// Plans every instance of resource `r` of configuration `c`; `None` when
-/// it cannot be planned (the diagnostics say why). A data source is read
-/// now unless `defer_reads`.
-async fn plan_resource(
-    rc: &ResourceCtx<'_, '_, '_, '_>,
-    c: usize,
-    r: usize,
-    defer_reads: bool,
-    diags: &mut Diagnostics,
-) -> Option<Vec<(Change, Option<InstanceKey>)>> {
-    let res = &rc.graph.arch(c).resources[r];
-    let addr = rc.graph.resource_addr(c, r);
-    // An unknown type is reported by `check_schemas`.
-    let p = rc.registry.get(&res.type_name)?;
-    let instances = match rc.values.expand(c, r) {
-        Ok(i) => i,
-        Err(d) => {
-            // An unknown count after an earlier error is that error's echo.
-            let echo = matches!(d.code, "eval::unknown_count" | "eval::unknown_for_each");
-            if !(echo && diags.has_errors()) {
-                diags.push(d);
-            }
-            return None;
-        }
-    };
-    let mut out = Vec::with_capacity(instances.len());
-    let mut failed = false;
-    for inst in instances {
-        let iaddr = addr.instance(inst.key.clone());
-        let recorded = (rc.current)(&iaddr);
-        let imported = match import_block(rc, c, res, &inst) {
-            Some(imp) if recorded.is_none() => {
-                match import(rc, c, r, &inst, p.as_ref(), imp).await {
-                    Ok(found) => Some(found),
-                    Err(d) => {
-                        diags.push(d);
-                        failed = true;
-                        continue;
-                    }
-                }
-            }
-            _ => None,
-        };
-        let prior = match &imported {
-            Some((_, v)) => Some(v),
-            None => recorded,
-        };
-        if let Err(d) = check_conditions(
-            rc.values,
-            c,
-            Some(&inst),
-            None,
-            &res.lifecycle.preconditions,
-            ConditionKind::ResourcePrecondition,
-            &iaddr.to_string(),
-            Phase::Plan,
-        ) {
-            diags.extend(d);
-            failed = true;
-            continue;
-        }
-        // `--replace`: planned as a new object, whatever changed.
-        let forced = prior.is_some() && res.mode == Mode::Managed && rc.replace.contains(&iaddr);
-        let basis = if forced { None } else { prior };
-        let planned = match prepare(rc.values, c, r, &inst, p.as_ref(), basis, rc.ctx).await {
-            Ok(planned) => planned,
-            Err(d) => {
-                diags.extend(d);
-                failed = true;
-                continue;
-            }
-        };
-        let change = if res.mode == Mode::Data {
-            match read_data(p.as_ref(), planned.value, defer_reads, rc.ctx).await {
-                Ok((action, value)) => Change {
-                    address: iaddr,
-                    action,
-                    before: None,
-                    after: Some(value),
-                    replace_paths: Vec::new(),
-                    create_before_destroy: false,
-                    reason: None,
-                    previous_address: None,
-                    importing: None,
-                },
-                Err(e) => {
-                    diags.push(
-                        Diagnostic::error("plan::data", format!("{iaddr}: {e}"))
-                            .label(res.span, "reading this"),
-                    );
-                    failed = true;
-                    continue;
-                }
-            }
-        } else {
-            let mut change = diff(iaddr, prior, planned, res);
-            if forced {
-                change.action = Action::Replace;
-                change.before = prior.cloned();
-                change.create_before_destroy = res.lifecycle.create_before_destroy;
-                change.reason = Some(Reason::ReplaceByRequest);
-            }
-            if let Some((id, value)) = &imported {
-                change.importing = Some(id.clone());
-                change.before = Some(value.clone());
-            }
-            if prior.is_some()
-                && matches!(change.action, Action::NoOp | Action::Update)
-                && !res.lifecycle.replace_triggered_by.is_empty()
-            {
-                match triggered(rc.values, c, &inst, res, rc.changes) {
-                    Ok(false) => {}
-                    Ok(true) => {
-                        // A replacement is a new object: plan it as one.
-                        match prepare(rc.values, c, r, &inst, p.as_ref(), None, rc.ctx).await {
-                            Ok(fresh) => {
-                                change.action = Action::Replace;
-                                change.before = prior.cloned();
-                                change.after = Some(fresh.value);
-                                change.create_before_destroy = res.lifecycle.create_before_destroy;
-                                change.reason = Some(Reason::ReplaceByTriggers);
-                            }
-                            Err(d) => {
-                                diags.extend(d);
-                                failed = true;
-                                continue;
-                            }
-                        }
-                    }
-                    Err(d) => {
-                        diags.push(d);
-                        failed = true;
-                        continue;
-                    }
-                }
-            }
-            if let Some(after) = &change.after
-                && let Err(d) = check_conditions(
-                    rc.values,
-                    c,
-                    Some(&inst),
-                    Some(after),
-                    &res.lifecycle.postconditions,
-                    ConditionKind::ResourcePostcondition,
-                    &change.address.to_string(),
-                    Phase::Plan,
-                )
-            {
-                diags.extend(d);
-                failed = true;
-                continue;
-            }
-            if res.lifecycle.prevent_destroy
-                && matches!(change.action, Action::Replace | Action::Delete)
-            {
-                diags.push(prevent_destroy(&change.address, res.span));
-            }
-            change
-        };
-        out.push((change, inst.key));
-    }
-    (!failed).then_some(out)
 }
 
 fn output_changes(

@@ -1,10 +1,13 @@
 //! Refresh: reading every recorded object back through its provider, to
-//! see what changed outside terrace.
+//! see what changed outside terrace. The reads are independent nodes of
+//! one [`walk`].
 
 use super::model::Drift;
 use crate::address::{InstanceAddr, Mode};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::provider::{self, Registry};
+use crate::graph::walk::Job;
+use crate::graph::{Cancel, Dag, NodeId, Visit, Visitor, walk};
+use crate::provider::{self, Provider, ProviderError, Registry};
 use crate::state::EnvState;
 use crate::value::Value;
 use std::collections::HashMap;
@@ -13,15 +16,15 @@ use std::sync::Arc;
 /// What refreshing found: objects that changed or vanished.
 pub type Refreshed = HashMap<InstanceAddr, Option<Value>>;
 
-/// Reads every recorded object back; returns those that differ.
+/// Reads every recorded object back, at most `parallelism` at once (a
+/// walk over a graph of independent reads); returns those that differ.
 pub async fn refresh(
     state: &EnvState,
     registry: &Registry,
     ctx: &provider::Context,
     parallelism: usize,
 ) -> Result<Refreshed, Diagnostics> {
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(parallelism.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut reads: Dag<Read, ()> = Dag::default();
     let mut diags = Diagnostics::default();
     for (addr, res, inst) in state.instances() {
         if res.mode != Mode::Managed {
@@ -41,41 +44,82 @@ pub async fn refresh(
         if !p.has_side_effects() {
             continue;
         }
-        let current = inst.attributes.clone();
-        let ctx = ctx.clone();
-        let sem = semaphore.clone();
-        tasks.spawn(async move {
-            let _permit = sem.acquire_owned().await;
-            let result = p.read(current.clone(), &ctx).await;
-            (addr, current, result)
+        reads.add_node(Read {
+            addr,
+            current: inst.attributes.clone(),
+            provider: p,
         });
     }
-    let mut out = Refreshed::new();
-    tracing::debug!(objects = tasks.len(), "refreshing");
-    while let Some(joined) = tasks.join_next().await {
-        let Ok((addr, current, result)) = joined else {
-            diags.push(Diagnostic::error(
-                "plan::refresh",
-                "a refresh task stopped unexpectedly",
-            ));
-            continue;
-        };
-        match result {
-            Ok(Some(v)) if v.same_as(&current) => {}
-            Ok(v) => {
-                tracing::debug!(address = %addr, gone = v.is_none(), "changed outside terrace");
-                out.insert(addr, v);
-            }
-            Err(e) => diags.push(
-                Diagnostic::error("plan::refresh", format!("cannot read {addr}: {e}"))
-                    .help("fix the cause, or plan with --refresh=false to use the recorded state as it is"),
-            ),
-        }
-    }
+    tracing::debug!(objects = reads.len(), "refreshing");
+    let mut v = Refresher {
+        reads: &reads,
+        ctx,
+        out: Refreshed::new(),
+        diags,
+    };
+    walk(&reads, parallelism, &Cancel::default(), &mut v).await;
+    let Refresher { out, diags, .. } = v;
     if diags.has_errors() {
         Err(diags)
     } else {
         Ok(out)
+    }
+}
+
+/// One object to read back.
+struct Read {
+    addr: InstanceAddr,
+    current: Value,
+    provider: Arc<dyn Provider>,
+}
+
+struct Refresher<'a> {
+    reads: &'a Dag<Read, ()>,
+    ctx: &'a provider::Context,
+    out: Refreshed,
+    diags: Diagnostics,
+}
+
+impl Visitor for Refresher<'_> {
+    type Job = ();
+    type Output = Result<Option<Value>, ProviderError>;
+
+    fn start(&mut self, _: NodeId) -> Visit<()> {
+        Visit::Run(vec![()])
+    }
+
+    fn launch(&mut self, id: NodeId, (): ()) -> Job<Self::Output> {
+        let read = self.reads.node(id);
+        let (p, current, ctx) = (
+            read.provider.clone(),
+            read.current.clone(),
+            self.ctx.clone(),
+        );
+        Box::pin(async move { p.read(current, &ctx).await })
+    }
+
+    fn finished(&mut self, id: NodeId, result: Self::Output) -> Visit<()> {
+        let Read { addr, current, .. } = self.reads.node(id);
+        match result {
+            Ok(Some(v)) if v.same_as(current) => {}
+            Ok(v) => {
+                tracing::debug!(address = %addr, gone = v.is_none(), "changed outside terrace");
+                self.out.insert(addr.clone(), v);
+            }
+            Err(e) => self.diags.push(
+                Diagnostic::error("plan::refresh", format!("cannot read {addr}: {e}"))
+                    .help("fix the cause, or plan with --refresh=false to use the recorded state as it is"),
+            ),
+        }
+        Visit::Done
+    }
+
+    fn lost(&mut self, _: NodeId, _: String) -> Visit<()> {
+        self.diags.push(Diagnostic::error(
+            "plan::refresh",
+            "a refresh task stopped unexpectedly",
+        ));
+        Visit::Done
     }
 }
 

@@ -14,6 +14,8 @@ mod process;
 
 mod schema;
 mod terrace_data;
+#[cfg(test)]
+pub mod testing;
 
 pub use schema::{AttrKind, AttrSchema, AttrType, Schema, SchemaError};
 
@@ -245,6 +247,13 @@ impl Registry {
             }
         }
         (registry, diags)
+    }
+
+    /// These types and `p` (tests: the fake provider).
+    #[cfg(test)]
+    pub fn with(mut self, p: Arc<dyn Provider>) -> Registry {
+        self.providers.insert(p.type_name().to_string(), p);
+        self
     }
 
     pub fn get(&self, type_name: &str) -> Option<&Arc<dyn Provider>> {
