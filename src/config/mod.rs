@@ -538,13 +538,18 @@ fn hcl_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 }
 
 /// Files larger than this are parsed in pieces (see [`split`]).
-const SPLIT_ABOVE: usize = 1 << 20;
-/// About how large each piece is.
-const PIECE: usize = 256 << 10;
+const SPLIT_ABOVE: usize = 128 << 10;
+/// About how large each piece is, at least.
+const PIECE: usize = 64 << 10;
+/// At most this many pieces are parsed at once, each on its own thread.
+const MAX_PARSERS: usize = 8;
 
 /// Reads and parses one file, registering it in the source map and the
 /// definitions hash, and hands each parsed piece to `add` (the whole file
-/// is one piece unless it is large).
+/// is one piece unless it is large). A large file's pieces are parsed a
+/// few at a time on as many threads as the machine has cores (hcl-edit's
+/// parser is most of the time a load takes), and handed to `add` in file
+/// order: the result and the diagnostics are the same as one at a time.
 fn parse_file(
     path: &Path,
     root: &Path,
@@ -577,48 +582,174 @@ fn parse_file(
     hasher.update([0]);
     hasher.update(text.as_bytes());
     hasher.update([0]);
+    let parsers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_PARSERS);
     let whole = std::iter::once(0..text.len()).collect();
-    let pieces = match text.len() > SPLIT_ABOVE {
-        true => split::chunks(&text, PIECE).unwrap_or(whole),
+    let pieces: Vec<std::ops::Range<usize>> = match text.len() > SPLIT_ABOVE {
+        // Enough pieces to keep every parser busy, small enough that
+        // hcl-edit's trees (about 5 KB per resource block) of the pieces
+        // in flight stay a small part of the memory.
+        true => split::chunks(&text, PIECE.max(text.len() / (parsers * 4)).min(256 << 10))
+            .unwrap_or(whole),
         false => whole,
     };
     let file = sources.add(path, root, text);
     let text = sources.file(file).text.clone();
-    for piece in pieces {
-        let src = Src {
-            file,
-            base: piece.start as u32,
-        };
-        match hcl::edit::parser::parse_body(&text[piece.clone()]) {
-            Ok(body) => expr::with_source(file, text.clone(), || add(body, src, diags)),
-            Err(e) => {
-                let offset = e.location().offset();
-                let mut d = Diagnostic::error("config::syntax", format!("syntax error: {}", first_line(e.message())))
-                    .label(src.span(Some(offset..offset + 1)), "here")
-                    .help(
-                        "blocks are written NAME \"LABEL\" { … } and attributes NAME = VALUE; check the brackets and quotes up to here",
-                    );
-                // A block left open shows up as an error at the end of the
-                // file: name the line where it opens.
-                if let Some(open) = split::unclosed(&text[piece.clone()]) {
-                    let line = text[..piece.start + open].matches('\n').count() + 1;
-                    d = Diagnostic::error(
-                        "config::syntax",
-                        format!("syntax error: the block opened on line {line} is never closed"),
-                    )
-                    .label(src.span(Some(open..open + 1)), "opened here")
-                    .label(
-                        src.span(Some(offset..offset + 1)),
-                        "the file ends inside it",
-                    )
-                    .help("add the missing `}`; check the brackets between these two places");
-                }
-                diags.push(d);
+    for batch in pieces.chunks(parsers) {
+        let parsed = parse_pieces(&text, batch);
+        for (piece, result) in batch.iter().zip(parsed) {
+            let src = Src {
+                file,
+                base: piece.start as u32,
+            };
+            match result {
+                Ok(body) => expr::with_source(file, text.clone(), || add(body, src, diags)),
+                Err(e) => diags.push(syntax_error(&text, piece, src, &e)),
             }
         }
     }
 }
 
+/// Parses each of `pieces` of `text`: the first on this thread, the others
+/// on threads of their own.
+fn parse_pieces(
+    text: &str,
+    pieces: &[std::ops::Range<usize>],
+) -> Vec<Result<hcl::edit::structure::Body, hcl::edit::parser::Error>> {
+    let parse =
+        |piece: &std::ops::Range<usize>| hcl::edit::parser::parse_body(&text[piece.clone()]);
+    match pieces {
+        [] => Vec::new(),
+        [one] => vec![parse(one)],
+        [first, rest @ ..] => std::thread::scope(|scope| {
+            let handles: Vec<_> = rest
+                .iter()
+                .map(|piece| std::thread::Builder::new().spawn_scoped(scope, move || parse(piece)))
+                .collect();
+            let mut out = vec![parse(first)];
+            for (handle, piece) in handles.into_iter().zip(rest) {
+                // A thread that cannot be started, or that panicked (not
+                // expected of a parser), leaves its piece to this thread.
+                out.push(
+                    handle
+                        .ok()
+                        .and_then(|h| h.join().ok())
+                        .unwrap_or_else(|| parse(piece)),
+                );
+            }
+            out
+        }),
+    }
+}
+
+/// The diagnostic for a piece that does not parse.
+fn syntax_error(
+    text: &str,
+    piece: &std::ops::Range<usize>,
+    src: Src,
+    e: &hcl::edit::parser::Error,
+) -> Diagnostic {
+    let offset = e.location().offset();
+    let d = Diagnostic::error("config::syntax", format!("syntax error: {}", first_line(e.message())))
+        .label(src.span(Some(offset..offset + 1)), "here")
+        .help(
+            "blocks are written NAME \"LABEL\" { … } and attributes NAME = VALUE; check the brackets and quotes up to here",
+        );
+    // A block left open shows up as an error at the end of the file: name
+    // the line where it opens.
+    match split::unclosed(&text[piece.clone()]) {
+        Some(open) => {
+            let line = text[..piece.start + open].matches('\n').count() + 1;
+            Diagnostic::error(
+                "config::syntax",
+                format!("syntax error: the block opened on line {line} is never closed"),
+            )
+            .label(src.span(Some(open..open + 1)), "opened here")
+            .label(
+                src.span(Some(offset..offset + 1)),
+                "the file ends inside it",
+            )
+            .help("add the missing `}`; check the brackets between these two places")
+        }
+        None => d,
+    }
+}
+
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A project whose architecture file is `blocks` resource blocks.
+    fn project(blocks: usize, extra: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            dir.path().join("project.hcl"),
+            "environment \"dev\" {}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n}\n",
+        )
+        .expect("write");
+        std::fs::create_dir(dir.path().join("arch")).expect("mkdir");
+        let mut text = String::new();
+        for i in 0..blocks {
+            text.push_str(&format!(
+                "resource \"terrace_data\" \"r{i}\" {{\n  input = {{ n = {i}, s = \"${{\"}}\"}}\" }}\n}}\n"
+            ));
+        }
+        text.push_str(extra);
+        std::fs::write(dir.path().join("arch/main.hcl"), text).expect("write");
+        dir
+    }
+
+    #[test]
+    fn a_large_file_parsed_in_pieces_on_several_threads_loads_every_block_in_order() {
+        let dir = project(8000, "resource \"terrace_data\" \"r5\" {}\n");
+        let size = std::fs::metadata(dir.path().join("arch/main.hcl"))
+            .unwrap()
+            .len();
+        assert!(size as usize > SPLIT_ABOVE * 2, "the file is split: {size}");
+        let (p, diags) = load(dir.path());
+        let names: Vec<&str> = p.architectures[0]
+            .resources
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(names.len(), 8000);
+        assert!(names.iter().enumerate().all(|(i, n)| *n == format!("r{i}")));
+        // The duplicate in the last piece is found against the first.
+        let dup: Vec<_> = diags.iter().filter(|d| d.message.contains("r5")).collect();
+        assert_eq!(
+            dup.len(),
+            1,
+            "{:?}",
+            diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+        );
+        // Spans point into the whole file, past the first piece.
+        let last = &p.architectures[0].resources[7999];
+        let file = p.sources.file(last.span.file);
+        assert!(
+            file.text[last.span.start as usize..]
+                .starts_with("resource \"terrace_data\" \"r7999\"")
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_in_a_later_piece_of_a_large_file_points_at_its_line() {
+        let dir = project(
+            4000,
+            "resource \"terrace_data\" \"bad\" {\n  input = = 1\n}\n",
+        );
+        let (p, diags) = load(dir.path());
+        let errors: Vec<_> = diags
+            .iter()
+            .filter(|d| d.code == "config::syntax")
+            .collect();
+        assert_eq!(errors.len(), 1);
+        let span = errors[0].labels[0].span;
+        let (line, _) = p.sources.file(span.file).line_col(span.start);
+        assert_eq!(line, 4000 * 3 + 2);
+    }
 }
