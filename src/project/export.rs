@@ -451,7 +451,9 @@ fn lock_dir(root: &Path) -> Result<std::fs::File, RecordError> {
     }
 }
 
-fn checksum(value: &serde_json::Value) -> String {
+/// The checksum of an export's `project` content (public so that the fuzz
+/// target can seal the documents it makes up).
+pub fn checksum(value: &serde_json::Value) -> String {
     sha256_hex(serde_json::to_string(value).unwrap_or_default().as_bytes())
 }
 

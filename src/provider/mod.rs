@@ -9,7 +9,7 @@
 mod command;
 mod file;
 mod http;
-mod plugin;
+pub mod plugin;
 mod process;
 
 mod schema;

@@ -10,7 +10,7 @@ mod drift;
 pub mod events;
 pub mod json;
 pub mod markdown;
-mod parts;
+pub mod parts;
 mod plan;
 mod state;
 mod style;

@@ -319,23 +319,7 @@ fn spawn_reader(
             if line.trim().is_empty() {
                 continue;
             }
-            let parsed: Option<(u64, Reply)> =
-                serde_json::from_str::<Json>(&line).ok().and_then(|j| {
-                    let id = j.get("id")?.as_u64()?;
-                    if let Some(e) = j.get("error") {
-                        let message = e
-                            .get("message")
-                            .and_then(Json::as_str)
-                            .unwrap_or("failed without a message")
-                            .to_string();
-                        let attribute = e
-                            .get("attribute")
-                            .and_then(Json::as_str)
-                            .map(str::to_string);
-                        return Some((id, Err(ProviderError { message, attribute })));
-                    }
-                    Some((id, Ok(j.get("result").cloned().unwrap_or(Json::Null))))
-                });
+            let parsed = super::wire::reply(&line);
             match parsed {
                 Some((id, reply)) => {
                     let waiter = shared.lock().ok().and_then(|mut g| g.pending.remove(&id));

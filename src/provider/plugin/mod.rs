@@ -6,7 +6,7 @@
 //! the process.
 
 mod host;
-mod wire;
+pub mod wire;
 
 use super::{BoxFuture, Context, Planned, Provider, ProviderError, Schema};
 use crate::config::Plugin;

@@ -1,7 +1,8 @@
 //! Values and schemas on the wire: JSON, with a value not known until
-//! apply written `{"$unknown": true}`; schemas as the handshake gives them.
+//! apply written `{"$unknown": true}`; schemas as the handshake gives them;
+//! answer lines. Public so that the fuzz targets (fuzz/) reach them.
 
-use crate::provider::{AttrKind, AttrSchema, AttrType, Schema};
+use crate::provider::{AttrKind, AttrSchema, AttrType, ProviderError, Schema};
 use crate::value::{Map, Value};
 use serde_json::Value as Json;
 
@@ -27,6 +28,27 @@ pub fn decode(j: Json) -> Value {
         Json::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, decode(v))).collect()),
         other => Value::from_json(other),
     }
+}
+
+/// An answer line from a plugin: `{"id": N, "result": …}` or
+/// `{"id": N, "error": {"message", "attribute"}}`; `None` when the line is
+/// not a protocol message.
+pub fn reply(line: &str) -> Option<(u64, Result<Json, ProviderError>)> {
+    let j = serde_json::from_str::<Json>(line).ok()?;
+    let id = j.get("id")?.as_u64()?;
+    if let Some(e) = j.get("error") {
+        let message = e
+            .get("message")
+            .and_then(Json::as_str)
+            .unwrap_or("failed without a message")
+            .to_string();
+        let attribute = e
+            .get("attribute")
+            .and_then(Json::as_str)
+            .map(str::to_string);
+        return Some((id, Err(ProviderError { message, attribute })));
+    }
+    Some((id, Ok(j.get("result").cloned().unwrap_or(Json::Null))))
 }
 
 /// Marks the attributes of `v` sensitive where the schema says so or the

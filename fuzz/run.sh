@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS (default 20) each, one after the other,
+# from a corpus seeded by fuzz/seed.sh. Installs what is missing: the
+# nightly toolchain (minimal profile) and cargo-fuzz. The build is kept in
+# fuzz/target/ between runs. Exits 1 when a target finds a crash; the input
+# is left in fuzz/artifacts/TARGET/.
+#
+#   fuzz/run.sh [SECONDS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+shift || true
+if ! rustup toolchain list | grep -q '^nightly'; then
+  rustup toolchain install nightly --profile minimal
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked
+fi
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(cd fuzz && cargo +nightly fuzz list)
+fi
+fuzz/seed.sh >/dev/null
+cargo +nightly fuzz build -O
+# Plugin schemas keep their names for the whole run (leaked on purpose).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+mkdir -p fuzz/logs
+for t in "${targets[@]}"; do
+  # Limits: 2 GB of memory, 10 s per input. Definitions stay under 16 KiB,
+  # so that no line reaches the column where diagnostics cannot be drawn
+  # (issue 11 §3, fixed apart).
+  case $t in
+    definitions | expression | fmt) max_len=16384 ;;
+    *) max_len=65536 ;;
+  esac
+  status=0
+  cargo +nightly fuzz run -O "$t" -- \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+    -timeout=10 -detect_leaks=0 -max_len="$max_len" -print_final_stats=1 \
+    >"fuzz/logs/$t.log" 2>&1 || status=$?
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "fuzz/logs/$t.log" | grep -o '[0-9]*$' || echo '?')
+  cov=$(grep -o 'cov: [0-9]*' "fuzz/logs/$t.log" | tail -1 || true)
+  echo "fuzz $t: ${seconds}s, $execs runs, $cov"
+  if [ "$status" -ne 0 ]; then
+    grep -E -A15 'panicked|ERROR: libFuzzer|SUMMARY' "fuzz/logs/$t.log" | head -40 >&2
+    echo "fuzz $t: failed (exit $status), the input is in fuzz/artifacts/$t/" >&2
+    exit 1
+  fi
+done
