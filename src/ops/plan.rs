@@ -196,8 +196,7 @@ pub async fn compute_at(
     front: &dyn Front,
 ) -> Result<Plan> {
     let environment = ws.environment(env)?;
-    let values = EnvValues::new(graph, environment, &ws.vars, time)
-        .map_err(|d| ws.error(d))?;
+    let values = EnvValues::new(graph, environment, &ws.vars, time).map_err(|d| ws.error(d))?;
     crate::plan::check_targets(&settings.targets, graph, &|r| {
         state.configs.get(&r.config).is_some_and(|c| {
             c.resources

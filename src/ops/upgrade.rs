@@ -162,11 +162,14 @@ fn find<'a>(root: &Path, pins: &'a [PinUse], name: &str) -> Result<&'a PinUse> {
 /// Replaces the pin's string literal, and nothing else, in its file.
 fn rewrite(current: &PinUse, target: &Pin) -> Result {
     let path = &current.path;
-    let text = crate::bounded::read_text(path, crate::bounded::DEFINITION_LIMIT).map_err(|source| Error::Io {
-        action: "read",
-        path: path.clone(),
-        source,
-    })?;
+    let text =
+        crate::bounded::read_text(path, crate::bounded::DEFINITION_LIMIT).map_err(|source| {
+            Error::Io {
+                action: "read",
+                path: path.clone(),
+                source,
+            }
+        })?;
     let expected = format!("\"{}\"", current.pin.source());
     if text.get(current.range.clone()) != Some(expected.as_str()) {
         return Err(Error::Refused(format!(

@@ -180,6 +180,8 @@ pub fn peek_lineage(path: &std::path::Path) -> Option<String> {
     let rest = rest.strip_prefix('"')?;
     let value = &rest[..rest.find('"')?];
     (!value.is_empty() && !value.contains('\\')).then(|| value.to_string())
+}
+
 /// The state of a file exactly as [`write`] lays it out (the header, the
 /// state, `\n}\n`) whose checksum matches: found without parsing the
 /// envelope as JSON, which would mean a second pass over the whole state.
@@ -253,6 +255,9 @@ mod tests {
         assert_eq!(peek_lineage(&path), Some(s.lineage.clone()));
         std::fs::write(&path, b"not a state file").unwrap();
         assert_eq!(peek_lineage(&path), None);
+    }
+
+    #[test]
     fn a_file_laid_out_otherwise_reads_the_same() {
         let s = sample();
         let written = String::from_utf8(encode(&s)).unwrap();
