@@ -187,32 +187,11 @@ fn remove_orphans(dir: &std::path::Path) {
     {
         return;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let ours = name.strip_prefix(TEMP_PREFIX).is_some_and(|rest| {
+    crate::state::remove_orphans(dir, |name| {
+        name.strip_prefix(TEMP_PREFIX).is_some_and(|rest| {
             rest.len() == TEMP_RANDOM && rest.bytes().all(|b| b.is_ascii_alphanumeric())
-        });
-        let Ok(meta) = entry.metadata() else { continue };
-        let old = meta
-            .modified()
-            .ok()
-            .and_then(|m| m.elapsed().ok())
-            .is_some_and(|age| age.as_secs() > 60);
-        if !ours || !meta.is_file() || !old {
-            continue;
-        }
-        let path = entry.path();
-        if let Ok(file) = std::fs::File::open(&path)
-            && file.try_lock().is_ok()
-        {
-            tracing::debug!(path = %path.display(), "removing a temporary file a killed run left");
-            let _ = std::fs::remove_file(&path);
-        }
-    }
+        })
+    });
 }
 
 #[cfg(unix)]

@@ -55,6 +55,37 @@ fn through_links(path: &Path) -> PathBuf {
 }
 
 /// Makes a directory's entries (new, renamed, removed files) durable.
+/// Removes the temporary files in `dir` that a killed process left: those
+/// whose name `ours` recognises, older than a minute and whose OS lock is
+/// free (a live writer holds its temporary file's lock from the moment it
+/// makes it; the minute leaves room for the instant before).
+pub fn remove_orphans(dir: &Path, ours: impl Fn(&str) -> bool) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !ours(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 60);
+        if !meta.is_file() || !old {
+            continue;
+        }
+        let path = entry.path();
+        if let Ok(file) = std::fs::File::open(&path)
+            && file.try_lock().is_ok()
+        {
+            tracing::debug!(path = %path.display(), "removing a temporary file a killed process left");
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
 pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     std::fs::File::open(dir)?.sync_all()?;

@@ -241,31 +241,7 @@ fn not_a_link(path: &Path) -> Result<(), LockError> {
 /// temporary file's OS lock from the moment it makes it, and a minute's age
 /// leaves room for the instant between the two.
 fn remove_orphans(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        if !name.to_string_lossy().starts_with(".lock-") {
-            continue;
-        }
-        let Ok(meta) = entry.metadata() else { continue };
-        let old = meta
-            .modified()
-            .ok()
-            .and_then(|m| m.elapsed().ok())
-            .is_some_and(|age| age > Duration::from_secs(60));
-        if !meta.is_file() || !old {
-            continue;
-        }
-        let path = entry.path();
-        if let Ok(file) = File::open(&path)
-            && file.try_lock().is_ok()
-        {
-            let _ = std::fs::remove_file(&path);
-            let _ = file.unlock();
-        }
-    }
+    super::atomic::remove_orphans(dir, |name| name.starts_with(".lock-"));
 }
 
 fn read_info(file: &File, path: &Path) -> LockInfo {

@@ -14,7 +14,7 @@ mod lock;
 mod model;
 mod store;
 
-pub use atomic::{sync_dir, write_atomic};
+pub use atomic::{remove_orphans, sync_dir, write_atomic};
 pub use drift::{DRIFT_FORMAT_VERSION, DriftKind, DriftRecord, DriftedObject};
 pub use journal::{Journal, JournalError, Record};
 pub use lock::{Lock, LockError, LockInfo, current_user, host_name, stale as stale_lock};
