@@ -133,6 +133,9 @@ pub struct Plan {
     pub format_version: u32,
     pub terrace_version: String,
     pub environment: String,
+    /// The project's name (its `project` block), for the views' headline.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub project: String,
     pub created_at: String,
     /// `plan --destroy`: everything is deleted.
     #[serde(default)]

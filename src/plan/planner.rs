@@ -235,6 +235,7 @@ pub async fn plan(
         format_version: PLAN_FORMAT_VERSION,
         terrace_version: env!("CARGO_PKG_VERSION").to_string(),
         environment: values.env.name.clone(),
+        project: project.name.clone(),
         // The time plantimestamp() gives, so a saved plan can restore it.
         created_at: values.plan_time().to_string(),
         destroy: opts.destroy,

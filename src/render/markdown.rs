@@ -3,9 +3,11 @@
 //! block with the reason for each, a table per configuration, then per
 //! configuration a collapsed `<details>` holding the text plan's notation
 //! in a `diff` block (symbols moved to the start of the line so that the
-//! host colours `+` and `-`), output changes, and drift in its own
-//! section. Sensitive values are masked as in the text plan. Split into
-//! parts by [`super::parts`].
+//! host colours them: `+` create, `-` delete, `-/+` replace, and `~`
+//! written as `!`, as tfcmt does, so that in-place updates are coloured
+//! too), output changes, and drift in its own section. Names and values
+//! outside code are escaped so that they render as text. Sensitive values
+//! are masked as in the text plan. Split into parts by [`super::parts`].
 
 use super::parts::{Section, split};
 use super::plan::{change, drift_entry, output, reason_text};
@@ -58,7 +60,7 @@ fn sections(p: &Plan) -> Vec<Section> {
                 diff_notation(&text)
             })
             .collect();
-        let title = format!("<b>{}</b>: {}", html(config), counts_text(n));
+        let title = format!("<b>{}</b>: {}", text(config), counts_text(n));
         out.push(collapsed(&title, items));
     }
     let outputs: Vec<String> = p
@@ -86,11 +88,11 @@ pub fn drift(env: &str, drift: &[Drift], max_bytes: usize) -> Vec<String> {
     let first = match n {
         0 => format!(
             "**{}**: no drift; every object matches the state\n\n",
-            html(env)
+            text(env)
         ),
         n => format!(
             "**{}**: {n} object{} changed outside terrace\n\n",
-            html(env),
+            text(env),
             plural(n)
         ),
     };
@@ -143,7 +145,11 @@ fn head(
     by_config: &BTreeMap<&str, (Counts, Vec<&Change>)>,
 ) -> Section {
     let mut items = Vec::new();
-    let env = html(&p.environment);
+    let env = if p.project.is_empty() {
+        text(&p.environment)
+    } else {
+        format!("{}** · **{}", text(&p.project), text(&p.environment))
+    };
     let s = p.summary();
     let first = if changes.is_empty() {
         let outputs = p.outputs.iter().any(|o| o.action != Action::NoOp);
@@ -167,10 +173,19 @@ fn head(
         )
     };
     items.push(format!("{first}\n\n"));
+    if let Some(release) = &p.release {
+        let from = p.promoted_from.as_deref().unwrap_or("another environment");
+        items.push(format!(
+            "**Promotion** from **{}**: release {} (the definitions {} runs, not the branch's)\n\n",
+            text(from),
+            code(release),
+            text(from)
+        ));
+    }
     for w in &p.warnings {
         items.push(format!(
             "> [!CAUTION]\n> {}\n\n",
-            html(w).replace('\n', "\n> ")
+            text(w).replace('\n', "\n> ")
         ));
     }
     let destructive: Vec<&&Change> = changes
@@ -196,7 +211,7 @@ fn head(
             let _ = writeln!(
                 table,
                 "| {} | {} | {} | {} | {} |",
-                code(config),
+                cell_code(config),
                 n.add,
                 n.change,
                 n.replace,
@@ -239,7 +254,7 @@ fn destructive_line(env: &str, c: &Change) -> String {
             format!("{addr} **replaced**{order}: {why}")
         }
         _ => match reason_text(c) {
-            Some(r) => format!("{addr} **destroyed** {}", html(&r)),
+            Some(r) => format!("{addr} **destroyed** {}", text(&r)),
             None => format!("{addr} **destroyed**"),
         },
     }
@@ -287,7 +302,9 @@ fn fence_for(items: &[String]) -> String {
 }
 
 /// The text plan's lines with each change symbol moved to the start of
-/// its line (keeping the indentation after it), as diff highlighting needs.
+/// its line (keeping the indentation after it), as diff highlighting needs;
+/// `~` (update in place) becomes `!`, which GitHub's diff highlighting
+/// colours as a change, as in tfcmt's comments.
 pub fn diff_notation(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
@@ -298,7 +315,7 @@ pub fn diff_notation(text: &str) -> String {
             .find(|s| trimmed.starts_with(&format!("{s} ")));
         match sym {
             Some(s) if indent > 0 => {
-                out.push_str(s);
+                out.push_str(if s == "~" { "!" } else { s });
                 out.push_str(&" ".repeat(indent));
                 out.push_str(&trimmed[s.len()..]);
             }
@@ -308,11 +325,31 @@ pub fn diff_notation(text: &str) -> String {
     out
 }
 
-/// Text for HTML and Markdown context: `<`, `>` and `&` escaped.
-fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// Text for HTML and Markdown context (headings, lists, table cells,
+/// `<summary>`): `&`, `<`, `>` and every character that Markdown could
+/// read as markup (emphasis, code, links, table cells, strikethrough,
+/// mentions, headings, escapes, line breaks) written as a character
+/// reference, which renders as the character itself in every context.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '@' | '#' | '!' | '$' => {
+                let _ = write!(out, "&#{};", u32::from(c));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Inline code in a table cell: `|` escaped as `\|`, which GitHub
+/// requires even inside code in a table.
+fn cell_code(s: &str) -> String {
+    code(s).replace('|', "\\|")
 }
 
 /// Inline code that survives backticks inside.
@@ -337,6 +374,24 @@ mod tests {
             diff_notation(text),
             "  # dev/x will be created\n+   resource \"a\" \"b\" {\n+       id = 1\n    }\n"
         );
+    }
+
+    #[test]
+    fn updates_in_place_are_bang_lines() {
+        let text = "  ~ resource \"a\" \"b\" {\n      ~ x = 1 -> 2\n    }\n";
+        assert_eq!(
+            diff_notation(text),
+            "!   resource \"a\" \"b\" {\n!       x = 1 -> 2\n    }\n"
+        );
+    }
+
+    #[test]
+    fn markup_in_names_renders_as_text() {
+        assert_eq!(
+            text("*b* <i> a`b c|d @x [l](u) _e_ ~s~ # ! $m$ \\ &"),
+            "&#42;b&#42; &lt;i&gt; a&#96;b c&#124;d &#64;x &#91;l&#93;(u) &#95;e&#95; &#126;s&#126; &#35; &#33; &#36;m&#36; &#92; &amp;"
+        );
+        assert_eq!(cell_code("a|b"), "`a\\|b`");
     }
 
     #[test]

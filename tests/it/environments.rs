@@ -105,7 +105,13 @@ fn releases_move_dev_to_test_to_prod_exactly_and_prod_needs_an_approval() {
     .success()
     .stdout;
     assert!(md.starts_with("<!-- terrace part 1/1 -->"), "{md}");
-    assert!(md.contains("**prod**: 6 to add"), "{md}");
+    // The headline names the project; a promotion says it is one and
+    // which release (and from where) it carries.
+    assert!(md.contains("**shop** · **prod**: 6 to add"), "{md}");
+    assert!(
+        md.contains("**Promotion** from **test**: release `"),
+        "{md}"
+    );
 
     // prod: only with an approval of the exact plan.
     run(

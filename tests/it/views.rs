@@ -618,3 +618,49 @@ fn apply_on_a_terminal_shows_live_progress_and_honours_no_color() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("\x1b[32m"), "no colour on a terminal:\n{out}");
 }
+
+/// Keys and values that look like Markdown or HTML render as text in the
+/// comment's lists, headings and tables; in-place updates are `!` lines
+/// of the diff block (coloured on GitHub, as tfcmt writes them); the
+/// headline names the project.
+#[test]
+fn markdown_escapes_names_marks_updates_and_names_the_project() {
+    let keys = r#"["*bold*", "<b>x</b>", "a`b", "c|d", "@someone", "[l](u)"]"#;
+    let p = single(&format!(
+        "resource \"terrace_data\" \"k\" {{\n  for_each = toset({keys})\n  input = each.key\n}}\nresource \"terrace_data\" \"u\" {{\n  input = {{ text = \"one\" }}\n}}\n"
+    ));
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"k\" {\n  for_each = toset([])\n  input = each.key\n}\nresource \"terrace_data\" \"u\" {\n  input = { text = \"two\" }\n}\n",
+    );
+    let md = p
+        .run(&["plan", "--env", "dev", "--format", "markdown"])
+        .success()
+        .stdout;
+    assert!(
+        md.contains("**t** · **dev**: 0 to add, 1 to change, 6 to destroy"),
+        "{md}"
+    );
+    // Outside code (the reasons after the address in code), markup
+    // characters are character references.
+    let reasons: Vec<&str> = md
+        .lines()
+        .filter_map(|l| l.split_once("**destroyed**").map(|(_, r)| r))
+        .collect();
+    assert_eq!(reasons.len(), 6, "{md}");
+    for raw in ["*", "<", "|", "@", "[", "`", "_"] {
+        for r in &reasons {
+            assert!(!r.contains(raw), "{raw} unescaped: {r}");
+        }
+    }
+    assert!(md.contains("&#42;bold&#42;"), "{md}");
+    assert!(md.contains("&#124;"), "{md}");
+    // The update is a `!` line; no line of the diff starts with `~`.
+    assert!(
+        md.contains("\n!   resource \"terrace_data\" \"u\" {"),
+        "{md}"
+    );
+    assert!(!md.lines().any(|l| l.starts_with('~')), "{md}");
+    insta::assert_snapshot!("escaped_markdown", stable(&md, p.root()));
+}
