@@ -192,3 +192,28 @@ fn a_failed_apply_ends_with_its_diagnostic_as_terraform_does() {
         "no Apply complete! after a failure"
     );
 }
+
+/// `terrace graph` with and without `--env` against `terraform graph`:
+/// the same clusters, node ids, edges and their direction (dependent to
+/// dependency); only the labels' object counts differ with `--env`.
+#[test]
+fn graph_draws_what_terraform_graph_draws_with_the_same_ids_with_or_without_env() {
+    let p = Project::copy_of("testdata/streams/terrace/v1");
+    let reference = std::fs::read_to_string(repo().join("testdata/streams/graph.dot"))
+        .expect("reference graph")
+        .replace("terraform_data", "terrace_data");
+    let plain = p.run(&["graph"]).success();
+    assert_eq!(plain.stdout, reference);
+    apply(&p);
+    let counted = p.run(&["graph", "--env", "dev"]).success();
+    let uncounted = counted
+        .stdout
+        .replace(" (1)\"]", "\"]")
+        .replace(" (2)\"]", "\"]");
+    assert_eq!(uncounted, reference);
+    assert!(
+        counted
+            .stdout
+            .contains("[label=\"terrace_data.many (2)\"];")
+    );
+}
