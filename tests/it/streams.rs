@@ -217,3 +217,16 @@ fn graph_draws_what_terraform_graph_draws_with_the_same_ids_with_or_without_env(
             .contains("[label=\"terrace_data.many (2)\"];")
     );
 }
+
+#[test]
+fn a_reference_to_an_undeclared_resource_is_a_diagnostic_with_terraforms_snippet() {
+    let p = Project::copy_of("testdata/streams/terrace/invalid");
+    let run = p.run(&["plan", "--env", "dev", "--json"]).code(1);
+    let stream = parse(&run.stdout);
+    compare(&stream, &reference("invalid.jsonl"));
+    let d = &stream.last().expect("a line")["diagnostic"];
+    assert_eq!(d["snippet"]["context"], "resource \"terrace_data\" \"ok\"");
+    assert_eq!(d["snippet"]["code"], "  input = terrace_data.missing.id");
+    assert_eq!(d["snippet"]["start_line"], 5);
+    assert_eq!(d["snippet"]["highlight_start_offset"], 10);
+}
