@@ -38,6 +38,8 @@ pub enum Event {
     Started {
         address: String,
         action: Action,
+        /// The existing object's `id`, for updates and deletes.
+        id: Option<String>,
     },
     Finished {
         address: String,
@@ -51,14 +53,9 @@ pub enum Event {
         message: String,
     },
     /// Not attempted because something it depends on failed.
-    Skipped {
-        address: String,
-        because: String,
-    },
+    Skipped { address: String, because: String },
     /// Ctrl-C: no new operations start.
-    Interrupted {
-        in_flight: usize,
-    },
+    Interrupted { in_flight: usize },
 }
 
 /// Receives events.

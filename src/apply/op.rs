@@ -23,6 +23,16 @@ pub(super) enum OpKind {
 }
 
 impl OpKind {
+    /// The `id` of the object an update or delete acts on.
+    pub(super) fn prior_id(&self) -> Option<String> {
+        match self {
+            OpKind::Update(prior, _) | OpKind::Delete(prior) | OpKind::DeleteDeposed(prior) => {
+                prior.get("id").and_then(Value::as_str).map(str::to_string)
+            }
+            OpKind::Create(_) | OpKind::ReadData(_) => None,
+        }
+    }
+
     /// The values the provider is given.
     fn values(&self) -> Vec<&Value> {
         match self {

@@ -949,6 +949,7 @@ impl Visitor for Walker<'_, '_, '_> {
                 self.observer.event(&Event::Started {
                     address: op_name(&op.address, matches!(op.kind, OpKind::DeleteDeposed(_))),
                     action: op.action,
+                    id: op.kind.prior_id(),
                 });
                 let journal = self.journal.clone();
                 let ctx = (*self.ctx).clone();

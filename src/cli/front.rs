@@ -207,7 +207,12 @@ impl Front for Console<'_> {
 
     fn applied(&self, applied: &Applied<'_>) {
         match self.stream {
-            Some(stream) => stream.outcome(applied.outcome, applied.destroy, applied.sources),
+            Some(stream) => stream.outcome(
+                applied.outcome,
+                applied.destroy,
+                applied.sources,
+                applied.state,
+            ),
             None => finish(self, applied),
         }
     }

@@ -43,7 +43,9 @@ impl Progress {
     /// The plain line for an event.
     pub fn line(&self, e: &Event) -> String {
         match e {
-            Event::Started { address, action } => {
+            Event::Started {
+                address, action, ..
+            } => {
                 format!("{}/{address}: {}", self.env, verbs(*action).0)
             }
             Event::Finished {

@@ -9,6 +9,7 @@ use crate::diag::{Diagnostics, Severity, SourceMap};
 use crate::ops::Error;
 use crate::plan::Plan;
 use crate::render::events::{Events, Operation};
+use crate::state::EnvState;
 use std::io::Write;
 
 /// Writes event lines to standard output.
@@ -39,10 +40,15 @@ impl JsonStream {
         }
     }
 
-    /// The apply's errors as diagnostics, then its summary.
-    pub fn outcome(&self, o: &Outcome, destroy: bool, sources: &SourceMap) {
+    /// The apply's errors as diagnostics; then, only when it succeeded
+    /// (as Terraform: a failed apply ends with its diagnostics), its
+    /// summary and the outputs.
+    pub fn outcome(&self, o: &Outcome, destroy: bool, sources: &SourceMap, state: &EnvState) {
         for d in o.warnings.iter().chain(&o.errors) {
             self.write(&self.events.diagnostic(d, Some(sources)));
+        }
+        if !o.succeeded() {
+            return;
         }
         let op = if destroy {
             Operation::Destroy
@@ -55,6 +61,9 @@ impl JsonStream {
             o.updated,
             o.deleted + o.replaced,
         ));
+        if !destroy && let Some(line) = self.events.applied_outputs(state) {
+            self.write(&line);
+        }
     }
 
     /// Diagnostics as `diagnostic` lines.

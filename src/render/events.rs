@@ -13,6 +13,7 @@ use crate::address::{InstanceAddr, InstanceKey};
 use crate::apply::Event;
 use crate::diag::{Diagnostic, Severity, SourceMap, Span};
 use crate::plan::{Action, Change, Drift, Plan};
+use crate::state::EnvState;
 use serde_json::{Map, Value as Json, json};
 use std::time::Duration;
 
@@ -26,7 +27,13 @@ pub struct Events {
 }
 
 fn now() -> String {
-    jiff::Timestamp::now().to_string()
+    stamp(jiff::Timestamp::now())
+}
+
+/// Terraform's `@timestamp`: UTC with six fraction digits
+/// (`2026-12-05T06:29:41.287740Z`).
+fn stamp(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// An apply's or plan's operation, as `change_summary` reports it.
@@ -74,7 +81,7 @@ impl Events {
         json!({
             "addr": address(a),
             "module": module_address(&a.resource.config),
-            "resource": a.resource.local(),
+            "resource": local_with_key(a),
             "implied_provider": "terrace",
             "resource_type": a.resource.type_name,
             "resource_name": a.resource.name,
@@ -84,10 +91,22 @@ impl Events {
     }
 
     /// A resource object for an address string from the apply walker;
-    /// one that does not parse is passed through as `addr`.
+    /// one that does not parse is passed through as `addr`. A deposed
+    /// object (`ADDR (deposed)`) keeps its resource's address, as in
+    /// Terraform; terrace says it is deposed in `terrace_deposed`.
     fn resource_of(&self, addr: &str) -> (Json, String) {
+        let (addr, deposed) = match addr.strip_suffix(DEPOSED) {
+            Some(a) => (a, true),
+            None => (addr, false),
+        };
         match InstanceAddr::parse(addr) {
-            Ok((_, a)) => (self.resource(&a), address(&a)),
+            Ok((_, a)) => {
+                let mut r = self.resource(&a);
+                if deposed {
+                    r["terrace_deposed"] = json!(true);
+                }
+                (r, address(&a))
+            }
             Err(_) => (
                 json!({ "addr": addr, "terrace_address": format!("{}/{addr}", self.env) }),
                 addr.to_string(),
@@ -191,6 +210,30 @@ impl Events {
         Some(self.line("info", &format!("Outputs: {n}"), "outputs", body))
     }
 
+    /// The `outputs` line after an apply: each output's `sensitive`,
+    /// `type` and (unless sensitive) `value`; `None` without outputs.
+    pub fn applied_outputs(&self, state: &EnvState) -> Option<String> {
+        let mut outputs = Map::new();
+        for (config, c) in &state.configs {
+            for (name, o) in &c.outputs {
+                let mut v = super::json::output_value(Some(&o.value), o.sensitive);
+                if v["sensitive"] == json!(true)
+                    && let Some(m) = v.as_object_mut()
+                {
+                    m.remove("value");
+                }
+                outputs.insert(format!("{config}.{name}"), v);
+            }
+        }
+        if outputs.is_empty() {
+            return None;
+        }
+        let n = outputs.len();
+        let mut body = Map::new();
+        body.insert("outputs".into(), Json::Object(outputs));
+        Some(self.line("info", &format!("Outputs: {n}"), "outputs", body))
+    }
+
     /// `change_summary`: `Plan: …` or `Apply complete! …`.
     pub fn summary(&self, op: Operation, add: usize, change: usize, remove: usize) -> String {
         let (message, operation) = match op {
@@ -212,7 +255,7 @@ impl Events {
         let mut body = Map::new();
         body.insert(
             "changes".into(),
-            json!({ "add": add, "change": change, "import": 0, "remove": remove, "operation": operation }),
+            json!({ "add": add, "change": change, "import": 0, "remove": remove, "action_invocation": 0, "operation": operation }),
         );
         self.line("info", &message, "change_summary", body)
     }
@@ -227,6 +270,12 @@ impl Events {
             .and_then(|(map, span)| range(map, span));
         if let (Some(range), Ok(mut v)) = (range, serde_json::from_str::<Json>(&line)) {
             v["diagnostic"]["range"] = range;
+            if let Some(snippet) = sources
+                .zip(d.span())
+                .and_then(|(map, span)| super::validate::snippet(map, span))
+            {
+                v["diagnostic"]["snippet"] = snippet;
+            }
             v["diagnostic"]["code"] = json!(d.code);
             line = v.to_string();
         }
@@ -259,15 +308,32 @@ impl Events {
             Action::Forget => ("remove", "", ""),
         };
         match e {
-            Event::Started { address, action } => {
+            Event::Started {
+                address,
+                action,
+                id,
+            } => {
                 let (resource, addr) = self.resource_of(address);
                 let (name, start, _) = verb(*action);
+                let mut hook = Map::new();
+                hook.insert("resource".into(), resource);
+                hook.insert("action".into(), json!(name));
+                if let Some(id) = id {
+                    hook.insert("id_key".into(), json!("id"));
+                    hook.insert("id_value".into(), json!(id));
+                }
+                let id_text = id
+                    .as_ref()
+                    .map(|i| format!(" [id={i}]"))
+                    .unwrap_or_default();
                 let mut body = Map::new();
-                body.insert(
-                    "hook".into(),
-                    json!({ "resource": resource, "action": name }),
-                );
-                self.line("info", &format!("{addr}: {start}"), "apply_start", body)
+                body.insert("hook".into(), Json::Object(hook));
+                self.line(
+                    "info",
+                    &format!("{addr}: {start}{id_text}"),
+                    "apply_start",
+                    body,
+                )
             }
             Event::Finished {
                 address,
@@ -335,6 +401,17 @@ impl Events {
     }
 }
 
+/// How the apply walker names a deposed object.
+const DEPOSED: &str = " (deposed)";
+
+/// `TYPE.NAME` with its instance key, as Terraform's `resource` field
+/// has it: `terrace_data.many[1]`, `terrace_data.k["a"]`.
+fn local_with_key(a: &InstanceAddr) -> String {
+    let full = address(a);
+    let module = format!("{}.", module_address(&a.resource.config));
+    full.strip_prefix(&module).unwrap_or(&full).to_string()
+}
+
 /// Terraform's diagnostic `range`: file, start and end as line, column
 /// (one-based) and byte offset.
 pub(super) fn range(map: &SourceMap, span: Span) -> Option<Json> {
@@ -378,5 +455,13 @@ mod tests {
         assert_eq!(v["hook"]["resource"]["resource_key"], 0);
         assert_eq!(v["hook"]["elapsed_seconds"], 1);
         assert_eq!(v["@timestamp"], "2026-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn timestamps_have_six_fraction_digits_as_terraform_writes_them() {
+        let t: jiff::Timestamp = "2026-12-05T06:29:41.28774012Z".parse().expect("time");
+        assert_eq!(stamp(t), "2026-12-05T06:29:41.287740Z");
+        let whole: jiff::Timestamp = "2026-12-05T06:29:41Z".parse().expect("time");
+        assert_eq!(stamp(whole), "2026-12-05T06:29:41.000000Z");
     }
 }

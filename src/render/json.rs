@@ -254,7 +254,7 @@ pub fn state(st: &EnvState, pretty: bool) -> String {
 
 /// An output in `planned_values`, `prior_state` or state: `sensitive`,
 /// `value` (null when sensitive; absent when unknown) and `type`.
-fn output_value(v: Option<&Value>, sensitive: bool) -> Json {
+pub(super) fn output_value(v: Option<&Value>, sensitive: bool) -> Json {
     let sensitive = sensitive || v.is_some_and(Value::contains_sensitive);
     let mut m = Map::new();
     m.insert("sensitive".into(), json!(sensitive));

@@ -44,9 +44,10 @@ pub fn validate_json(diags: Diagnostics, sources: &SourceMap) -> String {
     text
 }
 
-/// Terraform's `snippet`: the line the span starts on, and where in it the
-/// span is highlighted (byte offsets into `code`).
-fn snippet(sources: &SourceMap, span: crate::diag::Span) -> Option<Json> {
+/// Terraform's `snippet`: the enclosing top-level block's header as
+/// `context`, the line the span starts on, and where in it the span is
+/// highlighted (byte offsets into `code`).
+pub(super) fn snippet(sources: &SourceMap, span: crate::diag::Span) -> Option<Json> {
     let file = sources.files().nth(span.file.0 as usize)?;
     let text = &*file.text;
     let start = (span.start as usize).min(text.len());
@@ -54,8 +55,13 @@ fn snippet(sources: &SourceMap, span: crate::diag::Span) -> Option<Json> {
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     let end = (span.end as usize).clamp(start, line_end);
     let (line, _) = file.line_col(span.start);
+    let context = text[..line_start]
+        .lines()
+        .rev()
+        .find(|l| !l.starts_with([' ', '\t', '}']) && l.trim_end().ends_with('{'))
+        .map(|l| l.trim_end().trim_end_matches('{').trim_end().to_string());
     Some(json!({
-        "context": Json::Null,
+        "context": context,
         "code": text.get(line_start..line_end)?,
         "start_line": line,
         "highlight_start_offset": start - line_start,

@@ -385,20 +385,18 @@ fn files_outside_the_project_are_refused_unless_allowed() {
 fn outputs_and_graph_describe_the_project() {
     let p = Project::copy_of("examples/quickstart");
     let dot = p.run(&["graph"]).success();
+    assert!(dot.stdout.starts_with("digraph G {"), "{}", dot.stdout);
     assert!(
-        dot.stdout.starts_with("digraph \"quickstart\" {"),
+        dot.stdout.contains(
+            "\"module.web.terrace_data.server\" -> \"module.network.terrace_data.subnet\";"
+        ),
         "{}",
         dot.stdout
     );
     assert!(
-        dot.stdout
-            .contains("\"network/terrace_data.subnet\" -> \"web/terrace_data.server\";"),
-        "{}",
-        dot.stdout
-    );
-    assert!(
-        dot.stdout
-            .contains("\"network/terrace_data.vpc\" -> \"network/terrace_data.subnet\";"),
+        dot.stdout.contains(
+            "\"module.network.terrace_data.subnet\" -> \"module.network.terrace_data.vpc\";"
+        ),
         "{}",
         dot.stdout
     );
@@ -411,7 +409,7 @@ fn outputs_and_graph_describe_the_project() {
     assert_eq!(v["network"]["name"]["value"], "net-dev-eu-de");
     p.run(&["graph", "--env", "dev"])
         .success()
-        .stdout_has("\"web/terrace_data.server (1)\"");
+        .stdout_has("\"module.web.terrace_data.server\" [label=\"terrace_data.server (1)\"];");
     p.run(&["show", "--env", "dev"])
         .success()
         .stdout_has("# network/terrace_data.vpc:");

@@ -27,4 +27,5 @@ mod records;
 mod rest;
 mod secrets;
 mod state;
+mod streams;
 mod views;

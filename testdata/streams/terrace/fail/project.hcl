@@ -1,0 +1,14 @@
+# The terrace side of ../terraform/fail (the module "main" is the
+# configuration "main").
+project "streams" {}
+variable "release" {
+  type    = string
+  default = "1"
+}
+environment "dev" {}
+configuration "main" {
+  architecture = "./main"
+  inputs = {
+    release = var.release
+  }
+}

@@ -1,0 +1,18 @@
+variable "release" {
+  type = string
+}
+resource "terraform_data" "ok" {
+  input = "ok"
+}
+resource "terraform_data" "bad" {
+  input = "bad"
+  lifecycle {
+    postcondition {
+      condition     = self.id == "never"
+      error_message = "The id is never \"never\"."
+    }
+  }
+}
+output "label" {
+  value = "main-${var.release}"
+}
