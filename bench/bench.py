@@ -327,55 +327,44 @@ def targets(results, args):
     def verdict(ok):
         return "PASS" if ok else "FAIL"
 
-    for shape in args.shapes:
-        # absolute targets at 10 000
-        n = 10000
+    def absolute(shape, n, checks):
+        """checks: (op, limit in s or bytes, label); op "rss" is the peak
+        RSS over all commands at that size."""
+        label_n = f"{n:,}".replace(",", " ")
         if n not in args.sizes:
-            out.append(("SKIP", f"{shape} @ 10 000: not measured (--sizes)"))
-        else:
-            plan = get("terrace", shape, n, "plan")
-            apply = get("terrace", shape, n, "apply")
-            rss = [m.peak_rss for m in by.get(("terrace", shape, n), {}).values()
-                   if m.peak_rss is not None]
-            if plan:
-                out.append((verdict(plan.best <= 0.5),
-                            f"{shape} @ 10 000: no-op plan {fmt_time(plan.best)} ≤ 500 ms"))
-            else:
-                out.append(("FAIL", f"{shape} @ 10 000: no-op plan ≤ 500 ms — no measurement"))
-            if apply:
-                out.append((verdict(apply.best <= 2.0),
-                            f"{shape} @ 10 000: apply {fmt_time(apply.best)} ≤ 2 s"))
-            else:
-                out.append(("FAIL", f"{shape} @ 10 000: apply ≤ 2 s — no measurement"))
-            if rss:
-                peak = max(rss)
-                out.append((verdict(peak * 1024 <= 200e6),
-                            f"{shape} @ 10 000: peak RSS (max over all commands) "
-                            f"{fmt_mb(peak)} ≤ 200 MB"))
-            else:
-                out.append(("FAIL", f"{shape} @ 10 000: peak RSS ≤ 200 MB — no measurement"))
-        # scaling 10 000 -> 100 000
-        if 10000 not in args.sizes or 100000 not in args.sizes:
-            out.append(("SKIP", f"{shape}: 100 000 within 12× of 10 000 — not measured (--sizes)"))
-        else:
-            for op in ("validate", "apply", "plan"):
-                a = get("terrace", shape, 10000, op)
-                b = get("terrace", shape, 100000, op)
-                name = OP_TITLES[op]
-                if a and b:
-                    ratio = b.best / a.best
-                    out.append((verdict(ratio <= 12),
-                                f"{shape}: {name} 100 000 / 10 000 = {fmt_time(b.best)} / "
-                                f"{fmt_time(a.best)} = {ratio:.1f}× ≤ 12×"))
+            out.append(("SKIP", f"{shape} @ {label_n}: not measured (--sizes)"))
+            return
+        for op, limit, label in checks:
+            if op == "rss":
+                rss = [m.peak_rss for m in by.get(("terrace", shape, n), {}).values()
+                       if m.peak_rss is not None]
+                if rss:
+                    peak = max(rss)
+                    out.append((verdict(peak * 1024 <= limit),
+                                f"{shape} @ {label_n}: peak RSS (max over all commands) "
+                                f"{fmt_mb(peak)} ≤ {label}"))
                 else:
-                    out.append(("FAIL", f"{shape}: {name} 100 000 within 12× of 10 000 — "
-                                        "no measurement"))
+                    out.append(("FAIL", f"{shape} @ {label_n}: peak RSS ≤ {label} — no measurement"))
+                continue
+            m = get("terrace", shape, n, op)
+            name = OP_TITLES[op]
+            if m:
+                out.append((verdict(m.best <= limit),
+                            f"{shape} @ {label_n}: {name} {fmt_time(m.best)} ≤ {label}"))
+            else:
+                out.append(("FAIL", f"{shape} @ {label_n}: {name} ≤ {label} — no measurement"))
+
+    for shape in args.shapes:
+        # The targets of issue 11 §6.
+        absolute(shape, 10000, [("plan", 0.08, "80 ms")])
+        absolute(shape, 100000, [("plan", 1.0, "1 s"), ("apply", 3.0, "3 s"),
+                                 ("rss", 300e6, "300 MB")])
         # against Terraform at 1 000
         if args.no_terraform or TF_SIZE not in args.sizes:
             why = "--no-terraform" if args.no_terraform else "--sizes"
             out.append(("SKIP", f"{shape} @ 1 000: against Terraform — not measured ({why})"))
         else:
-            for op, want in (("apply", 20), ("plan", 10)):
+            for op, want in (("plan", 100),):
                 t = get("terrace", shape, TF_SIZE, op)
                 f = get("terraform", shape, TF_SIZE, op)
                 name = OP_TITLES[op]

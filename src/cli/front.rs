@@ -183,6 +183,10 @@ impl Front for Console<'_> {
         Ok(())
     }
 
+    fn shows_json(&self) -> bool {
+        self.stream.is_none() && self.view.is_some_and(|v| v.format == Format::Json)
+    }
+
     fn can_confirm(&self) -> bool {
         std::io::stdin().is_terminal()
     }

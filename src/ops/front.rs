@@ -87,6 +87,12 @@ pub trait Front: Sync {
         Ok(())
     }
 
+    /// Whether [`Front::planned`] shows the JSON view, which carries the
+    /// definitions (`Plan::configuration`).
+    fn shows_json(&self) -> bool {
+        false
+    }
+
     /// Whether someone can answer [`Front::confirm`].
     fn can_confirm(&self) -> bool {
         false

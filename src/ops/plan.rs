@@ -128,7 +128,7 @@ async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Resul
             "{lost}\nterrace apply refuses this plan without --allow-recreate."
         )));
     }
-    let plan = compute(
+    let mut plan = compute(
         ws,
         &graph,
         &req.env,
@@ -138,6 +138,9 @@ async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Resul
         front,
     )
     .await?;
+    if req.out.is_some() {
+        describe(&mut plan, &graph);
+    }
     front.planned(&plan)?;
     let saved = match &req.out {
         Some(path) => {
@@ -231,9 +234,21 @@ pub async fn compute_at(
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
+            if front.shows_json() {
+                describe(&mut plan, graph);
+            }
             Ok(plan)
         }
         Err(diags) => Err(ws.error(diags)),
+    }
+}
+
+/// Adds the definitions (Terraform's JSON configuration representation)
+/// to `plan`, for a saved plan or the JSON view; a plan only shown as text
+/// or applied at once does without them.
+pub fn describe(plan: &mut Plan, graph: &ProjectGraph<'_>) {
+    if plan.configuration.is_null() {
+        plan.configuration = crate::config::json::configuration(graph.project);
     }
 }
 

@@ -152,6 +152,9 @@ async fn promote_loaded(
         applied_at: &deployed.applied_at,
         applied_by: &deployed.applied_by,
     });
+    if req.out.is_some() {
+        super::plan::describe(&mut plan, &graph);
+    }
     front.planned(&plan)?;
     let hash = match &req.out {
         Some(path) => {

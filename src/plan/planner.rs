@@ -263,12 +263,21 @@ pub async fn plan(
         variables: BTreeMap::new(),
         targets: Vec::new(),
         unchanged_objects,
-        configuration: crate::config::json::configuration(project),
+        // Filled in only for a saved plan or the JSON view
+        // (`ops::plan::describe`): a large project's tree costs time.
+        configuration: serde_json::Value::Null,
         replace: opts.replace.iter().map(ToString::to_string).collect(),
         refresh: opts.refresh,
     };
-    // A plan that apply could not order is never produced.
-    if let Err(e) = super::order::build(graph, &plan, state) {
+    // A plan that apply could not order is never produced. Only deletes
+    // (and the deletes of replacements) add steps or edges to the
+    // definitions' own order, which has no cycle: without them there is
+    // nothing to check.
+    let deletes = plan
+        .changes
+        .iter()
+        .any(|c| matches!(c.action, Action::Replace | Action::Delete));
+    if deletes && let Err(e) = super::order::build(graph, &plan, state) {
         diags.push(e.diagnostic("plan::order"));
         return Err(diags);
     }
