@@ -43,6 +43,7 @@ pub mod diag;
 pub mod digest;
 pub mod eval;
 pub mod graph;
+pub mod ids;
 pub mod ops;
 pub mod plan;
 pub mod project;

@@ -11,6 +11,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Node, ProjectGraph};
 use crate::graph::walk::Job;
 use crate::graph::{Dag, NodeId, Status, Visit, Visitor, Walked, walk};
+use crate::ids::ResourceId;
 use crate::plan::{self, Action, Plan, Step};
 use crate::provider::{self, Planned, Provider, ProviderError, Registry};
 use crate::state::{EnvState, Journal, Lock, OutputState, Record, Store};
@@ -292,7 +293,7 @@ impl Walker<'_, '_, '_> {
     /// Starts a resource step: each instance is evaluated again with the
     /// values now known and, where it creates or updates, planned again
     /// (jobs); its operations wait for every plan ([`Walker::operations`]).
-    fn start_resource(&mut self, id: NodeId, node: NodeId, c: usize, r: usize) -> Visit<Work> {
+    fn start_resource(&mut self, id: NodeId, node: NodeId, c: usize, r: ResourceId) -> Visit<Work> {
         let res = &self.graph.arch(c).resources[r];
         let addr = self.graph.resource_addr(c, r);
         let Some(p) = self.registry.get(&res.type_name).cloned() else {
@@ -707,7 +708,7 @@ impl Walker<'_, '_, '_> {
 
     /// A resource's postconditions on the objects as applied (`self`).
     /// The objects stay recorded: they exist, as in Terraform.
-    fn postconditions(&self, c: usize, r: usize, run: &Running) -> Result<(), Diagnostics> {
+    fn postconditions(&self, c: usize, r: ResourceId, run: &Running) -> Result<(), Diagnostics> {
         let res = &self.graph.arch(c).resources[r];
         if res.lifecycle.postconditions.is_empty() {
             return Ok(());

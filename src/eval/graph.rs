@@ -11,6 +11,7 @@ use crate::address::{Mode, ResourceAddr};
 use crate::config::{Architecture, Expr, Names, Project, Reference};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::graph::{Dag, NodeId};
+use crate::ids::ResourceId;
 use std::collections::HashMap;
 
 /// A node: indices into the project's configurations and their
@@ -23,7 +24,7 @@ pub enum Node {
     Input(usize, usize),
     Variable(usize, usize),
     Local(usize, usize),
-    Resource(usize, usize),
+    Resource(usize, ResourceId),
     Output(usize, usize),
 }
 
@@ -78,7 +79,7 @@ impl<'p> ProjectGraph<'p> {
             (0..conf.inputs.len()).for_each(|i| g.add(Node::Input(c, i)));
             (0..arch.variables.len()).for_each(|i| g.add(Node::Variable(c, i)));
             (0..arch.locals.len()).for_each(|i| g.add(Node::Local(c, i)));
-            (0..arch.resources.len()).for_each(|i| g.add(Node::Resource(c, i)));
+            ResourceId::all(arch.resources.len()).for_each(|r| g.add(Node::Resource(c, r)));
             (0..arch.outputs.len()).for_each(|i| g.add(Node::Output(c, i)));
         }
         for (c, conf) in project.configurations.iter().enumerate() {
@@ -120,7 +121,7 @@ impl<'p> ProjectGraph<'p> {
                 g.link_expr(Node::Local(c, i), &l.expr, plain, &mut diags);
             }
             for (i, r) in arch.resources.iter().enumerate() {
-                let node = Node::Resource(c, i);
+                let node = Node::Resource(c, ResourceId::new(i));
                 for e in r.count.iter().chain(&r.for_each) {
                     g.link_expr(node, e, expansion, &mut diags);
                 }
@@ -226,7 +227,7 @@ impl<'p> ProjectGraph<'p> {
     }
 
     /// The address of resource `r` of configuration `c`.
-    pub fn resource_addr(&self, c: usize, r: usize) -> ResourceAddr {
+    pub fn resource_addr(&self, c: usize, r: ResourceId) -> ResourceAddr {
         let res = &self.arch(c).resources[r];
         ResourceAddr {
             config: self.project.configurations[c].name.clone(),
@@ -607,7 +608,7 @@ impl<'p> ProjectGraph<'p> {
                     .resources
                     .get(&(Mode::Data, t.to_string(), n.to_string()))
                 {
-                    Some(&i) => vec![Node::Resource(c, i)],
+                    Some(&i) => vec![Node::Resource(c, ResourceId::new(i))],
                     None => {
                         diags.push(bad_ref(
                             r,
@@ -652,7 +653,7 @@ impl<'p> ProjectGraph<'p> {
                     .resources
                     .get(&(Mode::Managed, type_name.to_string(), name.to_string()))
                 {
-                    Some(&i) => vec![Node::Resource(c, i)],
+                    Some(&i) => vec![Node::Resource(c, ResourceId::new(i))],
                     None => {
                         let candidates: Vec<String> = arch
                             .resources

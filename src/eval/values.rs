@@ -14,6 +14,7 @@ use crate::address::InstanceKey;
 use crate::config::{Environment, Expr};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean, display_name};
 use crate::graph::NodeId;
+use crate::ids::ResourceId;
 use crate::value::{Map, Value};
 
 /// One instance of a resource before evaluation: its key, and `each.value`.
@@ -269,7 +270,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
 
     /// The instances of resource `r`: one, or as many as `count` or
     /// `for_each` say. Those must be known when planning.
-    pub fn expand(&self, c: usize, r: usize) -> Result<Vec<Instance>, Diagnostic> {
+    pub fn expand(&self, c: usize, r: ResourceId) -> Result<Vec<Instance>, Diagnostic> {
         let res = &self.graph.arch(c).resources[r];
         let unknown_help = "count and for_each must be known when planning: compute them from variables and locals, not from resource attributes";
         if let Some(e) = &res.count {
@@ -404,7 +405,12 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     }
 
     /// Evaluates the arguments of one instance into an object.
-    pub fn eval_instance(&self, c: usize, r: usize, inst: &Instance) -> Result<Value, Diagnostics> {
+    pub fn eval_instance(
+        &self,
+        c: usize,
+        r: ResourceId,
+        inst: &Instance,
+    ) -> Result<Value, Diagnostics> {
         let res = &self.graph.arch(c).resources[r];
         let mut diags = Diagnostics::default();
         let mut map = Map::new();
@@ -428,7 +434,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     pub fn set_resource(
         &mut self,
         c: usize,
-        r: usize,
+        r: ResourceId,
         instances: Vec<(Option<InstanceKey>, Value)>,
     ) {
         let res = &self.graph.arch(c).resources[r];
@@ -455,7 +461,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     }
 
     /// Marks resource `r` as failed: references to it see an unknown value.
-    pub fn fail_resource(&mut self, c: usize, r: usize) {
+    pub fn fail_resource(&mut self, c: usize, r: ResourceId) {
         self.resources[c][r] = Value::Unknown;
     }
 

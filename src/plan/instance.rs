@@ -8,6 +8,7 @@ use crate::address::{InstanceAddr, Mode};
 use crate::config::{IgnoreChanges, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Instance};
+use crate::ids::ResourceId;
 use crate::provider::{self, Planned, Provider};
 use crate::value::{Map, PathStep, Value};
 
@@ -17,7 +18,7 @@ use crate::value::{Map, PathStep, Value};
 pub async fn prepare(
     values: &EnvValues<'_, '_>,
     c: usize,
-    r: usize,
+    r: ResourceId,
     inst: &Instance,
     p: &dyn Provider,
     prior: Option<&Value>,
@@ -43,7 +44,7 @@ pub async fn prepare(
 pub fn arguments(
     values: &EnvValues<'_, '_>,
     c: usize,
-    r: usize,
+    r: ResourceId,
     inst: &Instance,
     p: &dyn Provider,
     prior: Option<&Value>,
