@@ -26,6 +26,11 @@ macro_rules! id {
                 self.0 as usize
             }
 
+            /// The rows of `table` with their ids, in order.
+            pub fn enumerate<T>(table: &[T]) -> impl Iterator<Item = (Self, &T)> {
+                table.iter().enumerate().map(|(i, row)| (Self::new(i), row))
+            }
+
             /// The ids of a table of `len` rows, in order.
             pub fn all(len: usize) -> impl Iterator<Item = Self> {
                 (0..len).map(Self::new)

@@ -11,7 +11,7 @@ use crate::address::{Mode, ResourceAddr};
 use crate::config::{Architecture, Expr, Names, Project, Reference};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::graph::{Dag, NodeId};
-use crate::ids::ResourceId;
+use crate::ids::{ConfigId, ResourceId};
 use std::collections::HashMap;
 
 /// A node: indices into the project's configurations and their
@@ -21,16 +21,16 @@ pub enum Node {
     /// Input `i` of configuration `c` (`inputs = { name = … }`), evaluated
     /// in the project's scope. One node per input, so that configurations
     /// can pass values back and forth without a false cycle.
-    Input(usize, usize),
-    Variable(usize, usize),
-    Local(usize, usize),
-    Resource(usize, ResourceId),
-    Output(usize, usize),
+    Input(ConfigId, usize),
+    Variable(ConfigId, usize),
+    Local(ConfigId, usize),
+    Resource(ConfigId, ResourceId),
+    Output(ConfigId, usize),
 }
 
 impl Node {
     /// The configuration the node belongs to.
-    pub fn config(self) -> usize {
+    pub fn config(self) -> ConfigId {
         match self {
             Node::Input(c, _)
             | Node::Variable(c, _)
@@ -54,7 +54,7 @@ pub struct ProjectGraph<'p> {
 /// resource with `count` or `for_each`.
 #[derive(Clone, Copy)]
 struct Site {
-    config: usize,
+    config: ConfigId,
     count: bool,
     for_each: bool,
     /// Inside `count` or `for_each` themselves.
@@ -74,7 +74,7 @@ impl<'p> ProjectGraph<'p> {
             ids: HashMap::new(),
         };
         let mut diags = Diagnostics::default();
-        for (c, conf) in project.configurations.iter().enumerate() {
+        for (c, conf) in ConfigId::enumerate(&project.configurations) {
             let arch = project.architecture_of(conf);
             (0..conf.inputs.len()).for_each(|i| g.add(Node::Input(c, i)));
             (0..arch.variables.len()).for_each(|i| g.add(Node::Variable(c, i)));
@@ -82,7 +82,7 @@ impl<'p> ProjectGraph<'p> {
             ResourceId::all(arch.resources.len()).for_each(|r| g.add(Node::Resource(c, r)));
             (0..arch.outputs.len()).for_each(|i| g.add(Node::Output(c, i)));
         }
-        for (c, conf) in project.configurations.iter().enumerate() {
+        for (c, conf) in ConfigId::enumerate(&project.configurations) {
             g.link_configuration(c, &mut diags);
             let arch = project.architecture_of(conf);
             let plain = Site {
@@ -215,19 +215,28 @@ impl<'p> ProjectGraph<'p> {
         *self.dag.node(id)
     }
 
+    /// The configuration named `name`.
+    pub fn config_id(&self, name: &str) -> Option<ConfigId> {
+        self.project
+            .configurations
+            .iter()
+            .position(|c| c.name == name)
+            .map(ConfigId::new)
+    }
+
     /// The architecture of configuration `c`.
-    pub fn arch(&self, c: usize) -> &'p Architecture {
+    pub fn arch(&self, c: ConfigId) -> &'p Architecture {
         self.project
             .architecture_of(&self.project.configurations[c])
     }
 
     /// Name maps of configuration `c`'s architecture.
-    pub fn names_of(&self, c: usize) -> &'p Names {
+    pub fn names_of(&self, c: ConfigId) -> &'p Names {
         &self.arch(c).names
     }
 
     /// The address of resource `r` of configuration `c`.
-    pub fn resource_addr(&self, c: usize, r: ResourceId) -> ResourceAddr {
+    pub fn resource_addr(&self, c: ConfigId, r: ResourceId) -> ResourceAddr {
         let res = &self.arch(c).resources[r];
         ResourceAddr {
             config: self.project.configurations[c].name.clone(),
@@ -280,7 +289,7 @@ impl<'p> ProjectGraph<'p> {
         out
     }
 
-    fn link_configuration(&mut self, c: usize, diags: &mut Diagnostics) {
+    fn link_configuration(&mut self, c: ConfigId, diags: &mut Diagnostics) {
         let conf = &self.project.configurations[c];
         let names = &self.project.architectures[conf.architecture].names;
         for (i, input) in conf.inputs.iter().enumerate() {
@@ -322,14 +331,14 @@ impl<'p> ProjectGraph<'p> {
 
     /// Resolves a reference made in the project file (configuration inputs)
     /// to the nodes it depends on.
-    fn project_ref(&self, r: &Reference, from: usize, diags: &mut Diagnostics) -> Vec<Node> {
+    fn project_ref(&self, r: &Reference, from: ConfigId, diags: &mut Diagnostics) -> Vec<Node> {
         self.project_ref_inner(r, from, diags).unwrap_or_default()
     }
 
     fn project_ref_inner(
         &self,
         r: &Reference,
-        from: usize,
+        from: ConfigId,
         diags: &mut Diagnostics,
     ) -> Option<Vec<Node>> {
         let project = self.project;
@@ -389,8 +398,7 @@ impl<'p> ProjectGraph<'p> {
                     ));
                     return None;
                 };
-                let Some(target) = project.configurations.iter().position(|c| c.name == name)
-                else {
+                let Some(target) = self.config_id(name) else {
                     if project.unusable.iter().any(|u| u == name) {
                         return None;
                     }
@@ -483,7 +491,7 @@ impl<'p> ProjectGraph<'p> {
         }
     }
 
-    fn link_depends_on(&mut self, node: Node, e: &Expr, c: usize, diags: &mut Diagnostics) {
+    fn link_depends_on(&mut self, node: Node, e: &Expr, c: ConfigId, diags: &mut Diagnostics) {
         let site = Site {
             config: c,
             count: false,

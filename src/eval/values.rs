@@ -14,7 +14,7 @@ use crate::address::InstanceKey;
 use crate::config::{Environment, Expr};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean, display_name};
 use crate::graph::NodeId;
-use crate::ids::ResourceId;
+use crate::ids::{ConfigId, ResourceId};
 use crate::value::{Map, Value};
 
 /// One instance of a resource before evaluation: its key, and `each.value`.
@@ -72,8 +72,8 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         if diags.has_errors() {
             return Err(diags);
         }
-        let per_config = |f: &dyn Fn(usize) -> usize| -> Vec<Vec<Value>> {
-            (0..project.configurations.len())
+        let per_config = |f: &dyn Fn(ConfigId) -> usize| -> Vec<Vec<Value>> {
+            ConfigId::all(project.configurations.len())
                 .map(|c| vec![Value::Unknown; f(c)])
                 .collect()
         };
@@ -148,7 +148,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         }
     }
 
-    fn eval_input(&mut self, c: usize, i: usize) -> Result<(), Diagnostics> {
+    fn eval_input(&mut self, c: ConfigId, i: usize) -> Result<(), Diagnostics> {
         let input = &self.graph.project.configurations[c].inputs[i];
         let scope = ProjectScope { values: self };
         let v = self
@@ -159,7 +159,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         Ok(())
     }
 
-    fn eval_variable(&mut self, c: usize, i: usize) -> Result<(), Diagnostics> {
+    fn eval_variable(&mut self, c: ConfigId, i: usize) -> Result<(), Diagnostics> {
         let project = self.graph.project;
         let conf = &project.configurations[c];
         let var = &self.graph.arch(c).variables[i];
@@ -211,7 +211,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         Ok(())
     }
 
-    fn eval_output(&mut self, c: usize, o: usize) -> Result<(), Diagnostics> {
+    fn eval_output(&mut self, c: ConfigId, o: usize) -> Result<(), Diagnostics> {
         let out = &self.graph.arch(c).outputs[o];
         let v = self
             .eval_in(c, None, &out.value)
@@ -230,7 +230,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     /// instance of a resource (for `count.index` and `each`).
     pub fn eval_in(
         &self,
-        c: usize,
+        c: ConfigId,
         instance: Option<&Instance>,
         e: &Expr,
     ) -> Result<Value, EvalError> {
@@ -247,7 +247,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     /// instance's own object, in a postcondition).
     pub fn eval_with_self(
         &self,
-        c: usize,
+        c: ConfigId,
         instance: Option<&Instance>,
         this: &Value,
         e: &Expr,
@@ -270,7 +270,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
 
     /// The instances of resource `r`: one, or as many as `count` or
     /// `for_each` say. Those must be known when planning.
-    pub fn expand(&self, c: usize, r: ResourceId) -> Result<Vec<Instance>, Diagnostic> {
+    pub fn expand(&self, c: ConfigId, r: ResourceId) -> Result<Vec<Instance>, Diagnostic> {
         let res = &self.graph.arch(c).resources[r];
         let unknown_help = "count and for_each must be known when planning: compute them from variables and locals, not from resource attributes";
         if let Some(e) = &res.count {
@@ -407,7 +407,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     /// Evaluates the arguments of one instance into an object.
     pub fn eval_instance(
         &self,
-        c: usize,
+        c: ConfigId,
         r: ResourceId,
         inst: &Instance,
     ) -> Result<Value, Diagnostics> {
@@ -433,7 +433,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     /// object itself, a list (`count`) or a map (`for_each`).
     pub fn set_resource(
         &mut self,
-        c: usize,
+        c: ConfigId,
         r: ResourceId,
         instances: Vec<(Option<InstanceKey>, Value)>,
     ) {
@@ -461,12 +461,12 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     }
 
     /// Marks resource `r` as failed: references to it see an unknown value.
-    pub fn fail_resource(&mut self, c: usize, r: ResourceId) {
+    pub fn fail_resource(&mut self, c: ConfigId, r: ResourceId) {
         self.resources[c][r] = Value::Unknown;
     }
 
     /// The value of output `o` of configuration `c`.
-    pub fn output(&self, c: usize, o: usize) -> &Value {
+    pub fn output(&self, c: ConfigId, o: usize) -> &Value {
         &self.outputs[c][o]
     }
 }
@@ -474,7 +474,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
 /// References in architectures.
 struct ArchScope<'a, 'g, 'p> {
     values: &'a EnvValues<'g, 'p>,
-    config: usize,
+    config: ConfigId,
     instance: Option<&'a Instance>,
     /// `self`, in a postcondition.
     this: Option<&'a Value>,
@@ -624,6 +624,7 @@ impl Resolver for ProjectScope<'_, '_, '_> {
                     .configurations
                     .iter()
                     .position(|x| x.name == *name)
+                    .map(ConfigId::new)
                     .ok_or_else(|| {
                         EvalError::new(span, format!("there is no configuration \"{name}\""))
                     })?;

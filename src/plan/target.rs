@@ -11,6 +11,7 @@ use super::model::Plan;
 use crate::address::{InstanceAddr, ResourceAddr};
 use crate::eval::{Node, ProjectGraph};
 use crate::graph::NodeId;
+use crate::ids::ConfigId;
 use std::collections::HashSet;
 
 /// One `--target`: a whole configuration, a resource, or one instance.
@@ -115,6 +116,7 @@ pub fn check(
                 .configurations
                 .iter()
                 .position(|c| c.name == resource.config)
+                .map(ConfigId::new)
                 .map(|c| {
                     graph
                         .names_of(c)
@@ -189,12 +191,7 @@ pub fn narrow(plan: &mut Plan, graph: &ProjectGraph<'_>, targets: &[Target]) {
         })
         .collect();
     plan.outputs.retain(|o| {
-        let Some(c) = graph
-            .project
-            .configurations
-            .iter()
-            .position(|c| c.name == o.configuration)
-        else {
+        let Some(c) = graph.config_id(&o.configuration) else {
             return false;
         };
         let Some(&i) = graph.names_of(c).outputs.get(&o.name) else {
