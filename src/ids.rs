@@ -1,7 +1,10 @@
 //! Typed indices into the project's tables, so that swapping two of them
 //! does not compile: a [`ConfigId`] picks one of
 //! `Project::configurations`, a [`ResourceId`] one of an architecture's
-//! `resources` (and the per-resource tables built beside it).
+//! `resources`, an [`OutputId`] one of its `outputs`, a [`VariableId`]
+//! and a [`LocalId`] one of its `variables` and `locals`, an [`InputId`]
+//! one of a configuration's `inputs` (and the tables of values built
+//! beside them).
 //!
 //! Each id is a `u32` newtype, `Copy`, and indexes a `Vec` directly
 //! (`arch.resources[r]`, `values.resources[c][r]`); `index()` gives the
@@ -60,6 +63,22 @@ id!(
     /// One of an architecture's `resources`, within one configuration.
     ResourceId
 );
+id!(
+    /// One of an architecture's `outputs`, within one configuration.
+    OutputId
+);
+id!(
+    /// One of an architecture's `variables`, within one configuration.
+    VariableId
+);
+id!(
+    /// One of an architecture's `locals`, within one configuration.
+    LocalId
+);
+id!(
+    /// One of a configuration's `inputs`.
+    InputId
+);
 
 #[cfg(test)]
 mod tests {
@@ -81,5 +100,6 @@ mod tests {
     fn ids_are_four_bytes() {
         assert_eq!(std::mem::size_of::<ConfigId>(), 4);
         assert_eq!(std::mem::size_of::<ResourceId>(), 4);
+        assert_eq!(std::mem::size_of::<OutputId>(), 4);
     }
 }

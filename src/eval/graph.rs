@@ -11,7 +11,7 @@ use crate::address::{Mode, ResourceAddr};
 use crate::config::{Architecture, Expr, Names, Project, Reference};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::graph::{Dag, NodeId};
-use crate::ids::{ConfigId, ResourceId};
+use crate::ids::{ConfigId, InputId, LocalId, OutputId, ResourceId, VariableId};
 use std::collections::HashMap;
 
 /// A node: indices into the project's configurations and their
@@ -21,11 +21,11 @@ pub enum Node {
     /// Input `i` of configuration `c` (`inputs = { name = … }`), evaluated
     /// in the project's scope. One node per input, so that configurations
     /// can pass values back and forth without a false cycle.
-    Input(ConfigId, usize),
-    Variable(ConfigId, usize),
-    Local(ConfigId, usize),
+    Input(ConfigId, InputId),
+    Variable(ConfigId, VariableId),
+    Local(ConfigId, LocalId),
     Resource(ConfigId, ResourceId),
-    Output(ConfigId, usize),
+    Output(ConfigId, OutputId),
 }
 
 impl Node {
@@ -76,11 +76,11 @@ impl<'p> ProjectGraph<'p> {
         let mut diags = Diagnostics::default();
         for (c, conf) in ConfigId::enumerate(&project.configurations) {
             let arch = project.architecture_of(conf);
-            (0..conf.inputs.len()).for_each(|i| g.add(Node::Input(c, i)));
-            (0..arch.variables.len()).for_each(|i| g.add(Node::Variable(c, i)));
-            (0..arch.locals.len()).for_each(|i| g.add(Node::Local(c, i)));
+            InputId::all(conf.inputs.len()).for_each(|i| g.add(Node::Input(c, i)));
+            VariableId::all(arch.variables.len()).for_each(|v| g.add(Node::Variable(c, v)));
+            LocalId::all(arch.locals.len()).for_each(|l| g.add(Node::Local(c, l)));
             ResourceId::all(arch.resources.len()).for_each(|r| g.add(Node::Resource(c, r)));
-            (0..arch.outputs.len()).for_each(|i| g.add(Node::Output(c, i)));
+            OutputId::all(arch.outputs.len()).for_each(|o| g.add(Node::Output(c, o)));
         }
         for (c, conf) in ConfigId::enumerate(&project.configurations) {
             g.link_configuration(c, &mut diags);
@@ -96,8 +96,9 @@ impl<'p> ProjectGraph<'p> {
                 expansion: true,
                 ..plain
             };
-            for (i, v) in arch.variables.iter().enumerate() {
+            for (i, v) in VariableId::enumerate(&arch.variables) {
                 if let Some(input) = conf.inputs.iter().position(|x| x.name == v.name) {
+                    let input = InputId::new(input);
                     g.dag.add_edge(
                         g.ids[&Node::Input(c, input)],
                         g.ids[&Node::Variable(c, i)],
@@ -117,11 +118,11 @@ impl<'p> ProjectGraph<'p> {
                     );
                 }
             }
-            for (i, l) in arch.locals.iter().enumerate() {
+            for (i, l) in LocalId::enumerate(&arch.locals) {
                 g.link_expr(Node::Local(c, i), &l.expr, plain, &mut diags);
             }
-            for (i, r) in arch.resources.iter().enumerate() {
-                let node = Node::Resource(c, ResourceId::new(i));
+            for (i, r) in ResourceId::enumerate(&arch.resources) {
+                let node = Node::Resource(c, i);
                 for e in r.count.iter().chain(&r.for_each) {
                     g.link_expr(node, e, expansion, &mut diags);
                 }
@@ -160,7 +161,7 @@ impl<'p> ProjectGraph<'p> {
                     }
                 }
             }
-            for (i, o) in arch.outputs.iter().enumerate() {
+            for (i, o) in OutputId::enumerate(&arch.outputs) {
                 g.link_expr(Node::Output(c, i), &o.value, plain, &mut diags);
                 for cond in &o.preconditions {
                     g.link_expr(Node::Output(c, i), &cond.condition, plain, &mut diags);
@@ -292,7 +293,7 @@ impl<'p> ProjectGraph<'p> {
     fn link_configuration(&mut self, c: ConfigId, diags: &mut Diagnostics) {
         let conf = &self.project.configurations[c];
         let names = &self.project.architectures[conf.architecture].names;
-        for (i, input) in conf.inputs.iter().enumerate() {
+        for (i, input) in InputId::enumerate(&conf.inputs) {
             if !names.variables.contains_key(&input.name) {
                 let arch = self.arch(c);
                 let mut d = Diagnostic::error(
@@ -436,7 +437,7 @@ impl<'p> ProjectGraph<'p> {
                 let Some(out) = r.attr(2) else {
                     // The whole outputs object: depend on every output.
                     return Some(
-                        (0..arch.outputs.len())
+                        OutputId::all(arch.outputs.len())
                             .map(|o| Node::Output(target, o))
                             .collect(),
                     );
@@ -514,10 +515,10 @@ impl<'p> ProjectGraph<'p> {
         let arch = self.arch(c);
         let names = self.names_of(c);
         let lookup = |kind: &str,
-                      map: &HashMap<String, usize>,
+                      found: &dyn Fn(&str) -> Option<Node>,
                       candidates: Vec<&str>,
                       diags: &mut Diagnostics|
-         -> Option<usize> {
+         -> Option<Node> {
             let Some(name) = r.attr(0) else {
                 diags.push(bad_ref(
                     r,
@@ -526,8 +527,8 @@ impl<'p> ProjectGraph<'p> {
                 ));
                 return None;
             };
-            match map.get(name) {
-                Some(i) => Some(*i),
+            match found(name) {
+                Some(n) => Some(n),
                 None => {
                     let help = match did_you_mean(name, candidates) {
                         Some(s) => format!("did you mean {}.{s}?", r.root),
@@ -541,20 +542,18 @@ impl<'p> ProjectGraph<'p> {
         match r.root.as_str() {
             "var" => lookup(
                 "variable",
-                &names.variables,
+                &|n| names.variables.get(n).map(|&v| Node::Variable(c, v)),
                 arch.variables.iter().map(|v| v.name.as_str()).collect(),
                 diags,
             )
-            .map(|i| Node::Variable(c, i))
             .into_iter()
             .collect(),
             "local" => lookup(
                 "local value",
-                &names.locals,
+                &|n| names.locals.get(n).map(|&l| Node::Local(c, l)),
                 arch.locals.iter().map(|v| v.name.as_str()).collect(),
                 diags,
             )
-            .map(|i| Node::Local(c, i))
             .into_iter()
             .collect(),
             "count" | "each" if site.expansion => {
@@ -616,7 +615,7 @@ impl<'p> ProjectGraph<'p> {
                     .resources
                     .get(&(Mode::Data, t.to_string(), n.to_string()))
                 {
-                    Some(&i) => vec![Node::Resource(c, ResourceId::new(i))],
+                    Some(&i) => vec![Node::Resource(c, i)],
                     None => {
                         diags.push(bad_ref(
                             r,
@@ -661,7 +660,7 @@ impl<'p> ProjectGraph<'p> {
                     .resources
                     .get(&(Mode::Managed, type_name.to_string(), name.to_string()))
                 {
-                    Some(&i) => vec![Node::Resource(c, ResourceId::new(i))],
+                    Some(&i) => vec![Node::Resource(c, i)],
                     None => {
                         let candidates: Vec<String> = arch
                             .resources

@@ -14,7 +14,7 @@ use crate::address::InstanceKey;
 use crate::config::{Environment, Expr};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean, display_name};
 use crate::graph::NodeId;
-use crate::ids::{ConfigId, ResourceId};
+use crate::ids::{ConfigId, InputId, OutputId, ResourceId, VariableId};
 use crate::value::{Map, Value};
 
 /// One instance of a resource before evaluation: its key, and `each.value`.
@@ -148,7 +148,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         }
     }
 
-    fn eval_input(&mut self, c: ConfigId, i: usize) -> Result<(), Diagnostics> {
+    fn eval_input(&mut self, c: ConfigId, i: InputId) -> Result<(), Diagnostics> {
         let input = &self.graph.project.configurations[c].inputs[i];
         let scope = ProjectScope { values: self };
         let v = self
@@ -159,7 +159,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         Ok(())
     }
 
-    fn eval_variable(&mut self, c: ConfigId, i: usize) -> Result<(), Diagnostics> {
+    fn eval_variable(&mut self, c: ConfigId, i: VariableId) -> Result<(), Diagnostics> {
         let project = self.graph.project;
         let conf = &project.configurations[c];
         let var = &self.graph.arch(c).variables[i];
@@ -211,7 +211,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         Ok(())
     }
 
-    fn eval_output(&mut self, c: ConfigId, o: usize) -> Result<(), Diagnostics> {
+    fn eval_output(&mut self, c: ConfigId, o: OutputId) -> Result<(), Diagnostics> {
         let out = &self.graph.arch(c).outputs[o];
         let v = self
             .eval_in(c, None, &out.value)
@@ -466,7 +466,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     }
 
     /// The value of output `o` of configuration `c`.
-    pub fn output(&self, c: ConfigId, o: usize) -> &Value {
+    pub fn output(&self, c: ConfigId, o: OutputId) -> &Value {
         &self.outputs[c][o]
     }
 }
@@ -619,15 +619,9 @@ impl Resolver for ProjectScope<'_, '_, '_> {
             },
             ("environment", ["inputs"]) => Ok((Value::Object(v.env_inputs.clone()), 1)),
             ("configuration", [name, "outputs", rest @ ..]) => {
-                let project = v.graph.project;
-                let c = project
-                    .configurations
-                    .iter()
-                    .position(|x| x.name == *name)
-                    .map(ConfigId::new)
-                    .ok_or_else(|| {
-                        EvalError::new(span, format!("there is no configuration \"{name}\""))
-                    })?;
+                let c = v.graph.config_id(name).ok_or_else(|| {
+                    EvalError::new(span, format!("there is no configuration \"{name}\""))
+                })?;
                 let arch = v.graph.arch(c);
                 match rest.first() {
                     Some(out) => {
@@ -641,9 +635,7 @@ impl Resolver for ProjectScope<'_, '_, '_> {
                     }
                     None => Ok((
                         Value::Object(
-                            arch.outputs
-                                .iter()
-                                .enumerate()
+                            OutputId::enumerate(&arch.outputs)
                                 .map(|(i, o)| (o.name.clone(), v.outputs[c][i].clone()))
                                 .collect(),
                         ),

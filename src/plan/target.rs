@@ -11,7 +11,6 @@ use super::model::Plan;
 use crate::address::{InstanceAddr, ResourceAddr};
 use crate::eval::{Node, ProjectGraph};
 use crate::graph::NodeId;
-use crate::ids::ConfigId;
 use std::collections::HashSet;
 
 /// One `--target`: a whole configuration, a resource, or one instance.
@@ -112,22 +111,17 @@ pub fn check(
             Target::Instance(i) => &i.resource,
         };
         if super::find_resource(graph, resource).is_none() && !in_state(resource) {
-            let declared = project
-                .configurations
-                .iter()
-                .position(|c| c.name == resource.config)
-                .map(ConfigId::new)
-                .map(|c| {
-                    graph
-                        .names_of(c)
-                        .resources
-                        .keys()
-                        .map(|(mode, ty, name)| match mode {
-                            crate::address::Mode::Managed => format!("{ty}.{name}"),
-                            crate::address::Mode::Data => format!("data.{ty}.{name}"),
-                        })
-                        .collect::<Vec<_>>()
-                });
+            let declared = graph.config_id(&resource.config).map(|c| {
+                graph
+                    .names_of(c)
+                    .resources
+                    .keys()
+                    .map(|(mode, ty, name)| match mode {
+                        crate::address::Mode::Managed => format!("{ty}.{name}"),
+                        crate::address::Mode::Data => format!("data.{ty}.{name}"),
+                    })
+                    .collect::<Vec<_>>()
+            });
             let hint = declared
                 .and_then(|names| {
                     crate::diag::did_you_mean(&resource.local(), names.iter().map(String::as_str))
