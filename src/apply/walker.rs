@@ -11,6 +11,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Node, ProjectGraph};
 use crate::graph::walk::Job;
 use crate::graph::{Dag, NodeId, Status, Visit, Visitor, Walked, walk};
+use crate::ids::{ConfigId, OutputId, ResourceId};
 use crate::plan::{self, Action, Plan, Step};
 use crate::provider::{self, Planned, Provider, ProviderError, Registry};
 use crate::state::{EnvState, Journal, Lock, OutputState, Record, Store};
@@ -292,7 +293,13 @@ impl Walker<'_, '_, '_> {
     /// Starts a resource step: each instance is evaluated again with the
     /// values now known and, where it creates or updates, planned again
     /// (jobs); its operations wait for every plan ([`Walker::operations`]).
-    fn start_resource(&mut self, id: NodeId, node: NodeId, c: usize, r: usize) -> Visit<Work> {
+    fn start_resource(
+        &mut self,
+        id: NodeId,
+        node: NodeId,
+        c: ConfigId,
+        r: ResourceId,
+    ) -> Visit<Work> {
         let res = &self.graph.arch(c).resources[r];
         let addr = self.graph.resource_addr(c, r);
         let Some(p) = self.registry.get(&res.type_name).cloned() else {
@@ -707,7 +714,7 @@ impl Walker<'_, '_, '_> {
 
     /// A resource's postconditions on the objects as applied (`self`).
     /// The objects stay recorded: they exist, as in Terraform.
-    fn postconditions(&self, c: usize, r: usize, run: &Running) -> Result<(), Diagnostics> {
+    fn postconditions(&self, c: ConfigId, r: ResourceId, run: &Running) -> Result<(), Diagnostics> {
         let res = &self.graph.arch(c).resources[r];
         if res.lifecycle.postconditions.is_empty() {
             return Ok(());
@@ -869,10 +876,10 @@ impl Walker<'_, '_, '_> {
                 }
             }
         } else {
-            for (c, conf) in self.graph.project.configurations.iter().enumerate() {
+            for (c, conf) in ConfigId::enumerate(&self.graph.project.configurations) {
                 let arch = self.graph.arch(c);
                 // State never records an unknown value.
-                let all_done = (0..arch.outputs.len()).all(|o| {
+                let all_done = OutputId::all(arch.outputs.len()).all(|o| {
                     let step = self.eval_steps.get(&self.graph.id(Node::Output(c, o)));
                     step.is_some_and(|&s| self.status(s) == Status::Done)
                         && self.values.output(c, o).is_wholly_known()
@@ -880,10 +887,7 @@ impl Walker<'_, '_, '_> {
                 if !all_done {
                     continue;
                 }
-                let outputs: BTreeMap<String, OutputState> = arch
-                    .outputs
-                    .iter()
-                    .enumerate()
+                let outputs: BTreeMap<String, OutputState> = OutputId::enumerate(&arch.outputs)
                     .map(|(o, def)| {
                         (
                             def.name.clone(),

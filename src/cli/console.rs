@@ -14,6 +14,7 @@ use crate::config::Expr;
 use crate::config::expr::Src;
 use crate::diag::FileId;
 use crate::eval::{EnvValues, Missing};
+use crate::ids::ConfigId;
 use crate::value::Value;
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
@@ -43,6 +44,7 @@ pub fn run(g: &Global, a: ConsoleArgs) -> Result {
                 .configurations
                 .iter()
                 .position(|c| c.name == *name)
+                .map(ConfigId::new)
                 .ok_or_else(|| {
                     let names = loaded
                         .project
@@ -98,7 +100,7 @@ pub fn run(g: &Global, a: ConsoleArgs) -> Result {
 
 fn evaluate(
     values: &EnvValues<'_, '_>,
-    config: Option<usize>,
+    config: Option<ConfigId>,
     text: &str,
 ) -> std::result::Result<Value, String> {
     let parsed = hcl::edit::parser::parse_expr(text).map_err(|e| {

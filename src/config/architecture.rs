@@ -7,6 +7,7 @@ use super::expr::Src;
 use super::expr::{Expr, ExprKind};
 use super::types::Type;
 use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::ids::{LocalId, OutputId, ResourceId, VariableId};
 use crate::value::{Path, PathStep};
 use hcl::edit::structure::Block;
 use std::collections::HashMap;
@@ -41,11 +42,11 @@ pub struct Architecture {
 /// find duplicates without comparing every block with every other.
 #[derive(Debug, Default)]
 pub struct Names {
-    pub variables: HashMap<String, usize>,
-    pub locals: HashMap<String, usize>,
-    pub outputs: HashMap<String, usize>,
+    pub variables: HashMap<String, VariableId>,
+    pub locals: HashMap<String, LocalId>,
+    pub outputs: HashMap<String, OutputId>,
     /// By `(mode, type, name)`.
-    pub resources: HashMap<(Mode, String, String), usize>,
+    pub resources: HashMap<(Mode, String, String), ResourceId>,
 }
 
 /// `variable "name" { type, default, description, sensitive, nullable, validation {…} }`.
@@ -297,7 +298,7 @@ impl Architecture {
         }
         self.names
             .variables
-            .insert(variable.name.clone(), self.variables.len());
+            .insert(variable.name.clone(), VariableId::new(self.variables.len()));
         self.variables.push(variable);
     }
 
@@ -321,7 +322,9 @@ impl Architecture {
                 diags.push(duplicate("local value", &a.name, a.name_span, prev));
                 continue;
             }
-            self.names.locals.insert(a.name.clone(), self.locals.len());
+            self.names
+                .locals
+                .insert(a.name.clone(), LocalId::new(self.locals.len()));
             self.locals.push(Local {
                 name: a.name,
                 span: a.name_span,
@@ -416,7 +419,9 @@ impl Architecture {
             ));
             return;
         }
-        self.names.resources.insert(key, self.resources.len());
+        self.names
+            .resources
+            .insert(key, ResourceId::new(self.resources.len()));
         self.resources.push(resource);
     }
 
@@ -522,7 +527,7 @@ impl Architecture {
         }
         self.names
             .outputs
-            .insert(output.name.clone(), self.outputs.len());
+            .insert(output.name.clone(), OutputId::new(self.outputs.len()));
         self.outputs.push(output);
     }
 }

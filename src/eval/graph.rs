@@ -11,6 +11,7 @@ use crate::address::{Mode, ResourceAddr};
 use crate::config::{Architecture, Expr, Names, Project, Reference};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::graph::{Dag, NodeId};
+use crate::ids::{ConfigId, InputId, LocalId, OutputId, ResourceId, VariableId};
 use std::collections::HashMap;
 
 /// A node: indices into the project's configurations and their
@@ -20,16 +21,16 @@ pub enum Node {
     /// Input `i` of configuration `c` (`inputs = { name = … }`), evaluated
     /// in the project's scope. One node per input, so that configurations
     /// can pass values back and forth without a false cycle.
-    Input(usize, usize),
-    Variable(usize, usize),
-    Local(usize, usize),
-    Resource(usize, usize),
-    Output(usize, usize),
+    Input(ConfigId, InputId),
+    Variable(ConfigId, VariableId),
+    Local(ConfigId, LocalId),
+    Resource(ConfigId, ResourceId),
+    Output(ConfigId, OutputId),
 }
 
 impl Node {
     /// The configuration the node belongs to.
-    pub fn config(self) -> usize {
+    pub fn config(self) -> ConfigId {
         match self {
             Node::Input(c, _)
             | Node::Variable(c, _)
@@ -53,7 +54,7 @@ pub struct ProjectGraph<'p> {
 /// resource with `count` or `for_each`.
 #[derive(Clone, Copy)]
 struct Site {
-    config: usize,
+    config: ConfigId,
     count: bool,
     for_each: bool,
     /// Inside `count` or `for_each` themselves.
@@ -73,15 +74,15 @@ impl<'p> ProjectGraph<'p> {
             ids: HashMap::new(),
         };
         let mut diags = Diagnostics::default();
-        for (c, conf) in project.configurations.iter().enumerate() {
+        for (c, conf) in ConfigId::enumerate(&project.configurations) {
             let arch = project.architecture_of(conf);
-            (0..conf.inputs.len()).for_each(|i| g.add(Node::Input(c, i)));
-            (0..arch.variables.len()).for_each(|i| g.add(Node::Variable(c, i)));
-            (0..arch.locals.len()).for_each(|i| g.add(Node::Local(c, i)));
-            (0..arch.resources.len()).for_each(|i| g.add(Node::Resource(c, i)));
-            (0..arch.outputs.len()).for_each(|i| g.add(Node::Output(c, i)));
+            InputId::all(conf.inputs.len()).for_each(|i| g.add(Node::Input(c, i)));
+            VariableId::all(arch.variables.len()).for_each(|v| g.add(Node::Variable(c, v)));
+            LocalId::all(arch.locals.len()).for_each(|l| g.add(Node::Local(c, l)));
+            ResourceId::all(arch.resources.len()).for_each(|r| g.add(Node::Resource(c, r)));
+            OutputId::all(arch.outputs.len()).for_each(|o| g.add(Node::Output(c, o)));
         }
-        for (c, conf) in project.configurations.iter().enumerate() {
+        for (c, conf) in ConfigId::enumerate(&project.configurations) {
             g.link_configuration(c, &mut diags);
             let arch = project.architecture_of(conf);
             let plain = Site {
@@ -95,8 +96,9 @@ impl<'p> ProjectGraph<'p> {
                 expansion: true,
                 ..plain
             };
-            for (i, v) in arch.variables.iter().enumerate() {
+            for (i, v) in VariableId::enumerate(&arch.variables) {
                 if let Some(input) = conf.inputs.iter().position(|x| x.name == v.name) {
+                    let input = InputId::new(input);
                     g.dag.add_edge(
                         g.ids[&Node::Input(c, input)],
                         g.ids[&Node::Variable(c, i)],
@@ -116,10 +118,10 @@ impl<'p> ProjectGraph<'p> {
                     );
                 }
             }
-            for (i, l) in arch.locals.iter().enumerate() {
+            for (i, l) in LocalId::enumerate(&arch.locals) {
                 g.link_expr(Node::Local(c, i), &l.expr, plain, &mut diags);
             }
-            for (i, r) in arch.resources.iter().enumerate() {
+            for (i, r) in ResourceId::enumerate(&arch.resources) {
                 let node = Node::Resource(c, i);
                 for e in r.count.iter().chain(&r.for_each) {
                     g.link_expr(node, e, expansion, &mut diags);
@@ -159,7 +161,7 @@ impl<'p> ProjectGraph<'p> {
                     }
                 }
             }
-            for (i, o) in arch.outputs.iter().enumerate() {
+            for (i, o) in OutputId::enumerate(&arch.outputs) {
                 g.link_expr(Node::Output(c, i), &o.value, plain, &mut diags);
                 for cond in &o.preconditions {
                     g.link_expr(Node::Output(c, i), &cond.condition, plain, &mut diags);
@@ -214,19 +216,28 @@ impl<'p> ProjectGraph<'p> {
         *self.dag.node(id)
     }
 
+    /// The configuration named `name`.
+    pub fn config_id(&self, name: &str) -> Option<ConfigId> {
+        self.project
+            .configurations
+            .iter()
+            .position(|c| c.name == name)
+            .map(ConfigId::new)
+    }
+
     /// The architecture of configuration `c`.
-    pub fn arch(&self, c: usize) -> &'p Architecture {
+    pub fn arch(&self, c: ConfigId) -> &'p Architecture {
         self.project
             .architecture_of(&self.project.configurations[c])
     }
 
     /// Name maps of configuration `c`'s architecture.
-    pub fn names_of(&self, c: usize) -> &'p Names {
+    pub fn names_of(&self, c: ConfigId) -> &'p Names {
         &self.arch(c).names
     }
 
     /// The address of resource `r` of configuration `c`.
-    pub fn resource_addr(&self, c: usize, r: usize) -> ResourceAddr {
+    pub fn resource_addr(&self, c: ConfigId, r: ResourceId) -> ResourceAddr {
         let res = &self.arch(c).resources[r];
         ResourceAddr {
             config: self.project.configurations[c].name.clone(),
@@ -279,10 +290,10 @@ impl<'p> ProjectGraph<'p> {
         out
     }
 
-    fn link_configuration(&mut self, c: usize, diags: &mut Diagnostics) {
+    fn link_configuration(&mut self, c: ConfigId, diags: &mut Diagnostics) {
         let conf = &self.project.configurations[c];
         let names = &self.project.architectures[conf.architecture].names;
-        for (i, input) in conf.inputs.iter().enumerate() {
+        for (i, input) in InputId::enumerate(&conf.inputs) {
             if !names.variables.contains_key(&input.name) {
                 let arch = self.arch(c);
                 let mut d = Diagnostic::error(
@@ -321,14 +332,14 @@ impl<'p> ProjectGraph<'p> {
 
     /// Resolves a reference made in the project file (configuration inputs)
     /// to the nodes it depends on.
-    fn project_ref(&self, r: &Reference, from: usize, diags: &mut Diagnostics) -> Vec<Node> {
+    fn project_ref(&self, r: &Reference, from: ConfigId, diags: &mut Diagnostics) -> Vec<Node> {
         self.project_ref_inner(r, from, diags).unwrap_or_default()
     }
 
     fn project_ref_inner(
         &self,
         r: &Reference,
-        from: usize,
+        from: ConfigId,
         diags: &mut Diagnostics,
     ) -> Option<Vec<Node>> {
         let project = self.project;
@@ -388,8 +399,7 @@ impl<'p> ProjectGraph<'p> {
                     ));
                     return None;
                 };
-                let Some(target) = project.configurations.iter().position(|c| c.name == name)
-                else {
+                let Some(target) = self.config_id(name) else {
                     if project.unusable.iter().any(|u| u == name) {
                         return None;
                     }
@@ -427,7 +437,7 @@ impl<'p> ProjectGraph<'p> {
                 let Some(out) = r.attr(2) else {
                     // The whole outputs object: depend on every output.
                     return Some(
-                        (0..arch.outputs.len())
+                        OutputId::all(arch.outputs.len())
                             .map(|o| Node::Output(target, o))
                             .collect(),
                     );
@@ -482,7 +492,7 @@ impl<'p> ProjectGraph<'p> {
         }
     }
 
-    fn link_depends_on(&mut self, node: Node, e: &Expr, c: usize, diags: &mut Diagnostics) {
+    fn link_depends_on(&mut self, node: Node, e: &Expr, c: ConfigId, diags: &mut Diagnostics) {
         let site = Site {
             config: c,
             count: false,
@@ -505,10 +515,10 @@ impl<'p> ProjectGraph<'p> {
         let arch = self.arch(c);
         let names = self.names_of(c);
         let lookup = |kind: &str,
-                      map: &HashMap<String, usize>,
+                      found: &dyn Fn(&str) -> Option<Node>,
                       candidates: Vec<&str>,
                       diags: &mut Diagnostics|
-         -> Option<usize> {
+         -> Option<Node> {
             let Some(name) = r.attr(0) else {
                 diags.push(bad_ref(
                     r,
@@ -517,8 +527,8 @@ impl<'p> ProjectGraph<'p> {
                 ));
                 return None;
             };
-            match map.get(name) {
-                Some(i) => Some(*i),
+            match found(name) {
+                Some(n) => Some(n),
                 None => {
                     let help = match did_you_mean(name, candidates) {
                         Some(s) => format!("did you mean {}.{s}?", r.root),
@@ -532,20 +542,18 @@ impl<'p> ProjectGraph<'p> {
         match r.root.as_str() {
             "var" => lookup(
                 "variable",
-                &names.variables,
+                &|n| names.variables.get(n).map(|&v| Node::Variable(c, v)),
                 arch.variables.iter().map(|v| v.name.as_str()).collect(),
                 diags,
             )
-            .map(|i| Node::Variable(c, i))
             .into_iter()
             .collect(),
             "local" => lookup(
                 "local value",
-                &names.locals,
+                &|n| names.locals.get(n).map(|&l| Node::Local(c, l)),
                 arch.locals.iter().map(|v| v.name.as_str()).collect(),
                 diags,
             )
-            .map(|i| Node::Local(c, i))
             .into_iter()
             .collect(),
             "count" | "each" if site.expansion => {

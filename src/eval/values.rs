@@ -14,6 +14,7 @@ use crate::address::InstanceKey;
 use crate::config::{Environment, Expr};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean, display_name};
 use crate::graph::NodeId;
+use crate::ids::{ConfigId, InputId, OutputId, ResourceId, VariableId};
 use crate::value::{Map, Value};
 
 /// One instance of a resource before evaluation: its key, and `each.value`.
@@ -71,8 +72,8 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         if diags.has_errors() {
             return Err(diags);
         }
-        let per_config = |f: &dyn Fn(usize) -> usize| -> Vec<Vec<Value>> {
-            (0..project.configurations.len())
+        let per_config = |f: &dyn Fn(ConfigId) -> usize| -> Vec<Vec<Value>> {
+            ConfigId::all(project.configurations.len())
                 .map(|c| vec![Value::Unknown; f(c)])
                 .collect()
         };
@@ -147,7 +148,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         }
     }
 
-    fn eval_input(&mut self, c: usize, i: usize) -> Result<(), Diagnostics> {
+    fn eval_input(&mut self, c: ConfigId, i: InputId) -> Result<(), Diagnostics> {
         let input = &self.graph.project.configurations[c].inputs[i];
         let scope = ProjectScope { values: self };
         let v = self
@@ -158,7 +159,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         Ok(())
     }
 
-    fn eval_variable(&mut self, c: usize, i: usize) -> Result<(), Diagnostics> {
+    fn eval_variable(&mut self, c: ConfigId, i: VariableId) -> Result<(), Diagnostics> {
         let project = self.graph.project;
         let conf = &project.configurations[c];
         let var = &self.graph.arch(c).variables[i];
@@ -210,7 +211,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         Ok(())
     }
 
-    fn eval_output(&mut self, c: usize, o: usize) -> Result<(), Diagnostics> {
+    fn eval_output(&mut self, c: ConfigId, o: OutputId) -> Result<(), Diagnostics> {
         let out = &self.graph.arch(c).outputs[o];
         let v = self
             .eval_in(c, None, &out.value)
@@ -229,7 +230,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     /// instance of a resource (for `count.index` and `each`).
     pub fn eval_in(
         &self,
-        c: usize,
+        c: ConfigId,
         instance: Option<&Instance>,
         e: &Expr,
     ) -> Result<Value, EvalError> {
@@ -246,7 +247,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     /// instance's own object, in a postcondition).
     pub fn eval_with_self(
         &self,
-        c: usize,
+        c: ConfigId,
         instance: Option<&Instance>,
         this: &Value,
         e: &Expr,
@@ -269,7 +270,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
 
     /// The instances of resource `r`: one, or as many as `count` or
     /// `for_each` say. Those must be known when planning.
-    pub fn expand(&self, c: usize, r: usize) -> Result<Vec<Instance>, Diagnostic> {
+    pub fn expand(&self, c: ConfigId, r: ResourceId) -> Result<Vec<Instance>, Diagnostic> {
         let res = &self.graph.arch(c).resources[r];
         let unknown_help = "count and for_each must be known when planning: compute them from variables and locals, not from resource attributes";
         if let Some(e) = &res.count {
@@ -404,7 +405,12 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     }
 
     /// Evaluates the arguments of one instance into an object.
-    pub fn eval_instance(&self, c: usize, r: usize, inst: &Instance) -> Result<Value, Diagnostics> {
+    pub fn eval_instance(
+        &self,
+        c: ConfigId,
+        r: ResourceId,
+        inst: &Instance,
+    ) -> Result<Value, Diagnostics> {
         let res = &self.graph.arch(c).resources[r];
         let mut diags = Diagnostics::default();
         let mut map = Map::new();
@@ -427,8 +433,8 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     /// object itself, a list (`count`) or a map (`for_each`).
     pub fn set_resource(
         &mut self,
-        c: usize,
-        r: usize,
+        c: ConfigId,
+        r: ResourceId,
         instances: Vec<(Option<InstanceKey>, Value)>,
     ) {
         let res = &self.graph.arch(c).resources[r];
@@ -455,12 +461,12 @@ impl<'g, 'p> EnvValues<'g, 'p> {
     }
 
     /// Marks resource `r` as failed: references to it see an unknown value.
-    pub fn fail_resource(&mut self, c: usize, r: usize) {
+    pub fn fail_resource(&mut self, c: ConfigId, r: ResourceId) {
         self.resources[c][r] = Value::Unknown;
     }
 
     /// The value of output `o` of configuration `c`.
-    pub fn output(&self, c: usize, o: usize) -> &Value {
+    pub fn output(&self, c: ConfigId, o: OutputId) -> &Value {
         &self.outputs[c][o]
     }
 }
@@ -468,7 +474,7 @@ impl<'g, 'p> EnvValues<'g, 'p> {
 /// References in architectures.
 struct ArchScope<'a, 'g, 'p> {
     values: &'a EnvValues<'g, 'p>,
-    config: usize,
+    config: ConfigId,
     instance: Option<&'a Instance>,
     /// `self`, in a postcondition.
     this: Option<&'a Value>,
@@ -613,14 +619,9 @@ impl Resolver for ProjectScope<'_, '_, '_> {
             },
             ("environment", ["inputs"]) => Ok((Value::Object(v.env_inputs.clone()), 1)),
             ("configuration", [name, "outputs", rest @ ..]) => {
-                let project = v.graph.project;
-                let c = project
-                    .configurations
-                    .iter()
-                    .position(|x| x.name == *name)
-                    .ok_or_else(|| {
-                        EvalError::new(span, format!("there is no configuration \"{name}\""))
-                    })?;
+                let c = v.graph.config_id(name).ok_or_else(|| {
+                    EvalError::new(span, format!("there is no configuration \"{name}\""))
+                })?;
                 let arch = v.graph.arch(c);
                 match rest.first() {
                     Some(out) => {
@@ -634,9 +635,7 @@ impl Resolver for ProjectScope<'_, '_, '_> {
                     }
                     None => Ok((
                         Value::Object(
-                            arch.outputs
-                                .iter()
-                                .enumerate()
+                            OutputId::enumerate(&arch.outputs)
                                 .map(|(i, o)| (o.name.clone(), v.outputs[c][i].clone()))
                                 .collect(),
                         ),

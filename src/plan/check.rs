@@ -5,6 +5,7 @@ use crate::address::Mode;
 use crate::config::{IgnoreChanges, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::ProjectGraph;
+use crate::ids::{ConfigId, ResourceId};
 use crate::provider::{self, Provider, Registry, SchemaError};
 
 /// Checks every resource block against its provider's schema, before any
@@ -12,8 +13,8 @@ use crate::provider::{self, Provider, Registry, SchemaError};
 /// required ones.
 pub fn check_schemas(graph: &ProjectGraph<'_>, registry: &Registry) -> Diagnostics {
     let mut diags = Diagnostics::default();
-    for c in 0..graph.project.configurations.len() {
-        for r in 0..graph.arch(c).resources.len() {
+    for c in ConfigId::all(graph.project.configurations.len()) {
+        for r in ResourceId::all(graph.arch(c).resources.len()) {
             diags.extend(check_resource(graph, c, r, registry));
         }
     }
@@ -22,8 +23,8 @@ pub fn check_schemas(graph: &ProjectGraph<'_>, registry: &Registry) -> Diagnosti
 
 fn check_resource(
     graph: &ProjectGraph<'_>,
-    c: usize,
-    r: usize,
+    c: ConfigId,
+    r: ResourceId,
     registry: &Registry,
 ) -> Diagnostics {
     let res = &graph.arch(c).resources[r];

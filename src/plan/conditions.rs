@@ -7,6 +7,7 @@
 use crate::config::Condition;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Instance};
+use crate::ids::ConfigId;
 use crate::value::Value;
 
 /// Which condition blocks, for the messages.
@@ -42,7 +43,7 @@ pub enum Phase {
 #[allow(clippy::too_many_arguments)]
 pub fn check(
     values: &EnvValues<'_, '_>,
-    c: usize,
+    c: ConfigId,
     instance: Option<&Instance>,
     this: Option<&Value>,
     conds: &[Condition],
@@ -124,7 +125,7 @@ pub fn run_checks(values: &EnvValues<'_, '_>, phase: Phase) -> Diagnostics {
         Phase::Plan => "plan::check",
         Phase::Apply => "apply::check",
     };
-    for (c, conf) in values.graph.project.configurations.iter().enumerate() {
+    for (c, conf) in ConfigId::enumerate(&values.graph.project.configurations) {
         for check in &values.graph.arch(c).checks {
             let what = format!("check \"{}\" of {}", check.name, conf.name);
             let Err(diags) = self::check(

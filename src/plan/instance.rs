@@ -8,6 +8,7 @@ use crate::address::{InstanceAddr, Mode};
 use crate::config::{IgnoreChanges, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Instance};
+use crate::ids::{ConfigId, ResourceId};
 use crate::provider::{self, Planned, Provider};
 use crate::value::{Map, PathStep, Value};
 
@@ -16,8 +17,8 @@ use crate::value::{Map, PathStep, Value};
 /// Plan and apply both use it: apply plans again with known values.
 pub async fn prepare(
     values: &EnvValues<'_, '_>,
-    c: usize,
-    r: usize,
+    c: ConfigId,
+    r: ResourceId,
     inst: &Instance,
     p: &dyn Provider,
     prior: Option<&Value>,
@@ -42,8 +43,8 @@ pub async fn prepare(
 /// applied against `prior`.
 pub fn arguments(
     values: &EnvValues<'_, '_>,
-    c: usize,
-    r: usize,
+    c: ConfigId,
+    r: ResourceId,
     inst: &Instance,
     p: &dyn Provider,
     prior: Option<&Value>,

@@ -14,6 +14,7 @@ use crate::address::{InstanceAddr, InstanceKey, ResourceAddr};
 use crate::config::{Endpoint, Moved};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::eval::ProjectGraph;
+use crate::ids::ConfigId;
 use crate::state::EnvState;
 use std::collections::HashMap;
 
@@ -35,7 +36,8 @@ pub fn needed(graph: &ProjectGraph<'_>, state: &EnvState) -> bool {
         .architectures
         .iter()
         .any(|a| !a.moved.is_empty())
-        || (0..graph.project.configurations.len()).any(|c| !implied(graph, c, state).is_empty())
+        || ConfigId::all(graph.project.configurations.len())
+            .any(|c| !implied(graph, c, state).is_empty())
 }
 
 /// Checks the `moved` blocks of every configuration and applies them to a
@@ -47,7 +49,7 @@ pub fn resolve(
 ) -> (EnvState, Moves) {
     let mut moved = state.clone();
     let mut out = Moves::default();
-    for (c, conf) in graph.project.configurations.iter().enumerate() {
+    for (c, conf) in ConfigId::enumerate(&graph.project.configurations) {
         let arch = graph.arch(c);
         let names = graph.names_of(c);
         let declared = |e: &Endpoint| {
@@ -155,7 +157,7 @@ pub fn resolve(
 /// Resources that a `moved` block names are left to it.
 fn implied(
     graph: &ProjectGraph<'_>,
-    c: usize,
+    c: ConfigId,
     state: &EnvState,
 ) -> Vec<(InstanceAddr, InstanceAddr, Span)> {
     let arch = graph.arch(c);

@@ -10,6 +10,7 @@ use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::Resource;
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::eval::{EnvValues, ProjectGraph};
+use crate::ids::{ConfigId, OutputId};
 use crate::provider::{self, Registry};
 use crate::state::EnvState;
 use crate::value::{Secret, Value};
@@ -318,11 +319,7 @@ fn removed_block<'p>(
     graph: &ProjectGraph<'p>,
     addr: &ResourceAddr,
 ) -> Option<&'p crate::config::Removed> {
-    let c = graph
-        .project
-        .configurations
-        .iter()
-        .position(|c| c.name == addr.config)?;
+    let c = graph.config_id(&addr.config)?;
     graph.arch(c).removed.iter().find(|r| {
         addr.mode == Mode::Managed && r.from.type_name == addr.type_name && r.from.name == addr.name
     })
@@ -381,11 +378,7 @@ pub(super) fn prevent_destroy(addr: &InstanceAddr, span: Span) -> Diagnostic {
 
 /// The resource block at `addr`, if the definitions still have it.
 pub fn find_resource<'p>(graph: &ProjectGraph<'p>, addr: &ResourceAddr) -> Option<&'p Resource> {
-    let c = graph
-        .project
-        .configurations
-        .iter()
-        .position(|c| c.name == addr.config)?;
+    let c = graph.config_id(&addr.config)?;
     let i =
         graph
             .names_of(c)
@@ -401,9 +394,9 @@ fn output_changes(
 ) -> Vec<OutputChange> {
     let mut out = Vec::new();
     let mut defined: BTreeMap<(&str, &str), ()> = BTreeMap::new();
-    for (c, conf) in graph.project.configurations.iter().enumerate() {
+    for (c, conf) in ConfigId::enumerate(&graph.project.configurations) {
         let prior = state.configs.get(&conf.name);
-        for (o, def) in graph.arch(c).outputs.iter().enumerate() {
+        for (o, def) in OutputId::enumerate(&graph.arch(c).outputs) {
             defined.insert((conf.name.as_str(), def.name.as_str()), ());
             let after = values.output(c, o).clone();
             let before = prior

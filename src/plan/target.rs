@@ -111,21 +111,17 @@ pub fn check(
             Target::Instance(i) => &i.resource,
         };
         if super::find_resource(graph, resource).is_none() && !in_state(resource) {
-            let declared = project
-                .configurations
-                .iter()
-                .position(|c| c.name == resource.config)
-                .map(|c| {
-                    graph
-                        .names_of(c)
-                        .resources
-                        .keys()
-                        .map(|(mode, ty, name)| match mode {
-                            crate::address::Mode::Managed => format!("{ty}.{name}"),
-                            crate::address::Mode::Data => format!("data.{ty}.{name}"),
-                        })
-                        .collect::<Vec<_>>()
-                });
+            let declared = graph.config_id(&resource.config).map(|c| {
+                graph
+                    .names_of(c)
+                    .resources
+                    .keys()
+                    .map(|(mode, ty, name)| match mode {
+                        crate::address::Mode::Managed => format!("{ty}.{name}"),
+                        crate::address::Mode::Data => format!("data.{ty}.{name}"),
+                    })
+                    .collect::<Vec<_>>()
+            });
             let hint = declared
                 .and_then(|names| {
                     crate::diag::did_you_mean(&resource.local(), names.iter().map(String::as_str))
@@ -189,12 +185,7 @@ pub fn narrow(plan: &mut Plan, graph: &ProjectGraph<'_>, targets: &[Target]) {
         })
         .collect();
     plan.outputs.retain(|o| {
-        let Some(c) = graph
-            .project
-            .configurations
-            .iter()
-            .position(|c| c.name == o.configuration)
-        else {
+        let Some(c) = graph.config_id(&o.configuration) else {
             return false;
         };
         let Some(&i) = graph.names_of(c).outputs.get(&o.name) else {

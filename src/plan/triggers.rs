@@ -9,6 +9,7 @@ use crate::config::Resource;
 use crate::config::expr::{ExprKind, TraverserKind};
 use crate::diag::Diagnostic;
 use crate::eval::{EnvValues, Instance};
+use crate::ids::ConfigId;
 use crate::value::{Path, PathStep, Value};
 
 /// Whether any of `res`'s triggers fires for instance `inst` of
@@ -16,7 +17,7 @@ use crate::value::{Path, PathStep, Value};
 /// resource is planned first: the references are graph edges).
 pub fn triggered(
     values: &EnvValues<'_, '_>,
-    c: usize,
+    c: ConfigId,
     inst: &Instance,
     res: &Resource,
     changes: &[Change],

@@ -20,6 +20,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Instance, Node, ProjectGraph};
 use crate::graph::walk::{Job, LocalJob};
 use crate::graph::{Cancel, NodeId, Visit, Visitor, walk};
+use crate::ids::{ConfigId, ResourceId};
 use crate::provider::{self, Planned, Provider, ProviderError, Registry};
 use crate::state::EnvState;
 use crate::value::{Map, Value};
@@ -118,8 +119,8 @@ struct Planner<'a, 'g, 'p> {
 
 /// A resource being planned.
 struct ResourcePlan {
-    c: usize,
-    r: usize,
+    c: ConfigId,
+    r: ResourceId,
     provider: Arc<dyn Provider>,
     /// Data sources: read at apply.
     defer: bool,
@@ -197,7 +198,7 @@ async fn ask(
 }
 
 impl<'p> Planner<'_, '_, 'p> {
-    fn res(&self, c: usize, r: usize) -> &'p Resource {
+    fn res(&self, c: ConfigId, r: ResourceId) -> &'p Resource {
         &self.graph.arch(c).resources[r]
     }
 
@@ -253,7 +254,7 @@ impl<'p> Planner<'_, '_, 'p> {
         }
     }
 
-    fn start_resource(&mut self, id: NodeId, c: usize, r: usize) -> Visit<Ask> {
+    fn start_resource(&mut self, id: NodeId, c: ConfigId, r: ResourceId) -> Visit<Ask> {
         let res = self.res(c, r);
         // An unknown type is reported by `check_schemas`.
         let Some(p) = self.inputs.registry.get(&res.type_name).cloned() else {
