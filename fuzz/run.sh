@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS (default 20) each, one after the other,
-# from a corpus seeded by fuzz/seed.sh. Installs what is missing: the
-# nightly toolchain (minimal profile) and cargo-fuzz. The build is kept in
-# fuzz/target/ between runs. Exits 1 when a target finds a crash; the input
+# from a corpus seeded by fuzz/seed.sh. Downloads no toolchain: it uses
+# the nightly toolchain when rustup has one (with AddressSanitizer), and
+# otherwise the default (stable) toolchain with RUSTC_BOOTSTRAP=1, which
+# lets it take the nightly-only flags cargo-fuzz passes, and
+# `--sanitizer none` (AddressSanitizer needs the nightly standard library).
+# Rust panics and the assertions of the targets are found either way.
+# Installs cargo-fuzz when absent (`cargo install cargo-fuzz --locked`).
+# The build is kept in fuzz/target/ between runs. Exits 1 when a target finds a crash; the input
 # is left in fuzz/artifacts/TARGET/.
 #
 #   fuzz/run.sh [SECONDS] [TARGET...]
@@ -10,18 +15,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
-if ! rustup toolchain list | grep -q '^nightly'; then
-  rustup toolchain install nightly --profile minimal
+if command -v rustup >/dev/null 2>&1 && rustup toolchain list | grep -q '^nightly'; then
+  cargo=(cargo +nightly)
+  build_flags=(-O)
+else
+  cargo=(cargo)
+  export RUSTC_BOOTSTRAP=1
+  build_flags=(-O --sanitizer none)
 fi
-if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+if ! "${cargo[@]}" fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  mapfile -t targets < <(cd fuzz && cargo +nightly fuzz list)
+  mapfile -t targets < <(cd fuzz && "${cargo[@]}" fuzz list)
 fi
 fuzz/seed.sh >/dev/null
-cargo +nightly fuzz build -O
+"${cargo[@]}" fuzz build "${build_flags[@]}"
 # Plugin schemas keep their names for the whole run (leaked on purpose).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 mkdir -p fuzz/logs
@@ -34,7 +44,7 @@ for t in "${targets[@]}"; do
     *) max_len=65536 ;;
   esac
   status=0
-  cargo +nightly fuzz run -O "$t" -- \
+  "${cargo[@]}" fuzz run "${build_flags[@]}" "$t" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
     -timeout=10 -detect_leaks=0 -max_len="$max_len" -print_final_stats=1 \
     >"fuzz/logs/$t.log" 2>&1 || status=$?

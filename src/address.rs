@@ -136,7 +136,11 @@ impl fmt::Display for InstanceKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InstanceKey::Int(i) => write!(f, "[{i}]"),
-            InstanceKey::Str(s) => write!(f, "[{s:?}]"),
+            // JSON quoting, as `parse_key` reads it back (and as HCL
+            // writes a string: `\u001b` for a control character).
+            InstanceKey::Str(s) => {
+                write!(f, "[{}]", serde_json::to_string(s).map_err(|_| fmt::Error)?)
+            }
         }
     }
 }
@@ -178,5 +182,21 @@ mod tests {
         assert_eq!(a.to_string(), "network/file.inventory");
         assert!(InstanceAddr::parse("file.inventory").is_err());
         assert!(InstanceAddr::parse("a/b.c[x").is_err());
+    }
+
+    #[test]
+    fn keys_with_control_characters_round_trip_through_their_display() {
+        let a = InstanceAddr {
+            resource: ResourceAddr {
+                config: "web".into(),
+                mode: Mode::Managed,
+                type_name: "file".into(),
+                name: "page".into(),
+            },
+            key: Some(InstanceKey::Str("a\u{1b}\u{7f}\"b\u{200b}[x]".into())),
+        };
+        let text = a.to_string();
+        assert_eq!(text, "web/file.page[\"a\\u001b\u{7f}\\\"b\u{200b}[x]\"]");
+        assert_eq!(InstanceAddr::parse(&text).unwrap(), (None, a));
     }
 }

@@ -362,7 +362,9 @@ fn tokenize(src: &str) -> Option<Vec<Token>> {
                         let len = rest
                             .char_indices()
                             .find(|&(n, ch)| {
-                                !(ch.is_alphanumeric() || ch == '_' || (ch == '-' && n > 0))
+                                // As HCL reads identifiers: Unicode's
+                                // XID_Continue (combining marks too), `-`.
+                                !(unicode_ident::is_xid_continue(ch) || (ch == '-' && n > 0))
                             })
                             .map_or(rest.len(), |(n, _)| n);
                         // Anything else is kept as one character.
@@ -821,5 +823,56 @@ mod tests {
             format(src).unwrap(),
             "x = <<-EOT\n      keep   this\n    EOT\ny = \"a  ${b}\"\n"
         );
+    }
+}
+
+#[cfg(test)]
+mod fuzz_findings {
+    use super::*;
+
+    /// What the `fmt` fuzz target asserts, for one input: `None` when it holds.
+    fn broken(src: &str) -> Option<String> {
+        hcl::edit::parser::parse_body(src).ok()?;
+        let Some(once) = format(src) else {
+            return Some("valid HCL cannot be formatted".into());
+        };
+        if comments(src) != comments(&once) {
+            return Some(format!("formatting lost a comment:\n{once}"));
+        }
+        if let Err(e) = hcl::edit::parser::parse_body(&once) {
+            return Some(format!("formatted text does not parse: {e}\n{once}"));
+        }
+        let twice = format(&once);
+        if twice.as_deref() != Some(once.as_str()) {
+            return Some(format!("not idempotent:\n{once}\n---\n{twice:?}"));
+        }
+        None
+    }
+
+    #[test]
+    fn identifiers_with_combining_marks_stay_one_identifier() {
+        for src in ["y = a\u{304}\n", "vv = m\u{313}b\n"] {
+            assert_eq!(format(src).as_deref(), Some(src));
+            assert_eq!(broken(src), None);
+        }
+    }
+
+    #[test]
+    fn the_fixed_fuzz_findings_format_to_hcl_that_formats_the_same_again() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/fmt");
+        let mut bad = Vec::new();
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let Ok(src) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            seen += 1;
+            if let Some(why) = broken(&src) {
+                bad.push(format!("== {}\n{src:?}\n{why}", path.display()));
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+        assert!(seen >= 3, "the regressions are missing from {dir}");
     }
 }

@@ -350,7 +350,73 @@ fn de_opt_addr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<InstanceAddr>, 
 
 fn de_addr<'de, D: Deserializer<'de>>(d: D) -> Result<InstanceAddr, D::Error> {
     let s = String::deserialize(d)?;
-    InstanceAddr::parse(&s)
-        .map(|(_, a)| a)
-        .map_err(serde::de::Error::custom)
+    match InstanceAddr::parse(&s).map_err(serde::de::Error::custom)? {
+        (None, a) => Ok(a),
+        // A plan writes CONFIG/TYPE.NAME: a further `/` is not a plan's.
+        (Some(_), _) => Err(serde::de::Error::custom(format!(
+            "\"{s}\" is not a resource address of a plan (CONFIG/TYPE.NAME[KEY])"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `bytes` (a plan's JSON, opening as a saved plan does) with the
+    /// checksum field a save would give it: how the fuzz target reaches
+    /// past the checksum.
+    fn with_checksum(bytes: &[u8]) -> Vec<u8> {
+        let field = format!(
+            "\"checksum\": \"sha256:{}\",\n  ",
+            crate::digest::sha256_hex(bytes)
+        );
+        [
+            &bytes[..PLAN_OPEN.len()],
+            field.as_bytes(),
+            &bytes[PLAN_OPEN.len()..],
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn plans_the_fuzzer_found_are_refused_or_read_back_as_the_same_plan() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/plan_file");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let bytes = with_checksum(&std::fs::read(entry.unwrap().path()).unwrap());
+            seen += 1;
+            let Ok(plan) = Plan::from_bytes(&bytes) else {
+                continue;
+            };
+            let again = Plan::from_bytes(&plan.to_bytes()).expect("a saved plan reads back");
+            assert_eq!(plan, again);
+        }
+        assert!(seen >= 2, "the regressions are missing from {dir}");
+    }
+
+    #[test]
+    fn a_plan_address_with_an_environment_part_is_refused() {
+        let plan = br#"{
+  "format_version": 1,
+  "terrace_version": "0.1.0",
+  "environment": "dev",
+  "created_at": "2026-12-04T18:22:23Z",
+  "definitions_hash": "00",
+  "prior": {},
+  "changes": [
+    {
+      "address": "dev/web/file.page",
+      "action": "delete"
+    }
+  ],
+  "unchanged": 0
+}
+"#;
+        let err = Plan::from_bytes(&with_checksum(plan)).unwrap_err();
+        assert!(
+            err.contains("\"dev/web/file.page\" is not a resource address of a plan"),
+            "{err}"
+        );
+    }
 }

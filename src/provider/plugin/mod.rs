@@ -169,7 +169,14 @@ impl PluginType {
     ) -> Result<Value, ProviderError> {
         match result.get("state") {
             Some(Json::Object(_)) => {
-                let v = wire::decode(result.get("state").cloned().unwrap_or(Json::Null));
+                let v = wire::decode(result.get("state").cloned().unwrap_or(Json::Null)).map_err(
+                    |e| {
+                        ProviderError::new(format!(
+                            "plugin \"{}\" answered {method} with a bad \"state\": {e}",
+                            self.host.name
+                        ))
+                    },
+                )?;
                 Ok(wire::remark(v, like, &self.schema))
             }
             _ => Err(ProviderError::new(format!(
@@ -216,7 +223,13 @@ impl Provider for PluginType {
                     self.host.name
                 )));
             };
-            let value = wire::remark(wire::decode(planned.clone()), Some(&config), &self.schema);
+            let planned = wire::decode(planned.clone()).map_err(|e| {
+                ProviderError::new(format!(
+                    "plugin \"{}\" answered plan with a bad \"planned\": {e}",
+                    self.host.name
+                ))
+            })?;
+            let value = wire::remark(planned, Some(&config), &self.schema);
             let requires_replace = result
                 .get("requires_replace")
                 .and_then(Json::as_array)

@@ -19,15 +19,24 @@ pub fn encode(v: &Value) -> Json {
     }
 }
 
-pub fn decode(j: Json) -> Value {
-    match j {
+/// A value from the wire; refused when it holds a number terrace cannot
+/// hold (a decimal exponent beyond ±400000), rather than read as NaN.
+pub fn decode(j: Json) -> Result<Value, String> {
+    Ok(match j {
         Json::Object(m) if m.len() == 1 && m.get(UNKNOWN_KEY) == Some(&Json::Bool(true)) => {
             Value::Unknown
         }
-        Json::Array(items) => Value::List(items.into_iter().map(decode).collect()),
-        Json::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, decode(v))).collect()),
+        Json::Array(items) => Value::List(items.into_iter().map(decode).collect::<Result<_, _>>()?),
+        Json::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| Ok((k, decode(v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        Json::Number(n) if crate::value::Number::parse(n.as_str()).is_none() => {
+            return Err(format!("the number {n} is out of the range terrace reads"));
+        }
         other => Value::from_json(other),
-    }
+    })
 }
 
 /// An answer line from a plugin: `{"id": N, "result": …}` or
@@ -131,6 +140,22 @@ mod tests {
             .into_iter()
             .collect(),
         );
-        assert!(decode(encode(&v)).same_as(&v));
+        assert!(decode(encode(&v)).unwrap().same_as(&v));
+    }
+
+    #[test]
+    fn a_number_beyond_the_exponent_range_is_refused_not_read_as_nan() {
+        for text in [
+            "1.5e808888888888888888888888888888888880",
+            "2.5e509000",
+            "-1e-400001",
+        ] {
+            let j: Json = serde_json::from_str(&format!("{{\"n\": {text}}}")).unwrap();
+            let err = decode(j).unwrap_err();
+            assert!(err.contains("out of the range"), "{text}: {err}");
+        }
+        let j: Json = serde_json::from_str("{\"n\": 2.5e509}").unwrap();
+        let v = decode(j).unwrap();
+        assert!(decode(encode(&v)).unwrap().same_as(&v));
     }
 }
