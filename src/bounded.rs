@@ -6,7 +6,7 @@
 //! | what | limit |
 //! | --- | --- |
 //! | records under `.terrace/` (state, backups, journal, lifecycle, approvals, releases, audit, drift), saved plans, `project.json` | [`record_limit`]: 1 GiB, `TERRACE_MAX_RECORD_MB` |
-//! | definition files, variable files, files a `file` resource reads back | [`DEFINITION_LIMIT`] |
+//! | definition files, variable files, files a `file` resource reads back, other architecture files (streamed into the hash with [`stream_file`]) | [`DEFINITION_LIMIT`] |
 //! | one plugin message, an HTTP response body, a command's output | [`MESSAGE_LIMIT`] |
 //!
 //! A record must also be a regular file: a device or a pipe is refused
@@ -79,6 +79,38 @@ pub fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     read_from(file, len, limit, || {
         format!("it is larger than the limit of {}", size(limit))
     })
+}
+
+/// Feeds the regular file at `path` to `sink` in pieces (a hash, say),
+/// refusing a device, a pipe or a file larger than `limit` bytes before
+/// anything is fed where its size says so. Nothing is held in memory.
+pub fn stream_file(
+    path: &Path,
+    limit: u64,
+    sink: &mut impl std::io::Write,
+) -> std::io::Result<u64> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "it is not a regular file",
+        ));
+    }
+    let too_large = || {
+        Error::new(
+            ErrorKind::FileTooLarge,
+            format!("it is larger than the limit of {}", size(limit)),
+        )
+    };
+    if meta.len() > limit {
+        return Err(too_large());
+    }
+    let n = std::io::copy(&mut file.take(limit + 1), sink)?;
+    if n > limit {
+        return Err(too_large());
+    }
+    Ok(n)
 }
 
 /// Reads everything `reader` gives, up to `limit` bytes; `len`, when known,

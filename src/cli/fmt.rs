@@ -95,9 +95,19 @@ fn stdin(a: &FmtArgs) -> Result {
             "`-` (standard input) cannot be combined with other paths".into(),
         ));
     }
-    let mut old = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin(), &mut old)
-        .map_err(|e| Failure::Message(format!("cannot read standard input: {e}")))?;
+    let limit = crate::bounded::DEFINITION_LIMIT;
+    let old = crate::bounded::read_from(std::io::stdin(), None, limit, || {
+        format!(
+            "it is larger than the limit of {}",
+            crate::bounded::size(limit)
+        )
+    })
+    .and_then(|bytes| {
+        String::from_utf8(bytes).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text")
+        })
+    })
+    .map_err(|e| Failure::Message(format!("cannot read standard input: {e}")))?;
     let new = formatted(Path::new("<stdin>"), &old).map_err(Failure::Message)?;
     if a.diff && new != old {
         out!(

@@ -279,7 +279,7 @@ async fn run(cli: Cli) -> Result {
         Command::Destroy(a) => apply::destroy(&g, a, &cancel).await,
         Command::Promote(a) => promote::run(&g, a, &cancel).await,
         Command::DeleteProject(a) => export::run_delete(&g, a, &cancel).await,
-        other => interruptible(dispatch(&g, other), &cancel).await,
+        other => crate::ops::interruptible(dispatch(&g, other), &cancel).await,
     };
     signals.abort();
     result
@@ -311,17 +311,6 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         Command::Completions(a) => completions::run(a),
         Command::Console(a) => console::run(g, a),
         Command::Fmt(a) => fmt::run(g, a),
-    }
-}
-
-/// Runs `f`, giving up (and dropping what it holds, locks included) on Ctrl-C.
-pub async fn interruptible<T>(
-    f: impl std::future::Future<Output = Result<T>>,
-    cancel: &Cancel,
-) -> Result<T> {
-    tokio::select! {
-        r = f => r,
-        _ = cancel.cancelled() => Err(crate::ops::Error::Interrupted.into()),
     }
 }
 

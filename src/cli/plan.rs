@@ -59,7 +59,7 @@ pub struct PlanFlags {
     #[arg(long, value_name = "ADDR", value_parser = parse_target)]
     pub target: Vec<crate::plan::Target>,
     /// Replace this object even if nothing forces it: CONFIG/TYPE.NAME[KEY] (repeatable)
-    #[arg(long, value_name = "ADDR", value_parser = parse_replace)]
+    #[arg(long, value_name = "ADDR", value_parser = crate::ops::plan::parse_replace)]
     pub replace: Vec<crate::address::InstanceAddr>,
     /// Create again the objects of an environment whose state files are gone while its records say it is deployed
     #[arg(long)]
@@ -68,15 +68,6 @@ pub struct PlanFlags {
 
 fn parse_target(s: &str) -> std::result::Result<crate::plan::Target, String> {
     crate::plan::Target::parse(s)
-}
-
-fn parse_replace(s: &str) -> std::result::Result<crate::address::InstanceAddr, String> {
-    match crate::address::InstanceAddr::parse(s)? {
-        (None, addr) => Ok(addr),
-        (Some(_), _) => Err(format!(
-            "\"{s}\": the address is inside the environment given by --env; write CONFIG/TYPE.NAME"
-        )),
-    }
 }
 
 impl PlanFlags {

@@ -239,14 +239,16 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
     // runs its own copy, and a changed plugin makes saved plans stale.
     for plugin in &decl.plugins {
         for arg in &plugin.command {
-            if let Some(rel) = plugin_file(&defs, arg)
-                && let Ok(bytes) = std::fs::read(defs.join(&rel))
-            {
+            if let Some(rel) = plugin_file(&defs, arg) {
+                let path = defs.join(&rel);
                 hasher.update(rel.to_string_lossy().as_bytes());
                 hasher.update([0]);
-                hasher.update(&bytes);
+                match crate::bounded::stream_file(&path, PLUGIN_LIMIT, &mut hasher) {
+                    Ok(_) => project.plugin_files.push(rel),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => diags.push(unhashable(&path, &e)),
+                }
                 hasher.update([0]);
-                project.plugin_files.push(rel);
             }
         }
     }
@@ -372,7 +374,7 @@ fn resolve_architecture(
     }
     // Templates and other files beside the definitions are part of them:
     // a saved plan must not apply once they change.
-    hash_other_files(&arch.dir, &project.definitions_dir, hasher);
+    hash_other_files(&arch.dir, &project.definitions_dir, hasher, diags);
     project.architectures.push(arch);
     Some(project.architectures.len() - 1)
 }
@@ -435,9 +437,10 @@ pub fn catalog_uses(definitions: &Path) -> catalog::Uses {
     let mut decl = project::Declarations::default();
     let files = hcl_files(definitions).unwrap_or_default();
     // Most projects use no catalog: skip parsing them twice.
-    let mentions_catalog = files
-        .iter()
-        .any(|p| std::fs::read(p).is_ok_and(|bytes| bytes.windows(7).any(|w| w == b"catalog")));
+    let mentions_catalog = files.iter().any(|p| {
+        crate::bounded::read_limited(p, crate::bounded::DEFINITION_LIMIT)
+            .is_ok_and(|bytes| bytes.windows(7).any(|w| w == b"catalog"))
+    });
     for path in files.into_iter().filter(|_| mentions_catalog) {
         parse_file(
             &path,
@@ -501,17 +504,34 @@ fn walk_files(dir: &Path, depth: usize, f: &mut impl FnMut(&Path)) {
 
 /// Adds every file under `dir` except its `*.hcl` (hashed as they are
 /// read) to the definitions hash, in name order.
-fn hash_other_files(dir: &Path, root: &Path, hasher: &mut Sha256) {
+fn hash_other_files(dir: &Path, root: &Path, hasher: &mut Sha256, diags: &mut Diagnostics) {
     walk_files(dir, 0, &mut |path| {
         let read_as_definition =
             path.parent() == Some(dir) && path.extension().is_some_and(|e| e == "hcl");
-        if !read_as_definition && let Ok(bytes) = std::fs::read(path) {
+        if !read_as_definition {
             hasher.update(display_name(path, root).as_bytes());
             hasher.update([0]);
-            hasher.update(&bytes);
+            match crate::bounded::stream_file(path, crate::bounded::DEFINITION_LIMIT, hasher) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => diags.push(unhashable(path, &e)),
+            }
             hasher.update([0]);
         }
     });
+}
+
+/// The largest plugin program kept in the project that terrace hashes.
+const PLUGIN_LIMIT: u64 = 1 << 30;
+
+/// A file beside the definitions that cannot be hashed: a saved plan could
+/// not notice it change, so loading stops.
+fn unhashable(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        "config::unreadable_file",
+        format!("cannot read {}: {e}", path.display()),
+    )
+    .help("the definitions hash covers every file beside the definitions; remove the file, make it a regular file, or move it out of the project")
 }
 
 /// The `*.hcl` files directly in `dir`, sorted by name, hidden files skipped.

@@ -39,14 +39,15 @@ pub use workspace::{Workspace, absolute, load_state, lock, prepare_catalog, reco
 use crate::apply::Cancel;
 
 /// Runs `f`, giving up (and dropping what it holds, locks included) when
-/// `cancel` fires.
-pub async fn interruptible<T>(
-    f: impl std::future::Future<Output = Result<T>>,
+/// `cancel` fires (Ctrl-C, for the command line). Any error type that an
+/// [`Error`] converts into: the library's own and the front end's.
+pub async fn interruptible<T, E: From<Error>>(
+    f: impl std::future::Future<Output = std::result::Result<T, E>>,
     cancel: &Cancel,
-) -> Result<T> {
+) -> std::result::Result<T, E> {
     tokio::select! {
         r = f => r,
-        _ = cancel.cancelled() => Err(Error::Interrupted),
+        _ = cancel.cancelled() => Err(Error::Interrupted.into()),
     }
 }
 

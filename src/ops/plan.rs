@@ -61,12 +61,20 @@ impl PlanSettings {
         again.replace = plan
             .replace
             .iter()
-            .map(|r| match InstanceAddr::parse(r).map_err(bad)? {
-                (None, addr) => Ok(addr),
-                (Some(_), _) => Err(bad(format!("\"{r}\" is not CONFIG/TYPE.NAME[KEY]"))),
-            })
+            .map(|r| parse_replace(r).map_err(bad))
             .collect::<Result<_>>()?;
         Ok(again)
+    }
+}
+
+/// A `--replace` address: an instance inside the environment being
+/// planned (CONFIG/TYPE.NAME[KEY]), for the command line and saved plans.
+pub fn parse_replace(s: &str) -> std::result::Result<InstanceAddr, String> {
+    match InstanceAddr::parse(s)? {
+        (None, addr) => Ok(addr),
+        (Some(_), _) => Err(format!(
+            "\"{s}\": the address is inside the environment given by --env; write CONFIG/TYPE.NAME"
+        )),
     }
 }
 

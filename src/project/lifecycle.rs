@@ -205,12 +205,14 @@ pub fn definition_hash(project: &Project, env: &Environment, c: &Configuration) 
     }
     let arch = project.architecture_of(c);
     for path in crate::config::architecture_files(arch) {
-        if let Ok(bytes) = crate::bounded::read_record(&path) {
-            h.update(crate::diag::display_name(&path, &arch.dir).as_bytes());
-            h.update([0]);
-            h.update(&bytes);
-            h.update([0]);
+        // Streamed with a bound (loading refuses a file past it, so
+        // nothing is skipped silently here).
+        h.update(crate::diag::display_name(&path, &arch.dir).as_bytes());
+        h.update([0]);
+        if crate::bounded::stream_file(&path, crate::bounded::DEFINITION_LIMIT, &mut h).is_err() {
+            h.update(b"\xffunreadable");
         }
+        h.update([0]);
     }
     format!("{:x}", h.finalize())
 }

@@ -244,10 +244,13 @@ fn remove_orphans(dir: &Path) {
     super::atomic::remove_orphans(dir, |name| name.starts_with(".lock-"));
 }
 
+/// The largest lock holder record read.
+const HOLDER_LIMIT: u64 = 64 << 10;
+
 fn read_info(file: &File, path: &Path) -> LockInfo {
-    let mut text = String::new();
-    let _ = std::io::Read::read_to_string(&mut &*file, &mut text);
-    serde_json::from_str(&text).unwrap_or_else(|_| LockInfo {
+    // A holder's record is a few hundred bytes: a huge file is nobody's.
+    let text = crate::bounded::read_from(file, None, HOLDER_LIMIT, String::new).unwrap_or_default();
+    serde_json::from_slice(&text).unwrap_or_else(|_| LockInfo {
         id: String::new(),
         pid: 0,
         host: "unknown".into(),

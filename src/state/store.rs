@@ -154,11 +154,24 @@ impl Store {
 
     /// The lineage of `config`'s newest backup: the history its current
     /// version continues.
+    /// Without a backup (after the first apply), the lineage recorded
+    /// beside the state file when it was first written.
     fn history_lineage(&self, config: &str) -> Option<String> {
         self.backups_of(config)
-            .ok()?
-            .first()
-            .and_then(|b| format::peek_lineage(&b.path))
+            .ok()
+            .and_then(|b| b.first().and_then(|b| format::peek_lineage(&b.path)))
+            .or_else(|| self.recorded_lineage(config))
+    }
+
+    /// `<config>.lineage`: the lineage of the configuration's history,
+    /// written once with its first state file.
+    fn lineage_path(&self, config: &str) -> PathBuf {
+        self.dir.join(format!("{config}.lineage"))
+    }
+
+    fn recorded_lineage(&self, config: &str) -> Option<String> {
+        let text = crate::bounded::read_text(&self.lineage_path(config), 1024).ok()?;
+        Some(text.trim().to_string()).filter(|l| !l.is_empty())
     }
 
     /// Whether records of the environment's state exist (state files or
@@ -285,6 +298,11 @@ impl Store {
             }
             super::atomic::write_atomic_with(&path, |file| format::write(file, config))
                 .map_err(io(&path))?;
+            if self.recorded_lineage(name).as_deref() != Some(config.lineage.as_str()) {
+                let lineage_path = self.lineage_path(name);
+                super::atomic::write_atomic(&lineage_path, config.lineage.as_bytes())
+                    .map_err(io(&lineage_path))?;
+            }
             tracing::debug!(path = %path.display(), serial, objects = config.instance_count(), "wrote state");
             self.prune(name)?;
         }

@@ -1,7 +1,7 @@
 //! Bounds and panics: long lines, odd lock and state files, huge values,
 //! temporary files after a kill, output errors, writes through symlinks.
 
-use crate::harness::{Run, single};
+use crate::harness::{Project, Run, single};
 use std::process::Stdio;
 
 #[test]
@@ -164,4 +164,59 @@ fn fmt_rewrites_a_symlinked_definition_file_through_the_link_keeping_its_mode() 
     );
     let mode = std::fs::metadata(&real).expect("meta").permissions().mode();
     assert_eq!(mode & 0o777, 0o640, "the mode is kept");
+}
+
+#[test]
+fn a_lock_holder_file_of_gigabytes_is_reported_unreadable_without_being_read() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"x\"\n}\n");
+    let dir = p.path(".terrace/envs/dev");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    // Sparse: 16 GiB that read whole would not fit in this machine's memory.
+    let lock = std::fs::File::create(dir.join("lock")).expect("create");
+    lock.set_len(16 << 30).expect("set_len");
+    drop(lock);
+    p.run(&["state", "unlock", "--env", "dev"])
+        .success()
+        .stdout_has("holder cannot be read");
+    p.apply();
+}
+
+#[test]
+fn an_architecture_file_symlinked_to_dev_zero_is_refused_naming_the_path() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"x\"\n}\n");
+    std::os::unix::fs::symlink("/dev/zero", p.path("arch/data.bin")).expect("symlink");
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("data.bin")
+        .stderr_has("not a regular file");
+}
+
+#[test]
+fn an_architecture_file_over_the_definition_limit_is_refused_naming_the_limit() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"x\"\n}\n");
+    let big = std::fs::File::create(p.path("arch/big.bin")).expect("create");
+    big.set_len(300 << 20).expect("set_len");
+    drop(big);
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("big.bin")
+        .stderr_has("larger than the limit of 256 MiB");
+}
+
+#[test]
+fn a_plugin_program_over_the_limit_is_refused_naming_the_limit() {
+    let p = Project::new()
+        .file(
+            "project.hcl",
+            "project \"t\" {}\nplugin \"huge\" {\n  command = [\"plugins/huge.bin\"]\n}\nenvironment \"dev\" {}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n}\n",
+        )
+        .file("arch/main.hcl", "resource \"terrace_data\" \"a\" {\n  input = \"x\"\n}\n");
+    std::fs::create_dir_all(p.path("plugins")).expect("mkdir");
+    let big = std::fs::File::create(p.path("plugins/huge.bin")).expect("create");
+    big.set_len(2 << 30).expect("set_len");
+    drop(big);
+    p.run(&["validate"])
+        .code(1)
+        .stderr_has("huge.bin")
+        .stderr_has("larger than the limit of 1 GiB");
 }

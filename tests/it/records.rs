@@ -82,6 +82,24 @@ fn state_file_of_another_lineage_is_refused() {
 }
 
 #[test]
+fn state_file_of_another_lineage_is_refused_after_the_first_apply_with_no_backup_yet() {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    assert!(!p.exists(".terrace/envs/dev/main.1.backup.json"));
+    // The same environment and configuration of another project.
+    let q = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    q.apply();
+    std::fs::copy(
+        q.path(".terrace/envs/dev/main.state.json"),
+        p.path(".terrace/envs/dev/main.state.json"),
+    )
+    .expect("copy");
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("is not the lineage");
+}
+
+#[test]
 fn restore_of_a_backup_of_another_environment_is_refused_and_changes_nothing() {
     let p = two_envs();
     p.write(

@@ -297,3 +297,92 @@ fn sensitive_arguments_never_appear_in_provider_errors_records_or_streams() {
         }
     }
 }
+
+/// A plugin serving type `echo` that writes the credential it is sent, and
+/// every argument, to its standard error (raw and JSON-escaped).
+const ECHO_PLUGIN: &str = r#"
+import json, sys
+def send(obj):
+    sys.stdout.write(json.dumps(obj) + "\n"); sys.stdout.flush()
+for line in sys.stdin:
+    req = json.loads(line)
+    m, rid = req["method"], req["id"]
+    auth = req.get("authorization", "")
+    print("request", m, "auth", auth, json.dumps(auth).replace("/", "\\/"), file=sys.stderr, flush=True)
+    if "config" in req:
+        print("config", json.dumps(req["config"]), file=sys.stderr, flush=True)
+    if m == "handshake":
+        types = {"echo": {"attributes": [
+            {"name": "value", "kind": "required", "type": "string", "sensitive": True},
+            {"name": "id", "kind": "computed", "type": "string"}]}}
+        send({"id": rid, "result": {"protocol_version": 1, "concurrent": False, "resource_types": types}})
+    elif m == "plan":
+        planned = dict(req["config"]); planned["id"] = (req.get("prior") or {}).get("id", {"$unknown": True})
+        send({"id": rid, "result": {"planned": planned}})
+    elif m == "create":
+        state = dict(req["planned"]); state["id"] = "id-1"
+        send({"id": rid, "result": {"state": state}})
+    elif m == "read":
+        send({"id": rid, "result": {"state": req["state"]}})
+    else:
+        send({"id": rid, "result": {}})
+"#;
+
+#[test]
+fn trace_logging_shows_neither_the_credential_nor_a_sensitive_value_anywhere() {
+    let p = Project::new()
+        .file(
+            "project.hcl",
+            "project \"t\" {}\nplugin \"echo\" {\n  command = [\"python3\", \"plugins/echo.py\"]\n}\nvariable \"db_password\" {\n  type = string\n  sensitive = true\n}\nenvironment \"dev\" {\n  authorization {\n    api_key = env(\"T_API_KEY\")\n  }\n}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n  inputs = { db_password = var.db_password }\n}\n",
+        )
+        .file("plugins/echo.py", ECHO_PLUGIN)
+        .file(
+            "arch/main.hcl",
+            "variable \"db_password\" {\n  type = string\n  sensitive = true\n}\nresource \"echo\" \"e\" {\n  value = \"x\"\n}\nresource \"terrace_data\" \"d\" {\n  input = var.db_password\n}\nresource \"command\" \"c\" {\n  create = \"printf '{\\\"id\\\":\\\"1\\\"}'\"\n  environment = { PW = var.db_password }\n}\n",
+        );
+    let env = [
+        ("T_API_KEY", KEY),
+        ("TERRACE_VAR_db_password", PASSWORD),
+        ("TERRACE_LOG", "trace"),
+    ];
+    for args in [
+        &["apply", "--env", "dev", "--auto-approve"][..],
+        &["plan", "--env", "dev"],
+        &["drift", "--env", "dev"],
+        &["destroy", "--env", "dev", "--auto-approve"],
+    ] {
+        let r = p.run_with(args, &env).success();
+        // The plugin was sent the credential and wrote it: masked.
+        assert!(
+            r.stderr.contains("auth ***"),
+            "no plugin stderr logged: {}",
+            r.stderr
+        );
+        assert_run_hides(&p, &r, KEY);
+        // State (and its backups) holds sensitive values, as Terraform's
+        // does; nothing else may.
+        assert_absent("stdout", &r.stdout, PASSWORD);
+        assert_absent("stderr", &r.stderr, PASSWORD);
+        assert_absent_outside_state(&p.path(".terrace"), PASSWORD);
+    }
+}
+
+/// [`assert_absent_under`], but state files and their backups are skipped.
+fn assert_absent_outside_state(dir: &Path, needle: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name").to_string_lossy();
+        if name.contains(".state.json") || name.contains(".backup.json") {
+            continue;
+        }
+        if path.is_dir() {
+            assert_absent_outside_state(&path, needle);
+        } else {
+            let text = String::from_utf8_lossy(&std::fs::read(&path).expect("read")).into_owned();
+            assert_absent(&path.display().to_string(), &text, needle);
+        }
+    }
+}

@@ -36,6 +36,9 @@ pub struct Host {
     child: Mutex<Child>,
     shared: Arc<Mutex<Shared>>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    /// Every credential sent to the plugin: masked in what it writes to
+    /// its standard error before that is logged or kept.
+    secrets: Arc<Mutex<Vec<crate::value::Secret>>>,
     next_id: AtomicU64,
     /// Held across a request when the plugin takes one at a time.
     serial: tokio::sync::Mutex<()>,
@@ -86,13 +89,20 @@ impl Host {
         };
         let shared = Arc::new(Mutex::new(Shared::default()));
         let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
-        spawn_stderr(name.to_string(), stderr, stderr_tail.clone());
+        let secrets = Arc::new(Mutex::new(Vec::new()));
+        spawn_stderr(
+            name.to_string(),
+            stderr,
+            stderr_tail.clone(),
+            secrets.clone(),
+        );
         let host = Arc::new(Host {
             name: name.to_string(),
             stdin: Mutex::new(Some(spawn_writer(stdin))),
             child: Mutex::new(child),
             shared: shared.clone(),
             stderr_tail,
+            secrets,
             next_id: AtomicU64::new(1),
             serial: tokio::sync::Mutex::new(()),
             concurrent: AtomicBool::new(false),
@@ -219,6 +229,16 @@ impl Host {
             kill_group(&mut c);
         }
         fail_all(&self.shared, &self.name, why.to_string());
+    }
+
+    /// Records a credential about to be sent, so that the plugin's
+    /// standard error never carries it further.
+    pub fn remember_secret(&self, secret: &crate::value::Secret) {
+        if let Ok(mut known) = self.secrets.lock()
+            && !known.contains(secret)
+        {
+            known.push(secret.clone());
+        }
     }
 
     fn stderr_summary(&self) -> String {
@@ -376,6 +396,7 @@ fn spawn_stderr(
     name: String,
     stderr: std::process::ChildStderr,
     tail: Arc<Mutex<VecDeque<String>>>,
+    secrets: Arc<Mutex<Vec<crate::value::Secret>>>,
 ) {
     std::thread::spawn(move || {
         let mut reader = BufReader::new(stderr);
@@ -394,6 +415,11 @@ fn spawn_stderr(
                     continue;
                 }
                 Err(_) => break,
+            };
+            let line = match secrets.lock() {
+                Ok(known) => known.iter().fold(line, |l, s| s.redact(&l)),
+                // A poisoned list: keep nothing rather than risk it.
+                Err(_) => continue,
             };
             tracing::info!(target: "terrace::plugin", plugin = %name, "{line}");
             if let Ok(mut t) = tail.lock() {

@@ -143,6 +143,7 @@ impl PluginType {
         }
         // The credential travels only in memory, in the request itself.
         if let Some(secret) = &ctx.authorization {
+            self.host.remember_secret(secret);
             msg.insert("authorization".into(), Json::from(secret.expose()));
         }
         let answer = self.host.request(method, msg).await;
