@@ -188,9 +188,6 @@ impl Events {
     }
 
     fn outputs(&self, p: &Plan) -> Option<String> {
-        if p.outputs.is_empty() {
-            return None;
-        }
         let mut outputs = Map::new();
         for o in &p.outputs {
             let action = match o.action {
@@ -203,6 +200,15 @@ impl Events {
                 format!("{}.{}", o.configuration, o.name),
                 json!({ "sensitive": o.sensitive, "action": action }),
             );
+        }
+        self.outputs_line(outputs)
+    }
+
+    /// The `outputs` line for `outputs` (keyed `CONFIG.NAME`); `None`
+    /// when there are none.
+    fn outputs_line(&self, outputs: Map<String, Json>) -> Option<String> {
+        if outputs.is_empty() {
+            return None;
         }
         let n = outputs.len();
         let mut body = Map::new();
@@ -225,13 +231,7 @@ impl Events {
                 outputs.insert(format!("{config}.{name}"), v);
             }
         }
-        if outputs.is_empty() {
-            return None;
-        }
-        let n = outputs.len();
-        let mut body = Map::new();
-        body.insert("outputs".into(), Json::Object(outputs));
-        Some(self.line("info", &format!("Outputs: {n}"), "outputs", body))
+        self.outputs_line(outputs)
     }
 
     /// `change_summary`: `Plan: …` or `Apply complete! …`.
@@ -315,17 +315,8 @@ impl Events {
             } => {
                 let (resource, addr) = self.resource_of(address);
                 let (name, start, _) = verb(*action);
-                let mut hook = Map::new();
-                hook.insert("resource".into(), resource);
-                hook.insert("action".into(), json!(name));
-                if let Some(id) = id {
-                    hook.insert("id_key".into(), json!("id"));
-                    hook.insert("id_value".into(), json!(id));
-                }
-                let id_text = id
-                    .as_ref()
-                    .map(|i| format!(" [id={i}]"))
-                    .unwrap_or_default();
+                let hook = hook(resource, name, id.as_deref());
+                let id_text = id_text(id.as_deref());
                 let mut body = Map::new();
                 body.insert("hook".into(), Json::Object(hook));
                 self.line(
@@ -344,18 +335,9 @@ impl Events {
                 let (resource, addr) = self.resource_of(address);
                 let (name, _, done) = verb(*action);
                 let secs = seconds(*elapsed);
-                let mut hook = Map::new();
-                hook.insert("resource".into(), resource);
-                hook.insert("action".into(), json!(name));
-                if let Some(id) = id {
-                    hook.insert("id_key".into(), json!("id"));
-                    hook.insert("id_value".into(), json!(id));
-                }
+                let mut hook = hook(resource, name, id.as_deref());
                 hook.insert("elapsed_seconds".into(), json!(secs));
-                let id_text = id
-                    .as_ref()
-                    .map(|i| format!(" [id={i}]"))
-                    .unwrap_or_default();
+                let id_text = id_text(id.as_deref());
                 let mut body = Map::new();
                 body.insert("hook".into(), Json::Object(hook));
                 self.line(
@@ -399,6 +381,24 @@ impl Events {
             ),
         }
     }
+}
+
+/// An apply hook's `resource` and `action`, with `id_key`/`id_value`
+/// when the object has an id.
+fn hook(resource: Json, action: &str, id: Option<&str>) -> Map<String, Json> {
+    let mut hook = Map::new();
+    hook.insert("resource".into(), resource);
+    hook.insert("action".into(), json!(action));
+    if let Some(id) = id {
+        hook.insert("id_key".into(), json!("id"));
+        hook.insert("id_value".into(), json!(id));
+    }
+    hook
+}
+
+/// ` [id=ID]` after an apply message, as Terraform writes it.
+fn id_text(id: Option<&str>) -> String {
+    id.map(|i| format!(" [id={i}]")).unwrap_or_default()
 }
 
 /// How the apply walker names a deposed object.
