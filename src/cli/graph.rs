@@ -7,22 +7,15 @@
 use super::session::{self, Loaded};
 use super::{Global, Result};
 use crate::eval::Node;
+use crate::graph::DotNode;
 use crate::render::json::module_address;
 use clap::Args;
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     /// Label each resource with how many objects it has in this environment
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
-}
-
-/// One resource as drawn: its id (the JSON plan's address) and label.
-struct Drawn {
-    id: String,
-    label: String,
 }
 
 pub fn run(g: &Global, a: GraphArgs) -> Result {
@@ -35,8 +28,7 @@ pub fn run(g: &Global, a: GraphArgs) -> Result {
         }
         None => None,
     };
-    let is_resource = |n: &Node| matches!(n, Node::Resource(..));
-    let drawn = |n: &Node| -> Option<(String, Drawn)> {
+    let draw = |n: &Node| {
         let Node::Resource(c, r) = *n else {
             return None;
         };
@@ -55,49 +47,12 @@ pub fn run(g: &Global, a: GraphArgs) -> Result {
             None => local.clone(),
         };
         let id = format!("{module}.{local}");
-        Some((module, Drawn { id, label }))
+        Some(DotNode {
+            cluster: module,
+            id,
+            label,
+        })
     };
-    let mut clusters: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    let mut edges = BTreeSet::new();
-    for id in graph.dag.ids() {
-        let Some((module, node)) = drawn(graph.dag.node(id)) else {
-            continue;
-        };
-        for dep in graph.dag.nearest_kept(id, is_resource) {
-            if let Some((_, d)) = drawn(graph.dag.node(dep)) {
-                edges.insert((node.id.clone(), d.id));
-            }
-        }
-        clusters
-            .entry(module)
-            .or_default()
-            .insert(node.id, node.label);
-    }
-    out!("{}", dot(&clusters, &edges));
+    out!("{}", graph.dag.to_dot(draw));
     Ok(())
-}
-
-/// `terraform graph`'s layout: `rankdir = "RL"`, a `cluster_MODULE`
-/// subgraph per module with its nodes sorted by id, then the edges.
-fn dot(
-    clusters: &BTreeMap<String, BTreeMap<String, String>>,
-    edges: &BTreeSet<(String, String)>,
-) -> String {
-    let mut out = String::new();
-    out.push_str("digraph G {\n  rankdir = \"RL\";\n");
-    out.push_str("  node [shape = rect, fontname = \"sans-serif\"];\n");
-    for (module, nodes) in clusters {
-        let _ = writeln!(out, "  subgraph {:?} {{", format!("cluster_{module}"));
-        let _ = writeln!(out, "    label = {module:?}");
-        out.push_str("    fontname = \"sans-serif\"\n");
-        for (id, label) in nodes {
-            let _ = writeln!(out, "    {id:?} [label={label:?}];");
-        }
-        out.push_str("  }\n");
-    }
-    for (from, to) in edges {
-        let _ = writeln!(out, "  {from:?} -> {to:?};");
-    }
-    out.push_str("}\n");
-    out
 }

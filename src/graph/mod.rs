@@ -9,7 +9,16 @@ use petgraph::Direction;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
+
+/// How [`Dag::to_dot`] draws a node: the cluster it sits in, its id and
+/// its label.
+pub struct DotNode {
+    pub cluster: String,
+    pub id: String,
+    pub label: String,
+}
 
 pub mod walk;
 
@@ -151,31 +160,38 @@ impl<N, E> Dag<N, E> {
         Cycle { steps: Vec::new() }
     }
 
-    /// The graph in Graphviz DOT; `label` names each node, `keep` selects
-    /// the nodes shown (edges through hidden nodes are kept as direct edges).
-    pub fn to_dot(
-        &self,
-        name: &str,
-        label: impl Fn(&N) -> String,
-        keep: impl Fn(&N) -> bool,
-    ) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "digraph {:?} {{", name);
-        let _ = writeln!(out, "  rankdir = \"LR\";");
-        let _ = writeln!(out, "  node [shape = \"box\"];");
-        let kept: Vec<NodeId> = self
-            .graph
-            .node_indices()
-            .filter(|i| keep(&self.graph[*i]))
-            .collect();
-        for id in &kept {
-            let _ = writeln!(out, "  {:?};", label(&self.graph[*id]));
-        }
-        let mut edges = std::collections::BTreeSet::new();
-        for id in &kept {
-            for dep in self.nearest_kept(*id, &keep) {
-                edges.insert((label(&self.graph[dep]), label(&self.graph[*id])));
+    /// DOT as `terraform graph` draws it: `rankdir = "RL"`, one
+    /// `cluster_NAME` subgraph per cluster with its nodes sorted by id,
+    /// then the edges from each dependent to its nearest drawn
+    /// dependencies. Nodes `draw` gives no [`DotNode`] are looked through.
+    pub fn to_dot(&self, draw: impl Fn(&N) -> Option<DotNode>) -> String {
+        let mut clusters: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        let mut edges = BTreeSet::new();
+        for id in self.graph.node_indices() {
+            let Some(node) = draw(&self.graph[id]) else {
+                continue;
+            };
+            for dep in self.nearest_kept(id, |n| draw(n).is_some()) {
+                if let Some(d) = draw(&self.graph[dep]) {
+                    edges.insert((node.id.clone(), d.id));
+                }
             }
+            clusters
+                .entry(node.cluster)
+                .or_default()
+                .insert(node.id, node.label);
+        }
+        let mut out = String::new();
+        out.push_str("digraph G {\n  rankdir = \"RL\";\n");
+        out.push_str("  node [shape = rect, fontname = \"sans-serif\"];\n");
+        for (cluster, nodes) in &clusters {
+            let _ = writeln!(out, "  subgraph {:?} {{", format!("cluster_{cluster}"));
+            let _ = writeln!(out, "    label = {cluster:?}");
+            out.push_str("    fontname = \"sans-serif\"\n");
+            for (id, label) in nodes {
+                let _ = writeln!(out, "    {id:?} [label={label:?}];");
+            }
+            out.push_str("  }\n");
         }
         for (from, to) in edges {
             let _ = writeln!(out, "  {from:?} -> {to:?};");
@@ -254,8 +270,15 @@ mod tests {
         let b = g.add_node("b");
         g.add_edge(a, hidden, ());
         g.add_edge(hidden, b, ());
-        let dot = g.to_dot("g", |n| n.to_string(), |n| !n.starts_with('_'));
-        assert!(dot.contains("\"a\" -> \"b\";"), "{dot}");
+        let dot = g.to_dot(|n| {
+            (!n.starts_with('_')).then(|| DotNode {
+                cluster: "c".into(),
+                id: n.to_string(),
+                label: n.to_string(),
+            })
+        });
+        // b depends on a (through _h): drawn from dependent to dependency.
+        assert!(dot.contains("\"b\" -> \"a\";"), "{dot}");
         assert!(!dot.contains("_h"));
     }
 }

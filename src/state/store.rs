@@ -153,9 +153,8 @@ impl Store {
     }
 
     /// The lineage of `config`'s newest backup: the history its current
-    /// version continues.
-    /// Without a backup (after the first apply), the lineage recorded
-    /// beside the state file when it was first written.
+    /// version continues. Without a backup (right after the first apply),
+    /// the lineage recorded beside the state file (`CONFIG.lineage`).
     fn history_lineage(&self, config: &str) -> Option<String> {
         self.backups_of(config)
             .ok()
