@@ -131,18 +131,28 @@ pub fn read_file(
             );
             return Vec::new();
         };
-        return map
-            .into_iter()
-            .map(|(name, v)| Assignment {
-                name,
-                origin: origin.clone(),
-                value: Expr {
-                    kind: super::ExprKind::Literal(Value::from_json(v)),
+        let mut assignments = Vec::new();
+        for (name, v) in map {
+            match Value::from_json(v) {
+                Ok(value) => assignments.push(Assignment {
+                    name,
+                    origin: origin.clone(),
+                    value: Expr {
+                        kind: super::ExprKind::Literal(value),
+                        span: whole,
+                    },
                     span: whole,
-                },
-                span: whole,
-            })
-            .collect();
+                }),
+                Err(e) => diags.push(
+                    Diagnostic::error(
+                        "config::var_file",
+                        format!("{}: variable \"{name}\": {e}", path.display()),
+                    )
+                    .label(whole, "in this file"),
+                ),
+            }
+        }
+        return assignments;
     }
     let body = match hcl::edit::parser::parse_body(&text) {
         Ok(b) => b,

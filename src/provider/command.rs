@@ -144,7 +144,9 @@ fn parse_object(op: &str, stdout: &str) -> Result<Option<Map>, ProviderError> {
     }
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(serde_json::Value::Null) if op == "read" => Ok(None),
-        Ok(json @ serde_json::Value::Object(_)) => Ok(Value::from_json(json).as_object().cloned()),
+        Ok(json @ serde_json::Value::Object(_)) => Value::from_json(json)
+            .map(|v| v.as_object().cloned())
+            .map_err(|e| ProviderError::new(format!("the {op} command's output: {e}"))),
         _ => {
             let shown: String = text.chars().take(200).collect();
             Err(ProviderError::new(format!(

@@ -264,22 +264,27 @@ impl Value {
         }
     }
 
-    /// Converts plain JSON into a value.
-    pub fn from_json(json: serde_json::Value) -> Value {
-        match json {
+    /// Converts plain JSON into a value; refuses a number beyond the
+    /// range terrace holds (a decimal exponent past ±400000) rather than
+    /// read it as NaN or 0.
+    pub fn from_json(json: serde_json::Value) -> Result<Value, String> {
+        Ok(match json {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(b),
-            serde_json::Value::Number(n) => Value::Number(Number::from_json(&n)),
+            serde_json::Value::Number(n) => Value::Number(Number::from_json(&n)?),
             serde_json::Value::String(s) => Value::String(s),
-            serde_json::Value::Array(items) => {
-                Value::List(items.into_iter().map(Value::from_json).collect())
-            }
+            serde_json::Value::Array(items) => Value::List(
+                items
+                    .into_iter()
+                    .map(Value::from_json)
+                    .collect::<Result<_, _>>()?,
+            ),
             serde_json::Value::Object(map) => Value::Object(
                 map.into_iter()
-                    .map(|(k, v)| (k, Value::from_json(v)))
-                    .collect(),
+                    .map(|(k, v)| Ok((k, Value::from_json(v)?)))
+                    .collect::<Result<_, String>>()?,
             ),
-        }
+        })
     }
 }
 
@@ -361,6 +366,21 @@ impl fmt::Display for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_numbers_beyond_the_range_are_refused_not_read_as_nan_or_zero() {
+        for text in ["1e999999", "2e-999999", "[1, {\"a\": -3e500001}]"] {
+            let j: serde_json::Value = serde_json::from_str(text).expect("json");
+            let err = Value::from_json(j).unwrap_err();
+            assert!(
+                err.contains("out of the range terrace reads"),
+                "{text}: {err}"
+            );
+        }
+        let j: serde_json::Value = serde_json::from_str("2.5e509").expect("json");
+        let v = Value::from_json(j).expect("in range");
+        assert!(Value::from_json(v.to_json()).expect("in range").same_as(&v));
+    }
 
     #[test]
     fn marks_are_found_anywhere_inside() {

@@ -372,9 +372,11 @@ impl Number {
         }
     }
 
-    pub(crate) fn from_json(n: &serde_json::Number) -> Number {
+    /// A JSON number, exactly; refused (not read as NaN or 0) when its
+    /// decimal exponent is beyond the range terrace holds (±400000).
+    pub(crate) fn from_json(n: &serde_json::Number) -> Result<Number, String> {
         Number::parse(n.as_str())
-            .unwrap_or_else(|| Number::from_f64(n.as_f64().unwrap_or(f64::NAN)))
+            .ok_or_else(|| format!("the number {n} is out of the range terrace reads"))
     }
 }
 

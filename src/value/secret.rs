@@ -225,7 +225,8 @@ mod tests {
     #[test]
     fn decoded_values_holding_the_credential_are_masked() {
         let s = Secret::new("KEY1");
-        let v = Value::from_json(serde_json::json!({"a": ["xKEY1y", 1], "KEY1": {"b": "KEY1"}}));
+        let v = Value::from_json(serde_json::json!({"a": ["xKEY1y", 1], "KEY1": {"b": "KEY1"}}))
+            .expect("json");
         let masked = s.redact_value(v);
         assert_eq!(
             masked.to_json(),

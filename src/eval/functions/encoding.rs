@@ -25,7 +25,7 @@ pub fn jsondecode(args: Args) -> Result<Value, Error> {
     let text = args.string(0)?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| Error::arg(0, format!("invalid JSON: {e}")))?;
-    Ok(Value::from_json(json))
+    Value::from_json(json).map_err(|e| Error::arg(0, e))
 }
 
 /// `base64encode(str)`: the UTF-8 bytes of the string, in standard Base64.

@@ -132,8 +132,9 @@ impl Response {
             return Value::Null;
         }
         serde_json::from_str::<serde_json::Value>(&self.body)
-            .map(Value::from_json)
-            .unwrap_or_else(|_| Value::String(self.body.clone()))
+            .ok()
+            .and_then(|j| Value::from_json(j).ok())
+            .unwrap_or_else(|| Value::String(self.body.clone()))
     }
 
     /// An error for an unexpected status, with the start of the body.

@@ -351,10 +351,12 @@ mod tests {
 
     #[test]
     fn ids_are_found_and_urls_built() {
-        let resp = Value::from_json(serde_json::json!({"data": {"items": [{"id": 7}]}}));
+        let resp =
+            Value::from_json(serde_json::json!({"data": {"items": [{"id": 7}]}})).expect("json");
         assert_eq!(id_at(&resp, "data.items.0.id").as_deref(), Some("7"));
         assert_eq!(id_at(&resp, "missing"), None);
-        let v = Value::from_json(serde_json::json!({"url": "http://h/things/", "id": "a b"}));
+        let v = Value::from_json(serde_json::json!({"url": "http://h/things/", "id": "a b"}))
+            .expect("json");
         assert_eq!(object_url(&v, "read_url").unwrap(), "http://h/things/a%20b");
     }
 }

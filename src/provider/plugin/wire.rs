@@ -32,10 +32,7 @@ pub fn decode(j: Json) -> Result<Value, String> {
                 .map(|(k, v)| Ok((k, decode(v)?)))
                 .collect::<Result<_, String>>()?,
         ),
-        Json::Number(n) if crate::value::Number::parse(n.as_str()).is_none() => {
-            return Err(format!("the number {n} is out of the range terrace reads"));
-        }
-        other => Value::from_json(other),
+        other => Value::from_json(other)?,
     })
 }
 
@@ -112,7 +109,9 @@ pub fn schema(j: &Json, what: &str) -> Result<Schema, String> {
         s.force_new = a.get("force_new").and_then(Json::as_bool).unwrap_or(false);
         s.sensitive = a.get("sensitive").and_then(Json::as_bool).unwrap_or(false);
         if let Some(d) = a.get("default").filter(|d| !d.is_null()) {
-            s.default = Some(Value::from_json(d.clone()));
+            s.default = Some(
+                Value::from_json(d.clone()).map_err(|e| format!("{what}.{name}: default: {e}"))?,
+            );
         }
         attributes.push(s);
     }
