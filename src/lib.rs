@@ -23,6 +23,7 @@
 //! | [`provider`] | the `Provider` trait, `terrace_data`, `file`, `command`, `http`, plugins | managed files, commands, REST APIs, plugin processes |
 //! | [`state`] | state model, file format, store, journal, lock | `.terrace/envs/ENV/` |
 //! | [`plan`] | refresh, diff, `Plan` as plain data | saved plan files |
+//! | [`policy`] | Rego policies on the JSON plan (regorus), `policy test` | the policies' `.rego` files |
 //! | [`apply`] | the concurrent walker; the only code that mutates | — |
 //! | [`project`] | lifecycle, releases, approvals, audit, attention, export | `.terrace/` beside state |
 //! | [`ops`] | the workflows (plan, apply, promote, …): typed requests, typed reports, one error type | through the modules above |
@@ -47,6 +48,7 @@ pub mod graph;
 pub mod ids;
 pub mod ops;
 pub mod plan;
+pub mod policy;
 pub mod project;
 pub mod provider;
 pub mod render;

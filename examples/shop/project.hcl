@@ -57,3 +57,19 @@ configuration "app" {
     version   = "1.0.0"
   }
 }
+
+# Policies gate prod (docs/policies.md): Rego evaluated on every plan of
+# prod; `terrace policy test` runs policies/*_test.rego.
+policy "prod-keeps-objects" {
+  source       = "policies/prod.rego"
+  query        = "data.shop.prod.deny"
+  enforcement  = "overridable"
+  environments = ["prod"]
+}
+
+policy "prod-replicas" {
+  source       = "policies/prod.rego"
+  query        = "data.shop.prod.too_few"
+  enforcement  = "mandatory"
+  environments = ["prod"]
+}

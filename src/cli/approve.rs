@@ -19,6 +19,10 @@ pub struct ApproveArgs {
     /// Why it is approved: recorded with the approval
     #[arg(long, value_name = "TEXT")]
     pub comment: String,
+    /// Let this failing overridable policy through for this plan only
+    /// (repeat for several); recorded with the comment
+    #[arg(long, value_name = "NAME")]
+    pub override_policy: Vec<String>,
 }
 
 pub fn run(g: &Global, a: ApproveArgs) -> Result {
@@ -27,6 +31,7 @@ pub fn run(g: &Global, a: ApproveArgs) -> Result {
         env: a.env,
         plan: a.plan,
         comment: a.comment,
+        override_policy: a.override_policy,
     };
     let report = crate::ops::approve::approve(&req, &Ui::detect().console())?;
     let (env, path) = (&req.env, req.plan.display());

@@ -57,6 +57,7 @@ mod init;
 mod live;
 mod output;
 mod plan;
+mod policy;
 mod progress;
 mod promote;
 mod session;
@@ -120,6 +121,9 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Record an approval of one exact saved plan
     Approve(approve::ApproveArgs),
+    /// Rego policies: `policy test` runs their test_ rules
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Plan (and apply) an environment with the release its source runs
     Promote(promote::PromoteArgs),
     /// What needs attention, with the command that resolves it
@@ -297,6 +301,7 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         Command::Status(a) => status::run(g, a),
         Command::Approve(a) => approve::run(g, a),
         Command::Attention(a) => attention::run(g, a),
+        Command::Policy(c) => policy::run(g, c),
         Command::Audit(a) => audit::run(g, a),
         Command::Export(a) => export::run_export(g, a),
         Command::Import(a) => export::run_import(g, a),

@@ -25,7 +25,7 @@ pub use architecture::{
 pub use blocks::{Endpoint, Import, Moved, Removed};
 pub use body::{Attr, is_name};
 pub use expr::{Expr, ExprKind, Reference};
-pub use project::{Authorization, Configuration, Environment, Input, Plugin};
+pub use project::{Authorization, Configuration, Enforcement, Environment, Input, Plugin, Policy};
 pub use types::{Attribute as TypeAttribute, Type};
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, display_name};
@@ -58,6 +58,8 @@ pub struct Project {
     /// Files of the project that plugin commands name (`plugins/x.py`),
     /// relative to [`Project::definitions_dir`].
     pub plugin_files: Vec<PathBuf>,
+    /// `policy` blocks, their Rego files read into [`Project::sources`].
+    pub policies: Vec<Policy>,
     /// The project's own `variable` blocks: set per run (`--var`,
     /// `--var-file`, `TERRACE_VAR_NAME`), read as `var.NAME` in
     /// environment and configuration inputs.
@@ -143,6 +145,7 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
         catalog: None,
         plugins: Vec::new(),
         plugin_files: Vec::new(),
+        policies: Vec::new(),
         variables: Vec::new(),
     };
     let mut hasher = Sha256::new();
@@ -266,11 +269,70 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
         project.name = name;
     }
     project.description = decl.description;
+    project.policies = read_policies(
+        decl.policies,
+        &decl.environments,
+        &root,
+        &mut project.sources,
+        &mut diags,
+    );
     project.environments = decl.environments;
     project.plugins = decl.plugins;
     project.variables = std::mem::take(&mut decl.variables.variables);
     project.unusable.append(&mut decl.unusable);
     (project, diags)
+}
+
+/// Reads each policy's Rego file (relative to the project root: policies
+/// gate the environments of the working tree, a release's too) and checks
+/// the environments it names.
+fn read_policies(
+    mut policies: Vec<Policy>,
+    environments: &[Environment],
+    root: &Path,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+) -> Vec<Policy> {
+    for p in &mut policies {
+        for (env, span) in &p.environments {
+            if !environments.iter().any(|e| &e.name == env) {
+                let mut d = Diagnostic::error(
+                    "config::unknown_environment",
+                    format!(
+                        "policy \"{}\" names an unknown environment \"{env}\"",
+                        p.name
+                    ),
+                )
+                .label(*span, "no such environment");
+                if let Some(s) =
+                    crate::diag::did_you_mean(env, environments.iter().map(|e| e.name.as_str()))
+                {
+                    d = d.help(format!("did you mean \"{s}\"?"));
+                }
+                diags.push(d);
+            }
+        }
+        let path = root.join(&p.source);
+        let text = crate::bounded::read_limited(&path, crate::bounded::DEFINITION_LIMIT)
+            .map_err(|e| e.to_string())
+            .and_then(|b| String::from_utf8(b).map_err(|_| "it is not UTF-8 text".to_string()));
+        match text {
+            Ok(text) => {
+                let id = sources.add(&path, root, text);
+                p.text = Some(sources.file(id).text.clone());
+                p.file = Some(id);
+            }
+            Err(cause) => diags.push(
+                Diagnostic::error(
+                    "config::policy_source",
+                    format!("cannot read policy \"{}\"'s source {}: {cause}", p.name, path.display()),
+                )
+                .label(p.source_span, "this file")
+                .help("source is a Rego file relative to the project root, e.g. \"policies/NAME.rego\""),
+            ),
+        }
+    }
+    policies
 }
 
 /// Finds or loads the architecture a configuration names.

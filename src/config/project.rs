@@ -1,5 +1,6 @@
-//! The project definition: `project`, `environment` and `configuration`
-//! blocks from the `*.hcl` files in the project root.
+//! The project definition: `project`, `environment`, `configuration`,
+//! `plugin`, `policy` and `variable` blocks from the `*.hcl` files in the
+//! project root.
 
 use super::architecture::duplicate;
 use super::body::{self, Allowed, Attr};
@@ -78,6 +79,66 @@ pub struct Plugin {
     pub timeout: Option<f64>,
 }
 
+/// How a failing policy gates a plan (docs/policies.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Enforcement {
+    /// Reported; never blocks.
+    Advisory,
+    /// Blocks apply and approval.
+    Mandatory,
+    /// Blocks apply until an approval overrides it by name.
+    Overridable,
+}
+
+impl Enforcement {
+    pub fn parse(s: &str) -> Option<Enforcement> {
+        match s {
+            "advisory" => Some(Enforcement::Advisory),
+            "mandatory" => Some(Enforcement::Mandatory),
+            "overridable" => Some(Enforcement::Overridable),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enforcement::Advisory => "advisory",
+            Enforcement::Mandatory => "mandatory",
+            Enforcement::Overridable => "overridable",
+        }
+    }
+}
+
+/// `policy "NAME" { source = "policies/x.rego", query = "data.terrace.deny",
+/// enforcement = "mandatory", environments = ["prod"] }`: Rego evaluated on
+/// the JSON plan (see [`crate::policy`]).
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub span: Span,
+    /// As written: relative to the project root.
+    pub source: String,
+    pub source_span: Span,
+    /// The Rego file in the project's source map, once read (for
+    /// diagnostics; `None` in a copy given to a release's workspace).
+    pub file: Option<crate::diag::FileId>,
+    /// The Rego text, once read.
+    pub text: Option<std::sync::Arc<str>>,
+    pub query: String,
+    pub query_span: Span,
+    pub enforcement: Enforcement,
+    /// The environments it gates; empty: every environment.
+    pub environments: Vec<(String, Span)>,
+}
+
+impl Policy {
+    /// Whether the policy gates plans of `env`.
+    pub fn applies_to(&self, env: &str) -> bool {
+        self.environments.is_empty() || self.environments.iter().any(|(e, _)| e == env)
+    }
+}
+
 /// What the project files declare, before architectures are resolved.
 #[derive(Debug)]
 pub struct Declarations {
@@ -91,6 +152,7 @@ pub struct Declarations {
     /// Configurations declared but unusable (reported already).
     pub unusable: Vec<String>,
     pub plugins: Vec<Plugin>,
+    pub policies: Vec<Policy>,
     /// `variable` blocks of the project files, kept the way an
     /// architecture keeps its own (same checks, same duplicate rules).
     pub variables: super::Architecture,
@@ -106,6 +168,7 @@ impl Default for Declarations {
             configurations: Vec::new(),
             unusable: Vec::new(),
             plugins: Vec::new(),
+            policies: Vec::new(),
             variables: super::Architecture::new(std::path::PathBuf::new(), String::new()),
         }
     }
@@ -130,6 +193,7 @@ impl Declarations {
                     "environment",
                     "configuration",
                     "plugin",
+                    "policy",
                     "variable",
                 ],
             },
@@ -141,6 +205,7 @@ impl Declarations {
                 "environment" => self.add_environment(b, file, diags),
                 "configuration" => self.add_configuration(b, file, diags),
                 "plugin" => self.add_plugin(b, file, diags),
+                "policy" => self.add_policy(b, file, diags),
                 "variable" => self.variables.add_variable(b, file, diags),
                 _ => unreachable!("body::read lets only the allowed blocks through"),
             }
@@ -394,6 +459,133 @@ impl Declarations {
             return;
         }
         self.plugins.push(plugin);
+    }
+}
+
+impl Declarations {
+    fn add_policy(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
+        let Some((name, span, mut c)) = body::named(
+            b,
+            file,
+            &Allowed {
+                what: "a policy block",
+                attrs: Some(&["source", "query", "enforcement", "environments"]),
+                blocks: &[],
+            },
+            diags,
+        ) else {
+            return;
+        };
+        let missing = |diags: &mut Diagnostics, attr: &str, example: &str| {
+            diags.push(
+                Diagnostic::error(
+                    "config::missing_attribute",
+                    format!("policy \"{name}\" has no {attr}"),
+                )
+                .label(span, "here")
+                .help(format!("add `{attr} = {example}`")),
+            );
+        };
+        let source = c.take("source");
+        let query = c.take("query");
+        let enforcement = c.take("enforcement");
+        if source.is_none() {
+            missing(diags, "source", "\"policies/NAME.rego\"");
+        }
+        if query.is_none() {
+            missing(diags, "query", "\"data.terrace.deny\"");
+        }
+        if enforcement.is_none() {
+            missing(diags, "enforcement", "\"mandatory\"");
+        }
+        let (Some(source), Some(query), Some(enforcement)) = (source, query, enforcement) else {
+            return;
+        };
+        let text = |a: &Attr, diags: &mut Diagnostics| {
+            body::literal_string(a, diags).map(|s| (s, a.expr.span))
+        };
+        let (Some((source, source_span)), Some((query, query_span)), Some((level, level_span))) = (
+            text(&source, diags),
+            text(&query, diags),
+            text(&enforcement, diags),
+        ) else {
+            return;
+        };
+        let Some(enforcement) = Enforcement::parse(&level) else {
+            diags.push(
+                Diagnostic::error(
+                    "config::policy_enforcement",
+                    format!("unknown enforcement \"{level}\""),
+                )
+                .label(level_span, "not an enforcement level")
+                .help("write \"advisory\" (warns), \"mandatory\" (blocks apply and approval) or \"overridable\" (blocks until `terrace approve --override-policy NAME`)"),
+            );
+            return;
+        };
+        if !query.starts_with("data.") {
+            diags.push(
+                Diagnostic::error(
+                    "config::policy_query",
+                    format!("the query \"{query}\" is not a reference into data"),
+                )
+                .label(query_span, "here")
+                .help("name the rule whose value lists the violations, e.g. \"data.terrace.deny\""),
+            );
+            return;
+        }
+        let environments = match c.take("environments") {
+            None => Vec::new(),
+            Some(a) => match &a.expr.kind {
+                ExprKind::Array(items) => {
+                    let names: Option<Vec<(String, Span)>> = items
+                        .iter()
+                        .map(|i| i.as_literal_str().map(|s| (s.to_string(), i.span)))
+                        .collect();
+                    match names {
+                        Some(names) if !names.is_empty() => names,
+                        _ => {
+                            diags.push(
+                                Diagnostic::error(
+                                    "config::wrong_type",
+                                    "a policy's environments must be a non-empty list of environment names written out",
+                                )
+                                .label(a.expr.span, "here")
+                                .help("write e.g. `environments = [\"prod\"]`, or leave it out to gate every environment"),
+                            );
+                            return;
+                        }
+                    }
+                }
+                _ => {
+                    diags.push(
+                        Diagnostic::error(
+                            "config::wrong_type",
+                            "a policy's environments must be a list of environment names",
+                        )
+                        .label(a.expr.span, "not a list")
+                        .help("write e.g. `environments = [\"prod\"]`"),
+                    );
+                    return;
+                }
+            },
+        };
+        let policy = Policy {
+            name,
+            span,
+            source,
+            source_span,
+            file: None,
+            text: None,
+            query,
+            query_span,
+            enforcement,
+            environments,
+        };
+        if let Some(prev) = self.policies.iter().find(|p| p.name == policy.name) {
+            diags.push(duplicate("policy", &policy.name, policy.span, prev.span));
+            return;
+        }
+        self.policies.push(policy);
     }
 }
 

@@ -78,6 +78,7 @@ pub async fn apply(req: &ApplyRequest, front: &dyn Front, cancel: &Cancel) -> Re
             Some(id) => {
                 let mut release = Workspace::load_release(&req.root, id)?;
                 release.withhold(&working);
+                release.gate_with(&working);
                 if let Some((p, _)) = &saved {
                     super::vars::use_saved(
                         &mut release,
@@ -107,7 +108,7 @@ pub async fn apply(req: &ApplyRequest, front: &dyn Front, cancel: &Cancel) -> Re
     result
 }
 
-/// The environment's rules (see [`crate::project::policy`]); a plan for
+/// The environment's rules (see [`crate::project::rules`]); a plan for
 /// another environment is left to the stale check, which says so.
 fn gate(
     records: &crate::project::Records,
@@ -116,7 +117,7 @@ fn gate(
     planfile: Option<&Path>,
     destroy: bool,
 ) -> Result {
-    use crate::project::policy;
+    use crate::project::rules;
     if saved.is_some_and(|(p, _)| p.environment != env.name) {
         return Ok(());
     }
@@ -125,10 +126,10 @@ fn gate(
     let path = planfile
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    policy::check_promotion(records, env, plan, undeploy)
+    rules::check_promotion(records, env, plan, undeploy)
         .and_then(|()| {
             let hashed = saved.map(|(p, h)| (p, h.as_str()));
-            policy::check_approval(records, env, hashed, &path, undeploy)
+            rules::check_approval(records, env, hashed, &path, undeploy)
         })
         .map_err(|e| Error::Refused(e.to_string()))
 }
@@ -225,6 +226,10 @@ pub(super) async fn execute(
                     path.display()
                 )));
             }
+            // Policies decide on the plan made now (the file's own results
+            // are what its approval saw).
+            let hash = plan_hash.as_deref().map(|h| (h, path));
+            super::policies::gate(&ws.records(), env, &fresh, hash)?;
             plan
         }
         None => {
@@ -237,6 +242,7 @@ pub(super) async fn execute(
             if !plan.has_changes() {
                 return unchanged(ws, policy, &plan, None, state.serial(), front);
             }
+            super::policies::gate(&ws.records(), env, &plan, None)?;
             if !auto_approve {
                 interruptible(confirm(front, env, destroy), cancel).await?;
             }

@@ -18,6 +18,8 @@ pub struct ApproveRequest {
     pub plan: PathBuf,
     /// Why it is approved: recorded with the approval.
     pub comment: String,
+    /// Failing `overridable` policies to let through (`--override-policy`).
+    pub override_policy: Vec<String>,
 }
 
 /// What was approved.
@@ -66,8 +68,11 @@ fn approve_loaded(
     }
     // A plan the environment would refuse is not worth approving.
     let undeploy = plan.destroy;
-    crate::project::policy::check_promotion(&ws.records(), env, Some(&plan), undeploy)
+    crate::project::rules::check_promotion(&ws.records(), env, Some(&plan), undeploy)
         .map_err(|e| Error::Refused(format!("refusing to approve {}: {e}", req.plan.display())))?;
+    // The results the plan carries: apply evaluates again on the plan it
+    // re-derives, and wants this approval's overrides for what fails then.
+    super::policies::approvable(&plan, &req.override_policy, &req.plan)?;
     let s = plan.summary();
     let summary = format!(
         "{} to add, {} to change, {} to destroy",
@@ -86,12 +91,15 @@ fn approve_loaded(
         configurations: configurations.iter().cloned().collect(),
         summary: summary.clone(),
         release: plan.release.clone(),
+        overrides: req.override_policy.clone(),
     };
     *details = serde_json::json!({
         "plan": hash,
         "comment": req.comment,
         "release": plan.release,
         "summary": summary,
+        "overrides": req.override_policy,
+        "policies": plan.policies,
     });
     let records = ws.records();
     let store = ws.store(&env.name);

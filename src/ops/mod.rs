@@ -24,6 +24,7 @@ mod error;
 pub mod export;
 mod front;
 pub mod plan;
+pub mod policies;
 pub mod promote;
 pub mod records;
 pub mod restore;

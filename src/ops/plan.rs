@@ -245,6 +245,7 @@ pub async fn compute_at(
             if front.shows_json() {
                 describe(&mut plan, graph);
             }
+            super::policies::evaluate(ws, graph, &mut plan, front);
             Ok(plan)
         }
         Err(diags) => Err(ws.error(diags)),

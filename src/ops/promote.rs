@@ -115,6 +115,7 @@ async fn promote_loaded(
     }
     let mut release = Workspace::load_release(&req.root, &deployed.release)?;
     release.withhold(working);
+    release.gate_with(working);
     // The source's values win: a promotion deploys what the source runs.
     // Sensitive values were not recorded, and come from this run.
     super::vars::resolve_promotion(

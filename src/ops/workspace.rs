@@ -84,6 +84,8 @@ impl Workspace {
                 sources: Arc::new(project.sources),
             });
         }
+        let mut diags = diags;
+        diags.extend(crate::policy::check(&project));
         // No command or plugin inherits a variable holding a credential.
         let withheld = credential_variables(&project);
         Ok(Workspace {
@@ -94,6 +96,20 @@ impl Workspace {
             withheld,
             started,
         })
+    }
+
+    /// Gates with the policies of `other` (the working tree): a promotion
+    /// plans a release's definitions under the environment's rules of now.
+    pub fn gate_with(&mut self, other: &Workspace) {
+        self.project.policies = other
+            .project
+            .policies
+            .iter()
+            .map(|p| crate::config::Policy {
+                file: None, // a file id of the other workspace's sources
+                ..p.clone()
+            })
+            .collect();
     }
 
     /// Withholds the credential variables of `other` too (a promotion runs

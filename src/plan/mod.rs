@@ -9,6 +9,7 @@ mod check;
 mod conditions;
 mod conform;
 mod instance;
+pub mod json;
 mod model;
 mod moves;
 mod order;

@@ -186,6 +186,9 @@ pub struct Plan {
     /// Whether objects were read back before planning (`--refresh`).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub refresh: bool,
+    /// The environment's policies evaluated on this plan (docs/policies.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<crate::policy::PolicyResult>,
 }
 
 fn yes() -> bool {

@@ -444,6 +444,7 @@ resource "terrace_data" "edge" {
             configuration: serde_json::Value::Null,
             replace: Vec::new(),
             refresh: true,
+            policies: Vec::new(),
         }
     }
 

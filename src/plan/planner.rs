@@ -269,6 +269,7 @@ pub async fn plan(
         configuration: serde_json::Value::Null,
         replace: opts.replace.iter().map(ToString::to_string).collect(),
         refresh: opts.refresh,
+        policies: Vec::new(),
     };
     // A plan that apply could not order is never produced. Only deletes
     // (and the deletes of replacements) add steps or edges to the

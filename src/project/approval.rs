@@ -22,6 +22,10 @@ pub struct Approval {
     /// The release the plan deploys, for a promotion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<String>,
+    /// The failing `overridable` policies this approval lets through
+    /// (`approve --override-policy NAME`), for this plan only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
 }
 
 /// Every approval recorded in one environment, oldest first.

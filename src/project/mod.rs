@@ -14,8 +14,8 @@ pub mod attention;
 pub mod audit;
 pub mod export;
 pub mod lifecycle;
-pub mod policy;
 pub mod release;
+pub mod rules;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

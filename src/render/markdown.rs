@@ -173,6 +173,9 @@ fn head(
         )
     };
     items.push(format!("{first}\n\n"));
+    if !p.policies.is_empty() {
+        items.push(super::policies::markdown(&p.policies, text));
+    }
     if let Some(release) = &p.release {
         let from = p.promoted_from.as_deref().unwrap_or("another environment");
         items.push(format!(

@@ -8,10 +8,13 @@ mod console;
 mod diff;
 mod drift;
 pub mod events;
-pub mod json;
+/// The JSON plan and state documents are data (policies read them too):
+/// they live with the plan.
+pub use crate::plan::json;
 pub mod markdown;
 pub mod parts;
 mod plan;
+pub mod policies;
 mod state;
 mod style;
 mod validate;

@@ -29,6 +29,7 @@ pub fn plan(p: &Plan, pal: Palette) -> String {
             pal.green("No changes."),
             p.environment
         );
+        super::policies::text(&mut out, &p.policies, pal);
         if !p.drift.is_empty() {
             let _ = writeln!(
                 out,
@@ -62,6 +63,7 @@ pub fn plan(p: &Plan, pal: Palette) -> String {
         s.change,
         s.destroy
     );
+    super::policies::text(&mut out, &p.policies, pal);
     if !outputs.is_empty() {
         let _ = writeln!(out, "\nChanges to Outputs:");
         for o in outputs {

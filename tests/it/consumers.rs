@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn fixture_dir() -> PathBuf {
+pub(crate) fn fixture_dir() -> PathBuf {
     repo().join("testdata/consumers")
 }
 
@@ -73,7 +73,7 @@ fn venv() -> PathBuf {
     dir
 }
 
-fn tool(name: &str) -> Command {
+pub(crate) fn tool(name: &str) -> Command {
     let mut c = Command::new(venv().join("bin").join(name));
     // No network: checkov would otherwise try to fetch guidelines.
     c.env("BC_SKIP_MAPPING", "TRUE")

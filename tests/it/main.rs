@@ -23,6 +23,7 @@ mod numbers;
 mod ops;
 mod ordering;
 mod plugin;
+mod policies;
 mod records;
 mod rest;
 mod secrets;

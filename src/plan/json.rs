@@ -1,6 +1,7 @@
 //! The plan in Terraform's JSON plan representation (what `terraform show
 //! -json PLANFILE` writes), so that tools written for Terraform plans
-//! (OPA/conftest policies, cost estimators) read terrace plans unchanged.
+//! (OPA/conftest policies, cost estimators) read terrace plans unchanged,
+//! and terrace's own policies ([`crate::policy`]) read it in-process.
 //!
 //! Mapping, documented for users in `docs/json-plan.md`:
 //! - a configuration is a child module: `network/file.x` is addressed
@@ -106,6 +107,11 @@ pub fn plan_value(p: &Plan) -> Json {
     });
     if !p.targets.is_empty() {
         doc["terrace"]["targets"] = json!(p.targets);
+    }
+    // What the environment's policies decided (docs/policies.md); the
+    // document they read is this one without it.
+    if !p.policies.is_empty() {
+        doc["terrace"]["policies"] = json!(p.policies);
     }
     // Terraform leaves `variables` out when the root module has none.
     if !variables.is_empty() {
@@ -254,7 +260,7 @@ pub fn state(st: &EnvState, pretty: bool) -> String {
 
 /// An output in `planned_values`, `prior_state` or state: `sensitive`,
 /// `value` (null when sensitive; absent when unknown) and `type`.
-pub(super) fn output_value(v: Option<&Value>, sensitive: bool) -> Json {
+pub fn output_value(v: Option<&Value>, sensitive: bool) -> Json {
     let sensitive = sensitive || v.is_some_and(Value::contains_sensitive);
     let mut m = Map::new();
     m.insert("sensitive".into(), json!(sensitive));
