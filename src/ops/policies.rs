@@ -35,11 +35,21 @@ pub(super) fn evaluate(
         "destroy": plan.destroy,
         "policies": plan.policies,
     });
+    // Kept for `terrace attention`; a record that cannot be written is
+    // reported, and the plan goes on.
+    let last =
+        crate::project::evaluations::LastEvaluation::new(plan.destroy, plan.policies.clone());
+    let saved = last
+        .save(&ws.records(), &env)
+        .map_err(|e| Error::Refused(e.to_string()));
+    if let Err(e) = &saved {
+        front.notice(super::Notice::Warning(&e.reason()));
+    }
     ws.audit(
         "project.policy.evaluate",
         Some(&env),
         details,
-        &Ok(()),
+        &saved,
         front,
     );
 }

@@ -50,6 +50,66 @@ fn unreadable(env: &str, e: RecordError) -> Item {
     }
 }
 
+/// `policy.failed`: a mandatory or overridable policy that failed on the
+/// last plan of `env` (and is still declared for it).
+fn policy_item(
+    project: &Project,
+    env: &crate::config::Environment,
+    last: &super::evaluations::LastEvaluation,
+    r: &crate::policy::PolicyResult,
+) -> Option<Item> {
+    use crate::config::Enforcement;
+    let declared = project
+        .policies
+        .iter()
+        .any(|p| p.name == r.name && p.applies_to(&env.name));
+    if !declared || !r.blocks() {
+        return None;
+    }
+    let name = &env.name;
+    let plan = match (&env.promote_from, last.destroy) {
+        (_, true) => format!("terrace plan --env {name} --destroy --out {name}.plan"),
+        (Some((from, _)), false) => {
+            format!("terrace promote --from {from} --to {name} --out {name}.plan")
+        }
+        (None, false) => format!("terrace plan --env {name} --out {name}.plan"),
+    };
+    let (severity, command) = match r.enforcement {
+        Enforcement::Overridable => (
+            Severity::Warning,
+            format!(
+                "fix the definitions and plan again, or override it for one plan: {plan} && terrace approve --env {name} {name}.plan --override-policy {} --comment \"…\"",
+                r.name
+            ),
+        ),
+        _ => (
+            Severity::Error,
+            format!(
+                "fix the definitions (or the policy), then: {}",
+                plan.split(" --out").next().unwrap_or(&plan)
+            ),
+        ),
+    };
+    Some(Item {
+        code: "policy.failed",
+        severity,
+        target: name.clone(),
+        time: last.at.clone(),
+        message: format!(
+            "policy \"{}\" ({}) {} on the last plan of {name}: {}",
+            r.name,
+            r.enforcement.as_str(),
+            if r.result == crate::policy::Verdict::Error {
+                "could not be evaluated"
+            } else {
+                "failed"
+            },
+            r.messages.join("; ")
+        ),
+        command,
+    })
+}
+
 /// Every item, most severe first.
 pub fn items(
     project: &Project,
@@ -108,6 +168,18 @@ pub fn items(
                     ),
                     command: format!("terrace promote --from {from} --to {name}"),
                 });
+            }
+        }
+        let last = super::evaluations::LastEvaluation::load(records, name).unwrap_or_else(|e| {
+            items.push(unreadable(name, e));
+            None
+        });
+        for r in last
+            .iter()
+            .flat_map(|l| l.results.iter().map(move |r| (l, r)))
+        {
+            if let Some(item) = policy_item(project, env, r.0, r.1) {
+                items.push(item);
             }
         }
         let lifecycle = Lifecycle::load(records, name).unwrap_or_else(|e| {

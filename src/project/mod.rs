@@ -12,6 +12,7 @@
 pub mod approval;
 pub mod attention;
 pub mod audit;
+pub mod evaluations;
 pub mod export;
 pub mod lifecycle;
 pub mod release;

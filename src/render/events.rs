@@ -1,7 +1,8 @@
 //! Machine-readable UI: one JSON object per line, modelled on the messages
 //! of `terraform plan -json` / `terraform apply -json` (`version`,
 //! `planned_change`, `resource_drift`, `apply_start`, `apply_complete`,
-//! `apply_errored`, `change_summary`, `outputs`, `diagnostic`), each with
+//! `apply_errored`, `change_summary`, `outputs`, `diagnostic`, and
+//! terrace's `policy`), each with
 //! `@level`, `@message`, `@module` and `@timestamp`.
 //!
 //! Resource addresses follow [`super::json`]: `module.CONFIG.TYPE.NAME`,
@@ -128,10 +129,26 @@ impl Events {
         }
         let s = p.summary();
         lines.push(self.summary(Operation::Plan, s.add, s.change, s.destroy));
+        lines.extend(p.policies.iter().map(|r| self.policy(r)));
         if let Some(o) = self.outputs(p) {
             lines.push(o);
         }
         lines
+    }
+
+    /// `policy` (terrace's own type): one policy's result on the plan
+    /// (docs/policies.md); `warn` level when it blocks the plan.
+    fn policy(&self, r: &crate::policy::PolicyResult) -> String {
+        let level = if r.blocks() { "warn" } else { "info" };
+        let message = format!(
+            "Policy {} ({}): {}",
+            r.name,
+            r.enforcement.as_str(),
+            r.result.as_str()
+        );
+        let mut body = Map::new();
+        body.insert("policy".into(), json!(r));
+        self.line(level, &message, "policy", body)
     }
 
     fn planned_change(&self, c: &Change) -> String {

@@ -291,3 +291,63 @@ fn policies_decide_as_the_opa_engine_does_on_the_same_plan() {
     assert_eq!(theirs.len(), 2, "{theirs:?}");
     assert_eq!(doc["terrace"]["policies"][0]["result"], "fail");
 }
+
+#[test]
+fn the_json_stream_has_one_policy_event_per_result() {
+    let p = project("overridable", "data.terrace.creates.deny");
+    let run = p.run(&["plan", "--env", "prod", "--json"]).success();
+    let events: Vec<Json> = run
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|e: &Json| e["type"] == "policy")
+        .collect();
+    assert_eq!(events.len(), 1, "{}", run.stdout);
+    assert_eq!(events[0]["@level"], "warn");
+    assert_eq!(events[0]["policy"]["name"], "creates");
+    assert_eq!(events[0]["policy"]["result"], "fail");
+    assert_eq!(
+        events[0]["policy"]["messages"],
+        serde_json::json!(["2 objects created at once (at most 1)"])
+    );
+}
+
+#[test]
+fn attention_lists_a_policy_that_failed_on_the_last_plan_until_a_plan_passes() {
+    let p = project("mandatory", "data.terrace.creates.deny");
+    p.run(&["plan", "--env", "prod"]).success();
+    let audit = p.read(".terrace/audit.jsonl");
+    assert!(
+        audit.contains("\"action\":\"project.policy.evaluate\""),
+        "{audit}"
+    );
+    let run = p.run(&["attention", "--json"]).success();
+    let doc: Json = serde_json::from_str(&run.stdout).expect("JSON");
+    let item = doc["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["code"] == "policy.failed"))
+        .unwrap_or_else(|| panic!("no policy.failed item: {doc}"))
+        .clone();
+    assert_eq!(item["target"], "prod");
+    assert_eq!(item["severity"], "error");
+    assert!(
+        item["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2 objects created at once")),
+        "{item}"
+    );
+    assert!(
+        item["command"]
+            .as_str()
+            .is_some_and(|c| c.ends_with("terrace plan --env prod")),
+        "{item}"
+    );
+    // One resource: the next plan passes, and the item is gone.
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = 1\n}\n",
+    );
+    p.run(&["plan", "--env", "prod"]).success();
+    let run = p.run(&["attention", "--json"]).success();
+    assert!(!run.stdout.contains("policy.failed"), "{}", run.stdout);
+}
