@@ -79,6 +79,34 @@ fn load(policy: &Policy) -> Result<regorus::Engine, RegoError> {
     Ok(engine)
 }
 
+/// Why `policy`'s query names nothing its file declares, if it does not:
+/// such a query is always undefined, and would pass every plan.
+fn undeclared(policy: &Policy) -> Option<String> {
+    let text = policy.text.as_ref()?;
+    let mut engine = regorus::Engine::new();
+    let package = engine
+        .add_policy(policy.source.clone(), text.to_string())
+        .ok()?;
+    let Some(rule) = policy
+        .query
+        .strip_prefix(&package)
+        .and_then(|r| r.strip_prefix('.'))
+    else {
+        return Some(format!(
+            "the query {} is outside the package of {} ({package}), so it would pass every plan",
+            policy.query, policy.source
+        ));
+    };
+    match engine.has_declared_rule_rooted_at(&policy.source, rule) {
+        Ok(false) => Some(format!(
+            "{} declares no rule {rule} in {package}, so the query {} would pass every plan",
+            policy.source, policy.query
+        )),
+        // Declared, or a query this check cannot read (brackets): left to evaluation.
+        _ => None,
+    }
+}
+
 /// The Rego of every policy, compiled: a diagnostic at the Rego error's
 /// position for each one that does not compile.
 pub fn check(project: &Project) -> Diagnostics {
@@ -97,6 +125,15 @@ pub fn check(project: &Project) -> Diagnostics {
                 .map(|_| ())
                 .map_err(|e| RegoError::from(&e))
         });
+        if prepared.is_ok()
+            && let Some(why) = undeclared(p)
+        {
+            diags.push(
+                Diagnostic::error("config::policy_query", format!("policy \"{}\": {why}", p.name))
+                    .label(p.query_span, "names no rule of the policy's file")
+                    .help("name a rule the file declares, e.g. \"data.PACKAGE.deny\" for `package PACKAGE` and `deny contains msg if { … }`"),
+            );
+        }
         if let Err(e) = prepared {
             let mut d = Diagnostic::error(
                 "config::policy_rego",

@@ -217,6 +217,15 @@ fn validate_reports_bad_policies_with_their_position() {
     p.run(&["plan", "--env", "dev"])
         .code(1)
         .stderr_has("config::policy_rego");
+    // A query that names no rule of the file would pass every plan.
+    let p = project("mandatory", "data.terrace.creates.denny");
+    p.run(&["validate"])
+        .code(1)
+        .stderr_has("declares no rule denny in data.terrace.creates");
+    let p = project("mandatory", "data.terrace.deny");
+    p.run(&["validate"])
+        .code(1)
+        .stderr_has("is outside the package of policies/creates.rego");
 }
 
 #[test]
