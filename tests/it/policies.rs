@@ -360,3 +360,47 @@ fn attention_lists_a_policy_that_failed_on_the_last_plan_until_a_plan_passes() {
     let run = p.run(&["attention", "--json"]).success();
     assert!(!run.stdout.contains("policy.failed"), "{}", run.stdout);
 }
+
+#[test]
+fn markdown_and_a_saved_plan_show_the_results() {
+    let p = project("overridable", "data.terrace.creates.deny");
+    let md = p
+        .run(&["plan", "--env", "prod", "--format", "markdown"])
+        .success();
+    let head = md.line_of("**prod**: 2 to add");
+    assert_eq!(md.line_of("**Policies**"), head + 2, "{}", md.stdout);
+    md.stdout_has("| creates | overridable | ❌ failed: blocks apply unless an approval overrides it<br>• 2 objects created at once (at most 1) |");
+    p.run(&["plan", "--env", "prod", "--out", "prod.plan"])
+        .success();
+    let shown = p.run(&["show", "prod.plan", "--format", "json"]).success();
+    let doc: Json = serde_json::from_str(&shown.stdout).expect("JSON");
+    assert_eq!(doc["terrace"]["policies"][0]["result"], "fail", "{doc}");
+}
+
+#[test]
+fn a_promotion_is_gated_by_the_policies_of_the_target() {
+    let p = project("mandatory", "data.terrace.creates.deny");
+    let hcl = p.read("project.hcl").replace(
+        "environment \"prod\" {}",
+        "environment \"prod\" {\n  promote_from = \"dev\"\n}",
+    );
+    p.write("project.hcl", &hcl);
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    p.run(&[
+        "promote",
+        "--from",
+        "dev",
+        "--to",
+        "prod",
+        "--apply",
+        "--auto-approve",
+    ])
+    .code(1)
+    .stdout_has("FAIL  creates (mandatory)")
+    .stderr_has("policy \"creates\" (mandatory) fails for this plan of environment \"prod\"");
+    assert!(
+        !p.exists(".terrace/envs/prod/release.json"),
+        "prod runs nothing"
+    );
+}
