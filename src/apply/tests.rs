@@ -128,7 +128,14 @@ impl Env {
             replace: Vec::new(),
         };
         self.runtime
-            .block_on(plan(&graph, values, state, &self.registry, &opts))
+            .block_on(plan(
+                &graph,
+                values,
+                state,
+                &self.registry,
+                &opts,
+                &crate::plan::Unobserved,
+            ))
             .map(|(p, _)| p)
     }
 

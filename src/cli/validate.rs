@@ -83,6 +83,7 @@ async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
             &EnvState::new(&env.name),
             loaded.registry(),
             &opts,
+            &crate::plan::Unobserved,
         )
         .await
         {

@@ -58,9 +58,10 @@ async fn check(ws: &Workspace, req: &DriftRequest, front: &dyn Front) -> Result<
         project_root: ws.project.root.clone(),
         authorization,
     };
-    let refreshed = crate::plan::refresh(&state, ws.registry(), &ctx, req.parallelism)
-        .await
-        .map_err(|diags| ws.error(diags))?;
+    let refreshed =
+        crate::plan::refresh(&state, ws.registry(), &ctx, req.parallelism, front.reads())
+            .await
+            .map_err(|diags| ws.error(diags))?;
     let drift = crate::plan::drift_of(refreshed, &state);
     let record = DriftRecord::now(
         drift

@@ -104,6 +104,11 @@ pub trait Front: Sync {
         Box::pin(async { false })
     }
 
+    /// Who is told of each object read back while planning.
+    fn reads(&self) -> &dyn crate::plan::Reads {
+        &crate::plan::Unobserved
+    }
+
     /// A saved plan is about to be applied.
     fn applying(&self, _plan: &Plan) {}
 

@@ -230,7 +230,7 @@ pub async fn compute_at(
         defer_data: false,
         replace: settings.replace.clone(),
     };
-    match crate::plan::plan(graph, values, state, ws.registry(), &opts).await {
+    match crate::plan::plan(graph, values, state, ws.registry(), &opts, front.reads()).await {
         Ok((mut plan, warnings)) => {
             ws.check(warnings, front)?;
             if !settings.targets.is_empty() {

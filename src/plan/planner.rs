@@ -5,7 +5,7 @@
 use super::conditions::Phase;
 use super::model::{Action, Change, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason};
 use super::moves::{self, Moves};
-use super::refresh::{Refreshed, drift_of, refresh};
+use super::refresh::{Reads, Refreshed, drift_of, refresh};
 use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::Resource;
 use crate::diag::{Diagnostic, Diagnostics, Span};
@@ -35,13 +35,15 @@ pub struct PlanOptions {
     pub replace: Vec<InstanceAddr>,
 }
 
-/// Plans environment `values.env` against `state`.
+/// Plans environment `values.env` against `state`; `reads` is told of
+/// each object refresh reads back.
 pub async fn plan(
     graph: &ProjectGraph<'_>,
     mut values: EnvValues<'_, '_>,
     state: &EnvState,
     registry: &Registry,
     opts: &PlanOptions,
+    reads: &dyn Reads,
 ) -> Result<(Plan, Diagnostics), Diagnostics> {
     let project = graph.project;
     let mut diags = Diagnostics::default();
@@ -61,7 +63,7 @@ pub async fn plan(
         authorization: opts.authorization.clone(),
     };
     let refreshed = if opts.refresh {
-        refresh(state, registry, &ctx, opts.parallelism).await?
+        refresh(state, registry, &ctx, opts.parallelism, reads).await?
     } else {
         Refreshed::new()
     };

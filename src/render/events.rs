@@ -1,7 +1,8 @@
 //! Machine-readable UI: one JSON object per line, modelled on the messages
 //! of `terraform plan -json` / `terraform apply -json` (`version`,
-//! `planned_change`, `resource_drift`, `apply_start`, `apply_complete`,
-//! `apply_errored`, `change_summary`, `outputs`, `diagnostic`), each with
+//! `planned_change`, `resource_drift`, `refresh_start`, `refresh_complete`,
+//! `apply_start`, `apply_complete`, `apply_errored`, `change_summary`,
+//! `outputs`, `diagnostic`), each with
 //! `@level`, `@message`, `@module` and `@timestamp`.
 //!
 //! Resource addresses follow [`super::json`]: `module.CONFIG.TYPE.NAME`,
@@ -295,6 +296,30 @@ impl Events {
             json!({ "severity": sev, "summary": summary, "detail": detail }),
         );
         self.line(level, &format!("{word}: {summary}"), "diagnostic", body)
+    }
+
+    /// `refresh_start` (`done` false) or `refresh_complete` for an object
+    /// read back while planning, with its `id` as Terraform reports it.
+    pub fn refresh(&self, a: &InstanceAddr, id: Option<&str>, done: bool) -> String {
+        let (message, kind) = if done {
+            ("Refresh complete", "refresh_complete")
+        } else {
+            ("Refreshing state...", "refresh_start")
+        };
+        let mut h = Map::new();
+        h.insert("resource".into(), self.resource(a));
+        if let Some(id) = id {
+            h.insert("id_key".into(), json!("id"));
+            h.insert("id_value".into(), json!(id));
+        }
+        let mut body = Map::new();
+        body.insert("hook".into(), Json::Object(h));
+        self.line(
+            "info",
+            &format!("{}: {message}{}", address(a), id_text(id)),
+            kind,
+            body,
+        )
     }
 
     /// The line for one apply event.

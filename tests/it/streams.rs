@@ -11,17 +11,23 @@ use crate::harness::{Project, repo};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// Terraform's events that terrace does not write yet (docs/json-plan.md
-/// says why): the reads of refresh.
-const NOT_YET: &[&str] = &["refresh_start", "refresh_complete"];
+/// Terraform's events for `terraform_data` reads: terrace never reads a
+/// `terrace_data` object back (nothing outside terrace can change it), so
+/// it reports no read of one (docs/json-plan.md).
+const REFRESH: &[&str] = &["refresh_start", "refresh_complete"];
 
+/// A recorded stream less the reads of `terraform_data` objects.
 fn reference(name: &str) -> Vec<Value> {
+    recorded(name)
+        .into_iter()
+        .filter(|e| !REFRESH.contains(&kind(e)))
+        .collect()
+}
+
+fn recorded(name: &str) -> Vec<Value> {
     let path = repo().join("testdata/streams").join(name);
     let text = std::fs::read_to_string(&path).expect("reference stream");
     parse(&text)
-        .into_iter()
-        .filter(|e| !NOT_YET.contains(&kind(e)))
-        .collect()
 }
 
 fn parse(text: &str) -> Vec<Value> {
@@ -40,6 +46,7 @@ fn phases(events: &[Value]) -> Vec<&'static str> {
     for e in events {
         let p = match kind(e) {
             "version" => "version",
+            "refresh_start" | "refresh_complete" => "refresh",
             "planned_change" | "resource_drift" => "plan",
             "change_summary" => "summary",
             "outputs" => "outputs",
@@ -229,4 +236,63 @@ fn a_reference_to_an_undeclared_resource_is_a_diagnostic_with_terraforms_snippet
     assert_eq!(d["snippet"]["code"], "  input = terrace_data.missing.id");
     assert_eq!(d["snippet"]["start_line"], 5);
     assert_eq!(d["snippet"]["highlight_start_offset"], 10);
+}
+
+/// Objects read back while planning (files: `terrace_data` is never read
+/// back) stream `refresh_start` and `refresh_complete` with the fields of
+/// Terraform's, before anything is planned; an object found gone ends its
+/// read without an id, as Terraform's does.
+#[test]
+fn reading_objects_back_streams_refresh_events_with_terraforms_fields() {
+    let p = Project::copy_of("testdata/streams/terrace/refresh");
+    apply(&p);
+    std::fs::remove_file(p.root().join("out/k-b.txt")).expect("remove a file");
+    let run = p.run(&["plan", "--env", "dev", "--json"]).success();
+    let stream = parse(&run.stdout);
+    assert_eq!(
+        phases(&stream),
+        ["version", "refresh", "plan", "summary"],
+        "reads come first"
+    );
+    let terraform = recorded("update.jsonl");
+    for k in REFRESH {
+        assert_eq!(shapes(&stream, k), shapes(&terraform, k), "fields of {k}");
+    }
+    let reads: Vec<String> = stream
+        .iter()
+        .filter(|e| REFRESH.contains(&kind(e)))
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                kind(e),
+                e["hook"]["resource"]["addr"].as_str().unwrap_or(""),
+                e["hook"]["id_value"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    for (addr, id) in [
+        ("module.main.file.many[0]", "out/many-0.txt"),
+        ("module.main.file.many[1]", "out/many-1.txt"),
+        ("module.main.file.k[\"a\"]", "out/k-a.txt"),
+        ("module.main.file.k[\"b\"]", "out/k-b.txt"),
+    ] {
+        let start = format!("refresh_start {addr} {id}");
+        let done = if id.ends_with("k-b.txt") { "-" } else { id };
+        let complete = format!("refresh_complete {addr} {done}");
+        let at = |line: &str| reads.iter().position(|r| *r == line);
+        assert!(
+            at(&start).expect(&start) < at(&complete).expect(&complete),
+            "{reads:?}"
+        );
+    }
+    assert_eq!(reads.len(), 8, "{reads:?}");
+    let gone = stream
+        .iter()
+        .find(|e| kind(e) == "refresh_complete" && e["hook"]["id_value"].is_null())
+        .expect("the read of the removed file");
+    assert_eq!(
+        gone["@message"],
+        "module.main.file.k[\"b\"]: Refresh complete"
+    );
+    assert!(gone["hook"].get("id_key").is_none());
 }
