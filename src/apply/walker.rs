@@ -4,7 +4,7 @@
 //! values now known, then the operations) run as jobs within the limit and
 //! report back. Evaluation is quick and stays on the walker's task.
 
-use super::op::{Op, OpDone, OpKind, op_name, run_op, verb};
+use super::op::{Op, OpDone, OpKind, run_op, verb};
 use super::{ApplyError, ApplyOptions, Cancel, Event, Observer, Outcome};
 use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -613,7 +613,7 @@ impl Walker<'_, '_, '_> {
     }
 
     fn finished_op(&mut self, d: OpDone) -> Visit<Work> {
-        let name = op_name(&d.address, d.deposed);
+        let name = d.address.to_string();
         if let Some(e) = d.journal_error {
             self.fatal = Some(format!("cannot write the journal: {e}; stopping"));
         }
@@ -626,6 +626,7 @@ impl Walker<'_, '_, '_> {
                     .map(str::to_string);
                 self.observer.event(&Event::Finished {
                     address: name,
+                    deposed: d.deposed,
                     action: d.action,
                     elapsed: d.elapsed,
                     id,
@@ -659,13 +660,20 @@ impl Walker<'_, '_, '_> {
             Err(message) => {
                 self.observer.event(&Event::Failed {
                     address: name.clone(),
+                    deposed: d.deposed,
                     action: d.action,
+                    elapsed: d.elapsed,
                     message: message.clone(),
                 });
                 let mut diag = Diagnostic::error(
                     "apply::failed",
-                    format!("{name}: {} failed: {message}", verb(d.action)),
-                );
+                    format!(
+                        "{}: {} failed: {message}",
+                        super::shown(&name, d.deposed),
+                        verb(d.action)
+                    ),
+                )
+                .at(&d.address);
                 if let Some(res) = plan::find_resource(self.graph, &d.address.resource) {
                     diag = diag.label(res.span, "this resource");
                 }
@@ -951,7 +959,8 @@ impl Visitor for Walker<'_, '_, '_> {
             }
             Work::Op(op) => {
                 self.observer.event(&Event::Started {
-                    address: op_name(&op.address, matches!(op.kind, OpKind::DeleteDeposed(_))),
+                    address: op.address.to_string(),
+                    deposed: matches!(op.kind, OpKind::DeleteDeposed(_)),
                     action: op.action,
                     id: op.kind.prior_id(),
                 });

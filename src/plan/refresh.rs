@@ -139,6 +139,7 @@ impl Visitor for Refresher<'_> {
             }
             Err(e) => self.diags.push(
                 Diagnostic::error("plan::refresh", format!("cannot read {addr}: {e}"))
+                    .at(addr)
                     .help("fix the cause, or plan with --refresh=false to use the recorded state as it is"),
             ),
         }

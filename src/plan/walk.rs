@@ -489,7 +489,8 @@ impl<'p> Planner<'_, '_, 'p> {
                     Err(e) => self.fail(
                         ip,
                         Diagnostic::error("plan::data", format!("{}: {e}", ip.addr))
-                            .label(res.span, "reading this"),
+                            .label(res.span, "reading this")
+                            .at(&ip.addr),
                     ),
                 }
             }

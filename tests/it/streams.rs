@@ -119,16 +119,13 @@ fn shape(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
     }
 }
 
-/// The field paths of every event of one type, less the differences
-/// docs/json-plan.md lists: terrace's `diagnostic.code`, and the items of
-/// `snippet.values` (the values of the references in the highlighted
-/// expression) that terrace does not write.
+/// The field paths of every event of one type, less terrace's
+/// `diagnostic.code` (docs/json-plan.md).
 fn shapes(events: &[Value], kind_of: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for e in events.iter().filter(|e| kind(e) == kind_of) {
         shape(e, "", &mut out);
     }
-    out.retain(|p| !p.starts_with(".diagnostic.snippet.values[]"));
     out.remove(".diagnostic.code");
     out.remove(".terraform");
     out
@@ -188,10 +185,22 @@ fn a_failed_apply_ends_with_its_diagnostic_as_terraform_does() {
     compare(&stream, &reference("fail.jsonl"));
     let last = stream.last().expect("a line");
     assert_eq!(kind(last), "diagnostic");
-    assert_eq!(
-        last["diagnostic"]["snippet"]["context"],
-        "resource \"terrace_data\" \"bad\""
-    );
+    let d = &last["diagnostic"];
+    let terraform = reference("fail.jsonl");
+    let t = &terraform.last().expect("a line")["diagnostic"];
+    assert_eq!(d["summary"], t["summary"]);
+    assert_eq!(d["detail"], t["detail"]);
+    assert_eq!(d["snippet"]["context"], "resource \"terrace_data\" \"bad\"");
+    assert_eq!(d["snippet"]["code"], t["snippet"]["code"]);
+    let values = d["snippet"]["values"].as_array().expect("values");
+    assert_eq!(values.len(), 1, "{values:?}");
+    assert_eq!(values[0]["traversal"], "self.id");
+    let id = stream
+        .iter()
+        .find(|e| kind(e) == "apply_complete" && e["hook"]["resource"]["resource_name"] == "bad")
+        .and_then(|e| e["hook"]["id_value"].as_str())
+        .expect("the object's id");
+    assert_eq!(values[0]["statement"], format!("is \"{id}\""));
     assert!(
         !stream.iter().any(|e| e["@message"]
             .as_str()
@@ -295,4 +304,79 @@ fn reading_objects_back_streams_refresh_events_with_terraforms_fields() {
         "module.main.file.k[\"b\"]: Refresh complete"
     );
     assert!(gone["hook"].get("id_key").is_none());
+}
+
+/// A create that fails: `apply_errored` with Terraform's fields and an
+/// error diagnostic naming the resource instance in `address`.
+/// Terraform's side fails in a `local-exec` provisioner; its
+/// `provision_*` events are left out (terrace has no provisioners: a
+/// `command` resource runs commands as an object of its own).
+#[test]
+fn a_failed_create_streams_apply_errored_and_a_diagnostic_with_its_address() {
+    let p = Project::copy_of("testdata/streams/terrace/errored");
+    let run = p
+        .run(&["apply", "--env", "dev", "--auto-approve", "--json"])
+        .code(1);
+    let stream = parse(&run.stdout);
+    let terraform: Vec<Value> = reference("errored.jsonl")
+        .into_iter()
+        .filter(|e| !kind(e).starts_with("provision_"))
+        .collect();
+    assert_eq!(phases(&stream), phases(&terraform), "phases");
+    let kinds: BTreeSet<&str> = terraform.iter().map(kind).collect();
+    for k in kinds {
+        assert_eq!(shapes(&stream, k), shapes(&terraform, k), "fields of {k}");
+    }
+    let errored = stream
+        .iter()
+        .find(|e| kind(e) == "apply_errored")
+        .expect("apply_errored");
+    assert_eq!(errored["@level"], "info");
+    assert!(
+        errored["@message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("module.main.command.bad: Creation errored after ")),
+        "{errored}"
+    );
+    let d = &stream.last().expect("a line")["diagnostic"];
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["address"], "module.main.command.bad");
+    assert_eq!(d["snippet"]["context"], "resource \"command\" \"bad\"");
+}
+
+/// A precondition that fails when planning: Terraform's summary and
+/// detail, and the values of the references in the condition as
+/// Terraform lists them, less its quirk of a `Plan: 0 to add`
+/// `change_summary` before the error; a sensitive reference (which
+/// Terraform leaves out) is only said to have a sensitive value.
+#[test]
+fn a_failed_precondition_lists_the_values_of_its_references_as_terraform_does() {
+    let p = Project::copy_of("testdata/streams/terrace/precondition");
+    let run = p.run(&["plan", "--env", "dev", "--json"]).code(1);
+    assert!(!run.stdout.contains("hunter2"), "the secret stays hidden");
+    let stream = parse(&run.stdout);
+    let terraform: Vec<Value> = reference("precondition.jsonl")
+        .into_iter()
+        .filter(|e| kind(e) != "change_summary")
+        .collect();
+    compare(&stream, &terraform);
+    let d = &stream.last().expect("a line")["diagnostic"];
+    let t = &terraform.last().expect("a line")["diagnostic"];
+    for field in ["severity", "summary", "detail"] {
+        assert_eq!(d[field], t[field], "{field}");
+    }
+    for field in [
+        "code",
+        "start_line",
+        "highlight_start_offset",
+        "highlight_end_offset",
+    ] {
+        assert_eq!(d["snippet"][field], t["snippet"][field], "snippet.{field}");
+    }
+    let mut expected = t["snippet"]["values"].as_array().expect("values").clone();
+    expected.insert(
+        1,
+        serde_json::json!({"traversal": "var.password", "statement": "has a sensitive value"}),
+    );
+    assert_eq!(d["snippet"]["values"], Value::Array(expected));
 }
