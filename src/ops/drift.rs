@@ -23,6 +23,8 @@ pub struct DriftRequest {
 /// What drifted.
 #[derive(Debug)]
 pub struct DriftReport {
+    /// The project's name.
+    pub project: String,
     /// The environment's name.
     pub env: String,
     /// When the objects were read (RFC 3339), as recorded.
@@ -82,6 +84,7 @@ async fn check(ws: &Workspace, req: &DriftRequest, front: &dyn Front) -> Result<
         .map_err(|e| super::Error::state(&env.name, e))?;
     drop(lock);
     Ok(DriftReport {
+        project: ws.project.name.clone(),
         env: env.name.clone(),
         checked_at: record.checked_at,
         drift,
