@@ -267,3 +267,50 @@ pub fn run_checks(values: &EnvValues<'_, '_>, phase: Phase) -> Diagnostics {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_say_what_terraform_says_of_a_value_and_never_a_secret() {
+        let s = |v: Value| statement(&v, false);
+        assert_eq!(s(Value::string("a\"b")).as_deref(), Some("is \"a\\\"b\""));
+        assert_eq!(s(Value::int(-1)).as_deref(), Some("is -1"));
+        assert_eq!(s(Value::Bool(true)).as_deref(), Some("is true"));
+        assert_eq!(s(Value::Null).as_deref(), Some("is null"));
+        assert_eq!(
+            s(Value::List(vec![Value::int(1), Value::int(2)])).as_deref(),
+            Some("is tuple with 2 elements")
+        );
+        assert_eq!(s(Value::List(vec![])).as_deref(), Some("is empty tuple"));
+        let one: crate::value::Map = [("k".to_string(), Value::int(1))].into_iter().collect();
+        assert_eq!(
+            s(Value::Object(one)).as_deref(),
+            Some("is object with 1 attribute \"k\"")
+        );
+        assert_eq!(
+            s(Value::string("hunter2").sensitive()).as_deref(),
+            Some("has a sensitive value")
+        );
+        assert_eq!(s(Value::Unknown), None);
+        assert_eq!(
+            statement(&Value::Unknown, true).as_deref(),
+            Some("will be known only after apply")
+        );
+    }
+
+    #[test]
+    fn traversals_are_written_as_in_the_definitions() {
+        let steps = [
+            RefStep::Attr("k".into()),
+            RefStep::Index(Value::string("a")),
+            RefStep::Index(Value::int(0)),
+            RefStep::Attr("id".into()),
+        ];
+        assert_eq!(
+            traversal_text("terrace_data", &steps),
+            "terrace_data.k[\"a\"][0].id"
+        );
+    }
+}
