@@ -380,3 +380,28 @@ fn a_failed_precondition_lists_the_values_of_its_references_as_terraform_does() 
     );
     assert_eq!(d["snippet"]["values"], Value::Array(expected));
 }
+
+/// An expression that fails to evaluate lists the values of the
+/// references in it, as Terraform does; a sensitive one is only said to
+/// have a sensitive value.
+#[test]
+fn an_evaluation_error_lists_the_values_of_the_references_in_the_failing_expression() {
+    let p = crate::harness::single(
+        "variable \"word\" {\n  default = \"abc\"\n}\nvariable \"secret\" {\n  default   = \"hunter2\"\n  sensitive = true\n}\nresource \"terrace_data\" \"a\" {\n  input = length(var.secret) + var.word\n}\n",
+    );
+    let run = p.run(&["plan", "--env", "dev", "--json"]).code(1);
+    assert!(!run.stdout.contains("hunter2"), "the secret stays hidden");
+    let stream = parse(&run.stdout);
+    let d = &stream.last().expect("a line")["diagnostic"];
+    assert_eq!(
+        d["snippet"]["code"],
+        "  input = length(var.secret) + var.word"
+    );
+    assert_eq!(
+        d["snippet"]["values"],
+        serde_json::json!([
+            {"traversal": "var.secret", "statement": "has a sensitive value"},
+            {"traversal": "var.word", "statement": "is \"abc\""},
+        ])
+    );
+}
