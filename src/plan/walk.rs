@@ -387,7 +387,6 @@ impl<'p> Planner<'_, '_, 'p> {
         let (c, r) = (rp.c, rp.r);
         let res = self.res(c, r);
         let ip = &rp.instances[i];
-        let iaddr = ip.addr.to_string();
         if let Err(d) = check_conditions(
             self.values,
             c,
@@ -395,7 +394,7 @@ impl<'p> Planner<'_, '_, 'p> {
             None,
             &res.lifecycle.preconditions,
             ConditionKind::ResourcePrecondition,
-            &iaddr,
+            &ip.addr,
             Phase::Plan,
         ) {
             return self.fail(&mut rp.instances[i], d);
@@ -573,7 +572,7 @@ impl<'p> Planner<'_, '_, 'p> {
                 Some(after),
                 &res.lifecycle.postconditions,
                 ConditionKind::ResourcePostcondition,
-                &change.address.to_string(),
+                &change.address,
                 Phase::Plan,
             )
         {
