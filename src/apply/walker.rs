@@ -366,7 +366,7 @@ impl Walker<'_, '_, '_> {
                 None,
                 &res.lifecycle.preconditions,
                 plan::ConditionKind::ResourcePrecondition,
-                &iaddr.to_string(),
+                &iaddr,
                 plan::Phase::Apply,
             ) {
                 run.preps.push(Prep::Failed(d));
@@ -741,7 +741,7 @@ impl Walker<'_, '_, '_> {
                 Some(value),
                 &res.lifecycle.postconditions,
                 plan::ConditionKind::ResourcePostcondition,
-                &addr.instance(inst.key.clone()).to_string(),
+                &addr.instance(inst.key.clone()),
                 plan::Phase::Apply,
             ) {
                 diags.extend(d);

@@ -176,6 +176,7 @@ async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Resul
         super::records::validated(ws, env, saved.as_deref())?;
     }
     drop(lock);
+    super::release(state);
     Ok(PlanReport { plan, saved })
 }
 

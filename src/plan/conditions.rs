@@ -50,7 +50,7 @@ pub fn check(
     this: Option<&Value>,
     conds: &[Condition],
     kind: Kind,
-    what: &str,
+    what: &dyn std::fmt::Display,
     phase: Phase,
 ) -> Result<(), Diagnostics> {
     let code = match phase {
