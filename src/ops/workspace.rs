@@ -9,7 +9,8 @@ use crate::eval::ProjectGraph;
 use crate::project::Records;
 use crate::project::release::Release;
 use crate::provider::Registry;
-use crate::state::{EnvState, Lock, Store};
+use crate::state::EnvState;
+use crate::store::{Lock, StateStore};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -30,6 +31,8 @@ pub struct Workspace {
     withheld: Vec<String>,
     /// When the operation started: it loads its workspace first.
     pub started: std::time::SystemTime,
+    /// Where the project's records live, chosen once for the run.
+    records: Records,
 }
 
 impl Workspace {
@@ -86,6 +89,7 @@ impl Workspace {
         }
         // No command or plugin inherits a variable holding a credential.
         let withheld = credential_variables(&project);
+        let records = Records::new(&project.root);
         Ok(Workspace {
             project,
             registry: OnceLock::new(),
@@ -93,6 +97,7 @@ impl Workspace {
             vars: crate::value::Map::new(),
             withheld,
             started,
+            records,
         })
     }
 
@@ -137,9 +142,9 @@ impl Workspace {
         &self.types().0
     }
 
-    /// The project's records (`.terrace/`).
+    /// The project's records, in the backend chosen for the run.
     pub fn records(&self) -> Records {
-        Records::new(&self.project.root)
+        self.records.clone()
     }
 
     /// Diagnostics as an error, with this project's sources.
@@ -214,17 +219,9 @@ impl Workspace {
         })
     }
 
-    /// The environment's store; `TERRACE_BACKUPS=N` keeps N backups per
-    /// configuration instead of 20.
-    pub fn store(&self, env: &str) -> Store {
-        let mut store = Store::new(&self.project.root, env);
-        if let Some(n) = std::env::var("TERRACE_BACKUPS")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-        {
-            store.keep_backups = n.max(1);
-        }
-        store
+    /// The environment's state records, in the project's backend.
+    pub fn store(&self, env: &str) -> Box<dyn StateStore> {
+        self.records.state(env)
     }
 }
 
@@ -257,7 +254,7 @@ pub fn prepare_catalog(root: &Path, front: &dyn Front) -> Result {
 }
 
 /// Takes the environment's lock.
-pub fn lock(store: &Store, command: &str, timeout: Duration) -> Result<Lock> {
+pub fn lock(store: &dyn StateStore, command: &str, timeout: Duration) -> Result<Lock> {
     store
         .lock(command, timeout)
         .map_err(|e| Error::state(store.env(), e))
@@ -265,7 +262,11 @@ pub fn lock(store: &Store, command: &str, timeout: Duration) -> Result<Lock> {
 
 /// Replays a journal left by an interrupted apply, telling `front` what it
 /// found; then loads the state.
-pub fn recover_and_load(store: &Store, lock: &Lock, front: &dyn Front) -> Result<EnvState> {
+pub fn recover_and_load(
+    store: &dyn StateStore,
+    lock: &Lock,
+    front: &dyn Front,
+) -> Result<EnvState> {
     let recovery = store
         .recover(lock)
         .map_err(|e| Error::state(store.env(), e))?;
@@ -279,7 +280,7 @@ pub fn recover_and_load(store: &Store, lock: &Lock, front: &dyn Front) -> Result
 }
 
 /// Loads an environment's state, explaining a damaged file.
-pub fn load_state(store: &Store) -> Result<EnvState> {
+pub fn load_state(store: &dyn StateStore) -> Result<EnvState> {
     store.load().map_err(|e| Error::state(store.env(), e))
 }
 

@@ -210,8 +210,8 @@ pub fn items(
                 });
             }
         }
-        let store = crate::state::Store::new(&project.root, name);
-        let check = crate::state::DriftRecord::read(&store).unwrap_or_else(|e| {
+        let store = records.state(name);
+        let check = store.drift().unwrap_or_else(|e| {
             items.push(unreadable(name, RecordError::Invalid(e.to_string())));
             None
         });

@@ -289,7 +289,7 @@ pub struct Ended<'a> {
 pub fn finished(
     records: &Records,
     project: &Project,
-    store: &crate::state::Store,
+    store: &dyn crate::store::StateStore,
     plan: &Plan,
     plan_hash: Option<&str>,
     ended: &Ended,
@@ -319,15 +319,13 @@ pub fn finished(
     if !ended.succeeded {
         return Ok(());
     }
-    let drift = crate::state::DriftRecord::path(store);
-    if let Err(e) = std::fs::remove_file(&drift)
-        && e.kind() != std::io::ErrorKind::NotFound
-    {
-        return Err(RecordError::Write {
-            path: drift,
-            cause: e.to_string(),
-        });
-    }
+    store.clear_drift().map_err(|e| match e {
+        crate::store::StateError::Io { path, source } => RecordError::Write {
+            path,
+            cause: source.to_string(),
+        },
+        e => RecordError::Invalid(e.to_string()),
+    })?;
     // A targeted apply leaves the environment's release as it was.
     if !plan.targets.is_empty() {
         return Ok(());

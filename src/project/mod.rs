@@ -17,9 +17,11 @@ pub mod lifecycle;
 pub mod policy;
 pub mod release;
 
+use crate::store::{Backend, LocalBackend, StateStore};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A record file could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -36,17 +38,32 @@ pub enum RecordError {
     NotReleasable(String),
 }
 
-/// Where a project's records live: `.terrace/` under its root.
+/// Where a project's records live: the backend chosen for the run, and
+/// `.terrace/` under its root for the records not yet behind it (see
+/// [`crate::store`]).
 #[derive(Debug, Clone)]
 pub struct Records {
     dir: PathBuf,
+    backend: Arc<dyn Backend>,
 }
 
 impl Records {
+    /// The records of the project at `root` in local files.
     pub fn new(root: &Path) -> Records {
+        Records::with_backend(root, Arc::new(LocalBackend::new(root)))
+    }
+
+    /// The records of the project at `root`, state in `backend`.
+    pub fn with_backend(root: &Path, backend: Arc<dyn Backend>) -> Records {
         Records {
             dir: root.join(".terrace"),
+            backend,
         }
+    }
+
+    /// The state records of environment `env`.
+    pub fn state(&self, env: &str) -> Box<dyn StateStore> {
+        self.backend.state(env)
     }
 
     /// `.terrace/`.

@@ -262,26 +262,17 @@ pub fn short(id: &str) -> &str {
 /// deployed (backups of a configuration remain without its state file, or
 /// `release.json` names a state serial and no state file is left). `None`
 /// when the records agree with the state files.
-pub fn lost_state(records: &Records, store: &crate::state::Store) -> Option<String> {
+pub fn lost_state(records: &Records, store: &dyn crate::store::StateStore) -> Option<String> {
     let env = store.env();
     let missing = store.missing_state().unwrap_or_default();
     if !missing.is_empty() {
         let newest = store
-            .backups()
+            .versions()
             .unwrap_or_default()
             .first()
             .map(|b| b.serial)
             .unwrap_or(0);
-        let files: Vec<String> = missing
-            .iter()
-            .map(|c| {
-                store
-                    .dir()
-                    .join(format!("{c}.state.json"))
-                    .display()
-                    .to_string()
-            })
-            .collect();
+        let files: Vec<String> = missing.iter().map(|c| store.current_location(c)).collect();
         return Some(format!(
             "the state of configuration(s) {} in environment \"{env}\" is missing ({} not found) while backups of it remain: \
              planning now would create again every object it recorded, beside the ones that exist.\n\
@@ -292,17 +283,13 @@ pub fn lost_state(records: &Records, store: &crate::state::Store) -> Option<Stri
         ));
     }
     let deployed = Deployed::load(records, env).ok().flatten()?;
-    let has_state = std::fs::read_dir(store.dir())
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|e| e.file_name().to_string_lossy().ends_with(".state.json"));
+    let has_state = !store.configurations().unwrap_or_default().is_empty();
     (deployed.serial > 0 && !has_state).then(|| {
         format!(
             "environment \"{env}\" has no state file in {}, but {} says an apply by {} wrote its state (serial {}) at {}: \
              planning now would create again every object, beside the ones that exist.\n\
              Put the state files back from a copy, or, if those objects are really gone, apply with --allow-recreate.",
-            store.dir().display(),
+            store.location(),
             Deployed::path(records, env).display(),
             deployed.applied_by,
             deployed.serial,

@@ -1,0 +1,230 @@
+//! The record store: one interface for every record terrace keeps, and
+//! the backends behind it. Operations reach records only through a
+//! [`Backend`] chosen once per run (see [`choice`]); the local files under
+//! `.terrace/` ([`local`]) are the default and today the only backend.
+//!
+//! # What is recorded, and what each record needs
+//!
+//! Surveyed from every reader and writer (state, apply, ops, cli,
+//! project). Each line is an operation the interface offers and the
+//! guarantee it must keep on every backend; how the local files keep it is
+//! in brackets.
+//!
+//! **State versions** (per environment, per configuration; `StateStore`):
+//! - `load`: the current version of every configuration, each verified:
+//!   checksum, its environment and configuration, and the lineage of the
+//!   history it continues; a damaged one is refused with the versions it
+//!   could be restored from. [`CONFIG.state.json`, `CONFIG.lineage`]
+//! - `commit(lock, state, changed) -> serial`: one apply's versions of all
+//!   changed configurations under *one* new serial, higher than every
+//!   serial seen, all or none visible; the replaced versions are kept.
+//!   Only the holder of the environment's [`Lock`] may commit. [atomic
+//!   write per file (temporary, fsync, rename), the old file hard-linked
+//!   as `CONFIG.SERIAL.backup.json` first; a crash between two files is
+//!   repaired by the journal's replay, which is why the journal ends only
+//!   after the commit]
+//! - `versions` / `restore(lock, serial, only)`: every kept version, and
+//!   restoring the newest at or before a serial as a new version; every
+//!   version to restore is verified before anything moves. The local store
+//!   keeps `TERRACE_BACKUPS` (20) versions per configuration; a database
+//!   keeps all.
+//! - `missing_state` / `configurations`: which configurations have a
+//!   current version, and which have history but lost it (so that a plan
+//!   does not create again what exists).
+//!
+//! **Journal** (per environment, one per running apply): `begin_journal`
+//! durably writes where the apply starts from (serial and lineage per
+//! configuration) and refuses when one exists; records then become durable
+//! in order, by group commit ([`crate::state::Journal`] over a
+//! [`crate::state::JournalLog`]: one writer thread, one sync per batch; a database would
+//! insert a batch per transaction); `end_journal` removes it after the
+//! commit; `pending_journal` and `recover` find and replay one left by a
+//! crash. [`journal.jsonl`, fsync per batch]
+//!
+//! **Lock** (per environment): `lock(command, timeout)` returns a guard
+//! whose lifetime *is* the lock, with its holder (user, host, pid,
+//! command, since); a holder that died leaves a lock that is provably
+//! stale and is reported, never silently taken; `unlock_stale` breaks only
+//! a stale one. [a `lock` file with an OS file lock, which dies with its
+//! process; a database: a lock row plus a session advisory lock held by
+//! the holder's connection, which dies with it]
+//!
+//! **Drift** (per environment): the last `terrace drift` check; replaced
+//! whole, dropped by a successful apply. [`drift.json`]
+//!
+//! **Lifecycle, approvals, deployed release** (per environment,
+//! [`crate::project`]): small documents read and replaced whole by the
+//! operation that holds the environment's lock. [`lifecycle.json`,
+//! `approvals.json`, `release.json`, each written atomically]
+//!
+//! **Releases** (per project): content-addressed: a release's id is the
+//! hash of its files; written once, never changed, verified on read.
+//! [`.terrace/releases/ID/`]
+//!
+//! **Audit trail** (per project): append-only, hash-chained (`seq`,
+//! `prev`, `hash`) and appended serially, so that concurrent writers never
+//! fork the chain; verified end to end with its head. [`audit.jsonl` under
+//! an exclusive file lock, `audit.head`]
+//!
+//! **Export / import / delete**: every record above, all versions, read
+//! and written as a whole.
+//!
+//! # Migration so far
+//!
+//! State versions, journal, lock, backups and drift go through
+//! [`StateStore`]. Lifecycle, approvals, deployed release, releases and the
+//! audit trail are still read and written by [`crate::project`] through
+//! [`crate::project::Records`] (`.terrace/` paths); export, import and
+//! `delete-project` read the directory itself. Those are the next kinds to
+//! move behind this interface, with the same shape: operations that state
+//! the guarantee, not the files.
+//!
+//! # Why the interface is synchronous
+//!
+//! The local store is plain file I/O, called from the command line's
+//! synchronous code and from async operations alike, and its journal
+//! already runs on its own writer thread; a sync trait keeps it and its
+//! callers unchanged, and object-safe without boxing futures (`Box<dyn
+//! StateStore>`, `Arc<dyn Backend>`). A PostgreSQL backend (tokio-postgres
+//! is async) runs its client on a runtime of its own thread and answers
+//! calls over channels (std channels, which block safely inside and
+//! outside a tokio runtime, unlike `block_on`). Its [`Lock`] guard holds
+//! the connection whose session owns the advisory lock; its
+//! [`crate::state::JournalLog`] sends each batch as one transaction, so group commit
+//! stays in one place. Operations already do blocking file I/O on tokio's
+//! workers; a database round trip per record operation is of that kind.
+
+pub mod local;
+
+pub use local::{
+    BackupInfo, DEFAULT_BACKUPS, LocalBackend, LocalStore, Recovery, StateError, replay,
+};
+
+use crate::state::{DriftRecord, EnvState, Journal, LockInfo, Record};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// Where a project's records live, chosen once per run.
+pub trait Backend: Send + Sync + std::fmt::Debug {
+    /// The backend's name in the project (`backend "local" {}`).
+    fn name(&self) -> &'static str;
+
+    /// The state records of environment `env`.
+    fn state(&self, env: &str) -> Box<dyn StateStore>;
+}
+
+/// One environment's state: its versions, journal, lock and drift check.
+pub trait StateStore: Send + Sync + std::fmt::Debug {
+    /// The environment's name.
+    fn env(&self) -> &str;
+
+    /// Where the environment's records are, as shown to users (a
+    /// directory; never a credential).
+    fn location(&self) -> String;
+
+    /// Where configuration `config`'s current version is, as shown to
+    /// users.
+    fn current_location(&self, config: &str) -> String;
+
+    /// Takes the environment's lock, waiting up to `timeout` for a live
+    /// holder; a stale lock is refused (and named) until broken.
+    fn lock(&self, command: &str, timeout: Duration) -> Result<Lock, StateError>;
+
+    /// Breaks a stale lock and returns who held it; refuses a live one.
+    fn unlock_stale(&self) -> Result<Option<LockInfo>, StateError>;
+
+    /// The configurations with a current version, by name.
+    fn configurations(&self) -> Result<Vec<String>, StateError>;
+
+    /// The current version of every configuration, verified.
+    fn load(&self) -> Result<EnvState, StateError>;
+
+    /// The configurations that have kept versions but no current one.
+    fn missing_state(&self) -> Result<Vec<String>, StateError>;
+
+    /// Commits the configurations in `changed` as one new version with one
+    /// new serial, keeping what they replace; returns the serial (the
+    /// current one when nothing changed).
+    fn commit(
+        &self,
+        lock: &Lock,
+        state: &mut EnvState,
+        changed: &BTreeSet<String>,
+    ) -> Result<u64, StateError>;
+
+    /// Every kept version that is not current, newest first.
+    fn versions(&self) -> Result<Vec<BackupInfo>, StateError>;
+
+    /// Restores the environment (or one configuration) to how it was at
+    /// `serial`, as a new version; returns the serial restored per
+    /// configuration (0: it had no state then).
+    fn restore(
+        &self,
+        lock: &Lock,
+        serial: u64,
+        only: Option<&str>,
+    ) -> Result<BTreeMap<String, u64>, StateError>;
+
+    /// The records of an apply that did not finish, if any.
+    fn pending_journal(&self) -> Result<Option<Vec<Record>>, StateError>;
+
+    /// Replays a journal left by an apply that did not finish, commits
+    /// the result and ends the journal.
+    fn recover(&self, lock: &Lock) -> Result<Recovery, StateError>;
+
+    /// Starts the journal of an apply from `state`; refused when one
+    /// exists.
+    fn begin_journal(&self, lock: &Lock, state: &EnvState) -> Result<Journal, StateError>;
+
+    /// Ends the journal once its operations are committed.
+    fn end_journal(&self, journal: Journal) -> Result<(), StateError>;
+
+    /// The last drift check, if any ran.
+    fn drift(&self) -> Result<Option<DriftRecord>, StateError>;
+
+    /// Replaces the last drift check.
+    fn record_drift(&self, record: &DriftRecord) -> Result<(), StateError>;
+
+    /// Drops the last drift check (an apply reconciled it).
+    fn clear_drift(&self) -> Result<(), StateError>;
+}
+
+/// A held environment lock: dropping it releases the lock. It is the
+/// capability to change the environment's state.
+pub struct Lock {
+    env: String,
+    info: LockInfo,
+    /// What the backend holds (the local lock file; a database
+    /// connection), released when dropped.
+    _held: Box<dyn Send + Sync>,
+}
+
+impl Lock {
+    /// A lock of environment `env` held by `info`, kept by `held`.
+    pub fn new(env: &str, info: LockInfo, held: Box<dyn Send + Sync>) -> Lock {
+        Lock {
+            env: env.to_string(),
+            info,
+            _held: held,
+        }
+    }
+
+    /// Who holds it: this process.
+    pub fn info(&self) -> &LockInfo {
+        &self.info
+    }
+
+    /// The environment locked.
+    pub fn env(&self) -> &str {
+        &self.env
+    }
+}
+
+impl std::fmt::Debug for Lock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lock")
+            .field("env", &self.env)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
