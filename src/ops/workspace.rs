@@ -10,7 +10,7 @@ use crate::project::Records;
 use crate::project::release::Release;
 use crate::provider::Registry;
 use crate::state::EnvState;
-use crate::store::{Lock, StateStore};
+use crate::store::{BackendChoice, ChoiceError, Lock, StateStore};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -88,8 +88,11 @@ impl Workspace {
             });
         }
         // No command or plugin inherits a variable holding a credential.
-        let withheld = credential_variables(&project);
-        let records = Records::new(&project.root);
+        let mut withheld = credential_variables(&project);
+        let choice = BackendChoice::for_project(&project).map_err(refused)?;
+        withheld.extend(choice.secret_variable().map(str::to_string));
+        let backend = choice.open(&project.root).map_err(refused)?;
+        let records = Records::with_backend(&project.root, backend);
         Ok(Workspace {
             project,
             registry: OnceLock::new(),
@@ -223,6 +226,11 @@ impl Workspace {
     pub fn store(&self, env: &str) -> Box<dyn StateStore> {
         self.records.state(env)
     }
+}
+
+/// A backend that cannot be used, as a refusal.
+fn refused(e: ChoiceError) -> Error {
+    Error::Refused(e.to_string())
 }
 
 /// The variables the project's `authorization` blocks read.

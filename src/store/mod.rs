@@ -94,7 +94,10 @@
 //! stays in one place. Operations already do blocking file I/O on tokio's
 //! workers; a database round trip per record operation is of that kind.
 
+pub mod choice;
 pub mod local;
+
+pub use choice::{BACKEND_VARIABLE, BackendChoice, ChoiceError};
 
 pub use local::{
     BackupInfo, DEFAULT_BACKUPS, LocalBackend, LocalStore, Recovery, StateError, replay,
