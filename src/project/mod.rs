@@ -17,7 +17,7 @@ pub mod lifecycle;
 pub mod policy;
 pub mod release;
 
-use crate::store::{Backend, LocalBackend, StateStore};
+use crate::store::{Backend, Document, LocalBackend, StateStore};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -103,6 +103,73 @@ pub fn user() -> String {
     crate::state::current_user()
 }
 
+impl Records {
+    /// Where environment `env`'s document `doc` is, for messages.
+    pub fn document_location(&self, env: &str, doc: Document) -> PathBuf {
+        self.backend.document_location(env, doc)
+    }
+
+    /// Reads environment `env`'s JSON document `doc`; `Ok(None)` when it
+    /// was never written.
+    fn read_document<T: DeserializeOwned>(
+        &self,
+        env: &str,
+        doc: Document,
+    ) -> Result<Option<T>, RecordError> {
+        let path = self.document_location(env, doc);
+        let bytes = match self.backend.read_document(env, doc) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                return Err(RecordError::Read {
+                    path,
+                    cause: e.to_string(),
+                });
+            }
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| RecordError::Read {
+                path,
+                cause: format!("it is damaged: {e}"),
+            })
+    }
+
+    /// Replaces environment `env`'s document `doc` with `value` as JSON.
+    fn replace_document<T: Serialize>(
+        &self,
+        env: &str,
+        doc: Document,
+        value: &T,
+    ) -> Result<(), RecordError> {
+        let bytes = json_bytes(value)?;
+        self.backend
+            .replace_document(env, doc, &bytes)
+            .map_err(|e| RecordError::Write {
+                path: self.document_location(env, doc),
+                cause: e.to_string(),
+            })
+    }
+
+    /// Removes environment `env`'s document `doc`, if there is one.
+    fn remove_document(&self, env: &str, doc: Document) -> Result<(), RecordError> {
+        self.backend
+            .remove_document(env, doc)
+            .map_err(|e| RecordError::Write {
+                path: self.document_location(env, doc),
+                cause: e.to_string(),
+            })
+    }
+}
+
+/// A record as written: pretty JSON and a final newline.
+fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, RecordError> {
+    let mut bytes =
+        serde_json::to_vec_pretty(value).map_err(|e| RecordError::Invalid(e.to_string()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
 /// Reads a JSON record; `Ok(None)` when the file does not exist.
 fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, RecordError> {
     let bytes = match crate::bounded::read_record(path) {
@@ -143,9 +210,7 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RecordError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
-    let mut bytes =
-        serde_json::to_vec_pretty(value).map_err(|e| RecordError::Invalid(e.to_string()))?;
-    bytes.push(b'\n');
+    let bytes = json_bytes(value)?;
     crate::state::write_atomic(path, &bytes).map_err(fail)
 }
 

@@ -11,6 +11,7 @@
 
 use super::{RecordError, Records, read_json, write_json};
 use crate::config::Project;
+use crate::store::Document;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -220,29 +221,21 @@ impl Release {
 
 impl Deployed {
     fn path(records: &Records, env: &str) -> PathBuf {
-        records.env_dir(env).join("release.json")
+        records.document_location(env, Document::Deployed)
     }
 
     /// The release `env` runs, if it ever applied.
     pub fn load(records: &Records, env: &str) -> Result<Option<Deployed>, RecordError> {
-        read_json(&Deployed::path(records, env))
+        records.read_document(env, Document::Deployed)
     }
 
     pub fn save(&self, records: &Records, env: &str) -> Result<(), RecordError> {
-        write_json(&Deployed::path(records, env), self)
+        records.replace_document(env, Document::Deployed, self)
     }
 
     /// Forgets the release (the environment was destroyed).
     pub fn clear(records: &Records, env: &str) -> Result<(), RecordError> {
-        let path = Deployed::path(records, env);
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(RecordError::Write {
-                path,
-                cause: e.to_string(),
-            }),
-        }
+        records.remove_document(env, Document::Deployed)
     }
 }
 

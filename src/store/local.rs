@@ -13,7 +13,7 @@
 //!
 //! Writing needs a [`Lock`]: holding one is the capability to change state.
 
-use super::{Backend, Lock, StateStore};
+use super::{Backend, Document, Lock, StateStore};
 use crate::address::InstanceAddr;
 use crate::state::format::{self, FormatError};
 use crate::state::{
@@ -97,6 +97,38 @@ impl LocalBackend {
 impl Backend for LocalBackend {
     fn name(&self) -> &'static str {
         "local"
+    }
+
+    fn document_location(&self, env: &str, doc: Document) -> PathBuf {
+        let name = match doc {
+            Document::Lifecycle => "lifecycle.json",
+            Document::Approvals => "approvals.json",
+            Document::Deployed => "release.json",
+        };
+        self.root.join(".terrace").join("envs").join(env).join(name)
+    }
+
+    fn read_document(&self, env: &str, doc: Document) -> std::io::Result<Option<Vec<u8>>> {
+        match crate::bounded::read_record(&self.document_location(env, doc)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn replace_document(&self, env: &str, doc: Document, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.document_location(env, doc);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        crate::state::write_atomic(&path, bytes)
+    }
+
+    fn remove_document(&self, env: &str, doc: Document) -> std::io::Result<()> {
+        match std::fs::remove_file(self.document_location(env, doc)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
     }
 
     fn state(&self, env: &str) -> Box<dyn StateStore> {
@@ -300,6 +332,10 @@ impl StateStore for LocalStore {
     }
 
     /// Breaks a stale lock; refuses a live one.
+    fn stale_lock(&self) -> Option<LockInfo> {
+        crate::state::stale_lock(&self.dir)
+    }
+
     fn unlock_stale(&self) -> Result<Option<LockInfo>, StateError> {
         Ok(crate::state::break_stale_lock(&self.dir)?)
     }

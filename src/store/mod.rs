@@ -53,9 +53,11 @@
 //! whole, dropped by a successful apply. [`drift.json`]
 //!
 //! **Lifecycle, approvals, deployed release** (per environment,
-//! [`crate::project`]): small documents read and replaced whole by the
-//! operation that holds the environment's lock. [`lifecycle.json`,
-//! `approvals.json`, `release.json`, each written atomically]
+//! [`crate::project`]; [`Document`]): small documents read and replaced
+//! whole by the operation that holds the environment's lock; a reader sees
+//! the old or the new one. The store keeps their bytes; `project` owns
+//! their types and format checks. [`lifecycle.json`, `approvals.json`,
+//! `release.json`, each written atomically]
 //!
 //! **Releases** (per project): content-addressed: a release's id is the
 //! hash of its files; written once, never changed, verified on read.
@@ -72,9 +74,10 @@
 //! # Migration so far
 //!
 //! State versions, journal, lock, backups and drift go through
-//! [`StateStore`]. Lifecycle, approvals, deployed release, releases and the
-//! audit trail are still read and written by [`crate::project`] through
-//! [`crate::project::Records`] (`.terrace/` paths); export, import and
+//! [`StateStore`]; lifecycle, approvals and the deployed release through
+//! [`Backend`]'s documents. Releases and the audit trail are still read
+//! and written by [`crate::project`] through [`crate::project::Records`]
+//! (`.terrace/` paths); export, import and
 //! `delete-project` read the directory itself. Those are the next kinds to
 //! move behind this interface, with the same shape: operations that state
 //! the guarantee, not the files.
@@ -105,6 +108,7 @@ pub use local::{
 
 use crate::state::{DriftRecord, EnvState, Journal, LockInfo, Record};
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Where a project's records live, chosen once per run.
@@ -114,6 +118,36 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
 
     /// The state records of environment `env`.
     fn state(&self, env: &str) -> Box<dyn StateStore>;
+
+    /// Where environment `env`'s document `doc` is, as shown to users in
+    /// messages (a path for local files; never a credential).
+    fn document_location(&self, env: &str, doc: Document) -> PathBuf;
+
+    /// Environment `env`'s document `doc` as last replaced; `None` when
+    /// it was never written (or was removed).
+    fn read_document(&self, env: &str, doc: Document) -> std::io::Result<Option<Vec<u8>>>;
+
+    /// Replaces the document whole and durably: a reader sees the old one
+    /// or the new one, never a mix. The caller holds the environment's
+    /// lock when the document belongs to an operation that does.
+    fn replace_document(&self, env: &str, doc: Document, bytes: &[u8]) -> std::io::Result<()>;
+
+    /// Removes the document; removing one that does not exist succeeds.
+    fn remove_document(&self, env: &str, doc: Document) -> std::io::Result<()>;
+}
+
+/// A record of one environment that is read and replaced whole: small,
+/// changed by the operation that holds the environment's lock, and typed
+/// by [`crate::project`] (the store keeps bytes, so that it knows nothing
+/// of the types above it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Document {
+    /// Each configuration's stage ([`crate::project::lifecycle`]).
+    Lifecycle,
+    /// Approvals of saved plans ([`crate::project::approval`]).
+    Approvals,
+    /// The release the environment runs ([`crate::project::release`]).
+    Deployed,
 }
 
 /// One environment's state: its versions, journal, lock and drift check.
@@ -132,6 +166,10 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     /// Takes the environment's lock, waiting up to `timeout` for a live
     /// holder; a stale lock is refused (and named) until broken.
     fn lock(&self, command: &str, timeout: Duration) -> Result<Lock, StateError>;
+
+    /// Who held a lock that was left behind by a holder that is gone
+    /// (`None` when there is no lock, or its holder lives).
+    fn stale_lock(&self) -> Option<LockInfo>;
 
     /// Breaks a stale lock and returns who held it; refuses a live one.
     fn unlock_stale(&self) -> Result<Option<LockInfo>, StateError>;
