@@ -38,6 +38,15 @@ pub enum RecordError {
     NotReleasable(String),
 }
 
+impl From<crate::store::RecordIo> for RecordError {
+    fn from(e: crate::store::RecordIo) -> RecordError {
+        match e {
+            crate::store::RecordIo::Read { path, cause } => RecordError::Read { path, cause },
+            crate::store::RecordIo::Write { path, cause } => RecordError::Write { path, cause },
+        }
+    }
+}
+
 /// Where a project's records live: the backend chosen for the run, and
 /// `.terrace/` under its root for the records not yet behind it (see
 /// [`crate::store`]).
@@ -78,16 +87,17 @@ impl Records {
 
     /// The environments that have records or state, by name.
     pub fn environments(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.dir.join("envs"))
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .filter(|e| e.path().is_dir())
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .filter(|n| !n.starts_with('.'))
-            .collect();
-        names.sort();
-        names
+        self.backend.environments()
+    }
+
+    /// The backend holding the records.
+    pub fn backend(&self) -> &dyn Backend {
+        &*self.backend
+    }
+
+    /// Where the audit trail is, as shown to users.
+    pub fn audit_location(&self) -> PathBuf {
+        self.backend.audit_locations().0
     }
 }
 

@@ -13,7 +13,7 @@
 //!
 //! Writing needs a [`Lock`]: holding one is the capability to change state.
 
-use super::{Backend, Document, Lock, StateStore};
+use super::{AuditAppend, AuditTail, Backend, Document, Lock, RecordIo, StateStore};
 use crate::address::InstanceAddr;
 use crate::state::format::{self, FormatError};
 use crate::state::{
@@ -21,6 +21,7 @@ use crate::state::{
     UnfinishedOp,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -124,6 +125,111 @@ impl Backend for LocalBackend {
         crate::state::write_atomic(&path, bytes)
     }
 
+    fn document_time(&self, env: &str, doc: Document) -> Option<std::time::SystemTime> {
+        std::fs::metadata(self.document_location(env, doc))
+            .and_then(|m| m.modified())
+            .ok()
+    }
+
+    fn environments(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.root.join(".terrace").join("envs"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_dir())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn audit_locations(&self) -> (PathBuf, PathBuf) {
+        let dir = self.root.join(".terrace");
+        (dir.join("audit.jsonl"), dir.join("audit.head"))
+    }
+
+    fn append_audit(
+        &self,
+        next: &mut dyn FnMut(AuditTail) -> Option<AuditAppend>,
+    ) -> Result<bool, RecordIo> {
+        let (path, head_path) = self.audit_locations();
+        let fail = |e: std::io::Error| RecordIo::Write {
+            path: path.clone(),
+            cause: e.to_string(),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        // Never through a symbolic link: the trail is appended where it
+        // is, not wherever a link points.
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).append(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+        let mut file = options.open(&path).map_err(|e| {
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                RecordIo::Write {
+                    path: path.clone(),
+                    cause: "it is a symbolic link, and terrace appends to the audit trail only in place"
+                        .into(),
+                }
+            } else {
+                fail(e)
+            }
+        })?;
+        // Appends from concurrent processes are serialised by an OS lock
+        // on the file, released when it closes.
+        file.lock().map_err(fail)?;
+        let head = read_optional(&head_path)?;
+        let last_line = last_line(&mut file).map_err(fail)?;
+        let Some(append) = next(AuditTail { last_line, head }) else {
+            return Ok(false);
+        };
+        file.write_all(append.line.as_bytes()).map_err(fail)?;
+        file.sync_data().map_err(fail)?;
+        if let Some(head) = append.head {
+            crate::state::write_atomic(&head_path, &head).map_err(|e| RecordIo::Write {
+                path: head_path.clone(),
+                cause: e.to_string(),
+            })?;
+        }
+        let _ = file.unlock();
+        Ok(true)
+    }
+
+    fn audit(&self) -> Result<(Vec<String>, Option<Vec<u8>>), RecordIo> {
+        let (path, head_path) = self.audit_locations();
+        // Bytes that are not text are damage for `verify` to name.
+        let lines = read_optional(&path)?
+            .map(|bytes| {
+                String::from_utf8_lossy(&bytes)
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((lines, read_optional(&head_path)?))
+    }
+
+    fn replace_audit(&self, lines: &[String], head: &[u8]) -> Result<(), RecordIo> {
+        let (path, head_path) = self.audit_locations();
+        let fail = |path: &Path| {
+            let path = path.to_path_buf();
+            move |e: std::io::Error| RecordIo::Write {
+                path,
+                cause: e.to_string(),
+            }
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail(&path))?;
+        }
+        let mut text = lines.join("\n");
+        text.push('\n');
+        crate::state::write_atomic(&path, text.as_bytes()).map_err(fail(&path))?;
+        crate::state::write_atomic(&head_path, head).map_err(fail(&head_path))
+    }
+
     fn remove_document(&self, env: &str, doc: Document) -> std::io::Result<()> {
         match std::fs::remove_file(self.document_location(env, doc)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
@@ -135,6 +241,44 @@ impl Backend for LocalBackend {
         let mut store = LocalStore::new(&self.root, env);
         store.keep_backups = self.keep_backups;
         Box::new(store)
+    }
+}
+
+/// A record's bytes; `None` when the file does not exist.
+fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, RecordIo> {
+    match crate::bounded::read_record(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(RecordIo::Read {
+            path: path.to_path_buf(),
+            cause: e.to_string(),
+        }),
+    }
+}
+
+/// The file's last non-empty line.
+fn last_line(file: &mut std::fs::File) -> std::io::Result<Option<String>> {
+    let len = file.seek(SeekFrom::End(0))?;
+    let mut start = len;
+    let mut tail = Vec::new();
+    // Read backwards in chunks until a whole line is in hand.
+    loop {
+        let chunk = 8192.min(start);
+        start -= chunk;
+        file.seek(SeekFrom::Start(start))?;
+        let mut buf = vec![0; chunk as usize];
+        file.read_exact(&mut buf)?;
+        buf.extend_from_slice(&tail);
+        tail = buf;
+        let trimmed = tail.strip_suffix(b"\n").unwrap_or(&tail);
+        if let Some(nl) = trimmed.iter().rposition(|&b| b == b'\n') {
+            return Ok(Some(
+                String::from_utf8_lossy(&trimmed[nl + 1..]).into_owned(),
+            ));
+        }
+        if start == 0 {
+            return Ok((!trimmed.is_empty()).then(|| String::from_utf8_lossy(trimmed).into_owned()));
+        }
     }
 }
 

@@ -63,10 +63,13 @@
 //! hash of its files; written once, never changed, verified on read.
 //! [`.terrace/releases/ID/`]
 //!
-//! **Audit trail** (per project): append-only, hash-chained (`seq`,
-//! `prev`, `hash`) and appended serially, so that concurrent writers never
-//! fork the chain; verified end to end with its head. [`audit.jsonl` under
-//! an exclusive file lock, `audit.head`]
+//! **Audit trail** (per project; [`Backend::append_audit`]): append-only,
+//! hash-chained (`seq`, `prev`, `hash`) and appended serially, so that
+//! concurrent writers never fork the chain: the appender computes the next
+//! line from the tail it sees under the store's exclusive lock (a database:
+//! a transaction holding a lock on the trail). Verified end to end with its
+//! head; replaced whole only by an import. [`audit.jsonl` under an
+//! exclusive file lock, `audit.head`]
 //!
 //! **Export / import / delete**: every record above, all versions, read
 //! and written as a whole.
@@ -75,9 +78,10 @@
 //!
 //! State versions, journal, lock, backups and drift go through
 //! [`StateStore`]; lifecycle, approvals and the deployed release through
-//! [`Backend`]'s documents. Releases and the audit trail are still read
-//! and written by [`crate::project`] through [`crate::project::Records`]
-//! (`.terrace/` paths); export, import and
+//! [`Backend`]'s documents; the audit trail through its append, read and
+//! replace. Releases are still read and written by [`crate::project`]
+//! through [`crate::project::Records`] (`.terrace/releases/`); export,
+//! import and
 //! `delete-project` read the directory itself. Those are the next kinds to
 //! move behind this interface, with the same shape: operations that state
 //! the guarantee, not the files.
@@ -134,6 +138,58 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
 
     /// Removes the document; removing one that does not exist succeeds.
     fn remove_document(&self, env: &str, doc: Document) -> std::io::Result<()>;
+
+    /// When the document was last replaced, if it exists.
+    fn document_time(&self, env: &str, doc: Document) -> Option<std::time::SystemTime>;
+
+    /// The environments that have records, by name.
+    fn environments(&self) -> Vec<String>;
+
+    /// Where the audit trail and its head are, as shown to users.
+    fn audit_locations(&self) -> (PathBuf, PathBuf);
+
+    /// Appends one line to the audit trail, serially: while this runs no
+    /// other writer on any machine appends, so `next` sees the true tail
+    /// (the last line and the head's bytes) and the line it returns
+    /// extends the chain without a fork. The line is durable on return,
+    /// then the head is replaced when `next` gave one. `next` returning
+    /// `None` appends nothing (its own error), and this returns `false`.
+    fn append_audit(
+        &self,
+        next: &mut dyn FnMut(AuditTail) -> Option<AuditAppend>,
+    ) -> Result<bool, RecordIo>;
+
+    /// The whole trail, one string per line, and the head's bytes.
+    fn audit(&self) -> Result<(Vec<String>, Option<Vec<u8>>), RecordIo>;
+
+    /// Replaces the whole trail and its head (an import).
+    fn replace_audit(&self, lines: &[String], head: &[u8]) -> Result<(), RecordIo>;
+}
+
+/// The end of the audit trail, as an appender sees it under the lock.
+#[derive(Debug, Clone)]
+pub struct AuditTail {
+    /// The last non-empty line, if any.
+    pub last_line: Option<String>,
+    /// The head's bytes, if there is a head.
+    pub head: Option<Vec<u8>>,
+}
+
+/// What to append: the line (with its newline) and the head to record,
+/// if the head is to move.
+#[derive(Debug, Clone)]
+pub struct AuditAppend {
+    pub line: String,
+    pub head: Option<Vec<u8>>,
+}
+
+/// A record could not be read or written: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordIo {
+    #[error("cannot read {path}: {cause}")]
+    Read { path: PathBuf, cause: String },
+    #[error("cannot write {path}: {cause}")]
+    Write { path: PathBuf, cause: String },
 }
 
 /// A record of one environment that is read and replaced whole: small,
