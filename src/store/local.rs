@@ -144,6 +144,69 @@ impl Backend for LocalBackend {
         names
     }
 
+    fn release_location(&self, id: &str) -> PathBuf {
+        self.root.join(".terrace").join("releases").join(id)
+    }
+
+    fn release_manifest(&self, id: &str) -> Result<Option<Vec<u8>>, RecordIo> {
+        read_optional(&self.release_location(id).join("release.json"))
+    }
+
+    fn release_files(&self, id: &str) -> Result<PathBuf, RecordIo> {
+        Ok(self.release_location(id).join("files"))
+    }
+
+    fn keep_release(
+        &self,
+        id: &str,
+        files: &[(String, Vec<u8>)],
+        manifest: &[u8],
+    ) -> Result<(), RecordIo> {
+        let dir = self.release_location(id);
+        if dir.join("release.json").is_file() {
+            return Ok(());
+        }
+        let parent = self.root.join(".terrace").join("releases");
+        let write_err = |path: &Path, e: std::io::Error| RecordIo::Write {
+            path: path.to_path_buf(),
+            cause: e.to_string(),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| write_err(&parent, e))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempdir_in(&parent)
+            .map_err(|e| write_err(&parent, e))?;
+        let files_dir = tmp.path().join("files");
+        for (rel, bytes) in files {
+            let to = files_dir.join(rel);
+            if let Some(d) = to.parent() {
+                std::fs::create_dir_all(d).map_err(|e| write_err(d, e))?;
+            }
+            // Durable before the directory is renamed into place: a kept
+            // release is trusted from then on.
+            let mut file = std::fs::File::create(&to).map_err(|e| write_err(&to, e))?;
+            file.write_all(bytes).map_err(|e| write_err(&to, e))?;
+            file.sync_all().map_err(|e| write_err(&to, e))?;
+        }
+        let manifest_path = tmp.path().join("release.json");
+        crate::state::write_atomic(&manifest_path, manifest)
+            .map_err(|e| write_err(&manifest_path, e))?;
+        let kept = tmp.keep();
+        match std::fs::rename(&kept, &dir) {
+            Ok(()) => {}
+            // Another process kept the same release first: same content.
+            Err(_) if dir.join("release.json").is_file() => {
+                let _ = std::fs::remove_dir_all(&kept);
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&kept);
+                return Err(write_err(&dir, e));
+            }
+        }
+        let _ = crate::state::sync_dir(&parent);
+        Ok(())
+    }
+
     fn audit_locations(&self) -> (PathBuf, PathBuf) {
         let dir = self.root.join(".terrace");
         (dir.join("audit.jsonl"), dir.join("audit.head"))

@@ -59,9 +59,11 @@
 //! their types and format checks. [`lifecycle.json`, `approvals.json`,
 //! `release.json`, each written atomically]
 //!
-//! **Releases** (per project): content-addressed: a release's id is the
-//! hash of its files; written once, never changed, verified on read.
-//! [`.terrace/releases/ID/`]
+//! **Releases** (per project; [`Backend::keep_release`]): content-addressed:
+//! a release's id is the hash of its files; kept whole or not at all,
+//! never changed, verified against its manifest on read.
+//! [`.terrace/releases/ID/{release.json,files/}`, built in a temporary
+//! directory and renamed into place]
 //!
 //! **Audit trail** (per project; [`Backend::append_audit`]): append-only,
 //! hash-chained (`seq`, `prev`, `hash`) and appended serially, so that
@@ -79,9 +81,7 @@
 //! State versions, journal, lock, backups and drift go through
 //! [`StateStore`]; lifecycle, approvals and the deployed release through
 //! [`Backend`]'s documents; the audit trail through its append, read and
-//! replace. Releases are still read and written by [`crate::project`]
-//! through [`crate::project::Records`] (`.terrace/releases/`); export,
-//! import and
+//! replace; releases through keep, manifest and files. Export, import and
 //! `delete-project` read the directory itself. Those are the next kinds to
 //! move behind this interface, with the same shape: operations that state
 //! the guarantee, not the files.
@@ -164,6 +164,28 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
 
     /// Replaces the whole trail and its head (an import).
     fn replace_audit(&self, lines: &[String], head: &[u8]) -> Result<(), RecordIo>;
+
+    /// Where release `id` is kept, as shown to users.
+    fn release_location(&self, id: &str) -> PathBuf;
+
+    /// Release `id`'s manifest, if the release is kept.
+    fn release_manifest(&self, id: &str) -> Result<Option<Vec<u8>>, RecordIo>;
+
+    /// The directory holding release `id`'s definition files, to load
+    /// them from (local: where they are kept; a database would unpack them
+    /// into a cache first). The caller verifies them against the manifest.
+    fn release_files(&self, id: &str) -> Result<PathBuf, RecordIo>;
+
+    /// Keeps release `id`: `files` (relative path, content) and its
+    /// manifest, all or nothing. Content-addressed: the id is the hash of
+    /// the definitions, so a release kept already (by anyone) is left as
+    /// it is and this succeeds.
+    fn keep_release(
+        &self,
+        id: &str,
+        files: &[(String, Vec<u8>)],
+        manifest: &[u8],
+    ) -> Result<(), RecordIo>;
 }
 
 /// The end of the audit trail, as an appender sees it under the lock.
