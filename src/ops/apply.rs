@@ -76,7 +76,7 @@ pub async fn apply(req: &ApplyRequest, front: &dyn Front, cancel: &Cancel) -> Re
         let from_release;
         let ws = match saved.as_ref().and_then(|(p, _)| p.release.as_deref()) {
             Some(id) => {
-                let mut release = Workspace::load_release(&req.root, id)?;
+                let mut release = working.load_release(id)?;
                 release.withhold(&working);
                 if let Some((p, _)) = &saved {
                     super::vars::use_saved(

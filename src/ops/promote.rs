@@ -113,7 +113,7 @@ async fn promote_loaded(
             unhealthy.join("\n")
         )));
     }
-    let mut release = Workspace::load_release(&req.root, &deployed.release)?;
+    let mut release = working.load_release(&deployed.release)?;
     release.withhold(working);
     // The source's values win: a promotion deploys what the source runs.
     // Sensitive values were not recorded, and come from this run.

@@ -43,15 +43,16 @@ impl Workspace {
         let started = std::time::SystemTime::now();
         prepare_catalog(root, front)?;
         let (project, diags) = crate::config::load(root);
-        Workspace::checked(project, diags, started)
+        Workspace::checked(project, diags, started, None)
     }
 
     /// Loads the project's definitions from release `id` (kept when an
-    /// environment applied it) instead of the working tree.
-    pub fn load_release(root: &Path, id: &str) -> Result<Workspace> {
+    /// environment applied it) instead of the working tree; the records
+    /// stay the working tree's (same backend).
+    pub fn load_release(&self, id: &str) -> Result<Workspace> {
         let started = std::time::SystemTime::now();
-        let root = absolute(root);
-        let records = Records::new(&root);
+        let root = &self.project.root;
+        let records = self.records();
         let short = crate::project::release::short(id);
         if crate::project::release::valid_id(id) && !Release::dir(&records, id).is_dir() {
             return Err(Error::Refused(format!(
@@ -60,19 +61,22 @@ impl Workspace {
             )));
         }
         let dir = Release::verified_files(&records, id)?;
-        let (project, diags) = crate::config::load_from(&root, &dir);
+        let (project, diags) = crate::config::load_from(root, &dir);
         if project.definitions_hash != id && !diags.has_errors() {
             return Err(Error::Refused(format!(
                 "release {short} is damaged: its files no longer hash to its id"
             )));
         }
-        Workspace::checked(project, diags, started)
+        Workspace::checked(project, diags, started, Some(records))
     }
 
+    /// The workspace of a loaded project, its records in `records` or, when
+    /// `None`, in the backend the project and `TERRACE_BACKEND` choose.
     fn checked(
         project: Project,
         diags: Diagnostics,
         started: std::time::SystemTime,
+        records: Option<Records>,
     ) -> Result<Workspace> {
         let unusable = diags.iter().any(|d| {
             d.is_error()
@@ -89,10 +93,15 @@ impl Workspace {
         }
         // No command or plugin inherits a variable holding a credential.
         let mut withheld = credential_variables(&project);
-        let choice = BackendChoice::for_project(&project).map_err(refused)?;
-        withheld.extend(choice.secret_variable().map(str::to_string));
-        let backend = choice.open(&project.root).map_err(refused)?;
-        let records = Records::with_backend(&project.root, backend);
+        let records = match records {
+            Some(r) => r,
+            None => {
+                let choice = BackendChoice::for_project(&project).map_err(refused)?;
+                withheld.extend(choice.secret_variable().map(str::to_string));
+                let backend = choice.open(&project.root).map_err(refused)?;
+                Records::with_backend(&project.root, backend)
+            }
+        };
         Ok(Workspace {
             project,
             registry: OnceLock::new(),
