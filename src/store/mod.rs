@@ -81,10 +81,14 @@
 //! State versions, journal, lock, backups and drift go through
 //! [`StateStore`]; lifecycle, approvals and the deployed release through
 //! [`Backend`]'s documents; the audit trail through its append, read and
-//! replace; releases through keep, manifest and files. Export, import and
-//! `delete-project` read the directory itself. Those are the next kinds to
-//! move behind this interface, with the same shape: operations that state
-//! the guarantee, not the files.
+//! replace; releases through keep, manifest and files. Still on the local
+//! files directly: `project::export` (export reads and import writes
+//! `.terrace/` itself, and import refuses while another backend is chosen),
+//! `ops::delete` (removes `.terrace/`), and a few types that still name
+//! paths for messages (`StateError`'s paths, `BackupInfo::path`,
+//! `Records::dir`). Those are the next to move, with the same shape: an
+//! export/import of every record with all versions, and a delete, as
+//! operations of [`Backend`].
 //!
 //! # Why the interface is synchronous
 //!
@@ -97,8 +101,8 @@
 //! calls over channels (std channels, which block safely inside and
 //! outside a tokio runtime, unlike `block_on`). Its [`Lock`] guard holds
 //! the connection whose session owns the advisory lock; its
-//! [`crate::state::JournalLog`] sends each batch as one transaction, so group commit
-//! stays in one place. Operations already do blocking file I/O on tokio's
+//! [`crate::state::JournalLog`] sends each batch as one transaction, so
+//! group commit stays in one place. Operations already do blocking file I/O on tokio's
 //! workers; a database round trip per record operation is of that kind.
 
 pub mod choice;
