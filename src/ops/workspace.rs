@@ -97,7 +97,12 @@ impl Workspace {
             Some(r) => r,
             None => {
                 let choice = BackendChoice::for_project(&project).map_err(refused)?;
-                withheld.extend(choice.secret_variable().map(str::to_string));
+                withheld.extend(
+                    choice
+                        .secret_variable()
+                        .filter(|v| !withheld.iter().any(|w| w == v))
+                        .map(str::to_string),
+                );
                 let backend = choice.open(&project.root).map_err(refused)?;
                 Records::with_backend(&project.root, backend)
             }
@@ -242,12 +247,19 @@ fn refused(e: ChoiceError) -> Error {
     Error::Refused(e.to_string())
 }
 
-/// The variables the project's `authorization` blocks read.
+/// The variables the project's `authorization` blocks read, and the one
+/// its `backend` block reads a database URL from (even when
+/// `TERRACE_BACKEND` chooses another backend for the run).
 fn credential_variables(project: &Project) -> Vec<String> {
+    let backend = match project.backend.as_ref().map(|b| &b.kind) {
+        Some(crate::config::BackendKind::Postgres { url_variable }) => Some(url_variable.as_str()),
+        _ => None,
+    };
     project
         .environments
         .iter()
         .filter_map(|e| e.authorization.as_ref()?.variable())
+        .chain(backend)
         .map(str::to_string)
         .collect()
 }

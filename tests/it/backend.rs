@@ -79,6 +79,23 @@ fn terrace_backend_postgres_is_refused_and_terrace_backend_local_overrides_the_b
 }
 
 #[test]
+fn commands_do_not_inherit_the_database_url_variable_even_when_the_run_is_local() {
+    let p = project("backend \"postgres\" {\n  url = env(\"DB_URL\")\n}").file(
+        "arch/main.hcl",
+        "resource \"command\" \"probe\" {\n  create = \"printf '{\\\"url\\\":\\\"%s\\\"}' \\\"$${DB_URL:-unset}\\\"\"\n}\noutput \"seen\" {\n  value = command.probe.output\n}\n",
+    );
+    let vars = [("TERRACE_BACKEND", "local"), ("DB_URL", &*url())];
+    p.run_with(&["apply", "--env", "dev", "--auto-approve"], &vars)
+        .success();
+    let out = p
+        .run_with(&["output", "--env", "dev", "--json"], &vars)
+        .success()
+        .stdout;
+    assert!(out.contains("\"url\": \"unset\""), "{out}");
+    assert_not_under(p.root(), PASSWORD);
+}
+
+#[test]
 fn a_postgres_url_variable_that_is_not_set_is_named() {
     let p = project("backend \"postgres\" {\n  url = env(\"DB_URL\")\n}");
     p.run_with(&["plan", "--env", "dev"], &[])
