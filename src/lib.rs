@@ -21,7 +21,8 @@
 //! | [`ids`] | typed indices into the project's tables (`ConfigId`, `ResourceId`, …) | nothing |
 //! | [`eval`] | expressions, functions, the environment's node graph | files named by `file()` |
 //! | [`provider`] | the `Provider` trait, `terrace_data`, `file`, `command`, `http`, plugins | managed files, commands, REST APIs, plugin processes |
-//! | [`state`] | state model, file format, store, journal, lock | `.terrace/envs/ENV/` |
+//! | [`state`] | state model, file format, journal, lock file | nothing (its callers' paths) |
+//! | [`store`] | the record-store interface (`Backend`, `StateStore`, `Lock`) and the local files behind it | `.terrace/envs/ENV/` |
 //! | [`plan`] | refresh, diff, `Plan` as plain data | saved plan files |
 //! | [`apply`] | the concurrent walker; the only code that mutates | — |
 //! | [`project`] | lifecycle, releases, approvals, audit, attention, export | `.terrace/` beside state |
@@ -51,5 +52,6 @@ pub mod project;
 pub mod provider;
 pub mod render;
 pub mod state;
+pub mod store;
 pub mod tls;
 pub mod value;

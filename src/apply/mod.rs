@@ -112,7 +112,7 @@ impl Outcome {
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     #[error(transparent)]
-    State(#[from] crate::state::StateError),
+    State(#[from] crate::store::StateError),
     #[error(transparent)]
     Journal(#[from] crate::state::JournalError),
 }

@@ -14,7 +14,8 @@ use crate::graph::{Dag, NodeId, Status, Visit, Visitor, Walked, walk};
 use crate::ids::{ConfigId, OutputId, ResourceId};
 use crate::plan::{self, Action, Plan, Step};
 use crate::provider::{self, Planned, Provider, ProviderError, Registry};
-use crate::state::{EnvState, Journal, Lock, OutputState, Record, Store};
+use crate::state::{EnvState, Journal, OutputState, Record};
+use crate::store::{Lock, StateStore};
 use crate::value::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -73,7 +74,7 @@ pub async fn apply(
     values: EnvValues<'_, '_>,
     plan: &Plan,
     state: EnvState,
-    store: &Store,
+    store: &dyn StateStore,
     lock: &Lock,
     registry: &Registry,
     opts: &ApplyOptions,
@@ -147,7 +148,7 @@ pub async fn apply(
     if let Some(f) = fatal {
         outcome.errors.push(Diagnostic::error("apply::journal", f));
     }
-    outcome.serial = store.write(lock, &mut state, &changed)?;
+    outcome.serial = store.commit(lock, &mut state, &changed)?;
     // Every task has ended, so this is the last handle.
     if let Ok(journal) = Arc::try_unwrap(journal) {
         store.end_journal(journal)?;

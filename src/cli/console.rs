@@ -59,7 +59,7 @@ pub fn run(g: &Global, a: ConsoleArgs) -> Result {
         ),
         None => None,
     };
-    let state = session::load_state(&loaded.store(&env.name))?;
+    let state = session::load_state(&*loaded.store(&env.name))?;
     let values = EnvValues::from_state(&graph, env, &loaded.vars, &state, jiff::Timestamp::now())
         .map_err(|d| Failure::from(loaded.error(d)))?;
     let stdin = std::io::stdin();

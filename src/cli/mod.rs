@@ -177,7 +177,7 @@ macro_rules! message_from {
 
 message_from!(
     std::io::Error,
-    crate::state::StateError,
+    crate::store::StateError,
     crate::state::JournalError,
     crate::project::RecordError,
     crate::catalog::CatalogError

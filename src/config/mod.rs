@@ -25,7 +25,10 @@ pub use architecture::{
 pub use blocks::{Endpoint, Import, Moved, Removed};
 pub use body::{Attr, is_name};
 pub use expr::{Expr, ExprKind, Reference};
-pub use project::{Authorization, Configuration, Environment, Input, Plugin};
+pub use project::{
+    Authorization, Backend, BackendKind, Configuration, DATABASE_URL_VARIABLE, Environment, Input,
+    Plugin,
+};
 pub use types::{Attribute as TypeAttribute, Type};
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, display_name};
@@ -55,6 +58,8 @@ pub struct Project {
     pub catalog: Option<String>,
     /// `plugin` blocks: executables that provide resource types.
     pub plugins: Vec<Plugin>,
+    /// The `backend` block: where the project's records live.
+    pub backend: Option<Backend>,
     /// Files of the project that plugin commands name (`plugins/x.py`),
     /// relative to [`Project::definitions_dir`].
     pub plugin_files: Vec<PathBuf>,
@@ -142,6 +147,7 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
         definitions_dir: defs.clone(),
         catalog: None,
         plugins: Vec::new(),
+        backend: None,
         plugin_files: Vec::new(),
         variables: Vec::new(),
     };
@@ -225,6 +231,7 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
         }
     }
     project.catalog = decl.catalog.as_ref().map(|(s, _)| s.clone());
+    project.backend = decl.backend.take();
     for mut c in std::mem::take(&mut decl.configurations) {
         match resolve_architecture(&c, &mut project, &mut hasher, &mut diags) {
             Some(index) => c.architecture = index,

@@ -54,8 +54,8 @@ async fn check(ws: &Workspace, req: &DriftRequest, front: &dyn Front) -> Result<
     let env = ws.environment(&req.env)?;
     let authorization = ws.authorization(env)?;
     let store = ws.store(&env.name);
-    let lock = super::lock(&store, "terrace drift", req.lock_timeout)?;
-    let state = super::recover_and_load(&store, &lock, front)?;
+    let lock = super::lock(&*store, "terrace drift", req.lock_timeout)?;
+    let state = super::recover_and_load(&*store, &lock, front)?;
     let ctx = crate::provider::Context {
         project_root: ws.project.root.clone(),
         authorization,
@@ -79,8 +79,8 @@ async fn check(ws: &Workspace, req: &DriftRequest, front: &dyn Front) -> Result<
             })
             .collect(),
     );
-    record
-        .write(&store)
+    store
+        .record_drift(&record)
         .map_err(|e| super::Error::state(&env.name, e))?;
     drop(lock);
     Ok(DriftReport {

@@ -6,7 +6,8 @@ use crate::apply::{Observer, Outcome};
 use crate::diag::{Diagnostics, SourceMap};
 use crate::plan::Plan;
 use crate::provider::BoxFuture;
-use crate::state::{EnvState, Recovery};
+use crate::state::EnvState;
+use crate::store::Recovery;
 use std::path::Path;
 
 /// Something worth telling the user while an operation runs.

@@ -126,11 +126,11 @@ async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Resul
     let graph = ws.graph(front)?;
     let env = ws.environment(&req.env)?;
     let store = ws.store(&env.name);
-    let lock = lock(&store, "terrace plan", req.settings.lock_timeout)?;
-    let state = recover_and_load(&store, &lock, front)?;
+    let lock = lock(&*store, "terrace plan", req.settings.lock_timeout)?;
+    let state = recover_and_load(&*store, &lock, front)?;
     if !req.settings.allow_recreate
         && !req.destroy
-        && let Some(lost) = crate::project::release::lost_state(&ws.records(), &store)
+        && let Some(lost) = crate::project::release::lost_state(&ws.records(), &*store)
     {
         front.notice(Notice::Warning(&format!(
             "{lost}\nterrace apply refuses this plan without --allow-recreate."
