@@ -11,7 +11,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Node, ProjectGraph};
 use crate::graph::walk::Job;
 use crate::graph::{Dag, NodeId, Status, Visit, Visitor, Walked, walk};
-use crate::ids::{ConfigId, OutputId, ResourceId};
+use crate::ids::{ConfigId, ResourceId};
 use crate::plan::{self, Action, Plan, Step};
 use crate::provider::{self, Planned, Provider, ProviderError, Registry};
 use crate::state::{EnvState, Journal, Lock, OutputState, Record, Store};
@@ -876,10 +876,10 @@ impl Walker<'_, '_, '_> {
                 }
             }
         } else {
-            for (c, conf) in ConfigId::enumerate(&self.graph.project.configurations) {
+            for (c, conf) in self.graph.project.configurations.iter_enumerated() {
                 let arch = self.graph.arch(c);
                 // State never records an unknown value.
-                let all_done = OutputId::all(arch.outputs.len()).all(|o| {
+                let all_done = arch.outputs.keys().all(|o| {
                     let step = self.eval_steps.get(&self.graph.id(Node::Output(c, o)));
                     step.is_some_and(|&s| self.status(s) == Status::Done)
                         && self.values.output(c, o).is_wholly_known()
@@ -887,7 +887,9 @@ impl Walker<'_, '_, '_> {
                 if !all_done {
                     continue;
                 }
-                let outputs: BTreeMap<String, OutputState> = OutputId::enumerate(&arch.outputs)
+                let outputs: BTreeMap<String, OutputState> = arch
+                    .outputs
+                    .iter_enumerated()
                     .map(|(o, def)| {
                         (
                             def.name.clone(),

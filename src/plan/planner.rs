@@ -10,7 +10,6 @@ use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::Resource;
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::eval::{EnvValues, ProjectGraph};
-use crate::ids::{ConfigId, OutputId};
 use crate::provider::{self, Registry};
 use crate::state::EnvState;
 use crate::value::{Secret, Value};
@@ -394,9 +393,9 @@ fn output_changes(
 ) -> Vec<OutputChange> {
     let mut out = Vec::new();
     let mut defined: BTreeMap<(&str, &str), ()> = BTreeMap::new();
-    for (c, conf) in ConfigId::enumerate(&graph.project.configurations) {
+    for (c, conf) in graph.project.configurations.iter_enumerated() {
         let prior = state.configs.get(&conf.name);
-        for (o, def) in OutputId::enumerate(&graph.arch(c).outputs) {
+        for (o, def) in graph.arch(c).outputs.iter_enumerated() {
             defined.insert((conf.name.as_str(), def.name.as_str()), ());
             let after = values.output(c, o).clone();
             let before = prior
