@@ -4,7 +4,8 @@
 //! a [`ResourceId`] one of an architecture's `resources`, an [`OutputId`]
 //! one of its `outputs`, a [`VariableId`] and a [`LocalId`] one of its
 //! `variables` and `locals`, an [`InputId`] one of a configuration's
-//! `inputs` (and the tables of values built beside them).
+//! `inputs` (and the tables of values built beside them), an
+//! [`InstanceId`] one of the instances a walk step plans or applies.
 //!
 //! Each id is a `u32` newtype, `Copy`. Tables are [`IdVec`]s: a `Vec`
 //! that only an id of its own kind indexes (`arch.resources[r]`,
@@ -98,6 +99,12 @@ id!(
 id!(
     /// One of a configuration's `inputs`.
     InputId
+);
+id!(
+    /// One instance of the resource a walk step plans or applies: its
+    /// position in the resource's expansion (plan) or in the plan's
+    /// changes for that step (apply).
+    InstanceId
 );
 
 #[cfg(test)]
