@@ -126,6 +126,7 @@ impl Env {
             authorization: None,
             defer_data: false,
             replace: Vec::new(),
+            targets: Vec::new(),
         };
         self.runtime
             .block_on(plan(&graph, values, state, &self.registry, &opts))

@@ -102,6 +102,12 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         })
     }
 
+    /// The project's own variables (`var.NAME` in the project files), as
+    /// set for this run.
+    pub fn project_vars(&self) -> &Map {
+        &self.project_vars
+    }
+
     /// The time `plantimestamp()` gives.
     pub fn plan_time(&self) -> jiff::Timestamp {
         self.plan_time

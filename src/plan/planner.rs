@@ -6,6 +6,7 @@ use super::conditions::Phase;
 use super::model::{Action, Change, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason};
 use super::moves::{self, Moves};
 use super::refresh::{Refreshed, drift_of, refresh};
+use super::target::Target;
 use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::Resource;
 use crate::diag::{Diagnostic, Diagnostics, Span};
@@ -32,6 +33,9 @@ pub struct PlanOptions {
     pub defer_data: bool,
     /// `--replace`: objects to replace even when nothing forces it.
     pub replace: Vec<InstanceAddr>,
+    /// `--target`: keep only the changes of these resources and of what
+    /// they depend on (see [`super::target`]); empty plans everything.
+    pub targets: Vec<Target>,
 }
 
 /// Plans environment `values.env` against `state`.
@@ -44,6 +48,11 @@ pub async fn plan(
 ) -> Result<(Plan, Diagnostics), Diagnostics> {
     let project = graph.project;
     let mut diags = Diagnostics::default();
+    let recorded = |r: &ResourceAddr| state.resource(r).is_some();
+    if let Err(message) = super::target::check(&opts.targets, graph, &recorded) {
+        diags.push(Diagnostic::error("plan::target", message));
+        return Err(diags);
+    }
     // `moved` blocks (and adding or removing `count`) re-address recorded
     // objects before anything is compared.
     let (moved_state, moves) = if moves::needed(graph, state) {
@@ -231,7 +240,7 @@ pub async fn plan(
         })
         .chain(forgotten_warning(&changes))
         .collect();
-    let plan = Plan {
+    let mut plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
         terrace_version: env!("CARGO_PKG_VERSION").to_string(),
         environment: values.env.name.clone(),
@@ -260,7 +269,12 @@ pub async fn plan(
         warnings,
         release: None,
         promoted_from: None,
-        variables: BTreeMap::new(),
+        // What `var.NAME` was: applying the saved plan uses exactly these.
+        variables: values
+            .project_vars()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         targets: Vec::new(),
         unchanged_objects,
         // Filled in only for a saved plan or the JSON view
@@ -281,6 +295,7 @@ pub async fn plan(
         diags.push(e.diagnostic("plan::order"));
         return Err(diags);
     }
+    super::target::narrow(&mut plan, graph, &opts.targets);
     Ok((plan, diags))
 }
 
