@@ -510,3 +510,52 @@ fn garbage_audit_trail_is_reported_by_attention() {
         .stdout_has("project.audit.broken")
         .stdout_has("the audit trail is not intact");
 }
+
+/// A project of one environment `dev` and one configuration `main`,
+/// applied once: its state has no backup yet, only `main.lineage`.
+fn applied_once() -> Project {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    p
+}
+
+#[test]
+fn imported_state_keeps_its_lineage_so_a_copied_state_file_is_still_refused() {
+    let p = applied_once();
+    let q = Project::new().file("project.json", &exported(&p));
+    q.run(&["import", "project.json"]).success();
+    assert_eq!(
+        q.read(".terrace/envs/dev/main.lineage"),
+        p.read(".terrace/envs/dev/main.lineage")
+    );
+    q.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success()
+        .stdout_has("No changes.");
+    // The same environment and configuration of another project.
+    let other = applied_once();
+    std::fs::copy(
+        other.path(".terrace/envs/dev/main.state.json"),
+        q.path(".terrace/envs/dev/main.state.json"),
+    )
+    .expect("copy");
+    q.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("main.state.json cannot be used")
+        .stderr_has("is not the lineage");
+}
+
+#[test]
+fn import_of_an_export_with_state_of_another_projects_lineage_is_refused() {
+    let p = applied_once();
+    let other = applied_once();
+    let foreign = other.read(".terrace/envs/dev/main.state.json");
+    let edited = edit_export(&exported(&p), |project| {
+        project["environments"]["dev"]["state"]["main"] = foreign.into();
+    });
+    let q = Project::new().file("project.json", &edited);
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("the state of dev/main is refused")
+        .stderr_has("is not the lineage");
+    assert!(!q.exists(".terrace"), "nothing was written");
+}
