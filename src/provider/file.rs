@@ -470,13 +470,19 @@ impl Provider for File {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn writes_reads_back_and_deletes() {
+    /// A project directory, and the context of a run in it.
+    fn project() -> (tempfile::TempDir, Context) {
         let dir = tempfile::tempdir().unwrap();
         let ctx = Context {
             project_root: dir.path().to_path_buf(),
             authorization: None,
         };
+        (dir, ctx)
+    }
+
+    #[tokio::test]
+    async fn writes_reads_back_and_deletes() {
+        let (dir, ctx) = project();
         let p = File::new();
         let mut cfg = p
             .schema
@@ -506,11 +512,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_provider_instance_removes_a_directorys_orphans_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let ctx = Context {
-            project_root: dir.path().to_path_buf(),
-            authorization: None,
-        };
+        let (dir, ctx) = project();
         std::fs::create_dir(dir.path().join("out")).unwrap();
         let orphan = dir.path().join("out/.terrace-Ab12Cd");
         let plant = || {
@@ -538,11 +540,7 @@ mod tests {
 
     #[tokio::test]
     async fn refuses_paths_outside_the_project() {
-        let dir = tempfile::tempdir().unwrap();
-        let ctx = Context {
-            project_root: dir.path().to_path_buf(),
-            authorization: None,
-        };
+        let (_dir, ctx) = project();
         let p = File::new();
         let cfg = p
             .schema
