@@ -18,7 +18,7 @@
 //! | [`config`] | HCL → typed definitions with spans | `*.hcl` in the root and architectures |
 //! | [`catalog`] | catalog indexes, fetching, verifying, the cache | `.terrace/catalog/`, HTTP |
 //! | [`graph`] | a generic DAG: order, cycles, DOT | nothing |
-//! | [`ids`] | typed indices into the project's tables (`ConfigId`, `ResourceId`, …) | nothing |
+//! | [`ids`] | typed indices (`ConfigId`, `ResourceId`, …) and the tables only they index (`IdVec`) | nothing |
 //! | [`eval`] | expressions, functions, the environment's node graph | files named by `file()` |
 //! | [`provider`] | the `Provider` trait, `terrace_data`, `file`, `command`, `http`, plugins | managed files, commands, REST APIs, plugin processes |
 //! | [`state`] | state model, file format, journal, lock file | nothing (its callers' paths) |

@@ -127,6 +127,7 @@ impl Env {
             authorization: None,
             defer_data: false,
             replace: Vec::new(),
+            targets: Vec::new(),
         };
         self.runtime
             .block_on(plan(

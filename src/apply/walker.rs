@@ -11,7 +11,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Node, ProjectGraph};
 use crate::graph::walk::Job;
 use crate::graph::{Dag, NodeId, Status, Visit, Visitor, Walked, walk};
-use crate::ids::{ConfigId, OutputId, ResourceId};
+use crate::ids::{ConfigId, IdVec, InstanceId, ResourceId};
 use crate::plan::{self, Action, Plan, Step};
 use crate::provider::{self, Planned, Provider, ProviderError, Registry};
 use crate::state::{EnvState, Journal, OutputState, Record};
@@ -23,11 +23,11 @@ use std::sync::Arc;
 /// Per running resource step: the values collected so far.
 struct Running {
     pending: usize,
-    keys: Vec<Option<InstanceKey>>,
-    values: Vec<Option<Value>>,
+    keys: IdVec<InstanceId, Option<InstanceKey>>,
+    values: IdVec<InstanceId, Option<Value>>,
     failed: bool,
     /// Before any operation: the instances planned again, in order.
-    preps: Vec<Prep>,
+    preps: IdVec<InstanceId, Prep>,
     /// Plans not yet answered.
     planning: usize,
     /// What the step's objects are recorded to depend on.
@@ -53,7 +53,7 @@ enum Prep {
 /// A job: a plan call or an operation.
 pub(super) enum Work {
     Plan {
-        index: usize,
+        index: InstanceId,
         provider: Arc<dyn Provider>,
         args: Map,
         prior: Option<Value>,
@@ -62,7 +62,7 @@ pub(super) enum Work {
 }
 
 pub(super) enum Answer {
-    Planned(usize, Result<Planned, ProviderError>),
+    Planned(InstanceId, Result<Planned, ProviderError>),
     Op(OpDone),
 }
 
@@ -312,22 +312,22 @@ impl Walker<'_, '_, '_> {
                 ),
             );
         };
-        let instances = match self.values.expand(c, r) {
-            Ok(i) => i,
+        let instances: IdVec<InstanceId, _> = match self.values.expand(c, r) {
+            Ok(i) => i.into(),
             Err(d) => return self.fail_now(id, d),
         };
         let deps = Some(self.recorded_deps(node));
         let mut run = Running {
             pending: 0,
             keys: instances.iter().map(|i| i.key.clone()).collect(),
-            values: vec![None; instances.len()],
+            values: vec![None; instances.len()].into(),
             failed: false,
-            preps: Vec::with_capacity(instances.len()),
+            preps: IdVec::with_capacity(instances.len()),
             planning: 0,
             deps: None,
         };
         let mut plans = Vec::new();
-        for (index, inst) in instances.iter().enumerate() {
+        for (index, inst) in instances.iter_enumerated() {
             let iaddr = addr.instance(inst.key.clone());
             let current = self.state.instance(&iaddr).map(|i| i.attributes.clone());
             if res.mode == Mode::Data {
@@ -460,7 +460,7 @@ impl Walker<'_, '_, '_> {
         };
         let deps = run.deps.take();
         let mut ops = Vec::new();
-        for (index, prep) in std::mem::take(&mut run.preps).into_iter().enumerate() {
+        for (index, prep) in std::mem::take(&mut run.preps).into_iter_enumerated() {
             match prep {
                 Prep::Ready(op) => ops.extend(op),
                 Prep::Failed(d) => return self.fail_now(id, d),
@@ -532,7 +532,7 @@ impl Walker<'_, '_, '_> {
     fn op(
         &self,
         step: NodeId,
-        index: usize,
+        index: InstanceId,
         address: InstanceAddr,
         action: Action,
         kind: OpKind,
@@ -585,7 +585,7 @@ impl Walker<'_, '_, '_> {
             };
             ops.push(self.op(
                 id,
-                index,
+                InstanceId::new(index),
                 change.address.clone(),
                 Action::Delete,
                 kind,
@@ -597,10 +597,10 @@ impl Walker<'_, '_, '_> {
             id,
             Running {
                 pending: ops.len(),
-                keys: Vec::new(),
-                values: Vec::new(),
+                keys: IdVec::new(),
+                values: IdVec::new(),
                 failed: false,
-                preps: Vec::new(),
+                preps: IdVec::new(),
                 planning: 0,
                 deps: None,
             },
@@ -652,9 +652,9 @@ impl Walker<'_, '_, '_> {
                     _ => {}
                 }
                 if let Some(run) = self.running.get_mut(&d.step)
-                    && d.index < run.values.len()
+                    && let Some(slot) = run.values.get_mut(d.index)
                 {
-                    run.values[d.index] = value;
+                    *slot = value;
                 }
                 true
             }
@@ -885,10 +885,10 @@ impl Walker<'_, '_, '_> {
                 }
             }
         } else {
-            for (c, conf) in ConfigId::enumerate(&self.graph.project.configurations) {
+            for (c, conf) in self.graph.project.configurations.iter_enumerated() {
                 let arch = self.graph.arch(c);
                 // State never records an unknown value.
-                let all_done = OutputId::all(arch.outputs.len()).all(|o| {
+                let all_done = arch.outputs.keys().all(|o| {
                     let step = self.eval_steps.get(&self.graph.id(Node::Output(c, o)));
                     step.is_some_and(|&s| self.status(s) == Status::Done)
                         && self.values.output(c, o).is_wholly_known()
@@ -896,7 +896,9 @@ impl Walker<'_, '_, '_> {
                 if !all_done {
                     continue;
                 }
-                let outputs: BTreeMap<String, OutputState> = OutputId::enumerate(&arch.outputs)
+                let outputs: BTreeMap<String, OutputState> = arch
+                    .outputs
+                    .iter_enumerated()
                     .map(|(o, def)| {
                         (
                             def.name.clone(),

@@ -42,9 +42,7 @@ pub fn run(g: &Global, a: ConsoleArgs) -> Result {
             loaded
                 .project
                 .configurations
-                .iter()
                 .position(|c| c.name == *name)
-                .map(ConfigId::new)
                 .ok_or_else(|| {
                     let names = loaded
                         .project

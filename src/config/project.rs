@@ -6,6 +6,7 @@ use super::body::{self, Allowed, Attr};
 use super::expr::Src;
 use super::expr::{Expr, ExprKind, ObjectKey};
 use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::ids::{ArchId, IdVec, InputId};
 use hcl::edit::structure::Block;
 
 /// `environment "dev" { … }`.
@@ -64,9 +65,9 @@ pub struct Configuration {
     pub description: Option<String>,
     pub architecture_source: String,
     pub architecture_span: Span,
-    /// Index into [`super::Project::architectures`].
-    pub architecture: usize,
-    pub inputs: Vec<Input>,
+    /// Which of [`super::Project::architectures`].
+    pub architecture: ArchId,
+    pub inputs: IdVec<InputId, Input>,
 }
 
 /// One `name = expression` of an `inputs` object.
@@ -411,10 +412,10 @@ impl Declarations {
                 .and_then(|a| body::literal_string(&a, diags)),
             architecture_source: source,
             architecture_span: arch.expr.span,
-            architecture: usize::MAX,
+            architecture: ArchId::UNRESOLVED,
             inputs: c
                 .take("inputs")
-                .map(|a| inputs_object(&a, diags))
+                .map(|a| inputs_object(&a, diags).into())
                 .unwrap_or_default(),
         };
         if let Some(prev) = self

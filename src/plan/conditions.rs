@@ -131,7 +131,7 @@ pub fn run_checks(values: &EnvValues<'_, '_>, phase: Phase) -> Diagnostics {
         Phase::Plan => "plan::check",
         Phase::Apply => "apply::check",
     };
-    for (c, conf) in ConfigId::enumerate(&values.graph.project.configurations) {
+    for (c, conf) in values.graph.project.configurations.iter_enumerated() {
         for check in &values.graph.arch(c).checks {
             let what = format!("check \"{}\" of {}", check.name, conf.name);
             let Err(diags) = self::check(

@@ -20,7 +20,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Instance, Node, ProjectGraph};
 use crate::graph::walk::{Job, LocalJob};
 use crate::graph::{Cancel, NodeId, Visit, Visitor, walk};
-use crate::ids::{ConfigId, ResourceId};
+use crate::ids::{ConfigId, IdVec, InstanceId, ResourceId};
 use crate::provider::{self, Planned, Provider, ProviderError, Registry};
 use crate::state::{EnvState, ResourceState};
 use crate::value::{Map, Value};
@@ -128,7 +128,7 @@ struct ResourcePlan<'a> {
     provider: Arc<dyn Provider>,
     /// Data sources: read at apply.
     defer: bool,
-    instances: Vec<InstancePlan>,
+    instances: IdVec<InstanceId, InstancePlan>,
     /// Jobs not yet answered.
     waiting: usize,
     /// A job stopped without an answer.
@@ -150,7 +150,7 @@ struct InstancePlan {
 
 /// One provider call for one instance.
 struct Ask {
-    instance: usize,
+    instance: InstanceId,
     provider: Arc<dyn Provider>,
     what: What,
 }
@@ -220,7 +220,7 @@ impl<'a, 'p> Planner<'a, '_, 'p> {
     }
 
     /// Instance `i`'s prior object: imported, or recorded.
-    fn prior<'s>(&'s self, rp: &'s ResourcePlan<'a>, i: usize) -> Option<&'s Value> {
+    fn prior<'s>(&'s self, rp: &'s ResourcePlan<'a>, i: InstanceId) -> Option<&'s Value> {
         let ip = &rp.instances[i];
         ip.imported
             .as_ref()
@@ -228,7 +228,7 @@ impl<'a, 'p> Planner<'a, '_, 'p> {
     }
 
     /// What instance `i` is planned against: nothing when `--replace`d.
-    fn basis(&self, id: NodeId, i: usize) -> Option<&Value> {
+    fn basis(&self, id: NodeId, i: InstanceId) -> Option<&Value> {
         let rp = &self.running[&id];
         if rp.instances[i].forced {
             None
@@ -315,7 +315,7 @@ impl<'a, 'p> Planner<'a, '_, 'p> {
             lost: false,
         };
         let mut asks = Vec::new();
-        for i in 0..rp.instances.len() {
+        for i in rp.instances.keys() {
             let what = self.import_or_plan(&mut rp, i);
             if let Some(what) = what {
                 asks.push(Ask {
@@ -336,7 +336,7 @@ impl<'a, 'p> Planner<'a, '_, 'p> {
 
     /// Instance `i`'s first provider call: its import, if an `import`
     /// block targets it and nothing is recorded there, else its plan.
-    fn import_or_plan(&mut self, rp: &mut ResourcePlan<'a>, i: usize) -> Option<What> {
+    fn import_or_plan(&mut self, rp: &mut ResourcePlan<'a>, i: InstanceId) -> Option<What> {
         let (c, r) = (rp.c, rp.r);
         let res = self.res(c, r);
         let ip = &rp.instances[i];
@@ -395,7 +395,7 @@ impl<'a, 'p> Planner<'a, '_, 'p> {
     }
 
     /// Instance `i`'s plan call, once what it is planned against is known.
-    fn plan_instance(&mut self, rp: &mut ResourcePlan<'a>, i: usize) -> Option<What> {
+    fn plan_instance(&mut self, rp: &mut ResourcePlan<'a>, i: InstanceId) -> Option<What> {
         let (c, r) = (rp.c, rp.r);
         let res = self.res(c, r);
         let ip = &rp.instances[i];
@@ -428,7 +428,7 @@ impl<'a, 'p> Planner<'a, '_, 'p> {
 
     /// An answer for instance `i` of resource node `id`: its next call, if
     /// it needs one.
-    fn answer(&mut self, id: NodeId, i: usize, answer: Answer) -> Option<What> {
+    fn answer(&mut self, id: NodeId, i: InstanceId, answer: Answer) -> Option<What> {
         let mut rp = self.running.remove(&id)?;
         let next = self.answer_instance(&mut rp, i, answer);
         self.running.insert(id, rp);
@@ -438,7 +438,7 @@ impl<'a, 'p> Planner<'a, '_, 'p> {
     fn answer_instance(
         &mut self,
         rp: &mut ResourcePlan<'a>,
-        i: usize,
+        i: InstanceId,
         answer: Answer,
     ) -> Option<What> {
         let (c, r) = (rp.c, rp.r);
@@ -586,7 +586,7 @@ impl<'a, 'p> Planner<'a, '_, 'p> {
 
     /// A managed instance's change is known: its postconditions, and
     /// `prevent_destroy`.
-    fn settle(&self, rp: &mut ResourcePlan<'a>, i: usize, change: Change) {
+    fn settle(&self, rp: &mut ResourcePlan<'a>, i: InstanceId, change: Change) {
         let res = self.res(rp.c, rp.r);
         let ip = &mut rp.instances[i];
         if let Some(after) = &change.after
@@ -662,7 +662,7 @@ impl<'a, 'p> Planner<'a, '_, 'p> {
     }
 
     /// After a job of node `id`: its next job, or the resource's end.
-    fn next(&mut self, id: NodeId, i: usize, next: Option<What>) -> Visit<Ask> {
+    fn next(&mut self, id: NodeId, i: InstanceId, next: Option<What>) -> Visit<Ask> {
         let Some(rp) = self.running.get_mut(&id) else {
             return Visit::Done;
         };
@@ -686,7 +686,7 @@ impl<'a, 'p> Planner<'a, '_, 'p> {
 
 impl Visitor for Planner<'_, '_, '_> {
     type Job = Ask;
-    type Output = (usize, Answer);
+    type Output = (InstanceId, Answer);
 
     fn start(&mut self, id: NodeId) -> Visit<Ask> {
         match self.graph.node(id) {
@@ -702,7 +702,7 @@ impl Visitor for Planner<'_, '_, '_> {
         !ask.provider.has_side_effects()
     }
 
-    fn launch(&mut self, id: NodeId, a: Ask) -> Job<(usize, Answer)> {
+    fn launch(&mut self, id: NodeId, a: Ask) -> Job<(InstanceId, Answer)> {
         let prior = match a.what {
             What::Plan(_) => self.basis(id, a.instance).cloned(),
             _ => None,
@@ -714,7 +714,7 @@ impl Visitor for Planner<'_, '_, '_> {
         })
     }
 
-    fn run_inline(&mut self, id: NodeId, a: Ask) -> LocalJob<'_, (usize, Answer)> {
+    fn run_inline(&mut self, id: NodeId, a: Ask) -> LocalJob<'_, (InstanceId, Answer)> {
         let this: &Self = self;
         Box::pin(async move {
             let prior = match a.what {
@@ -726,7 +726,7 @@ impl Visitor for Planner<'_, '_, '_> {
         })
     }
 
-    fn finished(&mut self, id: NodeId, (i, answer): (usize, Answer)) -> Visit<Ask> {
+    fn finished(&mut self, id: NodeId, (i, answer): (InstanceId, Answer)) -> Visit<Ask> {
         let next = self.answer(id, i, answer);
         self.next(id, i, next)
     }
