@@ -18,10 +18,11 @@
 //! | [`config`] | HCL → typed definitions with spans | `*.hcl` in the root and architectures |
 //! | [`catalog`] | catalog indexes, fetching, verifying, the cache | `.terrace/catalog/`, HTTP |
 //! | [`graph`] | a generic DAG: order, cycles, DOT | nothing |
-//! | [`ids`] | typed indices into the project's tables (`ConfigId`, `ResourceId`, …) | nothing |
+//! | [`ids`] | typed indices (`ConfigId`, `ResourceId`, …) and the tables only they index (`IdVec`) | nothing |
 //! | [`eval`] | expressions, functions, the environment's node graph | files named by `file()` |
 //! | [`provider`] | the `Provider` trait, `terrace_data`, `file`, `command`, `http`, plugins | managed files, commands, REST APIs, plugin processes |
-//! | [`state`] | state model, file format, store, journal, lock | `.terrace/envs/ENV/` |
+//! | [`state`] | state model, file format, journal, lock file | nothing (its callers' paths) |
+//! | [`store`] | the record-store interface (`Backend`, `StateStore`, `Lock`) and the local files behind it | `.terrace/envs/ENV/` |
 //! | [`plan`] | refresh, diff, `Plan` as plain data | saved plan files |
 //! | [`policy`] | Rego policies on the JSON plan (regorus), `policy test` | the policies' `.rego` files |
 //! | [`apply`] | the concurrent walker; the only code that mutates | — |
@@ -53,5 +54,6 @@ pub mod project;
 pub mod provider;
 pub mod render;
 pub mod state;
+pub mod store;
 pub mod tls;
 pub mod value;

@@ -35,27 +35,44 @@ pub struct ApplyOptions {
 /// implement [`Observer`]; the core never prints.
 #[derive(Debug, Clone)]
 pub enum Event {
+    /// An operation on the object at `address` (`CONFIG/TYPE.NAME[KEY]`)
+    /// started; `deposed` when the object is the old one of a
+    /// create-before-destroy replacement.
     Started {
         address: String,
+        deposed: bool,
         action: Action,
         /// The existing object's `id`, for updates and deletes.
         id: Option<String>,
     },
     Finished {
         address: String,
+        deposed: bool,
         action: Action,
         elapsed: Duration,
         id: Option<String>,
     },
     Failed {
         address: String,
+        deposed: bool,
         action: Action,
+        elapsed: Duration,
         message: String,
     },
     /// Not attempted because something it depends on failed.
     Skipped { address: String, because: String },
     /// Ctrl-C: no new operations start.
     Interrupted { in_flight: usize },
+}
+
+/// An operation's object as people read it: its address, with
+/// ` (deposed)` for the old object of a create-before-destroy replacement.
+pub fn shown(address: &str, deposed: bool) -> std::borrow::Cow<'_, str> {
+    if deposed {
+        format!("{address} (deposed)").into()
+    } else {
+        address.into()
+    }
 }
 
 /// Receives events.
@@ -95,7 +112,7 @@ impl Outcome {
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     #[error(transparent)]
-    State(#[from] crate::state::StateError),
+    State(#[from] crate::store::StateError),
     #[error(transparent)]
     Journal(#[from] crate::state::JournalError),
 }

@@ -4,6 +4,7 @@
 
 use crate::address::InstanceAddr;
 use crate::graph::NodeId;
+use crate::ids::InstanceId;
 use crate::plan::Action;
 use crate::provider::{self, Provider};
 use crate::state::{Journal, Record};
@@ -49,7 +50,7 @@ impl OpKind {
 
 pub(super) struct Op {
     pub(super) step: NodeId,
-    pub(super) index: usize,
+    pub(super) index: InstanceId,
     pub(super) address: InstanceAddr,
     pub(super) action: Action,
     pub(super) kind: OpKind,
@@ -62,7 +63,7 @@ pub(super) struct Op {
 
 pub(super) struct OpDone {
     pub(super) step: NodeId,
-    pub(super) index: usize,
+    pub(super) index: InstanceId,
     pub(super) address: InstanceAddr,
     pub(super) dependencies: Option<Vec<String>>,
     pub(super) action: Action,

@@ -11,7 +11,8 @@ use crate::eval::{EnvValues, ProjectGraph};
 use crate::plan::{Action, Plan, PlanOptions, plan};
 use crate::provider::Registry;
 use crate::provider::testing::{Fake, Script};
-use crate::state::{EnvState, Store};
+use crate::state::EnvState;
+use crate::store::{LocalStore, StateStore};
 use crate::value::Map;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -95,8 +96,8 @@ impl Env {
         self.project = project;
     }
 
-    fn store(&self) -> Store {
-        Store::new(self.dir.path(), "dev")
+    fn store(&self) -> LocalStore {
+        LocalStore::new(self.dir.path(), "dev")
     }
 
     fn state(&self) -> EnvState {
@@ -126,9 +127,17 @@ impl Env {
             authorization: None,
             defer_data: false,
             replace: Vec::new(),
+            targets: Vec::new(),
         };
         self.runtime
-            .block_on(plan(&graph, values, state, &self.registry, &opts))
+            .block_on(plan(
+                &graph,
+                values,
+                state,
+                &self.registry,
+                &opts,
+                &crate::plan::Unobserved,
+            ))
             .map(|(p, _)| p)
     }
 

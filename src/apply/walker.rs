@@ -4,17 +4,18 @@
 //! values now known, then the operations) run as jobs within the limit and
 //! report back. Evaluation is quick and stays on the walker's task.
 
-use super::op::{Op, OpDone, OpKind, op_name, run_op, verb};
+use super::op::{Op, OpDone, OpKind, run_op, verb};
 use super::{ApplyError, ApplyOptions, Cancel, Event, Observer, Outcome};
 use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Node, ProjectGraph};
 use crate::graph::walk::Job;
 use crate::graph::{Dag, NodeId, Status, Visit, Visitor, Walked, walk};
-use crate::ids::{ConfigId, OutputId, ResourceId};
+use crate::ids::{ConfigId, IdVec, InstanceId, ResourceId};
 use crate::plan::{self, Action, Plan, Step};
 use crate::provider::{self, Planned, Provider, ProviderError, Registry};
-use crate::state::{EnvState, Journal, Lock, OutputState, Record, Store};
+use crate::state::{EnvState, Journal, OutputState, Record};
+use crate::store::{Lock, StateStore};
 use crate::value::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -22,11 +23,11 @@ use std::sync::Arc;
 /// Per running resource step: the values collected so far.
 struct Running {
     pending: usize,
-    keys: Vec<Option<InstanceKey>>,
-    values: Vec<Option<Value>>,
+    keys: IdVec<InstanceId, Option<InstanceKey>>,
+    values: IdVec<InstanceId, Option<Value>>,
     failed: bool,
     /// Before any operation: the instances planned again, in order.
-    preps: Vec<Prep>,
+    preps: IdVec<InstanceId, Prep>,
     /// Plans not yet answered.
     planning: usize,
     /// What the step's objects are recorded to depend on.
@@ -52,7 +53,7 @@ enum Prep {
 /// A job: a plan call or an operation.
 pub(super) enum Work {
     Plan {
-        index: usize,
+        index: InstanceId,
         provider: Arc<dyn Provider>,
         args: Map,
         prior: Option<Value>,
@@ -61,7 +62,7 @@ pub(super) enum Work {
 }
 
 pub(super) enum Answer {
-    Planned(usize, Result<Planned, ProviderError>),
+    Planned(InstanceId, Result<Planned, ProviderError>),
     Op(OpDone),
 }
 
@@ -73,7 +74,7 @@ pub async fn apply(
     values: EnvValues<'_, '_>,
     plan: &Plan,
     state: EnvState,
-    store: &Store,
+    store: &dyn StateStore,
     lock: &Lock,
     registry: &Registry,
     opts: &ApplyOptions,
@@ -147,7 +148,7 @@ pub async fn apply(
     if let Some(f) = fatal {
         outcome.errors.push(Diagnostic::error("apply::journal", f));
     }
-    outcome.serial = store.write(lock, &mut state, &changed)?;
+    outcome.serial = store.commit(lock, &mut state, &changed)?;
     // Every task has ended, so this is the last handle.
     if let Ok(journal) = Arc::try_unwrap(journal) {
         store.end_journal(journal)?;
@@ -311,22 +312,22 @@ impl Walker<'_, '_, '_> {
                 ),
             );
         };
-        let instances = match self.values.expand(c, r) {
-            Ok(i) => i,
+        let instances: IdVec<InstanceId, _> = match self.values.expand(c, r) {
+            Ok(i) => i.into(),
             Err(d) => return self.fail_now(id, d),
         };
         let deps = Some(self.recorded_deps(node));
         let mut run = Running {
             pending: 0,
             keys: instances.iter().map(|i| i.key.clone()).collect(),
-            values: vec![None; instances.len()],
+            values: vec![None; instances.len()].into(),
             failed: false,
-            preps: Vec::with_capacity(instances.len()),
+            preps: IdVec::with_capacity(instances.len()),
             planning: 0,
             deps: None,
         };
         let mut plans = Vec::new();
-        for (index, inst) in instances.iter().enumerate() {
+        for (index, inst) in instances.iter_enumerated() {
             let iaddr = addr.instance(inst.key.clone());
             let current = self.state.instance(&iaddr).map(|i| i.attributes.clone());
             if res.mode == Mode::Data {
@@ -366,7 +367,7 @@ impl Walker<'_, '_, '_> {
                 None,
                 &res.lifecycle.preconditions,
                 plan::ConditionKind::ResourcePrecondition,
-                &iaddr.to_string(),
+                &iaddr,
                 plan::Phase::Apply,
             ) {
                 run.preps.push(Prep::Failed(d));
@@ -459,7 +460,7 @@ impl Walker<'_, '_, '_> {
         };
         let deps = run.deps.take();
         let mut ops = Vec::new();
-        for (index, prep) in std::mem::take(&mut run.preps).into_iter().enumerate() {
+        for (index, prep) in std::mem::take(&mut run.preps).into_iter_enumerated() {
             match prep {
                 Prep::Ready(op) => ops.extend(op),
                 Prep::Failed(d) => return self.fail_now(id, d),
@@ -531,7 +532,7 @@ impl Walker<'_, '_, '_> {
     fn op(
         &self,
         step: NodeId,
-        index: usize,
+        index: InstanceId,
         address: InstanceAddr,
         action: Action,
         kind: OpKind,
@@ -584,7 +585,7 @@ impl Walker<'_, '_, '_> {
             };
             ops.push(self.op(
                 id,
-                index,
+                InstanceId::new(index),
                 change.address.clone(),
                 Action::Delete,
                 kind,
@@ -596,10 +597,10 @@ impl Walker<'_, '_, '_> {
             id,
             Running {
                 pending: ops.len(),
-                keys: Vec::new(),
-                values: Vec::new(),
+                keys: IdVec::new(),
+                values: IdVec::new(),
                 failed: false,
-                preps: Vec::new(),
+                preps: IdVec::new(),
                 planning: 0,
                 deps: None,
             },
@@ -613,7 +614,7 @@ impl Walker<'_, '_, '_> {
     }
 
     fn finished_op(&mut self, d: OpDone) -> Visit<Work> {
-        let name = op_name(&d.address, d.deposed);
+        let name = d.address.to_string();
         if let Some(e) = d.journal_error {
             self.fatal = Some(format!("cannot write the journal: {e}; stopping"));
         }
@@ -626,6 +627,7 @@ impl Walker<'_, '_, '_> {
                     .map(str::to_string);
                 self.observer.event(&Event::Finished {
                     address: name,
+                    deposed: d.deposed,
                     action: d.action,
                     elapsed: d.elapsed,
                     id,
@@ -650,22 +652,29 @@ impl Walker<'_, '_, '_> {
                     _ => {}
                 }
                 if let Some(run) = self.running.get_mut(&d.step)
-                    && d.index < run.values.len()
+                    && let Some(slot) = run.values.get_mut(d.index)
                 {
-                    run.values[d.index] = value;
+                    *slot = value;
                 }
                 true
             }
             Err(message) => {
                 self.observer.event(&Event::Failed {
                     address: name.clone(),
+                    deposed: d.deposed,
                     action: d.action,
+                    elapsed: d.elapsed,
                     message: message.clone(),
                 });
                 let mut diag = Diagnostic::error(
                     "apply::failed",
-                    format!("{name}: {} failed: {message}", verb(d.action)),
-                );
+                    format!(
+                        "{}: {} failed: {message}",
+                        super::shown(&name, d.deposed),
+                        verb(d.action)
+                    ),
+                )
+                .at(&d.address);
                 if let Some(res) = plan::find_resource(self.graph, &d.address.resource) {
                     diag = diag.label(res.span, "this resource");
                 }
@@ -733,7 +742,7 @@ impl Walker<'_, '_, '_> {
                 Some(value),
                 &res.lifecycle.postconditions,
                 plan::ConditionKind::ResourcePostcondition,
-                &addr.instance(inst.key.clone()).to_string(),
+                &addr.instance(inst.key.clone()),
                 plan::Phase::Apply,
             ) {
                 diags.extend(d);
@@ -876,10 +885,10 @@ impl Walker<'_, '_, '_> {
                 }
             }
         } else {
-            for (c, conf) in ConfigId::enumerate(&self.graph.project.configurations) {
+            for (c, conf) in self.graph.project.configurations.iter_enumerated() {
                 let arch = self.graph.arch(c);
                 // State never records an unknown value.
-                let all_done = OutputId::all(arch.outputs.len()).all(|o| {
+                let all_done = arch.outputs.keys().all(|o| {
                     let step = self.eval_steps.get(&self.graph.id(Node::Output(c, o)));
                     step.is_some_and(|&s| self.status(s) == Status::Done)
                         && self.values.output(c, o).is_wholly_known()
@@ -887,7 +896,9 @@ impl Walker<'_, '_, '_> {
                 if !all_done {
                     continue;
                 }
-                let outputs: BTreeMap<String, OutputState> = OutputId::enumerate(&arch.outputs)
+                let outputs: BTreeMap<String, OutputState> = arch
+                    .outputs
+                    .iter_enumerated()
                     .map(|(o, def)| {
                         (
                             def.name.clone(),
@@ -951,7 +962,8 @@ impl Visitor for Walker<'_, '_, '_> {
             }
             Work::Op(op) => {
                 self.observer.event(&Event::Started {
-                    address: op_name(&op.address, matches!(op.kind, OpKind::DeleteDeposed(_))),
+                    address: op.address.to_string(),
+                    deposed: matches!(op.kind, OpKind::DeleteDeposed(_)),
                     action: op.action,
                     id: op.kind.prior_id(),
                 });

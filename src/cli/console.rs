@@ -42,9 +42,7 @@ pub fn run(g: &Global, a: ConsoleArgs) -> Result {
             loaded
                 .project
                 .configurations
-                .iter()
                 .position(|c| c.name == *name)
-                .map(ConfigId::new)
                 .ok_or_else(|| {
                     let names = loaded
                         .project
@@ -59,7 +57,7 @@ pub fn run(g: &Global, a: ConsoleArgs) -> Result {
         ),
         None => None,
     };
-    let state = session::load_state(&loaded.store(&env.name))?;
+    let state = session::load_state(&*loaded.store(&env.name))?;
     let values = EnvValues::from_state(&graph, env, &loaded.vars, &state, jiff::Timestamp::now())
         .map_err(|d| Failure::from(loaded.error(d)))?;
     let stdin = std::io::stdin();

@@ -55,7 +55,7 @@ pub async fn run(g: &Global, a: DriftArgs) -> Result {
         DriftFormat::Text => out!("{}", crate::render::drift_text(env, drift, ui.pal)),
         DriftFormat::Markdown => {
             let max = usize::try_from(a.max_bytes).unwrap_or(usize::MAX);
-            for part in crate::render::markdown::drift(env, drift, max) {
+            for part in crate::render::markdown::drift(&report.project, env, drift, max) {
                 out!("{part}");
             }
         }

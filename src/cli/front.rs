@@ -195,6 +195,13 @@ impl Front for Console<'_> {
         Box::pin(confirm(what))
     }
 
+    fn reads(&self) -> &dyn crate::plan::Reads {
+        match self.stream {
+            Some(stream) => stream,
+            None => &crate::plan::Unobserved,
+        }
+    }
+
     fn applying(&self, plan: &Plan) {
         if let Some(stream) = self.stream {
             stream.plan(plan);

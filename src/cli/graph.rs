@@ -24,7 +24,7 @@ pub fn run(g: &Global, a: GraphArgs) -> Result {
     let state = match &a.env {
         Some(env) => {
             let env = loaded.environment(env)?;
-            Some(session::load_state(&loaded.store(&env.name))?)
+            Some(session::load_state(&*loaded.store(&env.name))?)
         }
         None => None,
     };

@@ -3,7 +3,7 @@
 //! operations scroll above as the plain lines of [`Progress`].
 
 use super::progress::Progress;
-use crate::apply::{Event, Observer};
+use crate::apply::{Event, Observer, shown};
 use crate::plan::{Action, Plan};
 use crate::render::Palette;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -62,7 +62,9 @@ impl Live {
 impl Observer for Live {
     fn event(&self, e: &Event) {
         match e {
-            Event::Started { address, .. } => {
+            Event::Started {
+                address, deposed, ..
+            } => {
                 let bar = self
                     .multi
                     .insert_before(&self.total, ProgressBar::new_spinner());
@@ -71,12 +73,17 @@ impl Observer for Live {
                 }
                 bar.set_message(self.lines.line(e));
                 bar.enable_steady_tick(Duration::from_millis(120));
-                self.running().insert(address.clone(), bar);
+                self.running()
+                    .insert(shown(address, *deposed).into_owned(), bar);
                 return;
             }
-            Event::Finished { address, .. }
-            | Event::Failed { address, .. }
-            | Event::Skipped { address, .. } => self.done(address),
+            Event::Finished {
+                address, deposed, ..
+            }
+            | Event::Failed {
+                address, deposed, ..
+            } => self.done(&shown(address, *deposed)),
+            Event::Skipped { address, .. } => self.done(address),
             Event::Interrupted { .. } => {}
         }
         let _ = self.multi.println(self.lines.line(e));

@@ -181,7 +181,7 @@ macro_rules! message_from {
 
 message_from!(
     std::io::Error,
-    crate::state::StateError,
+    crate::store::StateError,
     crate::state::JournalError,
     crate::project::RecordError,
     crate::catalog::CatalogError
@@ -228,6 +228,7 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging();
+    crate::ops::exit_after_command();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -36,7 +36,7 @@ pub fn run(g: &Global, a: OutputArgs) -> Result {
 
 fn outputs(loaded: &Loaded, a: &OutputArgs) -> Result {
     let env = loaded.environment(&a.env)?;
-    let state = session::load_state(&loaded.store(&env.name))?;
+    let state = session::load_state(&*loaded.store(&env.name))?;
     if let Some(c) = &a.config
         && loaded.project.configuration(c).is_none()
         && !state.configs.contains_key(c)

@@ -104,7 +104,9 @@ pub async fn run(g: &Global, a: PlanArgs) -> Result {
     } else {
         crate::ops::plan::plan(&req, &console.viewing(&a.view)).await?
     };
-    if a.detailed_exitcode && report.plan.has_changes() {
+    let changes = report.plan.has_changes();
+    crate::ops::release(report);
+    if a.detailed_exitcode && changes {
         return Err(Failure::Changes);
     }
     Ok(())

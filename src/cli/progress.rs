@@ -1,6 +1,6 @@
 //! Apply progress as plain lines, one per start and end of an operation.
 
-use crate::apply::{Event, Observer};
+use crate::apply::{Event, Observer, shown};
 use crate::plan::Action;
 use crate::render::Palette;
 use std::io::Write;
@@ -44,16 +44,22 @@ impl Progress {
     pub fn line(&self, e: &Event) -> String {
         match e {
             Event::Started {
-                address, action, ..
+                address,
+                deposed,
+                action,
+                ..
             } => {
+                let address = shown(address, *deposed);
                 format!("{}/{address}: {}", self.env, verbs(*action).0)
             }
             Event::Finished {
                 address,
+                deposed,
                 action,
                 elapsed: d,
                 id,
             } => {
+                let address = shown(address, *deposed);
                 let id = id
                     .as_ref()
                     .map(|i| format!(" [id={i}]"))
@@ -66,8 +72,12 @@ impl Progress {
                 )
             }
             Event::Failed {
-                address, message, ..
+                address,
+                deposed,
+                message,
+                ..
             } => {
+                let address = shown(address, *deposed);
                 format!(
                     "{}/{address}: {} {message}",
                     self.env,

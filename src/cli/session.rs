@@ -9,7 +9,8 @@ use crate::diag::{Diagnostics, SourceMap};
 use crate::eval::ProjectGraph;
 use crate::ops;
 use crate::render::Palette;
-use crate::state::{EnvState, Lock, StateError, Store};
+use crate::state::EnvState;
+use crate::store::{Lock, StateError, StateStore};
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -135,23 +136,23 @@ impl Loaded {
 }
 
 /// Takes the environment's lock, explaining a refusal.
-pub fn lock(store: &Store, command: &str, timeout: Duration) -> Result<Lock> {
+pub fn lock(store: &dyn StateStore, command: &str, timeout: Duration) -> Result<Lock> {
     Ok(ops::lock(store, command, timeout)?)
 }
 
 /// Replays a journal left by an interrupted apply, telling the user what
 /// it found; then loads the state.
-pub fn recover_and_load(loaded: &Loaded, store: &Store, lock: &Lock) -> Result<EnvState> {
+pub fn recover_and_load(loaded: &Loaded, store: &dyn StateStore, lock: &Lock) -> Result<EnvState> {
     Ok(ops::recover_and_load(store, lock, &loaded.ui.console())?)
 }
 
 /// Loads an environment's state, explaining a damaged file.
-pub fn load_state(store: &Store) -> Result<EnvState> {
+pub fn load_state(store: &dyn StateStore) -> Result<EnvState> {
     Ok(ops::load_state(store)?)
 }
 
 /// Explains a state error, naming the backups to restore from.
-pub fn state_failure(store: &Store, e: StateError) -> Failure {
+pub fn state_failure(store: &dyn StateStore, e: StateError) -> Failure {
     ops::Error::state(store.env(), e).into()
 }
 

@@ -52,7 +52,7 @@ pub fn run(g: &Global, a: ShowArgs) -> Result {
 /// whether indented).
 fn show_env(loaded: &Loaded, env: &str, json: Option<bool>) -> Result {
     let env = loaded.environment(env)?;
-    let state = session::load_state(&loaded.store(&env.name))?;
+    let state = session::load_state(&*loaded.store(&env.name))?;
     if let Some(pretty) = json {
         out!("{}", crate::render::json::state(&state, pretty));
         return Ok(());

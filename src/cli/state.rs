@@ -3,7 +3,7 @@
 use super::session::{self, Loaded, parse_duration};
 use super::{Failure, Global, Result};
 use crate::address::InstanceAddr;
-use crate::state::Store;
+use crate::store::StateStore;
 use clap::{Args, Subcommand};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -140,15 +140,15 @@ pub async fn run(g: &Global, c: StateCommand) -> Result {
     loaded.audit(action, Some(&env), details, result)
 }
 
-fn store(loaded: &Loaded, env: &str) -> Result<Store> {
+fn store(loaded: &Loaded, env: &str) -> Result<Box<dyn StateStore>> {
     Ok(loaded.store(&loaded.environment(env)?.name))
 }
 
 /// State as the files say, with a pending journal's operations on top.
-fn current(store: &Store) -> Result<crate::state::EnvState> {
+fn current(store: &dyn StateStore) -> Result<crate::state::EnvState> {
     let mut state = session::load_state(store)?;
     if let Some(records) = store.pending_journal()? {
-        let (_, recovery) = crate::state::replay(&mut state, &records);
+        let (_, recovery) = crate::store::replay(&mut state, &records);
         errln!(
             "Note: an apply in this environment is running or was interrupted; this view includes the {} operation(s) in its journal.",
             recovery.replayed
@@ -158,7 +158,7 @@ fn current(store: &Store) -> Result<crate::state::EnvState> {
 }
 
 fn list(loaded: &Loaded, a: ListArgs) -> Result {
-    let state = current(&store(loaded, &a.env)?)?;
+    let state = current(&*store(loaded, &a.env)?)?;
     for (addr, _, _) in state.instances() {
         if a.config.as_ref().is_none_or(|c| *c == addr.resource.config) {
             outln!("{addr}");
@@ -183,7 +183,7 @@ fn show(loaded: &Loaded, a: AddressArgs) -> Result {
             a.address, a.env
         )));
     }
-    let state = current(&store(loaded, &a.env)?)?;
+    let state = current(&*store(loaded, &a.env)?)?;
     let found: Vec<_> = state
         .instances()
         .filter(|(x, _, _)| {
@@ -204,7 +204,7 @@ fn show(loaded: &Loaded, a: AddressArgs) -> Result {
 
 fn backups(loaded: &Loaded, a: EnvArgs) -> Result {
     let store = store(loaded, &a.env)?;
-    let list = store.backups()?;
+    let list = store.versions()?;
     if list.is_empty() {
         outln!(
             "No backups in environment \"{}\" yet: each apply keeps the version it replaces.",
@@ -270,8 +270,8 @@ fn restore(g: &Global, a: RestoreArgs) -> Result {
 
 fn rm(loaded: &Loaded, a: RmArgs) -> Result {
     let store = store(loaded, &a.env)?;
-    let lock = session::lock(&store, "terrace state rm", a.lock_timeout)?;
-    let mut state = session::recover_and_load(loaded, &store, &lock)?;
+    let lock = session::lock(&*store, "terrace state rm", a.lock_timeout)?;
+    let mut state = session::recover_and_load(loaded, &*store, &lock)?;
     let mut targets = Vec::new();
     for text in &a.addresses {
         let (_, addr) = InstanceAddr::parse(text).map_err(Failure::Message)?;
@@ -302,7 +302,7 @@ fn rm(loaded: &Loaded, a: RmArgs) -> Result {
         changed.insert(t.resource.config.clone());
         outln!("Removed {t} (the object itself is untouched)");
     }
-    let serial = store.write(&lock, &mut state, &changed)?;
+    let serial = store.commit(&lock, &mut state, &changed)?;
     outln!("State of environment \"{}\" is now serial {serial}.", a.env);
     Ok(())
 }
@@ -343,8 +343,8 @@ async fn mv(loaded: &Loaded, a: MvArgs) -> Result {
         )));
     }
     let store = store(loaded, &a.env)?;
-    let lock = session::lock(&store, "terrace state mv", a.lock_timeout)?;
-    let mut state = session::recover_and_load(loaded, &store, &lock)?;
+    let lock = session::lock(&*store, "terrace state mv", a.lock_timeout)?;
+    let mut state = session::recover_and_load(loaded, &*store, &lock)?;
     let sources: Vec<InstanceAddr> = state
         .instances()
         .map(|(x, _, _)| x)
@@ -389,7 +389,7 @@ async fn mv(loaded: &Loaded, a: MvArgs) -> Result {
     }
     let journal = store
         .begin_journal(&lock, &state)
-        .map_err(|e| session::state_failure(&store, e))?;
+        .map_err(|e| session::state_failure(&*store, e))?;
     let mut records = Vec::new();
     let mut changed = BTreeSet::new();
     // Sources and destinations never overlap (checked above), so each
@@ -414,17 +414,17 @@ async fn mv(loaded: &Loaded, a: MvArgs) -> Result {
         });
         outln!("Moved {f} to {t}");
     }
-    let journal_err = |e: crate::state::JournalError| session::state_failure(&store, e.into());
+    let journal_err = |e: crate::state::JournalError| session::state_failure(&*store, e.into());
     if let Some((last, rest)) = records.split_last() {
         for r in rest {
             journal.append(r).map_err(journal_err)?;
         }
         journal.append_durable(last).await.map_err(journal_err)?;
     }
-    let serial = store.write(&lock, &mut state, &changed)?;
+    let serial = store.commit(&lock, &mut state, &changed)?;
     store
         .end_journal(journal)
-        .map_err(|e| session::state_failure(&store, e))?;
+        .map_err(|e| session::state_failure(&*store, e))?;
     let hint = if from.resource.config == to.resource.config {
         "Rename the resource in the definitions to match (or use a moved block instead, which every environment applies)."
     } else {
@@ -451,7 +451,7 @@ fn unlock(loaded: &Loaded, a: EnvArgs) -> Result {
             outln!("Environment \"{}\" is not locked.", a.env);
             Ok(())
         }
-        Err(crate::state::StateError::Lock(crate::state::LockError::Held(info))) => {
+        Err(crate::store::StateError::Lock(crate::state::LockError::Held(info))) => {
             Err(Failure::Message(format!(
                 "environment \"{}\" is locked by {info}, and that process is running; terrace will not break a live lock. Stop it first.",
                 a.env

@@ -4,6 +4,7 @@
 //! [`crate::render::events`].
 
 use super::{Failure, Result};
+use crate::address::InstanceAddr;
 use crate::apply::{Event, Observer, Outcome};
 use crate::diag::{Diagnostics, Severity, SourceMap};
 use crate::ops::Error;
@@ -91,6 +92,16 @@ impl JsonStream {
             }
             other => other,
         }
+    }
+}
+
+impl crate::plan::Reads for JsonStream {
+    fn reading(&self, addr: &InstanceAddr, id: Option<&str>) {
+        self.write(&self.events.refresh(addr, id, false));
+    }
+
+    fn read(&self, addr: &InstanceAddr, id: Option<&str>) {
+        self.write(&self.events.refresh(addr, id, true));
     }
 }
 

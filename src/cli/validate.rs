@@ -64,6 +64,7 @@ async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
         // validate never reaches the network: data sources are read by plan.
         defer_data: true,
         replace: Vec::new(),
+        targets: Vec::new(),
     };
     // Evaluation needs a sound graph; report what there is so far otherwise.
     let sound = !diags.iter().any(|d| {
@@ -83,6 +84,7 @@ async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
             &EnvState::new(&env.name),
             loaded.registry(),
             &opts,
+            &crate::plan::Unobserved,
         )
         .await
         {

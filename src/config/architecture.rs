@@ -7,7 +7,7 @@ use super::expr::Src;
 use super::expr::{Expr, ExprKind};
 use super::types::Type;
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::ids::{LocalId, OutputId, ResourceId, VariableId};
+use crate::ids::{IdVec, LocalId, OutputId, ResourceId, VariableId};
 use crate::value::{Path, PathStep};
 use hcl::edit::structure::Block;
 use std::collections::HashMap;
@@ -22,10 +22,10 @@ pub struct Architecture {
     pub source: String,
     /// The catalog name and version, for `catalog:NAME@VERSION` sources.
     pub catalog: Option<super::catalog::Pin>,
-    pub variables: Vec<Variable>,
-    pub locals: Vec<Local>,
-    pub resources: Vec<Resource>,
-    pub outputs: Vec<Output>,
+    pub variables: IdVec<VariableId, Variable>,
+    pub locals: IdVec<LocalId, Local>,
+    pub resources: IdVec<ResourceId, Resource>,
+    pub outputs: IdVec<OutputId, Output>,
     /// `moved` blocks, in file order.
     pub moved: Vec<Moved>,
     /// `removed` blocks, in file order.
@@ -171,10 +171,10 @@ impl Architecture {
             dir,
             source,
             catalog: None,
-            variables: Vec::new(),
-            locals: Vec::new(),
-            resources: Vec::new(),
-            outputs: Vec::new(),
+            variables: IdVec::new(),
+            locals: IdVec::new(),
+            resources: IdVec::new(),
+            outputs: IdVec::new(),
             moved: Vec::new(),
             removed: Vec::new(),
             checks: Vec::new(),
@@ -298,7 +298,7 @@ impl Architecture {
         }
         self.names
             .variables
-            .insert(variable.name.clone(), VariableId::new(self.variables.len()));
+            .insert(variable.name.clone(), self.variables.next_key());
         self.variables.push(variable);
     }
 
@@ -324,7 +324,7 @@ impl Architecture {
             }
             self.names
                 .locals
-                .insert(a.name.clone(), LocalId::new(self.locals.len()));
+                .insert(a.name.clone(), self.locals.next_key());
             self.locals.push(Local {
                 name: a.name,
                 span: a.name_span,
@@ -419,9 +419,7 @@ impl Architecture {
             ));
             return;
         }
-        self.names
-            .resources
-            .insert(key, ResourceId::new(self.resources.len()));
+        self.names.resources.insert(key, self.resources.next_key());
         self.resources.push(resource);
     }
 
@@ -527,7 +525,7 @@ impl Architecture {
         }
         self.names
             .outputs
-            .insert(output.name.clone(), OutputId::new(self.outputs.len()));
+            .insert(output.name.clone(), self.outputs.next_key());
         self.outputs.push(output);
     }
 }

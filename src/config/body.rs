@@ -198,9 +198,11 @@ pub fn named(
     Some((name, span, read(b.body, file, allowed, diags)))
 }
 
-/// Whether `s` is a valid name for a block label.
+/// Whether `s` is a valid name for a block label: one that a path step
+/// shows bare (checked directly, not by formatting a path: every block's
+/// labels go through here).
 pub fn is_name(s: &str) -> bool {
-    crate::value::Path::attr(s).to_string() == s && !s.is_empty()
+    crate::value::is_identifier(s)
 }
 
 /// A literal value, for attributes that Terraform also requires to be

@@ -555,6 +555,6 @@ mod release_tests {
                 .iter()
                 .all(|a| a.dir.starts_with(&copy))
         );
-        assert_eq!(release.architectures[0].version(), Some("1.0.0"));
+        assert_eq!(release.architectures.raw[0].version(), Some("1.0.0"));
     }
 }

@@ -67,7 +67,7 @@ pub fn configuration(project: &Project) -> Json {
     let mut root = Map::new();
     root.insert("module_calls".into(), Json::Object(calls));
     if !project.variables.is_empty() {
-        root.insert("variables".into(), variables(&project.variables));
+        root.insert("variables".into(), variables(&project.variables.raw));
     }
     json!({ "provider_config": providers, "root_module": root })
 }
@@ -111,7 +111,7 @@ fn module(config: &str, arch: &Architecture) -> Json {
         m.insert("resources".into(), Json::Array(resources));
     }
     if !arch.variables.is_empty() {
-        m.insert("variables".into(), variables(&arch.variables));
+        m.insert("variables".into(), variables(&arch.variables.raw));
     }
     Json::Object(m)
 }

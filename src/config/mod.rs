@@ -25,10 +25,14 @@ pub use architecture::{
 pub use blocks::{Endpoint, Import, Moved, Removed};
 pub use body::{Attr, is_name};
 pub use expr::{Expr, ExprKind, Reference};
-pub use project::{Authorization, Configuration, Enforcement, Environment, Input, Plugin, Policy};
+pub use project::{
+    Authorization, Backend, BackendKind, Configuration, DATABASE_URL_VARIABLE, Enforcement,
+    Environment, Input, Plugin, Policy,
+};
 pub use types::{Attribute as TypeAttribute, Type};
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, display_name};
+use crate::ids::{ArchId, ConfigId, IdVec, VariableId};
 use expr::Src;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -42,11 +46,11 @@ pub struct Project {
     pub name: String,
     pub description: Option<String>,
     pub environments: Vec<Environment>,
-    pub configurations: Vec<Configuration>,
+    pub configurations: IdVec<ConfigId, Configuration>,
     /// Configurations declared but not usable, because of an error already
     /// reported: references to them are not reported again.
     pub unusable: Vec<String>,
-    pub architectures: Vec<Architecture>,
+    pub architectures: IdVec<ArchId, Architecture>,
     /// sha256 over every definition file's name and content.
     pub definitions_hash: String,
     /// Where the definition files were read: the root, or a release's copy.
@@ -55,6 +59,8 @@ pub struct Project {
     pub catalog: Option<String>,
     /// `plugin` blocks: executables that provide resource types.
     pub plugins: Vec<Plugin>,
+    /// The `backend` block: where the project's records live.
+    pub backend: Option<Backend>,
     /// Files of the project that plugin commands name (`plugins/x.py`),
     /// relative to [`Project::definitions_dir`].
     pub plugin_files: Vec<PathBuf>,
@@ -63,7 +69,7 @@ pub struct Project {
     /// The project's own `variable` blocks: set per run (`--var`,
     /// `--var-file`, `TERRACE_VAR_NAME`), read as `var.NAME` in
     /// environment and configuration inputs.
-    pub variables: Vec<Variable>,
+    pub variables: IdVec<VariableId, Variable>,
 }
 
 impl Project {
@@ -137,16 +143,17 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
         sources: SourceMap::default(),
         description: None,
         environments: Vec::new(),
-        configurations: Vec::new(),
+        configurations: IdVec::new(),
         unusable: Vec::new(),
-        architectures: Vec::new(),
+        architectures: IdVec::new(),
         definitions_hash: String::new(),
         definitions_dir: defs.clone(),
         catalog: None,
         plugins: Vec::new(),
+        backend: None,
         plugin_files: Vec::new(),
         policies: Vec::new(),
-        variables: Vec::new(),
+        variables: IdVec::new(),
     };
     let mut hasher = Sha256::new();
     let mut decl = project::Declarations::default();
@@ -228,6 +235,7 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
         }
     }
     project.catalog = decl.catalog.as_ref().map(|(s, _)| s.clone());
+    project.backend = decl.backend.take();
     for mut c in std::mem::take(&mut decl.configurations) {
         match resolve_architecture(&c, &mut project, &mut hasher, &mut diags) {
             Some(index) => c.architecture = index,
@@ -341,7 +349,7 @@ fn resolve_architecture(
     project: &mut Project,
     hasher: &mut Sha256,
     diags: &mut Diagnostics,
-) -> Option<usize> {
+) -> Option<ArchId> {
     let source = c.architecture_source.as_str();
     let fail = |diags: &mut Diagnostics, msg: String, help: &str| {
         diags.push(
@@ -401,11 +409,7 @@ fn resolve_architecture(
             );
         }
     };
-    if let Some(i) = project
-        .architectures
-        .iter()
-        .position(|a| a.dir == canonical)
-    {
+    if let Some(i) = project.architectures.position(|a| a.dir == canonical) {
         return Some(i);
     }
     let files = match hcl_files(&canonical) {
@@ -437,8 +441,7 @@ fn resolve_architecture(
     // Templates and other files beside the definitions are part of them:
     // a saved plan must not apply once they change.
     hash_other_files(&arch.dir, &project.definitions_dir, hasher, diags);
-    project.architectures.push(arch);
-    Some(project.architectures.len() - 1)
+    Some(project.architectures.push_and_get_key(arch))
 }
 
 /// Every file the definitions hash covers, relative to
@@ -794,7 +797,7 @@ mod tests {
             .len();
         assert!(size as usize > SPLIT_ABOVE * 2, "the file is split: {size}");
         let (p, diags) = load(dir.path());
-        let names: Vec<&str> = p.architectures[0]
+        let names: Vec<&str> = p.architectures.raw[0]
             .resources
             .iter()
             .map(|r| r.name.as_str())
@@ -810,7 +813,7 @@ mod tests {
             diags.iter().map(|d| &d.message).collect::<Vec<_>>()
         );
         // Spans point into the whole file, past the first piece.
-        let last = &p.architectures[0].resources[7999];
+        let last = &p.architectures.raw[0].resources.raw[7999];
         let file = p.sources.file(last.span.file);
         assert!(
             file.text[last.span.start as usize..]

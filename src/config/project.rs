@@ -7,6 +7,7 @@ use super::body::{self, Allowed, Attr};
 use super::expr::Src;
 use super::expr::{Expr, ExprKind, ObjectKey};
 use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::ids::{ArchId, IdVec, InputId};
 use hcl::edit::structure::Block;
 
 /// `environment "dev" { … }`.
@@ -28,6 +29,19 @@ pub struct Authorization {
     pub span: Span,
     pub api_key: Option<Expr>,
     pub secret_file: Option<Expr>,
+}
+
+/// `NAME` when `expr` is `env("NAME")`.
+fn env_variable(expr: &Expr) -> Option<&str> {
+    match &expr.kind {
+        ExprKind::Call { name, args, .. } if name == "env" && args.len() == 1 => {
+            match &args[0].kind {
+                ExprKind::Literal(crate::value::Value::String(v)) => Some(v.as_str()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 impl Authorization {
@@ -52,9 +66,9 @@ pub struct Configuration {
     pub description: Option<String>,
     pub architecture_source: String,
     pub architecture_span: Span,
-    /// Index into [`super::Project::architectures`].
-    pub architecture: usize,
-    pub inputs: Vec<Input>,
+    /// Which of [`super::Project::architectures`].
+    pub architecture: ArchId,
+    pub inputs: IdVec<InputId, Input>,
 }
 
 /// One `name = expression` of an `inputs` object.
@@ -139,6 +153,28 @@ impl Policy {
     }
 }
 
+/// `backend "local" {}` or `backend "postgres" { url = env("NAME") }`:
+/// where the project's records live (see [`crate::store`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backend {
+    pub kind: BackendKind,
+    pub span: Span,
+}
+
+/// The backends a project can name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BackendKind {
+    /// `.terrace/` in the project root (the default).
+    Local,
+    /// PostgreSQL; the URL is read from the environment variable named,
+    /// never written in a file (it may hold a password).
+    Postgres { url_variable: String },
+}
+
+/// The variable a PostgreSQL backend reads its URL from when the block
+/// names none.
+pub const DATABASE_URL_VARIABLE: &str = "TERRACE_DATABASE_URL";
+
 /// What the project files declare, before architectures are resolved.
 #[derive(Debug)]
 pub struct Declarations {
@@ -153,6 +189,8 @@ pub struct Declarations {
     pub unusable: Vec<String>,
     pub plugins: Vec<Plugin>,
     pub policies: Vec<Policy>,
+    /// The `backend` block, if any.
+    pub backend: Option<Backend>,
     /// `variable` blocks of the project files, kept the way an
     /// architecture keeps its own (same checks, same duplicate rules).
     pub variables: super::Architecture,
@@ -169,6 +207,7 @@ impl Default for Declarations {
             unusable: Vec::new(),
             plugins: Vec::new(),
             policies: Vec::new(),
+            backend: None,
             variables: super::Architecture::new(std::path::PathBuf::new(), String::new()),
         }
     }
@@ -195,6 +234,7 @@ impl Declarations {
                     "plugin",
                     "policy",
                     "variable",
+                    "backend",
                 ],
             },
             diags,
@@ -207,6 +247,7 @@ impl Declarations {
                 "plugin" => self.add_plugin(b, file, diags),
                 "policy" => self.add_policy(b, file, diags),
                 "variable" => self.variables.add_variable(b, file, diags),
+                "backend" => self.add_backend(b, file, diags),
                 _ => unreachable!("body::read lets only the allowed blocks through"),
             }
         }
@@ -252,6 +293,77 @@ impl Declarations {
             Some((setting, a.expr.span))
         });
         self.name = Some((name, span));
+    }
+
+    fn add_backend(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
+        let Some((kind, span, mut c)) = body::named(
+            b,
+            file,
+            &Allowed {
+                what: "a backend block",
+                attrs: Some(&["url"]),
+                blocks: &[],
+            },
+            diags,
+        ) else {
+            return;
+        };
+        if let Some(prev) = &self.backend {
+            diags.push(
+                duplicate("backend", &kind, span, prev.span)
+                    .help("a project keeps its records in one backend"),
+            );
+            return;
+        }
+        let url = c.take("url");
+        let kind = match kind.as_str() {
+            "local" => {
+                if let Some(url) = url {
+                    diags.push(
+                        Diagnostic::error("config::backend", "the local backend takes no settings")
+                            .label(url.name_span, "not a setting of backend \"local\"")
+                            .help("remove it: local records live in .terrace/ in the project root"),
+                    );
+                }
+                BackendKind::Local
+            }
+            "postgres" => {
+                let url_variable = match url {
+                    None => DATABASE_URL_VARIABLE.to_string(),
+                    Some(a) => match env_variable(&a.expr) {
+                        Some(v) => v.to_string(),
+                        None => {
+                            diags.push(
+                                Diagnostic::error(
+                                    "config::backend_url",
+                                    "the database URL must come from an environment variable",
+                                )
+                                .label(a.expr.span, "write env(\"NAME\") here")
+                                .help(format!(
+                                    "the URL may hold a password, and definition files are copied into releases and exports: write `url = env(\"{DATABASE_URL_VARIABLE}\")` and set that variable"
+                                )),
+                            );
+                            return;
+                        }
+                    },
+                };
+                BackendKind::Postgres { url_variable }
+            }
+            other => {
+                let mut d = Diagnostic::error(
+                    "config::backend",
+                    format!("there is no backend \"{other}\""),
+                )
+                .label(span, "unknown backend");
+                d = match crate::diag::did_you_mean(other, ["local", "postgres"]) {
+                    Some(s) => d.help(format!("did you mean \"{s}\"?")),
+                    None => d.help("the backends are \"local\" and \"postgres\""),
+                };
+                diags.push(d);
+                return;
+            }
+        };
+        self.backend = Some(Backend { kind, span });
     }
 
     fn add_environment(&mut self, b: Block, file: Src, diags: &mut Diagnostics) {
@@ -365,10 +477,10 @@ impl Declarations {
                 .and_then(|a| body::literal_string(&a, diags)),
             architecture_source: source,
             architecture_span: arch.expr.span,
-            architecture: usize::MAX,
+            architecture: ArchId::UNRESOLVED,
             inputs: c
                 .take("inputs")
-                .map(|a| inputs_object(&a, diags))
+                .map(|a| inputs_object(&a, diags).into())
                 .unwrap_or_default(),
         };
         if let Some(prev) = self

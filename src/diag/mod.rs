@@ -12,6 +12,7 @@ mod window;
 pub use report::render;
 pub use source::{FileId, SourceFile, SourceMap, Span, display_name};
 
+use crate::address::InstanceAddr;
 use std::fmt;
 
 /// How bad a diagnostic is.
@@ -37,6 +38,36 @@ pub struct Diagnostic {
     pub message: String,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// What the JSON views say beyond the message, when there is any
+    /// (boxed: most diagnostics have none).
+    pub json: Option<Box<JsonExtra>>,
+}
+
+/// What Terraform's machine-readable diagnostics carry beyond a message.
+#[derive(Debug, Clone, Default)]
+pub struct JsonExtra {
+    /// The resource instance whose provider operation failed (Terraform's
+    /// diagnostic `address`).
+    pub address: Option<InstanceAddr>,
+    /// Terraform's fixed summary and its detail, where `message` (what a
+    /// person reads) joins them with more: a failed condition's "Resource
+    /// postcondition failed" and its `error_message`.
+    pub wording: Option<(&'static str, String)>,
+    /// The values of the references in the expression the primary span
+    /// highlights, when they help to explain it (Terraform's
+    /// `snippet.values`).
+    pub values: Vec<ExprValue>,
+}
+
+/// A reference in a highlighted expression and what its value was:
+/// `self.id` `is "a"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExprValue {
+    /// The reference as written: `var.x`, `terrace_data.k["a"].id`.
+    pub traversal: String,
+    /// `is "a"`, `is 3`, `is null`, `is a tuple with 2 elements`, `has a
+    /// sensitive value`.
+    pub statement: String,
 }
 
 impl Diagnostic {
@@ -48,6 +79,7 @@ impl Diagnostic {
             message: message.into(),
             labels: Vec::new(),
             help: None,
+            json: None,
         }
     }
 
@@ -72,6 +104,30 @@ impl Diagnostic {
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
+    }
+
+    /// Names the resource instance whose operation failed.
+    pub fn at(mut self, address: &InstanceAddr) -> Diagnostic {
+        self.json_mut().address = Some(address.clone());
+        self
+    }
+
+    /// Terraform's `summary` and `detail` for the JSON views.
+    pub fn terraform(mut self, summary: &'static str, detail: impl Into<String>) -> Diagnostic {
+        self.json_mut().wording = Some((summary, detail.into()));
+        self
+    }
+
+    /// The values of the references in the highlighted expression.
+    pub fn values(mut self, values: Vec<ExprValue>) -> Diagnostic {
+        if !values.is_empty() {
+            self.json_mut().values = values;
+        }
+        self
+    }
+
+    fn json_mut(&mut self) -> &mut JsonExtra {
+        self.json.get_or_insert_with(Box::default)
     }
 
     /// The primary span, if any.

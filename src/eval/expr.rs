@@ -13,7 +13,7 @@ use crate::config::expr::{
     BinaryOperator, Expr, ExprKind, ForExpr, ObjectKey, RefStep, TemplatePart, Traverser,
     TraverserKind,
 };
-use crate::diag::{Diagnostic, Span, did_you_mean};
+use crate::diag::{Diagnostic, ExprValue, Span, did_you_mean};
 use crate::value::{Map, Value, hide_sensitive, sensitive_texts};
 use std::path::Path;
 
@@ -23,6 +23,8 @@ pub struct EvalError {
     pub message: String,
     pub span: Span,
     pub help: Option<String>,
+    /// The values of the references in the sub-expression that failed.
+    pub values: Vec<ExprValue>,
 }
 
 impl EvalError {
@@ -31,6 +33,7 @@ impl EvalError {
             message: message.into(),
             span,
             help: None,
+            values: Vec::new(),
         }
     }
 
@@ -42,7 +45,8 @@ impl EvalError {
     /// As a diagnostic with code `eval::error`.
     pub fn into_diagnostic(self) -> Diagnostic {
         let mut d = Diagnostic::error("eval::error", self.message)
-            .label(self.span, "while evaluating this");
+            .label(self.span, "while evaluating this")
+            .values(self.values);
         d.help = self.help;
         d
     }
@@ -99,8 +103,16 @@ type Frame = Vec<(String, Value)>;
 impl Evaluator<'_> {
     /// Evaluates `e`.
     pub fn eval(&self, e: &Expr) -> Result<Value, EvalError> {
-        self.ev(e, &mut Vec::new())
-            .map_err(|err| self.without_secrets(e, err))
+        self.ev(e, &mut Vec::new()).map_err(|err| {
+            let mut err = self.without_secrets(e, err);
+            // Only the failing sub-expression's references, evaluated as
+            // the whole was (their own errors are left out).
+            if let Some(at) = super::explain::at_span(e, err.span) {
+                err.values =
+                    super::explain::reference_values(at, false, |x| self.ev(x, &mut Vec::new()));
+            }
+            err
+        })
     }
 
     /// `err` with every sensitive value that `e` refers to shown as

@@ -74,15 +74,19 @@ impl<'p> ProjectGraph<'p> {
             ids: HashMap::new(),
         };
         let mut diags = Diagnostics::default();
-        for (c, conf) in ConfigId::enumerate(&project.configurations) {
+        for (c, conf) in project.configurations.iter_enumerated() {
             let arch = project.architecture_of(conf);
-            InputId::all(conf.inputs.len()).for_each(|i| g.add(Node::Input(c, i)));
-            VariableId::all(arch.variables.len()).for_each(|v| g.add(Node::Variable(c, v)));
-            LocalId::all(arch.locals.len()).for_each(|l| g.add(Node::Local(c, l)));
-            ResourceId::all(arch.resources.len()).for_each(|r| g.add(Node::Resource(c, r)));
-            OutputId::all(arch.outputs.len()).for_each(|o| g.add(Node::Output(c, o)));
+            conf.inputs.keys().for_each(|i| g.add(Node::Input(c, i)));
+            arch.variables
+                .keys()
+                .for_each(|v| g.add(Node::Variable(c, v)));
+            arch.locals.keys().for_each(|l| g.add(Node::Local(c, l)));
+            arch.resources
+                .keys()
+                .for_each(|r| g.add(Node::Resource(c, r)));
+            arch.outputs.keys().for_each(|o| g.add(Node::Output(c, o)));
         }
-        for (c, conf) in ConfigId::enumerate(&project.configurations) {
+        for (c, conf) in project.configurations.iter_enumerated() {
             g.link_configuration(c, &mut diags);
             let arch = project.architecture_of(conf);
             let plain = Site {
@@ -96,9 +100,8 @@ impl<'p> ProjectGraph<'p> {
                 expansion: true,
                 ..plain
             };
-            for (i, v) in VariableId::enumerate(&arch.variables) {
-                if let Some(input) = conf.inputs.iter().position(|x| x.name == v.name) {
-                    let input = InputId::new(input);
+            for (i, v) in arch.variables.iter_enumerated() {
+                if let Some(input) = conf.inputs.position(|x| x.name == v.name) {
                     g.dag.add_edge(
                         g.ids[&Node::Input(c, input)],
                         g.ids[&Node::Variable(c, i)],
@@ -118,10 +121,10 @@ impl<'p> ProjectGraph<'p> {
                     );
                 }
             }
-            for (i, l) in LocalId::enumerate(&arch.locals) {
+            for (i, l) in arch.locals.iter_enumerated() {
                 g.link_expr(Node::Local(c, i), &l.expr, plain, &mut diags);
             }
-            for (i, r) in ResourceId::enumerate(&arch.resources) {
+            for (i, r) in arch.resources.iter_enumerated() {
                 let node = Node::Resource(c, i);
                 for e in r.count.iter().chain(&r.for_each) {
                     g.link_expr(node, e, expansion, &mut diags);
@@ -161,7 +164,7 @@ impl<'p> ProjectGraph<'p> {
                     }
                 }
             }
-            for (i, o) in OutputId::enumerate(&arch.outputs) {
+            for (i, o) in arch.outputs.iter_enumerated() {
                 g.link_expr(Node::Output(c, i), &o.value, plain, &mut diags);
                 for cond in &o.preconditions {
                     g.link_expr(Node::Output(c, i), &cond.condition, plain, &mut diags);
@@ -218,11 +221,7 @@ impl<'p> ProjectGraph<'p> {
 
     /// The configuration named `name`.
     pub fn config_id(&self, name: &str) -> Option<ConfigId> {
-        self.project
-            .configurations
-            .iter()
-            .position(|c| c.name == name)
-            .map(ConfigId::new)
+        self.project.configurations.position(|c| c.name == name)
     }
 
     /// The architecture of configuration `c`.
@@ -293,7 +292,7 @@ impl<'p> ProjectGraph<'p> {
     fn link_configuration(&mut self, c: ConfigId, diags: &mut Diagnostics) {
         let conf = &self.project.configurations[c];
         let names = &self.project.architectures[conf.architecture].names;
-        for (i, input) in InputId::enumerate(&conf.inputs) {
+        for (i, input) in conf.inputs.iter_enumerated() {
             if !names.variables.contains_key(&input.name) {
                 let arch = self.arch(c);
                 let mut d = Diagnostic::error(
@@ -437,7 +436,8 @@ impl<'p> ProjectGraph<'p> {
                 let Some(out) = r.attr(2) else {
                     // The whole outputs object: depend on every output.
                     return Some(
-                        OutputId::all(arch.outputs.len())
+                        arch.outputs
+                            .keys()
                             .map(|o| Node::Output(target, o))
                             .collect(),
                     );

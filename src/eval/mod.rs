@@ -9,6 +9,7 @@
 mod authorization;
 mod budget;
 mod convert;
+mod explain;
 mod expr;
 pub mod functions;
 mod graph;
@@ -20,6 +21,7 @@ mod variables;
 
 pub use authorization::authorization;
 pub use convert::convert;
+pub use explain::reference_values;
 pub use expr::{EvalError, Evaluator, Resolver, describe};
 pub use graph::{Node, ProjectGraph};
 pub use types::Kind;

@@ -11,10 +11,11 @@ use super::graph::{Node, ProjectGraph};
 use super::ops;
 use super::types::{Kind, kind_of};
 use crate::address::InstanceKey;
+use crate::config::Architecture;
 use crate::config::{Environment, Expr};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean, display_name};
 use crate::graph::NodeId;
-use crate::ids::{ConfigId, InputId, OutputId, ResourceId, VariableId};
+use crate::ids::{ConfigId, IdVec, InputId, LocalId, OutputId, ResourceId, VariableId};
 use crate::value::{Map, Value};
 
 /// One instance of a resource before evaluation: its key, and `each.value`.
@@ -24,6 +25,20 @@ pub struct Instance {
     pub each_value: Option<Value>,
 }
 
+/// One value per block of kind `I` (variables, locals, …), per configuration.
+type PerConfig<I> = IdVec<ConfigId, IdVec<I, Value>>;
+
+/// A [`PerConfig`] table of unknowns: `len` rows for each configuration's
+/// architecture.
+fn unknowns<I>(graph: &ProjectGraph<'_>, len: impl Fn(&Architecture) -> usize) -> PerConfig<I> {
+    graph
+        .project
+        .configurations
+        .keys()
+        .map(|c| IdVec::from(vec![Value::Unknown; len(graph.arch(c))]))
+        .collect()
+}
+
 /// Values of one environment.
 pub struct EnvValues<'g, 'p> {
     pub graph: &'g ProjectGraph<'p>,
@@ -31,11 +46,11 @@ pub struct EnvValues<'g, 'p> {
     /// The project's own variables, set for this run.
     project_vars: Map,
     env_inputs: Map,
-    inputs: Vec<Map>,
-    variables: Vec<Vec<Value>>,
-    locals: Vec<Vec<Value>>,
-    resources: Vec<Vec<Value>>,
-    outputs: Vec<Vec<Value>>,
+    inputs: IdVec<ConfigId, Map>,
+    variables: PerConfig<VariableId>,
+    locals: PerConfig<LocalId>,
+    resources: PerConfig<ResourceId>,
+    outputs: PerConfig<OutputId>,
     planning: bool,
     /// The plan's time, for `plantimestamp()`: when a plan is made, now;
     /// when one is applied, the time it was made.
@@ -72,24 +87,25 @@ impl<'g, 'p> EnvValues<'g, 'p> {
         if diags.has_errors() {
             return Err(diags);
         }
-        let per_config = |f: &dyn Fn(ConfigId) -> usize| -> Vec<Vec<Value>> {
-            ConfigId::all(project.configurations.len())
-                .map(|c| vec![Value::Unknown; f(c)])
-                .collect()
-        };
         Ok(EnvValues {
             graph,
             env,
             project_vars: project_vars.clone(),
             env_inputs,
-            inputs: vec![Map::new(); project.configurations.len()],
-            variables: per_config(&|c| graph.arch(c).variables.len()),
-            locals: per_config(&|c| graph.arch(c).locals.len()),
-            resources: per_config(&|c| graph.arch(c).resources.len()),
-            outputs: per_config(&|c| graph.arch(c).outputs.len()),
+            inputs: project.configurations.keys().map(|_| Map::new()).collect(),
+            variables: unknowns(graph, |a| a.variables.len()),
+            locals: unknowns(graph, |a| a.locals.len()),
+            resources: unknowns(graph, |a| a.resources.len()),
+            outputs: unknowns(graph, |a| a.outputs.len()),
             planning: true,
             plan_time,
         })
+    }
+
+    /// The project's own variables (`var.NAME` in the project files), as
+    /// set for this run.
+    pub fn project_vars(&self) -> &Map {
+        &self.project_vars
     }
 
     /// The time `plantimestamp()` gives.
@@ -635,7 +651,8 @@ impl Resolver for ProjectScope<'_, '_, '_> {
                     }
                     None => Ok((
                         Value::Object(
-                            OutputId::enumerate(&arch.outputs)
+                            arch.outputs
+                                .iter_enumerated()
                                 .map(|(i, o)| (o.name.clone(), v.outputs[c][i].clone()))
                                 .collect(),
                         ),

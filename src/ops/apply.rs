@@ -76,7 +76,7 @@ pub async fn apply(req: &ApplyRequest, front: &dyn Front, cancel: &Cancel) -> Re
         let from_release;
         let ws = match saved.as_ref().and_then(|(p, _)| p.release.as_deref()) {
             Some(id) => {
-                let mut release = Workspace::load_release(&req.root, id)?;
+                let mut release = working.load_release(id)?;
                 release.withhold(&working);
                 release.gate_with(&working);
                 if let Some((p, _)) = &saved {
@@ -180,11 +180,11 @@ pub(super) async fn execute(
             "refusing to {verb} without confirmation: standard input is not a terminal. Pass --auto-approve to {verb} anyway."
         )));
     }
-    let lock = lock(&store, command, settings.lock_timeout)?;
-    let state = recover_and_load(&store, &lock, front)?;
+    let lock = lock(&*store, command, settings.lock_timeout)?;
+    let state = recover_and_load(&*store, &lock, front)?;
     if !settings.allow_recreate
         && !destroy
-        && let Some(lost) = crate::project::release::lost_state(&ws.records(), &store)
+        && let Some(lost) = crate::project::release::lost_state(&ws.records(), &*store)
     {
         return Err(Error::Refused(lost));
     }
@@ -293,7 +293,7 @@ pub(super) async fn execute(
         values,
         &plan,
         state,
-        &store,
+        &*store,
         &lock,
         ws.registry(),
         &opts,
@@ -311,7 +311,7 @@ pub(super) async fn execute(
             drop(lock);
             return Err(Error::Apply {
                 error,
-                journal: store.dir().to_path_buf(),
+                journal: store.location(),
             });
         }
     };

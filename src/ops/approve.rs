@@ -105,7 +105,7 @@ fn approve_loaded(
     let store = ws.store(&env.name);
     // Approvals and lifecycle change together, under the environment's lock.
     let lock = super::lock(
-        &store,
+        &*store,
         "terrace approve",
         std::time::Duration::from_secs(10),
     )?;

@@ -40,7 +40,7 @@ pub fn verify(root: &std::path::Path, front: &dyn Front) -> Result<usize> {
         Ok(n) => Ok(n),
         Err(broken) => Err(Error::Refused(format!(
             "the audit trail {} is not intact at {broken}",
-            records.dir().join("audit.jsonl").display()
+            records.audit_location().display()
         ))),
     }
 }

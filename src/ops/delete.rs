@@ -58,7 +58,7 @@ pub async fn delete(
 fn deployed(ws: &Workspace, envs: &[String]) -> Result<Vec<String>> {
     let mut list = Vec::new();
     for env in envs {
-        let state = super::load_state(&ws.store(env))?;
+        let state = super::load_state(&*ws.store(env))?;
         for (config, c) in &state.configs {
             for r in c.resources.values() {
                 if r.mode == crate::address::Mode::Managed && !r.instances.is_empty() {
@@ -161,7 +161,7 @@ async fn delete_loaded(
     let mut locks = Vec::new();
     for env in &order {
         locks.push(super::lock(
-            &ws.store(env),
+            &*ws.store(env),
             "terrace delete-project",
             Duration::from_secs(10),
         )?);

@@ -23,6 +23,8 @@ pub struct DriftRequest {
 /// What drifted.
 #[derive(Debug)]
 pub struct DriftReport {
+    /// The project's name.
+    pub project: String,
     /// The environment's name.
     pub env: String,
     /// When the objects were read (RFC 3339), as recorded.
@@ -52,15 +54,16 @@ async fn check(ws: &Workspace, req: &DriftRequest, front: &dyn Front) -> Result<
     let env = ws.environment(&req.env)?;
     let authorization = ws.authorization(env)?;
     let store = ws.store(&env.name);
-    let lock = super::lock(&store, "terrace drift", req.lock_timeout)?;
-    let state = super::recover_and_load(&store, &lock, front)?;
+    let lock = super::lock(&*store, "terrace drift", req.lock_timeout)?;
+    let state = super::recover_and_load(&*store, &lock, front)?;
     let ctx = crate::provider::Context {
         project_root: ws.project.root.clone(),
         authorization,
     };
-    let refreshed = crate::plan::refresh(&state, ws.registry(), &ctx, req.parallelism)
-        .await
-        .map_err(|diags| ws.error(diags))?;
+    let refreshed =
+        crate::plan::refresh(&state, ws.registry(), &ctx, req.parallelism, front.reads())
+            .await
+            .map_err(|diags| ws.error(diags))?;
     let drift = crate::plan::drift_of(refreshed, &state);
     let record = DriftRecord::now(
         drift
@@ -76,11 +79,12 @@ async fn check(ws: &Workspace, req: &DriftRequest, front: &dyn Front) -> Result<
             })
             .collect(),
     );
-    record
-        .write(&store)
+    store
+        .record_drift(&record)
         .map_err(|e| super::Error::state(&env.name, e))?;
     drop(lock);
     Ok(DriftReport {
+        project: ws.project.name.clone(),
         env: env.name.clone(),
         checked_at: record.checked_at,
         drift,

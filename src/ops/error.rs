@@ -3,7 +3,8 @@
 //! rule that refused and the command that resolves it.
 
 use crate::diag::{Diagnostics, SourceMap};
-use crate::state::{LockError, StateError};
+use crate::state::LockError;
+use crate::store::StateError;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -40,11 +41,11 @@ pub enum Error {
     #[error(transparent)]
     Catalog(#[from] crate::catalog::CatalogError),
     /// The apply walk itself failed (not an operation of it).
-    #[error("{error}\nThe journal in {} keeps every completed operation; the next terrace command in this environment recovers it.", .journal.display())]
+    #[error("{error}\nThe journal in {} keeps every completed operation; the next terrace command in this environment recovers it.", .journal)]
     Apply {
         error: crate::apply::ApplyError,
-        /// The environment's directory, where the journal is.
-        journal: PathBuf,
+        /// Where the environment's records are, the journal among them.
+        journal: String,
     },
     /// The failure was shown through the front end as it happened (an
     /// apply that ran and had errors, or was interrupted: its outcome).

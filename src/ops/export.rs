@@ -42,6 +42,10 @@ pub struct ImportRequest {
 pub fn import(req: &ImportRequest, front: &dyn Front) -> Result<Summary> {
     let started = std::time::SystemTime::now();
     let root = super::absolute(&req.root);
+    // Import writes local files: refuse while another backend is chosen.
+    crate::store::BackendChoice::for_project(&crate::config::load(&root).0)
+        .and_then(|c| c.open(&root))
+        .map_err(|e| Error::Refused(e.to_string()))?;
     let bytes = crate::bounded::read_record(&req.file).map_err(|source| Error::Io {
         action: "read",
         path: req.file.clone(),

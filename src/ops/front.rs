@@ -6,7 +6,8 @@ use crate::apply::{Observer, Outcome};
 use crate::diag::{Diagnostics, SourceMap};
 use crate::plan::Plan;
 use crate::provider::BoxFuture;
-use crate::state::{EnvState, Recovery};
+use crate::state::EnvState;
+use crate::store::Recovery;
 use std::path::Path;
 
 /// Something worth telling the user while an operation runs.
@@ -102,6 +103,11 @@ pub trait Front: Sync {
     /// \"dev\""); only a yes goes on.
     fn confirm<'a>(&'a self, _what: &'a str) -> BoxFuture<'a, bool> {
         Box::pin(async { false })
+    }
+
+    /// Who is told of each object read back while planning.
+    fn reads(&self) -> &dyn crate::plan::Reads {
+        &crate::plan::Unobserved
     }
 
     /// A saved plan is about to be applied.

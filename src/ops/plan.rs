@@ -126,11 +126,11 @@ async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Resul
     let graph = ws.graph(front)?;
     let env = ws.environment(&req.env)?;
     let store = ws.store(&env.name);
-    let lock = lock(&store, "terrace plan", req.settings.lock_timeout)?;
-    let state = recover_and_load(&store, &lock, front)?;
+    let lock = lock(&*store, "terrace plan", req.settings.lock_timeout)?;
+    let state = recover_and_load(&*store, &lock, front)?;
     if !req.settings.allow_recreate
         && !req.destroy
-        && let Some(lost) = crate::project::release::lost_state(&ws.records(), &store)
+        && let Some(lost) = crate::project::release::lost_state(&ws.records(), &*store)
     {
         front.notice(Notice::Warning(&format!(
             "{lost}\nterrace apply refuses this plan without --allow-recreate."
@@ -176,6 +176,7 @@ async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Resul
         super::records::validated(ws, env, saved.as_deref())?;
     }
     drop(lock);
+    super::release(state);
     Ok(PlanReport { plan, saved })
 }
 
@@ -208,13 +209,6 @@ pub async fn compute_at(
 ) -> Result<Plan> {
     let environment = ws.environment(env)?;
     let values = EnvValues::new(graph, environment, &ws.vars, time).map_err(|d| ws.error(d))?;
-    crate::plan::check_targets(&settings.targets, graph, &|r| {
-        state.configs.get(&r.config).is_some_and(|c| {
-            c.resources
-                .contains_key(&(r.mode, r.type_name.clone(), r.name.clone()))
-        })
-    })
-    .map_err(Error::Refused)?;
     for r in &settings.replace {
         if state.instance(r).is_none() {
             front.notice(Notice::Warning(&format!(
@@ -229,19 +223,14 @@ pub async fn compute_at(
         authorization: ws.authorization(environment)?,
         defer_data: false,
         replace: settings.replace.clone(),
+        targets: settings.targets.clone(),
     };
-    match crate::plan::plan(graph, values, state, ws.registry(), &opts).await {
+    match crate::plan::plan(graph, values, state, ws.registry(), &opts, front.reads()).await {
         Ok((mut plan, warnings)) => {
             ws.check(warnings, front)?;
-            if !settings.targets.is_empty() {
-                crate::plan::narrow(&mut plan, graph, &settings.targets);
+            if !plan.targets.is_empty() {
                 front.notice(Notice::Warning(TARGET_WARNING));
             }
-            plan.variables = ws
-                .vars
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
             if front.shows_json() {
                 describe(&mut plan, graph);
             }

@@ -113,7 +113,7 @@ async fn promote_loaded(
             unhealthy.join("\n")
         )));
     }
-    let mut release = Workspace::load_release(&req.root, &deployed.release)?;
+    let mut release = working.load_release(&deployed.release)?;
     release.withhold(working);
     release.gate_with(working);
     // The source's values win: a promotion deploys what the source runs.
@@ -137,8 +137,8 @@ async fn promote_loaded(
     }
     let environment = release.environment(to)?;
     let store = release.store(to);
-    let lock = lock(&store, "terrace promote", req.settings.lock_timeout)?;
-    let state = recover_and_load(&store, &lock, front)?;
+    let lock = lock(&*store, "terrace promote", req.settings.lock_timeout)?;
+    let state = recover_and_load(&*store, &lock, front)?;
     let mut plan = interruptible(
         compute(&release, &graph, to, &state, &req.settings, false, front),
         cancel,
@@ -225,11 +225,11 @@ async fn check_source(
 ) -> Result {
     let store = release.store(from);
     let lock = lock(
-        &store,
+        &*store,
         "terrace promote (checking the source)",
         settings.lock_timeout,
     )?;
-    let state = recover_and_load(&store, &lock, front)?;
+    let state = recover_and_load(&*store, &lock, front)?;
     let mut settings = settings.clone();
     settings.refresh = true;
     let plan = compute(release, graph, from, &state, &settings, false, front).await?;

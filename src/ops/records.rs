@@ -120,7 +120,7 @@ pub fn finished(
     lifecycle::finished(
         &ws.records(),
         &ws.project,
-        &ws.store(&env.name),
+        &*ws.store(&env.name),
         plan,
         plan_hash,
         &ended,

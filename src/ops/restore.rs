@@ -50,17 +50,17 @@ fn restore_loaded(
 ) -> Result<RestoreReport> {
     let env = ws.environment(&req.env)?;
     let store = ws.store(&env.name);
-    let lock = super::lock(&store, "terrace state restore", req.lock_timeout)?;
+    let lock = super::lock(&*store, "terrace state restore", req.lock_timeout)?;
     let pending = store
         .pending_journal()
         .map_err(|e| Error::state(&env.name, e))?;
     if pending.is_some() {
-        super::recover_and_load(&store, &lock, front)?;
+        super::recover_and_load(&*store, &lock, front)?;
     }
     let restored = store
         .restore(&lock, req.serial, req.config.as_deref())
         .map_err(|e| Error::state(&env.name, e))?;
-    let serial = super::load_state(&store)?.serial();
+    let serial = super::load_state(&*store)?.serial();
     Ok(RestoreReport {
         restored: restored.into_iter().collect(),
         serial,

@@ -108,8 +108,8 @@ async fn upgrade_loaded(
     super::vars::resolve(&mut upgraded, &req.settings.vars, Missing::Error, front)?;
     let graph = upgraded.graph(front)?;
     let store = upgraded.store(&env);
-    let lock = super::lock(&store, "terrace upgrade", req.settings.lock_timeout)?;
-    let state = super::recover_and_load(&store, &lock, front)?;
+    let lock = super::lock(&*store, "terrace upgrade", req.settings.lock_timeout)?;
+    let state = super::recover_and_load(&*store, &lock, front)?;
     let plan = compute(&upgraded, &graph, &env, &state, &req.settings, false, front).await?;
     drop(lock);
     front.planned(&plan)?;

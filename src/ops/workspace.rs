@@ -9,7 +9,8 @@ use crate::eval::ProjectGraph;
 use crate::project::Records;
 use crate::project::release::Release;
 use crate::provider::Registry;
-use crate::state::{EnvState, Lock, Store};
+use crate::state::EnvState;
+use crate::store::{BackendChoice, ChoiceError, Lock, StateStore};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -30,6 +31,8 @@ pub struct Workspace {
     withheld: Vec<String>,
     /// When the operation started: it loads its workspace first.
     pub started: std::time::SystemTime,
+    /// Where the project's records live, chosen once for the run.
+    records: Records,
 }
 
 impl Workspace {
@@ -40,15 +43,16 @@ impl Workspace {
         let started = std::time::SystemTime::now();
         prepare_catalog(root, front)?;
         let (project, diags) = crate::config::load(root);
-        Workspace::checked(project, diags, started)
+        Workspace::checked(project, diags, started, None)
     }
 
     /// Loads the project's definitions from release `id` (kept when an
-    /// environment applied it) instead of the working tree.
-    pub fn load_release(root: &Path, id: &str) -> Result<Workspace> {
+    /// environment applied it) instead of the working tree; the records
+    /// stay the working tree's (same backend).
+    pub fn load_release(&self, id: &str) -> Result<Workspace> {
         let started = std::time::SystemTime::now();
-        let root = absolute(root);
-        let records = Records::new(&root);
+        let root = &self.project.root;
+        let records = self.records();
         let short = crate::project::release::short(id);
         if crate::project::release::valid_id(id) && !Release::dir(&records, id).is_dir() {
             return Err(Error::Refused(format!(
@@ -57,19 +61,22 @@ impl Workspace {
             )));
         }
         let dir = Release::verified_files(&records, id)?;
-        let (project, diags) = crate::config::load_from(&root, &dir);
+        let (project, diags) = crate::config::load_from(root, &dir);
         if project.definitions_hash != id && !diags.has_errors() {
             return Err(Error::Refused(format!(
                 "release {short} is damaged: its files no longer hash to its id"
             )));
         }
-        Workspace::checked(project, diags, started)
+        Workspace::checked(project, diags, started, Some(records))
     }
 
+    /// The workspace of a loaded project, its records in `records` or, when
+    /// `None`, in the backend the project and `TERRACE_BACKEND` choose.
     fn checked(
         project: Project,
         diags: Diagnostics,
         started: std::time::SystemTime,
+        records: Option<Records>,
     ) -> Result<Workspace> {
         let unusable = diags.iter().any(|d| {
             d.is_error()
@@ -87,7 +94,21 @@ impl Workspace {
         let mut diags = diags;
         diags.extend(crate::policy::check(&project));
         // No command or plugin inherits a variable holding a credential.
-        let withheld = credential_variables(&project);
+        let mut withheld = credential_variables(&project);
+        let records = match records {
+            Some(r) => r,
+            None => {
+                let choice = BackendChoice::for_project(&project).map_err(refused)?;
+                withheld.extend(
+                    choice
+                        .secret_variable()
+                        .filter(|v| !withheld.iter().any(|w| w == v))
+                        .map(str::to_string),
+                );
+                let backend = choice.open(&project.root).map_err(refused)?;
+                Records::with_backend(&project.root, backend)
+            }
+        };
         Ok(Workspace {
             project,
             registry: OnceLock::new(),
@@ -95,6 +116,7 @@ impl Workspace {
             vars: crate::value::Map::new(),
             withheld,
             started,
+            records,
         })
     }
 
@@ -153,9 +175,9 @@ impl Workspace {
         &self.types().0
     }
 
-    /// The project's records (`.terrace/`).
+    /// The project's records, in the backend chosen for the run.
     pub fn records(&self) -> Records {
-        Records::new(&self.project.root)
+        self.records.clone()
     }
 
     /// Diagnostics as an error, with this project's sources.
@@ -230,26 +252,30 @@ impl Workspace {
         })
     }
 
-    /// The environment's store; `TERRACE_BACKUPS=N` keeps N backups per
-    /// configuration instead of 20.
-    pub fn store(&self, env: &str) -> Store {
-        let mut store = Store::new(&self.project.root, env);
-        if let Some(n) = std::env::var("TERRACE_BACKUPS")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-        {
-            store.keep_backups = n.max(1);
-        }
-        store
+    /// The environment's state records, in the project's backend.
+    pub fn store(&self, env: &str) -> Box<dyn StateStore> {
+        self.records.state(env)
     }
 }
 
-/// The variables the project's `authorization` blocks read.
+/// A backend that cannot be used, as a refusal.
+fn refused(e: ChoiceError) -> Error {
+    Error::Refused(e.to_string())
+}
+
+/// The variables the project's `authorization` blocks read, and the one
+/// its `backend` block reads a database URL from (even when
+/// `TERRACE_BACKEND` chooses another backend for the run).
 fn credential_variables(project: &Project) -> Vec<String> {
+    let backend = match project.backend.as_ref().map(|b| &b.kind) {
+        Some(crate::config::BackendKind::Postgres { url_variable }) => Some(url_variable.as_str()),
+        _ => None,
+    };
     project
         .environments
         .iter()
         .filter_map(|e| e.authorization.as_ref()?.variable())
+        .chain(backend)
         .map(str::to_string)
         .collect()
 }
@@ -273,7 +299,7 @@ pub fn prepare_catalog(root: &Path, front: &dyn Front) -> Result {
 }
 
 /// Takes the environment's lock.
-pub fn lock(store: &Store, command: &str, timeout: Duration) -> Result<Lock> {
+pub fn lock(store: &dyn StateStore, command: &str, timeout: Duration) -> Result<Lock> {
     store
         .lock(command, timeout)
         .map_err(|e| Error::state(store.env(), e))
@@ -281,7 +307,11 @@ pub fn lock(store: &Store, command: &str, timeout: Duration) -> Result<Lock> {
 
 /// Replays a journal left by an interrupted apply, telling `front` what it
 /// found; then loads the state.
-pub fn recover_and_load(store: &Store, lock: &Lock, front: &dyn Front) -> Result<EnvState> {
+pub fn recover_and_load(
+    store: &dyn StateStore,
+    lock: &Lock,
+    front: &dyn Front,
+) -> Result<EnvState> {
     let recovery = store
         .recover(lock)
         .map_err(|e| Error::state(store.env(), e))?;
@@ -295,7 +325,7 @@ pub fn recover_and_load(store: &Store, lock: &Lock, front: &dyn Front) -> Result
 }
 
 /// Loads an environment's state, explaining a damaged file.
-pub fn load_state(store: &Store) -> Result<EnvState> {
+pub fn load_state(store: &dyn StateStore) -> Result<EnvState> {
     store.load().map_err(|e| Error::state(store.env(), e))
 }
 

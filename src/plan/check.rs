@@ -13,8 +13,8 @@ use crate::provider::{self, Provider, Registry, SchemaError};
 /// required ones.
 pub fn check_schemas(graph: &ProjectGraph<'_>, registry: &Registry) -> Diagnostics {
     let mut diags = Diagnostics::default();
-    for c in ConfigId::all(graph.project.configurations.len()) {
-        for r in ResourceId::all(graph.arch(c).resources.len()) {
+    for c in graph.project.configurations.keys() {
+        for r in graph.arch(c).resources.keys() {
             diags.extend(check_resource(graph, c, r, registry));
         }
     }

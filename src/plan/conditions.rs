@@ -5,8 +5,9 @@
 //! `error_message`. Postconditions see the object as `self`.
 
 use crate::config::Condition;
+use crate::config::expr::Expr;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::eval::{EnvValues, Instance};
+use crate::eval::{EnvValues, Instance, reference_values};
 use crate::ids::ConfigId;
 use crate::value::Value;
 
@@ -20,7 +21,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn title(self) -> &'static str {
+    /// Terraform's summary of a failure.
+    pub fn title(self) -> &'static str {
         match self {
             Kind::ResourcePrecondition => "Resource precondition failed",
             Kind::ResourcePostcondition => "Resource postcondition failed",
@@ -48,7 +50,7 @@ pub fn check(
     this: Option<&Value>,
     conds: &[Condition],
     kind: Kind,
-    what: &str,
+    what: &dyn std::fmt::Display,
     phase: Phase,
 ) -> Result<(), Diagnostics> {
     let code = match phase {
@@ -56,7 +58,7 @@ pub fn check(
         Phase::Apply => "apply::condition",
     };
     let mut diags = Diagnostics::default();
-    let eval = |e| match this {
+    let eval = |e: &Expr| match this {
         Some(v) => values.eval_with_self(c, instance, v, e),
         None => values.eval_in(c, instance, e),
     };
@@ -76,7 +78,8 @@ pub fn check(
                 diags.push(
                     Diagnostic::error(code, format!("{what}: the condition is still unknown"))
                         .label(cond.condition.span, "this condition")
-                        .help("a condition must be known once the objects it reads exist"),
+                        .help("a condition must be known once the objects it reads exist")
+                        .values(reference_values(&cond.condition, true, eval)),
                 );
                 continue;
             }
@@ -107,10 +110,13 @@ pub fn check(
                 continue;
             }
         };
+        let values = reference_values(&cond.condition, false, eval);
         diags.push(
             Diagnostic::error(code, format!("{}: {what}: {message}", kind.title()))
                 .label(cond.condition.span, "this condition is false")
-                .label(cond.span, "checked here"),
+                .label(cond.span, "checked here")
+                .terraform(kind.title(), message)
+                .values(values),
         );
     }
     if diags.is_empty() { Ok(()) } else { Err(diags) }
@@ -125,7 +131,7 @@ pub fn run_checks(values: &EnvValues<'_, '_>, phase: Phase) -> Diagnostics {
         Phase::Plan => "plan::check",
         Phase::Apply => "apply::check",
     };
-    for (c, conf) in ConfigId::enumerate(&values.graph.project.configurations) {
+    for (c, conf) in values.graph.project.configurations.iter_enumerated() {
         for check in &values.graph.arch(c).checks {
             let what = format!("check \"{}\" of {}", check.name, conf.name);
             let Err(diags) = self::check(

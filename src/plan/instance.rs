@@ -98,7 +98,7 @@ pub fn provider_diagnostics(
         .attribute
         .as_ref()
         .and_then(|name| res.attrs.iter().find(|a| &a.name == name));
-    let d = Diagnostic::error("plan::provider", format!("{addr}: {e}"));
+    let d = Diagnostic::error("plan::provider", format!("{addr}: {e}")).at(addr);
     Diagnostics::from(match at {
         Some(a) => d.label(a.expr.span, format!("in \"{}\"", a.name)),
         None => d

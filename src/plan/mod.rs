@@ -29,7 +29,6 @@ pub use model::{
 };
 pub use order::{OrderError, Step, Steps, build as order, create_before_destroy};
 pub use planner::{PlanOptions, find_resource, plan};
-pub use refresh::{Refreshed, drift_of, refresh};
+pub use refresh::{Reads, Refreshed, Unobserved, drift_of, refresh};
 pub use stale::{Stale, check_fresh};
-pub use target::check as check_targets;
-pub use target::{Target, narrow};
+pub use target::Target;

@@ -36,7 +36,10 @@ pub fn needed(graph: &ProjectGraph<'_>, state: &EnvState) -> bool {
         .architectures
         .iter()
         .any(|a| !a.moved.is_empty())
-        || ConfigId::all(graph.project.configurations.len())
+        || graph
+            .project
+            .configurations
+            .keys()
             .any(|c| !implied(graph, c, state).is_empty())
 }
 
@@ -49,7 +52,7 @@ pub fn resolve(
 ) -> (EnvState, Moves) {
     let mut moved = state.clone();
     let mut out = Moves::default();
-    for (c, conf) in ConfigId::enumerate(&graph.project.configurations) {
+    for (c, conf) in graph.project.configurations.iter_enumerated() {
         let arch = graph.arch(c);
         let names = graph.names_of(c);
         let declared = |e: &Endpoint| {

@@ -5,12 +5,12 @@
 use super::conditions::Phase;
 use super::model::{Action, Change, OutputChange, PLAN_FORMAT_VERSION, Plan, PriorState, Reason};
 use super::moves::{self, Moves};
-use super::refresh::{Refreshed, drift_of, refresh};
+use super::refresh::{Reads, Refreshed, drift_of, refresh};
+use super::target::Target;
 use crate::address::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::Resource;
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::eval::{EnvValues, ProjectGraph};
-use crate::ids::{ConfigId, OutputId};
 use crate::provider::{self, Registry};
 use crate::state::EnvState;
 use crate::value::{Secret, Value};
@@ -33,18 +33,28 @@ pub struct PlanOptions {
     pub defer_data: bool,
     /// `--replace`: objects to replace even when nothing forces it.
     pub replace: Vec<InstanceAddr>,
+    /// `--target`: keep only the changes of these resources and of what
+    /// they depend on (see [`super::target`]); empty plans everything.
+    pub targets: Vec<Target>,
 }
 
-/// Plans environment `values.env` against `state`.
+/// Plans environment `values.env` against `state`; `reads` is told of
+/// each object refresh reads back.
 pub async fn plan(
     graph: &ProjectGraph<'_>,
     mut values: EnvValues<'_, '_>,
     state: &EnvState,
     registry: &Registry,
     opts: &PlanOptions,
+    reads: &dyn Reads,
 ) -> Result<(Plan, Diagnostics), Diagnostics> {
     let project = graph.project;
     let mut diags = Diagnostics::default();
+    let recorded = |r: &ResourceAddr| state.resource(r).is_some();
+    if let Err(message) = super::target::check(&opts.targets, graph, &recorded) {
+        diags.push(Diagnostic::error("plan::target", message));
+        return Err(diags);
+    }
     // `moved` blocks (and adding or removing `count`) re-address recorded
     // objects before anything is compared.
     let (moved_state, moves) = if moves::needed(graph, state) {
@@ -61,7 +71,7 @@ pub async fn plan(
         authorization: opts.authorization.clone(),
     };
     let refreshed = if opts.refresh {
-        refresh(state, registry, &ctx, opts.parallelism).await?
+        refresh(state, registry, &ctx, opts.parallelism, reads).await?
     } else {
         Refreshed::new()
     };
@@ -232,7 +242,7 @@ pub async fn plan(
         })
         .chain(forgotten_warning(&changes))
         .collect();
-    let plan = Plan {
+    let mut plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
         terrace_version: env!("CARGO_PKG_VERSION").to_string(),
         environment: values.env.name.clone(),
@@ -261,7 +271,12 @@ pub async fn plan(
         warnings,
         release: None,
         promoted_from: None,
-        variables: BTreeMap::new(),
+        // What `var.NAME` was: applying the saved plan uses exactly these.
+        variables: values
+            .project_vars()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         targets: Vec::new(),
         unchanged_objects,
         // Filled in only for a saved plan or the JSON view
@@ -283,6 +298,7 @@ pub async fn plan(
         diags.push(e.diagnostic("plan::order"));
         return Err(diags);
     }
+    super::target::narrow(&mut plan, graph, &opts.targets);
     Ok((plan, diags))
 }
 
@@ -395,9 +411,9 @@ fn output_changes(
 ) -> Vec<OutputChange> {
     let mut out = Vec::new();
     let mut defined: BTreeMap<(&str, &str), ()> = BTreeMap::new();
-    for (c, conf) in ConfigId::enumerate(&graph.project.configurations) {
+    for (c, conf) in graph.project.configurations.iter_enumerated() {
         let prior = state.configs.get(&conf.name);
-        for (o, def) in OutputId::enumerate(&graph.arch(c).outputs) {
+        for (o, def) in graph.arch(c).outputs.iter_enumerated() {
             defined.insert((conf.name.as_str(), def.name.as_str()), ());
             let after = values.output(c, o).clone();
             let before = prior

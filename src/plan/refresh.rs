@@ -1,6 +1,7 @@
 //! Refresh: reading every recorded object back through its provider, to
 //! see what changed outside terrace. The reads are independent nodes of
-//! one [`walk`].
+//! one [`walk`]; a [`Reads`] observer is told of each as it starts and
+//! ends (the plan layer prints nothing).
 
 use super::model::Drift;
 use crate::address::{InstanceAddr, Mode};
@@ -16,15 +17,39 @@ use std::sync::Arc;
 /// What refreshing found: objects that changed or vanished.
 pub type Refreshed = HashMap<InstanceAddr, Option<Value>>;
 
+/// Told of each object [`refresh`] reads back: when its read starts (with
+/// the recorded object's `id`) and when it ends (with the `id` read back;
+/// `None` for an object that is gone). Objects whose provider has no
+/// effects outside terrace are not read, so not reported.
+pub trait Reads: Sync {
+    fn reading(&self, addr: &InstanceAddr, id: Option<&str>);
+    fn read(&self, addr: &InstanceAddr, id: Option<&str>);
+}
+
+/// A [`Reads`] that is told nothing.
+pub struct Unobserved;
+
+impl Reads for Unobserved {
+    fn reading(&self, _: &InstanceAddr, _: Option<&str>) {}
+    fn read(&self, _: &InstanceAddr, _: Option<&str>) {}
+}
+
+/// An object's `id` attribute, when it has a plain string one.
+fn id_of(v: &Value) -> Option<&str> {
+    v.get("id").and_then(Value::as_str)
+}
+
 /// Reads every recorded object back, at most `parallelism` at once (a
-/// walk over a graph of independent reads); returns those that differ.
+/// walk over a graph of independent reads), telling `reads` of each;
+/// returns those that differ.
 pub async fn refresh(
     state: &EnvState,
     registry: &Registry,
     ctx: &provider::Context,
     parallelism: usize,
+    reads: &dyn Reads,
 ) -> Result<Refreshed, Diagnostics> {
-    let mut reads: Dag<Read, ()> = Dag::default();
+    let mut dag: Dag<Read, ()> = Dag::default();
     let mut diags = Diagnostics::default();
     for (addr, res, inst) in state.instances() {
         if res.mode != Mode::Managed {
@@ -44,20 +69,21 @@ pub async fn refresh(
         if !p.has_side_effects() {
             continue;
         }
-        reads.add_node(Read {
+        dag.add_node(Read {
             addr,
             current: inst.attributes.clone(),
             provider: p,
         });
     }
-    tracing::debug!(objects = reads.len(), "refreshing");
+    tracing::debug!(objects = dag.len(), "refreshing");
     let mut v = Refresher {
-        reads: &reads,
+        reads: &dag,
+        observer: reads,
         ctx,
         out: Refreshed::new(),
         diags,
     };
-    walk(&reads, parallelism, &Cancel::default(), &mut v).await;
+    walk(&dag, parallelism, &Cancel::default(), &mut v).await;
     let Refresher { out, diags, .. } = v;
     if diags.has_errors() {
         Err(diags)
@@ -75,6 +101,7 @@ struct Read {
 
 struct Refresher<'a> {
     reads: &'a Dag<Read, ()>,
+    observer: &'a dyn Reads,
     ctx: &'a provider::Context,
     out: Refreshed,
     diags: Diagnostics,
@@ -90,6 +117,7 @@ impl Visitor for Refresher<'_> {
 
     fn launch(&mut self, id: NodeId, (): ()) -> Job<Self::Output> {
         let read = self.reads.node(id);
+        self.observer.reading(&read.addr, id_of(&read.current));
         let (p, current, ctx) = (
             read.provider.clone(),
             read.current.clone(),
@@ -100,6 +128,9 @@ impl Visitor for Refresher<'_> {
 
     fn finished(&mut self, id: NodeId, result: Self::Output) -> Visit<()> {
         let Read { addr, current, .. } = self.reads.node(id);
+        if let Ok(v) = &result {
+            self.observer.read(addr, v.as_ref().and_then(id_of));
+        }
         match result {
             Ok(Some(v)) if v.same_as(current) => {}
             Ok(v) => {
@@ -108,6 +139,7 @@ impl Visitor for Refresher<'_> {
             }
             Err(e) => self.diags.push(
                 Diagnostic::error("plan::refresh", format!("cannot read {addr}: {e}"))
+                    .at(addr)
                     .help("fix the cause, or plan with --refresh=false to use the recorded state as it is"),
             ),
         }

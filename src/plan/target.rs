@@ -5,7 +5,9 @@
 //! resources are needed to plan the targeted ones); afterwards only the
 //! changes of the targeted resources and of their dependencies are kept,
 //! and the plan records its targets so that every view and the records
-//! know that it is partial. Entry point: [`Target::parse`], [`narrow`].
+//! know that it is partial. Entry point: [`Target::parse`]; the planner
+//! ([`super::plan`], `PlanOptions::targets`) runs [`check`] before it
+//! plans and [`narrow`] on the finished plan.
 
 use super::model::Plan;
 use crate::address::{InstanceAddr, ResourceAddr};

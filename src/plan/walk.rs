@@ -20,10 +20,11 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{EnvValues, Instance, Node, ProjectGraph};
 use crate::graph::walk::{Job, LocalJob};
 use crate::graph::{Cancel, NodeId, Visit, Visitor, walk};
-use crate::ids::{ConfigId, ResourceId};
+use crate::ids::{ConfigId, IdVec, InstanceId, ResourceId};
 use crate::provider::{self, Planned, Provider, ProviderError, Registry};
-use crate::state::EnvState;
+use crate::state::{EnvState, ResourceState};
 use crate::value::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -112,19 +113,22 @@ struct Planner<'a, 'g, 'p> {
     /// Resources with a planned change: data sources that depend on one
     /// wait for apply.
     pending: HashSet<NodeId>,
-    running: HashMap<NodeId, ResourcePlan>,
+    running: HashMap<NodeId, ResourcePlan<'a>>,
     node_diags: HashMap<NodeId, NodeDiags>,
     out: Walked,
 }
 
 /// A resource being planned.
-struct ResourcePlan {
+struct ResourcePlan<'a> {
     c: ConfigId,
     r: ResourceId,
+    /// What the state records for it, looked up once: a lookup by address
+    /// searches the state's map of resources by strings.
+    recorded: Option<&'a ResourceState>,
     provider: Arc<dyn Provider>,
     /// Data sources: read at apply.
     defer: bool,
-    instances: Vec<InstancePlan>,
+    instances: IdVec<InstanceId, InstancePlan>,
     /// Jobs not yet answered.
     waiting: usize,
     /// A job stopped without an answer.
@@ -146,7 +150,7 @@ struct InstancePlan {
 
 /// One provider call for one instance.
 struct Ask {
-    instance: usize,
+    instance: InstanceId,
     provider: Arc<dyn Provider>,
     what: What,
 }
@@ -197,27 +201,34 @@ async fn ask(
     }
 }
 
-impl<'p> Planner<'_, '_, 'p> {
+impl<'a, 'p> Planner<'a, '_, 'p> {
     fn res(&self, c: ConfigId, r: ResourceId) -> &'p Resource {
         &self.graph.arch(c).resources[r]
     }
 
-    /// The object recorded at `addr`, as refresh saw it.
-    fn current(&self, addr: &InstanceAddr) -> Option<&Value> {
+    /// The object recorded at `addr`, an instance of the resource whose
+    /// state is `recorded` ([`ResourcePlan::recorded`]), as refresh saw it.
+    fn current(
+        &self,
+        recorded: Option<&'a ResourceState>,
+        addr: &InstanceAddr,
+    ) -> Option<&'a Value> {
         match self.inputs.refreshed.get(addr) {
             Some(v) => v.as_ref(),
-            None => self.inputs.state.instance(addr).map(|i| &i.attributes),
+            None => recorded?.instance(&addr.key).map(|i| &i.attributes),
         }
     }
 
     /// Instance `i`'s prior object: imported, or recorded.
-    fn prior<'s>(&'s self, rp: &'s ResourcePlan, i: usize) -> Option<&'s Value> {
+    fn prior<'s>(&'s self, rp: &'s ResourcePlan<'a>, i: InstanceId) -> Option<&'s Value> {
         let ip = &rp.instances[i];
-        ip.imported.as_ref().or_else(|| self.current(&ip.addr))
+        ip.imported
+            .as_ref()
+            .or_else(|| self.current(rp.recorded, &ip.addr))
     }
 
     /// What instance `i` is planned against: nothing when `--replace`d.
-    fn basis(&self, id: NodeId, i: usize) -> Option<&Value> {
+    fn basis(&self, id: NodeId, i: InstanceId) -> Option<&Value> {
         let rp = &self.running[&id];
         if rp.instances[i].forced {
             None
@@ -284,6 +295,7 @@ impl<'p> Planner<'_, '_, 'p> {
         let mut rp = ResourcePlan {
             c,
             r,
+            recorded: self.inputs.state.resource(&addr),
             provider: p,
             defer,
             instances: instances
@@ -303,7 +315,7 @@ impl<'p> Planner<'_, '_, 'p> {
             lost: false,
         };
         let mut asks = Vec::new();
-        for i in 0..rp.instances.len() {
+        for i in rp.instances.keys() {
             let what = self.import_or_plan(&mut rp, i);
             if let Some(what) = what {
                 asks.push(Ask {
@@ -324,7 +336,7 @@ impl<'p> Planner<'_, '_, 'p> {
 
     /// Instance `i`'s first provider call: its import, if an `import`
     /// block targets it and nothing is recorded there, else its plan.
-    fn import_or_plan(&mut self, rp: &mut ResourcePlan, i: usize) -> Option<What> {
+    fn import_or_plan(&mut self, rp: &mut ResourcePlan<'a>, i: InstanceId) -> Option<What> {
         let (c, r) = (rp.c, rp.r);
         let res = self.res(c, r);
         let ip = &rp.instances[i];
@@ -334,7 +346,7 @@ impl<'p> Planner<'_, '_, 'p> {
                 && imp.to.name == res.name
                 && imp.to.key == ip.inst.key
         });
-        let Some(imp) = imp.filter(|_| self.current(&ip.addr).is_none()) else {
+        let Some(imp) = imp.filter(|_| self.current(rp.recorded, &ip.addr).is_none()) else {
             return self.plan_instance(rp, i);
         };
         let ip = &mut rp.instances[i];
@@ -383,11 +395,10 @@ impl<'p> Planner<'_, '_, 'p> {
     }
 
     /// Instance `i`'s plan call, once what it is planned against is known.
-    fn plan_instance(&mut self, rp: &mut ResourcePlan, i: usize) -> Option<What> {
+    fn plan_instance(&mut self, rp: &mut ResourcePlan<'a>, i: InstanceId) -> Option<What> {
         let (c, r) = (rp.c, rp.r);
         let res = self.res(c, r);
         let ip = &rp.instances[i];
-        let iaddr = ip.addr.to_string();
         if let Err(d) = check_conditions(
             self.values,
             c,
@@ -395,7 +406,7 @@ impl<'p> Planner<'_, '_, 'p> {
             None,
             &res.lifecycle.preconditions,
             ConditionKind::ResourcePrecondition,
-            &iaddr,
+            &ip.addr,
             Phase::Plan,
         ) {
             return self.fail(&mut rp.instances[i], d);
@@ -417,14 +428,19 @@ impl<'p> Planner<'_, '_, 'p> {
 
     /// An answer for instance `i` of resource node `id`: its next call, if
     /// it needs one.
-    fn answer(&mut self, id: NodeId, i: usize, answer: Answer) -> Option<What> {
+    fn answer(&mut self, id: NodeId, i: InstanceId, answer: Answer) -> Option<What> {
         let mut rp = self.running.remove(&id)?;
         let next = self.answer_instance(&mut rp, i, answer);
         self.running.insert(id, rp);
         next
     }
 
-    fn answer_instance(&mut self, rp: &mut ResourcePlan, i: usize, answer: Answer) -> Option<What> {
+    fn answer_instance(
+        &mut self,
+        rp: &mut ResourcePlan<'a>,
+        i: InstanceId,
+        answer: Answer,
+    ) -> Option<What> {
         let (c, r) = (rp.c, rp.r);
         let res = self.res(c, r);
         match answer {
@@ -489,7 +505,8 @@ impl<'p> Planner<'_, '_, 'p> {
                     Err(e) => self.fail(
                         ip,
                         Diagnostic::error("plan::data", format!("{}: {e}", ip.addr))
-                            .label(res.span, "reading this"),
+                            .label(res.span, "reading this")
+                            .at(&ip.addr),
                     ),
                 }
             }
@@ -501,12 +518,19 @@ impl<'p> Planner<'_, '_, 'p> {
                         return self.fail(&mut rp.instances[i], d);
                     }
                 };
-                let prior = self.prior(rp, i).cloned();
+                // Borrowed from the state when it is recorded there: only
+                // an imported object is copied.
+                let prior: Option<Cow<'a, Value>> = match &rp.instances[i].imported {
+                    Some(v) => Some(Cow::Owned(v.clone())),
+                    None => self
+                        .current(rp.recorded, &rp.instances[i].addr)
+                        .map(Cow::Borrowed),
+                };
                 let ip = &mut rp.instances[i];
-                let mut change = diff(ip.addr.clone(), prior.as_ref(), planned, res);
+                let mut change = diff(ip.addr.clone(), prior.as_deref(), planned, res);
                 if ip.forced {
                     change.action = Action::Replace;
-                    change.before = prior.clone();
+                    change.before = prior.as_deref().cloned();
                     change.create_before_destroy = res.lifecycle.create_before_destroy;
                     change.reason = Some(Reason::ReplaceByRequest);
                 }
@@ -526,7 +550,7 @@ impl<'p> Planner<'_, '_, 'p> {
                                 arguments(self.values, c, r, &ip.inst, rp.provider.as_ref(), None);
                             return match args {
                                 Ok(args) => {
-                                    change.before = prior;
+                                    change.before = prior.map(Cow::into_owned);
                                     ip.change = Some(change);
                                     Some(What::Fresh(args))
                                 }
@@ -562,7 +586,7 @@ impl<'p> Planner<'_, '_, 'p> {
 
     /// A managed instance's change is known: its postconditions, and
     /// `prevent_destroy`.
-    fn settle(&self, rp: &mut ResourcePlan, i: usize, change: Change) {
+    fn settle(&self, rp: &mut ResourcePlan<'a>, i: InstanceId, change: Change) {
         let res = self.res(rp.c, rp.r);
         let ip = &mut rp.instances[i];
         if let Some(after) = &change.after
@@ -573,7 +597,7 @@ impl<'p> Planner<'_, '_, 'p> {
                 Some(after),
                 &res.lifecycle.postconditions,
                 ConditionKind::ResourcePostcondition,
-                &change.address.to_string(),
+                &change.address,
                 Phase::Plan,
             )
         {
@@ -618,13 +642,13 @@ impl<'p> Planner<'_, '_, 'p> {
                 && change.previous_address.is_some()
                 && change.before.is_none()
             {
-                change.before = self.current(&change.address).cloned();
+                change.before = self.current(rp.recorded, &change.address).cloned();
             }
             if !change.is_change() {
                 instances.push((key, change.after.clone().unwrap_or(Value::Null)));
                 self.out.unchanged += 1;
                 if change.before.is_none() {
-                    change.before = self.current(&change.address).cloned();
+                    change.before = self.current(rp.recorded, &change.address).cloned();
                 }
                 self.out.unchanged_objects.push(change);
             } else {
@@ -638,7 +662,7 @@ impl<'p> Planner<'_, '_, 'p> {
     }
 
     /// After a job of node `id`: its next job, or the resource's end.
-    fn next(&mut self, id: NodeId, i: usize, next: Option<What>) -> Visit<Ask> {
+    fn next(&mut self, id: NodeId, i: InstanceId, next: Option<What>) -> Visit<Ask> {
         let Some(rp) = self.running.get_mut(&id) else {
             return Visit::Done;
         };
@@ -662,7 +686,7 @@ impl<'p> Planner<'_, '_, 'p> {
 
 impl Visitor for Planner<'_, '_, '_> {
     type Job = Ask;
-    type Output = (usize, Answer);
+    type Output = (InstanceId, Answer);
 
     fn start(&mut self, id: NodeId) -> Visit<Ask> {
         match self.graph.node(id) {
@@ -678,7 +702,7 @@ impl Visitor for Planner<'_, '_, '_> {
         !ask.provider.has_side_effects()
     }
 
-    fn launch(&mut self, id: NodeId, a: Ask) -> Job<(usize, Answer)> {
+    fn launch(&mut self, id: NodeId, a: Ask) -> Job<(InstanceId, Answer)> {
         let prior = match a.what {
             What::Plan(_) => self.basis(id, a.instance).cloned(),
             _ => None,
@@ -690,7 +714,7 @@ impl Visitor for Planner<'_, '_, '_> {
         })
     }
 
-    fn run_inline(&mut self, id: NodeId, a: Ask) -> LocalJob<'_, (usize, Answer)> {
+    fn run_inline(&mut self, id: NodeId, a: Ask) -> LocalJob<'_, (InstanceId, Answer)> {
         let this: &Self = self;
         Box::pin(async move {
             let prior = match a.what {
@@ -702,7 +726,7 @@ impl Visitor for Planner<'_, '_, '_> {
         })
     }
 
-    fn finished(&mut self, id: NodeId, (i, answer): (usize, Answer)) -> Visit<Ask> {
+    fn finished(&mut self, id: NodeId, (i, answer): (InstanceId, Answer)) -> Visit<Ask> {
         let next = self.answer(id, i, answer);
         self.next(id, i, next)
     }

@@ -4,7 +4,8 @@
 //! environment with `require_approval = true` applies only a plan whose
 //! hash has an approval. Kept in `.terrace/envs/ENV/approvals.json`.
 
-use super::{RecordError, Records, read_json, write_json};
+use super::{RecordError, Records};
+use crate::store::Document;
 use serde::{Deserialize, Serialize};
 
 /// One approval.
@@ -39,17 +40,19 @@ const FORMAT: u32 = 1;
 
 impl Approvals {
     pub fn load(records: &Records, env: &str) -> Result<Approvals, RecordError> {
-        let path = records.env_dir(env).join("approvals.json");
-        let a: Approvals = read_json(&path)?.unwrap_or(Approvals {
-            format_version: FORMAT,
-            approvals: Vec::new(),
-        });
+        let path = records.document_location(env, Document::Approvals);
+        let a: Approvals = records
+            .read_document(env, Document::Approvals)?
+            .unwrap_or(Approvals {
+                format_version: FORMAT,
+                approvals: Vec::new(),
+            });
         super::check_format(&path, a.format_version, FORMAT)?;
         Ok(a)
     }
 
     pub fn save(&self, records: &Records, env: &str) -> Result<(), RecordError> {
-        write_json(&records.env_dir(env).join("approvals.json"), self)
+        records.replace_document(env, Document::Approvals, self)
     }
 
     /// The approval of the plan whose file hashes to `plan`, if any.

@@ -120,8 +120,8 @@ pub fn items(
     let now = super::now();
     for env in &project.environments {
         let name = &env.name;
-        let dir = records.env_dir(name);
-        if let Some(info) = crate::state::stale_lock(&dir) {
+        let store = records.state(name);
+        if let Some(info) = store.stale_lock() {
             items.push(Item {
                 code: "env.lock.stale",
                 severity: Severity::Error,
@@ -282,8 +282,7 @@ pub fn items(
                 });
             }
         }
-        let store = crate::state::Store::new(&project.root, name);
-        let check = crate::state::DriftRecord::read(&store).unwrap_or_else(|e| {
+        let check = store.drift().unwrap_or_else(|e| {
             items.push(unreadable(name, RecordError::Invalid(e.to_string())));
             None
         });

@@ -9,9 +9,9 @@
 //! disagree with the head. Action names follow IBM Cloud Activity Tracker:
 //! `project.config.deploy`, `project.environment.promote`, …
 
-use super::{RecordError, Records, read_json, sha256_hex, write_json};
+use super::{RecordError, Records, sha256_hex};
+use crate::store::{AuditAppend, Document};
 use serde::{Deserialize, Serialize};
-use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
 /// How an action ended.
@@ -71,7 +71,7 @@ const HASH_FIELD: &str = ",\"hash\":\"";
 
 /// The project's audit trail.
 pub struct Audit {
-    path: PathBuf,
+    /// Where the head is, for messages.
     head: PathBuf,
     records: Records,
     /// When the operation appending started (now, when not said).
@@ -81,8 +81,7 @@ pub struct Audit {
 impl Audit {
     pub fn new(records: &Records) -> Audit {
         Audit {
-            path: records.dir().join("audit.jsonl"),
-            head: records.dir().join("audit.head"),
+            head: records.backend().audit_locations().1,
             records: records.clone(),
             started: None,
         }
@@ -99,110 +98,96 @@ impl Audit {
     /// trail without a head was removed, not never started.
     fn records_predate_this_command(&self) -> bool {
         let started = self.started.unwrap_or_else(std::time::SystemTime::now);
-        self.records.environments().iter().any(|env| {
-            std::fs::metadata(self.records.env_dir(env).join("lifecycle.json"))
-                .and_then(|m| m.modified())
-                .is_ok_and(|t| t < started)
+        let backend = self.records.backend();
+        backend.environments().iter().any(|env| {
+            backend
+                .document_time(env, Document::Lifecycle)
+                .is_some_and(|t| t < started)
         })
     }
 
     /// Appends an event; `seq`, `time` and `prev` are filled in here.
-    /// Appends from concurrent processes are serialised by an OS lock on
-    /// the file.
+    /// Appends from concurrent writers are serialised by the store.
     pub fn append(&self, mut event: Event) -> Result<Event, RecordError> {
-        let fail = |e: std::io::Error| RecordError::Write {
-            path: self.path.clone(),
-            cause: e.to_string(),
-        };
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(fail)?;
-        }
-        // Never through a symbolic link: the trail is appended where it
-        // is, not wherever a link points.
-        let mut options = std::fs::OpenOptions::new();
-        options.read(true).append(true).create(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
-        let mut file = options.open(&self.path).map_err(|e| {
-            if std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.file_type().is_symlink()) {
-                RecordError::Write {
-                    path: self.path.clone(),
-                    cause: "it is a symbolic link, and terrace appends to the audit trail only in place"
-                        .into(),
-                }
-            } else {
-                fail(e)
-            }
-        })?;
-        file.lock().map_err(fail)?;
-        let head: Option<Head> = read_json(&self.head)?;
-        // The last line's hash chains the new one, even a damaged line's
-        // (then verify names it); seq continues from whichever is larger.
-        let (last_seq, prev) = match last_line(&mut file).map_err(fail)? {
-            Some(line) => {
-                let (seq, hash) = match split(&line) {
-                    Some((body, hash)) => (
-                        serde_json::from_str::<Event>(&body).map_or(0, |e| e.seq),
-                        hash.to_string(),
-                    ),
-                    None => (0, sha256_hex(line.as_bytes())),
+        let mut failed = None;
+        let appended = self
+            .records
+            .backend()
+            .append_audit(&mut |tail| {
+                let head: Option<Head> = match tail.head.as_deref().map(serde_json::from_slice) {
+                    None => None,
+                    Some(Ok(h)) => Some(h),
+                    Some(Err(e)) => {
+                        failed = Some(RecordError::Read {
+                            path: self.head.clone(),
+                            cause: format!("it is damaged: {e}"),
+                        });
+                        return None;
+                    }
                 };
-                (seq, hash)
-            }
-            None => (0, GENESIS.to_string()),
-        };
-        // A head that disagrees with the trail is evidence that lines were
-        // removed at its end (or a write was cut short): keep it, so that
-        // verify goes on reporting it.
-        // A trail that starts now in a project that already has records
-        // was removed: no head is written, so verify goes on saying so.
-        let consistent = match &head {
-            Some(h) => h.count == last_seq && h.hash == prev,
-            None => last_seq == 0 && prev == GENESIS && !self.records_predate_this_command(),
-        };
-        event.seq = last_seq.max(head.as_ref().map_or(0, |h| h.count)) + 1;
-        event.prev = prev;
-        event.time = super::now();
-        let line = encode(&event);
-        file.write_all(line.as_bytes()).map_err(fail)?;
-        file.sync_data().map_err(fail)?;
-        if consistent {
-            let (_, hash) = split(line.trim_end()).expect("encode writes a hash");
-            write_json(
-                &self.head,
-                &Head {
-                    count: event.seq,
-                    hash: hash.to_string(),
-                },
-            )?;
+                // The last line's hash chains the new one, even a damaged
+                // line's (then verify names it); seq continues from
+                // whichever is larger.
+                let (last_seq, prev) = match tail.last_line {
+                    Some(line) => match split(&line) {
+                        Some((body, hash)) => (
+                            serde_json::from_str::<Event>(&body).map_or(0, |e| e.seq),
+                            hash.to_string(),
+                        ),
+                        None => (0, sha256_hex(line.as_bytes())),
+                    },
+                    None => (0, GENESIS.to_string()),
+                };
+                // A head that disagrees with the trail is evidence that
+                // lines were removed at its end (or a write was cut short):
+                // keep it, so that verify goes on reporting it. A trail that
+                // starts now in a project that already has records was
+                // removed: no head is written, so verify goes on saying so.
+                let consistent = match &head {
+                    Some(h) => h.count == last_seq && h.hash == prev,
+                    None => {
+                        last_seq == 0 && prev == GENESIS && !self.records_predate_this_command()
+                    }
+                };
+                event.seq = last_seq.max(head.as_ref().map_or(0, |h| h.count)) + 1;
+                event.prev = prev;
+                event.time = super::now();
+                let line = encode(&event);
+                let head = if consistent {
+                    let (_, hash) = split(line.trim_end()).expect("encode writes a hash");
+                    match super::json_bytes(&Head {
+                        count: event.seq,
+                        hash: hash.to_string(),
+                    }) {
+                        Ok(b) => Some(b),
+                        Err(e) => {
+                            failed = Some(e);
+                            return None;
+                        }
+                    }
+                } else {
+                    None
+                };
+                Some(AuditAppend { line, head })
+            })
+            .map_err(RecordError::from)?;
+        match failed {
+            Some(e) if !appended => Err(e),
+            _ => Ok(event),
         }
-        let _ = file.unlock();
-        Ok(event)
     }
 
     /// Writes `lines` (an exported trail) as the whole trail, with its head.
     pub fn restore(&self, lines: &[String]) -> Result<(), RecordError> {
-        let fail = |e: std::io::Error| RecordError::Write {
-            path: self.path.clone(),
-            cause: e.to_string(),
-        };
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(fail)?;
-        }
-        let mut text = lines.join("\n");
-        text.push('\n');
-        crate::state::write_atomic(&self.path, text.as_bytes()).map_err(fail)?;
         let hash = lines
             .last()
             .and_then(|l| split(l))
             .map(|(_, h)| h.to_string());
-        write_json(
-            &self.head,
-            &Head {
-                count: lines.len() as u64,
-                hash: hash.unwrap_or_else(|| GENESIS.to_string()),
-            },
-        )
+        let head = super::json_bytes(&Head {
+            count: lines.len() as u64,
+            hash: hash.unwrap_or_else(|| GENESIS.to_string()),
+        })?;
+        Ok(self.records.backend().replace_audit(lines, &head)?)
     }
 
     /// Every event with its line as written, oldest first; damaged lines
@@ -230,7 +215,17 @@ impl Audit {
             .last()
             .and_then(|l| split(l))
             .map(|(_, h)| h.to_string());
-        let head = read_json::<Head>(&self.head)?;
+        let head = match self.records.backend().audit()?.1 {
+            None => None,
+            Some(bytes) => {
+                Some(
+                    serde_json::from_slice::<Head>(&bytes).map_err(|e| RecordError::Read {
+                        path: self.head.clone(),
+                        cause: format!("it is damaged: {e}"),
+                    })?,
+                )
+            }
+        };
         let disagree = |h: &Head| Broken {
             // Where the first missing line would stand.
             line: if h.count > lines.len() as u64 {
@@ -267,18 +262,7 @@ impl Audit {
     }
 
     fn lines(&self) -> Result<Vec<String>, RecordError> {
-        // Bytes that are not text are damage for `verify` to name.
-        match crate::bounded::read_record(&self.path) {
-            Ok(bytes) => Ok(String::from_utf8_lossy(&bytes)
-                .lines()
-                .map(str::to_string)
-                .collect()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) => Err(RecordError::Read {
-                path: self.path.clone(),
-                cause: e.to_string(),
-            }),
-        }
+        Ok(self.records.backend().audit()?.0)
     }
 }
 
@@ -333,32 +317,6 @@ fn split(line: &str) -> Option<(String, &str)> {
     (hash.len() == 64).then(|| (format!("{}}}", &line[..at]), hash))
 }
 
-/// The file's last non-empty line.
-fn last_line(file: &mut std::fs::File) -> std::io::Result<Option<String>> {
-    let len = file.seek(SeekFrom::End(0))?;
-    let mut start = len;
-    let mut tail = Vec::new();
-    // Read backwards in chunks until a whole line is in hand.
-    loop {
-        let chunk = 8192.min(start);
-        start -= chunk;
-        file.seek(SeekFrom::Start(start))?;
-        let mut buf = vec![0; chunk as usize];
-        file.read_exact(&mut buf)?;
-        buf.extend_from_slice(&tail);
-        tail = buf;
-        let trimmed = tail.strip_suffix(b"\n").unwrap_or(&tail);
-        if let Some(nl) = trimmed.iter().rposition(|&b| b == b'\n') {
-            return Ok(Some(
-                String::from_utf8_lossy(&trimmed[nl + 1..]).into_owned(),
-            ));
-        }
-        if start == 0 {
-            return Ok((!trimmed.is_empty()).then(|| String::from_utf8_lossy(trimmed).into_owned()));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,7 +353,7 @@ mod tests {
     fn edit(audit: &Audit, f: impl FnOnce(&mut Vec<String>)) {
         let mut lines = audit.lines().unwrap();
         f(&mut lines);
-        std::fs::write(&audit.path, lines.join("\n") + "\n").unwrap();
+        std::fs::write(audit.records.audit_location(), lines.join("\n") + "\n").unwrap();
     }
 
     #[test]
@@ -454,7 +412,7 @@ mod tests {
     #[test]
     fn a_removed_trail_is_found_when_the_project_has_records() {
         let (_d, audit) = trail(3);
-        std::fs::remove_file(&audit.path).unwrap();
+        std::fs::remove_file(audit.records.audit_location()).unwrap();
         std::fs::remove_file(&audit.head).unwrap();
         assert_eq!(audit.verify(true).unwrap().unwrap_err().line, 1);
         assert_eq!(audit.verify(false).unwrap(), Ok(0));
@@ -463,9 +421,9 @@ mod tests {
     #[test]
     fn a_damaged_last_line_is_chained_over_and_still_reported() {
         let (_d, audit) = trail(3);
-        let mut text = std::fs::read_to_string(&audit.path).unwrap();
+        let mut text = std::fs::read_to_string(audit.records.audit_location()).unwrap();
         text.push_str("not json\n");
-        std::fs::write(&audit.path, text).unwrap();
+        std::fs::write(audit.records.audit_location(), text).unwrap();
         audit.append(event("project.project.read")).unwrap();
         assert_eq!(audit.verify(true).unwrap().unwrap_err().line, 4);
         assert_eq!(audit.entries().unwrap().len(), 4);

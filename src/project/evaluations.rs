@@ -2,8 +2,9 @@
 //! (docs/policies.md), kept for `terrace attention`:
 //! `.terrace/envs/ENV/policies.json`, replaced by every evaluation.
 
-use super::{RecordError, Records, read_json, write_json};
+use super::{RecordError, Records};
 use crate::policy::PolicyResult;
+use crate::store::Document;
 use serde::{Deserialize, Serialize};
 
 /// The last evaluation in one environment.
@@ -19,10 +20,6 @@ pub struct LastEvaluation {
 
 const FORMAT: u32 = 1;
 
-fn path(records: &Records, env: &str) -> std::path::PathBuf {
-    records.env_dir(env).join("policies.json")
-}
-
 impl LastEvaluation {
     pub fn new(destroy: bool, results: Vec<PolicyResult>) -> LastEvaluation {
         LastEvaluation {
@@ -34,15 +31,15 @@ impl LastEvaluation {
     }
 
     pub fn load(records: &Records, env: &str) -> Result<Option<LastEvaluation>, RecordError> {
-        let path = path(records, env);
-        let Some(last) = read_json::<LastEvaluation>(&path)? else {
+        let Some(last) = records.read_document::<LastEvaluation>(env, Document::Policies)? else {
             return Ok(None);
         };
+        let path = records.document_location(env, Document::Policies);
         super::check_format(&path, last.format_version, FORMAT)?;
         Ok(Some(last))
     }
 
     pub fn save(&self, records: &Records, env: &str) -> Result<(), RecordError> {
-        write_json(&path(records, env), self)
+        records.replace_document(env, Document::Policies, self)
     }
 }

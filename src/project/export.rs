@@ -51,6 +51,12 @@ struct EnvDump {
     /// State files by configuration, as written (their checksums cover
     /// the exact text).
     state: BTreeMap<String, String>,
+    /// The lineage of each configuration's history (`CONFIG.lineage`, or
+    /// its newest backup's): the export holds no backups, and without it
+    /// an imported state file of another project would be accepted. Older
+    /// exports have none; their state files' own lineages are recorded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    lineage: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lifecycle: Option<Lifecycle>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -174,6 +180,7 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
     let mut environments = BTreeMap::new();
     for env in records.environments() {
         let dir = records.env_dir(&env);
+        let store = crate::store::LocalStore::new(&project.root, &env);
         let mut dump = EnvDump::default();
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
@@ -185,6 +192,9 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
                         cause: e.to_string(),
                     })?;
                 dump.state.insert(config.to_string(), text);
+                if let Some(lineage) = store.history_lineage(config) {
+                    dump.lineage.insert(config.to_string(), lineage);
+                }
                 summary.state_files += 1;
             }
         }
@@ -315,6 +325,8 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
         super::audit::check_lines(&trail)
             .map_err(|b| RecordError::Invalid(format!("its audit trail is not intact at {b}")))?;
     }
+    // Each state file's lineage, recorded as its history's once written.
+    let mut lineages: BTreeMap<(String, String), String> = BTreeMap::new();
     for (env, dump) in &envs {
         if let Some(d) = &dump.deployed
             && !body.releases.contains_key(&d.release)
@@ -333,11 +345,15 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
             }
         }
         for (config, state) in &dump.state {
-            crate::state::format::decode(state.as_bytes())
-                .and_then(|s| crate::state::format::check_owner(&s, env, config, None))
+            let history = dump.lineage.get(config).map(String::as_str);
+            let state = crate::state::format::decode(state.as_bytes())
+                .and_then(|s| {
+                    crate::state::format::check_owner(&s, env, config, history).map(|()| s)
+                })
                 .map_err(|e| {
                     RecordError::Invalid(format!("the state of {env}/{config} is refused: {e}"))
                 })?;
+            lineages.insert((env.to_string(), config.clone()), state.lineage);
         }
     }
     // Nothing is written through a symbolic link already in the project.
@@ -383,8 +399,14 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
     }
     for (env, dump) in envs {
         let dir = records.env_dir(env);
+        let store = crate::store::LocalStore::new(root, env);
         for (config, state) in &dump.state {
             write_file(&dir.join(format!("{config}.state.json")), state.as_bytes())?;
+            if let Some(lineage) = lineages.get(&(env.to_string(), config.clone())) {
+                store
+                    .record_lineage(config, lineage)
+                    .map_err(|e| RecordError::Invalid(e.to_string()))?;
+            }
             summary.state_files += 1;
         }
         if let Some(l) = &dump.lifecycle {

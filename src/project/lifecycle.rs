@@ -5,9 +5,10 @@
 //! moved each configuration and when.
 
 use super::release::Deployed;
-use super::{RecordError, Records, read_json, write_json};
+use super::{RecordError, Records};
 use crate::config::{Configuration, Environment, Project};
 use crate::plan::Plan;
+use crate::store::Document;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -83,8 +84,9 @@ const FORMAT: u32 = 1;
 impl Lifecycle {
     /// The environment's records; empty when there are none yet.
     pub fn load(records: &Records, env: &str) -> Result<Lifecycle, RecordError> {
-        let path = records.env_dir(env).join("lifecycle.json");
-        let l: Lifecycle = read_json(&path)
+        let path = records.document_location(env, Document::Lifecycle);
+        let l: Lifecycle = records
+            .read_document(env, Document::Lifecycle)
             .map_err(|e| match e {
                 RecordError::Read { path, cause } => RecordError::Invalid(format!(
                     "cannot read {p}: {cause}.\n\
@@ -103,7 +105,7 @@ impl Lifecycle {
     }
 
     pub fn save(&self, records: &Records, env: &str) -> Result<(), RecordError> {
-        write_json(&records.env_dir(env).join("lifecycle.json"), self)
+        records.replace_document(env, Document::Lifecycle, self)
     }
 
     pub fn get(&self, config: &str) -> Option<&Entry> {
@@ -289,7 +291,7 @@ pub struct Ended<'a> {
 pub fn finished(
     records: &Records,
     project: &Project,
-    store: &crate::state::Store,
+    store: &dyn crate::store::StateStore,
     plan: &Plan,
     plan_hash: Option<&str>,
     ended: &Ended,
@@ -319,15 +321,13 @@ pub fn finished(
     if !ended.succeeded {
         return Ok(());
     }
-    let drift = crate::state::DriftRecord::path(store);
-    if let Err(e) = std::fs::remove_file(&drift)
-        && e.kind() != std::io::ErrorKind::NotFound
-    {
-        return Err(RecordError::Write {
-            path: drift,
-            cause: e.to_string(),
-        });
-    }
+    store.clear_drift().map_err(|e| match e {
+        crate::store::StateError::Io { path, source } => RecordError::Write {
+            path,
+            cause: source.to_string(),
+        },
+        e => RecordError::Invalid(e.to_string()),
+    })?;
     // A targeted apply leaves the environment's release as it was.
     if !plan.targets.is_empty() {
         return Ok(());

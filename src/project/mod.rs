@@ -18,9 +18,11 @@ pub mod lifecycle;
 pub mod release;
 pub mod rules;
 
+use crate::store::{Backend, Document, LocalBackend, StateStore};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A record file could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -37,17 +39,41 @@ pub enum RecordError {
     NotReleasable(String),
 }
 
-/// Where a project's records live: `.terrace/` under its root.
+impl From<crate::store::RecordIo> for RecordError {
+    fn from(e: crate::store::RecordIo) -> RecordError {
+        match e {
+            crate::store::RecordIo::Read { path, cause } => RecordError::Read { path, cause },
+            crate::store::RecordIo::Write { path, cause } => RecordError::Write { path, cause },
+        }
+    }
+}
+
+/// Where a project's records live: the backend chosen for the run, and
+/// `.terrace/` under its root for the records not yet behind it (see
+/// [`crate::store`]).
 #[derive(Debug, Clone)]
 pub struct Records {
     dir: PathBuf,
+    backend: Arc<dyn Backend>,
 }
 
 impl Records {
+    /// The records of the project at `root` in local files.
     pub fn new(root: &Path) -> Records {
+        Records::with_backend(root, Arc::new(LocalBackend::new(root)))
+    }
+
+    /// The records of the project at `root`, state in `backend`.
+    pub fn with_backend(root: &Path, backend: Arc<dyn Backend>) -> Records {
         Records {
             dir: root.join(".terrace"),
+            backend,
         }
+    }
+
+    /// The state records of environment `env`.
+    pub fn state(&self, env: &str) -> Box<dyn StateStore> {
+        self.backend.state(env)
     }
 
     /// `.terrace/`.
@@ -62,16 +88,17 @@ impl Records {
 
     /// The environments that have records or state, by name.
     pub fn environments(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.dir.join("envs"))
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .filter(|e| e.path().is_dir())
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .filter(|n| !n.starts_with('.'))
-            .collect();
-        names.sort();
-        names
+        self.backend.environments()
+    }
+
+    /// The backend holding the records.
+    pub fn backend(&self) -> &dyn Backend {
+        &*self.backend
+    }
+
+    /// Where the audit trail is, as shown to users.
+    pub fn audit_location(&self) -> PathBuf {
+        self.backend.audit_locations().0
     }
 }
 
@@ -85,6 +112,73 @@ pub fn now() -> String {
 /// Who runs this command: `TERRACE_USER`, else the OS user.
 pub fn user() -> String {
     crate::state::current_user()
+}
+
+impl Records {
+    /// Where environment `env`'s document `doc` is, for messages.
+    pub fn document_location(&self, env: &str, doc: Document) -> PathBuf {
+        self.backend.document_location(env, doc)
+    }
+
+    /// Reads environment `env`'s JSON document `doc`; `Ok(None)` when it
+    /// was never written.
+    fn read_document<T: DeserializeOwned>(
+        &self,
+        env: &str,
+        doc: Document,
+    ) -> Result<Option<T>, RecordError> {
+        let path = self.document_location(env, doc);
+        let bytes = match self.backend.read_document(env, doc) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                return Err(RecordError::Read {
+                    path,
+                    cause: e.to_string(),
+                });
+            }
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| RecordError::Read {
+                path,
+                cause: format!("it is damaged: {e}"),
+            })
+    }
+
+    /// Replaces environment `env`'s document `doc` with `value` as JSON.
+    fn replace_document<T: Serialize>(
+        &self,
+        env: &str,
+        doc: Document,
+        value: &T,
+    ) -> Result<(), RecordError> {
+        let bytes = json_bytes(value)?;
+        self.backend
+            .replace_document(env, doc, &bytes)
+            .map_err(|e| RecordError::Write {
+                path: self.document_location(env, doc),
+                cause: e.to_string(),
+            })
+    }
+
+    /// Removes environment `env`'s document `doc`, if there is one.
+    fn remove_document(&self, env: &str, doc: Document) -> Result<(), RecordError> {
+        self.backend
+            .remove_document(env, doc)
+            .map_err(|e| RecordError::Write {
+                path: self.document_location(env, doc),
+                cause: e.to_string(),
+            })
+    }
+}
+
+/// A record as written: pretty JSON and a final newline.
+fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, RecordError> {
+    let mut bytes =
+        serde_json::to_vec_pretty(value).map_err(|e| RecordError::Invalid(e.to_string()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 /// Reads a JSON record; `Ok(None)` when the file does not exist.
@@ -127,9 +221,7 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RecordError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
-    let mut bytes =
-        serde_json::to_vec_pretty(value).map_err(|e| RecordError::Invalid(e.to_string()))?;
-    bytes.push(b'\n');
+    let bytes = json_bytes(value)?;
     crate::state::write_atomic(path, &bytes).map_err(fail)
 }
 

@@ -9,8 +9,9 @@
 //! environments; `.terrace/envs/ENV/release.json` says which one an
 //! environment runs. Promotion plans the target with the source's release.
 
-use super::{RecordError, Records, read_json, write_json};
+use super::{RecordError, Records};
 use crate::config::Project;
+use crate::store::Document;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -64,12 +65,13 @@ pub struct Deployed {
 const FORMAT: u32 = 1;
 
 impl Release {
-    /// `.terrace/releases/ID/`.
+    /// Where release `id` is kept (`.terrace/releases/ID/`).
     pub fn dir(records: &Records, id: &str) -> PathBuf {
-        records.dir().join("releases").join(id)
+        records.backend().release_location(id)
     }
 
-    /// Where the release's definition files are: load them from there.
+    /// `.terrace/releases/ID/files/`, for export and import, which still
+    /// work on the local files (see [`crate::store`]).
     pub fn files_dir(records: &Records, id: &str) -> PathBuf {
         Release::dir(records, id).join("files")
     }
@@ -80,7 +82,15 @@ impl Release {
             return Err(RecordError::Invalid(format!("{id:?} is not a release id")));
         }
         let path = Release::dir(records, id).join("release.json");
-        let r: Release = read_json(&path)?.ok_or_else(|| {
+        let bytes = records.backend().release_manifest(id)?;
+        let parsed = bytes
+            .map(|b| serde_json::from_slice::<Release>(&b))
+            .transpose()
+            .map_err(|e| RecordError::Read {
+                path: path.clone(),
+                cause: format!("it is damaged: {e}"),
+            })?;
+        let r: Release = parsed.ok_or_else(|| {
             RecordError::Invalid(format!(
                 "release {} is missing: {} does not exist",
                 short(id),
@@ -95,7 +105,7 @@ impl Release {
     /// was kept with; returns the directory to load it from.
     pub fn verified_files(records: &Records, id: &str) -> Result<PathBuf, RecordError> {
         let release = Release::load(records, id)?;
-        let dir = Release::files_dir(records, id);
+        let dir = records.backend().release_files(id)?;
         for f in &release.files {
             let path = dir.join(&f.path);
             let bytes = crate::bounded::read_record(&path).map_err(|e| RecordError::Read {
@@ -119,26 +129,15 @@ impl Release {
     /// the release holds what was planned even if the files change now.
     pub fn capture(records: &Records, project: &Project, env: &str) -> Result<String, RecordError> {
         let id = project.definitions_hash.clone();
-        let dir = Release::dir(records, &id);
-        if dir.join("release.json").is_file() {
+        if records.backend().release_manifest(&id)?.is_some() {
             return Ok(id);
         }
-        let parent = records.dir().join("releases");
-        let write_err = |path: &Path, e: std::io::Error| RecordError::Write {
-            path: path.to_path_buf(),
-            cause: e.to_string(),
-        };
-        std::fs::create_dir_all(&parent).map_err(|e| write_err(&parent, e))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempdir_in(&parent)
-            .map_err(|e| write_err(&parent, e))?;
-        let files_dir = tmp.path().join("files");
         let loaded: std::collections::HashMap<&Path, &str> = project
             .sources
             .files()
             .map(|f| (f.path.as_path(), &*f.text))
             .collect();
+        let mut kept = Vec::new();
         let mut files = Vec::new();
         for rel in crate::config::definition_files(project) {
             if rel.is_absolute()
@@ -160,19 +159,12 @@ impl Release {
                         cause: e.to_string(),
                     })?,
             };
-            let to = files_dir.join(&rel);
-            if let Some(d) = to.parent() {
-                std::fs::create_dir_all(d).map_err(|e| write_err(d, e))?;
-            }
-            // Durable before the directory is renamed into place: a kept
-            // release is trusted from then on.
-            let mut file = std::fs::File::create(&to).map_err(|e| write_err(&to, e))?;
-            std::io::Write::write_all(&mut file, &bytes).map_err(|e| write_err(&to, e))?;
-            file.sync_all().map_err(|e| write_err(&to, e))?;
+            let rel = rel.to_string_lossy().into_owned();
             files.push(ReleasedFile {
-                path: rel.to_string_lossy().into_owned(),
+                path: rel.clone(),
                 sha256: super::sha256_hex(&bytes),
             });
+            kept.push((rel, bytes));
         }
         let configurations = project
             .configurations
@@ -200,49 +192,29 @@ impl Release {
             configurations,
             files,
         };
-        write_json(&tmp.path().join("release.json"), &release)?;
-        let kept = tmp.keep();
-        match std::fs::rename(&kept, &dir) {
-            Ok(()) => {}
-            // Another process kept the same release first: same content.
-            Err(_) if dir.join("release.json").is_file() => {
-                let _ = std::fs::remove_dir_all(&kept);
-            }
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&kept);
-                return Err(write_err(&dir, e));
-            }
-        }
-        let _ = crate::state::sync_dir(&parent);
+        let manifest = super::json_bytes(&release)?;
+        records.backend().keep_release(&id, &kept, &manifest)?;
         Ok(id)
     }
 }
 
 impl Deployed {
     fn path(records: &Records, env: &str) -> PathBuf {
-        records.env_dir(env).join("release.json")
+        records.document_location(env, Document::Deployed)
     }
 
     /// The release `env` runs, if it ever applied.
     pub fn load(records: &Records, env: &str) -> Result<Option<Deployed>, RecordError> {
-        read_json(&Deployed::path(records, env))
+        records.read_document(env, Document::Deployed)
     }
 
     pub fn save(&self, records: &Records, env: &str) -> Result<(), RecordError> {
-        write_json(&Deployed::path(records, env), self)
+        records.replace_document(env, Document::Deployed, self)
     }
 
     /// Forgets the release (the environment was destroyed).
     pub fn clear(records: &Records, env: &str) -> Result<(), RecordError> {
-        let path = Deployed::path(records, env);
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(RecordError::Write {
-                path,
-                cause: e.to_string(),
-            }),
-        }
+        records.remove_document(env, Document::Deployed)
     }
 }
 
@@ -262,26 +234,17 @@ pub fn short(id: &str) -> &str {
 /// deployed (backups of a configuration remain without its state file, or
 /// `release.json` names a state serial and no state file is left). `None`
 /// when the records agree with the state files.
-pub fn lost_state(records: &Records, store: &crate::state::Store) -> Option<String> {
+pub fn lost_state(records: &Records, store: &dyn crate::store::StateStore) -> Option<String> {
     let env = store.env();
     let missing = store.missing_state().unwrap_or_default();
     if !missing.is_empty() {
         let newest = store
-            .backups()
+            .versions()
             .unwrap_or_default()
             .first()
             .map(|b| b.serial)
             .unwrap_or(0);
-        let files: Vec<String> = missing
-            .iter()
-            .map(|c| {
-                store
-                    .dir()
-                    .join(format!("{c}.state.json"))
-                    .display()
-                    .to_string()
-            })
-            .collect();
+        let files: Vec<String> = missing.iter().map(|c| store.current_location(c)).collect();
         return Some(format!(
             "the state of configuration(s) {} in environment \"{env}\" is missing ({} not found) while backups of it remain: \
              planning now would create again every object it recorded, beside the ones that exist.\n\
@@ -292,17 +255,13 @@ pub fn lost_state(records: &Records, store: &crate::state::Store) -> Option<Stri
         ));
     }
     let deployed = Deployed::load(records, env).ok().flatten()?;
-    let has_state = std::fs::read_dir(store.dir())
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|e| e.file_name().to_string_lossy().ends_with(".state.json"));
+    let has_state = !store.configurations().unwrap_or_default().is_empty();
     (deployed.serial > 0 && !has_state).then(|| {
         format!(
             "environment \"{env}\" has no state file in {}, but {} says an apply by {} wrote its state (serial {}) at {}: \
              planning now would create again every object, beside the ones that exist.\n\
              Put the state files back from a copy, or, if those objects are really gone, apply with --allow-recreate.",
-            store.dir().display(),
+            store.location(),
             Deployed::path(records, env).display(),
             deployed.applied_by,
             deployed.serial,

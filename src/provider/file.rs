@@ -7,13 +7,22 @@ use super::{
     project_path,
 };
 use crate::value::{Map, Path, Value};
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 pub struct File {
     schema: Schema,
     data_schema: Schema,
+    /// The directories whose orphaned temporary files this instance has
+    /// removed already (see [`remove_orphans`]).
+    tidied: Tidied,
 }
+
+/// Directories swept once per provider instance: shared with the blocking
+/// tasks that write files.
+type Tidied = Arc<Mutex<HashSet<PathBuf>>>;
 
 impl File {
     pub fn new() -> File {
@@ -90,6 +99,7 @@ impl File {
                     ),
                 ],
             },
+            tidied: Tidied::default(),
         }
     }
 }
@@ -147,7 +157,12 @@ fn parse_mode(s: &str) -> Result<u32, String> {
 }
 
 /// Writes `content` to `path` atomically with `mode`.
-fn write_file(path: &std::path::Path, content: &str, mode: u32) -> Result<(), ProviderError> {
+fn write_file(
+    path: &std::path::Path,
+    content: &str,
+    mode: u32,
+    tidied: &Tidied,
+) -> Result<(), ProviderError> {
     let err = |what: &str, e: std::io::Error| {
         ProviderError::new(format!("cannot {what} {}: {e}", path.display()))
     };
@@ -155,7 +170,7 @@ fn write_file(path: &std::path::Path, content: &str, mode: u32) -> Result<(), Pr
         .parent()
         .ok_or_else(|| ProviderError::new(format!("{} has no parent directory", path.display())))?;
     std::fs::create_dir_all(dir).map_err(|e| err("create the directory of", e))?;
-    remove_orphans(dir);
+    remove_orphans(dir, tidied);
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .rand_bytes(TEMP_RANDOM)
@@ -177,13 +192,12 @@ const TEMP_PREFIX: &str = ".terrace-";
 const TEMP_RANDOM: usize = 6;
 
 /// Removes the temporary files a killed run left in `dir` (once per
-/// directory and process): names of [`TEMP_PREFIX`]'s pattern only, older
-/// than a minute, and not locked by a writer.
-fn remove_orphans(dir: &std::path::Path) {
-    static DONE: std::sync::Mutex<Option<std::collections::HashSet<std::path::PathBuf>>> =
-        std::sync::Mutex::new(None);
-    if let Ok(mut done) = DONE.lock()
-        && !done.get_or_insert_default().insert(dir.to_path_buf())
+/// directory and provider instance, as recorded in `tidied`): names of
+/// [`TEMP_PREFIX`]'s pattern only, older than a minute, and not locked by
+/// a writer.
+fn remove_orphans(dir: &std::path::Path, tidied: &Tidied) {
+    if let Ok(mut done) = tidied.lock()
+        && !done.insert(dir.to_path_buf())
     {
         return;
     }
@@ -296,7 +310,8 @@ impl Provider for File {
                 .unwrap_or_default()
                 .to_string();
             let p = path.clone();
-            tokio::task::spawn_blocking(move || write_file(&p, &content, mode))
+            let tidied = self.tidied.clone();
+            tokio::task::spawn_blocking(move || write_file(&p, &content, mode, &tidied))
                 .await
                 .map_err(|e| {
                     ProviderError::new(format!("writing {} was interrupted: {e}", path.display()))
@@ -315,7 +330,7 @@ impl Provider for File {
             // Refresh runs first in every plan and apply: the place to tidy
             // up after a run that was killed mid-write.
             if let Some(dir) = path.parent() {
-                remove_orphans(dir);
+                remove_orphans(dir, &self.tidied);
             }
             let meta = match tokio::fs::metadata(&path).await {
                 Ok(m) => m,
@@ -382,9 +397,10 @@ impl Provider for File {
             let content_changed =
                 prior.get("content_sha256") != planned.get("content_sha256") || !path.exists();
             let p = path.clone();
+            let tidied = self.tidied.clone();
             tokio::task::spawn_blocking(move || {
                 if content_changed {
-                    write_file(&p, &content, mode)
+                    write_file(&p, &content, mode, &tidied)
                 } else {
                     set_mode(&p, mode).map_err(|e| {
                         ProviderError::new(format!(
@@ -454,13 +470,19 @@ impl Provider for File {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn writes_reads_back_and_deletes() {
+    /// A project directory, and the context of a run in it.
+    fn project() -> (tempfile::TempDir, Context) {
         let dir = tempfile::tempdir().unwrap();
         let ctx = Context {
             project_root: dir.path().to_path_buf(),
             authorization: None,
         };
+        (dir, ctx)
+    }
+
+    #[tokio::test]
+    async fn writes_reads_back_and_deletes() {
+        let (dir, ctx) = project();
         let p = File::new();
         let mut cfg = p
             .schema
@@ -489,12 +511,36 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn refuses_paths_outside_the_project() {
-        let dir = tempfile::tempdir().unwrap();
-        let ctx = Context {
-            project_root: dir.path().to_path_buf(),
-            authorization: None,
+    async fn each_provider_instance_removes_a_directorys_orphans_once() {
+        let (dir, ctx) = project();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
+        let orphan = dir.path().join("out/.terrace-Ab12Cd");
+        let plant = || {
+            let f = std::fs::File::create(&orphan).unwrap();
+            let old = std::time::SystemTime::now() - std::time::Duration::from_secs(300);
+            f.set_modified(old).unwrap();
         };
+        let current = Value::Object(Map::from([(
+            "path".to_string(),
+            Value::string("out/a.txt"),
+        )]));
+
+        let first = File::new();
+        plant();
+        first.read(current.clone(), &ctx).await.unwrap();
+        assert!(!orphan.exists(), "the first read of a directory sweeps it");
+        plant();
+        first.read(current.clone(), &ctx).await.unwrap();
+        assert!(orphan.exists(), "an instance sweeps a directory once");
+
+        // Another instance (another run in the same process) sweeps again.
+        File::new().read(current, &ctx).await.unwrap();
+        assert!(!orphan.exists(), "a new instance sweeps it again");
+    }
+
+    #[tokio::test]
+    async fn refuses_paths_outside_the_project() {
+        let (_dir, ctx) = project();
         let p = File::new();
         let cfg = p
             .schema

@@ -1,8 +1,8 @@
 //! Machine-readable UI: one JSON object per line, modelled on the messages
 //! of `terraform plan -json` / `terraform apply -json` (`version`,
-//! `planned_change`, `resource_drift`, `apply_start`, `apply_complete`,
-//! `apply_errored`, `change_summary`, `outputs`, `diagnostic`, and
-//! terrace's `policy`), each with
+//! `planned_change`, `resource_drift`, `refresh_start`, `refresh_complete`,
+//! `apply_start`, `apply_complete`, `apply_errored`, `change_summary`,
+//! `outputs`, `diagnostic`, and terrace's `policy`), each with
 //! `@level`, `@message`, `@module` and `@timestamp`.
 //!
 //! Resource addresses follow [`super::json`]: `module.CONFIG.TYPE.NAME`,
@@ -93,13 +93,9 @@ impl Events {
 
     /// A resource object for an address string from the apply walker;
     /// one that does not parse is passed through as `addr`. A deposed
-    /// object (`ADDR (deposed)`) keeps its resource's address, as in
-    /// Terraform; terrace says it is deposed in `terrace_deposed`.
-    fn resource_of(&self, addr: &str) -> (Json, String) {
-        let (addr, deposed) = match addr.strip_suffix(DEPOSED) {
-            Some(a) => (a, true),
-            None => (addr, false),
-        };
+    /// object keeps its resource's address, as in Terraform; terrace says
+    /// it is deposed in `terrace_deposed`.
+    fn resource_of(&self, addr: &str, deposed: bool) -> (Json, String) {
         match InstanceAddr::parse(addr) {
             Ok((_, a)) => {
                 let mut r = self.resource(&a);
@@ -277,26 +273,46 @@ impl Events {
         self.line("info", &message, "change_summary", body)
     }
 
-    /// A `diagnostic` line from terrace's diagnostics; with the sources,
-    /// its primary span becomes Terraform's `range`.
+    /// A `diagnostic` line from terrace's diagnostics, in Terraform's
+    /// words where they differ (`Diagnostic::terraform`), with the
+    /// `address` of the resource instance it belongs to; with the
+    /// sources, its primary span becomes Terraform's `range` and
+    /// `snippet` (with the values of the references in it).
     pub fn diagnostic(&self, d: &Diagnostic, sources: Option<&SourceMap>) -> String {
-        let detail = d.help.clone().unwrap_or_default();
-        let mut line = self.message(d.severity, &d.message, &detail);
-        let range = sources
-            .zip(d.span())
-            .and_then(|(map, span)| range(map, span));
-        if let (Some(range), Ok(mut v)) = (range, serde_json::from_str::<Json>(&line)) {
-            v["diagnostic"]["range"] = range;
-            if let Some(snippet) = sources
-                .zip(d.span())
-                .and_then(|(map, span)| super::validate::snippet(map, span))
-            {
-                v["diagnostic"]["snippet"] = snippet;
-            }
-            v["diagnostic"]["code"] = json!(d.code);
-            line = v.to_string();
+        let extra = d.json.as_deref();
+        let (summary, detail) = match extra.and_then(|x| x.wording.as_ref()) {
+            Some((summary, detail)) => (*summary, detail.as_str()),
+            None => (d.message.as_str(), d.help.as_deref().unwrap_or_default()),
+        };
+        let (level, word, severity) = match d.severity {
+            Severity::Error => ("error", "Error", "error"),
+            Severity::Warning => ("warn", "Warning", "warning"),
+        };
+        let mut diag = Map::new();
+        diag.insert("severity".into(), json!(severity));
+        diag.insert("summary".into(), json!(summary));
+        diag.insert("detail".into(), json!(detail));
+        if let Some(a) = extra.and_then(|x| x.address.as_ref()) {
+            diag.insert("address".into(), json!(address(a)));
         }
-        line
+        if let Some((map, span)) = sources.zip(d.span())
+            && let Some(range) = range(map, span)
+        {
+            diag.insert("range".into(), range);
+            if let Some(mut snippet) = super::validate::snippet(map, span) {
+                let values: Vec<Json> = extra
+                    .map_or(&[][..], |x| &x.values)
+                    .iter()
+                    .map(|v| json!({ "traversal": v.traversal, "statement": v.statement }))
+                    .collect();
+                snippet["values"] = Json::Array(values);
+                diag.insert("snippet".into(), snippet);
+            }
+            diag.insert("code".into(), json!(d.code));
+        }
+        let mut body = Map::new();
+        body.insert("diagnostic".into(), Json::Object(diag));
+        self.line(level, &format!("{word}: {summary}"), "diagnostic", body)
     }
 
     /// A `diagnostic` line from a plain message.
@@ -314,6 +330,30 @@ impl Events {
         self.line(level, &format!("{word}: {summary}"), "diagnostic", body)
     }
 
+    /// `refresh_start` (`done` false) or `refresh_complete` for an object
+    /// read back while planning, with its `id` as Terraform reports it.
+    pub fn refresh(&self, a: &InstanceAddr, id: Option<&str>, done: bool) -> String {
+        let (message, kind) = if done {
+            ("Refresh complete", "refresh_complete")
+        } else {
+            ("Refreshing state...", "refresh_start")
+        };
+        let mut h = Map::new();
+        h.insert("resource".into(), self.resource(a));
+        if let Some(id) = id {
+            h.insert("id_key".into(), json!("id"));
+            h.insert("id_value".into(), json!(id));
+        }
+        let mut body = Map::new();
+        body.insert("hook".into(), Json::Object(h));
+        self.line(
+            "info",
+            &format!("{}: {message}{}", address(a), id_text(id)),
+            kind,
+            body,
+        )
+    }
+
     /// The line for one apply event.
     pub fn apply_event(&self, e: &Event) -> String {
         let verb = |a: Action| match a {
@@ -327,10 +367,11 @@ impl Events {
         match e {
             Event::Started {
                 address,
+                deposed,
                 action,
                 id,
             } => {
-                let (resource, addr) = self.resource_of(address);
+                let (resource, addr) = self.resource_of(address, *deposed);
                 let (name, start, _) = verb(*action);
                 let hook = hook(resource, name, id.as_deref());
                 let id_text = id_text(id.as_deref());
@@ -345,11 +386,12 @@ impl Events {
             }
             Event::Finished {
                 address,
+                deposed,
                 action,
                 elapsed,
                 id,
             } => {
-                let (resource, addr) = self.resource_of(address);
+                let (resource, addr) = self.resource_of(address, *deposed);
                 let (name, _, done) = verb(*action);
                 let secs = seconds(*elapsed);
                 let mut hook = hook(resource, name, id.as_deref());
@@ -366,25 +408,30 @@ impl Events {
             }
             Event::Failed {
                 address,
+                deposed,
                 action,
+                elapsed,
                 message,
             } => {
-                let (resource, addr) = self.resource_of(address);
+                // Terraform's line: `info`, no message (the diagnostic
+                // that follows carries it); terrace adds it as its own.
+                let (resource, addr) = self.resource_of(address, *deposed);
                 let (name, _, done) = verb(*action);
+                let secs = seconds(*elapsed);
+                let mut hook = hook(resource, name, None);
+                hook.insert("elapsed_seconds".into(), json!(secs));
+                hook.insert("terrace_message".into(), json!(message));
                 let mut body = Map::new();
-                body.insert(
-                    "hook".into(),
-                    json!({ "resource": resource, "action": name, "message": message }),
-                );
+                body.insert("hook".into(), Json::Object(hook));
                 self.line(
-                    "error",
-                    &format!("{addr}: {done} errored: {message}"),
+                    "info",
+                    &format!("{addr}: {done} errored after {secs}s"),
                     "apply_errored",
                     body,
                 )
             }
             Event::Skipped { address, because } => {
-                let (_, addr) = self.resource_of(address);
+                let (_, addr) = self.resource_of(address, false);
                 self.message(
                     Severity::Warning,
                     &format!("{addr} was not attempted"),
@@ -417,9 +464,6 @@ fn hook(resource: Json, action: &str, id: Option<&str>) -> Map<String, Json> {
 fn id_text(id: Option<&str>) -> String {
     id.map(|i| format!(" [id={i}]")).unwrap_or_default()
 }
-
-/// How the apply walker names a deposed object.
-const DEPOSED: &str = " (deposed)";
 
 /// `TYPE.NAME` with its instance key, as Terraform's `resource` field
 /// has it: `terrace_data.many[1]`, `terrace_data.k["a"]`.
@@ -461,6 +505,7 @@ mod tests {
         };
         let line = ev.apply_event(&Event::Finished {
             address: "net/file.page[0]".into(),
+            deposed: false,
             action: Action::Create,
             elapsed: Duration::from_millis(1500),
             id: Some("x".into()),

@@ -82,17 +82,15 @@ fn sections(p: &Plan) -> Vec<Section> {
     out
 }
 
-/// A drift report (`terrace drift --format markdown`), in parts like a plan.
-pub fn drift(env: &str, drift: &[Drift], max_bytes: usize) -> Vec<String> {
+/// A drift report (`terrace drift --format markdown`), in parts like a
+/// plan, its headline naming the project like a plan's.
+pub fn drift(project: &str, env: &str, drift: &[Drift], max_bytes: usize) -> Vec<String> {
     let n = drift.len();
+    let named = headline(project, env);
     let first = match n {
-        0 => format!(
-            "**{}**: no drift; every object matches the state\n\n",
-            text(env)
-        ),
+        0 => format!("**{named}**: no drift; every object matches the state\n\n"),
         n => format!(
-            "**{}**: {n} object{} changed outside terrace\n\n",
-            text(env),
+            "**{named}**: {n} object{} changed outside terrace\n\n",
             plural(n)
         ),
     };
@@ -134,6 +132,16 @@ fn drift_section(env: &str, drift: &[Drift], with_changes: bool) -> Section {
     s
 }
 
+/// The bold start of a headline: `project** · **env` (the caller adds
+/// the outer `**`), or the environment alone when the project is unnamed.
+fn headline(project: &str, env: &str) -> String {
+    if project.is_empty() {
+        text(env)
+    } else {
+        format!("{}** · **{}", text(project), text(env))
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -145,11 +153,7 @@ fn head(
     by_config: &BTreeMap<&str, (Counts, Vec<&Change>)>,
 ) -> Section {
     let mut items = Vec::new();
-    let env = if p.project.is_empty() {
-        text(&p.environment)
-    } else {
-        format!("{}** · **{}", text(&p.project), text(&p.environment))
-    };
+    let env = headline(&p.project, &p.environment);
     let s = p.summary();
     let first = if changes.is_empty() {
         let outputs = p.outputs.iter().any(|o| o.action != Action::NoOp);

@@ -45,8 +45,9 @@ pub fn validate_json(diags: Diagnostics, sources: &SourceMap) -> String {
 }
 
 /// Terraform's `snippet`: the enclosing top-level block's header as
-/// `context`, the line the span starts on, and where in it the span is
-/// highlighted (byte offsets into `code`).
+/// `context` (the span's own line when it is that header), the line the
+/// span starts on, and where in it the span is highlighted (byte offsets
+/// into `code`).
 pub(super) fn snippet(sources: &SourceMap, span: crate::diag::Span) -> Option<Json> {
     let file = sources.files().nth(span.file.0 as usize)?;
     let text = &*file.text;
@@ -55,7 +56,7 @@ pub(super) fn snippet(sources: &SourceMap, span: crate::diag::Span) -> Option<Js
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     let end = (span.end as usize).clamp(start, line_end);
     let (line, _) = file.line_col(span.start);
-    let context = text[..line_start]
+    let context = text[..line_end]
         .lines()
         .rev()
         .find(|l| !l.starts_with([' ', '\t', '}']) && l.trim_end().ends_with('{'))

@@ -75,6 +75,28 @@ enum Msg {
     Line(Vec<u8>, Option<oneshot::Sender<Result<(), String>>>),
 }
 
+/// Where a journal's records go: made durable a batch at a time by the
+/// journal's writer thread (the local store appends to a file and syncs
+/// it; a database would insert the batch in one transaction).
+pub trait JournalLog: Send {
+    /// Appends `records` (one encoded line each, in order) and returns
+    /// once all of them are durable.
+    fn append_durably(&mut self, records: &[Vec<u8>]) -> Result<(), String>;
+}
+
+/// The local journal: a file appended to and synced.
+struct FileLog(std::fs::File);
+
+impl JournalLog for FileLog {
+    fn append_durably(&mut self, records: &[Vec<u8>]) -> Result<(), String> {
+        let buf = records.concat();
+        self.0
+            .write_all(&buf)
+            .and_then(|()| self.0.sync_data())
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// An open journal with its writer thread.
 pub struct Journal {
     path: PathBuf,
@@ -99,13 +121,22 @@ impl Journal {
         if let Some(dir) = path.parent() {
             super::atomic::sync_dir(dir).map_err(err)?;
         }
+        Journal::start(path, Box::new(FileLog(file)))
+    }
+
+    /// Starts the writer thread of a journal whose `begin` record is
+    /// already durable in `log`; `place` names it in errors.
+    pub fn start(place: &Path, log: Box<dyn JournalLog>) -> Result<Journal, JournalError> {
         let (tx, rx) = mpsc::channel::<Msg>();
         let thread = std::thread::Builder::new()
             .name("terrace-journal".into())
-            .spawn(move || writer(file, rx))
-            .map_err(err)?;
+            .spawn(move || writer(log, rx))
+            .map_err(|e| JournalError {
+                path: place.to_path_buf(),
+                message: e.to_string(),
+            })?;
         Ok(Journal {
-            path: path.to_path_buf(),
+            path: place.to_path_buf(),
             tx: Some(tx),
             thread: Some(thread),
         })
@@ -180,7 +211,7 @@ const LINGER: std::time::Duration = std::time::Duration::from_millis(5);
 /// When no record in the batch is waited for (operations without outside
 /// effects), it lingers a few milliseconds for more, so that a long chain
 /// of such operations costs a few syncs rather than one each.
-fn writer(mut file: std::fs::File, rx: mpsc::Receiver<Msg>) -> Result<(), String> {
+fn writer(mut log: Box<dyn JournalLog>, rx: mpsc::Receiver<Msg>) -> Result<(), String> {
     let mut failed: Option<String> = None;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -209,16 +240,16 @@ fn writer(mut file: std::fs::File, rx: mpsc::Receiver<Msg>) -> Result<(), String
             }
         }
         tracing::trace!(records = batch.len(), waited_for, "journal sync");
-        let mut buf = Vec::new();
+        let mut lines = Vec::with_capacity(batch.len());
         let mut acks = Vec::new();
         for Msg::Line(bytes, ack) in batch {
-            buf.extend_from_slice(&bytes);
+            lines.push(bytes);
             acks.extend(ack);
         }
         if failed.is_none()
-            && let Err(e) = file.write_all(&buf).and_then(|()| file.sync_data())
+            && let Err(e) = log.append_durably(&lines)
         {
-            failed = Some(e.to_string());
+            failed = Some(e);
         }
         for ack in acks {
             let _ = ack.send(match &failed {

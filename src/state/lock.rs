@@ -56,15 +56,15 @@ pub enum LockError {
     },
 }
 
-/// A held lock; released (file removed) on drop.
+/// A held lock file; released (file removed) on drop.
 #[derive(Debug)]
-pub struct Lock {
+pub struct FileLock {
     file: File,
     path: PathBuf,
     pub info: LockInfo,
 }
 
-impl Drop for Lock {
+impl Drop for FileLock {
     fn drop(&mut self) {
         // Remove the name while still holding the OS lock, so that nobody
         // mistakes the file for a stale one.
@@ -120,7 +120,7 @@ fn io(path: &Path, source: std::io::Error) -> LockError {
 
 /// Takes the lock in `dir` for `command`, waiting up to `timeout` while a
 /// live process holds it.
-pub fn acquire(dir: &Path, command: &str, timeout: Duration) -> Result<Lock, LockError> {
+pub fn acquire(dir: &Path, command: &str, timeout: Duration) -> Result<FileLock, LockError> {
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let path = dir.join("lock");
     remove_orphans(dir);
@@ -156,7 +156,7 @@ pub fn acquire(dir: &Path, command: &str, timeout: Duration) -> Result<Lock, Loc
                 let held = tmp.into_file();
                 tracing::debug!(path = %path.display(), command, "took the lock");
                 let _ = super::atomic::sync_dir(dir);
-                return Ok(Lock {
+                return Ok(FileLock {
                     file: held,
                     path,
                     info,

@@ -8,10 +8,14 @@
 #                  create_before_destroy replacement leaving a deposed object)
 #   fail.jsonl     `terraform apply -json` of terraform/fail (a postcondition
 #                  that fails at apply)
+#   errored.jsonl  `terraform apply -json` of terraform/errored (a create
+#                  that fails: a diagnostic with the resource's address)
+#   precondition.jsonl  `terraform plan -json` of terraform/precondition (a
+#                  failed precondition: the values of its references)
 #   invalid.jsonl  `terraform plan -json` of terraform/invalid (a reference
 #                  to an undeclared resource: a diagnostic with a snippet)
 #   graph.dot      `terraform graph` of terraform/v1
-# The terrace counterpart is terrace/{v1,v2,fail,invalid} (the module
+# The terrace counterpart is terrace/{v1,v2,fail,errored,precondition,invalid} (the module
 # `main` being the configuration `main`).
 # Run from anywhere; TERRAFORM overrides the binary.
 set -euo pipefail
@@ -30,5 +34,10 @@ rm -f "$work/terraform.tfstate" "$work/terraform.tfstate.backup"
 use fail
 (cd "$work" && "$tf" apply -auto-approve -json > "$here/fail.jsonl") || true
 rm -f "$work/terraform.tfstate" "$work/terraform.tfstate.backup"
+use errored
+(cd "$work" && "$tf" apply -auto-approve -json > "$here/errored.jsonl") || true
+rm -f "$work/terraform.tfstate" "$work/terraform.tfstate.backup"
+use precondition
+(cd "$work" && "$tf" plan -json > "$here/precondition.jsonl") || true
 use invalid
 (cd "$work" && "$tf" plan -json > "$here/invalid.jsonl") || true

@@ -100,10 +100,13 @@ fn drift_reports_changes_behind_terraces_back_and_records_them() {
             .any(|d| d["address"] == "main/file.f" && d["kind"] == "deleted")
     );
 
-    // Markdown for a pull request, and the item terrace attention lists.
+    // Markdown for a pull request, its headline naming the project (`t`)
+    // as a plan's does, and the item terrace attention lists.
     let md = drift(&p, &["--format", "markdown"]).code(2).stdout;
     assert!(
-        md.starts_with("<!-- terrace part 1/1 -->\n**dev**: 3 objects changed outside terrace"),
+        md.starts_with(
+            "<!-- terrace part 1/1 -->\n**t** · **dev**: 3 objects changed outside terrace"
+        ),
         "{md}"
     );
     assert!(

@@ -218,3 +218,31 @@ fn http_sensitive_body_stays_hidden_in_what_the_server_echoes() {
     let drift = run(&p, &["drift", "--env", "dev", "--format", "json"]).success();
     assert!(!drift.stdout.contains("-secret"), "{}", drift.stdout);
 }
+
+#[test]
+fn http_response_with_a_number_beyond_terraces_range_is_an_error_naming_the_request() {
+    let server = Server::start();
+    let huge = || -> serde_json::Value {
+        serde_json::from_str(r#"{"id": "t1", "name": "a", "size": 1e500000}"#).expect("json")
+    };
+    // Refreshing a resource whose object now holds such a number.
+    let p = project(&thing(&server, "{ name = \"a\" }", ""));
+    apply(&p).success();
+    server.set("t1", huge());
+    // (miette wraps the message after about 100 columns.)
+    let refused = format!("GET {}/things/t1 answered JSON", server.base);
+    run(&p, &["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has(&refused)
+        .stderr_has("is out of the range terrace reads");
+
+    // A data source reading it.
+    let p = project(&format!(
+        "data \"http\" \"t\" {{\n  url = \"{}/things/t1\"\n}}\n",
+        server.base
+    ));
+    run(&p, &["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has(&refused)
+        .stderr_has("is out of the range terrace reads");
+}

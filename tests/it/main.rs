@@ -2,6 +2,7 @@
 //! One binary, one module per area.
 
 mod apply;
+mod backend;
 mod blocks;
 mod bounds;
 mod catalog;

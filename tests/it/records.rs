@@ -1,7 +1,7 @@
 //! Records that cannot destroy the wrong things: state, backups, saved
 //! plans, exports and the project's records refuse what is not theirs.
 
-use crate::harness::{Project, single};
+use crate::harness::{Project, Run, single};
 
 /// Two environments, `dev` and `prod`, of one configuration `main`, and
 /// a second configuration `other`; each applied once.
@@ -25,6 +25,24 @@ fn two_envs() -> Project {
 
 fn copy(p: &Project, from: &str, to: &str) {
     std::fs::copy(p.path(from), p.path(to)).expect("copy");
+}
+
+/// A project of one environment `dev` and one configuration `main`,
+/// applied once: its state has no backup yet, only `main.lineage`.
+fn applied_once() -> Project {
+    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+    p.apply();
+    p
+}
+
+/// Puts the dev/main state of another project (the same environment and
+/// configuration names) in place of `p`'s, and plans: which is refused.
+fn plan_with_another_projects_state(p: &Project) -> Run {
+    let state = ".terrace/envs/dev/main.state.json";
+    std::fs::copy(applied_once().path(state), p.path(state)).expect("copy");
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("is not the lineage")
 }
 
 #[test]
@@ -67,36 +85,15 @@ fn state_file_of_another_lineage_is_refused() {
         "resource \"terrace_data\" \"a\" {\n  input = \"v2\"\n}\n",
     );
     p.apply();
-    // The same environment and configuration of another project.
-    let q = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
-    q.apply();
-    std::fs::copy(
-        q.path(".terrace/envs/dev/main.state.json"),
-        p.path(".terrace/envs/dev/main.state.json"),
-    )
-    .expect("copy");
-    p.run(&["plan", "--env", "dev"])
-        .code(1)
-        .stderr_has("is not the lineage")
+    plan_with_another_projects_state(&p)
         .stderr_has("Restore the newest with: terrace state restore --env dev 1");
 }
 
 #[test]
 fn state_file_of_another_lineage_is_refused_after_the_first_apply_with_no_backup_yet() {
-    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
-    p.apply();
+    let p = applied_once();
     assert!(!p.exists(".terrace/envs/dev/main.1.backup.json"));
-    // The same environment and configuration of another project.
-    let q = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
-    q.apply();
-    std::fs::copy(
-        q.path(".terrace/envs/dev/main.state.json"),
-        p.path(".terrace/envs/dev/main.state.json"),
-    )
-    .expect("copy");
-    p.run(&["plan", "--env", "dev"])
-        .code(1)
-        .stderr_has("is not the lineage");
+    plan_with_another_projects_state(&p);
 }
 
 #[test]
@@ -170,11 +167,17 @@ fn import_of_an_export_with_another_environments_state_is_refused() {
         let prod = project["environments"]["prod"]["state"]["main"].clone();
         project["environments"]["dev"]["state"]["main"] = prod;
     });
-    let q = Project::new().file("project.json", &edited);
+    import_refuses_the_state_of_dev_main(&edited, "environment \"prod\", not \"dev\"");
+}
+
+/// Imports `export` into a new directory: refused, because of `cause` in
+/// dev/main's state, before anything is written.
+fn import_refuses_the_state_of_dev_main(export: &str, cause: &str) {
+    let q = Project::new().file("project.json", export);
     q.run(&["import", "project.json"])
         .code(1)
         .stderr_has("the state of dev/main is refused")
-        .stderr_has("environment \"prod\", not \"dev\"");
+        .stderr_has(cause);
     assert!(!q.exists(".terrace"), "nothing was written");
 }
 
@@ -509,4 +512,30 @@ fn garbage_audit_trail_is_reported_by_attention() {
         .success()
         .stdout_has("project.audit.broken")
         .stdout_has("the audit trail is not intact");
+}
+
+#[test]
+fn imported_state_keeps_its_lineage_so_a_copied_state_file_is_still_refused() {
+    let p = applied_once();
+    let q = Project::new().file("project.json", &exported(&p));
+    q.run(&["import", "project.json"]).success();
+    assert_eq!(
+        q.read(".terrace/envs/dev/main.lineage"),
+        p.read(".terrace/envs/dev/main.lineage")
+    );
+    q.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success()
+        .stdout_has("No changes.");
+    plan_with_another_projects_state(&q).stderr_has("main.state.json cannot be used");
+}
+
+#[test]
+fn import_of_an_export_with_state_of_another_projects_lineage_is_refused() {
+    let p = applied_once();
+    let other = applied_once();
+    let foreign = other.read(".terrace/envs/dev/main.state.json");
+    let edited = edit_export(&exported(&p), |project| {
+        project["environments"]["dev"]["state"]["main"] = foreign.into();
+    });
+    import_refuses_the_state_of_dev_main(&edited, "is not the lineage");
 }

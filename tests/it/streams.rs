@@ -11,17 +11,23 @@ use crate::harness::{Project, repo};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// Terraform's events that terrace does not write yet (docs/json-plan.md
-/// says why): the reads of refresh.
-const NOT_YET: &[&str] = &["refresh_start", "refresh_complete"];
+/// Terraform's events for `terraform_data` reads: terrace never reads a
+/// `terrace_data` object back (nothing outside terrace can change it), so
+/// it reports no read of one (docs/json-plan.md).
+const REFRESH: &[&str] = &["refresh_start", "refresh_complete"];
 
+/// A recorded stream less the reads of `terraform_data` objects.
 fn reference(name: &str) -> Vec<Value> {
+    recorded(name)
+        .into_iter()
+        .filter(|e| !REFRESH.contains(&kind(e)))
+        .collect()
+}
+
+fn recorded(name: &str) -> Vec<Value> {
     let path = repo().join("testdata/streams").join(name);
     let text = std::fs::read_to_string(&path).expect("reference stream");
     parse(&text)
-        .into_iter()
-        .filter(|e| !NOT_YET.contains(&kind(e)))
-        .collect()
 }
 
 fn parse(text: &str) -> Vec<Value> {
@@ -40,6 +46,7 @@ fn phases(events: &[Value]) -> Vec<&'static str> {
     for e in events {
         let p = match kind(e) {
             "version" => "version",
+            "refresh_start" | "refresh_complete" => "refresh",
             "planned_change" | "resource_drift" => "plan",
             "change_summary" => "summary",
             "outputs" => "outputs",
@@ -112,16 +119,13 @@ fn shape(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
     }
 }
 
-/// The field paths of every event of one type, less the differences
-/// docs/json-plan.md lists: terrace's `diagnostic.code`, and the items of
-/// `snippet.values` (the values of the references in the highlighted
-/// expression) that terrace does not write.
+/// The field paths of every event of one type, less terrace's
+/// `diagnostic.code` (docs/json-plan.md).
 fn shapes(events: &[Value], kind_of: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for e in events.iter().filter(|e| kind(e) == kind_of) {
         shape(e, "", &mut out);
     }
-    out.retain(|p| !p.starts_with(".diagnostic.snippet.values[]"));
     out.remove(".diagnostic.code");
     out.remove(".terraform");
     out
@@ -181,10 +185,22 @@ fn a_failed_apply_ends_with_its_diagnostic_as_terraform_does() {
     compare(&stream, &reference("fail.jsonl"));
     let last = stream.last().expect("a line");
     assert_eq!(kind(last), "diagnostic");
-    assert_eq!(
-        last["diagnostic"]["snippet"]["context"],
-        "resource \"terrace_data\" \"bad\""
-    );
+    let d = &last["diagnostic"];
+    let terraform = reference("fail.jsonl");
+    let t = &terraform.last().expect("a line")["diagnostic"];
+    assert_eq!(d["summary"], t["summary"]);
+    assert_eq!(d["detail"], t["detail"]);
+    assert_eq!(d["snippet"]["context"], "resource \"terrace_data\" \"bad\"");
+    assert_eq!(d["snippet"]["code"], t["snippet"]["code"]);
+    let values = d["snippet"]["values"].as_array().expect("values");
+    assert_eq!(values.len(), 1, "{values:?}");
+    assert_eq!(values[0]["traversal"], "self.id");
+    let id = stream
+        .iter()
+        .find(|e| kind(e) == "apply_complete" && e["hook"]["resource"]["resource_name"] == "bad")
+        .and_then(|e| e["hook"]["id_value"].as_str())
+        .expect("the object's id");
+    assert_eq!(values[0]["statement"], format!("is \"{id}\""));
     assert!(
         !stream.iter().any(|e| e["@message"]
             .as_str()
@@ -229,4 +245,163 @@ fn a_reference_to_an_undeclared_resource_is_a_diagnostic_with_terraforms_snippet
     assert_eq!(d["snippet"]["code"], "  input = terrace_data.missing.id");
     assert_eq!(d["snippet"]["start_line"], 5);
     assert_eq!(d["snippet"]["highlight_start_offset"], 10);
+}
+
+/// Objects read back while planning (files: `terrace_data` is never read
+/// back) stream `refresh_start` and `refresh_complete` with the fields of
+/// Terraform's, before anything is planned; an object found gone ends its
+/// read without an id, as Terraform's does.
+#[test]
+fn reading_objects_back_streams_refresh_events_with_terraforms_fields() {
+    let p = Project::copy_of("testdata/streams/terrace/refresh");
+    apply(&p);
+    std::fs::remove_file(p.root().join("out/k-b.txt")).expect("remove a file");
+    let run = p.run(&["plan", "--env", "dev", "--json"]).success();
+    let stream = parse(&run.stdout);
+    assert_eq!(
+        phases(&stream),
+        ["version", "refresh", "plan", "summary"],
+        "reads come first"
+    );
+    let terraform = recorded("update.jsonl");
+    for k in REFRESH {
+        assert_eq!(shapes(&stream, k), shapes(&terraform, k), "fields of {k}");
+    }
+    let reads: Vec<String> = stream
+        .iter()
+        .filter(|e| REFRESH.contains(&kind(e)))
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                kind(e),
+                e["hook"]["resource"]["addr"].as_str().unwrap_or(""),
+                e["hook"]["id_value"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    for (addr, id) in [
+        ("module.main.file.many[0]", "out/many-0.txt"),
+        ("module.main.file.many[1]", "out/many-1.txt"),
+        ("module.main.file.k[\"a\"]", "out/k-a.txt"),
+        ("module.main.file.k[\"b\"]", "out/k-b.txt"),
+    ] {
+        let start = format!("refresh_start {addr} {id}");
+        let done = if id.ends_with("k-b.txt") { "-" } else { id };
+        let complete = format!("refresh_complete {addr} {done}");
+        let at = |line: &str| reads.iter().position(|r| *r == line);
+        assert!(
+            at(&start).expect(&start) < at(&complete).expect(&complete),
+            "{reads:?}"
+        );
+    }
+    assert_eq!(reads.len(), 8, "{reads:?}");
+    let gone = stream
+        .iter()
+        .find(|e| kind(e) == "refresh_complete" && e["hook"]["id_value"].is_null())
+        .expect("the read of the removed file");
+    assert_eq!(
+        gone["@message"],
+        "module.main.file.k[\"b\"]: Refresh complete"
+    );
+    assert!(gone["hook"].get("id_key").is_none());
+}
+
+/// A create that fails: `apply_errored` with Terraform's fields and an
+/// error diagnostic naming the resource instance in `address`.
+/// Terraform's side fails in a `local-exec` provisioner; its
+/// `provision_*` events are left out (terrace has no provisioners: a
+/// `command` resource runs commands as an object of its own).
+#[test]
+fn a_failed_create_streams_apply_errored_and_a_diagnostic_with_its_address() {
+    let p = Project::copy_of("testdata/streams/terrace/errored");
+    let run = p
+        .run(&["apply", "--env", "dev", "--auto-approve", "--json"])
+        .code(1);
+    let stream = parse(&run.stdout);
+    let terraform: Vec<Value> = reference("errored.jsonl")
+        .into_iter()
+        .filter(|e| !kind(e).starts_with("provision_"))
+        .collect();
+    assert_eq!(phases(&stream), phases(&terraform), "phases");
+    let kinds: BTreeSet<&str> = terraform.iter().map(kind).collect();
+    for k in kinds {
+        assert_eq!(shapes(&stream, k), shapes(&terraform, k), "fields of {k}");
+    }
+    let errored = stream
+        .iter()
+        .find(|e| kind(e) == "apply_errored")
+        .expect("apply_errored");
+    assert_eq!(errored["@level"], "info");
+    assert!(
+        errored["@message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("module.main.command.bad: Creation errored after ")),
+        "{errored}"
+    );
+    let d = &stream.last().expect("a line")["diagnostic"];
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["address"], "module.main.command.bad");
+    assert_eq!(d["snippet"]["context"], "resource \"command\" \"bad\"");
+}
+
+/// A precondition that fails when planning: Terraform's summary and
+/// detail, and the values of the references in the condition as
+/// Terraform lists them, less its quirk of a `Plan: 0 to add`
+/// `change_summary` before the error; a sensitive reference (which
+/// Terraform leaves out) is only said to have a sensitive value.
+#[test]
+fn a_failed_precondition_lists_the_values_of_its_references_as_terraform_does() {
+    let p = Project::copy_of("testdata/streams/terrace/precondition");
+    let run = p.run(&["plan", "--env", "dev", "--json"]).code(1);
+    assert!(!run.stdout.contains("hunter2"), "the secret stays hidden");
+    let stream = parse(&run.stdout);
+    let terraform: Vec<Value> = reference("precondition.jsonl")
+        .into_iter()
+        .filter(|e| kind(e) != "change_summary")
+        .collect();
+    compare(&stream, &terraform);
+    let d = &stream.last().expect("a line")["diagnostic"];
+    let t = &terraform.last().expect("a line")["diagnostic"];
+    for field in ["severity", "summary", "detail"] {
+        assert_eq!(d[field], t[field], "{field}");
+    }
+    for field in [
+        "code",
+        "start_line",
+        "highlight_start_offset",
+        "highlight_end_offset",
+    ] {
+        assert_eq!(d["snippet"][field], t["snippet"][field], "snippet.{field}");
+    }
+    let mut expected = t["snippet"]["values"].as_array().expect("values").clone();
+    expected.insert(
+        1,
+        serde_json::json!({"traversal": "var.password", "statement": "has a sensitive value"}),
+    );
+    assert_eq!(d["snippet"]["values"], Value::Array(expected));
+}
+
+/// An expression that fails to evaluate lists the values of the
+/// references in it, as Terraform does; a sensitive one is only said to
+/// have a sensitive value.
+#[test]
+fn an_evaluation_error_lists_the_values_of_the_references_in_the_failing_expression() {
+    let p = crate::harness::single(
+        "variable \"word\" {\n  default = \"abc\"\n}\nvariable \"secret\" {\n  default   = \"hunter2\"\n  sensitive = true\n}\nresource \"terrace_data\" \"a\" {\n  input = length(var.secret) + var.word\n}\n",
+    );
+    let run = p.run(&["plan", "--env", "dev", "--json"]).code(1);
+    assert!(!run.stdout.contains("hunter2"), "the secret stays hidden");
+    let stream = parse(&run.stdout);
+    let d = &stream.last().expect("a line")["diagnostic"];
+    assert_eq!(
+        d["snippet"]["code"],
+        "  input = length(var.secret) + var.word"
+    );
+    assert_eq!(
+        d["snippet"]["values"],
+        serde_json::json!([
+            {"traversal": "var.secret", "statement": "has a sensitive value"},
+            {"traversal": "var.word", "statement": "is \"abc\""},
+        ])
+    );
 }

@@ -293,6 +293,10 @@ fn drift_is_shown_apart_from_the_changes() {
         .iter()
         .map(|e| e["type"].as_str().unwrap_or("").to_string())
         .collect();
+    // Both files are read back first, in parallel (reads in any order).
+    let (reads, types): (Vec<String>, Vec<String>) =
+        types.into_iter().partition(|t| t.starts_with("refresh_"));
+    assert_eq!(reads.len(), 4, "a start and an end per file");
     assert_eq!(
         types,
         [
@@ -392,7 +396,13 @@ fn apply_json_reports_failures_and_refusals_as_json() {
         .iter()
         .find(|e| e["type"] == "apply_errored")
         .expect("apply_errored");
-    assert_eq!(errored["@level"], "error");
+    // As Terraform's: `info`, the error itself being the diagnostic.
+    assert_eq!(errored["@level"], "info");
+    assert!(
+        errored["hook"]["terrace_message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
     assert!(
         events
             .iter()

@@ -126,15 +126,21 @@ impl Response {
         (200..300).contains(&self.status)
     }
 
-    /// The body as JSON; a body that is not JSON is kept as a string.
-    pub fn json(&self) -> Value {
+    /// The body as JSON; a body that is not JSON is kept as a string. JSON
+    /// that terrace cannot hold (a number past its range) is refused, as
+    /// everywhere else JSON becomes a value, rather than kept as text.
+    pub fn json(&self, method: &str, url: &str) -> Result<Value, ProviderError> {
         if self.body.trim().is_empty() {
-            return Value::Null;
+            return Ok(Value::Null);
         }
-        serde_json::from_str::<serde_json::Value>(&self.body)
-            .ok()
-            .and_then(|j| Value::from_json(j).ok())
-            .unwrap_or_else(|| Value::String(self.body.clone()))
+        match serde_json::from_str::<serde_json::Value>(&self.body) {
+            Ok(json) => Value::from_json(json).map_err(|e| {
+                ProviderError::new(format!(
+                    "{method} {url} answered JSON terrace cannot read: {e}"
+                ))
+            }),
+            Err(_) => Ok(Value::String(self.body.clone())),
+        }
     }
 
     /// An error for an unexpected status, with the start of the body.

@@ -214,7 +214,9 @@ impl Provider for Http {
             if !resp.is_success() {
                 return Err(resp.error(method, url));
             }
-            let response = resp.json();
+            let response = resp
+                .json(method, url)
+                .map_err(|e| ProviderError::new(format!("{}; the object may exist", e.message)))?;
             let id_path = str_attr(&planned, "id_path")?;
             let id = id_at(&response, id_path).ok_or_else(|| {
                 ProviderError::attr(
@@ -248,7 +250,7 @@ impl Provider for Http {
             if !resp.is_success() {
                 return Err(resp.error("GET", &url));
             }
-            let response = kept_response(resp.json(), &current);
+            let response = kept_response(resp.json("GET", &url)?, &current);
             let mut m = current.into_object();
             // What the server holds now, for the keys the body sets: a change
             // behind terrace's back shows as drift and plans an update.
@@ -297,7 +299,8 @@ impl Provider for Http {
             if !resp.is_success() {
                 return Err(resp.error(method, &url));
             }
-            m.insert("response".into(), kept_response(resp.json(), &with_id));
+            let response = resp.json(method, &url)?;
+            m.insert("response".into(), kept_response(response, &with_id));
             Ok(Value::Object(m))
         })
     }
@@ -335,9 +338,10 @@ impl Provider for Http {
             if !resp.is_success() {
                 return Err(resp.error("GET", &url));
             }
+            let response = resp.json("GET", &url)?;
             let mut m: Map = config.into_object();
             m.insert("id".into(), Value::String(url));
-            m.insert("response".into(), resp.json());
+            m.insert("response".into(), response);
             m.insert("status_code".into(), Value::int(i64::from(resp.status)));
             m.insert("response_body".into(), Value::String(resp.body));
             Ok(Value::Object(m))

@@ -7,16 +7,21 @@
 //! .terrace/envs/dev/network.7.backup.json    the version it replaced (serial 7)
 //! .terrace/envs/dev/lock                     who holds the environment
 //! .terrace/envs/dev/journal.jsonl            operations of a running (or crashed) apply
+//!
+//! .terrace/envs/dev/drift.json               the last drift check
 //! ```
 //!
 //! Writing needs a [`Lock`]: holding one is the capability to change state.
 
-use super::format::{self, FormatError};
-use super::journal::{self, Base, Journal, JournalError, Record};
-use super::lock::{self, Lock, LockError};
-use super::model::{ConfigState, EnvState, UnfinishedOp};
+use super::{AuditAppend, AuditTail, Backend, Document, Lock, RecordIo, StateStore};
 use crate::address::InstanceAddr;
+use crate::state::format::{self, FormatError};
+use crate::state::{
+    Base, ConfigState, DriftRecord, EnvState, Journal, JournalError, LockError, LockInfo, Record,
+    UnfinishedOp,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -67,9 +72,283 @@ pub struct Recovery {
     pub unfinished: Vec<UnfinishedOp>,
 }
 
+/// The local backend: every record under the project's `.terrace/`.
+#[derive(Debug, Clone)]
+pub struct LocalBackend {
+    root: PathBuf,
+    /// Kept versions per configuration (`TERRACE_BACKUPS`, else 20).
+    keep_backups: usize,
+}
+
+impl LocalBackend {
+    /// The records of the project at `root`; `TERRACE_BACKUPS=N` keeps N
+    /// backups per configuration instead of 20.
+    pub fn new(root: &Path) -> LocalBackend {
+        let keep_backups = std::env::var("TERRACE_BACKUPS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .map_or(DEFAULT_BACKUPS, |n| n.max(1));
+        LocalBackend {
+            root: root.to_path_buf(),
+            keep_backups,
+        }
+    }
+}
+
+impl Backend for LocalBackend {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    fn document_location(&self, env: &str, doc: Document) -> PathBuf {
+        let name = match doc {
+            Document::Lifecycle => "lifecycle.json",
+            Document::Approvals => "approvals.json",
+            Document::Deployed => "release.json",
+            Document::Policies => "policies.json",
+        };
+        self.root.join(".terrace").join("envs").join(env).join(name)
+    }
+
+    fn read_document(&self, env: &str, doc: Document) -> std::io::Result<Option<Vec<u8>>> {
+        match crate::bounded::read_record(&self.document_location(env, doc)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn replace_document(&self, env: &str, doc: Document, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.document_location(env, doc);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        crate::state::write_atomic(&path, bytes)
+    }
+
+    fn document_time(&self, env: &str, doc: Document) -> Option<std::time::SystemTime> {
+        std::fs::metadata(self.document_location(env, doc))
+            .and_then(|m| m.modified())
+            .ok()
+    }
+
+    fn environments(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.root.join(".terrace").join("envs"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_dir())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn release_location(&self, id: &str) -> PathBuf {
+        self.root.join(".terrace").join("releases").join(id)
+    }
+
+    fn release_manifest(&self, id: &str) -> Result<Option<Vec<u8>>, RecordIo> {
+        read_optional(&self.release_location(id).join("release.json"))
+    }
+
+    fn release_files(&self, id: &str) -> Result<PathBuf, RecordIo> {
+        Ok(self.release_location(id).join("files"))
+    }
+
+    fn keep_release(
+        &self,
+        id: &str,
+        files: &[(String, Vec<u8>)],
+        manifest: &[u8],
+    ) -> Result<(), RecordIo> {
+        let dir = self.release_location(id);
+        if dir.join("release.json").is_file() {
+            return Ok(());
+        }
+        let parent = self.root.join(".terrace").join("releases");
+        let write_err = |path: &Path, e: std::io::Error| RecordIo::Write {
+            path: path.to_path_buf(),
+            cause: e.to_string(),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| write_err(&parent, e))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempdir_in(&parent)
+            .map_err(|e| write_err(&parent, e))?;
+        let files_dir = tmp.path().join("files");
+        for (rel, bytes) in files {
+            let to = files_dir.join(rel);
+            if let Some(d) = to.parent() {
+                std::fs::create_dir_all(d).map_err(|e| write_err(d, e))?;
+            }
+            // Durable before the directory is renamed into place: a kept
+            // release is trusted from then on.
+            let mut file = std::fs::File::create(&to).map_err(|e| write_err(&to, e))?;
+            file.write_all(bytes).map_err(|e| write_err(&to, e))?;
+            file.sync_all().map_err(|e| write_err(&to, e))?;
+        }
+        let manifest_path = tmp.path().join("release.json");
+        crate::state::write_atomic(&manifest_path, manifest)
+            .map_err(|e| write_err(&manifest_path, e))?;
+        let kept = tmp.keep();
+        match std::fs::rename(&kept, &dir) {
+            Ok(()) => {}
+            // Another process kept the same release first: same content.
+            Err(_) if dir.join("release.json").is_file() => {
+                let _ = std::fs::remove_dir_all(&kept);
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&kept);
+                return Err(write_err(&dir, e));
+            }
+        }
+        let _ = crate::state::sync_dir(&parent);
+        Ok(())
+    }
+
+    fn audit_locations(&self) -> (PathBuf, PathBuf) {
+        let dir = self.root.join(".terrace");
+        (dir.join("audit.jsonl"), dir.join("audit.head"))
+    }
+
+    fn append_audit(
+        &self,
+        next: &mut dyn FnMut(AuditTail) -> Option<AuditAppend>,
+    ) -> Result<bool, RecordIo> {
+        let (path, head_path) = self.audit_locations();
+        let fail = |e: std::io::Error| RecordIo::Write {
+            path: path.clone(),
+            cause: e.to_string(),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        // Never through a symbolic link: the trail is appended where it
+        // is, not wherever a link points.
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).append(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+        let mut file = options.open(&path).map_err(|e| {
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                RecordIo::Write {
+                    path: path.clone(),
+                    cause: "it is a symbolic link, and terrace appends to the audit trail only in place"
+                        .into(),
+                }
+            } else {
+                fail(e)
+            }
+        })?;
+        // Appends from concurrent processes are serialised by an OS lock
+        // on the file, released when it closes.
+        file.lock().map_err(fail)?;
+        let head = read_optional(&head_path)?;
+        let last_line = last_line(&mut file).map_err(fail)?;
+        let Some(append) = next(AuditTail { last_line, head }) else {
+            return Ok(false);
+        };
+        file.write_all(append.line.as_bytes()).map_err(fail)?;
+        file.sync_data().map_err(fail)?;
+        if let Some(head) = append.head {
+            crate::state::write_atomic(&head_path, &head).map_err(|e| RecordIo::Write {
+                path: head_path.clone(),
+                cause: e.to_string(),
+            })?;
+        }
+        let _ = file.unlock();
+        Ok(true)
+    }
+
+    fn audit(&self) -> Result<(Vec<String>, Option<Vec<u8>>), RecordIo> {
+        let (path, head_path) = self.audit_locations();
+        // Bytes that are not text are damage for `verify` to name.
+        let lines = read_optional(&path)?
+            .map(|bytes| {
+                String::from_utf8_lossy(&bytes)
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((lines, read_optional(&head_path)?))
+    }
+
+    fn replace_audit(&self, lines: &[String], head: &[u8]) -> Result<(), RecordIo> {
+        let (path, head_path) = self.audit_locations();
+        let fail = |path: &Path| {
+            let path = path.to_path_buf();
+            move |e: std::io::Error| RecordIo::Write {
+                path,
+                cause: e.to_string(),
+            }
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail(&path))?;
+        }
+        let mut text = lines.join("\n");
+        text.push('\n');
+        crate::state::write_atomic(&path, text.as_bytes()).map_err(fail(&path))?;
+        crate::state::write_atomic(&head_path, head).map_err(fail(&head_path))
+    }
+
+    fn remove_document(&self, env: &str, doc: Document) -> std::io::Result<()> {
+        match std::fs::remove_file(self.document_location(env, doc)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn state(&self, env: &str) -> Box<dyn StateStore> {
+        let mut store = LocalStore::new(&self.root, env);
+        store.keep_backups = self.keep_backups;
+        Box::new(store)
+    }
+}
+
+/// A record's bytes; `None` when the file does not exist.
+fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, RecordIo> {
+    match crate::bounded::read_record(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(RecordIo::Read {
+            path: path.to_path_buf(),
+            cause: e.to_string(),
+        }),
+    }
+}
+
+/// The file's last non-empty line.
+fn last_line(file: &mut std::fs::File) -> std::io::Result<Option<String>> {
+    let len = file.seek(SeekFrom::End(0))?;
+    let mut start = len;
+    let mut tail = Vec::new();
+    // Read backwards in chunks until a whole line is in hand.
+    loop {
+        let chunk = 8192.min(start);
+        start -= chunk;
+        file.seek(SeekFrom::Start(start))?;
+        let mut buf = vec![0; chunk as usize];
+        file.read_exact(&mut buf)?;
+        buf.extend_from_slice(&tail);
+        tail = buf;
+        let trimmed = tail.strip_suffix(b"\n").unwrap_or(&tail);
+        if let Some(nl) = trimmed.iter().rposition(|&b| b == b'\n') {
+            return Ok(Some(
+                String::from_utf8_lossy(&trimmed[nl + 1..]).into_owned(),
+            ));
+        }
+        if start == 0 {
+            return Ok((!trimmed.is_empty()).then(|| String::from_utf8_lossy(trimmed).into_owned()));
+        }
+    }
+}
+
 /// One environment's directory.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub struct LocalStore {
     dir: PathBuf,
     env: String,
     pub keep_backups: usize,
@@ -82,10 +361,10 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
     }
 }
 
-impl Store {
+impl LocalStore {
     /// The store of environment `env` in the project at `root`.
-    pub fn new(root: &Path, env: &str) -> Store {
-        Store {
+    pub fn new(root: &Path, env: &str) -> LocalStore {
+        LocalStore {
             dir: root.join(".terrace").join("envs").join(env),
             env: env.to_string(),
             keep_backups: DEFAULT_BACKUPS,
@@ -96,10 +375,6 @@ impl Store {
         &self.dir
     }
 
-    pub fn env(&self) -> &str {
-        &self.env
-    }
-
     fn state_path(&self, config: &str) -> PathBuf {
         self.dir.join(format!("{config}.state.json"))
     }
@@ -108,28 +383,12 @@ impl Store {
         self.dir.join(format!("{config}.{serial}.backup.json"))
     }
 
+    fn drift_path(&self) -> PathBuf {
+        self.dir.join("drift.json")
+    }
+
     pub fn journal_path(&self) -> PathBuf {
         self.dir.join("journal.jsonl")
-    }
-
-    /// Takes the environment's lock.
-    pub fn lock(&self, command: &str, timeout: Duration) -> Result<Lock, StateError> {
-        Ok(lock::acquire(&self.dir, command, timeout)?)
-    }
-
-    /// Breaks a stale lock; refuses a live one.
-    pub fn unlock_stale(&self) -> Result<Option<lock::LockInfo>, StateError> {
-        Ok(lock::break_stale(&self.dir)?)
-    }
-
-    /// Reads every configuration's state file.
-    pub fn load(&self) -> Result<EnvState, StateError> {
-        let mut env = EnvState::new(&self.env);
-        for config in self.state_files()? {
-            let state = self.read_current(&config)?;
-            env.configs.insert(config, state);
-        }
-        Ok(env)
     }
 
     /// Reads configuration `config`'s state file, verified: its checksum,
@@ -155,7 +414,7 @@ impl Store {
     /// The lineage of `config`'s newest backup: the history its current
     /// version continues. Without a backup (right after the first apply),
     /// the lineage recorded beside the state file (`CONFIG.lineage`).
-    fn history_lineage(&self, config: &str) -> Option<String> {
+    pub fn history_lineage(&self, config: &str) -> Option<String> {
         self.backups_of(config)
             .ok()
             .and_then(|b| b.first().and_then(|b| format::peek_lineage(&b.path)))
@@ -168,18 +427,152 @@ impl Store {
         self.dir.join(format!("{config}.lineage"))
     }
 
+    /// Records `lineage` as `config`'s history (`CONFIG.lineage`), as its
+    /// first write does: for a state file that arrives without its
+    /// backups (an import), so that a copy from elsewhere is still refused.
+    pub fn record_lineage(&self, config: &str, lineage: &str) -> Result<(), StateError> {
+        let path = self.lineage_path(config);
+        crate::state::write_atomic(&path, lineage.as_bytes()).map_err(io(&path))
+    }
+
     fn recorded_lineage(&self, config: &str) -> Option<String> {
         let text = crate::bounded::read_text(&self.lineage_path(config), 1024).ok()?;
         Some(text.trim().to_string()).filter(|l| !l.is_empty())
     }
 
+    fn highest_backup_serial(&self) -> u64 {
+        self.versions()
+            .map(|b| b.iter().map(|x| x.serial).max().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    fn prune(&self, config: &str) -> Result<(), StateError> {
+        let backups = self.backups_of(config)?;
+        for old in backups.iter().skip(self.keep_backups) {
+            std::fs::remove_file(&old.path).map_err(io(&old.path))?;
+        }
+        Ok(())
+    }
+
+    fn backups_of(&self, config: &str) -> Result<Vec<BackupInfo>, StateError> {
+        Ok(self
+            .versions()?
+            .into_iter()
+            .filter(|b| b.config == config)
+            .collect())
+    }
+
+    /// The environment directory's entries; none before the first write.
+    fn entries(&self) -> Result<Vec<std::fs::DirEntry>, StateError> {
+        match std::fs::read_dir(&self.dir) {
+            Ok(e) => Ok(e.filter_map(Result::ok).collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(io(&self.dir)(e)),
+        }
+    }
+
+    fn state_files(&self) -> Result<Vec<String>, StateError> {
+        let mut names: Vec<String> = self
+            .entries()?
+            .into_iter()
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".state.json"))
+                    .map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+}
+
+impl StateStore for LocalStore {
+    fn env(&self) -> &str {
+        &self.env
+    }
+
+    fn location(&self) -> String {
+        self.dir.display().to_string()
+    }
+
+    fn current_location(&self, config: &str) -> String {
+        self.state_path(config).display().to_string()
+    }
+
+    fn configurations(&self) -> Result<Vec<String>, StateError> {
+        self.state_files()
+    }
+
+    fn drift(&self) -> Result<Option<DriftRecord>, StateError> {
+        let path = self.drift_path();
+        let bytes = match crate::bounded::read_record(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(StateError::Io { path, source }),
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StateError::Io {
+                path,
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            })
+    }
+
+    fn record_drift(&self, record: &DriftRecord) -> Result<(), StateError> {
+        let path = self.drift_path();
+        let io = |source| StateError::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        let mut bytes = serde_json::to_vec(record).map_err(|e| io(std::io::Error::other(e)))?;
+        bytes.push(b'\n');
+        crate::state::write_atomic(&path, &bytes).map_err(io)
+    }
+
+    fn clear_drift(&self) -> Result<(), StateError> {
+        let path = self.drift_path();
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(StateError::Io { path, source: e })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Takes the environment's lock.
+    fn lock(&self, command: &str, timeout: Duration) -> Result<Lock, StateError> {
+        let file = crate::state::acquire_lock(&self.dir, command, timeout)?;
+        Ok(Lock::new(&self.env, file.info.clone(), Box::new(file)))
+    }
+
+    /// Breaks a stale lock; refuses a live one.
+    fn stale_lock(&self) -> Option<LockInfo> {
+        crate::state::stale_lock(&self.dir)
+    }
+
+    fn unlock_stale(&self) -> Result<Option<LockInfo>, StateError> {
+        Ok(crate::state::break_stale_lock(&self.dir)?)
+    }
+
+    /// Reads every configuration's state file.
+    fn load(&self) -> Result<EnvState, StateError> {
+        let mut env = EnvState::new(&self.env);
+        for config in self.state_files()? {
+            let state = self.read_current(&config)?;
+            env.configs.insert(config, state);
+        }
+        Ok(env)
+    }
+
     /// Whether records of the environment's state exist (state files or
     /// backups) and which configurations have backups but no state file:
     /// their state file was deleted.
-    pub fn missing_state(&self) -> Result<Vec<String>, StateError> {
+    fn missing_state(&self) -> Result<Vec<String>, StateError> {
         let current: BTreeSet<String> = self.state_files()?.into_iter().collect();
         let mut missing: Vec<String> = self
-            .backups()?
+            .versions()?
             .into_iter()
             .map(|b| b.config)
             .filter(|c| !current.contains(c))
@@ -190,14 +583,14 @@ impl Store {
     }
 
     /// The records of an apply that did not finish, if any.
-    pub fn pending_journal(&self) -> Result<Option<Vec<Record>>, StateError> {
-        Ok(journal::read(&self.journal_path())?)
+    fn pending_journal(&self) -> Result<Option<Vec<Record>>, StateError> {
+        Ok(crate::state::read_journal(&self.journal_path())?)
     }
 
     /// Replays a journal left by an apply that did not finish into the
     /// state files, then removes it. Unfinished operations are recorded in
     /// state and returned.
-    pub fn recover(&self, lock: &Lock) -> Result<Recovery, StateError> {
+    fn recover(&self, lock: &Lock) -> Result<Recovery, StateError> {
         let Some(records) = self.pending_journal()? else {
             return Ok(Recovery::default());
         };
@@ -222,15 +615,15 @@ impl Store {
             "replaying the journal of an unfinished apply"
         );
         let (changed, recovery) = replay(&mut state, &records);
-        self.write(lock, &mut state, &changed)?;
+        self.commit(lock, &mut state, &changed)?;
         let path = self.journal_path();
         std::fs::remove_file(&path).map_err(io(&path))?;
-        super::atomic::sync_dir(&self.dir).map_err(io(&self.dir))?;
+        crate::state::sync_dir(&self.dir).map_err(io(&self.dir))?;
         Ok(recovery)
     }
 
     /// Starts the journal of an apply from `state`.
-    pub fn begin_journal(&self, _lock: &Lock, state: &EnvState) -> Result<Journal, StateError> {
+    fn begin_journal(&self, _lock: &Lock, state: &EnvState) -> Result<Journal, StateError> {
         std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
         let base = state
             .configs
@@ -254,17 +647,17 @@ impl Store {
     }
 
     /// Closes the journal once its operations are in the state files.
-    pub fn end_journal(&self, journal: Journal) -> Result<(), StateError> {
+    fn end_journal(&self, journal: Journal) -> Result<(), StateError> {
         let path = journal.path().to_path_buf();
         journal.close()?;
         std::fs::remove_file(&path).map_err(io(&path))?;
-        super::atomic::sync_dir(&self.dir).map_err(io(&self.dir))
+        crate::state::sync_dir(&self.dir).map_err(io(&self.dir))
     }
 
     /// Writes the configurations named in `changed` with a new serial (the
     /// same for all of them), keeping each previous version as a backup.
     /// Returns the new serial.
-    pub fn write(
+    fn commit(
         &self,
         _lock: &Lock,
         state: &mut EnvState,
@@ -295,11 +688,11 @@ impl Store {
                 let _ = std::fs::remove_file(&backup);
                 std::fs::hard_link(&path, &backup).map_err(io(&backup))?;
             }
-            super::atomic::write_atomic_with(&path, |file| format::write(file, config))
+            crate::state::write_atomic_with(&path, |file| format::write(file, config))
                 .map_err(io(&path))?;
             if self.recorded_lineage(name).as_deref() != Some(config.lineage.as_str()) {
                 let lineage_path = self.lineage_path(name);
-                super::atomic::write_atomic(&lineage_path, config.lineage.as_bytes())
+                crate::state::write_atomic(&lineage_path, config.lineage.as_bytes())
                     .map_err(io(&lineage_path))?;
             }
             tracing::debug!(path = %path.display(), serial, objects = config.instance_count(), "wrote state");
@@ -308,22 +701,8 @@ impl Store {
         Ok(serial)
     }
 
-    fn highest_backup_serial(&self) -> u64 {
-        self.backups()
-            .map(|b| b.iter().map(|x| x.serial).max().unwrap_or(0))
-            .unwrap_or(0)
-    }
-
-    fn prune(&self, config: &str) -> Result<(), StateError> {
-        let backups = self.backups_of(config)?;
-        for old in backups.iter().skip(self.keep_backups) {
-            std::fs::remove_file(&old.path).map_err(io(&old.path))?;
-        }
-        Ok(())
-    }
-
     /// Every backup, newest first.
-    pub fn backups(&self) -> Result<Vec<BackupInfo>, StateError> {
+    fn versions(&self) -> Result<Vec<BackupInfo>, StateError> {
         let mut out: Vec<BackupInfo> = self
             .entries()?
             .into_iter()
@@ -343,14 +722,6 @@ impl Store {
         Ok(out)
     }
 
-    fn backups_of(&self, config: &str) -> Result<Vec<BackupInfo>, StateError> {
-        Ok(self
-            .backups()?
-            .into_iter()
-            .filter(|b| b.config == config)
-            .collect())
-    }
-
     /// Restores the environment (or one configuration) to how it was at
     /// `serial`: each configuration takes its newest version at or before
     /// that serial. The result is written with a new serial; what it
@@ -359,13 +730,13 @@ impl Store {
     /// anything moves: a refused restore leaves every file where it was.
     /// A damaged current file that is replaced is kept aside.
     /// Returns, per configuration, the serial restored (0: it had no state).
-    pub fn restore(
+    fn restore(
         &self,
         lock: &Lock,
         serial: u64,
         only: Option<&str>,
     ) -> Result<BTreeMap<String, u64>, StateError> {
-        let backups = self.backups()?;
+        let backups = self.versions()?;
         if !backups
             .iter()
             .any(|b| b.serial == serial && only.is_none_or(|c| c == b.config))
@@ -466,32 +837,8 @@ impl Store {
             };
             changed.insert(name);
         }
-        self.write(lock, &mut current, &changed)?;
+        self.commit(lock, &mut current, &changed)?;
         Ok(restored)
-    }
-
-    /// The environment directory's entries; none before the first write.
-    fn entries(&self) -> Result<Vec<std::fs::DirEntry>, StateError> {
-        match std::fs::read_dir(&self.dir) {
-            Ok(e) => Ok(e.filter_map(Result::ok).collect()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) => Err(io(&self.dir)(e)),
-        }
-    }
-
-    fn state_files(&self) -> Result<Vec<String>, StateError> {
-        let mut names: Vec<String> = self
-            .entries()?
-            .into_iter()
-            .filter_map(|e| {
-                e.file_name()
-                    .to_str()
-                    .and_then(|n| n.strip_suffix(".state.json"))
-                    .map(str::to_string)
-            })
-            .collect();
-        names.sort();
-        Ok(names)
     }
 }
 
@@ -607,15 +954,15 @@ mod tests {
     #[test]
     fn writes_keep_backups_and_restore_goes_back() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(dir.path(), "dev");
+        let store = LocalStore::new(dir.path(), "dev");
         let lock = store.lock("test", Duration::ZERO).unwrap();
         let mut state = EnvState::new("dev");
         for v in 1..=3 {
             state.set_instance(&addr("net/terrace_data.x"), Value::int(v), None);
             let changed = BTreeSet::from(["net".to_string()]);
-            assert_eq!(store.write(&lock, &mut state, &changed).unwrap(), v as u64);
+            assert_eq!(store.commit(&lock, &mut state, &changed).unwrap(), v as u64);
         }
-        let serials: Vec<u64> = store.backups().unwrap().iter().map(|b| b.serial).collect();
+        let serials: Vec<u64> = store.versions().unwrap().iter().map(|b| b.serial).collect();
         assert_eq!(serials, [2, 1]);
         let restored = store.restore(&lock, 1, None).unwrap();
         assert_eq!(restored["net"], 1);
@@ -633,13 +980,13 @@ mod tests {
     #[test]
     fn damaged_state_is_refused_with_its_backups() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(dir.path(), "dev");
+        let store = LocalStore::new(dir.path(), "dev");
         let lock = store.lock("test", Duration::ZERO).unwrap();
         let mut state = EnvState::new("dev");
         for v in 1..=2 {
             state.set_instance(&addr("net/terrace_data.x"), Value::int(v), None);
             store
-                .write(&lock, &mut state, &BTreeSet::from(["net".to_string()]))
+                .commit(&lock, &mut state, &BTreeSet::from(["net".to_string()]))
                 .unwrap();
         }
         let path = store.dir().join("net.state.json");
@@ -686,5 +1033,32 @@ mod tests {
         assert_eq!(rec.unfinished[0].address, "net/file.b");
         assert!(state.instance(&addr("net/file.a")).is_some());
         assert_eq!(state.configs["net"].unfinished.len(), 1);
+    }
+
+    #[test]
+    fn the_drift_record_round_trips_in_the_agreed_format() {
+        use crate::state::{DriftKind, DriftedObject};
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path(), "dev");
+        assert_eq!(store.drift().unwrap(), None);
+        let r = DriftRecord {
+            format_version: 1,
+            checked_at: "2026-01-02T03:04:05Z".into(),
+            drifted: vec![DriftedObject {
+                address: "net/http.vpc[\"a\"]".into(),
+                configuration: "net".into(),
+                kind: DriftKind::Deleted,
+            }],
+        };
+        store.record_drift(&r).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(store.dir().join("drift.json")).unwrap(),
+            "{\"format_version\":1,\"checked_at\":\"2026-01-02T03:04:05Z\",\"drifted\":[{\"address\":\"net/http.vpc[\\\"a\\\"]\",\"configuration\":\"net\",\"kind\":\"deleted\"}]}\n"
+        );
+        assert_eq!(store.drift().unwrap(), Some(r));
+        store.clear_drift().unwrap();
+        assert_eq!(store.drift().unwrap(), None);
+        store.clear_drift().unwrap();
+        assert!(DriftRecord::now(vec![]).checked_at.ends_with('Z'));
     }
 }
