@@ -255,6 +255,15 @@ fn policy_test_runs_the_test_rules_like_opa_test() {
 }
 
 #[test]
+fn policies_have_opas_string_and_network_built_ins() {
+    let p = project("mandatory", "data.terrace.creates.deny").file(
+        "policies/builtins_test.rego",
+        "package builtins_test\n\nimport rego.v1\n\ntest_regex if regex.match(`^app-[0-9]+$`, \"app-12\")\ntest_glob if glob.match(\"*.example.com\", [\".\"], \"a.example.com\")\ntest_semver if semver.compare(\"1.2.3\", \"1.10.0\") == -1\ntest_base64 if base64.decode(\"aGk=\") == \"hi\"\ntest_urlquery if urlquery.encode(\"a b\") == \"a+b\"\ntest_cidr if net.cidr_contains(\"10.0.0.0/8\", \"10.1.2.3\")\n",
+    );
+    p.run(&["policy", "test"]).success().stdout_has("PASS: 6/6");
+}
+
+#[test]
 fn policies_decide_as_the_opa_engine_does_on_the_same_plan() {
     let p = Project::new();
     copy_dir(&fixture_dir().join("terrace/prior"), p.root());
