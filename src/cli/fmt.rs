@@ -168,7 +168,10 @@ fn formatted(file: &Path, old: &str) -> std::result::Result<String, String> {
         )
     })?;
     let comments = crate::config::format::comments;
-    if comments(old) != comments(&new) || hcl::edit::parser::parse_body(&new).is_err() {
+    if comments(old) != comments(&new)
+        || crate::config::format::refusal(&new).is_some()
+        || hcl::edit::parser::parse_body(&new).is_err()
+    {
         return Err(format!(
             "{}: formatting would lose a comment or break the syntax (a bug in terrace fmt); the file is left as it is",
             file.display()

@@ -877,8 +877,13 @@ fn spaces(lines: &mut [Line]) {
                     after,
                     &cell[i].text,
                 );
+                // `1 .2` joined would read as the number `1.2` (terraform
+                // fmt joins it, and then refuses its own output).
+                let joins_number = cell[i].kind == Kind::Number
+                    && after == Some(Kind::Dot)
+                    && cell.get(i + 2).is_some_and(|t| t.kind == Kind::Number);
                 if let Some(next) = cell.get_mut(i + 1) {
-                    next.spaces = usize::from(space);
+                    next.spaces = usize::from(space || joins_number);
                 }
             }
         }
@@ -1014,6 +1019,10 @@ mod fuzz_findings {
             assert_eq!(broken(src), None);
         }
         assert_eq!(format("a = 22.\tt2\n").as_deref(), Some("a = 22.t2\n"));
+        // Where Terraform's layout makes a number of two (fuzz finding).
+        let src = "a = 2222\t.22\t.22.l2\n";
+        assert_eq!(format(src).as_deref(), Some("a = 2222 .22 .22.l2\n"));
+        assert_eq!(broken(src), None);
     }
 
     #[test]
