@@ -6,6 +6,7 @@
 # lets it take the nightly-only flags cargo-fuzz passes, and
 # `--sanitizer none` (AddressSanitizer needs the nightly standard library).
 # Rust panics and the assertions of the targets are found either way.
+# TERRACE_FUZZ_TOOLCHAIN=stable (or nightly) chooses instead.
 # Installs cargo-fuzz when absent (`cargo install cargo-fuzz --locked`).
 # The build is kept in fuzz/target/ between runs. Exits 1 when a target finds a crash; the input
 # is left in fuzz/artifacts/TARGET/.
@@ -15,12 +16,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
-if command -v rustup >/dev/null 2>&1 && rustup toolchain list | grep -q '^nightly'; then
+# TERRACE_FUZZ_TOOLCHAIN=stable takes the stable path where nightly is
+# installed too (to try what a machine without nightly runs).
+toolchain=${TERRACE_FUZZ_TOOLCHAIN:-}
+if [ -z "$toolchain" ]; then
+  toolchain=stable
+  if command -v rustup >/dev/null 2>&1 && rustup toolchain list | grep -q '^nightly'; then
+    toolchain=nightly
+  fi
+fi
+if [ "$toolchain" = nightly ]; then
   cargo=(cargo +nightly)
   build_flags=(-O)
 else
-  cargo=(cargo)
-  export RUSTC_BOOTSTRAP=1
+  # Only the fuzz build sees RUSTC_BOOTSTRAP (fuzz/seed.sh's `cargo build`
+  # of terrace does not). `+stable` only where rustup is.
+  cargo=(env RUSTC_BOOTSTRAP=1 cargo)
+  if command -v rustup >/dev/null 2>&1; then
+    cargo+=(+stable)
+  fi
   build_flags=(-O --sanitizer none)
 fi
 if ! "${cargo[@]}" fuzz --version >/dev/null 2>&1; then

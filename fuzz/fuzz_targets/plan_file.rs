@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
         "saving the same plan twice differs"
     );
     let _ = render::plan(&plan, render::Palette::plain());
-    let _ = render::json::plan(&plan);
+    let _ = render::json::plan(&plan, false);
     let max = 1024 + data.len() % 4096;
     for part in render::markdown::plan(&plan, max) {
         assert!(

@@ -138,6 +138,19 @@ fn formatted(file: &Path, old: &str) -> std::result::Result<String, String> {
         let new = formatted(file, &old.replace("\r\n", "\n"))?;
         return Ok(new.replace('\n', "\r\n"));
     }
+    // First what Terraform refuses and hcl-edit accepts, or refuses only
+    // after exponential backtracking (unclosed brackets): a linear scan.
+    if let Some(r) = crate::config::format::refusal(old) {
+        let before = &old[..r.offset.min(old.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        return Err(format!(
+            "{}:{line}:{column}: syntax error: {}: {}; the file is left as it is",
+            file.display(),
+            r.summary,
+            r.detail.trim_end_matches('.')
+        ));
+    }
     if let Err(e) = hcl::edit::parser::parse_body(old) {
         let loc = e.location();
         return Err(format!(
@@ -155,7 +168,10 @@ fn formatted(file: &Path, old: &str) -> std::result::Result<String, String> {
         )
     })?;
     let comments = crate::config::format::comments;
-    if comments(old) != comments(&new) || hcl::edit::parser::parse_body(&new).is_err() {
+    if comments(old) != comments(&new)
+        || crate::config::format::refusal(&new).is_some()
+        || hcl::edit::parser::parse_body(&new).is_err()
+    {
         return Err(format!(
             "{}: formatting would lose a comment or break the syntax (a bug in terrace fmt); the file is left as it is",
             file.display()

@@ -349,19 +349,35 @@ impl Float {
             exp: exp10,
             prec,
         };
-        let p = Float::round(
-            false,
-            BigUint::from(5u32).pow(exp10.unsigned_abs() as u32),
-            0,
-            prec + 64,
-            false,
-        );
+        let p = pow5(exp10.unsigned_abs(), prec + 64);
         if exp10 < 0 {
             Float::quo(&z, &p, prec)
         } else {
             Some(Float::mul(&z, &p, prec))
         }
     }
+}
+
+/// `5^n` at `prec` bits as Go's `Float.pow5` makes it: exact up to 5^27,
+/// then by squaring with every product rounded (the factor at 64 more
+/// bits), so a huge exponent costs a few dozen products of ~`prec` bits
+/// instead of an exact power of hundreds of thousands of bits.
+fn pow5(n: u64, prec: u32) -> Float {
+    const M: u64 = 27; // 5^27 is the largest power of 5 in a u64
+    if n <= M {
+        return Float::round(false, BigUint::from(5u64.pow(n as u32)), 0, prec, false);
+    }
+    let mut z = Float::round(false, BigUint::from(5u64.pow(M as u32)), 0, prec, false);
+    let mut n = n - M;
+    let mut f = Float::round(false, BigUint::from(5u32), 0, prec + 64, false);
+    while n > 0 {
+        if n & 1 != 0 {
+            z = Float::mul(&z, &f, prec);
+        }
+        f = Float::mul(&f, &f, prec + 64);
+        n >>= 1;
+    }
+    z
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 
 use super::bigfloat::Float;
 use num_bigint::BigUint;
+use num_integer::Integer;
+use num_traits::{One, Zero};
 
 /// `0.d₁d₂d₃… × 10^exp`; digits are ASCII without trailing zeros, and no
 /// digits at all for zero.
@@ -35,6 +37,70 @@ impl Decimal {
         let exp = digits.len() as i64 - k;
         while digits.last() == Some(&b'0') {
             digits.pop();
+        }
+        Decimal { digits, exp }
+    }
+
+    /// The first `n` or more significant digits of `m × 2^shift`: exact
+    /// when it has few digits, else cut after at least `n` digits with a
+    /// `1` standing for the nonzero rest when the cut drops any (so that
+    /// rounding at any place before the cut sees what lies beyond it).
+    /// A number of 10^378568 has that many digits, and the exact
+    /// conversion of every one of them takes seconds (quadratic).
+    fn leading(m: &BigUint, shift: i64, n: usize) -> Decimal {
+        Decimal::leading_with(m, shift, n, &mut None)
+    }
+
+    /// [`Decimal::leading`], keeping the last power of five it computed
+    /// in `five` for the next call (the neighbours of a number need the
+    /// same one, and it has hundreds of thousands of bits).
+    fn leading_with(
+        m: &BigUint,
+        shift: i64,
+        n: usize,
+        five: &mut Option<(i64, BigUint)>,
+    ) -> Decimal {
+        // Bits of the integer `exact` would write out in decimal.
+        let bits = m.bits() as i64 + if shift >= 0 { shift } else { -shift * 7 / 3 };
+        if m.bits() == 0 || bits < 20_000 {
+            return Decimal::exact(m, shift);
+        }
+        // x = m·2^shift lies in [10^(e10-1), 10^(e10+1)); x·10^p has at
+        // least n + 2 digits before the point.
+        let log2 = m.bits() as i64 + shift;
+        let e10 = (log2 as f64 * std::f64::consts::LOG10_2).floor() as i64;
+        let p = n as i64 + 2 - e10;
+        if five.as_ref().is_none_or(|(q, _)| *q != p.abs()) {
+            *five = Some((p.abs(), BigUint::from(5u32).pow(p.unsigned_abs() as u32)));
+        }
+        let power = five.as_ref().map(|(_, f)| f.clone()).unwrap_or_default();
+        let (mut num, mut den) = if p >= 0 {
+            (m * power, BigUint::one())
+        } else {
+            (m.clone(), power)
+        };
+        let t = shift + p;
+        let (q, sticky) = if t >= 0 {
+            num <<= t as u64;
+            let (q, r) = num.div_rem(&den);
+            (q, !r.is_zero())
+        } else if den.is_one() {
+            let s = t.unsigned_abs();
+            let lost = num.trailing_zeros().is_some_and(|z| z < s);
+            (num >> s, lost)
+        } else {
+            den <<= t.unsigned_abs();
+            let (q, r) = num.div_rem(&den);
+            (q, !r.is_zero())
+        };
+        let mut digits = q.to_str_radix(10).into_bytes();
+        let exp = digits.len() as i64 - p;
+        if sticky {
+            digits.push(b'1');
+        } else {
+            while digits.last() == Some(&b'0') {
+                digits.pop();
+            }
         }
         Decimal { digits, exp }
     }
@@ -103,8 +169,10 @@ impl Decimal {
             &x.mant >> s as u64
         };
         let exp = x.exp + s;
-        let lower = Decimal::exact(&(&mant - 1u32), exp);
-        let upper = Decimal::exact(&(&mant + 1u32), exp);
+        let n = self.digits.len();
+        let mut five = None;
+        let lower = Decimal::leading_with(&(&mant - 1u32), exp, n, &mut five);
+        let upper = Decimal::leading_with(&(&mant + 1u32), exp, n, &mut five);
         // The bounds themselves read back as x only when x's mantissa is even.
         let inclusive = !mant.bit(1);
         for i in 0..self.digits.len() {
@@ -152,7 +220,7 @@ impl Decimal {
 /// `%e`: one digit, a point, `decimals` digits and a Go-style exponent
 /// (`3.333333e-01`).
 pub fn exponent(x: &Float, decimals: usize) -> String {
-    let mut d = Decimal::exact(&x.mant, x.exp);
+    let mut d = Decimal::leading(&x.mant, x.exp, 2 + decimals);
     d.round(1 + decimals);
     exponent_text(x.neg, &d, decimals)
 }
@@ -177,7 +245,7 @@ fn exponent_text(neg: bool, d: &Decimal, decimals: usize) -> String {
 /// `%g` and `%v` without a precision: the shortest digits, in exponent
 /// form when the exponent is below -4 or at least 6.
 pub fn shortest_g(x: &Float) -> String {
-    let mut d = Decimal::exact(&x.mant, x.exp);
+    let mut d = Decimal::leading(&x.mant, x.exp, shortest_digits(x));
     d.round_shortest(x);
     let e = d.exp - 1;
     if !d.digits.is_empty() && !(-4..6).contains(&e) {
@@ -188,9 +256,15 @@ pub fn shortest_g(x: &Float) -> String {
     }
 }
 
+/// Digits enough to tell `x` from its neighbours half a unit in the last
+/// place away (a bit is 0.302 of a digit), with room to round.
+fn shortest_digits(x: &Float) -> usize {
+    x.prec as usize * 31 / 100 + 24
+}
+
 /// The shortest plain text that identifies `x` at its precision.
 pub fn shortest(x: &Float) -> String {
-    let mut d = Decimal::exact(&x.mant, x.exp);
+    let mut d = Decimal::leading(&x.mant, x.exp, shortest_digits(x));
     d.round_shortest(x);
     let decimals = (d.digits.len() as i64 - d.exp).max(0) as usize;
     d.plain(x.neg, decimals)
@@ -246,6 +320,36 @@ mod tests {
             shortest(&Float::from_f64(2f64.sqrt()).unwrap()),
             "1.4142135623730951"
         );
+    }
+
+    #[test]
+    fn numbers_with_huge_exponents_print_every_digit_from_their_leading_ones() {
+        // A plugin answered 4e378568 (fuzz plugin_wire): its 378569 digits
+        // took seconds to write out exactly. Terraform prints them all.
+        let big = lit("4e378568");
+        assert_eq!(shortest(&big), format!("4{}", "0".repeat(378_568)));
+        let tiny = lit("-4e-378568");
+        assert_eq!(shortest(&tiny), format!("-0.{}4", "0".repeat(378_567)));
+        assert_eq!(exponent(&tiny, 2), "-4.00e-378568");
+        let digits = "12345678901234567891";
+        assert_eq!(
+            shortest(&lit(&format!("{digits}e7000"))),
+            format!("{digits}{}", "0".repeat(7000))
+        );
+        assert_eq!(
+            shortest(&lit(&format!("0.{digits}e-7000"))),
+            format!("0.{}{digits}", "0".repeat(7000))
+        );
+        // 155 digits of a third, wherever the point is; each text reads
+        // back as the same number.
+        let third = Float::quo(&lit("1"), &lit("3"), PARSE_PREC).unwrap();
+        let third_digits = shortest(&third)[2..].to_string();
+        for e in [7000, -7000] {
+            let x = Float::mul(&third, &lit(&format!("1e{e}")), PARSE_PREC);
+            let text = shortest(&x);
+            assert!(text.contains(&third_digits[..150]), "{e}");
+            assert_eq!(lit(&text), x, "{e}");
+        }
     }
 
     #[test]

@@ -765,6 +765,30 @@ fn fmt_leaves_a_file_with_a_syntax_error_as_it_is() {
 }
 
 #[test]
+fn fmt_refuses_what_terraform_fmt_refuses_with_its_error_and_line_leaving_the_file() {
+    // hcl-edit reads all of these; terraform fmt 1.15.5 refuses each with
+    // the summary given (fuzz findings of the `fmt` target). The last one
+    // took hcl-edit minutes to refuse (backtracking over 20 unclosed `{`).
+    let unclosed = format!("x = 1{}\n", "%{0*[1".repeat(20));
+    let cases = [
+        ("a = \"x\ny\"\n", "1:7", "Invalid multi-line string"),
+        ("a = 1\nb = 2.2.2\n", "2:5", "Invalid number literal"),
+        ("a = 1e5e5\n", "1:5", "Invalid number literal"),
+        ("a = b.0.1\n", "1:7", "Invalid legacy index syntax"),
+        (unclosed.as_str(), "1:7", "Unclosed brace"),
+        ("a = (1]\n", "1:7", "Unexpected closing bracket"),
+    ];
+    for (src, at, summary) in cases {
+        let p = Project::new().file("bad.hcl", src);
+        p.run(&["fmt", "bad.hcl"])
+            .code(1)
+            .stderr_has(&format!("bad.hcl:{at}: syntax error: {summary}"))
+            .stderr_has("left as it is");
+        assert_eq!(p.read("bad.hcl"), src);
+    }
+}
+
+#[test]
 fn fmt_keeps_windows_line_endings_and_formats_standard_input_as_terraform_does() {
     // terraform fmt 1.15.5 keeps CRLF, and `terraform fmt -` writes the
     // formatted input to standard output.
