@@ -7,6 +7,9 @@
 # `--sanitizer none` (AddressSanitizer needs the nightly standard library).
 # Rust panics and the assertions of the targets are found either way.
 # TERRACE_FUZZ_TOOLCHAIN=stable (or nightly) chooses instead.
+# TERRACE_FUZZ_RUNS=N makes the run repeatable, for CI: each target tries
+# N inputs from seed 1 (SECONDS stays a cap), so a red run is the same
+# red run on every machine and never depends on how fast it was.
 # Installs cargo-fuzz when absent (`cargo install cargo-fuzz --locked`).
 # The build is kept in fuzz/target/ between runs. Exits 1 when a target finds a crash; the input
 # is left in fuzz/artifacts/TARGET/.
@@ -57,10 +60,14 @@ for t in "${targets[@]}"; do
     definitions | expression | fmt) max_len=16384 ;;
     *) max_len=65536 ;;
   esac
+  repeat=()
+  if [ -n "${TERRACE_FUZZ_RUNS:-}" ]; then
+    repeat=(-seed=1 -runs="$TERRACE_FUZZ_RUNS")
+  fi
   status=0
   "${cargo[@]}" fuzz run "${build_flags[@]}" "$t" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
-    -timeout=10 -detect_leaks=0 -max_len="$max_len" -print_final_stats=1 \
+    -timeout=10 -detect_leaks=0 -max_len="$max_len" -print_final_stats=1 "${repeat[@]}" \
     >"fuzz/logs/$t.log" 2>&1 || status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "fuzz/logs/$t.log" | grep -o '[0-9]*$' || echo '?')
   cov=$(grep -o 'cov: [0-9]*' "fuzz/logs/$t.log" | tail -1 || true)
