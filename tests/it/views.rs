@@ -584,7 +584,9 @@ fn the_json_plan_matches_terraforms_for_the_same_replacement() {
 
 /// Runs `terrace ARGS` under a pseudo-terminal (util-linux `script`), so
 /// that standard output is a terminal; none when `script` is missing.
-fn on_terminal(p: &Project, args: &str, no_color: bool) -> Option<(i32, String)> {
+/// Runs `terrace ARGS` on a pseudo-terminal made by `script` (util-linux,
+/// on every Debian machine; `.ci/run` checks for it).
+fn on_terminal(p: &Project, args: &str, no_color: bool) -> (i32, String) {
     let mut c = std::process::Command::new("script");
     c.args([
         "-qec",
@@ -600,20 +602,19 @@ fn on_terminal(p: &Project, args: &str, no_color: bool) -> Option<(i32, String)>
     } else {
         c.env_remove("NO_COLOR");
     }
-    let out = c.output().ok()?;
-    Some((
+    let out = c
+        .output()
+        .expect("`script` (util-linux) runs terrace on a pseudo-terminal");
+    (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
-    ))
+    )
 }
 
 #[test]
 fn apply_on_a_terminal_shows_live_progress_and_honours_no_color() {
     let p = large(5);
-    let Some((code, out)) = on_terminal(&p, "apply --env dev --auto-approve", true) else {
-        eprintln!("skipped: `script` is not installed, so no terminal to test on");
-        return;
-    };
+    let (code, out) = on_terminal(&p, "apply --env dev --auto-approve", true);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Applying to dev"), "no live display:\n{out}");
     assert!(out.contains("/5 done"), "no done/total:\n{out}");
@@ -623,8 +624,7 @@ fn apply_on_a_terminal_shows_live_progress_and_honours_no_color() {
     );
     assert!(!out.contains("\x1b[32m"), "colour despite NO_COLOR:\n{out}");
     let p = large(1);
-    let (code, out) =
-        on_terminal(&p, "apply --env dev --auto-approve", false).expect("script ran before");
+    let (code, out) = on_terminal(&p, "apply --env dev --auto-approve", false);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("\x1b[32m"), "no colour on a terminal:\n{out}");
 }
