@@ -75,12 +75,13 @@ fn a_failing_mandatory_policy_blocks_apply_and_approval() {
     .code(1)
     .stderr_has("refusing to approve prod.plan: policy \"creates\" (mandatory) fails");
     assert!(
-        !p.exists(".terrace/envs/prod/state.json"),
+        !p.exists(".terrace/envs/prod/main.state.json"),
         "nothing was applied"
     );
     // The policy gates prod only.
     p.run(&["apply", "--env", "dev", "--auto-approve"])
         .success();
+    assert!(p.exists(".terrace/envs/dev/main.state.json"), "dev applied");
 }
 
 #[test]
