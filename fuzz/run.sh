@@ -7,9 +7,11 @@
 # `--sanitizer none` (AddressSanitizer needs the nightly standard library).
 # Rust panics and the assertions of the targets are found either way.
 # TERRACE_FUZZ_TOOLCHAIN=stable (or nightly) chooses instead.
-# TERRACE_FUZZ_RUNS=N makes the run repeatable, for CI: each target tries
-# N inputs from seed 1 (SECONDS stays a cap), so a red run is the same
-# red run on every machine and never depends on how fast it was.
+# TERRACE_FUZZ_RUNS=N, for CI: each target tries N inputs from seed 1
+# (SECONDS stays a cap), starting from a fresh corpus seeded from the
+# repository, so a run depends neither on earlier runs nor on the machine's
+# speed. (The seeds made by running terrace carry times and ids, so those
+# few bytes differ between runs.)
 # Installs cargo-fuzz when absent (`cargo install cargo-fuzz --locked`).
 # The build is kept in fuzz/target/ between runs. Exits 1 when a target finds a crash; the input
 # is left in fuzz/artifacts/TARGET/.
@@ -47,7 +49,12 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cd fuzz && "${cargo[@]}" fuzz list)
 fi
-fuzz/seed.sh >/dev/null
+corpus=fuzz/corpus
+if [ -n "${TERRACE_FUZZ_RUNS:-}" ]; then
+  corpus=$(mktemp -d)
+  trap 'rm -rf "$corpus"' EXIT
+fi
+TERRACE_FUZZ_CORPUS=$(realpath "$corpus") fuzz/seed.sh >/dev/null
 "${cargo[@]}" fuzz build "${build_flags[@]}"
 # Plugin schemas keep their names for the whole run (leaked on purpose).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
@@ -65,7 +72,7 @@ for t in "${targets[@]}"; do
     repeat=(-seed=1 -runs="$TERRACE_FUZZ_RUNS")
   fi
   status=0
-  "${cargo[@]}" fuzz run "${build_flags[@]}" "$t" -- \
+  "${cargo[@]}" fuzz run "${build_flags[@]}" "$t" "$(realpath "$corpus/$t")" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
     -timeout=10 -detect_leaks=0 -max_len="$max_len" -print_final_stats=1 "${repeat[@]}" \
     >"fuzz/logs/$t.log" 2>&1 || status=$?

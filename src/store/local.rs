@@ -852,14 +852,17 @@ pub fn replay(state: &mut EnvState, records: &[Record]) -> (BTreeSet<String>, Re
         Some(Record::Begin { base, .. }) => base.clone(),
         _ => BTreeMap::new(),
     };
-    let applies =
-        |state: &EnvState, config: &str| match (base.get(config), state.configs.get(config)) {
-            (Some(b), Some(c)) => b.serial == c.serial && b.lineage == c.lineage,
-            (None, None) => true,
-            _ => false,
-        };
+    // Decided once, on the state as read: replaying creates configurations.
+    let stale: BTreeSet<String> = base
+        .keys()
+        .chain(state.configs.keys())
+        .filter(|c| match (base.get(*c), state.configs.get(*c)) {
+            (Some(b), Some(s)) => b.serial != s.serial || b.lineage != s.lineage,
+            _ => true,
+        })
+        .cloned()
+        .collect();
     let mut started: HashMap<String, (String, String)> = HashMap::new();
-    let mut eligible: HashMap<String, bool> = HashMap::new();
     for rec in records {
         match rec {
             Record::Begin { .. } => {}
@@ -881,10 +884,7 @@ pub fn replay(state: &mut EnvState, records: &[Record]) -> (BTreeSet<String>, Re
                     continue;
                 };
                 let config = addr.resource.config.clone();
-                if !*eligible
-                    .entry(config.clone())
-                    .or_insert_with(|| applies(state, &config))
-                {
+                if stale.contains(&config) {
                     continue;
                 }
                 match attributes {
@@ -904,10 +904,7 @@ pub fn replay(state: &mut EnvState, records: &[Record]) -> (BTreeSet<String>, Re
                 configuration,
                 outputs,
             } => {
-                if *eligible
-                    .entry(configuration.clone())
-                    .or_insert_with(|| applies(state, configuration))
-                {
+                if !stale.contains(configuration) {
                     state.config_mut(configuration).outputs = outputs.clone();
                     changed.insert(configuration.clone());
                 }
@@ -921,10 +918,7 @@ pub fn replay(state: &mut EnvState, records: &[Record]) -> (BTreeSet<String>, Re
             continue;
         };
         let config = addr.resource.config.clone();
-        if !*eligible
-            .entry(config.clone())
-            .or_insert_with(|| applies(state, &config))
-        {
+        if stale.contains(&config) {
             continue;
         }
         let op = UnfinishedOp {
@@ -1033,6 +1027,36 @@ mod tests {
         assert_eq!(rec.unfinished[0].address, "net/file.b");
         assert!(state.instance(&addr("net/file.a")).is_some());
         assert_eq!(state.configs["net"].unfinished.len(), 1);
+    }
+
+    #[test]
+    fn replay_leaves_a_configuration_written_since_the_journal_began_alone() {
+        let mut state = EnvState::new("dev");
+        let net = state.config_mut("net");
+        net.serial = 2;
+        let lineage = net.lineage.clone();
+        let done = |address: &str| Record::Done {
+            address: address.into(),
+            action: "create".into(),
+            attributes: Some(Value::int(1)),
+            dependencies: None,
+        };
+        let records = vec![
+            Record::Begin {
+                apply_id: "a".into(),
+                time: "t".into(),
+                // The journal began at net's serial 1: serial 2 holds it.
+                base: BTreeMap::from([("net".into(), Base { serial: 1, lineage })]),
+            },
+            done("net/file.a"),
+            done("app/file.b"),
+            done("app/file.c"),
+        ];
+        let (changed, rec) = replay(&mut state, &records);
+        assert_eq!(changed, BTreeSet::from(["app".to_string()]));
+        assert_eq!(rec.replayed, 2);
+        assert!(state.instance(&addr("net/file.a")).is_none());
+        assert!(state.instance(&addr("app/file.c")).is_some());
     }
 
     #[test]
