@@ -1,6 +1,7 @@
 //! What a diagnostic says of the values its highlighted expression
 //! refers to (Terraform's `snippet.values`): `var.n` `is -1`, `self.id`
-//! `is "…"`, a sensitive value only `has a sensitive value`.
+//! `is "…"`; a sensitive value is left out, as Terraform leaves it out of
+//! a diagnostic that the sensitive value did not cause.
 
 use super::EvalError;
 use crate::config::expr::{
@@ -11,10 +12,11 @@ use crate::value::Value;
 
 /// The value of each reference in `e` (with at least one step after its
 /// root: `var.x`, `self.id`), sorted and without repeats, as Terraform
-/// lists them under a diagnostic's snippet. A sensitive value is only
-/// said to be one; an unknown one is left out unless the problem is that
-/// something is unknown (`unknown`); a collection is described by its
-/// size, never its elements.
+/// lists them under a diagnostic's snippet. A sensitive value is left out
+/// (Terraform names one only under a diagnostic marked as caused by it,
+/// which terrace has none of); an unknown one is left out unless the
+/// problem is that something is unknown (`unknown`); a collection is
+/// described by its size, never its elements.
 pub fn reference_values(
     e: &Expr,
     unknown: bool,
@@ -94,7 +96,7 @@ fn statement(v: &Value, unknown: bool) -> Option<String> {
         n => format!("{one} with {n} elements"),
     };
     Some(match v {
-        Value::Sensitive(_) => "has a sensitive value".to_string(),
+        Value::Sensitive(_) => return None,
         Value::Unknown if unknown => "will be known only after apply".to_string(),
         Value::Unknown => return None,
         Value::Null => "is null".to_string(),
@@ -229,10 +231,7 @@ mod tests {
             s(Value::Object(one)).as_deref(),
             Some("is object with 1 attribute \"k\"")
         );
-        assert_eq!(
-            s(Value::string("hunter2").sensitive()).as_deref(),
-            Some("has a sensitive value")
-        );
+        assert_eq!(s(Value::string("hunter2").sensitive()), None);
         assert_eq!(s(Value::Unknown), None);
         assert_eq!(
             statement(&Value::Unknown, true).as_deref(),

@@ -273,43 +273,15 @@ impl Events {
         self.line("info", &message, "change_summary", body)
     }
 
-    /// A `diagnostic` line from terrace's diagnostics, in Terraform's
-    /// words where they differ (`Diagnostic::terraform`), with the
-    /// `address` of the resource instance it belongs to; with the
-    /// sources, its primary span becomes Terraform's `range` and
-    /// `snippet` (with the values of the references in it).
+    /// A `diagnostic` line from terrace's diagnostics (see
+    /// [`diagnostic_body`]).
     pub fn diagnostic(&self, d: &Diagnostic, sources: Option<&SourceMap>) -> String {
-        let extra = d.json.as_deref();
-        let (summary, detail) = match extra.and_then(|x| x.wording.as_ref()) {
-            Some((summary, detail)) => (*summary, detail.as_str()),
-            None => (d.message.as_str(), d.help.as_deref().unwrap_or_default()),
+        let (level, word) = match d.severity {
+            Severity::Error => ("error", "Error"),
+            Severity::Warning => ("warn", "Warning"),
         };
-        let (level, word, severity) = match d.severity {
-            Severity::Error => ("error", "Error", "error"),
-            Severity::Warning => ("warn", "Warning", "warning"),
-        };
-        let mut diag = Map::new();
-        diag.insert("severity".into(), json!(severity));
-        diag.insert("summary".into(), json!(summary));
-        diag.insert("detail".into(), json!(detail));
-        if let Some(a) = extra.and_then(|x| x.address.as_ref()) {
-            diag.insert("address".into(), json!(address(a)));
-        }
-        if let Some((map, span)) = sources.zip(d.span())
-            && let Some(range) = range(map, span)
-        {
-            diag.insert("range".into(), range);
-            if let Some(mut snippet) = super::validate::snippet(map, span) {
-                let values: Vec<Json> = extra
-                    .map_or(&[][..], |x| &x.values)
-                    .iter()
-                    .map(|v| json!({ "traversal": v.traversal, "statement": v.statement }))
-                    .collect();
-                snippet["values"] = Json::Array(values);
-                diag.insert("snippet".into(), snippet);
-            }
-            diag.insert("code".into(), json!(d.code));
-        }
+        let diag = diagnostic_body(d, sources);
+        let summary = diag["summary"].as_str().unwrap_or_default().to_string();
         let mut body = Map::new();
         body.insert("diagnostic".into(), Json::Object(diag));
         self.line(level, &format!("{word}: {summary}"), "diagnostic", body)
@@ -317,17 +289,11 @@ impl Events {
 
     /// A `diagnostic` line from a plain message.
     pub fn message(&self, severity: Severity, summary: &str, detail: &str) -> String {
-        let (level, word) = match severity {
-            Severity::Error => ("error", "Error"),
-            Severity::Warning => ("warn", "Warning"),
+        let d = match severity {
+            Severity::Error => Diagnostic::error("", summary),
+            Severity::Warning => Diagnostic::warning("", summary),
         };
-        let sev = if level == "warn" { "warning" } else { "error" };
-        let mut body = Map::new();
-        body.insert(
-            "diagnostic".into(),
-            json!({ "severity": sev, "summary": summary, "detail": detail }),
-        );
-        self.line(level, &format!("{word}: {summary}"), "diagnostic", body)
+        self.diagnostic(&d.help(detail), None)
     }
 
     /// `refresh_start` (`done` false) or `refresh_complete` for an object
@@ -526,4 +492,46 @@ mod tests {
         let whole: jiff::Timestamp = "2026-12-05T06:29:41Z".parse().expect("time");
         assert_eq!(stamp(whole), "2026-12-05T06:29:41.000000Z");
     }
+}
+
+/// Terraform's diagnostic object, for the stream and `validate --json`:
+/// terrace's diagnostic in Terraform's words where they differ
+/// (`Diagnostic::terraform`), with the `address` of the resource instance
+/// it belongs to; with the sources, its primary span becomes Terraform's
+/// `range` and `snippet` (with the values of the references in it).
+pub(super) fn diagnostic_body(d: &Diagnostic, sources: Option<&SourceMap>) -> Map<String, Json> {
+    let extra = d.json.as_deref();
+    let (summary, detail) = match extra.and_then(|x| x.wording.as_ref()) {
+        Some((summary, detail)) => (*summary, detail.as_str()),
+        None => (d.message.as_str(), d.help.as_deref().unwrap_or_default()),
+    };
+    let severity = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut diag = Map::new();
+    diag.insert("severity".into(), json!(severity));
+    diag.insert("summary".into(), json!(summary));
+    diag.insert("detail".into(), json!(detail));
+    if let Some(a) = extra.and_then(|x| x.address.as_ref()) {
+        diag.insert("address".into(), json!(address(a)));
+    }
+    if let Some(map) = sources {
+        if let Some(span) = d.span()
+            && let Some(range) = range(map, span)
+        {
+            diag.insert("range".into(), range);
+            if let Some(mut snippet) = super::validate::snippet(map, span) {
+                let values: Vec<Json> = extra
+                    .map_or(&[][..], |x| &x.values)
+                    .iter()
+                    .map(|v| json!({ "traversal": v.traversal, "statement": v.statement }))
+                    .collect();
+                snippet["values"] = Json::Array(values);
+                diag.insert("snippet".into(), snippet);
+            }
+        }
+        diag.insert("code".into(), json!(d.code));
+    }
+    diag
 }

@@ -1,6 +1,6 @@
 //! `validate --json`: Terraform's `validate -json` document.
 
-use crate::diag::{Diagnostics, Severity, SourceMap};
+use crate::diag::{Diagnostics, SourceMap};
 use serde_json::{Value as Json, json};
 
 /// `{"format_version": "1.0", "valid", "error_count", "warning_count",
@@ -11,26 +11,7 @@ pub fn validate_json(diags: Diagnostics, sources: &SourceMap) -> String {
     let warnings = list.len() - errors;
     let items: Vec<Json> = list
         .iter()
-        .map(|d| {
-            let mut v = json!({
-                "severity": match d.severity {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
-                },
-                "summary": d.message,
-                "detail": d.help.clone().unwrap_or_default(),
-                "code": d.code,
-            });
-            if let Some(span) = d.span()
-                && let Some(range) = super::events::range(sources, span)
-            {
-                v["range"] = range;
-                if let Some(snippet) = snippet(sources, span) {
-                    v["snippet"] = snippet;
-                }
-            }
-            v
-        })
+        .map(|d| Json::Object(super::events::diagnostic_body(d, Some(sources))))
         .collect();
     let doc = json!({
         "format_version": "1.0",
@@ -45,7 +26,7 @@ pub fn validate_json(diags: Diagnostics, sources: &SourceMap) -> String {
 }
 
 /// Terraform's `snippet`: the enclosing top-level block's header as
-/// `context` (the span's own line when it is that header), the line the
+/// `context` (null on a top-level header itself), the line the
 /// span starts on, and where in it the span is highlighted (byte offsets
 /// into `code`).
 pub(super) fn snippet(sources: &SourceMap, span: crate::diag::Span) -> Option<Json> {
@@ -56,11 +37,20 @@ pub(super) fn snippet(sources: &SourceMap, span: crate::diag::Span) -> Option<Js
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     let end = (span.end as usize).clamp(start, line_end);
     let (line, _) = file.line_col(span.start);
-    let context = text[..line_end]
-        .lines()
-        .rev()
-        .find(|l| !l.starts_with([' ', '\t', '}']) && l.trim_end().ends_with('{'))
-        .map(|l| l.trim_end().trim_end_matches('{').trim_end().to_string());
+    // A top-level block's header: unindented, opening a block.
+    let header = |l: &str| !l.starts_with([' ', '\t', '}']) && l.trim_end().ends_with('{');
+    // The nearest unindented line above, if it opens a block; none when
+    // the highlight is on a top-level header itself (as in Terraform).
+    let context = if header(&text[line_start..line_end]) {
+        None
+    } else {
+        text[..line_start]
+            .lines()
+            .rev()
+            .find(|l| !l.starts_with([' ', '\t']) && !l.trim().is_empty())
+            .filter(|l| header(l))
+            .map(|l| l.trim_end().trim_end_matches('{').trim_end().to_string())
+    };
     Some(json!({
         "context": context,
         "code": text.get(line_start..line_end)?,
