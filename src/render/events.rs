@@ -455,45 +455,6 @@ fn seconds(d: Duration) -> u64 {
     d.as_secs()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fixed() -> String {
-        "2026-01-01T00:00:00Z".into()
-    }
-
-    #[test]
-    fn apply_events_carry_terraform_fields() {
-        let ev = Events {
-            env: "dev".into(),
-            now: fixed,
-        };
-        let line = ev.apply_event(&Event::Finished {
-            address: "net/file.page[0]".into(),
-            deposed: false,
-            action: Action::Create,
-            elapsed: Duration::from_millis(1500),
-            id: Some("x".into()),
-        });
-        let v: Json = serde_json::from_str(&line).expect("json");
-        assert_eq!(v["type"], "apply_complete");
-        assert_eq!(v["@level"], "info");
-        assert_eq!(v["hook"]["resource"]["addr"], "module.net.file.page[0]");
-        assert_eq!(v["hook"]["resource"]["resource_key"], 0);
-        assert_eq!(v["hook"]["elapsed_seconds"], 1);
-        assert_eq!(v["@timestamp"], "2026-01-01T00:00:00Z");
-    }
-
-    #[test]
-    fn timestamps_have_six_fraction_digits_as_terraform_writes_them() {
-        let t: jiff::Timestamp = "2026-12-05T06:29:41.28774012Z".parse().expect("time");
-        assert_eq!(stamp(t), "2026-12-05T06:29:41.287740Z");
-        let whole: jiff::Timestamp = "2026-12-05T06:29:41Z".parse().expect("time");
-        assert_eq!(stamp(whole), "2026-12-05T06:29:41.000000Z");
-    }
-}
-
 /// Terraform's diagnostic object, for the stream and `validate --json`:
 /// terrace's diagnostic in Terraform's words where they differ
 /// (`Diagnostic::terraform`), with the `address` of the resource instance
@@ -534,4 +495,43 @@ pub(super) fn diagnostic_body(d: &Diagnostic, sources: Option<&SourceMap>) -> Ma
         diag.insert("code".into(), json!(d.code));
     }
     diag
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixed() -> String {
+        "2026-01-01T00:00:00Z".into()
+    }
+
+    #[test]
+    fn apply_events_carry_terraform_fields() {
+        let ev = Events {
+            env: "dev".into(),
+            now: fixed,
+        };
+        let line = ev.apply_event(&Event::Finished {
+            address: "net/file.page[0]".into(),
+            deposed: false,
+            action: Action::Create,
+            elapsed: Duration::from_millis(1500),
+            id: Some("x".into()),
+        });
+        let v: Json = serde_json::from_str(&line).expect("json");
+        assert_eq!(v["type"], "apply_complete");
+        assert_eq!(v["@level"], "info");
+        assert_eq!(v["hook"]["resource"]["addr"], "module.net.file.page[0]");
+        assert_eq!(v["hook"]["resource"]["resource_key"], 0);
+        assert_eq!(v["hook"]["elapsed_seconds"], 1);
+        assert_eq!(v["@timestamp"], "2026-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn timestamps_have_six_fraction_digits_as_terraform_writes_them() {
+        let t: jiff::Timestamp = "2026-12-05T06:29:41.28774012Z".parse().expect("time");
+        assert_eq!(stamp(t), "2026-12-05T06:29:41.287740Z");
+        let whole: jiff::Timestamp = "2026-12-05T06:29:41Z".parse().expect("time");
+        assert_eq!(stamp(whole), "2026-12-05T06:29:41.000000Z");
+    }
 }
