@@ -202,7 +202,17 @@ pub(super) async fn execute(
                 .parse()
                 .unwrap_or_else(|_| jiff::Timestamp::now());
             let fresh = interruptible(
-                compute_at(ws, &graph, env, &state, &again, plan.destroy, time, front),
+                compute_at(
+                    ws,
+                    &graph,
+                    env,
+                    &state,
+                    &again,
+                    plan.destroy,
+                    time,
+                    &crate::plan::Unobserved,
+                    front,
+                ),
                 cancel,
             )
             .await?;

@@ -191,11 +191,25 @@ pub async fn compute(
     front: &dyn Front,
 ) -> Result<Plan> {
     let now = jiff::Timestamp::now();
-    compute_at(ws, graph, env, state, settings, destroy, now, front).await
+    compute_at(
+        ws,
+        graph,
+        env,
+        state,
+        settings,
+        destroy,
+        now,
+        front.reads(),
+        front,
+    )
+    .await
 }
 
 /// [`compute`] as if at `time` (what plantimestamp() gives): a saved plan
-/// is made again as it was made.
+/// is made again as it was made. `reads` is told of the objects read back
+/// (the plan made again to check a saved one tells nobody: Terraform does
+/// not refresh when it applies a saved plan, so its stream has no
+/// refresh events there).
 #[allow(clippy::too_many_arguments)]
 pub async fn compute_at(
     ws: &Workspace,
@@ -205,6 +219,7 @@ pub async fn compute_at(
     settings: &PlanSettings,
     destroy: bool,
     time: jiff::Timestamp,
+    reads: &dyn crate::plan::Reads,
     front: &dyn Front,
 ) -> Result<Plan> {
     let environment = ws.environment(env)?;
@@ -225,7 +240,7 @@ pub async fn compute_at(
         replace: settings.replace.clone(),
         targets: settings.targets.clone(),
     };
-    match crate::plan::plan(graph, values, state, ws.registry(), &opts, front.reads()).await {
+    match crate::plan::plan(graph, values, state, ws.registry(), &opts, reads).await {
         Ok((mut plan, warnings)) => {
             ws.check(warnings, front)?;
             if !plan.targets.is_empty() {

@@ -304,6 +304,19 @@ fn reading_objects_back_streams_refresh_events_with_terraforms_fields() {
         "module.main.file.k[\"b\"]: Refresh complete"
     );
     assert!(gone["hook"].get("id_key").is_none());
+    // Applying a saved plan streams no reads, as `terraform apply -json
+    // PLANFILE` streams none (terrace checks the plan again silently).
+    p.run(&["plan", "--env", "dev", "--out", "p.plan"])
+        .success();
+    let run = p
+        .run(&["apply", "--env", "dev", "--json", "p.plan"])
+        .success();
+    let applied = parse(&run.stdout);
+    assert!(applied.iter().any(|e| kind(e) == "apply_complete"));
+    assert!(
+        !applied.iter().any(|e| REFRESH.contains(&kind(e))),
+        "{applied:?}"
+    );
 }
 
 /// A create that fails: `apply_errored` with Terraform's fields and an
