@@ -141,9 +141,7 @@ fn formatted(file: &Path, old: &str) -> std::result::Result<String, String> {
     // First what Terraform refuses and hcl-edit accepts, or refuses only
     // after exponential backtracking (unclosed brackets): a linear scan.
     if let Some(r) = crate::config::format::refusal(old) {
-        let before = &old[..r.offset.min(old.len())];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        let (line, column) = crate::diag::line_col(old, r.offset);
         return Err(format!(
             "{}:{line}:{column}: syntax error: {}: {}; the file is left as it is",
             file.display(),

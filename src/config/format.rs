@@ -66,7 +66,10 @@ struct Token {
 pub struct Refusal {
     /// Byte offset of the offending text.
     pub offset: usize,
-    /// Terraform's summary of the error.
+    /// The error's summary: Terraform's for a multi-line string and a bad
+    /// number; terrace's own for brackets (Terraform's parser words those
+    /// by where it stopped: "Invalid expression", "Unclosed configuration
+    /// block", …).
     pub summary: &'static str,
     pub detail: &'static str,
 }
@@ -1037,6 +1040,34 @@ mod fuzz_findings {
         assert_eq!(at("a = [{\n"), Some((4, "Unclosed bracket")));
         assert_eq!(at("a = [}\n"), Some((5, "Unexpected closing bracket")));
         assert_eq!(at("a = \"%{if x}y%{endif}\"\n"), None);
+    }
+
+    /// testdata/fmt/regressions.txt (made by testdata/fmt/generate.py with
+    /// real Terraform): terrace refuses exactly the regressions that
+    /// `terraform fmt` refuses, with its summary where terrace words it so.
+    #[test]
+    fn the_fuzz_findings_are_refused_exactly_where_terraform_fmt_refuses_them() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let verdicts = std::fs::read_to_string(format!("{root}/testdata/fmt/regressions.txt"))
+            .expect("testdata/fmt/regressions.txt");
+        let mut wrong = Vec::new();
+        for line in verdicts.lines() {
+            let (name, verdict) = line.split_once(' ').expect("NAME VERDICT");
+            let src = std::fs::read(format!("{root}/fuzz/regressions/fmt/{name}")).expect(name);
+            let got = std::str::from_utf8(&src).ok().and_then(refusal);
+            let agrees = match (verdict.strip_prefix("refuses: "), &got) {
+                (None, None) => true,
+                (Some(summary), Some(r)) => {
+                    r.summary == summary || r.summary.starts_with("Unclosed")
+                }
+                _ => false,
+            };
+            if !agrees {
+                wrong.push(format!("{name}: Terraform {verdict}, terrace {got:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        assert!(verdicts.lines().count() >= 26);
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod source;
 mod window;
 
 pub use report::render;
-pub use source::{FileId, SourceFile, SourceMap, Span, display_name};
+pub use source::{FileId, SourceFile, SourceMap, Span, display_name, line_col};
 
 use crate::address::InstanceAddr;
 use std::fmt;

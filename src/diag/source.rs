@@ -51,12 +51,17 @@ pub struct SourceFile {
 impl SourceFile {
     /// One-based line and column of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        let offset = (offset as usize).min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, col)
+        line_col(&self.text, offset as usize)
     }
+}
+
+/// One-based line and column (in characters) of byte `offset` in `text`,
+/// clamped to the text and to a character boundary.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..floor_char_boundary(text, offset.min(text.len()))];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {

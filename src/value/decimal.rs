@@ -73,11 +73,11 @@ impl Decimal {
         if five.as_ref().is_none_or(|(q, _)| *q != p.abs()) {
             *five = Some((p.abs(), BigUint::from(5u32).pow(p.unsigned_abs() as u32)));
         }
-        let power = five.as_ref().map(|(_, f)| f.clone()).unwrap_or_default();
+        let power = five.as_ref().map(|(_, f)| f).expect("set above");
         let (mut num, mut den) = if p >= 0 {
             (m * power, BigUint::one())
         } else {
-            (m.clone(), power)
+            (m.clone(), power.clone())
         };
         let t = shift + p;
         let (q, sticky) = if t >= 0 {

@@ -25,3 +25,23 @@ for case in cases:
         subprocess.run([terraform, "fmt", str(tf)], cwd=tmp, check=True, stdout=subprocess.DEVNULL)
         shutil.copyfile(tf, expected / case.name)
     print(f"{case.name}: done")
+
+# What `terraform fmt` says of each fmt fuzz regression: "formats" or
+# "refuses: SUMMARY", one line each (testdata/fmt/regressions.txt), so the
+# unit test can check that terrace refuses exactly what Terraform refuses.
+regressions = sorted((root.parents[1] / "fuzz" / "regressions" / "fmt").iterdir())
+lines = []
+for reg in regressions:
+    with tempfile.TemporaryDirectory() as tmp:
+        tf = pathlib.Path(tmp) / "main.tf"
+        shutil.copyfile(reg, tf)
+        run = subprocess.run([terraform, "fmt", "-no-color", str(tf)], cwd=tmp,
+                             capture_output=True, text=True, errors="replace")
+        if run.returncode == 0:
+            lines.append(f"{reg.name} formats")
+        else:
+            summary = next((l[len("Error: "):].strip() for l in run.stderr.splitlines()
+                            if l.startswith("Error: ")), "?")
+            lines.append(f"{reg.name} refuses: {summary}")
+(root / "regressions.txt").write_text("\n".join(lines) + "\n")
+print(f"regressions.txt: {len(lines)} verdicts")
