@@ -228,7 +228,6 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging();
-    crate::ops::exit_after_command();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -52,29 +52,5 @@ pub async fn interruptible<T, E: From<Error>>(
     }
 }
 
-/// Set by the command line, whose process ends when its one command
-/// returns: see [`release`].
-static EXITS_AFTER_COMMAND: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
-/// Declares that the process ends as soon as the operation it runs
-/// returns (the command line), so that [`release`] may leave memory to the
-/// operating system.
-pub fn exit_after_command() {
-    EXITS_AFTER_COMMAND.store(true, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Done with `value`: dropped, or, when the process is about to end
-/// ([`exit_after_command`]), left for the operating system to reclaim
-/// with the rest of the process, which is faster than freeing a large plan
-/// or state one allocation at a time. Only for plain data: never for
-/// anything whose `Drop` does work (locks, journals, plugin hosts, files).
-pub fn release<T>(value: T) {
-    match EXITS_AFTER_COMMAND.load(std::sync::atomic::Ordering::Relaxed) {
-        true => std::mem::forget(value),
-        false => drop(value),
-    }
-}
-
 #[cfg(test)]
 mod tests;

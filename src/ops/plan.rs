@@ -97,6 +97,8 @@ pub struct PlanReport {
     pub plan: Plan,
     /// The sha256 of the saved plan file, when one was saved.
     pub saved: Option<String>,
+    /// The state the plan was made against.
+    pub prior: EnvState,
 }
 
 /// Terraform's warning for `-target`, word for word where it fits.
@@ -176,8 +178,11 @@ async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Resul
         super::records::validated(ws, env, saved.as_deref())?;
     }
     drop(lock);
-    super::release(state);
-    Ok(PlanReport { plan, saved })
+    Ok(PlanReport {
+        plan,
+        saved,
+        prior: state,
+    })
 }
 
 /// Plans `env` against `state`; warnings go to `front`.
