@@ -73,14 +73,6 @@ pub(super) struct OpDone {
     pub(super) elapsed: Duration,
 }
 
-pub(super) fn op_name(addr: &InstanceAddr, deposed: bool) -> String {
-    if deposed {
-        format!("{addr} (deposed)")
-    } else {
-        addr.to_string()
-    }
-}
-
 pub(super) fn verb(a: Action) -> &'static str {
     match a {
         Action::Create | Action::Replace => "create",
@@ -99,7 +91,7 @@ pub(super) async fn run_op(op: Op, journal: Arc<Journal>, ctx: provider::Context
     let side_effects = op.provider.has_side_effects();
     tracing::debug!(address = %op.address, action = ?op.action, side_effects, "operation starts");
     let deposed = matches!(op.kind, OpKind::DeleteDeposed(_));
-    let name = op_name(&op.address, deposed);
+    let name = super::shown(&op.address.to_string(), deposed).into_owned();
     let mut done = OpDone {
         step: op.step,
         index: op.index,
@@ -122,7 +114,7 @@ pub(super) async fn run_op(op: Op, journal: Arc<Journal>, ctx: provider::Context
             starts.insert(
                 0,
                 Record::Start {
-                    address: op_name(&op.address, true),
+                    address: super::shown(&op.address.to_string(), true).into_owned(),
                     action: "delete".into(),
                     time: jiff::Timestamp::now().to_string(),
                 },
