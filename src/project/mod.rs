@@ -181,26 +181,6 @@ fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, RecordError> {
     Ok(bytes)
 }
 
-/// Reads a JSON record; `Ok(None)` when the file does not exist.
-fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, RecordError> {
-    let bytes = match crate::bounded::read_record(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(RecordError::Read {
-                path: path.to_path_buf(),
-                cause: e.to_string(),
-            });
-        }
-    };
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|e| RecordError::Read {
-            path: path.to_path_buf(),
-            cause: format!("it is damaged: {e}"),
-        })
-}
-
 /// Refuses a record written by a newer terrace.
 fn check_format(path: &Path, found: u32, supported: u32) -> Result<(), RecordError> {
     if found > supported {
@@ -210,19 +190,6 @@ fn check_format(path: &Path, found: u32, supported: u32) -> Result<(), RecordErr
         )));
     }
     Ok(())
-}
-
-/// Writes a JSON record atomically, creating its directory.
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RecordError> {
-    let fail = |e: std::io::Error| RecordError::Write {
-        path: path.to_path_buf(),
-        cause: e.to_string(),
-    };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(fail)?;
-    }
-    let bytes = json_bytes(value)?;
-    crate::state::write_atomic(path, &bytes).map_err(fail)
 }
 
 pub use crate::digest::sha256_hex;

@@ -411,28 +411,10 @@ impl LocalStore {
             })
     }
 
-    /// The lineage of `config`'s newest backup: the history its current
-    /// version continues. Without a backup (right after the first apply),
-    /// the lineage recorded beside the state file (`CONFIG.lineage`).
-    pub fn history_lineage(&self, config: &str) -> Option<String> {
-        self.backups_of(config)
-            .ok()
-            .and_then(|b| b.first().and_then(|b| format::peek_lineage(&b.path)))
-            .or_else(|| self.recorded_lineage(config))
-    }
-
     /// `<config>.lineage`: the lineage of the configuration's history,
     /// written once with its first state file.
     fn lineage_path(&self, config: &str) -> PathBuf {
         self.dir.join(format!("{config}.lineage"))
-    }
-
-    /// Records `lineage` as `config`'s history (`CONFIG.lineage`), as its
-    /// first write does: for a state file that arrives without its
-    /// backups (an import), so that a copy from elsewhere is still refused.
-    pub fn record_lineage(&self, config: &str, lineage: &str) -> Result<(), StateError> {
-        let path = self.lineage_path(config);
-        crate::state::write_atomic(&path, lineage.as_bytes()).map_err(io(&path))
     }
 
     fn recorded_lineage(&self, config: &str) -> Option<String> {
@@ -502,6 +484,24 @@ impl StateStore for LocalStore {
 
     fn configurations(&self) -> Result<Vec<String>, StateError> {
         self.state_files()
+    }
+
+    /// The lineage of `config`'s newest backup: the history its current
+    /// version continues. Without a backup (right after the first apply),
+    /// the lineage recorded beside the state file (`CONFIG.lineage`).
+    fn history_lineage(&self, config: &str) -> Option<String> {
+        self.backups_of(config)
+            .ok()
+            .and_then(|b| b.first().and_then(|b| format::peek_lineage(&b.path)))
+            .or_else(|| self.recorded_lineage(config))
+    }
+
+    /// Records `lineage` as `config`'s history (`CONFIG.lineage`), as its
+    /// first write does.
+    fn record_lineage(&self, config: &str, lineage: &str) -> Result<(), StateError> {
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let path = self.lineage_path(config);
+        crate::state::write_atomic(&path, lineage.as_bytes()).map_err(io(&path))
     }
 
     fn drift(&self) -> Result<Option<DriftRecord>, StateError> {

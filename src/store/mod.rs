@@ -82,10 +82,14 @@
 //! State versions, journal, lock, backups and drift go through
 //! [`StateStore`]; lifecycle, approvals and the deployed release through
 //! [`Backend`]'s documents; the audit trail through its append, read and
-//! replace; releases through keep, manifest and files. Still on the local
-//! files directly: `project::export` (export reads and import writes
-//! `.terrace/` itself, and import refuses while another backend is chosen),
-//! `ops::delete` (removes `.terrace/`), and a few types that still name
+//! replace; releases through keep, manifest and files; lineage through
+//! `history_lineage` / `record_lineage`. `project::export` goes through
+//! them for documents, the audit trail, releases kept on import and
+//! lineage, but still reads the release and state files and writes the
+//! state files by path (and import refuses while another backend is
+//! chosen). Still on the local files directly: `ops::delete` (removes
+//! `.terrace/`), `cli state`, which replays a pending journal with the
+//! local store's `replay`, and a few types that still name
 //! paths for messages (`StateError`'s paths, `BackupInfo::path`,
 //! `Records::dir`). Those are the next to move, with the same shape: an
 //! export/import of every record with all versions, and a delete, as
@@ -264,6 +268,16 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
 
     /// The current version of every configuration, verified.
     fn load(&self) -> Result<EnvState, StateError>;
+
+    /// The lineage of configuration `config`'s history: the one its
+    /// current version must continue (`None` before its first version).
+    fn history_lineage(&self, config: &str) -> Option<String>;
+
+    /// Records `lineage` as configuration `config`'s history, as its first
+    /// commit does: for a current version that arrives without its kept
+    /// versions (an import), so that a copy from elsewhere is still
+    /// refused.
+    fn record_lineage(&self, config: &str, lineage: &str) -> Result<(), StateError>;
 
     /// The configurations that have kept versions but no current one.
     fn missing_state(&self) -> Result<Vec<String>, StateError>;
