@@ -52,6 +52,10 @@ pub enum StateError {
     NoBackup { env: String, serial: u64 },
     #[error("backup {path} cannot be restored: {cause}; nothing was changed")]
     BadBackup { path: PathBuf, cause: FormatError },
+    #[error(
+        "the lock held is environment \"{held}\"'s, not \"{env}\"'s: only the holder of an environment's own lock changes its state; nothing was changed"
+    )]
+    WrongLock { held: String, env: String },
 }
 
 /// One backup file.
@@ -453,6 +457,19 @@ impl LocalStore {
         }
     }
 
+    /// Refuses a lock of another environment: a lock is the capability
+    /// to change its own environment's state, and only that one.
+    fn check_lock(&self, lock: &Lock) -> Result<(), StateError> {
+        if lock.env() == self.env {
+            Ok(())
+        } else {
+            Err(StateError::WrongLock {
+                held: lock.env().to_string(),
+                env: self.env.clone(),
+            })
+        }
+    }
+
     fn state_files(&self) -> Result<Vec<String>, StateError> {
         let mut names: Vec<String> = self
             .entries()?
@@ -591,6 +608,7 @@ impl StateStore for LocalStore {
     /// state files, then removes it. Unfinished operations are recorded in
     /// state and returned.
     fn recover(&self, lock: &Lock) -> Result<Recovery, StateError> {
+        self.check_lock(lock)?;
         let Some(records) = self.pending_journal()? else {
             return Ok(Recovery::default());
         };
@@ -623,7 +641,8 @@ impl StateStore for LocalStore {
     }
 
     /// Starts the journal of an apply from `state`.
-    fn begin_journal(&self, _lock: &Lock, state: &EnvState) -> Result<Journal, StateError> {
+    fn begin_journal(&self, lock: &Lock, state: &EnvState) -> Result<Journal, StateError> {
+        self.check_lock(lock)?;
         std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
         let base = state
             .configs
@@ -659,10 +678,11 @@ impl StateStore for LocalStore {
     /// Returns the new serial.
     fn commit(
         &self,
-        _lock: &Lock,
+        lock: &Lock,
         state: &mut EnvState,
         changed: &BTreeSet<String>,
     ) -> Result<u64, StateError> {
+        self.check_lock(lock)?;
         if changed.is_empty() {
             return Ok(state.serial());
         }
@@ -736,6 +756,7 @@ impl StateStore for LocalStore {
         serial: u64,
         only: Option<&str>,
     ) -> Result<BTreeMap<String, u64>, StateError> {
+        self.check_lock(lock)?;
         let backups = self.versions()?;
         if !backups
             .iter()
@@ -969,6 +990,39 @@ mod tests {
             Value::int(1)
         );
         assert!(store.restore(&lock, 99, None).is_err());
+    }
+
+    #[test]
+    fn a_lock_of_another_environment_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let dev = LocalStore::new(dir.path(), "dev");
+        let prod = LocalStore::new(dir.path(), "prod");
+        let dev_lock = dev.lock("test", Duration::ZERO).unwrap();
+        let mut state = EnvState::new("prod");
+        state.set_instance(&addr("net/terrace_data.x"), Value::int(1), None);
+        let changed = BTreeSet::from(["net".to_string()]);
+        let wrong = |e: StateError| {
+            assert!(
+                matches!(&e, StateError::WrongLock { held, env } if held == "dev" && env == "prod"),
+                "{e}"
+            );
+            assert!(
+                e.to_string()
+                    .contains("environment \"dev\"'s, not \"prod\"'s")
+            );
+        };
+        wrong(prod.commit(&dev_lock, &mut state, &changed).unwrap_err());
+        wrong(prod.restore(&dev_lock, 1, None).unwrap_err());
+        match prod.begin_journal(&dev_lock, &state) {
+            Err(e) => wrong(e),
+            Ok(_) => panic!("a dev lock began prod's journal"),
+        }
+        wrong(prod.recover(&dev_lock).unwrap_err());
+        assert!(prod.load().unwrap().configs.is_empty());
+        assert!(prod.pending_journal().unwrap().is_none());
+        // Its own lock commits.
+        let prod_lock = prod.lock("test", Duration::ZERO).unwrap();
+        assert_eq!(prod.commit(&prod_lock, &mut state, &changed).unwrap(), 1);
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //! - `commit(lock, state, changed) -> serial`: one apply's versions of all
 //!   changed configurations under *one* new serial, higher than every
 //!   serial seen, all or none visible; the replaced versions are kept.
-//!   Only the holder of the environment's [`Lock`] may commit. [atomic
+//!   Only the holder of the environment's own [`Lock`] may commit (a lock
+//!   of another environment is refused). [atomic
 //!   write per file (temporary, fsync, rename), the old file hard-linked
 //!   as `CONFIG.SERIAL.backup.json` first; a crash between two files is
 //!   repaired by the journal's replay, which is why the journal ends only
@@ -340,8 +341,10 @@ pub struct Lock {
 }
 
 impl Lock {
-    /// A lock of environment `env` held by `info`, kept by `held`.
-    pub fn new(env: &str, info: LockInfo, held: Box<dyn Send + Sync>) -> Lock {
+    /// A lock of environment `env` held by `info`, kept by `held`. Only
+    /// a backend makes one, when it has taken the lock: code elsewhere
+    /// cannot forge the capability.
+    pub(in crate::store) fn new(env: &str, info: LockInfo, held: Box<dyn Send + Sync>) -> Lock {
         Lock {
             env: env.to_string(),
             info,
