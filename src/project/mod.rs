@@ -5,9 +5,11 @@
 //! ([`lifecycle`]), the release it last applied ([`release`]) and the
 //! approvals of saved plans ([`approval`]); for the project, the audit
 //! trail ([`audit`]), the needs-attention list ([`attention`]) and the
-//! `project.json` export ([`export`]). Every file lives under `.terrace/`
-//! and is written atomically; nothing here plans or applies, and nothing
-//! here ever holds a credential. Entry point: [`Records`].
+//! `project.json` export ([`export`]). The records are kept by the run's
+//! [`Backend`] (the local files under `.terrace/` by default); export and
+//! import still read and write some of those files by path (see
+//! [`crate::store`]). Nothing here plans or applies, and nothing here ever
+//! holds a credential. Entry point: [`Records`].
 
 pub mod approval;
 pub mod attention;

@@ -564,7 +564,7 @@ impl StateStore for LocalStore {
         Ok(Lock::new(&self.env, file.info.clone(), Box::new(file)))
     }
 
-    /// Breaks a stale lock; refuses a live one.
+    /// Who held a lock left by a holder that is gone; only reads.
     fn stale_lock(&self) -> Option<LockInfo> {
         crate::state::stale_lock(&self.dir)
     }
