@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How many backups per configuration are kept by default.
-pub const DEFAULT_BACKUPS: usize = 20;
+const DEFAULT_BACKUPS: usize = 20;
 
 /// Why state could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -100,10 +100,6 @@ impl LocalBackend {
 }
 
 impl Backend for LocalBackend {
-    fn name(&self) -> &'static str {
-        "local"
-    }
-
     fn document_location(&self, env: &str, doc: Document) -> PathBuf {
         let name = match doc {
             Document::Lifecycle => "lifecycle.json",

@@ -116,9 +116,7 @@ pub mod local;
 
 pub use choice::{BACKEND_VARIABLE, BackendChoice, ChoiceError};
 
-pub use local::{
-    BackupInfo, DEFAULT_BACKUPS, LocalBackend, LocalStore, Recovery, StateError, replay,
-};
+pub use local::{BackupInfo, LocalBackend, LocalStore, Recovery, StateError, replay};
 
 use crate::state::{DriftRecord, EnvState, Journal, LockInfo, Record};
 use std::collections::{BTreeMap, BTreeSet};
@@ -127,9 +125,6 @@ use std::time::Duration;
 
 /// Where a project's records live, chosen once per run.
 pub trait Backend: Send + Sync + std::fmt::Debug {
-    /// The backend's name in the project (`backend "local" {}`).
-    fn name(&self) -> &'static str;
-
     /// The state records of environment `env`.
     fn state(&self, env: &str) -> Box<dyn StateStore>;
 
