@@ -17,8 +17,7 @@ use super::{AuditAppend, AuditTail, Backend, Document, Lock, RecordIo, StateStor
 use crate::address::InstanceAddr;
 use crate::state::format::{self, FormatError};
 use crate::state::{
-    Base, ConfigState, DriftRecord, EnvState, Journal, JournalError, LockError, LockInfo, Record,
-    UnfinishedOp,
+    Base, ConfigState, EnvState, Journal, JournalError, LockError, LockInfo, Record, UnfinishedOp,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -106,6 +105,7 @@ impl Backend for LocalBackend {
             Document::Approvals => "approvals.json",
             Document::Deployed => "release.json",
             Document::Policies => "policies.json",
+            Document::Drift => "drift.json",
         };
         self.root.join(".terrace").join("envs").join(env).join(name)
     }
@@ -383,10 +383,6 @@ impl LocalStore {
         self.dir.join(format!("{config}.{serial}.backup.json"))
     }
 
-    fn drift_path(&self) -> PathBuf {
-        self.dir.join("drift.json")
-    }
-
     pub fn journal_path(&self) -> PathBuf {
         self.dir.join("journal.jsonl")
     }
@@ -515,43 +511,6 @@ impl StateStore for LocalStore {
         std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
         let path = self.lineage_path(config);
         crate::state::write_atomic(&path, lineage.as_bytes()).map_err(io(&path))
-    }
-
-    fn drift(&self) -> Result<Option<DriftRecord>, StateError> {
-        let path = self.drift_path();
-        let bytes = match crate::bounded::read_record(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(StateError::Io { path, source }),
-        };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| StateError::Io {
-                path,
-                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-            })
-    }
-
-    fn record_drift(&self, record: &DriftRecord) -> Result<(), StateError> {
-        let path = self.drift_path();
-        let io = |source| StateError::Io {
-            path: path.clone(),
-            source,
-        };
-        std::fs::create_dir_all(&self.dir).map_err(io)?;
-        let mut bytes = serde_json::to_vec(record).map_err(|e| io(std::io::Error::other(e)))?;
-        bytes.push(b'\n');
-        crate::state::write_atomic(&path, &bytes).map_err(io)
-    }
-
-    fn clear_drift(&self) -> Result<(), StateError> {
-        let path = self.drift_path();
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(StateError::Io { path, source: e })
-            }
-            _ => Ok(()),
-        }
     }
 
     /// Takes the environment's lock.
@@ -1107,32 +1066,5 @@ mod tests {
         assert_eq!(rec.replayed, 2);
         assert!(state.instance(&addr("net/file.a")).is_none());
         assert!(state.instance(&addr("app/file.c")).is_some());
-    }
-
-    #[test]
-    fn the_drift_record_round_trips_in_the_agreed_format() {
-        use crate::state::{DriftKind, DriftedObject};
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path(), "dev");
-        assert_eq!(store.drift().unwrap(), None);
-        let r = DriftRecord {
-            format_version: 1,
-            checked_at: "2026-01-02T03:04:05Z".into(),
-            drifted: vec![DriftedObject {
-                address: "net/http.vpc[\"a\"]".into(),
-                configuration: "net".into(),
-                kind: DriftKind::Deleted,
-            }],
-        };
-        store.record_drift(&r).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(store.dir().join("drift.json")).unwrap(),
-            "{\"format_version\":1,\"checked_at\":\"2026-01-02T03:04:05Z\",\"drifted\":[{\"address\":\"net/http.vpc[\\\"a\\\"]\",\"configuration\":\"net\",\"kind\":\"deleted\"}]}\n"
-        );
-        assert_eq!(store.drift().unwrap(), Some(r));
-        store.clear_drift().unwrap();
-        assert_eq!(store.drift().unwrap(), None);
-        store.clear_drift().unwrap();
-        assert!(DriftRecord::now(vec![]).checked_at.ends_with('Z'));
     }
 }

@@ -50,8 +50,9 @@
 //! process; a database: a lock row plus a session advisory lock held by
 //! the holder's connection, which dies with it]
 //!
-//! **Drift** (per environment): the last `terrace drift` check; replaced
-//! whole, dropped by a successful apply. [`drift.json`]
+//! **Drift** (per environment; [`Document::Drift`]): the last `terrace
+//! drift` check; replaced whole, dropped by a successful apply.
+//! [`drift.json`]
 //!
 //! **Lifecycle, approvals, deployed release, last policy results** (per
 //! environment, [`crate::project`]; [`Document`]): small documents read and
@@ -80,8 +81,8 @@
 //!
 //! # Migration so far
 //!
-//! State versions, journal, lock, backups and drift go through
-//! [`StateStore`]; lifecycle, approvals and the deployed release through
+//! State versions, journal, lock and backups go through [`StateStore`];
+//! lifecycle, approvals, the deployed release and drift through
 //! [`Backend`]'s documents; the audit trail through its append, read and
 //! replace; releases through keep, manifest and files; lineage through
 //! `history_lineage` / `record_lineage`. `project::export` goes through
@@ -118,7 +119,7 @@ pub use choice::{BACKEND_VARIABLE, BackendChoice, ChoiceError};
 
 pub use local::{BackupInfo, LocalBackend, LocalStore, Recovery, StateError, replay};
 
-use crate::state::{DriftRecord, EnvState, Journal, LockInfo, Record};
+use crate::state::{EnvState, Journal, LockInfo, Record};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -233,6 +234,9 @@ pub enum Document {
     Deployed,
     /// The policy results of the last plan ([`crate::project::evaluations`]).
     Policies,
+    /// The last `terrace drift` check ([`crate::state::DriftRecord`];
+    /// [`crate::project::Records::drift`]).
+    Drift,
 }
 
 /// One environment's state: its versions, journal, lock and drift check.
@@ -314,15 +318,6 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
 
     /// Ends the journal once its operations are committed.
     fn end_journal(&self, journal: Journal) -> Result<(), StateError>;
-
-    /// The last drift check, if any ran.
-    fn drift(&self) -> Result<Option<DriftRecord>, StateError>;
-
-    /// Replaces the last drift check.
-    fn record_drift(&self, record: &DriftRecord) -> Result<(), StateError>;
-
-    /// Drops the last drift check (an apply reconciled it).
-    fn clear_drift(&self) -> Result<(), StateError>;
 }
 
 /// A held environment lock: dropping it releases the lock. It is the
