@@ -79,9 +79,7 @@ async fn check(ws: &Workspace, req: &DriftRequest, front: &dyn Front) -> Result<
             })
             .collect(),
     );
-    store
-        .record_drift(&record)
-        .map_err(|e| super::Error::state(&env.name, e))?;
+    ws.records().record_drift(&env.name, &record)?;
     drop(lock);
     Ok(DriftReport {
         project: ws.project.name.clone(),

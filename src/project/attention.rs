@@ -282,8 +282,8 @@ pub fn items(
                 });
             }
         }
-        let check = store.drift().unwrap_or_else(|e| {
-            items.push(unreadable(name, RecordError::Invalid(e.to_string())));
+        let check = records.drift(name).unwrap_or_else(|e| {
+            items.push(unreadable(name, e));
             None
         });
         let reconcile = match &env.promote_from {

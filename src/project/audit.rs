@@ -110,18 +110,13 @@ impl Audit {
     /// Appends from concurrent writers are serialised by the store.
     pub fn append(&self, mut event: Event) -> Result<Event, RecordError> {
         let mut failed = None;
-        let appended = self
-            .records
+        self.records
             .backend()
             .append_audit(&mut |tail| {
-                let head: Option<Head> = match tail.head.as_deref().map(serde_json::from_slice) {
-                    None => None,
-                    Some(Ok(h)) => Some(h),
-                    Some(Err(e)) => {
-                        failed = Some(RecordError::Read {
-                            path: self.head.clone(),
-                            cause: format!("it is damaged: {e}"),
-                        });
+                let head = match self.parse_head(tail.head.as_deref()) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        failed = Some(e);
                         return None;
                     }
                 };
@@ -171,10 +166,24 @@ impl Audit {
                 Some(AuditAppend { line, head })
             })
             .map_err(RecordError::from)?;
-        match failed {
-            Some(e) if !appended => Err(e),
-            _ => Ok(event),
+        // The closure sets `failed` only when it appends nothing.
+        if let Some(e) = failed {
+            return Err(e);
         }
+        Ok(event)
+    }
+
+    /// The head's bytes, parsed; bytes that are not a head are damage,
+    /// named with the head's location.
+    fn parse_head(&self, bytes: Option<&[u8]>) -> Result<Option<Head>, RecordError> {
+        bytes
+            .map(|b| {
+                serde_json::from_slice(b).map_err(|e| RecordError::Read {
+                    path: self.head.clone(),
+                    cause: format!("it is damaged: {e}"),
+                })
+            })
+            .transpose()
     }
 
     /// Writes `lines` (an exported trail) as the whole trail, with its head.
@@ -215,17 +224,7 @@ impl Audit {
             .last()
             .and_then(|l| split(l))
             .map(|(_, h)| h.to_string());
-        let head = match self.records.backend().audit()?.1 {
-            None => None,
-            Some(bytes) => {
-                Some(
-                    serde_json::from_slice::<Head>(&bytes).map_err(|e| RecordError::Read {
-                        path: self.head.clone(),
-                        cause: format!("it is damaged: {e}"),
-                    })?,
-                )
-            }
-        };
+        let head = self.parse_head(self.records.backend().audit()?.1.as_deref())?;
         let disagree = |h: &Head| Broken {
             // Where the first missing line would stand.
             line: if h.count > lines.len() as u64 {

@@ -11,7 +11,7 @@
 use super::approval::Approvals;
 use super::lifecycle::Lifecycle;
 use super::release::{Deployed, Release};
-use super::{RecordError, Records, read_json, sha256_hex, write_json};
+use super::{RecordError, Records, sha256_hex};
 use crate::config::Project;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -180,7 +180,7 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
     let mut environments = BTreeMap::new();
     for env in records.environments() {
         let dir = records.env_dir(&env);
-        let store = crate::store::LocalStore::new(&project.root, &env);
+        let store = records.state(&env);
         let mut dump = EnvDump::default();
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
@@ -198,16 +198,15 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
                 summary.state_files += 1;
             }
         }
-        dump.lifecycle = read_json(&dir.join("lifecycle.json"))?;
-        dump.approvals = read_json(&dir.join("approvals.json"))?;
+        dump.lifecycle = records.read_document(&env, crate::store::Document::Lifecycle)?;
+        dump.approvals = records.read_document(&env, crate::store::Document::Approvals)?;
         dump.deployed = Deployed::load(records, &env)?;
         summary.environments.push(env.clone());
         environments.insert(env, dump);
     }
-    let audit = match crate::bounded::read_record_string(&records.dir().join("audit.jsonl")) {
-        Ok(t) => t.lines().map(str::to_string).collect(),
-        Err(_) => Vec::new(),
-    };
+    // A trail that cannot be read fails the export: an empty one would
+    // lose the history without a word.
+    let (audit, _head) = records.backend().audit()?;
     let body = Body {
         name: project.name.clone(),
         terrace_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -384,28 +383,35 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
         }
     }
     for (id, dump) in &body.releases {
-        if only.is_some() && Release::dir(&records, id).exists() {
+        if only.is_some() && records.backend().release_manifest(id)?.is_some() {
             continue;
         }
-        let dir = Release::files_dir(&records, id);
-        for f in &dump.files {
-            write_file(&f.target(&dir)?, &f.bytes()?)?;
-        }
-        write_json(
-            &Release::dir(&records, id).join("release.json"),
-            &dump.release,
-        )?;
+        let files = dump
+            .files
+            .iter()
+            .map(|f| Ok((f.path.clone(), f.bytes()?)))
+            .collect::<Result<Vec<_>, RecordError>>()?;
+        let manifest = super::json_bytes(&dump.release)?;
+        // Kept whole or not at all, as a release captured by an apply.
+        records.backend().keep_release(id, &files, &manifest)?;
         summary.releases += 1;
     }
     for (env, dump) in envs {
         let dir = records.env_dir(env);
-        let store = crate::store::LocalStore::new(root, env);
+        let store = records.state(env);
         for (config, state) in &dump.state {
             write_file(&dir.join(format!("{config}.state.json")), state.as_bytes())?;
             if let Some(lineage) = lineages.get(&(env.to_string(), config.clone())) {
-                store
-                    .record_lineage(config, lineage)
-                    .map_err(|e| RecordError::Invalid(e.to_string()))?;
+                store.record_lineage(config, lineage).map_err(|e| match e {
+                    crate::store::StateError::Io { path, source } => RecordError::Write {
+                        path,
+                        cause: source.to_string(),
+                    },
+                    e => RecordError::Write {
+                        path: PathBuf::from(store.location()),
+                        cause: e.to_string(),
+                    },
+                })?;
             }
             summary.state_files += 1;
         }

@@ -321,13 +321,7 @@ pub fn finished(
     if !ended.succeeded {
         return Ok(());
     }
-    store.clear_drift().map_err(|e| match e {
-        crate::store::StateError::Io { path, source } => RecordError::Write {
-            path,
-            cause: source.to_string(),
-        },
-        e => RecordError::Invalid(e.to_string()),
-    })?;
+    records.clear_drift(env)?;
     // A targeted apply leaves the environment's release as it was.
     if !plan.targets.is_empty() {
         return Ok(());

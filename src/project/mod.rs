@@ -5,9 +5,11 @@
 //! ([`lifecycle`]), the release it last applied ([`release`]) and the
 //! approvals of saved plans ([`approval`]); for the project, the audit
 //! trail ([`audit`]), the needs-attention list ([`attention`]) and the
-//! `project.json` export ([`export`]). Every file lives under `.terrace/`
-//! and is written atomically; nothing here plans or applies, and nothing
-//! here ever holds a credential. Entry point: [`Records`].
+//! `project.json` export ([`export`]). The records are kept by the run's
+//! [`Backend`] (the local files under `.terrace/` by default); export and
+//! import still read and write some of those files by path (see
+//! [`crate::store`]). Nothing here plans or applies, and nothing here ever
+//! holds a credential. Entry point: [`Records`].
 
 pub mod approval;
 pub mod attention;
@@ -173,32 +175,42 @@ impl Records {
     }
 }
 
+impl Records {
+    /// Environment `env`'s last drift check, if any ran.
+    pub fn drift(&self, env: &str) -> Result<Option<crate::state::DriftRecord>, RecordError> {
+        self.read_document(env, Document::Drift)
+    }
+
+    /// Replaces environment `env`'s last drift check: compact JSON and a
+    /// final newline (the format docs/state.md gives).
+    pub fn record_drift(
+        &self,
+        env: &str,
+        record: &crate::state::DriftRecord,
+    ) -> Result<(), RecordError> {
+        let mut bytes =
+            serde_json::to_vec(record).map_err(|e| RecordError::Invalid(e.to_string()))?;
+        bytes.push(b'\n');
+        self.backend
+            .replace_document(env, Document::Drift, &bytes)
+            .map_err(|e| RecordError::Write {
+                path: self.document_location(env, Document::Drift),
+                cause: e.to_string(),
+            })
+    }
+
+    /// Drops environment `env`'s last drift check (an apply reconciled it).
+    pub fn clear_drift(&self, env: &str) -> Result<(), RecordError> {
+        self.remove_document(env, Document::Drift)
+    }
+}
+
 /// A record as written: pretty JSON and a final newline.
 fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, RecordError> {
     let mut bytes =
         serde_json::to_vec_pretty(value).map_err(|e| RecordError::Invalid(e.to_string()))?;
     bytes.push(b'\n');
     Ok(bytes)
-}
-
-/// Reads a JSON record; `Ok(None)` when the file does not exist.
-fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, RecordError> {
-    let bytes = match crate::bounded::read_record(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(RecordError::Read {
-                path: path.to_path_buf(),
-                cause: e.to_string(),
-            });
-        }
-    };
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|e| RecordError::Read {
-            path: path.to_path_buf(),
-            cause: format!("it is damaged: {e}"),
-        })
 }
 
 /// Refuses a record written by a newer terrace.
@@ -212,17 +224,36 @@ fn check_format(path: &Path, found: u32, supported: u32) -> Result<(), RecordErr
     Ok(())
 }
 
-/// Writes a JSON record atomically, creating its directory.
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RecordError> {
-    let fail = |e: std::io::Error| RecordError::Write {
-        path: path.to_path_buf(),
-        cause: e.to_string(),
-    };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(fail)?;
-    }
-    let bytes = json_bytes(value)?;
-    crate::state::write_atomic(path, &bytes).map_err(fail)
-}
-
 pub use crate::digest::sha256_hex;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_drift_record_round_trips_in_the_agreed_format() {
+        use crate::state::{DriftKind, DriftRecord, DriftedObject};
+        let dir = tempfile::tempdir().unwrap();
+        let records = Records::new(dir.path());
+        assert_eq!(records.drift("dev").unwrap(), None);
+        let r = DriftRecord {
+            format_version: 1,
+            checked_at: "2026-01-02T03:04:05Z".into(),
+            drifted: vec![DriftedObject {
+                address: "net/http.vpc[\"a\"]".into(),
+                configuration: "net".into(),
+                kind: DriftKind::Deleted,
+            }],
+        };
+        records.record_drift("dev", &r).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(".terrace/envs/dev/drift.json")).unwrap(),
+            "{\"format_version\":1,\"checked_at\":\"2026-01-02T03:04:05Z\",\"drifted\":[{\"address\":\"net/http.vpc[\\\"a\\\"]\",\"configuration\":\"net\",\"kind\":\"deleted\"}]}\n"
+        );
+        assert_eq!(records.drift("dev").unwrap(), Some(r));
+        records.clear_drift("dev").unwrap();
+        assert_eq!(records.drift("dev").unwrap(), None);
+        records.clear_drift("dev").unwrap();
+        assert!(DriftRecord::now(vec![]).checked_at.ends_with('Z'));
+    }
+}

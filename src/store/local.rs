@@ -17,8 +17,7 @@ use super::{AuditAppend, AuditTail, Backend, Document, Lock, RecordIo, StateStor
 use crate::address::InstanceAddr;
 use crate::state::format::{self, FormatError};
 use crate::state::{
-    Base, ConfigState, DriftRecord, EnvState, Journal, JournalError, LockError, LockInfo, Record,
-    UnfinishedOp,
+    Base, ConfigState, EnvState, Journal, JournalError, LockError, LockInfo, Record, UnfinishedOp,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -26,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How many backups per configuration are kept by default.
-pub const DEFAULT_BACKUPS: usize = 20;
+const DEFAULT_BACKUPS: usize = 20;
 
 /// Why state could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +51,10 @@ pub enum StateError {
     NoBackup { env: String, serial: u64 },
     #[error("backup {path} cannot be restored: {cause}; nothing was changed")]
     BadBackup { path: PathBuf, cause: FormatError },
+    #[error(
+        "the lock held is environment \"{held}\"'s, not \"{env}\"'s: only the holder of an environment's own lock changes its state; nothing was changed"
+    )]
+    WrongLock { held: String, env: String },
 }
 
 /// One backup file.
@@ -96,16 +99,13 @@ impl LocalBackend {
 }
 
 impl Backend for LocalBackend {
-    fn name(&self) -> &'static str {
-        "local"
-    }
-
     fn document_location(&self, env: &str, doc: Document) -> PathBuf {
         let name = match doc {
             Document::Lifecycle => "lifecycle.json",
             Document::Approvals => "approvals.json",
             Document::Deployed => "release.json",
             Document::Policies => "policies.json",
+            Document::Drift => "drift.json",
         };
         self.root.join(".terrace").join("envs").join(env).join(name)
     }
@@ -383,10 +383,6 @@ impl LocalStore {
         self.dir.join(format!("{config}.{serial}.backup.json"))
     }
 
-    fn drift_path(&self) -> PathBuf {
-        self.dir.join("drift.json")
-    }
-
     pub fn journal_path(&self) -> PathBuf {
         self.dir.join("journal.jsonl")
     }
@@ -411,28 +407,10 @@ impl LocalStore {
             })
     }
 
-    /// The lineage of `config`'s newest backup: the history its current
-    /// version continues. Without a backup (right after the first apply),
-    /// the lineage recorded beside the state file (`CONFIG.lineage`).
-    pub fn history_lineage(&self, config: &str) -> Option<String> {
-        self.backups_of(config)
-            .ok()
-            .and_then(|b| b.first().and_then(|b| format::peek_lineage(&b.path)))
-            .or_else(|| self.recorded_lineage(config))
-    }
-
     /// `<config>.lineage`: the lineage of the configuration's history,
     /// written once with its first state file.
     fn lineage_path(&self, config: &str) -> PathBuf {
         self.dir.join(format!("{config}.lineage"))
-    }
-
-    /// Records `lineage` as `config`'s history (`CONFIG.lineage`), as its
-    /// first write does: for a state file that arrives without its
-    /// backups (an import), so that a copy from elsewhere is still refused.
-    pub fn record_lineage(&self, config: &str, lineage: &str) -> Result<(), StateError> {
-        let path = self.lineage_path(config);
-        crate::state::write_atomic(&path, lineage.as_bytes()).map_err(io(&path))
     }
 
     fn recorded_lineage(&self, config: &str) -> Option<String> {
@@ -471,6 +449,19 @@ impl LocalStore {
         }
     }
 
+    /// Refuses a lock of another environment: a lock is the capability
+    /// to change its own environment's state, and only that one.
+    fn check_lock(&self, lock: &Lock) -> Result<(), StateError> {
+        if lock.env() == self.env {
+            Ok(())
+        } else {
+            Err(StateError::WrongLock {
+                held: lock.env().to_string(),
+                env: self.env.clone(),
+            })
+        }
+    }
+
     fn state_files(&self) -> Result<Vec<String>, StateError> {
         let mut names: Vec<String> = self
             .entries()?
@@ -504,41 +495,22 @@ impl StateStore for LocalStore {
         self.state_files()
     }
 
-    fn drift(&self) -> Result<Option<DriftRecord>, StateError> {
-        let path = self.drift_path();
-        let bytes = match crate::bounded::read_record(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(StateError::Io { path, source }),
-        };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| StateError::Io {
-                path,
-                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-            })
+    /// The lineage of `config`'s newest backup: the history its current
+    /// version continues. Without a backup (right after the first apply),
+    /// the lineage recorded beside the state file (`CONFIG.lineage`).
+    fn history_lineage(&self, config: &str) -> Option<String> {
+        self.backups_of(config)
+            .ok()
+            .and_then(|b| b.first().and_then(|b| format::peek_lineage(&b.path)))
+            .or_else(|| self.recorded_lineage(config))
     }
 
-    fn record_drift(&self, record: &DriftRecord) -> Result<(), StateError> {
-        let path = self.drift_path();
-        let io = |source| StateError::Io {
-            path: path.clone(),
-            source,
-        };
-        std::fs::create_dir_all(&self.dir).map_err(io)?;
-        let mut bytes = serde_json::to_vec(record).map_err(|e| io(std::io::Error::other(e)))?;
-        bytes.push(b'\n');
-        crate::state::write_atomic(&path, &bytes).map_err(io)
-    }
-
-    fn clear_drift(&self) -> Result<(), StateError> {
-        let path = self.drift_path();
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(StateError::Io { path, source: e })
-            }
-            _ => Ok(()),
-        }
+    /// Records `lineage` as `config`'s history (`CONFIG.lineage`), as its
+    /// first write does.
+    fn record_lineage(&self, config: &str, lineage: &str) -> Result<(), StateError> {
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let path = self.lineage_path(config);
+        crate::state::write_atomic(&path, lineage.as_bytes()).map_err(io(&path))
     }
 
     /// Takes the environment's lock.
@@ -547,7 +519,7 @@ impl StateStore for LocalStore {
         Ok(Lock::new(&self.env, file.info.clone(), Box::new(file)))
     }
 
-    /// Breaks a stale lock; refuses a live one.
+    /// Who held a lock left by a holder that is gone; only reads.
     fn stale_lock(&self) -> Option<LockInfo> {
         crate::state::stale_lock(&self.dir)
     }
@@ -591,6 +563,7 @@ impl StateStore for LocalStore {
     /// state files, then removes it. Unfinished operations are recorded in
     /// state and returned.
     fn recover(&self, lock: &Lock) -> Result<Recovery, StateError> {
+        self.check_lock(lock)?;
         let Some(records) = self.pending_journal()? else {
             return Ok(Recovery::default());
         };
@@ -623,7 +596,8 @@ impl StateStore for LocalStore {
     }
 
     /// Starts the journal of an apply from `state`.
-    fn begin_journal(&self, _lock: &Lock, state: &EnvState) -> Result<Journal, StateError> {
+    fn begin_journal(&self, lock: &Lock, state: &EnvState) -> Result<Journal, StateError> {
+        self.check_lock(lock)?;
         std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
         let base = state
             .configs
@@ -659,10 +633,11 @@ impl StateStore for LocalStore {
     /// Returns the new serial.
     fn commit(
         &self,
-        _lock: &Lock,
+        lock: &Lock,
         state: &mut EnvState,
         changed: &BTreeSet<String>,
     ) -> Result<u64, StateError> {
+        self.check_lock(lock)?;
         if changed.is_empty() {
             return Ok(state.serial());
         }
@@ -736,6 +711,7 @@ impl StateStore for LocalStore {
         serial: u64,
         only: Option<&str>,
     ) -> Result<BTreeMap<String, u64>, StateError> {
+        self.check_lock(lock)?;
         let backups = self.versions()?;
         if !backups
             .iter()
@@ -972,6 +948,39 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_of_another_environment_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let dev = LocalStore::new(dir.path(), "dev");
+        let prod = LocalStore::new(dir.path(), "prod");
+        let dev_lock = dev.lock("test", Duration::ZERO).unwrap();
+        let mut state = EnvState::new("prod");
+        state.set_instance(&addr("net/terrace_data.x"), Value::int(1), None);
+        let changed = BTreeSet::from(["net".to_string()]);
+        let wrong = |e: StateError| {
+            assert!(
+                matches!(&e, StateError::WrongLock { held, env } if held == "dev" && env == "prod"),
+                "{e}"
+            );
+            assert!(
+                e.to_string()
+                    .contains("environment \"dev\"'s, not \"prod\"'s")
+            );
+        };
+        wrong(prod.commit(&dev_lock, &mut state, &changed).unwrap_err());
+        wrong(prod.restore(&dev_lock, 1, None).unwrap_err());
+        match prod.begin_journal(&dev_lock, &state) {
+            Err(e) => wrong(e),
+            Ok(_) => panic!("a dev lock began prod's journal"),
+        }
+        wrong(prod.recover(&dev_lock).unwrap_err());
+        assert!(prod.load().unwrap().configs.is_empty());
+        assert!(prod.pending_journal().unwrap().is_none());
+        // Its own lock commits.
+        let prod_lock = prod.lock("test", Duration::ZERO).unwrap();
+        assert_eq!(prod.commit(&prod_lock, &mut state, &changed).unwrap(), 1);
+    }
+
+    #[test]
     fn damaged_state_is_refused_with_its_backups() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::new(dir.path(), "dev");
@@ -1057,32 +1066,5 @@ mod tests {
         assert_eq!(rec.replayed, 2);
         assert!(state.instance(&addr("net/file.a")).is_none());
         assert!(state.instance(&addr("app/file.c")).is_some());
-    }
-
-    #[test]
-    fn the_drift_record_round_trips_in_the_agreed_format() {
-        use crate::state::{DriftKind, DriftedObject};
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path(), "dev");
-        assert_eq!(store.drift().unwrap(), None);
-        let r = DriftRecord {
-            format_version: 1,
-            checked_at: "2026-01-02T03:04:05Z".into(),
-            drifted: vec![DriftedObject {
-                address: "net/http.vpc[\"a\"]".into(),
-                configuration: "net".into(),
-                kind: DriftKind::Deleted,
-            }],
-        };
-        store.record_drift(&r).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(store.dir().join("drift.json")).unwrap(),
-            "{\"format_version\":1,\"checked_at\":\"2026-01-02T03:04:05Z\",\"drifted\":[{\"address\":\"net/http.vpc[\\\"a\\\"]\",\"configuration\":\"net\",\"kind\":\"deleted\"}]}\n"
-        );
-        assert_eq!(store.drift().unwrap(), Some(r));
-        store.clear_drift().unwrap();
-        assert_eq!(store.drift().unwrap(), None);
-        store.clear_drift().unwrap();
-        assert!(DriftRecord::now(vec![]).checked_at.ends_with('Z'));
     }
 }

@@ -18,7 +18,8 @@
 //! - `commit(lock, state, changed) -> serial`: one apply's versions of all
 //!   changed configurations under *one* new serial, higher than every
 //!   serial seen, all or none visible; the replaced versions are kept.
-//!   Only the holder of the environment's [`Lock`] may commit. [atomic
+//!   Only the holder of the environment's own [`Lock`] may commit (a lock
+//!   of another environment is refused). [atomic
 //!   write per file (temporary, fsync, rename), the old file hard-linked
 //!   as `CONFIG.SERIAL.backup.json` first; a crash between two files is
 //!   repaired by the journal's replay, which is why the journal ends only
@@ -49,8 +50,9 @@
 //! process; a database: a lock row plus a session advisory lock held by
 //! the holder's connection, which dies with it]
 //!
-//! **Drift** (per environment): the last `terrace drift` check; replaced
-//! whole, dropped by a successful apply. [`drift.json`]
+//! **Drift** (per environment; [`Document::Drift`]): the last `terrace
+//! drift` check; replaced whole, dropped by a successful apply.
+//! [`drift.json`]
 //!
 //! **Lifecycle, approvals, deployed release, last policy results** (per
 //! environment, [`crate::project`]; [`Document`]): small documents read and
@@ -79,13 +81,17 @@
 //!
 //! # Migration so far
 //!
-//! State versions, journal, lock, backups and drift go through
-//! [`StateStore`]; lifecycle, approvals and the deployed release through
+//! State versions, journal, lock and backups go through [`StateStore`];
+//! lifecycle, approvals, the deployed release and drift through
 //! [`Backend`]'s documents; the audit trail through its append, read and
-//! replace; releases through keep, manifest and files. Still on the local
-//! files directly: `project::export` (export reads and import writes
-//! `.terrace/` itself, and import refuses while another backend is chosen),
-//! `ops::delete` (removes `.terrace/`), and a few types that still name
+//! replace; releases through keep, manifest and files; lineage through
+//! `history_lineage` / `record_lineage`. `project::export` goes through
+//! them for documents, the audit trail, releases kept on import and
+//! lineage, but still reads the release and state files and writes the
+//! state files by path (and import refuses while another backend is
+//! chosen). Still on the local files directly: `ops::delete` (removes
+//! `.terrace/`), `cli state`, which replays a pending journal with the
+//! local store's `replay`, and a few types that still name
 //! paths for messages (`StateError`'s paths, `BackupInfo::path`,
 //! `Records::dir`). Those are the next to move, with the same shape: an
 //! export/import of every record with all versions, and a delete, as
@@ -111,20 +117,15 @@ pub mod local;
 
 pub use choice::{BACKEND_VARIABLE, BackendChoice, ChoiceError};
 
-pub use local::{
-    BackupInfo, DEFAULT_BACKUPS, LocalBackend, LocalStore, Recovery, StateError, replay,
-};
+pub use local::{BackupInfo, LocalBackend, LocalStore, Recovery, StateError, replay};
 
-use crate::state::{DriftRecord, EnvState, Journal, LockInfo, Record};
+use crate::state::{EnvState, Journal, LockInfo, Record};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// Where a project's records live, chosen once per run.
 pub trait Backend: Send + Sync + std::fmt::Debug {
-    /// The backend's name in the project (`backend "local" {}`).
-    fn name(&self) -> &'static str;
-
     /// The state records of environment `env`.
     fn state(&self, env: &str) -> Box<dyn StateStore>;
 
@@ -233,6 +234,9 @@ pub enum Document {
     Deployed,
     /// The policy results of the last plan ([`crate::project::evaluations`]).
     Policies,
+    /// The last `terrace drift` check ([`crate::state::DriftRecord`];
+    /// [`crate::project::Records::drift`]).
+    Drift,
 }
 
 /// One environment's state: its versions, journal, lock and drift check.
@@ -264,6 +268,16 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
 
     /// The current version of every configuration, verified.
     fn load(&self) -> Result<EnvState, StateError>;
+
+    /// The lineage of configuration `config`'s history: the one its
+    /// current version must continue (`None` before its first version).
+    fn history_lineage(&self, config: &str) -> Option<String>;
+
+    /// Records `lineage` as configuration `config`'s history, as its first
+    /// commit does: for a current version that arrives without its kept
+    /// versions (an import), so that a copy from elsewhere is still
+    /// refused.
+    fn record_lineage(&self, config: &str, lineage: &str) -> Result<(), StateError>;
 
     /// The configurations that have kept versions but no current one.
     fn missing_state(&self) -> Result<Vec<String>, StateError>;
@@ -304,15 +318,6 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
 
     /// Ends the journal once its operations are committed.
     fn end_journal(&self, journal: Journal) -> Result<(), StateError>;
-
-    /// The last drift check, if any ran.
-    fn drift(&self) -> Result<Option<DriftRecord>, StateError>;
-
-    /// Replaces the last drift check.
-    fn record_drift(&self, record: &DriftRecord) -> Result<(), StateError>;
-
-    /// Drops the last drift check (an apply reconciled it).
-    fn clear_drift(&self) -> Result<(), StateError>;
 }
 
 /// A held environment lock: dropping it releases the lock. It is the
@@ -326,8 +331,10 @@ pub struct Lock {
 }
 
 impl Lock {
-    /// A lock of environment `env` held by `info`, kept by `held`.
-    pub fn new(env: &str, info: LockInfo, held: Box<dyn Send + Sync>) -> Lock {
+    /// A lock of environment `env` held by `info`, kept by `held`. Only
+    /// a backend makes one, when it has taken the lock: code elsewhere
+    /// cannot forge the capability.
+    pub(in crate::store) fn new(env: &str, info: LockInfo, held: Box<dyn Send + Sync>) -> Lock {
         Lock {
             env: env.to_string(),
             info,

@@ -539,3 +539,16 @@ fn import_of_an_export_with_state_of_another_projects_lineage_is_refused() {
     });
     import_refuses_the_state_of_dev_main(&edited, "is not the lineage");
 }
+
+#[test]
+fn export_of_an_unreadable_audit_trail_fails_with_its_path_and_cause() {
+    let p = two_envs();
+    let trail = p.path(".terrace/audit.jsonl");
+    assert!(trail.is_file(), "the applies kept an audit trail");
+    std::fs::remove_file(&trail).expect("remove the trail");
+    std::fs::create_dir(&trail).expect("a directory in its place");
+    p.run(&["export"])
+        .code(1)
+        .stderr_has(&format!("cannot read {}", trail.display()))
+        .stderr_has("directory");
+}
