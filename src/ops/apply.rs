@@ -78,7 +78,6 @@ pub async fn apply(req: &ApplyRequest, front: &dyn Front, cancel: &Cancel) -> Re
             Some(id) => {
                 let mut release = working.load_release(id)?;
                 release.withhold(&working);
-                release.gate_with(&working);
                 if let Some((p, _)) = &saved {
                     super::vars::use_saved(
                         &mut release,

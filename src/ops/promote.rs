@@ -115,7 +115,6 @@ async fn promote_loaded(
     }
     let mut release = working.load_release(&deployed.release)?;
     release.withhold(working);
-    release.gate_with(working);
     // The source's values win: a promotion deploys what the source runs.
     // Sensitive values were not recorded, and come from this run.
     super::vars::resolve_promotion(

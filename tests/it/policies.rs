@@ -414,3 +414,57 @@ fn a_promotion_is_gated_by_the_policies_of_the_target() {
         "prod runs nothing"
     );
 }
+
+#[test]
+fn a_promotion_follows_the_policies_of_the_working_tree_not_those_of_the_release() {
+    let p = project("mandatory", "data.terrace.creates.deny");
+    let with_policy = p.read("project.hcl").replace(
+        "environment \"prod\" {}",
+        "environment \"prod\" {\n  promote_from = \"dev\"\n}",
+    );
+    let without_policy = with_policy
+        .split("policy \"creates\"")
+        .next()
+        .expect("project.hcl")
+        .to_string();
+    // dev runs a release without the policy; the working tree adds it.
+    p.write("project.hcl", &without_policy);
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    p.write("project.hcl", &with_policy);
+    p.run(&[
+        "promote",
+        "--from",
+        "dev",
+        "--to",
+        "prod",
+        "--apply",
+        "--auto-approve",
+    ])
+    .code(1)
+    .stdout_has("FAIL  creates (mandatory)");
+    assert!(
+        !p.exists(".terrace/envs/prod/release.json"),
+        "prod runs nothing"
+    );
+    // dev runs a release with the policy; the working tree drops it.
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    p.write("project.hcl", &without_policy);
+    std::fs::remove_file(p.path("policies/creates.rego")).expect("remove creates.rego");
+    p.run(&["validate"]).success();
+    p.run(&[
+        "promote",
+        "--from",
+        "dev",
+        "--to",
+        "prod",
+        "--apply",
+        "--auto-approve",
+    ])
+    .success();
+    assert!(
+        p.exists(".terrace/envs/prod/release.json"),
+        "prod runs dev's release"
+    );
+}
