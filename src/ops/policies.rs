@@ -209,11 +209,13 @@ pub struct TestRequest {
 
 /// Runs the `test_` rules of every `.rego` file in the folders that hold
 /// the project's policy sources (and below), as `opa test DIR…` does.
-pub fn test(req: &TestRequest, front: &dyn Front) -> Result<Vec<crate::policy::TestResult>> {
-    let ws = Workspace::load(&req.root, front)?;
-    let root = ws.project.root.clone();
-    let mut dirs: Vec<PathBuf> = ws
-        .project
+/// Only the definitions are read (no catalog, no records backend), as
+/// `opa test` runs offline; files that cannot be parsed are refused.
+pub fn test(req: &TestRequest) -> Result<Vec<crate::policy::TestResult>> {
+    let (project, diags) = crate::config::load(&req.root);
+    let (project, _) = super::workspace::usable(project, diags)?;
+    let root = project.root.clone();
+    let mut dirs: Vec<PathBuf> = project
         .policies
         .iter()
         .filter_map(|p| root.join(&p.source).parent().map(Path::to_path_buf))

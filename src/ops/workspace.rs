@@ -35,6 +35,25 @@ pub struct Workspace {
     records: Records,
 }
 
+/// The loaded project and its diagnostics, or an error when the files
+/// could not be read or parsed (nothing can be run on them then).
+pub(super) fn usable(project: Project, diags: Diagnostics) -> Result<(Project, Diagnostics)> {
+    let unusable = diags.iter().any(|d| {
+        d.is_error()
+            && matches!(
+                d.code,
+                "config::syntax" | "config::read" | "config::no_project"
+            )
+    });
+    if unusable {
+        return Err(Error::Diagnostics {
+            diags,
+            sources: Arc::new(project.sources),
+        });
+    }
+    Ok((project, diags))
+}
+
 impl Workspace {
     /// Loads the project in `root`, fetching the catalog versions it pins
     /// first. Fails at once only when files cannot be read or parsed;
@@ -91,19 +110,7 @@ impl Workspace {
         started: std::time::SystemTime,
         records: Option<Records>,
     ) -> Result<Workspace> {
-        let unusable = diags.iter().any(|d| {
-            d.is_error()
-                && matches!(
-                    d.code,
-                    "config::syntax" | "config::read" | "config::no_project"
-                )
-        });
-        if unusable {
-            return Err(Error::Diagnostics {
-                diags,
-                sources: Arc::new(project.sources),
-            });
-        }
+        let (project, diags) = usable(project, diags)?;
         // No command or plugin inherits a variable holding a credential.
         let mut withheld = credential_variables(&project);
         let records = match records {

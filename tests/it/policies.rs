@@ -468,3 +468,18 @@ fn a_promotion_follows_the_policies_of_the_working_tree_not_those_of_the_release
         "prod runs dev's release"
     );
 }
+
+#[test]
+fn policy_test_reads_only_the_definitions_as_opa_test_runs_offline() {
+    let p = project("mandatory", "data.terrace.creates.deny").file(
+        "policies/creates_test.rego",
+        "package terrace.creates_test\n\nimport rego.v1\nimport data.terrace.creates\n\ntest_no_changes_pass if {\n\tcount(creates.deny) == 0 with input as {\"resource_changes\": []}\n}\n",
+    );
+    // A records backend it cannot open (no URL, no server) is not needed.
+    let hcl = p.read("project.hcl") + "backend \"postgres\" {}\n";
+    p.write("project.hcl", &hcl);
+    p.run(&["policy", "test"]).success().stdout_has("PASS: 1/1");
+    // Files that cannot be parsed are still refused.
+    p.write("project.hcl", &(hcl + "environment {\n"));
+    p.run(&["policy", "test"]).code(1).stderr_has("project.hcl");
+}
