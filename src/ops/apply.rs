@@ -238,6 +238,7 @@ pub(super) async fn execute(
             // Policies decide on the plan made now (the file's own results
             // are what its approval saw).
             let hash = plan_hash.as_deref().map(|h| (h, path));
+            super::policies::record(ws, &fresh, front);
             super::policies::gate(&ws.records(), env, &fresh, hash)?;
             plan
         }
@@ -247,6 +248,7 @@ pub(super) async fn execute(
                 cancel,
             )
             .await?;
+            super::policies::record(ws, &plan, front);
             front.planned(&plan)?;
             if !plan.has_changes() {
                 return unchanged(ws, policy, &plan, None, state.serial(), front);

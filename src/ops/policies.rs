@@ -1,5 +1,6 @@
 //! Policy gates in the workflows: the environment's policies evaluated on
-//! every plan made ([`evaluate`]), what a failing one blocks ([`gate`] for
+//! every plan made ([`evaluate`]) and recorded for the plan shown
+//! ([`record`]), what a failing one blocks ([`gate`] for
 //! apply, [`approvable`] for approve), and `terrace policy test`
 //! ([`test`]). Evaluation itself is [`crate::policy`]; docs/policies.md
 //! says what users see.
@@ -13,14 +14,9 @@ use std::path::{Path, PathBuf};
 
 /// Evaluates the policies that gate `plan`'s environment on the plan's
 /// JSON document (as `plan --format json` writes it, definitions
-/// included, without `terrace.policies`), keeps the results in the plan
-/// and records one audit event.
-pub(super) fn evaluate(
-    ws: &Workspace,
-    graph: &ProjectGraph<'_>,
-    plan: &mut Plan,
-    front: &dyn Front,
-) {
+/// included, without `terrace.policies`) and keeps the results in the
+/// plan. Writes nothing: [`record`] does, for the plan that is shown.
+pub(super) fn evaluate(ws: &Workspace, graph: &ProjectGraph<'_>, plan: &mut Plan) {
     let env = plan.environment.clone();
     if !ws.project.policies.iter().any(|p| p.applies_to(&env)) {
         return;
@@ -29,29 +25,33 @@ pub(super) fn evaluate(
     plan.policies.clear();
     let input = crate::plan::json::plan_value(plan);
     plan.policies = crate::policy::evaluate(&ws.project, &env, &input);
+}
+
+/// Records the policy results `plan` carries (it is the plan shown, or
+/// the one an apply decides on): the last evaluation of its environment,
+/// for `terrace attention`, and one audit event. A plan that no policy
+/// gates records nothing.
+pub(super) fn record(ws: &Workspace, plan: &Plan, front: &dyn Front) {
+    if plan.policies.is_empty() {
+        return;
+    }
+    let env = &plan.environment;
     let details = serde_json::json!({
         "definitions_hash": plan.definitions_hash,
         "release": plan.release,
         "destroy": plan.destroy,
         "policies": plan.policies,
     });
-    // Kept for `terrace attention`; a record that cannot be written is
-    // reported, and the plan goes on.
+    // A record that cannot be written is reported, and the plan goes on.
     let last =
         crate::project::evaluations::LastEvaluation::new(plan.destroy, plan.policies.clone());
     let saved = last
-        .save(&ws.records(), &env)
+        .save(&ws.records(), env)
         .map_err(|e| Error::Refused(e.to_string()));
     if let Err(e) = &saved {
         front.notice(super::Notice::Warning(&e.reason()));
     }
-    ws.audit(
-        "project.policy.evaluate",
-        Some(&env),
-        details,
-        &saved,
-        front,
-    );
+    ws.audit("project.policy.evaluate", Some(env), details, &saved, front);
 }
 
 fn list(r: &PolicyResult) -> String {

@@ -483,3 +483,41 @@ fn policy_test_reads_only_the_definitions_as_opa_test_runs_offline() {
     p.write("project.hcl", &(hcl + "environment {\n"));
     p.run(&["policy", "test"]).code(1).stderr_has("project.hcl");
 }
+
+/// The environments of the `project.policy.evaluate` audit events, in order.
+fn evaluations(p: &Project) -> Vec<String> {
+    p.read(".terrace/audit.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str::<Json>(l).expect("audit line is JSON"))
+        .filter(|e| e["action"] == "project.policy.evaluate")
+        .map(|e| {
+            e["target"]["environment"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_promotion_records_only_the_evaluation_of_the_plan_it_shows() {
+    // Advisory and on every environment: dev applies, and dev's plans are
+    // evaluated too.
+    let p = project("advisory", "data.terrace.creates.deny");
+    let hcl = p
+        .read("project.hcl")
+        .replace(
+            "environment \"prod\" {}",
+            "environment \"prod\" {\n  promote_from = \"dev\"\n}",
+        )
+        .replace("  environments = [\"prod\"]\n", "");
+    p.write("project.hcl", &hcl);
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    assert_eq!(evaluations(&p), vec!["dev"]);
+    // The promotion checks dev's health with a plan of dev nobody sees.
+    p.run(&["promote", "--from", "dev", "--to", "prod"])
+        .success()
+        .stdout_has("fail  creates (advisory)");
+    assert_eq!(evaluations(&p), vec!["dev", "prod"]);
+}
