@@ -552,7 +552,7 @@ pub fn catalog_uses(definitions: &Path) -> catalog::Uses {
 
 /// Calls `f` with every file under `dir`, in name order, hidden entries
 /// skipped; deep trees are not definitions, so it stops somewhere sane.
-fn walk_files(dir: &Path, depth: usize, f: &mut impl FnMut(&Path)) {
+pub fn walk_files(dir: &Path, depth: usize, f: &mut impl FnMut(&Path)) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

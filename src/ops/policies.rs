@@ -230,28 +230,19 @@ pub fn test(req: &TestRequest) -> Result<Vec<crate::policy::TestResult>> {
         .collect();
     let mut files = Vec::new();
     for dir in &tops {
-        rego_files(dir, 0, &mut files).map_err(|source| Error::Io {
+        // The folders walked as the definitions are: hidden entries
+        // (.git/, .terrace/) skipped.
+        std::fs::read_dir(dir).map_err(|source| Error::Io {
             action: "read the policy folder",
             path: dir.clone(),
             source,
         })?;
+        crate::config::walk_files(dir, 0, &mut |path| {
+            if path.extension().is_some_and(|x| x == "rego") {
+                files.push(path.to_path_buf());
+            }
+        });
     }
     files.sort();
     crate::policy::test(&root, &files).map_err(|e| Error::Refused(e.to_string()))
-}
-
-fn rego_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if depth > 16 {
-        return Ok(());
-    }
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            rego_files(&path, depth + 1, out)?;
-        } else if path.extension().is_some_and(|x| x == "rego") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

@@ -521,3 +521,17 @@ fn a_promotion_records_only_the_evaluation_of_the_plan_it_shows() {
         .stdout_has("fail  creates (advisory)");
     assert_eq!(evaluations(&p), vec!["dev", "prod"]);
 }
+
+#[test]
+fn policy_test_skips_hidden_folders_as_the_definitions_do() {
+    let p = project("mandatory", "data.terrace.creates.deny")
+        .file(
+            "policies/creates_test.rego",
+            "package terrace.creates_test\n\nimport rego.v1\n\ntest_true if true\n",
+        )
+        .file(
+            "policies/.cache/stale_test.rego",
+            "package stale_test\n\nimport rego.v1\n\ntest_stale if false\n",
+        );
+    p.run(&["policy", "test"]).success().stdout_has("PASS: 1/1");
+}
