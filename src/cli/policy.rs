@@ -21,7 +21,7 @@ pub fn run(g: &Global, c: PolicyCommand) -> Result {
             let req = TestRequest {
                 root: g.project.clone(),
             };
-            let results = crate::ops::policies::test(&req, &ui.console())?;
+            let results = crate::ops::policies::test(&req)?;
             out!("{}", crate::render::policies::tests(&results, ui.pal));
             let failed = results
                 .iter()

@@ -115,8 +115,10 @@ impl Project {
 
 /// Loads the project in `root`. The project is returned even when the
 /// diagnostics hold errors, so that they can be rendered against its sources.
+/// Only the working tree's `policy` blocks are read, with their Rego
+/// files: they gate every plan, a release's too (see [`load_from`]).
 pub fn load(root: &Path) -> (Project, Diagnostics) {
-    load_from(root, root)
+    load_definitions(root, root, true)
 }
 
 /// Loads the project in `root` from the definitions in `definitions` (a
@@ -124,8 +126,14 @@ pub fn load(root: &Path) -> (Project, Diagnostics) {
 /// and architecture paths are read there, while `root` stays the project
 /// root for everything else (state, `path.root`, relative paths of
 /// resources). The definitions hash is the same as for `load` of a
-/// project with the same files.
+/// project with the same files. The copy's `policy` blocks are not read
+/// (`policies` stays empty): a release is gated by the policies of the
+/// working tree, whose Rego files the copy may no longer match.
 pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
+    load_definitions(root, definitions, false)
+}
+
+fn load_definitions(root: &Path, definitions: &Path, policies: bool) -> (Project, Diagnostics) {
     let mut diags = Diagnostics::default();
     let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
     // Canonical, as architecture directories are: file names in the hash
@@ -277,13 +285,15 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
         project.name = name;
     }
     project.description = decl.description;
-    project.policies = read_policies(
-        decl.policies,
-        &decl.environments,
-        &root,
-        &mut project.sources,
-        &mut diags,
-    );
+    if policies {
+        project.policies = read_policies(
+            decl.policies,
+            &decl.environments,
+            &root,
+            &mut project.sources,
+            &mut diags,
+        );
+    }
     project.environments = decl.environments;
     project.plugins = decl.plugins;
     project.variables = std::mem::take(&mut decl.variables.variables);
@@ -291,8 +301,7 @@ pub fn load_from(root: &Path, definitions: &Path) -> (Project, Diagnostics) {
     (project, diags)
 }
 
-/// Reads each policy's Rego file (relative to the project root: policies
-/// gate the environments of the working tree, a release's too) and checks
+/// Reads each policy's Rego file (relative to the project root) and checks
 /// the environments it names.
 fn read_policies(
     mut policies: Vec<Policy>,
@@ -543,7 +552,7 @@ pub fn catalog_uses(definitions: &Path) -> catalog::Uses {
 
 /// Calls `f` with every file under `dir`, in name order, hidden entries
 /// skipped; deep trees are not definitions, so it stops somewhere sane.
-fn walk_files(dir: &Path, depth: usize, f: &mut impl FnMut(&Path)) {
+pub fn walk_files(dir: &Path, depth: usize, f: &mut impl FnMut(&Path)) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

@@ -78,7 +78,6 @@ pub async fn apply(req: &ApplyRequest, front: &dyn Front, cancel: &Cancel) -> Re
             Some(id) => {
                 let mut release = working.load_release(id)?;
                 release.withhold(&working);
-                release.gate_with(&working);
                 if let Some((p, _)) = &saved {
                     super::vars::use_saved(
                         &mut release,
@@ -239,6 +238,7 @@ pub(super) async fn execute(
             // Policies decide on the plan made now (the file's own results
             // are what its approval saw).
             let hash = plan_hash.as_deref().map(|h| (h, path));
+            super::policies::record(ws, &fresh, front);
             super::policies::gate(&ws.records(), env, &fresh, hash)?;
             plan
         }
@@ -248,6 +248,7 @@ pub(super) async fn execute(
                 cancel,
             )
             .await?;
+            super::policies::record(ws, &plan, front);
             front.planned(&plan)?;
             if !plan.has_changes() {
                 return unchanged(ws, policy, &plan, None, state.serial(), front);

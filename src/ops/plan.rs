@@ -148,6 +148,7 @@ async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Resul
         front,
     )
     .await?;
+    super::policies::record(ws, &plan, front);
     if req.out.is_some() {
         describe(&mut plan, &graph);
     }
@@ -254,7 +255,7 @@ pub async fn compute_at(
             if front.shows_json() {
                 describe(&mut plan, graph);
             }
-            super::policies::evaluate(ws, graph, &mut plan, front);
+            super::policies::evaluate(ws, graph, &mut plan);
             Ok(plan)
         }
         Err(diags) => Err(ws.error(diags)),

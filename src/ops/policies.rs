@@ -1,5 +1,6 @@
 //! Policy gates in the workflows: the environment's policies evaluated on
-//! every plan made ([`evaluate`]), what a failing one blocks ([`gate`] for
+//! every plan made ([`evaluate`]) and recorded for the plan shown
+//! ([`record`]), what a failing one blocks ([`gate`] for
 //! apply, [`approvable`] for approve), and `terrace policy test`
 //! ([`test`]). Evaluation itself is [`crate::policy`]; docs/policies.md
 //! says what users see.
@@ -13,14 +14,9 @@ use std::path::{Path, PathBuf};
 
 /// Evaluates the policies that gate `plan`'s environment on the plan's
 /// JSON document (as `plan --format json` writes it, definitions
-/// included, without `terrace.policies`), keeps the results in the plan
-/// and records one audit event.
-pub(super) fn evaluate(
-    ws: &Workspace,
-    graph: &ProjectGraph<'_>,
-    plan: &mut Plan,
-    front: &dyn Front,
-) {
+/// included, without `terrace.policies`) and keeps the results in the
+/// plan. Writes nothing: [`record`] does, for the plan that is shown.
+pub(super) fn evaluate(ws: &Workspace, graph: &ProjectGraph<'_>, plan: &mut Plan) {
     let env = plan.environment.clone();
     if !ws.project.policies.iter().any(|p| p.applies_to(&env)) {
         return;
@@ -29,29 +25,33 @@ pub(super) fn evaluate(
     plan.policies.clear();
     let input = crate::plan::json::plan_value(plan);
     plan.policies = crate::policy::evaluate(&ws.project, &env, &input);
+}
+
+/// Records the policy results `plan` carries (it is the plan shown, or
+/// the one an apply decides on): the last evaluation of its environment,
+/// for `terrace attention`, and one audit event. A plan that no policy
+/// gates records nothing.
+pub(super) fn record(ws: &Workspace, plan: &Plan, front: &dyn Front) {
+    if plan.policies.is_empty() {
+        return;
+    }
+    let env = &plan.environment;
     let details = serde_json::json!({
         "definitions_hash": plan.definitions_hash,
         "release": plan.release,
         "destroy": plan.destroy,
         "policies": plan.policies,
     });
-    // Kept for `terrace attention`; a record that cannot be written is
-    // reported, and the plan goes on.
+    // A record that cannot be written is reported, and the plan goes on.
     let last =
         crate::project::evaluations::LastEvaluation::new(plan.destroy, plan.policies.clone());
     let saved = last
-        .save(&ws.records(), &env)
+        .save(&ws.records(), env)
         .map_err(|e| Error::Refused(e.to_string()));
     if let Err(e) = &saved {
         front.notice(super::Notice::Warning(&e.reason()));
     }
-    ws.audit(
-        "project.policy.evaluate",
-        Some(&env),
-        details,
-        &saved,
-        front,
-    );
+    ws.audit("project.policy.evaluate", Some(env), details, &saved, front);
 }
 
 fn list(r: &PolicyResult) -> String {
@@ -209,11 +209,13 @@ pub struct TestRequest {
 
 /// Runs the `test_` rules of every `.rego` file in the folders that hold
 /// the project's policy sources (and below), as `opa test DIR…` does.
-pub fn test(req: &TestRequest, front: &dyn Front) -> Result<Vec<crate::policy::TestResult>> {
-    let ws = Workspace::load(&req.root, front)?;
-    let root = ws.project.root.clone();
-    let mut dirs: Vec<PathBuf> = ws
-        .project
+/// Only the definitions are read (no catalog, no records backend), as
+/// `opa test` runs offline; files that cannot be parsed are refused.
+pub fn test(req: &TestRequest) -> Result<Vec<crate::policy::TestResult>> {
+    let (project, diags) = crate::config::load(&req.root);
+    let (project, _) = super::workspace::usable(project, diags)?;
+    let root = project.root.clone();
+    let mut dirs: Vec<PathBuf> = project
         .policies
         .iter()
         .filter_map(|p| root.join(&p.source).parent().map(Path::to_path_buf))
@@ -228,28 +230,19 @@ pub fn test(req: &TestRequest, front: &dyn Front) -> Result<Vec<crate::policy::T
         .collect();
     let mut files = Vec::new();
     for dir in &tops {
-        rego_files(dir, 0, &mut files).map_err(|source| Error::Io {
+        // The folders walked as the definitions are: hidden entries
+        // (.git/, .terrace/) skipped.
+        std::fs::read_dir(dir).map_err(|source| Error::Io {
             action: "read the policy folder",
             path: dir.clone(),
             source,
         })?;
+        crate::config::walk_files(dir, 0, &mut |path| {
+            if path.extension().is_some_and(|x| x == "rego") {
+                files.push(path.to_path_buf());
+            }
+        });
     }
     files.sort();
     crate::policy::test(&root, &files).map_err(|e| Error::Refused(e.to_string()))
-}
-
-fn rego_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if depth > 16 {
-        return Ok(());
-    }
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            rego_files(&path, depth + 1, out)?;
-        } else if path.extension().is_some_and(|x| x == "rego") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

@@ -115,7 +115,6 @@ async fn promote_loaded(
     }
     let mut release = working.load_release(&deployed.release)?;
     release.withhold(working);
-    release.gate_with(working);
     // The source's values win: a promotion deploys what the source runs.
     // Sensitive values were not recorded, and come from this run.
     super::vars::resolve_promotion(
@@ -146,6 +145,7 @@ async fn promote_loaded(
     .await?;
     plan.release = Some(deployed.release.clone());
     plan.promoted_from = Some(from.to_string());
+    super::policies::record(&release, &plan, front);
     front.notice(Notice::Promoting {
         release: &deployed.release,
         from,

@@ -35,6 +35,25 @@ pub struct Workspace {
     records: Records,
 }
 
+/// The loaded project and its diagnostics, or an error when the files
+/// could not be read or parsed (nothing can be run on them then).
+pub(super) fn usable(project: Project, diags: Diagnostics) -> Result<(Project, Diagnostics)> {
+    let unusable = diags.iter().any(|d| {
+        d.is_error()
+            && matches!(
+                d.code,
+                "config::syntax" | "config::read" | "config::no_project"
+            )
+    });
+    if unusable {
+        return Err(Error::Diagnostics {
+            diags,
+            sources: Arc::new(project.sources),
+        });
+    }
+    Ok((project, diags))
+}
+
 impl Workspace {
     /// Loads the project in `root`, fetching the catalog versions it pins
     /// first. Fails at once only when files cannot be read or parsed;
@@ -43,12 +62,16 @@ impl Workspace {
         let started = std::time::SystemTime::now();
         prepare_catalog(root, front)?;
         let (project, diags) = crate::config::load(root);
+        let mut diags = diags;
+        diags.extend(crate::policy::check(&project));
         Workspace::checked(project, diags, started, None)
     }
 
     /// Loads the project's definitions from release `id` (kept when an
     /// environment applied it) instead of the working tree; the records
-    /// stay the working tree's (same backend).
+    /// stay the working tree's (same backend), and so do the policies: a
+    /// release is planned under the environments' rules of now, checked
+    /// when the working tree was loaded.
     pub fn load_release(&self, id: &str) -> Result<Workspace> {
         let started = std::time::SystemTime::now();
         let root = &self.project.root;
@@ -61,7 +84,16 @@ impl Workspace {
             )));
         }
         let dir = Release::verified_files(&records, id)?;
-        let (project, diags) = crate::config::load_from(root, &dir);
+        let (mut project, diags) = crate::config::load_from(root, &dir);
+        project.policies = self
+            .project
+            .policies
+            .iter()
+            .map(|p| crate::config::Policy {
+                file: None, // a file id of the working tree's sources
+                ..p.clone()
+            })
+            .collect();
         if project.definitions_hash != id && !diags.has_errors() {
             return Err(Error::Refused(format!(
                 "release {short} is damaged: its files no longer hash to its id"
@@ -78,21 +110,7 @@ impl Workspace {
         started: std::time::SystemTime,
         records: Option<Records>,
     ) -> Result<Workspace> {
-        let unusable = diags.iter().any(|d| {
-            d.is_error()
-                && matches!(
-                    d.code,
-                    "config::syntax" | "config::read" | "config::no_project"
-                )
-        });
-        if unusable {
-            return Err(Error::Diagnostics {
-                diags,
-                sources: Arc::new(project.sources),
-            });
-        }
-        let mut diags = diags;
-        diags.extend(crate::policy::check(&project));
+        let (project, diags) = usable(project, diags)?;
         // No command or plugin inherits a variable holding a credential.
         let mut withheld = credential_variables(&project);
         let records = match records {
@@ -118,20 +136,6 @@ impl Workspace {
             started,
             records,
         })
-    }
-
-    /// Gates with the policies of `other` (the working tree): a promotion
-    /// plans a release's definitions under the environment's rules of now.
-    pub fn gate_with(&mut self, other: &Workspace) {
-        self.project.policies = other
-            .project
-            .policies
-            .iter()
-            .map(|p| crate::config::Policy {
-                file: None, // a file id of the other workspace's sources
-                ..p.clone()
-            })
-            .collect();
     }
 
     /// Withholds the credential variables of `other` too (a promotion runs

@@ -79,9 +79,34 @@ fn load(policy: &Policy) -> Result<regorus::Engine, RegoError> {
     Ok(engine)
 }
 
+/// The rules `module` declares, in order: each rule's name and whether
+/// it is a function. Read from regorus's syntax tree (its `unstable` API,
+/// hence the exact version pinned in Cargo.toml).
+pub(super) fn rules(module: &regorus::unstable::Module) -> Vec<(String, bool)> {
+    use regorus::unstable::{Expr, Rule, RuleHead};
+    fn name(refr: &Expr) -> String {
+        let text = refr.span().text();
+        text.split(['.', '['])
+            .next()
+            .unwrap_or(text)
+            .trim()
+            .to_string()
+    }
+    module
+        .policy
+        .iter()
+        .map(|rule| match &**rule {
+            Rule::Spec { head, .. } => match head {
+                RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. } => (name(refr), false),
+                RuleHead::Func { refr, .. } => (name(refr), true),
+            },
+            Rule::Default { refr, args, .. } => (name(refr), !args.is_empty()),
+        })
+        .collect()
+}
+
 /// Why `policy`'s query names nothing its file declares, if it does not:
-/// such a query is always undefined, and would pass every plan. Rule
-/// heads are found where `opa fmt` puts them, at the start of a line.
+/// such a query is always undefined, and would pass every plan.
 fn undeclared(policy: &Policy) -> Option<String> {
     let text = policy.text.as_ref()?;
     let mut engine = regorus::Engine::new();
@@ -99,10 +124,11 @@ fn undeclared(policy: &Policy) -> Option<String> {
         ));
     };
     let name = rule.split(['.', '[']).next().unwrap_or(rule);
-    let declared = text.lines().any(|line| {
-        line.strip_prefix(name)
-            .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
-    });
+    let declared = engine
+        .get_modules()
+        .iter()
+        .flat_map(|m| rules(m))
+        .any(|(rule, _)| rule == name);
     (!declared).then(|| {
         format!(
             "{} declares no rule {name} in {package}, so the query {} would pass every plan",
@@ -274,6 +300,32 @@ mod tests {
         assert!(e.contains("is a boolean, not a set or array"), "{e}");
         let e = messages("data.t.deny", json!([1])).unwrap_err();
         assert!(e.contains("holds a number"), "{e}");
+    }
+
+    fn policy(query: &str, text: &str) -> Policy {
+        Policy {
+            name: "p".into(),
+            span: Span::default(),
+            source: "p.rego".into(),
+            source_span: Span::default(),
+            file: None,
+            text: Some(text.into()),
+            query: query.into(),
+            query_span: Span::default(),
+            enforcement: crate::config::Enforcement::Mandatory,
+            environments: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn rules_are_found_wherever_their_heads_are_written() {
+        let indented = "package t\nimport rego.v1\n  deny contains \"x\" if {\n    false\n  }\n";
+        assert_eq!(undeclared(&policy("data.t.deny", indented)), None);
+        let default = "package t\nimport rego.v1\ndefault deny := []\n";
+        assert_eq!(undeclared(&policy("data.t.deny", default)), None);
+        let other = "package t\nimport rego.v1\ndenial := []\n";
+        let why = undeclared(&policy("data.t.deny", other)).expect("no rule deny");
+        assert!(why.contains("declares no rule deny"), "{why}");
     }
 
     #[test]

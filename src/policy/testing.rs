@@ -60,7 +60,8 @@ pub fn test(root: &Path, files: &[PathBuf]) -> Result<Vec<TestResult>, TestError
                 message: e.message,
             }
         })?;
-        for rule in test_rules(&text) {
+        let declared = engine.get_modules().last().map(|m| super::engine::rules(m));
+        for rule in test_rules(declared.unwrap_or_default()) {
             let full = format!("{package}.{rule}");
             if !found.iter().any(|(_, r)| *r == full) {
                 found.push((name.clone(), full));
@@ -87,22 +88,12 @@ pub fn test(root: &Path, files: &[PathBuf]) -> Result<Vec<TestResult>, TestError
         .collect())
 }
 
-/// The names of the `test_` rules a Rego file declares: rule heads start a
-/// line (as `opa fmt` writes them); functions (`test_x(a)`) are no tests.
-fn test_rules(text: &str) -> Vec<String> {
+/// The names of the `test_` rules among a Rego file's `declared` rules
+/// (see [`super::engine::rules`]): functions (`test_x(a)`) are no tests.
+fn test_rules(declared: Vec<(String, bool)>) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    for line in text.lines() {
-        let Some(rest) = line.strip_prefix("test_") else {
-            continue;
-        };
-        let len = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        if rest[len..].trim_start().starts_with('(') {
-            continue;
-        }
-        let name = format!("test_{}", &rest[..len]);
-        if !names.contains(&name) {
+    for (name, function) in declared {
+        if name.starts_with("test_") && !function && !names.contains(&name) {
             names.push(name);
         }
     }
@@ -114,8 +105,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn test_rules_are_rule_heads_at_the_start_of_a_line() {
-        let text = "package p\ntest_a if { true }\ntest_a if { 1 }\n\ttest_inner := 1\ntest_f(x) := x\ntest_b := true\n";
-        assert_eq!(test_rules(text), vec!["test_a", "test_b"]);
+    fn test_rules_are_the_rules_named_test_wherever_written() {
+        let text = "package p\nimport rego.v1\ntest_a if { true }\ntest_a if { 1 }\n\ttest_inner := 1\ntest_f(x) := x\ntest_b := true\nnot_a_test := 1\n";
+        let mut engine = regorus::Engine::new();
+        engine
+            .add_policy("p.rego".into(), text.into())
+            .expect("Rego");
+        let declared = super::super::engine::rules(&engine.get_modules()[0]);
+        assert_eq!(test_rules(declared), vec!["test_a", "test_inner", "test_b"]);
     }
 }

@@ -414,3 +414,124 @@ fn a_promotion_is_gated_by_the_policies_of_the_target() {
         "prod runs nothing"
     );
 }
+
+#[test]
+fn a_promotion_follows_the_policies_of_the_working_tree_not_those_of_the_release() {
+    let p = project("mandatory", "data.terrace.creates.deny");
+    let with_policy = p.read("project.hcl").replace(
+        "environment \"prod\" {}",
+        "environment \"prod\" {\n  promote_from = \"dev\"\n}",
+    );
+    let without_policy = with_policy
+        .split("policy \"creates\"")
+        .next()
+        .expect("project.hcl")
+        .to_string();
+    // dev runs a release without the policy; the working tree adds it.
+    p.write("project.hcl", &without_policy);
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    p.write("project.hcl", &with_policy);
+    p.run(&[
+        "promote",
+        "--from",
+        "dev",
+        "--to",
+        "prod",
+        "--apply",
+        "--auto-approve",
+    ])
+    .code(1)
+    .stdout_has("FAIL  creates (mandatory)");
+    assert!(
+        !p.exists(".terrace/envs/prod/release.json"),
+        "prod runs nothing"
+    );
+    // dev runs a release with the policy; the working tree drops it.
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    p.write("project.hcl", &without_policy);
+    std::fs::remove_file(p.path("policies/creates.rego")).expect("remove creates.rego");
+    p.run(&["validate"]).success();
+    p.run(&[
+        "promote",
+        "--from",
+        "dev",
+        "--to",
+        "prod",
+        "--apply",
+        "--auto-approve",
+    ])
+    .success();
+    assert!(
+        p.exists(".terrace/envs/prod/release.json"),
+        "prod runs dev's release"
+    );
+}
+
+#[test]
+fn policy_test_reads_only_the_definitions_as_opa_test_runs_offline() {
+    let p = project("mandatory", "data.terrace.creates.deny").file(
+        "policies/creates_test.rego",
+        "package terrace.creates_test\n\nimport rego.v1\nimport data.terrace.creates\n\ntest_no_changes_pass if {\n\tcount(creates.deny) == 0 with input as {\"resource_changes\": []}\n}\n",
+    );
+    // A records backend it cannot open (no URL, no server) is not needed.
+    let hcl = p.read("project.hcl") + "backend \"postgres\" {}\n";
+    p.write("project.hcl", &hcl);
+    p.run(&["policy", "test"]).success().stdout_has("PASS: 1/1");
+    // Files that cannot be parsed are still refused.
+    p.write("project.hcl", &(hcl + "environment {\n"));
+    p.run(&["policy", "test"]).code(1).stderr_has("project.hcl");
+}
+
+/// The environments of the `project.policy.evaluate` audit events, in order.
+fn evaluations(p: &Project) -> Vec<String> {
+    p.read(".terrace/audit.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str::<Json>(l).expect("audit line is JSON"))
+        .filter(|e| e["action"] == "project.policy.evaluate")
+        .map(|e| {
+            e["target"]["environment"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_promotion_records_only_the_evaluation_of_the_plan_it_shows() {
+    // Advisory and on every environment: dev applies, and dev's plans are
+    // evaluated too.
+    let p = project("advisory", "data.terrace.creates.deny");
+    let hcl = p
+        .read("project.hcl")
+        .replace(
+            "environment \"prod\" {}",
+            "environment \"prod\" {\n  promote_from = \"dev\"\n}",
+        )
+        .replace("  environments = [\"prod\"]\n", "");
+    p.write("project.hcl", &hcl);
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    assert_eq!(evaluations(&p), vec!["dev"]);
+    // The promotion checks dev's health with a plan of dev nobody sees.
+    p.run(&["promote", "--from", "dev", "--to", "prod"])
+        .success()
+        .stdout_has("fail  creates (advisory)");
+    assert_eq!(evaluations(&p), vec!["dev", "prod"]);
+}
+
+#[test]
+fn policy_test_skips_hidden_folders_as_the_definitions_do() {
+    let p = project("mandatory", "data.terrace.creates.deny")
+        .file(
+            "policies/creates_test.rego",
+            "package terrace.creates_test\n\nimport rego.v1\n\ntest_true if true\n",
+        )
+        .file(
+            "policies/.cache/stale_test.rego",
+            "package stale_test\n\nimport rego.v1\n\ntest_stale if false\n",
+        );
+    p.run(&["policy", "test"]).success().stdout_has("PASS: 1/1");
+}
