@@ -12,6 +12,8 @@ pub fn bin() -> &'static str {
 /// A project in a temporary directory.
 pub struct Project {
     dir: tempfile::TempDir,
+    /// Set for every command run in the project (e.g. the backend).
+    vars: Vec<(String, String)>,
 }
 
 impl Project {
@@ -22,6 +24,7 @@ impl Project {
                 .prefix("terrace-it-")
                 .tempdir()
                 .expect("temp dir"),
+            vars: Vec::new(),
         }
     }
 
@@ -35,6 +38,12 @@ impl Project {
             let _ = std::fs::remove_dir_all(p.path(left));
         }
         p
+    }
+
+    /// Sets `name` to `value` for every command run in the project.
+    pub fn var(mut self, name: &str, value: &str) -> Project {
+        self.vars.push((name.to_string(), value.to_string()));
+        self
     }
 
     /// Writes a file (creating directories).
@@ -74,6 +83,9 @@ impl Project {
             .env("NO_COLOR", "1")
             .env("TERRACE_USER", "tester")
             .env_remove("TERRACE_LOG")
+            .env_remove("TERRACE_BACKEND")
+            .env_remove("TERRACE_DATABASE_URL")
+            .envs(self.vars.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null());
         c
     }

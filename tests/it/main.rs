@@ -23,6 +23,7 @@ mod lock;
 mod numbers;
 mod ops;
 mod ordering;
+mod pg;
 mod plugin;
 mod policies;
 mod records;
