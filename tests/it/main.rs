@@ -26,6 +26,7 @@ mod ordering;
 mod pg;
 mod plugin;
 mod policies;
+mod postgres;
 mod records;
 mod rest;
 mod secrets;
