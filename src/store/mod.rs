@@ -119,6 +119,7 @@
 //! workers; a database round trip per record operation is of that kind.
 
 pub mod choice;
+pub mod dump;
 pub mod local;
 pub mod replay;
 
