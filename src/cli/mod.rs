@@ -55,6 +55,7 @@ mod front;
 mod graph;
 mod init;
 mod live;
+mod migrate;
 mod output;
 mod plan;
 mod policy;
@@ -144,6 +145,9 @@ pub enum Command {
     Console(console::ConsoleArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
+    /// The record store: `backend migrate` copies every record to another backend
+    #[command(subcommand)]
+    Backend(migrate::BackendCommand),
 }
 
 /// How a command ended, when not plainly successful.
@@ -316,6 +320,7 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         Command::Completions(a) => completions::run(a),
         Command::Console(a) => console::run(g, a),
         Command::Fmt(a) => fmt::run(g, a),
+        Command::Backend(c) => migrate::run(g, c),
     }
 }
 

@@ -7,7 +7,7 @@ use super::plan::PlanSettings;
 use super::{Error, Front, Notice, Result, Workspace};
 use crate::apply::Cancel;
 use crate::project::export;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The deletion of a project's records.
@@ -27,7 +27,8 @@ pub struct DeleteRequest {
 #[derive(Debug)]
 pub struct DeleteReport {
     pub project: String,
-    /// The records directory removed.
+    /// Where the removed records were, as the backend shows it (local:
+    /// the `.terrace/` directory).
     pub records: PathBuf,
     /// The final export.
     pub export: PathBuf,
@@ -127,7 +128,7 @@ async fn delete_loaded(
             ));
         }
         let what = format!(
-            "delete project {} (its records under .terrace/{})",
+            "delete project {} (every record it has{})",
             ws.project.name,
             if resources.is_empty() {
                 ""
@@ -192,13 +193,15 @@ async fn delete_loaded(
         path: path.clone(),
         source,
     })?;
-    let dir = ws.records().dir().to_path_buf();
-    std::fs::remove_dir_all(&dir).map_err(|source| Error::Io {
-        action: "remove",
-        path: dir.clone(),
-        source,
-    })?;
-    // The lock files went with the directory.
+    // Where the records are, as the backend shows them (local: `.terrace/`).
+    let records = ws.records();
+    let audit = records.audit_location();
+    let dir = audit.parent().map_or(audit.clone(), Path::to_path_buf);
+    records
+        .backend()
+        .delete_project()
+        .map_err(crate::project::RecordError::from)?;
+    // The locks went with the records.
     drop(locks);
     Ok(DeleteReport {
         project: ws.project.name.clone(),

@@ -42,18 +42,18 @@ pub struct ImportRequest {
 pub fn import(req: &ImportRequest, front: &dyn Front) -> Result<Summary> {
     let started = std::time::SystemTime::now();
     let root = super::absolute(&req.root);
-    // Import writes local files: refuse while another backend is chosen.
-    crate::store::BackendChoice::for_project(&crate::config::load(&root).0)
+    // Into the backend chosen for the project, as every other command.
+    let backend = crate::store::BackendChoice::for_project(&crate::config::load(&root).0)
         .and_then(|c| c.open(&root))
         .map_err(|e| Error::Refused(e.to_string()))?;
+    let records = crate::project::Records::with_backend(&root, backend);
     let bytes = crate::bounded::read_record(&req.file).map_err(|source| Error::Io {
         action: "read",
         path: req.file.clone(),
         source,
     })?;
-    let summary = export::import(&root, &bytes, req.env.as_deref())
+    let summary = export::import(&root, &records, &bytes, req.env.as_deref())
         .map_err(|e| Error::Refused(format!("cannot import {}: {e}", req.file.display())))?;
-    let records = crate::project::Records::new(&root);
     let name = crate::config::load(&root).0.name;
     let trail = super::records::Trail {
         records: &records,

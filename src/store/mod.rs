@@ -87,21 +87,16 @@
 //!
 //! # Migration so far
 //!
-//! State versions, journal, lock and backups go through [`StateStore`];
-//! lifecycle, approvals, the deployed release and drift through
-//! [`Backend`]'s documents; the audit trail through its append, read and
-//! replace; releases through keep, manifest and files; lineage through
-//! `history_lineage` / `record_lineage`. `project::export` goes through
-//! them for documents, the audit trail, releases kept on import and
-//! lineage, but still reads the release and state files and writes the
-//! state files by path (and import refuses while another backend is
-//! chosen). Still on the local files directly: `ops::delete` (removes
-//! `.terrace/`), `cli state`, which replays a pending journal with the
-//! local store's `replay`, and a few types that still name
-//! paths for messages (`StateError`'s paths, `BackupInfo::path`,
-//! `Records::dir`). Those are the next to move, with the same shape: an
-//! export/import of every record with all versions, and a delete, as
-//! operations of [`Backend`].
+//! Every record goes through [`StateStore`] and [`Backend`]: state
+//! versions, journal, lock and backups; lifecycle, approvals, the deployed
+//! release, policy results and drift as documents; the audit trail;
+//! releases; lineage. `project::export` reads each current version and
+//! each release through them and imports through `write_version` under the
+//! environment's lock; `ops::delete` removes the records with
+//! `delete_project`; `cli state` replays a pending journal with the shared
+//! [`replay`]; [`dump`] copies a whole project between backends
+//! (`terrace backend migrate`). Still naming local paths: a few types, for
+//! messages (`StateError`'s paths, `BackupInfo::path`, `Records::dir`).
 //!
 //! # Why the interface is synchronous
 //!

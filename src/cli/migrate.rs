@@ -1,0 +1,58 @@
+//! `terrace backend migrate --to local|postgres|VARIABLE`: copy every
+//! record to another backend and verify the copy (see
+//! [`crate::ops::migrate`]).
+
+use super::session::Ui;
+use super::{Global, Result};
+use crate::ops::migrate::MigrateRequest;
+use clap::{Args, Subcommand};
+
+/// `terrace backend …` (the shared store's commands).
+#[derive(Debug, Subcommand)]
+pub enum BackendCommand {
+    /// Copy every record, all versions, to another backend and verify the copy
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The source is the backend the project uses now (its backend block, or TERRACE_BACKEND). \
+The database URL is read from TERRACE_DATABASE_URL, or from the variable the project's backend block \
+names, or from the variable given to --to; never from the command line, where its password would land \
+in the shell history and the process list. The source is left as it was: switch the backend block or \
+TERRACE_BACKEND once the copy is verified."
+)]
+pub struct MigrateArgs {
+    /// Where the records go: `local` (the project's .terrace/), `postgres`, or the name of a variable holding the database URL
+    #[arg(long, value_name = "local|postgres|VARIABLE")]
+    pub to: String,
+}
+
+pub fn run(g: &Global, c: BackendCommand) -> Result {
+    match c {
+        BackendCommand::Migrate(a) => migrate(g, a),
+    }
+}
+
+fn migrate(g: &Global, a: MigrateArgs) -> Result {
+    let project = crate::config::load(&crate::ops::absolute(&g.project)).0;
+    let req = MigrateRequest {
+        root: g.project.clone(),
+        to: crate::ops::migrate::destination(&a.to, project.backend.as_ref())?,
+    };
+    let report = crate::ops::migrate::migrate(&req, &Ui::detect().console())?;
+    outln!(
+        "Copied every record from {} to {} and verified the copy:",
+        report.from,
+        report.to
+    );
+    for (kind, count, sha) in &report.counts {
+        outln!("  {kind:<17} {count:>7}  sha256 {sha}");
+    }
+    outln!(
+        "The {} records are unchanged. To use the copy, switch the project's backend block (or TERRACE_BACKEND) to {}.",
+        report.from,
+        report.to
+    );
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! `backend migrate`: copy every record of the project, all versions,
+//! from the backend it uses now to another one, and prove the copy whole.
+//!
+//! The source is the backend chosen for the project (its `backend` block
+//! or `TERRACE_BACKEND`); the destination is the local files or
+//! PostgreSQL, whose URL comes from a variable (never from the command
+//! line: it may hold a password). Every environment of the source is
+//! locked for the copy, the destination must hold no records of the
+//! project, and the copy is read back and compared record by record
+//! (count and sha256 per kind). The source is left as it was: switching
+//! the project to the destination is the user's step.
+
+use super::{Error, Front, Result};
+use crate::config::{BackendKind, DATABASE_URL_VARIABLE};
+use crate::store::dump::{self, DumpError, Inventory};
+use crate::store::{Backend, BackendChoice};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where the records go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// The project's `.terrace/`.
+    Local,
+    /// PostgreSQL, its URL in this environment variable.
+    Postgres { url_variable: String },
+}
+
+/// A migration of the project in `root`.
+#[derive(Debug, Clone)]
+pub struct MigrateRequest {
+    pub root: PathBuf,
+    pub to: Destination,
+}
+
+/// What was copied: per kind of record, how many and the sha256 over
+/// them, equal on both sides.
+#[derive(Debug)]
+pub struct MigrateReport {
+    /// The backends, as `local` or `postgres`.
+    pub from: &'static str,
+    pub to: &'static str,
+    pub counts: Vec<(&'static str, usize, String)>,
+}
+
+const COMMAND: &str = "terrace backend migrate";
+
+/// The destination `--to` names: `local`, `postgres` (the URL in the
+/// variable the project's backend block names, else
+/// `TERRACE_DATABASE_URL`), or the name of a variable holding the URL.
+/// A URL itself is refused without being repeated: it may hold a password.
+pub fn destination(to: &str, declared: Option<&crate::config::Backend>) -> Result<Destination> {
+    let to = to.trim();
+    if to.contains("://") || to.contains('@') {
+        return Err(Error::Refused(format!(
+            "--to takes `local`, `postgres` or the name of an environment variable holding the database URL, not a URL: \
+             a URL on the command line would put its password in the shell history and the process list. \
+             Put the URL in {DATABASE_URL_VARIABLE} and run `terrace backend migrate --to postgres` \
+             (or `--to NAME` for another variable)"
+        )));
+    }
+    match to {
+        "local" => Ok(Destination::Local),
+        "postgres" => Ok(Destination::Postgres {
+            url_variable: match declared.map(|b| &b.kind) {
+                Some(BackendKind::Postgres { url_variable }) => url_variable.clone(),
+                _ => DATABASE_URL_VARIABLE.to_string(),
+            },
+        }),
+        name if is_variable(name) => Ok(Destination::Postgres {
+            url_variable: name.to_string(),
+        }),
+        _ => Err(Error::Refused(
+            "--to takes `local`, `postgres`, or the name of an environment variable holding the database URL (letters, digits and _)"
+                .into(),
+        )),
+    }
+}
+
+fn is_variable(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn kind_name(kind: &BackendKind) -> &'static str {
+    match kind {
+        BackendKind::Local => "local",
+        BackendKind::Postgres { .. } => "postgres",
+    }
+}
+
+fn refused(e: DumpError) -> Error {
+    match e {
+        DumpError::Io(e) => Error::Record(e.into()),
+        e => Error::Refused(e.to_string()),
+    }
+}
+
+/// Copies every record of the project to `req.to` and verifies the copy.
+pub fn migrate(req: &MigrateRequest, front: &dyn Front) -> Result<MigrateReport> {
+    let root = super::absolute(&req.root);
+    let project = crate::config::load(&root).0;
+    let open = |choice: &BackendChoice| -> Result<Arc<dyn Backend>> {
+        choice
+            .open(&root)
+            .map_err(|e| Error::Refused(e.to_string()))
+    };
+    let source_choice =
+        BackendChoice::for_project(&project).map_err(|e| Error::Refused(e.to_string()))?;
+    let dest_kind = match &req.to {
+        Destination::Local => BackendKind::Local,
+        Destination::Postgres { url_variable } => BackendKind::Postgres {
+            url_variable: url_variable.clone(),
+        },
+    };
+    let (from, to) = (kind_name(&source_choice.kind), kind_name(&dest_kind));
+    if source_choice.kind == dest_kind || (from == "local" && to == "local") {
+        return Err(Error::Refused(format!(
+            "the project's records are already in {from} (chosen by {}): migrate copies them to the other backend",
+            source_choice.chosen_by
+        )));
+    }
+    let source = open(&source_choice)?;
+    let dest = open(&BackendChoice {
+        kind: dest_kind,
+        chosen_by: "--to",
+    })?;
+    // Nothing changes the source while it is read and compared.
+    let locks = dump::lock_all(&*source, COMMAND).map_err(refused)?;
+    let records = dump::dump(&*source, &locks).map_err(refused)?;
+    let inventory = Inventory::of(&records);
+    if dump::holds_records(&*dest).map_err(refused)? {
+        return Err(Error::Refused(format!(
+            "the destination ({to}) already holds records of project {}: migrate copies only into a store without them; nothing was copied",
+            project.name
+        )));
+    }
+    // From here the destination holds only what this copy wrote: a
+    // failure removes it, so that the copy can simply run again.
+    let copied = dump::load(&*dest, &records, COMMAND).and_then(|()| {
+        let dest_locks = dump::lock_all(&*dest, COMMAND)?;
+        dump::dump(&*dest, &dest_locks)
+    });
+    let differences = match &copied {
+        Ok(copy) => inventory.differences(&Inventory::of(copy)),
+        Err(_) => Vec::new(),
+    };
+    if copied.is_err() || !differences.is_empty() {
+        let cleanup = match dest.delete_project() {
+            Ok(()) => "the partial copy was removed".to_string(),
+            Err(e) => format!(
+                "the partial copy could not be removed ({e}): remove it before trying again"
+            ),
+        };
+        return Err(match copied {
+            Err(e) => Error::Refused(format!(
+                "the copy to {to} failed: {e}; {cleanup}; the source ({from}) is unchanged"
+            )),
+            Ok(_) => Error::Refused(format!(
+                "the copy to {to} differs from the source:\n  {}\n{cleanup}; the source ({from}) is unchanged",
+                differences.join("\n  ")
+            )),
+        });
+    }
+    drop(locks);
+    // The new home records how the records arrived; the source's trail
+    // stays as it was.
+    let dest_records = crate::project::Records::with_backend(&root, dest);
+    let trail = super::records::Trail {
+        records: &dest_records,
+        project: &project.name,
+        started: std::time::SystemTime::now(),
+    };
+    let counts = inventory.summary();
+    super::records::audit(
+        &trail,
+        "project.backend.migrate",
+        None,
+        None,
+        serde_json::json!({
+            "from": from,
+            "to": to,
+            "records": counts.iter().map(|(k, n, _)| (k.to_string(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
+        }),
+        front,
+    );
+    Ok(MigrateReport { from, to, counts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_is_refused_without_being_repeated() {
+        let err = destination("postgres://u:secret@h/db", None).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("shell history"), "{text}");
+        assert!(text.contains("--to postgres"), "{text}");
+        assert!(!text.contains("secret"), "{text}");
+        assert_eq!(destination("local", None).unwrap(), Destination::Local);
+        assert_eq!(
+            destination("postgres", None).unwrap(),
+            Destination::Postgres {
+                url_variable: DATABASE_URL_VARIABLE.into()
+            }
+        );
+        assert_eq!(
+            destination("SHOP_DB", None).unwrap(),
+            Destination::Postgres {
+                url_variable: "SHOP_DB".into()
+            }
+        );
+        assert!(destination("no such thing", None).is_err());
+    }
+}
