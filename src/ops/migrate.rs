@@ -12,7 +12,7 @@
 
 use super::{Error, Front, Result};
 use crate::config::{BackendKind, DATABASE_URL_VARIABLE};
-use crate::store::dump::{self, DumpError, Inventory};
+use crate::store::dump::{self, DumpError};
 use crate::store::{Backend, BackendChoice};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -116,7 +116,7 @@ pub fn migrate(req: &MigrateRequest, front: &dyn Front) -> Result<MigrateReport>
         },
     };
     let (from, to) = (kind_name(&source_choice.kind), kind_name(&dest_kind));
-    if source_choice.kind == dest_kind || (from == "local" && to == "local") {
+    if source_choice.kind == dest_kind {
         return Err(Error::Refused(format!(
             "the project's records are already in {from} (chosen by {}): migrate copies them to the other backend",
             source_choice.chosen_by
@@ -129,41 +129,40 @@ pub fn migrate(req: &MigrateRequest, front: &dyn Front) -> Result<MigrateReport>
     })?;
     // Nothing changes the source while it is read and compared.
     let locks = dump::lock_all(&*source, COMMAND).map_err(refused)?;
-    let records = dump::dump(&*source, &locks).map_err(refused)?;
-    let inventory = Inventory::of(&records);
-    if dump::holds_records(&*dest).map_err(refused)? {
-        return Err(Error::Refused(format!(
-            "the destination ({to}) already holds records of project {}: migrate copies only into a store without them; nothing was copied",
-            project.name
-        )));
-    }
-    // From here the destination holds only what this copy wrote: a
-    // failure removes it, so that the copy can simply run again.
-    let copied = dump::load(&*dest, &records, COMMAND).and_then(|()| {
+    // The copy starts only into a destination without records, so what
+    // it holds after a failure is this copy's: it is removed, and the
+    // command can simply run again.
+    let checked = dump::copy(&*source, &locks, &*dest, COMMAND).and_then(|inventory| {
         let dest_locks = dump::lock_all(&*dest, COMMAND)?;
-        dump::dump(&*dest, &dest_locks)
+        let copied = dump::inventory(&*dest, &dest_locks)?;
+        Ok((inventory.differences(&copied), inventory))
     });
-    let differences = match &copied {
-        Ok(copy) => inventory.differences(&Inventory::of(copy)),
-        Err(_) => Vec::new(),
+    let inventory = match checked {
+        Ok((differences, inventory)) if differences.is_empty() => inventory,
+        Err(DumpError::DestinationHolds) => {
+            return Err(Error::Refused(format!(
+                "the destination ({to}) already holds records of project {}: migrate copies only into a store without them; nothing was copied",
+                project.name
+            )));
+        }
+        failed => {
+            let cleanup = match dest.delete_project() {
+                Ok(()) => "the partial copy was removed".to_string(),
+                Err(e) => format!(
+                    "the partial copy could not be removed ({e}): remove it before trying again"
+                ),
+            };
+            return Err(Error::Refused(match failed {
+                Err(e) => format!(
+                    "the copy to {to} failed: {e}; {cleanup}; the source ({from}) is unchanged"
+                ),
+                Ok((differences, _)) => format!(
+                    "the copy to {to} differs from the source:\n  {}\n{cleanup}; the source ({from}) is unchanged",
+                    differences.join("\n  ")
+                ),
+            }));
+        }
     };
-    if copied.is_err() || !differences.is_empty() {
-        let cleanup = match dest.delete_project() {
-            Ok(()) => "the partial copy was removed".to_string(),
-            Err(e) => format!(
-                "the partial copy could not be removed ({e}): remove it before trying again"
-            ),
-        };
-        return Err(match copied {
-            Err(e) => Error::Refused(format!(
-                "the copy to {to} failed: {e}; {cleanup}; the source ({from}) is unchanged"
-            )),
-            Ok(_) => Error::Refused(format!(
-                "the copy to {to} differs from the source:\n  {}\n{cleanup}; the source ({from}) is unchanged",
-                differences.join("\n  ")
-            )),
-        });
-    }
     drop(locks);
     // The new home records how the records arrived; the source's trail
     // stays as it was.

@@ -2,12 +2,13 @@
 //! written into another (`terrace backend migrate`), and the inventory
 //! that proves the two hold the same.
 //!
-//! Built only on the [`Backend`] / [`StateStore`] interface, so that it
-//! copies between any two backends: [`lock_all`] takes every
+//! Built only on the [`Backend`] / [`super::StateStore`] interface, so
+//! that it copies between any two backends: [`lock_all`] takes every
 //! environment's lock (refusing a held or stale one and a pending
-//! journal), [`dump`] reads every record under those locks, [`load`]
-//! writes a dump into a backend that holds no records of the project, and
-//! [`Inventory`] counts and hashes what a dump holds, record by record.
+//! journal), [`walk`] reads every record under those locks one at a time
+//! (a long history is never held whole), [`copy`] writes them into a
+//! backend that holds no records of the project, and [`Inventory`]
+//! counts and hashes what a backend holds, record by record.
 //! Journals and locks are not records to copy: a copy is refused while a
 //! journal is pending, and a lock lives only as long as its holder.
 
@@ -16,31 +17,41 @@ use crate::digest::sha256_hex;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Every record of a project, as its backend keeps the bytes.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Dump {
-    pub environments: BTreeMap<String, EnvDump>,
-    /// Kept releases by id.
-    pub releases: BTreeMap<String, KeptRelease>,
-    /// The audit trail, one string per line, and its head.
-    pub audit: Vec<String>,
-    pub audit_head: Option<Vec<u8>>,
+/// One record of a project, as [`walk`] reads it.
+#[derive(Debug)]
+pub enum Record<'a> {
+    /// The lineage of configuration `config`'s history.
+    Lineage {
+        env: &'a str,
+        config: &'a str,
+        lineage: String,
+    },
+    /// A state version as written; `current` for the configuration's
+    /// current one.
+    Version {
+        env: &'a str,
+        config: &'a str,
+        serial: u64,
+        current: bool,
+        bytes: Vec<u8>,
+    },
+    Document {
+        env: &'a str,
+        doc: Document,
+        bytes: Vec<u8>,
+    },
+    Release {
+        id: &'a str,
+        release: KeptRelease,
+    },
+    /// The whole audit trail, one string per line, and its head.
+    Audit {
+        lines: Vec<String>,
+        head: Option<Vec<u8>>,
+    },
 }
 
-/// Every record of one environment.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct EnvDump {
-    /// Kept (not current) versions by configuration and serial.
-    pub kept: BTreeMap<(String, u64), Vec<u8>>,
-    /// The current version of each configuration that has one.
-    pub current: BTreeMap<String, Vec<u8>>,
-    /// The lineage of each configuration's history.
-    pub lineage: BTreeMap<String, String>,
-    /// The documents that exist.
-    pub documents: Vec<(Document, Vec<u8>)>,
-}
-
-/// Why a dump or a load could not go on.
+/// Why a copy could not go on.
 #[derive(Debug, thiserror::Error)]
 pub enum DumpError {
     #[error(transparent)]
@@ -49,6 +60,9 @@ pub enum DumpError {
     Io(#[from] RecordIo),
     #[error("{0}")]
     Refused(String),
+    /// The destination of a copy holds records: nothing was written.
+    #[error("the destination already holds records of this project; nothing was copied")]
+    DestinationHolds,
 }
 
 /// Takes the lock of every environment with records, at once (a held
@@ -71,26 +85,44 @@ pub fn lock_all(backend: &dyn Backend, command: &str) -> Result<Vec<Lock>, DumpE
     Ok(locks)
 }
 
-/// Reads every record of the project, all versions. `locks` must hold
+/// Reads every record of the project, all versions, one at a time into
+/// `visit` (so that a long history is never held whole): per
+/// environment its lineages, kept versions, current versions and
+/// documents, then the releases, then the audit trail. `locks` must hold
 /// every environment's lock ([`lock_all`]), so that nothing changes
 /// state while it is read.
-pub fn dump(backend: &dyn Backend, locks: &[Lock]) -> Result<Dump, DumpError> {
-    let mut out = Dump::default();
+pub fn walk(
+    backend: &dyn Backend,
+    locks: &[Lock],
+    visit: &mut dyn FnMut(Record<'_>) -> Result<(), DumpError>,
+) -> Result<(), DumpError> {
     for env in backend.environments() {
         if !locks.iter().any(|l| l.env() == env) {
             return Err(DumpError::Refused(format!(
-                "environment \"{env}\" is not locked: a dump reads every environment under its lock"
+                "environment \"{env}\" is not locked: every environment is read under its lock"
             )));
         }
         let store = backend.state(&env);
-        let mut e = EnvDump::default();
-        let mut configs = store.configurations()?;
-        for config in &configs {
-            if let Some(bytes) = store.read_version(config, None)? {
-                e.current.insert(config.clone(), bytes);
+        let current = store.configurations()?;
+        let kept = store.versions()?;
+        let mut configs: Vec<&str> = current
+            .iter()
+            .map(String::as_str)
+            .chain(kept.iter().map(|v| v.config.as_str()))
+            .collect();
+        configs.sort();
+        configs.dedup();
+        for config in configs {
+            if let Some(lineage) = store.history_lineage(config) {
+                visit(Record::Lineage {
+                    env: &env,
+                    config,
+                    lineage,
+                })?;
             }
         }
-        for v in store.versions()? {
+        // Oldest first, as they were written.
+        for v in kept.iter().rev() {
             let bytes = store
                 .read_version(&v.config, Some(v.serial))?
                 .ok_or_else(|| {
@@ -99,15 +131,32 @@ pub fn dump(backend: &dyn Backend, locks: &[Lock]) -> Result<Dump, DumpError> {
                         v.serial, v.config
                     ))
                 })?;
-            configs.push(v.config.clone());
-            e.kept.insert((v.config, v.serial), bytes);
+            visit(Record::Version {
+                env: &env,
+                config: &v.config,
+                serial: v.serial,
+                current: false,
+                bytes,
+            })?;
         }
-        configs.sort();
-        configs.dedup();
-        for config in configs {
-            if let Some(lineage) = store.history_lineage(&config) {
-                e.lineage.insert(config, lineage);
-            }
+        for config in &current {
+            let Some(bytes) = store.read_version(config, None)? else {
+                continue;
+            };
+            let serial = crate::state::format::decode(&bytes)
+                .map_err(|cause| StateError::Damaged {
+                    path: std::path::PathBuf::from(store.current_location(config)),
+                    cause,
+                    backups: Vec::new(),
+                })?
+                .serial;
+            visit(Record::Version {
+                env: &env,
+                config,
+                serial,
+                current: true,
+                bytes,
+            })?;
         }
         for doc in Document::ALL {
             let bytes = backend
@@ -117,18 +166,31 @@ pub fn dump(backend: &dyn Backend, locks: &[Lock]) -> Result<Dump, DumpError> {
                     cause: e.to_string(),
                 })?;
             if let Some(bytes) = bytes {
-                e.documents.push((doc, bytes));
+                visit(Record::Document {
+                    env: &env,
+                    doc,
+                    bytes,
+                })?;
             }
         }
-        out.environments.insert(env, e);
     }
     for id in backend.releases()? {
         if let Some(release) = backend.read_release(&id)? {
-            out.releases.insert(id, release);
+            visit(Record::Release { id: &id, release })?;
         }
     }
-    (out.audit, out.audit_head) = backend.audit()?;
-    Ok(out)
+    let (lines, head) = backend.audit()?;
+    visit(Record::Audit { lines, head })
+}
+
+/// The inventory of every record `backend` holds ([`walk`]).
+pub fn inventory(backend: &dyn Backend, locks: &[Lock]) -> Result<Inventory, DumpError> {
+    let mut inv = Inventory::default();
+    walk(backend, locks, &mut |r| {
+        inv.add(&r);
+        Ok(())
+    })?;
+    Ok(inv)
 }
 
 /// Whether the backend holds any record of the project (a version, a
@@ -152,52 +214,83 @@ pub fn holds_records(backend: &dyn Backend) -> Result<bool, DumpError> {
     Ok(!backend.releases()?.is_empty() || !lines.is_empty() || head.is_some())
 }
 
-/// Writes `dump` into `backend`, which must hold no records of the
-/// project: the versions verbatim with their lineage, the documents, the
-/// releases and the audit trail, each environment under its lock.
-pub fn load(backend: &dyn Backend, dump: &Dump, command: &str) -> Result<(), DumpError> {
-    if holds_records(backend)? {
-        return Err(DumpError::Refused(
-            "the destination already holds records of this project; nothing was copied".into(),
-        ));
+/// Copies every record of the project from `from` (every environment
+/// locked by `locks`) into `to`, which must hold no records of it: the
+/// versions verbatim after their lineage, the documents, the releases and
+/// the audit trail, each environment under its lock in `to`. Returns the
+/// inventory of what was read. A failure leaves `to` holding part of the
+/// copy: the caller removes it.
+pub fn copy(
+    from: &dyn Backend,
+    locks: &[Lock],
+    to: &dyn Backend,
+    command: &str,
+) -> Result<Inventory, DumpError> {
+    if holds_records(to)? {
+        return Err(DumpError::DestinationHolds);
     }
-    if dump.audit_head.is_none() && !dump.audit.is_empty() {
-        return Err(DumpError::Refused(
-            "the audit trail has no head: run `terrace audit --verify` on the source; nothing was copied"
-                .into(),
-        ));
-    }
-    for (env, e) in &dump.environments {
-        let store = backend.state(env);
-        let lock = store.lock(command, Duration::ZERO)?;
-        for (config, lineage) in &e.lineage {
-            store.record_lineage(config, lineage)?;
+    let mut inv = Inventory::default();
+    // The destination's lock of the environment being copied.
+    let mut held: Option<Lock> = None;
+    walk(from, locks, &mut |record| {
+        inv.add(&record);
+        let mut lock_of = |env: &str| -> Result<Lock, DumpError> {
+            match held.take() {
+                Some(l) if l.env() == env => Ok(l),
+                _ => Ok(to.state(env).lock(command, Duration::ZERO)?),
+            }
+        };
+        let lock = match &record {
+            Record::Lineage { env, .. }
+            | Record::Version { env, .. }
+            | Record::Document { env, .. } => Some(lock_of(env)?),
+            Record::Release { .. } | Record::Audit { .. } => None,
+        };
+        match record {
+            Record::Lineage {
+                env,
+                config,
+                lineage,
+            } => to.state(env).record_lineage(config, &lineage)?,
+            Record::Version {
+                env,
+                config,
+                current,
+                bytes,
+                ..
+            } => {
+                if let Some(lock) = &lock {
+                    to.state(env).write_version(lock, config, &bytes, current)?;
+                }
+            }
+            Record::Document { env, doc, bytes } => {
+                to.replace_document(env, doc, &bytes)
+                    .map_err(|e| RecordIo::Write {
+                        path: to.document_location(env, doc),
+                        cause: e.to_string(),
+                    })?;
+            }
+            Record::Release { id, release } => {
+                to.keep_release(id, &release.files, &release.manifest)?;
+            }
+            Record::Audit { lines, head } => match head {
+                Some(head) => to.replace_audit(&lines, &head)?,
+                None if lines.is_empty() => {}
+                None => {
+                    return Err(DumpError::Refused(
+                        "the audit trail has no head: run `terrace audit --verify` on the source"
+                            .into(),
+                    ));
+                }
+            },
         }
-        for ((config, _), bytes) in &e.kept {
-            store.write_version(&lock, config, bytes, false)?;
-        }
-        for (config, bytes) in &e.current {
-            store.write_version(&lock, config, bytes, true)?;
-        }
-        for (doc, bytes) in &e.documents {
-            backend
-                .replace_document(env, *doc, bytes)
-                .map_err(|e| RecordIo::Write {
-                    path: backend.document_location(env, *doc),
-                    cause: e.to_string(),
-                })?;
-        }
-    }
-    for (id, release) in &dump.releases {
-        backend.keep_release(id, &release.files, &release.manifest)?;
-    }
-    if let Some(head) = &dump.audit_head {
-        backend.replace_audit(&dump.audit, head)?;
-    }
-    Ok(())
+        held = lock;
+        Ok(())
+    })?;
+    Ok(inv)
 }
 
-/// What a dump holds: per kind of record, the sha256 of every record's
+/// What a backend holds: per kind of record, the sha256 of every record's
 /// bytes by its key. Two backends hold the same records when their
 /// inventories are equal.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -218,62 +311,60 @@ pub const KINDS: [&str; 8] = [
 ];
 
 impl Inventory {
-    /// The inventory of `dump`.
-    pub fn of(dump: &Dump) -> Inventory {
-        let mut inv = Inventory::default();
-        for kind in KINDS {
-            inv.kinds.insert(kind, BTreeMap::new());
-        }
-        let mut add = |kind: &'static str, key: String, bytes: &[u8]| {
-            if let Some(k) = inv.kinds.get_mut(kind) {
-                k.insert(key, sha256_hex(bytes));
-            }
+    /// Counts `record` in.
+    pub fn add(&mut self, record: &Record<'_>) {
+        let mut put = |kind: &'static str, key: String, bytes: &[u8]| {
+            self.kinds
+                .entry(kind)
+                .or_default()
+                .insert(key, sha256_hex(bytes));
         };
-        for (env, e) in &dump.environments {
-            for ((config, serial), bytes) in &e.kept {
-                add(
+        match record {
+            Record::Lineage {
+                env,
+                config,
+                lineage,
+            } => put("lineages", format!("{env}/{config}"), lineage.as_bytes()),
+            Record::Version {
+                env,
+                config,
+                serial,
+                current,
+                bytes,
+            } => {
+                put(
                     "state versions",
                     format!("{env}/{config} serial {serial}"),
                     bytes,
                 );
+                // The pointer to the current version is a record of its own.
+                if *current {
+                    let serial = serial.to_string();
+                    put(
+                        "current versions",
+                        format!("{env}/{config}"),
+                        serial.as_bytes(),
+                    );
+                }
             }
-            for (config, bytes) in &e.current {
-                // The current version is a version too, and the pointer
-                // to it a record of its own.
-                let serial = crate::state::format::decode(bytes)
-                    .map(|s| s.serial.to_string())
-                    .unwrap_or_else(|_| "unreadable".into());
-                add(
-                    "state versions",
-                    format!("{env}/{config} serial {serial}"),
-                    bytes,
-                );
-                add(
-                    "current versions",
-                    format!("{env}/{config}"),
-                    serial.as_bytes(),
-                );
+            Record::Document { env, doc, bytes } => {
+                put("documents", format!("{env}/{}", doc.name()), bytes);
             }
-            for (config, lineage) in &e.lineage {
-                add("lineages", format!("{env}/{config}"), lineage.as_bytes());
+            Record::Release { id, release } => {
+                put("releases", id.to_string(), &release.manifest);
+                for (path, bytes) in &release.files {
+                    put("release files", format!("{id}/{path}"), bytes);
+                }
             }
-            for (doc, bytes) in &e.documents {
-                add("documents", format!("{env}/{}", doc.name()), bytes);
-            }
-        }
-        for (id, release) in &dump.releases {
-            add("releases", id.clone(), &release.manifest);
-            for (path, bytes) in &release.files {
-                add("release files", format!("{id}/{path}"), bytes);
+            Record::Audit { lines, head } => {
+                for (n, line) in lines.iter().enumerate() {
+                    put("audit lines", format!("line {}", n + 1), line.as_bytes());
+                }
+                if let Some(head) = head {
+                    put("audit head", "head".into(), head);
+                }
             }
         }
-        for (n, line) in dump.audit.iter().enumerate() {
-            add("audit lines", format!("line {}", n + 1), line.as_bytes());
-        }
-        if let Some(head) = &dump.audit_head {
-            add("audit head", "head".into(), head);
-        }
-        inv
     }
 
     /// Per kind: how many records, and the sha256 over every record's key
@@ -378,38 +469,41 @@ mod tests {
     }
 
     #[test]
-    fn a_dump_loaded_elsewhere_holds_every_version_and_record() {
+    fn a_copy_holds_every_version_and_record_and_restores() {
         let a = tempfile::tempdir().unwrap();
         let b = tempfile::tempdir().unwrap();
         let from = populated(a.path());
         let to = LocalBackend::new(b.path());
         let locks = lock_all(&from, "test").unwrap();
-        let dump = dump(&from, &locks).unwrap();
-        assert_eq!(
-            dump.environments["dev"].kept.len(),
-            5,
-            "{:?}",
-            dump.environments["dev"].kept.keys()
-        );
-        assert_eq!(dump.environments["dev"].current.len(), 2);
-        load(&to, &dump, "test").unwrap();
+        let inv = copy(&from, &locks, &to, "test").unwrap();
+        assert_eq!(inventory(&from, &locks).unwrap(), inv);
         let to_locks = lock_all(&to, "test").unwrap();
-        let copy = super::dump(&to, &to_locks).unwrap();
-        assert_eq!(copy, dump);
-        let (inv, copied) = (Inventory::of(&dump), Inventory::of(&copy));
-        assert!(inv.differences(&copied).is_empty());
+        let copied = inventory(&to, &to_locks).unwrap();
+        assert!(
+            inv.differences(&copied).is_empty(),
+            "{:?}",
+            inv.differences(&copied)
+        );
         assert_eq!(inv.summary(), copied.summary());
         let counts: Vec<usize> = inv.summary().iter().map(|(_, n, _)| *n).collect();
         // 2 envs × (5 kept + 2 current) versions, 2×2 current, 2×2
         // lineages, 3 documents, 1 release with 2 files, 3 lines, a head.
         assert_eq!(counts, [14, 4, 4, 3, 1, 2, 3, 1]);
-        // The copy's versions restore and verify.
         drop(to_locks);
-        let store = to.state("dev");
-        let lock = store.lock("test", Duration::ZERO).unwrap();
-        assert_eq!(store.load().unwrap().serial(), 5);
-        store.restore(&lock, 1, None).unwrap();
-        let restored = store.load().unwrap();
+        // Every version came along, and restores.
+        let (src, dst) = (from.state("dev"), to.state("dev"));
+        let serials = |s: &dyn crate::store::StateStore| -> Vec<(String, u64)> {
+            s.versions()
+                .unwrap()
+                .into_iter()
+                .map(|b| (b.config, b.serial))
+                .collect()
+        };
+        assert_eq!(serials(&*src), serials(&*dst));
+        assert_eq!(src.load().unwrap(), dst.load().unwrap());
+        let lock = dst.lock("test", Duration::ZERO).unwrap();
+        dst.restore(&lock, 1, None).unwrap();
+        let restored = dst.load().unwrap();
         assert_eq!(restored.serial(), 6);
         assert_eq!(
             restored
@@ -418,16 +512,17 @@ mod tests {
                 .attributes,
             Value::int(1)
         );
+        // A copy of another project's state is still refused: lineage came along.
+        assert_eq!(src.history_lineage("net"), dst.history_lineage("net"));
     }
 
     #[test]
-    fn a_destination_with_records_or_a_pending_journal_is_refused() {
+    fn a_destination_with_records_a_held_lock_or_a_pending_journal_is_refused() {
         let a = tempfile::tempdir().unwrap();
         let from = populated(a.path());
         let locks = lock_all(&from, "test").unwrap();
-        let dump = dump(&from, &locks).unwrap();
         // Into itself: it holds records.
-        let err = load(&from, &dump, "test").unwrap_err();
+        let err = copy(&from, &locks, &from, "test").unwrap_err();
         assert!(err.to_string().contains("already holds records"), "{err}");
         drop(locks);
         // A held lock is refused with its holder.
@@ -447,28 +542,30 @@ mod tests {
         let err = lock_all(&from, "test").unwrap_err();
         assert!(err.to_string().contains("did not finish"), "{err}");
         drop(journal);
-        // Without the locks, no dump.
-        let err = super::dump(&from, &[]).unwrap_err();
+        // Without the locks, nothing is read.
+        let err = inventory(&from, &[]).unwrap_err();
         assert!(err.to_string().contains("is not locked"), "{err}");
     }
 
     #[test]
     fn the_inventory_names_every_record_that_differs() {
         let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
         let from = populated(a.path());
+        let to = LocalBackend::new(b.path());
         let locks = lock_all(&from, "test").unwrap();
-        let dump = dump(&from, &locks).unwrap();
-        let mut other = dump.clone();
-        other.audit.pop();
-        if let Some(v) = other
-            .environments
-            .get_mut("prod")
-            .and_then(|e| e.kept.values_mut().next())
-        {
-            v.push(b' ');
-        }
-        other.releases.clear();
-        let diff = Inventory::of(&dump).differences(&Inventory::of(&other));
+        let inv = copy(&from, &locks, &to, "test").unwrap();
+        // Damage the copy: an audit line gone, a kept version edited, the
+        // release removed.
+        let (lines, head) = to.audit().unwrap();
+        to.replace_audit(&lines[..2], &head.unwrap()).unwrap();
+        let backup = b.path().join(".terrace/envs/prod/app.1.backup.json");
+        let mut bytes = std::fs::read(&backup).unwrap();
+        bytes.push(b' ');
+        std::fs::write(&backup, bytes).unwrap();
+        std::fs::remove_dir_all(b.path().join(".terrace/releases")).unwrap();
+        let to_locks = lock_all(&to, "test").unwrap();
+        let diff = inv.differences(&inventory(&to, &to_locks).unwrap());
         assert_eq!(
             diff,
             [
