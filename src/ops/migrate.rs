@@ -127,22 +127,56 @@ pub fn migrate(req: &MigrateRequest, front: &dyn Front) -> Result<MigrateReport>
         kind: dest_kind,
         chosen_by: "--to",
     })?;
+    let counts = copy_verified(&*source, &*dest, (from, to), &project.name)?;
+    // The new home records how the records arrived; the source's trail
+    // stays as it was.
+    let dest_records = crate::project::Records::with_backend(&root, dest);
+    let trail = super::records::Trail {
+        records: &dest_records,
+        project: &project.name,
+        started: std::time::SystemTime::now(),
+    };
+    super::records::audit(
+        &trail,
+        "project.backend.migrate",
+        None,
+        None,
+        serde_json::json!({
+            "from": from,
+            "to": to,
+            "records": counts.iter().map(|(k, n, _)| (k.to_string(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
+        }),
+        front,
+    );
+    Ok(MigrateReport { from, to, counts })
+}
+
+/// Copies every record of project `name` from `source` to `dest` (named
+/// `from` and `to` in messages) under the source's locks, and
+/// compares the copy with the source record by record. Returns the
+/// counts and hashes per kind. On a failure or a difference the partial
+/// copy is removed; the source is never changed.
+fn copy_verified(
+    source: &dyn Backend,
+    dest: &dyn Backend,
+    (from, to): (&str, &str),
+    name: &str,
+) -> Result<Vec<(&'static str, usize, String)>> {
     // Nothing changes the source while it is read and compared.
-    let locks = dump::lock_all(&*source, COMMAND).map_err(refused)?;
+    let locks = dump::lock_all(source, COMMAND).map_err(refused)?;
     // The copy starts only into a destination without records, so what
     // it holds after a failure is this copy's: it is removed, and the
     // command can simply run again.
-    let checked = dump::copy(&*source, &locks, &*dest, COMMAND).and_then(|inventory| {
-        let dest_locks = dump::lock_all(&*dest, COMMAND)?;
-        let copied = dump::inventory(&*dest, &dest_locks)?;
+    let checked = dump::copy(source, &locks, dest, COMMAND).and_then(|inventory| {
+        let dest_locks = dump::lock_all(dest, COMMAND)?;
+        let copied = dump::inventory(dest, &dest_locks)?;
         Ok((inventory.differences(&copied), inventory))
     });
     let inventory = match checked {
         Ok((differences, inventory)) if differences.is_empty() => inventory,
         Err(DumpError::DestinationHolds) => {
             return Err(Error::Refused(format!(
-                "the destination ({to}) already holds records of project {}: migrate copies only into a store without them; nothing was copied",
-                project.name
+                "the destination ({to}) already holds records of project {name}: migrate copies only into a store without them; nothing was copied"
             )));
         }
         failed => {
@@ -164,28 +198,7 @@ pub fn migrate(req: &MigrateRequest, front: &dyn Front) -> Result<MigrateReport>
         }
     };
     drop(locks);
-    // The new home records how the records arrived; the source's trail
-    // stays as it was.
-    let dest_records = crate::project::Records::with_backend(&root, dest);
-    let trail = super::records::Trail {
-        records: &dest_records,
-        project: &project.name,
-        started: std::time::SystemTime::now(),
-    };
-    let counts = inventory.summary();
-    super::records::audit(
-        &trail,
-        "project.backend.migrate",
-        None,
-        None,
-        serde_json::json!({
-            "from": from,
-            "to": to,
-            "records": counts.iter().map(|(k, n, _)| (k.to_string(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
-        }),
-        front,
-    );
-    Ok(MigrateReport { from, to, counts })
+    Ok(inventory.summary())
 }
 
 #[cfg(test)]
@@ -213,5 +226,160 @@ mod tests {
             }
         );
         assert!(destination("no such thing", None).is_err());
+    }
+
+    use crate::state::EnvState;
+    use crate::store::{
+        AuditAppend, AuditTail, Document, KeptRelease, LocalBackend, RecordIo, StateStore,
+    };
+    use std::collections::BTreeSet;
+    use std::path::Path;
+    use std::time::Duration;
+
+    /// Two versions of dev's state, a document and an audit line.
+    fn populated(root: &Path) -> LocalBackend {
+        let backend = LocalBackend::new(root);
+        let store = backend.state("dev");
+        let lock = store.lock("test", Duration::ZERO).unwrap();
+        let mut state = EnvState::new("dev");
+        let (_, addr) = crate::address::InstanceAddr::parse("net/terrace_data.x").unwrap();
+        for v in 1..=2 {
+            state.set_instance(&addr, crate::value::Value::int(v), None);
+            store
+                .commit(&lock, &mut state, &BTreeSet::from(["net".to_string()]))
+                .unwrap();
+        }
+        backend
+            .replace_document("dev", Document::Lifecycle, b"{}")
+            .unwrap();
+        backend
+            .append_audit(&mut |_| {
+                Some(AuditAppend {
+                    line: "event\n".into(),
+                    head: Some(b"head".to_vec()),
+                })
+            })
+            .unwrap();
+        backend
+    }
+
+    fn inventory(backend: &dyn Backend) -> dump::Inventory {
+        let locks = dump::lock_all(backend, "test").unwrap();
+        dump::inventory(backend, &locks).unwrap()
+    }
+
+    #[test]
+    fn a_verified_copy_reports_its_counts_and_leaves_the_source_as_it_was() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let source = populated(a.path());
+        let dest = LocalBackend::new(b.path());
+        let before = inventory(&source);
+        let counts = copy_verified(&source, &dest, ("local", "local"), "t").unwrap();
+        let n: Vec<usize> = counts.iter().map(|(_, n, _)| *n).collect();
+        assert_eq!(n, [2, 1, 1, 1, 0, 0, 1, 1]);
+        assert_eq!(inventory(&source), before);
+        assert!(before.differences(&inventory(&dest)).is_empty());
+        // A second copy into the same destination is refused, and the
+        // records there are not touched.
+        let err = copy_verified(&source, &dest, ("local", "local"), "t").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("already holds records of project t"),
+            "{err}"
+        );
+        assert!(before.differences(&inventory(&dest)).is_empty());
+    }
+
+    /// A destination that keeps documents wrong: the copy must notice.
+    #[derive(Debug)]
+    struct Garbling(LocalBackend);
+
+    impl Backend for Garbling {
+        fn state(&self, env: &str) -> Box<dyn StateStore> {
+            self.0.state(env)
+        }
+        fn document_location(&self, env: &str, doc: Document) -> std::path::PathBuf {
+            self.0.document_location(env, doc)
+        }
+        fn read_document(&self, env: &str, doc: Document) -> std::io::Result<Option<Vec<u8>>> {
+            self.0.read_document(env, doc)
+        }
+        fn replace_document(&self, env: &str, doc: Document, bytes: &[u8]) -> std::io::Result<()> {
+            let mut garbled = bytes.to_vec();
+            garbled.push(b' ');
+            self.0.replace_document(env, doc, &garbled)
+        }
+        fn remove_document(&self, env: &str, doc: Document) -> std::io::Result<()> {
+            self.0.remove_document(env, doc)
+        }
+        fn document_time(&self, env: &str, doc: Document) -> Option<std::time::SystemTime> {
+            self.0.document_time(env, doc)
+        }
+        fn environments(&self) -> Vec<String> {
+            self.0.environments()
+        }
+        fn audit_locations(&self) -> (std::path::PathBuf, std::path::PathBuf) {
+            self.0.audit_locations()
+        }
+        fn append_audit(
+            &self,
+            next: &mut dyn FnMut(AuditTail) -> Option<AuditAppend>,
+        ) -> std::result::Result<bool, RecordIo> {
+            self.0.append_audit(next)
+        }
+        fn audit(&self) -> std::result::Result<(Vec<String>, Option<Vec<u8>>), RecordIo> {
+            self.0.audit()
+        }
+        fn replace_audit(
+            &self,
+            lines: &[String],
+            head: &[u8],
+        ) -> std::result::Result<(), RecordIo> {
+            self.0.replace_audit(lines, head)
+        }
+        fn release_location(&self, id: &str) -> std::path::PathBuf {
+            self.0.release_location(id)
+        }
+        fn release_manifest(&self, id: &str) -> std::result::Result<Option<Vec<u8>>, RecordIo> {
+            self.0.release_manifest(id)
+        }
+        fn release_files(&self, id: &str) -> std::result::Result<std::path::PathBuf, RecordIo> {
+            self.0.release_files(id)
+        }
+        fn keep_release(
+            &self,
+            id: &str,
+            files: &[(String, Vec<u8>)],
+            manifest: &[u8],
+        ) -> std::result::Result<(), RecordIo> {
+            self.0.keep_release(id, files, manifest)
+        }
+        fn releases(&self) -> std::result::Result<Vec<String>, RecordIo> {
+            self.0.releases()
+        }
+        fn read_release(&self, id: &str) -> std::result::Result<Option<KeptRelease>, RecordIo> {
+            self.0.read_release(id)
+        }
+        fn delete_project(&self) -> std::result::Result<(), RecordIo> {
+            self.0.delete_project()
+        }
+    }
+
+    #[test]
+    fn a_copy_that_differs_names_the_record_and_is_removed() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let source = populated(a.path());
+        let dest = Garbling(LocalBackend::new(b.path()));
+        let before = inventory(&source);
+        let err = copy_verified(&source, &dest, ("local", "postgres"), "t").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("documents: dev/lifecycle differs"), "{text}");
+        assert!(text.contains("the partial copy was removed"), "{text}");
+        assert!(text.contains("the source (local) is unchanged"), "{text}");
+        assert!(!dump::holds_records(&dest).unwrap());
+        assert_eq!(inventory(&source), before);
+        // Nothing left behind: the next attempt into a sound store works.
+        let sound = LocalBackend::new(b.path());
+        copy_verified(&source, &sound, ("local", "postgres"), "t").unwrap();
     }
 }
