@@ -305,7 +305,7 @@ pub fn import(
         let has_state = |e: crate::store::StateError| RecordError::Invalid(e.to_string());
         let has_documents = crate::store::Document::ALL
             .iter()
-            .any(|d| backend.read_document(env, *d).ok().flatten().is_some());
+            .any(|d| !matches!(backend.read_document(env, *d), Ok(None)));
         if !store.configurations().map_err(has_state)?.is_empty()
             || !store.versions().map_err(has_state)?.is_empty()
             || has_documents
