@@ -2,10 +2,11 @@
 //! record to another backend and verify the copy (see
 //! [`crate::ops::migrate`]).
 
-use super::session::Ui;
+use super::session::{Ui, parse_duration};
 use super::{Global, Result};
 use crate::ops::migrate::MigrateRequest;
 use clap::{Args, Subcommand};
+use std::time::Duration;
 
 /// `terrace backend …` (the shared store's commands).
 #[derive(Debug, Subcommand)]
@@ -26,6 +27,9 @@ pub struct MigrateArgs {
     /// Where the records go: `local` (the project's .terrace/), `postgres`, or the name of a variable holding the database URL
     #[arg(long, value_name = "local|postgres|VARIABLE")]
     pub to: String,
+    /// How long to wait for each environment's lock (e.g. 30s, 5m)
+    #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
 }
 
 pub fn run(g: &Global, c: BackendCommand) -> Result {
@@ -39,6 +43,7 @@ fn migrate(g: &Global, a: MigrateArgs) -> Result {
     let req = MigrateRequest {
         root: g.project.clone(),
         to: crate::ops::migrate::destination(&a.to, project.backend.as_ref())?,
+        lock_timeout: a.lock_timeout,
     };
     let report = crate::ops::migrate::migrate(&req, &Ui::detect().console())?;
     outln!(

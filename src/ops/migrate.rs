@@ -16,6 +16,7 @@ use crate::store::dump::{self, DumpError};
 use crate::store::{Backend, BackendChoice};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Where the records go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +32,8 @@ pub enum Destination {
 pub struct MigrateRequest {
     pub root: PathBuf,
     pub to: Destination,
+    /// How long to wait for each environment's lock in the source.
+    pub lock_timeout: Duration,
 }
 
 /// What was copied: per kind of record, how many and the sha256 over
@@ -127,7 +130,13 @@ pub fn migrate(req: &MigrateRequest, front: &dyn Front) -> Result<MigrateReport>
         kind: dest_kind,
         chosen_by: "--to",
     })?;
-    let counts = copy_verified(&*source, &*dest, (from, to), &project.name)?;
+    let counts = copy_verified(
+        &*source,
+        &*dest,
+        (from, to),
+        &project.name,
+        req.lock_timeout,
+    )?;
     // The new home records how the records arrived; the source's trail
     // stays as it was.
     let dest_records = crate::project::Records::with_backend(&root, dest);
@@ -161,14 +170,15 @@ fn copy_verified(
     dest: &dyn Backend,
     (from, to): (&str, &str),
     name: &str,
+    lock_timeout: Duration,
 ) -> Result<Vec<(&'static str, usize, String)>> {
     // Nothing changes the source while it is read and compared.
-    let locks = dump::lock_all(source, COMMAND).map_err(refused)?;
+    let locks = dump::lock_all(source, COMMAND, lock_timeout).map_err(refused)?;
     // The copy starts only into a destination without records, so what
     // it holds after a failure is this copy's: it is removed, and the
     // command can simply run again.
     let checked = dump::copy(source, &locks, dest, COMMAND).and_then(|inventory| {
-        let dest_locks = dump::lock_all(dest, COMMAND)?;
+        let dest_locks = dump::lock_all(dest, COMMAND, Duration::ZERO)?;
         let copied = dump::inventory(dest, &dest_locks)?;
         Ok((inventory.differences(&copied), inventory))
     });
@@ -234,7 +244,6 @@ mod tests {
     };
     use std::collections::BTreeSet;
     use std::path::Path;
-    use std::time::Duration;
 
     /// Two versions of dev's state, a document and an audit line.
     fn populated(root: &Path) -> LocalBackend {
@@ -264,7 +273,7 @@ mod tests {
     }
 
     fn inventory(backend: &dyn Backend) -> dump::Inventory {
-        let locks = dump::lock_all(backend, "test").unwrap();
+        let locks = dump::lock_all(backend, "test", Duration::ZERO).unwrap();
         dump::inventory(backend, &locks).unwrap()
     }
 
@@ -274,14 +283,16 @@ mod tests {
         let source = populated(a.path());
         let dest = LocalBackend::new(b.path());
         let before = inventory(&source);
-        let counts = copy_verified(&source, &dest, ("local", "local"), "t").unwrap();
+        let counts =
+            copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap();
         let n: Vec<usize> = counts.iter().map(|(_, n, _)| *n).collect();
         assert_eq!(n, [2, 1, 1, 1, 0, 0, 1, 1]);
         assert_eq!(inventory(&source), before);
         assert!(before.differences(&inventory(&dest)).is_empty());
         // A second copy into the same destination is refused, and the
         // records there are not touched.
-        let err = copy_verified(&source, &dest, ("local", "local"), "t").unwrap_err();
+        let err =
+            copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap_err();
         assert!(
             err.to_string()
                 .contains("already holds records of project t"),
@@ -371,7 +382,8 @@ mod tests {
         let source = populated(a.path());
         let dest = Garbling(LocalBackend::new(b.path()));
         let before = inventory(&source);
-        let err = copy_verified(&source, &dest, ("local", "postgres"), "t").unwrap_err();
+        let err =
+            copy_verified(&source, &dest, ("local", "postgres"), "t", Duration::ZERO).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("documents: dev/lifecycle differs"), "{text}");
         assert!(text.contains("the partial copy was removed"), "{text}");
@@ -380,6 +392,6 @@ mod tests {
         assert_eq!(inventory(&source), before);
         // Nothing left behind: the next attempt into a sound store works.
         let sound = LocalBackend::new(b.path());
-        copy_verified(&source, &sound, ("local", "postgres"), "t").unwrap();
+        copy_verified(&source, &sound, ("local", "postgres"), "t", Duration::ZERO).unwrap();
     }
 }

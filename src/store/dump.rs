@@ -65,15 +65,20 @@ pub enum DumpError {
     DestinationHolds,
 }
 
-/// Takes the lock of every environment with records, at once (a held
-/// lock is refused with its holder, a stale one until it is broken), and
+/// Takes the lock of every environment with records, waiting up to
+/// `timeout` for each live holder (then refused with its holder; a stale
+/// lock is refused until it is broken), and
 /// refuses an environment whose apply left a journal: its operations are
 /// not in state yet, and a copy would lose them.
-pub fn lock_all(backend: &dyn Backend, command: &str) -> Result<Vec<Lock>, DumpError> {
+pub fn lock_all(
+    backend: &dyn Backend,
+    command: &str,
+    timeout: Duration,
+) -> Result<Vec<Lock>, DumpError> {
     let mut locks = Vec::new();
     for env in backend.environments() {
         let store = backend.state(&env);
-        locks.push(store.lock(command, Duration::ZERO)?);
+        locks.push(store.lock(command, timeout)?);
         if store.pending_journal()?.is_some() {
             return Err(DumpError::Refused(format!(
                 "environment \"{env}\" has the journal of an apply that did not finish ({}): \
@@ -475,10 +480,10 @@ mod tests {
         let b = tempfile::tempdir().unwrap();
         let from = populated(a.path());
         let to = LocalBackend::new(b.path());
-        let locks = lock_all(&from, "test").unwrap();
+        let locks = lock_all(&from, "test", Duration::ZERO).unwrap();
         let inv = copy(&from, &locks, &to, "test").unwrap();
         assert_eq!(inventory(&from, &locks).unwrap(), inv);
-        let to_locks = lock_all(&to, "test").unwrap();
+        let to_locks = lock_all(&to, "test", Duration::ZERO).unwrap();
         let copied = inventory(&to, &to_locks).unwrap();
         assert!(
             inv.differences(&copied).is_empty(),
@@ -521,7 +526,7 @@ mod tests {
     fn a_destination_with_records_a_held_lock_or_a_pending_journal_is_refused() {
         let a = tempfile::tempdir().unwrap();
         let from = populated(a.path());
-        let locks = lock_all(&from, "test").unwrap();
+        let locks = lock_all(&from, "test", Duration::ZERO).unwrap();
         // Into itself: it holds records.
         let err = copy(&from, &locks, &from, "test").unwrap_err();
         assert!(err.to_string().contains("already holds records"), "{err}");
@@ -531,16 +536,23 @@ mod tests {
             .state("prod")
             .lock("terrace apply", Duration::ZERO)
             .unwrap();
-        let err = lock_all(&from, "test").unwrap_err();
+        let err = lock_all(&from, "test", Duration::ZERO).unwrap_err();
         assert!(err.to_string().contains("terrace apply"), "{err}");
-        drop(held);
+        // With a timeout, it waits for the holder to finish.
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            drop(held);
+        });
+        let locks = lock_all(&from, "test", Duration::from_secs(10)).unwrap();
+        release.join().unwrap();
+        drop(locks);
         // A pending journal is refused.
         let store = from.state("dev");
         let lock = store.lock("test", Duration::ZERO).unwrap();
         let state = store.load().unwrap();
         let journal = store.begin_journal(&lock, &state).unwrap();
         drop(lock);
-        let err = lock_all(&from, "test").unwrap_err();
+        let err = lock_all(&from, "test", Duration::ZERO).unwrap_err();
         assert!(err.to_string().contains("did not finish"), "{err}");
         drop(journal);
         // Without the locks, nothing is read.
@@ -554,7 +566,7 @@ mod tests {
         let b = tempfile::tempdir().unwrap();
         let from = populated(a.path());
         let to = LocalBackend::new(b.path());
-        let locks = lock_all(&from, "test").unwrap();
+        let locks = lock_all(&from, "test", Duration::ZERO).unwrap();
         let inv = copy(&from, &locks, &to, "test").unwrap();
         // Damage the copy: an audit line gone, a kept version edited, the
         // release removed.
@@ -565,7 +577,7 @@ mod tests {
         bytes.push(b' ');
         std::fs::write(&backup, bytes).unwrap();
         std::fs::remove_dir_all(b.path().join(".terrace/releases")).unwrap();
-        let to_locks = lock_all(&to, "test").unwrap();
+        let to_locks = lock_all(&to, "test", Duration::ZERO).unwrap();
         let diff = inv.differences(&inventory(&to, &to_locks).unwrap());
         assert_eq!(
             diff,

@@ -552,3 +552,30 @@ fn export_of_an_unreadable_audit_trail_fails_with_its_path_and_cause() {
         .stderr_has(&format!("cannot read {}", trail.display()))
         .stderr_has("directory");
 }
+
+#[test]
+fn import_goes_where_only_a_catalog_cache_is_and_writes_versions_that_verify() {
+    let p = two_envs();
+    let text = exported(&p);
+    // A cache of catalog archives is not a record of the project.
+    let q = Project::new()
+        .file("project.json", &text)
+        .file(".terrace/catalog/index.json", "{}");
+    q.run(&["import", "project.json"]).success();
+    for env in ["dev", "prod"] {
+        q.run(&["plan", "--env", env, "--detailed-exitcode"])
+            .success()
+            .stdout_has("No changes.");
+        // Each version as exported, byte for byte.
+        assert_eq!(
+            q.read(&format!(".terrace/envs/{env}/main.state.json")),
+            p.read(&format!(".terrace/envs/{env}/main.state.json"))
+        );
+    }
+    q.run(&["audit", "--verify"]).success();
+    // Now it holds records: a second import is refused and changes nothing.
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("exists already");
+    q.run(&["audit", "--verify"]).success();
+}
