@@ -94,7 +94,7 @@
 //! each release through them and imports through `write_version` under the
 //! environment's lock; `ops::delete` removes the records with
 //! `delete_project`; `cli state` replays a pending journal with the shared
-//! [`replay`]; [`dump`] copies a whole project between backends
+//! [`replay()`]; [`dump`] copies a whole project between backends
 //! (`terrace backend migrate`). Still naming local paths: a few types, for
 //! messages (`StateError`'s paths, `BackupInfo::path`, `Records::dir`).
 //!
