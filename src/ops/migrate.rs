@@ -189,6 +189,13 @@ fn copy_verified(
                 "the destination ({to}) already holds records of project {name}: migrate copies only into a store without them; nothing was copied"
             )));
         }
+        // Nothing was written, and what the destination holds is not
+        // known: it is not this copy's to remove.
+        Err(DumpError::DestinationUnknown(e)) => {
+            return Err(Error::Refused(format!(
+                "cannot tell whether the destination ({to}) holds records of project {name}: {e}; nothing was copied and nothing removed"
+            )));
+        }
         failed => {
             let cleanup = match dest.delete_project() {
                 Ok(()) => "the partial copy was removed".to_string(),
@@ -299,6 +306,28 @@ mod tests {
             "{err}"
         );
         assert!(before.differences(&inventory(&dest)).is_empty());
+    }
+
+    #[test]
+    fn a_destination_that_cannot_be_read_is_refused_and_keeps_its_records() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let source = populated(a.path());
+        let dest = LocalBackend::new(b.path());
+        dest.keep_release("r1", &[("project.hcl".into(), b"p".to_vec())], b"{}")
+            .unwrap();
+        // The audit trail cannot be read: whether the store holds records
+        // cannot be told from it.
+        std::fs::create_dir_all(b.path().join(".terrace/audit.jsonl")).unwrap();
+        let err =
+            copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("cannot tell whether the destination"),
+            "{text}"
+        );
+        assert!(text.contains("audit.jsonl"), "{text}");
+        assert!(text.contains("nothing removed"), "{text}");
+        assert!(dest.read_release("r1").unwrap().is_some());
     }
 
     /// A destination that keeps documents wrong: the copy must notice.

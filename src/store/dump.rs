@@ -63,6 +63,10 @@ pub enum DumpError {
     /// The destination of a copy holds records: nothing was written.
     #[error("the destination already holds records of this project; nothing was copied")]
     DestinationHolds,
+    /// Whether the destination holds records could not be told: nothing
+    /// was written, and what it holds must not be removed.
+    #[error("cannot tell whether the destination holds records ({0}); nothing was copied")]
+    DestinationUnknown(Box<DumpError>),
 }
 
 /// Takes the lock of every environment with records, waiting up to
@@ -224,16 +228,20 @@ pub fn holds_records(backend: &dyn Backend) -> Result<bool, DumpError> {
 /// locked by `locks`) into `to`, which must hold no records of it: the
 /// versions verbatim after their lineage, the documents, the releases and
 /// the audit trail, each environment under its lock in `to`. Returns the
-/// inventory of what was read. A failure leaves `to` holding part of the
-/// copy: the caller removes it.
+/// inventory of what was read. A failure other than
+/// [`DumpError::DestinationHolds`] and [`DumpError::DestinationUnknown`]
+/// (where nothing was written) leaves `to` holding part of the copy: the
+/// caller removes it.
 pub fn copy(
     from: &dyn Backend,
     locks: &[Lock],
     to: &dyn Backend,
     command: &str,
 ) -> Result<Inventory, DumpError> {
-    if holds_records(to)? {
-        return Err(DumpError::DestinationHolds);
+    match holds_records(to) {
+        Ok(false) => {}
+        Ok(true) => return Err(DumpError::DestinationHolds),
+        Err(e) => return Err(DumpError::DestinationUnknown(Box::new(e))),
     }
     let mut inv = Inventory::default();
     // The destination's lock of the environment being copied.
