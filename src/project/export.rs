@@ -146,11 +146,44 @@ pub struct Summary {
     pub state_files: usize,
 }
 
+/// The Rego files of the project's policies, and every other `.rego` file
+/// in their folders (the tests `terrace policy test` runs), relative to
+/// the project root: without them an imported project could not plan. A
+/// source outside the project is not the project's to carry.
+fn policy_files(project: &Project) -> Vec<PathBuf> {
+    let root = &project.definitions_dir;
+    let mut files = Vec::new();
+    for policy in &project.policies {
+        let rel: PathBuf = Path::new(&policy.source)
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .collect();
+        if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+            continue;
+        }
+        files.push(rel.clone());
+        if let Some(dir) = rel.parent() {
+            crate::config::walk_files(&root.join(dir), 0, &mut |path| {
+                if path.extension().is_some_and(|x| x == "rego")
+                    && let Ok(rel) = path.strip_prefix(root)
+                {
+                    files.push(rel.to_path_buf());
+                }
+            });
+        }
+    }
+    files
+}
+
 /// Writes the project (definitions from the working tree, records from
 /// `.terrace/`) as a `project.json` document.
 pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary), RecordError> {
     let mut summary = Summary::default();
-    let definitions = crate::config::definition_files(project)
+    let mut files = crate::config::definition_files(project);
+    files.extend(policy_files(project));
+    files.sort();
+    files.dedup();
+    let definitions = files
         .into_iter()
         .filter(|rel| rel.is_relative())
         .map(|rel| {
