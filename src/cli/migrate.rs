@@ -46,6 +46,12 @@ fn migrate(g: &Global, a: MigrateArgs) -> Result {
         lock_timeout: a.lock_timeout,
     };
     let report = crate::ops::migrate::migrate(&req, &Ui::detect().console())?;
+    if report.cleared_unfinished {
+        outln!(
+            "The {} store held an unfinished copy of these records (an interrupted migrate's): it was removed and the copy made again.",
+            report.to
+        );
+    }
     outln!(
         "Copied every record from {} to {} and verified the copy:",
         report.from,

@@ -44,6 +44,16 @@ pub struct MigrateReport {
     pub from: &'static str,
     pub to: &'static str,
     pub counts: Vec<(&'static str, usize, String)>,
+    /// An interrupted migrate's partial copy was found in the destination
+    /// and removed before this copy.
+    pub cleared_unfinished: bool,
+}
+
+/// What [`copy_verified`] did.
+#[derive(Debug)]
+struct Copied {
+    counts: Vec<(&'static str, usize, String)>,
+    cleared: bool,
 }
 
 const COMMAND: &str = "terrace backend migrate";
@@ -130,7 +140,7 @@ pub fn migrate(req: &MigrateRequest, front: &dyn Front) -> Result<MigrateReport>
         kind: dest_kind,
         chosen_by: "--to",
     })?;
-    let counts = copy_verified(
+    let Copied { counts, cleared } = copy_verified(
         &*source,
         &*dest,
         (from, to),
@@ -157,7 +167,12 @@ pub fn migrate(req: &MigrateRequest, front: &dyn Front) -> Result<MigrateReport>
         }),
         front,
     );
-    Ok(MigrateReport { from, to, counts })
+    Ok(MigrateReport {
+        from,
+        to,
+        counts,
+        cleared_unfinished: cleared,
+    })
 }
 
 /// Copies every record of project `name` from `source` to `dest` (named
@@ -171,13 +186,30 @@ fn copy_verified(
     (from, to): (&str, &str),
     name: &str,
     lock_timeout: Duration,
-) -> Result<Vec<(&'static str, usize, String)>> {
+) -> Result<Copied> {
     // Nothing changes the source while it is read and compared.
     let locks = dump::lock_all(source, COMMAND, lock_timeout).map_err(refused)?;
     // The copy starts only into a destination without records, so what
     // it holds after a failure is this copy's: it is removed, and the
     // command can simply run again.
-    let checked = dump::copy(source, &locks, dest, COMMAND).and_then(|inventory| {
+    let mut first = dump::copy(source, &locks, dest, COMMAND);
+    let mut cleared = false;
+    if matches!(first, Err(DumpError::DestinationHolds)) {
+        match clear_unfinished_copy(source, &locks, dest) {
+            Ok(true) => {
+                cleared = true;
+                first = dump::copy(source, &locks, dest, COMMAND);
+            }
+            Ok(false) => {}
+            // Nothing was written: what the destination holds stays.
+            Err(e) => {
+                return Err(Error::Refused(format!(
+                    "the destination ({to}) holds records of project {name}, and whether they are what an interrupted migrate left cannot be told: {e}; nothing was copied and nothing removed"
+                )));
+            }
+        }
+    }
+    let checked = first.and_then(|inventory| {
         let dest_locks = dump::lock_all(dest, COMMAND, Duration::ZERO)?;
         let copied = dump::inventory(dest, &dest_locks)?;
         Ok((inventory.differences(&copied), inventory))
@@ -215,7 +247,38 @@ fn copy_verified(
         }
     };
     drop(locks);
-    Ok(inventory.summary())
+    Ok(Copied {
+        counts: inventory.summary(),
+        cleared,
+    })
+}
+
+/// Removes what an interrupted `backend migrate` left in `dest` (killed,
+/// or stopped with Ctrl-C, before it could remove its partial copy) and
+/// says whether it did: only when every record there is one of the
+/// source's, byte for byte, so that nothing is lost. A finished copy
+/// holds one audit event more (`project.backend.migrate`) and is kept. A
+/// lock of the interrupted migrate, stale since its process is gone, is
+/// broken first; any other lock is left to its holder.
+fn clear_unfinished_copy(
+    source: &dyn Backend,
+    locks: &[crate::store::Lock],
+    dest: &dyn Backend,
+) -> std::result::Result<bool, DumpError> {
+    for env in dest.environments() {
+        let store = dest.state(&env);
+        if store.stale_lock().is_some_and(|l| l.command == COMMAND) {
+            store.unlock_stale()?;
+        }
+    }
+    let dest_locks = dump::lock_all(dest, COMMAND, Duration::ZERO)?;
+    let held = dump::inventory(dest, &dest_locks)?;
+    if !held.is_part_of(&dump::inventory(source, locks)?) {
+        return Ok(false);
+    }
+    drop(dest_locks);
+    dest.delete_project()?;
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -290,14 +353,18 @@ mod tests {
         let source = populated(a.path());
         let dest = LocalBackend::new(b.path());
         let before = inventory(&source);
-        let counts =
+        let copied =
             copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap();
-        let n: Vec<usize> = counts.iter().map(|(_, n, _)| *n).collect();
+        let n: Vec<usize> = copied.counts.iter().map(|(_, n, _)| *n).collect();
         assert_eq!(n, [2, 1, 1, 1, 0, 0, 1, 1]);
+        assert!(!copied.cleared);
         assert_eq!(inventory(&source), before);
         assert!(before.differences(&inventory(&dest)).is_empty());
-        // A second copy into the same destination is refused, and the
-        // records there are not touched.
+        // A finished copy's trail holds the migrate event (as `migrate`
+        // appends it): a second copy into it is refused, the records
+        // there not touched.
+        append_line(&dest, "migrated\n");
+        let finished = inventory(&dest);
         let err =
             copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap_err();
         assert!(
@@ -305,7 +372,75 @@ mod tests {
                 .contains("already holds records of project t"),
             "{err}"
         );
+        assert_eq!(inventory(&dest), finished);
+    }
+
+    fn append_line(backend: &dyn Backend, line: &str) {
+        backend
+            .append_audit(&mut |_| {
+                Some(AuditAppend {
+                    line: line.into(),
+                    head: Some(line.as_bytes().to_vec()),
+                })
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn an_interrupted_copy_is_removed_and_copied_again_but_other_records_are_kept() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let source = populated(a.path());
+        let dest = LocalBackend::new(b.path());
+        let before = inventory(&source);
+        // What a migrate killed before the audit trail left: the versions
+        // and documents, and its lock, stale since the process is gone.
+        copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap();
+        let terrace = b.path().join(".terrace");
+        std::fs::remove_file(terrace.join("audit.jsonl")).unwrap();
+        std::fs::remove_file(terrace.join("audit.head")).unwrap();
+        let stale = crate::state::LockInfo {
+            id: "x".into(),
+            pid: 999_999,
+            host: "h".into(),
+            user: "u".into(),
+            command: COMMAND.into(),
+            created_at: "then".into(),
+        };
+        std::fs::write(
+            terrace.join("envs/dev/lock"),
+            serde_json::to_vec(&stale).unwrap(),
+        )
+        .unwrap();
+        let copied =
+            copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap();
+        assert!(copied.cleared);
         assert!(before.differences(&inventory(&dest)).is_empty());
+        // A record the source does not hold is not an unfinished copy:
+        // refused, and kept.
+        std::fs::remove_file(terrace.join("audit.jsonl")).unwrap();
+        std::fs::remove_file(terrace.join("audit.head")).unwrap();
+        dest.replace_document("dev", Document::Drift, b"{}")
+            .unwrap();
+        let theirs = inventory(&dest);
+        let err =
+            copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap_err();
+        assert!(err.to_string().contains("already holds records"), "{err}");
+        assert_eq!(inventory(&dest), theirs);
+        // Another command's stale lock is left for `state unlock`.
+        let other = crate::state::LockInfo {
+            command: "terrace apply".into(),
+            ..stale
+        };
+        std::fs::write(
+            terrace.join("envs/dev/lock"),
+            serde_json::to_vec(&other).unwrap(),
+        )
+        .unwrap();
+        let err =
+            copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("stale lock"), "{text}");
+        assert!(text.contains("nothing removed"), "{text}");
     }
 
     #[test]

@@ -397,6 +397,27 @@ impl Inventory {
             .collect()
     }
 
+    /// Whether every record here is in `other` with the same bytes (and
+    /// there is at least one): what an unfinished copy of `other` holds.
+    pub fn is_part_of(&self, other: &Inventory) -> bool {
+        let mut any = false;
+        for (kind, records) in &self.kinds {
+            let Some(theirs) = other.kinds.get(kind) else {
+                if records.is_empty() {
+                    continue;
+                }
+                return false;
+            };
+            for (key, hash) in records {
+                any = true;
+                if theirs.get(key) != Some(hash) {
+                    return false;
+                }
+            }
+        }
+        any
+    }
+
     /// What differs from `other` (the copy), one line per record: empty
     /// when both hold the same.
     pub fn differences(&self, other: &Inventory) -> Vec<String> {
