@@ -55,11 +55,19 @@ pub async fn delete(
     result
 }
 
-/// Every managed object recorded in `envs`, as `  ENV/CONFIG/TYPE.NAME`.
+/// Every managed object recorded in `envs`, as `  ENV/CONFIG/TYPE.NAME`,
+/// and every operation an interrupted apply started and never finished
+/// (its object may exist).
 fn deployed(ws: &Workspace, envs: &[String]) -> Result<Vec<String>> {
     let mut list = Vec::new();
     for env in envs {
         let state = super::load_state(&*ws.store(env))?;
+        for u in state.unfinished() {
+            list.push(format!(
+                "  {env}/{}  (an interrupted {}: the object may exist)",
+                u.address, u.action
+            ));
+        }
         for (config, c) in &state.configs {
             for r in c.resources.values() {
                 if r.mode == crate::address::Mode::Managed && !r.instances.is_empty() {
@@ -84,6 +92,14 @@ async fn delete_loaded(
         if !order.contains(&env) {
             order.push(env);
         }
+    }
+    // An interrupted apply's journal holds objects that state does not
+    // yet: recovered first, so that they count as deployed and are not
+    // orphaned with their records.
+    for env in &order {
+        let store = ws.store(env);
+        let lock = super::lock(&*store, "terrace delete-project", Duration::from_secs(10))?;
+        super::recover_and_load(&*store, &lock, front)?;
     }
     let resources = deployed(ws, &order)?;
     if !resources.is_empty() && !req.destroy {

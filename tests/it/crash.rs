@@ -121,3 +121,33 @@ fn ctrl_c_lets_running_operations_finish_and_saves_state() {
     );
     check_and_converge(&p, "interrupted");
 }
+
+#[test]
+fn delete_project_after_a_killed_apply_counts_the_journals_objects_as_deployed() {
+    let p = single(
+        "resource \"file\" \"a\" {\n  path    = \"out/a.txt\"\n  content = \"a\"\n}\nresource \"command\" \"slow\" {\n  create     = \"sleep 30; echo '{}'\"\n  delete     = \"true\"\n  depends_on = [file.a]\n}\n",
+    );
+    let child = p.spawn(&["apply", "--env", "dev", "--auto-approve"]);
+    // Killed once file.a is created and command.slow has started: both
+    // are only in the journal.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(p.path(".terrace/envs/dev/journal.jsonl"))
+        .is_ok_and(|j| j.contains("command.slow"))
+    {
+        assert!(std::time::Instant::now() < deadline, "apply never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.signal("-KILL");
+    child.wait();
+    assert!(p.exists("out/a.txt"));
+    p.run(&["state", "unlock", "--env", "dev"]).success();
+    p.run(&["delete-project", "--auto-approve"])
+        .code(1)
+        .stderr_has("dev/main/file.a")
+        .stderr_has("dev/main/command.slow  (an interrupted create: the object may exist)");
+    // The records are still there, the journal recovered into state.
+    assert!(!p.exists(".terrace/envs/dev/journal.jsonl"));
+    let (done, unfinished) = recorded(&p);
+    assert!(done.contains("main/file.a"), "{done:?}");
+    assert!(unfinished.contains("main/command.slow"), "{unfinished:?}");
+}
