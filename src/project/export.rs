@@ -226,6 +226,16 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
             path: PathBuf::from(store.location()),
             cause: e.to_string(),
         };
+        // A journal's operations are not in state yet: an export without
+        // them would lose objects that exist.
+        if store.pending_journal().map_err(state_err)?.is_some() {
+            return Err(RecordError::Invalid(format!(
+                "environment \"{env}\" has the journal of an apply that is running or did not finish ({}): \
+                 its objects are not in state yet and the export would lose them; \
+                 run `terrace plan --env {env}` once no apply runs (it recovers the journal), then export again",
+                store.location()
+            )));
+        }
         let mut dump = EnvDump::default();
         for config in store.configurations().map_err(state_err)? {
             let Some(bytes) = store.read_version(&config, None).map_err(state_err)? else {

@@ -122,8 +122,9 @@ fn ctrl_c_lets_running_operations_finish_and_saves_state() {
     check_and_converge(&p, "interrupted");
 }
 
-#[test]
-fn delete_project_after_a_killed_apply_counts_the_journals_objects_as_deployed() {
+/// A project whose apply was killed once file.a was created and
+/// command.slow had started: both only in the journal; the lock broken.
+fn killed_with_a_journal() -> Project {
     let p = single(
         "resource \"file\" \"a\" {\n  path    = \"out/a.txt\"\n  content = \"a\"\n}\nresource \"command\" \"slow\" {\n  create     = \"sleep 30; echo '{}'\"\n  delete     = \"true\"\n  depends_on = [file.a]\n}\n",
     );
@@ -141,6 +142,12 @@ fn delete_project_after_a_killed_apply_counts_the_journals_objects_as_deployed()
     child.wait();
     assert!(p.exists("out/a.txt"));
     p.run(&["state", "unlock", "--env", "dev"]).success();
+    p
+}
+
+#[test]
+fn delete_project_after_a_killed_apply_counts_the_journals_objects_as_deployed() {
+    let p = killed_with_a_journal();
     p.run(&["delete-project", "--auto-approve"])
         .code(1)
         .stderr_has("dev/main/file.a")
@@ -150,4 +157,22 @@ fn delete_project_after_a_killed_apply_counts_the_journals_objects_as_deployed()
     let (done, unfinished) = recorded(&p);
     assert!(done.contains("main/file.a"), "{done:?}");
     assert!(unfinished.contains("main/command.slow"), "{unfinished:?}");
+}
+
+#[test]
+fn export_refuses_a_pending_journal_until_a_plan_recovers_it() {
+    let p = killed_with_a_journal();
+    p.run(&["export", "--output", "project.json"])
+        .code(1)
+        .stderr_has("environment \"dev\" has the journal of an apply")
+        .stderr_has("terrace plan --env dev");
+    assert!(!p.exists("project.json"));
+    p.run(&["plan", "--env", "dev"]).success();
+    p.run(&["export", "--output", "project.json"]).success();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.path("project.json")).unwrap()).unwrap();
+    let state = doc["project"]["environments"]["dev"]["state"]["main"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(state.contains("out/a.txt"), "{state}");
 }
