@@ -39,10 +39,9 @@ pub fn run(g: &Global, c: BackendCommand) -> Result {
 }
 
 fn migrate(g: &Global, a: MigrateArgs) -> Result {
-    let project = crate::config::load(&crate::ops::absolute(&g.project)).0;
     let req = MigrateRequest {
         root: g.project.clone(),
-        to: crate::ops::migrate::destination(&a.to, project.backend.as_ref())?,
+        to: a.to,
         lock_timeout: a.lock_timeout,
     };
     let report = crate::ops::migrate::migrate(&req, &Ui::detect().console())?;

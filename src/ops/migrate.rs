@@ -31,7 +31,9 @@ pub enum Destination {
 #[derive(Debug, Clone)]
 pub struct MigrateRequest {
     pub root: PathBuf,
-    pub to: Destination,
+    /// `--to` as given: `local`, `postgres` or a variable's name
+    /// ([`destination`]).
+    pub to: String,
     /// How long to wait for each environment's lock in the source.
     pub lock_timeout: Duration,
 }
@@ -122,11 +124,9 @@ pub fn migrate(req: &MigrateRequest, front: &dyn Front) -> Result<MigrateReport>
     };
     let source_choice =
         BackendChoice::for_project(&project).map_err(|e| Error::Refused(e.to_string()))?;
-    let dest_kind = match &req.to {
+    let dest_kind = match destination(&req.to, project.backend.as_ref())? {
         Destination::Local => BackendKind::Local,
-        Destination::Postgres { url_variable } => BackendKind::Postgres {
-            url_variable: url_variable.clone(),
-        },
+        Destination::Postgres { url_variable } => BackendKind::Postgres { url_variable },
     };
     let (from, to) = (kind_name(&source_choice.kind), kind_name(&dest_kind));
     if source_choice.kind == dest_kind {
