@@ -447,68 +447,99 @@ pub fn import(
     for t in &targets {
         refuse_links(root, t)?;
     }
-    // Then write.
-    if !has_definitions && only.is_none() {
-        for f in &body.definitions {
-            write_file(&f.target(root)?, &f.bytes()?)?;
-            summary.definitions += 1;
-        }
-    }
-    for (id, dump) in &body.releases {
-        if only.is_some() && backend.release_manifest(id)?.is_some() {
-            continue;
-        }
-        let files = dump
-            .files
-            .iter()
-            .map(|f| Ok((f.path.clone(), f.bytes()?)))
-            .collect::<Result<Vec<_>, RecordError>>()?;
-        let manifest = super::json_bytes(&dump.release)?;
-        // Kept whole or not at all, as a release captured by an apply.
-        backend.keep_release(id, &files, &manifest)?;
-        summary.releases += 1;
-    }
-    for (env, dump) in envs {
-        let store = records.state(env);
-        let write_err = |e: crate::store::StateError| match e {
-            crate::store::StateError::Io { path, source } => RecordError::Write {
-                path,
-                cause: source.to_string(),
-            },
-            e => RecordError::Write {
-                path: PathBuf::from(store.location()),
-                cause: e.to_string(),
-            },
-        };
-        // The lock is the capability to write state: an apply started
-        // meanwhile is refused, and this import waits for none.
-        let lock = store
-            .lock("terrace import", std::time::Duration::ZERO)
-            .map_err(write_err)?;
-        for (config, state) in &dump.state {
-            // Lineage first, as a first commit records it.
-            if let Some(lineage) = lineages.get(&(env.to_string(), config.clone())) {
-                store.record_lineage(config, lineage).map_err(write_err)?;
+    // Then write. A whole-project import that fails part-way removes
+    // what it wrote (the store held no records of the project before,
+    // and the directory no definitions where it writes them), so that it
+    // can simply run again rather than be refused for its own leftovers.
+    let mut written: Vec<PathBuf> = Vec::new();
+    let result = (|| -> Result<(), RecordError> {
+        if !has_definitions && only.is_none() {
+            for f in &body.definitions {
+                let target = f.target(root)?;
+                write_file(&target, &f.bytes()?)?;
+                written.push(target);
+                summary.definitions += 1;
             }
-            store
-                .write_version(&lock, config, state.as_bytes(), true)
+        }
+        for (id, dump) in &body.releases {
+            if only.is_some() && backend.release_manifest(id)?.is_some() {
+                continue;
+            }
+            let files = dump
+                .files
+                .iter()
+                .map(|f| Ok((f.path.clone(), f.bytes()?)))
+                .collect::<Result<Vec<_>, RecordError>>()?;
+            let manifest = super::json_bytes(&dump.release)?;
+            // Kept whole or not at all, as a release captured by an apply.
+            backend.keep_release(id, &files, &manifest)?;
+            summary.releases += 1;
+        }
+        for (env, dump) in envs {
+            let store = records.state(env);
+            let write_err = |e: crate::store::StateError| match e {
+                crate::store::StateError::Io { path, source } => RecordError::Write {
+                    path,
+                    cause: source.to_string(),
+                },
+                e => RecordError::Write {
+                    path: PathBuf::from(store.location()),
+                    cause: e.to_string(),
+                },
+            };
+            // The lock is the capability to write state: an apply started
+            // meanwhile is refused, and this import waits for none.
+            let lock = store
+                .lock("terrace import", std::time::Duration::ZERO)
                 .map_err(write_err)?;
-            summary.state_files += 1;
+            for (config, state) in &dump.state {
+                // Lineage first, as a first commit records it.
+                if let Some(lineage) = lineages.get(&(env.to_string(), config.clone())) {
+                    store.record_lineage(config, lineage).map_err(write_err)?;
+                }
+                store
+                    .write_version(&lock, config, state.as_bytes(), true)
+                    .map_err(write_err)?;
+                summary.state_files += 1;
+            }
+            if let Some(l) = &dump.lifecycle {
+                l.save(records, env)?;
+            }
+            if let Some(a) = &dump.approvals {
+                a.save(records, env)?;
+            }
+            if let Some(d) = &dump.deployed {
+                d.save(records, env)?;
+            }
+            drop(lock);
+            summary.environments.push(env.clone());
         }
-        if let Some(l) = &dump.lifecycle {
-            l.save(records, env)?;
+        if only.is_none() && !body.audit.is_empty() {
+            super::audit::Audit::new(records).restore(&body.audit)?;
         }
-        if let Some(a) = &dump.approvals {
-            a.save(records, env)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        if only.is_some() {
+            return Err(e);
         }
-        if let Some(d) = &dump.deployed {
-            d.save(records, env)?;
+        let mut left = Vec::new();
+        if let Err(cleanup) = backend.delete_project() {
+            left.push(cleanup.to_string());
         }
-        drop(lock);
-        summary.environments.push(env.clone());
-    }
-    if only.is_none() && !body.audit.is_empty() {
-        super::audit::Audit::new(records).restore(&body.audit)?;
+        for path in &written {
+            if let Err(cleanup) = std::fs::remove_file(path) {
+                left.push(format!("{}: {cleanup}", path.display()));
+            }
+        }
+        return Err(RecordError::Invalid(if left.is_empty() {
+            format!("{e}; what the import wrote was removed")
+        } else {
+            format!(
+                "{e}; what the import wrote could not all be removed ({}): remove it before trying again",
+                left.join("; ")
+            )
+        }));
     }
     Ok(summary)
 }

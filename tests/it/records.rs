@@ -579,3 +579,27 @@ fn import_goes_where_only_a_catalog_cache_is_and_writes_versions_that_verify() {
         .stderr_has("exists already");
     q.run(&["audit", "--verify"]).success();
 }
+
+#[test]
+fn an_import_that_fails_part_way_removes_what_it_wrote_and_can_run_again() {
+    let p = two_envs();
+    let text = exported(&p);
+    // prod's lineage cannot be written (a directory is in the way): dev
+    // is written first, then the import fails.
+    let q = Project::new()
+        .file("project.json", &text)
+        .file(".terrace/envs/prod/main.lineage/x", "");
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("main.lineage")
+        .stderr_has("what the import wrote was removed");
+    assert!(!q.exists(".terrace"), "the partial import is gone");
+    assert!(!q.exists("project.hcl"), "its definitions too");
+    q.run(&["import", "project.json"]).success();
+    for env in ["dev", "prod"] {
+        q.run(&["plan", "--env", env, "--detailed-exitcode"])
+            .success()
+            .stdout_has("No changes.");
+    }
+    q.run(&["audit", "--verify"]).success();
+}
