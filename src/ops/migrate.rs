@@ -109,6 +109,9 @@ fn kind_name(kind: &BackendKind) -> &'static str {
 fn refused(e: DumpError) -> Error {
     match e {
         DumpError::Io(e) => Error::Record(e.into()),
+        // Held or stale locks explained as everywhere, with the command
+        // that breaks a stale one.
+        DumpError::Env { env, error } => Error::state(&env, error),
         e => Error::Refused(e.to_string()),
     }
 }
@@ -373,6 +376,35 @@ mod tests {
             "{err}"
         );
         assert_eq!(inventory(&dest), finished);
+    }
+
+    #[test]
+    fn a_stale_lock_in_the_source_is_refused_naming_the_environment_and_the_unlock() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let source = populated(a.path());
+        let stale = crate::state::LockInfo {
+            id: "x".into(),
+            pid: 999_999,
+            host: "h".into(),
+            user: "u".into(),
+            command: COMMAND.into(),
+            created_at: "then".into(),
+        };
+        std::fs::write(
+            a.path().join(".terrace/envs/dev/lock"),
+            serde_json::to_vec(&stale).unwrap(),
+        )
+        .unwrap();
+        let dest = LocalBackend::new(b.path());
+        let err =
+            copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("environment \"dev\" has a stale lock"),
+            "{text}"
+        );
+        assert!(text.contains("terrace state unlock --env dev"), "{text}");
+        assert!(!dump::holds_records(&dest).unwrap());
     }
 
     fn append_line(backend: &dyn Backend, line: &str) {

@@ -56,6 +56,9 @@ pub enum Record<'a> {
 pub enum DumpError {
     #[error(transparent)]
     State(#[from] StateError),
+    /// A lock or journal of one environment, named for the message.
+    #[error("environment \"{env}\": {error}")]
+    Env { env: String, error: StateError },
     #[error(transparent)]
     Io(#[from] RecordIo),
     #[error("{0}")]
@@ -82,8 +85,12 @@ pub fn lock_all(
     let mut locks = Vec::new();
     for env in backend.environments() {
         let store = backend.state(&env);
-        locks.push(store.lock(command, timeout)?);
-        if store.pending_journal()?.is_some() {
+        let of_env = |error| DumpError::Env {
+            env: env.clone(),
+            error,
+        };
+        locks.push(store.lock(command, timeout).map_err(of_env)?);
+        if store.pending_journal().map_err(of_env)?.is_some() {
             return Err(DumpError::Refused(format!(
                 "environment \"{env}\" has the journal of an apply that did not finish ({}): \
                  run `terrace plan --env {env}` to recover it into state first; nothing was copied",
