@@ -282,6 +282,41 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
     Ok((bytes, summary))
 }
 
+/// The definition files at the project root (`*.hcl` directly in it)
+/// that an export holds: where an import writes the definitions, they
+/// choose the imported project's backend. Empty when `bytes` is not an
+/// export this terrace reads (the import itself then says why).
+pub fn root_definitions(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    #[derive(Deserialize)]
+    struct Definitions {
+        definitions: Vec<File>,
+    }
+    #[derive(Deserialize)]
+    struct Export {
+        project: Definitions,
+    }
+    let Ok(export) = serde_json::from_slice::<Export>(bytes) else {
+        return Vec::new();
+    };
+    export
+        .project
+        .definitions
+        .into_iter()
+        .filter(|f| !f.path.contains('/') && f.path.ends_with(".hcl"))
+        .filter_map(|f| Some((f.path.clone(), f.bytes().ok()?)))
+        .collect()
+}
+
+/// Whether `root` holds definitions (`*.hcl` directly in it): an import
+/// writes the export's only where it does not.
+pub fn has_definitions(root: &Path) -> bool {
+    std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| e.path().extension().is_some_and(|x| x == "hcl"))
+}
+
 /// Restores a `project.json` into the project at `root`: the definitions
 /// when the directory has none, and the records of every environment (or
 /// of `only`) into `records`' backend, each environment under its lock.
@@ -359,11 +394,7 @@ pub fn import(
             )));
         }
     }
-    let has_definitions = std::fs::read_dir(root)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|e| e.path().extension().is_some_and(|x| x == "hcl"));
+    let has_definitions = has_definitions(root);
     for f in &body.definitions {
         f.target(root)?;
     }

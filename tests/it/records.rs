@@ -603,3 +603,37 @@ fn an_import_that_fails_part_way_removes_what_it_wrote_and_can_run_again() {
     }
     q.run(&["audit", "--verify"]).success();
 }
+
+#[test]
+fn an_import_writes_into_the_backend_its_imported_definitions_choose() {
+    // A project kept in local files for now (TERRACE_BACKEND=local) whose
+    // definitions choose PostgreSQL.
+    let local = [("TERRACE_BACKEND", "local")];
+    let p = Project::new()
+        .file(
+            "project.hcl",
+            "project \"t\" {}\nbackend \"postgres\" {\n  url = env(\"SHOP_RECORDS_URL\")\n}\nenvironment \"dev\" {}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n}\n",
+        )
+        .file(
+            "arch/main.hcl",
+            "resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n",
+        );
+    p.run_with(&["apply", "--env", "dev", "--auto-approve"], &local)
+        .success();
+    let text = p.run_with(&["export"], &local).success().stdout;
+    // Into an empty directory the imported backend block decides: its
+    // URL is not set, so nothing is written (it went to local files,
+    // where the imported project would never look).
+    let q = Project::new().file("project.json", &text);
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("SHOP_RECORDS_URL")
+        .stderr_has("nothing was written");
+    assert!(!q.exists(".terrace"));
+    assert!(!q.exists("project.hcl"));
+    // TERRACE_BACKEND chooses for the import as for every command.
+    q.run_with(&["import", "project.json"], &local).success();
+    q.run_with(&["plan", "--env", "dev", "--detailed-exitcode"], &local)
+        .success()
+        .stdout_has("No changes.");
+}
