@@ -18,15 +18,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Where the records go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Destination {
-    /// The project's `.terrace/`.
-    Local,
-    /// PostgreSQL, its URL in this environment variable.
-    Postgres { url_variable: String },
-}
-
 /// A migration of the project in `root`.
 #[derive(Debug, Clone)]
 pub struct MigrateRequest {
@@ -60,11 +51,11 @@ struct Copied {
 
 const COMMAND: &str = "terrace backend migrate";
 
-/// The destination `--to` names: `local`, `postgres` (the URL in the
+/// The backend `--to` names: `local`, `postgres` (the URL in the
 /// variable the project's backend block names, else
 /// `TERRACE_DATABASE_URL`), or the name of a variable holding the URL.
 /// A URL itself is refused without being repeated: it may hold a password.
-pub fn destination(to: &str, declared: Option<&crate::config::Backend>) -> Result<Destination> {
+pub fn destination(to: &str, declared: Option<&crate::config::Backend>) -> Result<BackendKind> {
     let to = to.trim();
     if to.contains("://") || to.contains('@') {
         return Err(Error::Refused(format!(
@@ -75,14 +66,14 @@ pub fn destination(to: &str, declared: Option<&crate::config::Backend>) -> Resul
         )));
     }
     match to {
-        "local" => Ok(Destination::Local),
-        "postgres" => Ok(Destination::Postgres {
+        "local" => Ok(BackendKind::Local),
+        "postgres" => Ok(BackendKind::Postgres {
             url_variable: match declared.map(|b| &b.kind) {
                 Some(BackendKind::Postgres { url_variable }) => url_variable.clone(),
                 _ => DATABASE_URL_VARIABLE.to_string(),
             },
         }),
-        name if is_variable(name) => Ok(Destination::Postgres {
+        name if is_variable(name) => Ok(BackendKind::Postgres {
             url_variable: name.to_string(),
         }),
         _ => Err(Error::Refused(
@@ -127,10 +118,7 @@ pub fn migrate(req: &MigrateRequest, front: &dyn Front) -> Result<MigrateReport>
     };
     let source_choice =
         BackendChoice::for_project(&project).map_err(|e| Error::Refused(e.to_string()))?;
-    let dest_kind = match destination(&req.to, project.backend.as_ref())? {
-        Destination::Local => BackendKind::Local,
-        Destination::Postgres { url_variable } => BackendKind::Postgres { url_variable },
-    };
+    let dest_kind = destination(&req.to, project.backend.as_ref())?;
     let (from, to) = (kind_name(&source_choice.kind), kind_name(&dest_kind));
     if source_choice.kind == dest_kind {
         return Err(Error::Refused(format!(
@@ -295,16 +283,16 @@ mod tests {
         assert!(text.contains("shell history"), "{text}");
         assert!(text.contains("--to postgres"), "{text}");
         assert!(!text.contains("secret"), "{text}");
-        assert_eq!(destination("local", None).unwrap(), Destination::Local);
+        assert_eq!(destination("local", None).unwrap(), BackendKind::Local);
         assert_eq!(
             destination("postgres", None).unwrap(),
-            Destination::Postgres {
+            BackendKind::Postgres {
                 url_variable: DATABASE_URL_VARIABLE.into()
             }
         );
         assert_eq!(
             destination("SHOP_DB", None).unwrap(),
-            Destination::Postgres {
+            BackendKind::Postgres {
                 url_variable: "SHOP_DB".into()
             }
         );
@@ -382,19 +370,7 @@ mod tests {
     fn a_stale_lock_in_the_source_is_refused_naming_the_environment_and_the_unlock() {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let source = populated(a.path());
-        let stale = crate::state::LockInfo {
-            id: "x".into(),
-            pid: 999_999,
-            host: "h".into(),
-            user: "u".into(),
-            command: COMMAND.into(),
-            created_at: "then".into(),
-        };
-        std::fs::write(
-            a.path().join(".terrace/envs/dev/lock"),
-            serde_json::to_vec(&stale).unwrap(),
-        )
-        .unwrap();
+        leave_stale_lock(a.path(), COMMAND);
         let dest = LocalBackend::new(b.path());
         let err =
             copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap_err();
@@ -405,6 +381,24 @@ mod tests {
         );
         assert!(text.contains("terrace state unlock --env dev"), "{text}");
         assert!(!dump::holds_records(&dest).unwrap());
+    }
+
+    /// dev's lock file as a process that is gone (pid 999 999) running
+    /// `command` left it.
+    fn leave_stale_lock(root: &Path, command: &str) {
+        let stale = crate::state::LockInfo {
+            id: "x".into(),
+            pid: 999_999,
+            host: "h".into(),
+            user: "u".into(),
+            command: command.into(),
+            created_at: "then".into(),
+        };
+        std::fs::write(
+            root.join(".terrace/envs/dev/lock"),
+            serde_json::to_vec(&stale).unwrap(),
+        )
+        .unwrap();
     }
 
     fn append_line(backend: &dyn Backend, line: &str) {
@@ -430,19 +424,7 @@ mod tests {
         let terrace = b.path().join(".terrace");
         std::fs::remove_file(terrace.join("audit.jsonl")).unwrap();
         std::fs::remove_file(terrace.join("audit.head")).unwrap();
-        let stale = crate::state::LockInfo {
-            id: "x".into(),
-            pid: 999_999,
-            host: "h".into(),
-            user: "u".into(),
-            command: COMMAND.into(),
-            created_at: "then".into(),
-        };
-        std::fs::write(
-            terrace.join("envs/dev/lock"),
-            serde_json::to_vec(&stale).unwrap(),
-        )
-        .unwrap();
+        leave_stale_lock(b.path(), COMMAND);
         let copied =
             copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap();
         assert!(copied.cleared);
@@ -459,15 +441,7 @@ mod tests {
         assert!(err.to_string().contains("already holds records"), "{err}");
         assert_eq!(inventory(&dest), theirs);
         // Another command's stale lock is left for `state unlock`.
-        let other = crate::state::LockInfo {
-            command: "terrace apply".into(),
-            ..stale
-        };
-        std::fs::write(
-            terrace.join("envs/dev/lock"),
-            serde_json::to_vec(&other).unwrap(),
-        )
-        .unwrap();
+        leave_stale_lock(b.path(), "terrace apply");
         let err =
             copy_verified(&source, &dest, ("local", "local"), "t", Duration::ZERO).unwrap_err();
         let text = err.to_string();

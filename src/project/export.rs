@@ -152,27 +152,22 @@ pub struct Summary {
 /// source outside the project is not the project's to carry.
 fn policy_files(project: &Project) -> Vec<PathBuf> {
     let root = &project.definitions_dir;
-    let mut files = Vec::new();
-    for policy in &project.policies {
-        let rel: PathBuf = Path::new(&policy.source)
-            .components()
-            .filter(|c| !matches!(c, Component::CurDir))
-            .collect();
-        if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
-            continue;
-        }
-        files.push(rel.clone());
-        if let Some(dir) = rel.parent() {
-            crate::config::walk_files(&root.join(dir), 0, &mut |path| {
-                if path.extension().is_some_and(|x| x == "rego")
-                    && let Ok(rel) = path.strip_prefix(root)
-                {
-                    files.push(rel.to_path_buf());
-                }
-            });
-        }
-    }
-    files
+    let sources = project.policies.iter().map(|p| root.join(&p.source));
+    let folders = crate::config::policy_folders(project, root);
+    sources
+        .chain(crate::config::rego_files(&folders))
+        .filter_map(|path| {
+            let rel: PathBuf = path
+                .strip_prefix(root)
+                .ok()?
+                .components()
+                .filter(|c| !matches!(c, Component::CurDir))
+                .collect();
+            rel.components()
+                .all(|c| matches!(c, Component::Normal(_)))
+                .then_some(rel)
+        })
+        .collect()
 }
 
 /// Writes the project (definitions from the working tree, records from

@@ -51,6 +51,19 @@ pub enum Record<'a> {
     },
 }
 
+impl Record<'_> {
+    /// The environment the record belongs to; `None` for the project's
+    /// releases and audit trail.
+    fn env(&self) -> Option<&str> {
+        match self {
+            Record::Lineage { env, .. }
+            | Record::Version { env, .. }
+            | Record::Document { env, .. } => Some(env),
+            Record::Release { .. } | Record::Audit { .. } => None,
+        }
+    }
+}
+
 /// Why a copy could not go on.
 #[derive(Debug, thiserror::Error)]
 pub enum DumpError {
@@ -251,22 +264,17 @@ pub fn copy(
         Err(e) => return Err(DumpError::DestinationUnknown(Box::new(e))),
     }
     let mut inv = Inventory::default();
-    // The destination's lock of the environment being copied.
+    // The destination's lock of the environment being copied, taken at
+    // its first record and kept while its records follow.
     let mut held: Option<Lock> = None;
     walk(from, locks, &mut |record| {
         inv.add(&record);
-        let mut lock_of = |env: &str| -> Result<Lock, DumpError> {
-            match held.take() {
-                Some(l) if l.env() == env => Ok(l),
-                _ => Ok(to.state(env).lock(command, Duration::ZERO)?),
-            }
-        };
-        let lock = match &record {
-            Record::Lineage { env, .. }
-            | Record::Version { env, .. }
-            | Record::Document { env, .. } => Some(lock_of(env)?),
-            Record::Release { .. } | Record::Audit { .. } => None,
-        };
+        if let Some(env) = record.env()
+            && held.as_ref().is_none_or(|l| l.env() != env)
+        {
+            drop(held.take()); // the previous environment's, first
+            held = Some(to.state(env).lock(command, Duration::ZERO)?);
+        }
         match record {
             Record::Lineage {
                 env,
@@ -280,7 +288,7 @@ pub fn copy(
                 bytes,
                 ..
             } => {
-                if let Some(lock) = &lock {
+                if let Some(lock) = &held {
                     to.state(env).write_version(lock, config, &bytes, current)?;
                 }
             }
@@ -305,7 +313,6 @@ pub fn copy(
                 }
             },
         }
-        held = lock;
         Ok(())
     })?;
     Ok(inv)
