@@ -1,4 +1,5 @@
-//! `terrace backend init`: create or upgrade the shared store's schema.
+//! `terrace backend init`: create or upgrade the shared store's schema;
+//! `terrace backend migrate` is in [`super::migrate`].
 
 use super::{Failure, Global, Result};
 use crate::store::BackendChoice;
@@ -9,11 +10,14 @@ use clap::Subcommand;
 pub enum BackendCommand {
     /// Create the chosen database's terrace schema, or upgrade it (idempotent)
     Init,
+    /// Copy every record, all versions, to another backend and verify the copy
+    Migrate(super::migrate::MigrateArgs),
 }
 
 pub fn run(g: &Global, c: BackendCommand) -> Result {
     match c {
         BackendCommand::Init => init(g),
+        BackendCommand::Migrate(a) => super::migrate::run(g, a),
     }
 }
 

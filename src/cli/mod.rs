@@ -56,6 +56,7 @@ mod front;
 mod graph;
 mod init;
 mod live;
+mod migrate;
 mod output;
 mod plan;
 mod policy;
@@ -145,7 +146,7 @@ pub enum Command {
     Console(console::ConsoleArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
-    /// The shared store: `backend init` creates or upgrades its schema
+    /// The record store: `backend init` creates or upgrades the database's schema, `backend migrate` copies every record to another backend
     #[command(subcommand)]
     Backend(backend::BackendCommand),
 }

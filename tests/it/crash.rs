@@ -121,3 +121,58 @@ fn ctrl_c_lets_running_operations_finish_and_saves_state() {
     );
     check_and_converge(&p, "interrupted");
 }
+
+/// A project whose apply was killed once file.a was created and
+/// command.slow had started: both only in the journal; the lock broken.
+fn killed_with_a_journal() -> Project {
+    let p = single(
+        "resource \"file\" \"a\" {\n  path    = \"out/a.txt\"\n  content = \"a\"\n}\nresource \"command\" \"slow\" {\n  create     = \"sleep 30; echo '{}'\"\n  delete     = \"true\"\n  depends_on = [file.a]\n}\n",
+    );
+    let child = p.spawn(&["apply", "--env", "dev", "--auto-approve"]);
+    // Killed once file.a is created and command.slow has started: both
+    // are only in the journal.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(p.path(".terrace/envs/dev/journal.jsonl"))
+        .is_ok_and(|j| j.contains("command.slow"))
+    {
+        assert!(std::time::Instant::now() < deadline, "apply never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.signal("-KILL");
+    child.wait();
+    assert!(p.exists("out/a.txt"));
+    p.run(&["state", "unlock", "--env", "dev"]).success();
+    p
+}
+
+#[test]
+fn delete_project_after_a_killed_apply_counts_the_journals_objects_as_deployed() {
+    let p = killed_with_a_journal();
+    p.run(&["delete-project", "--auto-approve"])
+        .code(1)
+        .stderr_has("dev/main/file.a")
+        .stderr_has("dev/main/command.slow  (an interrupted create: the object may exist)");
+    // The records are still there, the journal recovered into state.
+    assert!(!p.exists(".terrace/envs/dev/journal.jsonl"));
+    let (done, unfinished) = recorded(&p);
+    assert!(done.contains("main/file.a"), "{done:?}");
+    assert!(unfinished.contains("main/command.slow"), "{unfinished:?}");
+}
+
+#[test]
+fn export_refuses_a_pending_journal_until_a_plan_recovers_it() {
+    let p = killed_with_a_journal();
+    p.run(&["export", "--output", "project.json"])
+        .code(1)
+        .stderr_has("environment \"dev\" has the journal of an apply")
+        .stderr_has("terrace plan --env dev");
+    assert!(!p.exists("project.json"));
+    p.run(&["plan", "--env", "dev"]).success();
+    p.run(&["export", "--output", "project.json"]).success();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.path("project.json")).unwrap()).unwrap();
+    let state = doc["project"]["environments"]["dev"]["state"]["main"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(state.contains("out/a.txt"), "{state}");
+}

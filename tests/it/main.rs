@@ -20,6 +20,7 @@ mod harness;
 mod http;
 mod language;
 mod lock;
+mod migrate;
 mod numbers;
 mod ops;
 mod ordering;

@@ -36,7 +36,7 @@ mod tls;
 pub use conn::DbError;
 pub use schema::{Init, InitError};
 
-use super::{AuditAppend, AuditTail, Backend, Document, RecordIo, StateStore};
+use super::{AuditAppend, AuditTail, Backend, Document, KeptRelease, RecordIo, StateStore};
 use crate::value::Secret;
 use conn::{Conn, Target};
 use std::path::{Path, PathBuf};
@@ -157,16 +157,6 @@ impl PostgresBackend {
     }
 }
 
-fn kind(doc: Document) -> &'static str {
-    match doc {
-        Document::Lifecycle => "lifecycle",
-        Document::Approvals => "approvals",
-        Document::Deployed => "release",
-        Document::Policies => "policies",
-        Document::Drift => "drift",
-    }
-}
-
 fn io_err(e: DbError) -> std::io::Error {
     std::io::Error::other(e.0)
 }
@@ -191,11 +181,11 @@ impl Backend for PostgresBackend {
     }
 
     fn document_location(&self, env: &str, doc: Document) -> PathBuf {
-        PathBuf::from(self.db.location(&format!("{env}/{}", kind(doc))))
+        PathBuf::from(self.db.location(&format!("{env}/{}", doc.name())))
     }
 
     fn read_document(&self, env: &str, doc: Document) -> std::io::Result<Option<Vec<u8>>> {
-        let (p, e, k) = (self.db.project.clone(), env.to_string(), kind(doc));
+        let (p, e, k) = (self.db.project.clone(), env.to_string(), doc.name());
         self.db
             .conn
             .call(move |c| {
@@ -212,7 +202,7 @@ impl Backend for PostgresBackend {
         let (p, e, k, b) = (
             self.db.project.clone(),
             env.to_string(),
-            kind(doc),
+            doc.name(),
             bytes.to_vec(),
         );
         self.db
@@ -230,7 +220,7 @@ impl Backend for PostgresBackend {
     }
 
     fn remove_document(&self, env: &str, doc: Document) -> std::io::Result<()> {
-        let (p, e, k) = (self.db.project.clone(), env.to_string(), kind(doc));
+        let (p, e, k) = (self.db.project.clone(), env.to_string(), doc.name());
         self.db
             .conn
             .call(move |c| {
@@ -244,7 +234,7 @@ impl Backend for PostgresBackend {
     }
 
     fn document_time(&self, env: &str, doc: Document) -> Option<std::time::SystemTime> {
-        let (p, e, k) = (self.db.project.clone(), env.to_string(), kind(doc));
+        let (p, e, k) = (self.db.project.clone(), env.to_string(), doc.name());
         self.db
             .conn
             .call(move |c| {
@@ -487,6 +477,78 @@ impl Backend for PostgresBackend {
                 tx.commit()
             })
             .map_err(self.db.write_err(&format!("release {id}")))
+    }
+
+    fn releases(&self) -> Result<Vec<String>, RecordIo> {
+        let p = self.db.project.clone();
+        self.db
+            .conn
+            .call(move |c| {
+                let rows = c.query(
+                    "SELECT id FROM terrace_releases WHERE project = $1 ORDER BY id",
+                    &[&p],
+                )?;
+                Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+            })
+            .map_err(self.db.read_err("releases"))
+    }
+
+    /// The manifest and the files in one read-only transaction.
+    fn read_release(&self, id: &str) -> Result<Option<KeptRelease>, RecordIo> {
+        let (p, i) = (self.db.project.clone(), id.to_string());
+        self.db
+            .conn
+            .call(move |c| {
+                let mut tx = c.build_transaction().read_only(true).start()?;
+                let Some(row) = tx.query_opt(
+                    "SELECT manifest FROM terrace_releases WHERE project = $1 AND id = $2",
+                    &[&p, &i],
+                )?
+                else {
+                    return Ok(None);
+                };
+                let files = tx
+                    .query(
+                        "SELECT path, bytes FROM terrace_release_files WHERE project = $1 AND id = $2 ORDER BY path",
+                        &[&p, &i],
+                    )?
+                    .iter()
+                    .map(|r| (r.get::<_, String>(0), r.get::<_, Vec<u8>>(1)))
+                    .collect();
+                tx.commit()?;
+                Ok(Some(KeptRelease {
+                    manifest: row.get(0),
+                    files,
+                }))
+            })
+            .map_err(self.db.read_err(&format!("release {id}")))
+    }
+
+    /// Every row of the project, in one transaction.
+    fn delete_project(&self) -> Result<(), RecordIo> {
+        let p = self.db.project.clone();
+        self.db
+            .conn
+            .call(move |c| {
+                let mut tx = c.transaction()?;
+                // Children before the rows they reference.
+                for table in [
+                    "terrace_state_current",
+                    "terrace_state_versions",
+                    "terrace_state_lineage",
+                    "terrace_journal",
+                    "terrace_documents",
+                    "terrace_audit",
+                    "terrace_audit_head",
+                    "terrace_release_files",
+                    "terrace_releases",
+                    "terrace_locks",
+                ] {
+                    tx.execute(&format!("DELETE FROM {table} WHERE project = $1"), &[&p])?;
+                }
+                tx.commit()
+            })
+            .map_err(self.db.write_err("every record"))
     }
 }
 

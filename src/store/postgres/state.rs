@@ -530,6 +530,99 @@ impl StateStore for PgStore {
         journal.close()?;
         self.clear_journal()
     }
+
+    /// The current version (`serial` `None`) or the kept one with that
+    /// serial, other than the current one, as the local store has it.
+    fn read_version(
+        &self,
+        config: &str,
+        serial: Option<u64>,
+    ) -> Result<Option<Vec<u8>>, StateError> {
+        let (p, e, k) = (
+            self.db.project.clone(),
+            self.env.clone(),
+            config.to_string(),
+        );
+        self.call("state", move |c| {
+            let row = match serial {
+                None => c.query_opt(
+                    "SELECT v.bytes FROM terrace_state_current c \
+                     JOIN terrace_state_versions v USING (project, env, config, serial) \
+                     WHERE c.project = $1 AND c.env = $2 AND c.config = $3",
+                    &[&p, &e, &k],
+                )?,
+                Some(s) => c.query_opt(
+                    "SELECT v.bytes FROM terrace_state_versions v \
+                     LEFT JOIN terrace_state_current c USING (project, env, config) \
+                     WHERE v.project = $1 AND v.env = $2 AND v.config = $3 AND v.serial = $4 \
+                     AND (c.serial IS NULL OR c.serial <> v.serial)",
+                    &[&p, &e, &k, &(s as i64)],
+                )?,
+            };
+            Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
+        })
+    }
+
+    /// Inserts the version row with the bytes as they are and, for the
+    /// current one, points the configuration at it: one transaction.
+    fn write_version(
+        &self,
+        lock: &Lock,
+        config: &str,
+        bytes: &[u8],
+        current: bool,
+    ) -> Result<u64, StateError> {
+        lock.check(&self.env)?;
+        let state = format::decode(bytes)
+            .and_then(|s| format::check_owner(&s, &self.env, config, None).map(|()| s))
+            .map_err(|cause| StateError::Damaged {
+                path: PathBuf::from(self.current_location(config)),
+                cause,
+                backups: Vec::new(),
+            })?;
+        let serial = state.serial;
+        let location = if current {
+            self.current_location(config)
+        } else {
+            self.version_location(config, serial as i64)
+        };
+        let (p, e, k) = (
+            self.db.project.clone(),
+            self.env.clone(),
+            config.to_string(),
+        );
+        let (lineage, checksum, bytes) = (state.lineage, sha256(bytes), bytes.to_vec());
+        let written = self.call("state", move |c| {
+            let mut tx = c.transaction()?;
+            let taken = if current {
+                tx.query_opt(
+                    "SELECT 1 FROM terrace_state_current WHERE project = $1 AND env = $2 AND config = $3",
+                    &[&p, &e, &k],
+                )?
+                .is_some()
+            } else {
+                false
+            };
+            let new = !taken
+                && tx.execute(
+                    "INSERT INTO terrace_state_versions (project, env, config, serial, lineage, bytes, checksum) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                    &[&p, &e, &k, &(serial as i64), &lineage, &bytes, &checksum],
+                )? == 1;
+            if new && current {
+                tx.execute(
+                    "INSERT INTO terrace_state_current (project, env, config, serial) VALUES ($1, $2, $3, $4)",
+                    &[&p, &e, &k, &(serial as i64)],
+                )?;
+            }
+            tx.commit()?;
+            Ok(new)
+        })?;
+        if !written {
+            return Err(StateError::Exists { location });
+        }
+        Ok(serial)
+    }
 }
 
 impl PgStore {
