@@ -16,8 +16,8 @@ pub struct Project {
     /// Set for every command run in the project (e.g. the backend).
     vars: Vec<(String, String)>,
     /// The database holding the project's records, when [`Store::Postgres`]
-    /// made one for it: it lives (and is dropped) with the project.
-    database: Option<Database>,
+    /// made one for it: kept only to live (and be dropped) with the project.
+    _database: Option<Database>,
 }
 
 impl Project {
@@ -29,7 +29,7 @@ impl Project {
                 .tempdir()
                 .expect("temp dir"),
             vars: Vec::new(),
-            database: None,
+            _database: None,
         }
     }
 
@@ -49,11 +49,6 @@ impl Project {
     pub fn var(mut self, name: &str, value: &str) -> Project {
         self.vars.push((name.to_string(), value.to_string()));
         self
-    }
-
-    /// The database [`Store::Postgres`] made for this project, if any.
-    pub fn database(&self) -> Option<&Database> {
-        self.database.as_ref()
     }
 
     /// Writes a file (creating directories).
@@ -184,7 +179,7 @@ impl Store {
             Store::Postgres => {
                 let db = Database::new();
                 let mut p = p.on_postgres(&db);
-                p.database = Some(db);
+                p._database = Some(db);
                 p.run(&["backend", "init"]).success();
                 p
             }

@@ -24,6 +24,7 @@ mod numbers;
 mod ops;
 mod ordering;
 mod pg;
+mod pg_faults;
 mod plugin;
 mod policies;
 mod records;
