@@ -37,7 +37,7 @@ fn checkout(arch: &str, url: &str, user: &str) -> Project {
 /// objects outside either machine are), named `f0`, `f1`, …
 fn files_in(dir: &Path, count: usize) -> String {
     format!(
-        "resource \"file\" \"f\" {{\n  count   = {count}\n  path    = \"{}/f${{count.index}}\"\n  content = \"file ${{count.index}}\"\n}}\n",
+        "resource \"file\" \"f\" {{\n  count   = {count}\n  path    = \"{}/f${{count.index}}\"\n  content = \"file ${{count.index}}\"\n  allow_outside_project = true\n}}\n",
         dir.display()
     )
 }
@@ -58,9 +58,15 @@ fn existing(dir: &Path) -> BTreeSet<usize> {
         .collect()
 }
 
-/// Every entry in `dir`, to find strays.
+/// Every entry in `dir`, to find strays, except the file provider's
+/// temporary files a killed writer leaves (`.terrace-XXXXXX`, swept by a
+/// later run once a minute old).
 fn entries(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map_or(0, |d| d.count())
+    std::fs::read_dir(dir).map_or(0, |d| {
+        d.filter_map(|e| e.ok())
+            .filter(|e| !e.file_name().to_string_lossy().starts_with(".terrace-"))
+            .count()
+    })
 }
 
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
