@@ -228,6 +228,21 @@ impl Running {
         assert!(status.success(), "kill {sig} failed");
     }
 
+    /// Waits up to `limit` for the process to end; a process still running
+    /// then is killed and the test fails, rather than hanging.
+    pub fn wait_within(mut self, limit: std::time::Duration) -> Run {
+        let deadline = std::time::Instant::now() + limit;
+        let child = self.child.as_mut().expect("not yet waited for");
+        while child.try_wait().expect("try_wait").is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("terrace {} did not end within {limit:?}", self.args);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        self.wait()
+    }
+
     /// Waits for the process to end.
     pub fn wait(mut self) -> Run {
         use std::io::{Read, Seek};
