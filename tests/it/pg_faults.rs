@@ -132,6 +132,20 @@ fn no_panic(run: &Run) {
     );
 }
 
+/// Lets the apply blocked on the named pipe `gate` through, and every
+/// later read of `gate` too (an apply reads it to plan and again to
+/// apply): a regular file replaces the pipe while the reader holds it.
+fn open_gate_for_good(p: &Project) {
+    p.write("gate.next", "let through");
+    let mut pipe = std::fs::OpenOptions::new()
+        .write(true)
+        .open(p.path("gate"))
+        .expect("open the pipe");
+    pipe.write_all(b"let through").expect("write the pipe");
+    std::fs::rename(p.path("gate.next"), p.path("gate")).expect("replace the pipe");
+    drop(pipe);
+}
+
 const GATED: &str = "resource \"terrace_data\" \"a\" {\n  input = file(\"gate\")\n}\n";
 
 #[test]
@@ -164,12 +178,7 @@ fn a_second_machine_is_refused_on_a_locked_environment_but_applies_another() {
         .success()
         .stdout_has("1 added");
 
-    let mut gate = std::fs::OpenOptions::new()
-        .write(true)
-        .open(alice.path("gate"))
-        .expect("open the pipe");
-    gate.write_all(b"let through").expect("write the pipe");
-    drop(gate);
+    open_gate_for_good(&alice);
     first
         .wait_within(Duration::from_secs(60))
         .success()
