@@ -46,6 +46,7 @@ mod approve;
 mod args;
 mod attention;
 mod audit;
+mod backend;
 mod completions;
 mod console;
 mod drift;
@@ -144,6 +145,9 @@ pub enum Command {
     Console(console::ConsoleArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
+    /// The shared store: `backend init` creates or upgrades its schema
+    #[command(subcommand)]
+    Backend(backend::BackendCommand),
 }
 
 /// How a command ended, when not plainly successful.
@@ -316,6 +320,7 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         Command::Completions(a) => completions::run(a),
         Command::Console(a) => console::run(g, a),
         Command::Fmt(a) => fmt::run(g, a),
+        Command::Backend(c) => backend::run(g, c),
     }
 }
 

@@ -114,12 +114,14 @@
 
 pub mod choice;
 pub mod local;
+pub mod postgres;
 
 pub use choice::{BACKEND_VARIABLE, BackendChoice, ChoiceError};
 
 pub use local::{BackupInfo, LocalBackend, LocalStore, Recovery, StateError, replay};
 
-use crate::state::{EnvState, Journal, LockInfo, Record};
+use crate::state::format::{self, FormatError};
+use crate::state::{Base, ConfigState, EnvState, Journal, LockInfo, Record};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -350,6 +352,57 @@ impl Lock {
     /// The environment locked.
     pub fn env(&self) -> &str {
         &self.env
+    }
+
+    /// Refuses this lock unless it is environment `env`'s: a lock is the
+    /// capability to change its own environment's state, and only that.
+    pub(in crate::store) fn check(&self, env: &str) -> Result<(), StateError> {
+        if self.env == env {
+            Ok(())
+        } else {
+            Err(StateError::WrongLock {
+                held: self.env.clone(),
+                env: env.to_string(),
+            })
+        }
+    }
+}
+
+/// Decodes a kept version of configuration `config` in environment `env`
+/// and verifies it: its checksum, and that it is this environment's, this
+/// configuration's, and of `lineage()` (the history it must continue, when
+/// known), so that a copy from elsewhere is refused rather than applied
+/// against the wrong objects. Every backend reads state through this.
+pub(in crate::store) fn verified(
+    bytes: &[u8],
+    env: &str,
+    config: &str,
+    lineage: impl FnOnce() -> Option<String>,
+) -> Result<ConfigState, FormatError> {
+    let state = format::decode(bytes)?;
+    format::check_owner(&state, env, config, lineage().as_deref())?;
+    Ok(state)
+}
+
+/// The first record of an apply's journal: where it starts from.
+pub(in crate::store) fn journal_begin(state: &EnvState) -> Record {
+    let base = state
+        .configs
+        .iter()
+        .map(|(name, c)| {
+            (
+                name.clone(),
+                Base {
+                    serial: c.serial,
+                    lineage: c.lineage.clone(),
+                },
+            )
+        })
+        .collect();
+    Record::Begin {
+        apply_id: uuid::Uuid::new_v4().to_string(),
+        time: jiff::Timestamp::now().to_string(),
+        base,
     }
 }
 
