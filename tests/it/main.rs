@@ -25,6 +25,7 @@ mod numbers;
 mod ops;
 mod ordering;
 mod pg;
+mod pg_faults;
 mod plugin;
 mod policies;
 mod postgres;
