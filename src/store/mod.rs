@@ -1,7 +1,8 @@
 //! The record store: one interface for every record terrace keeps, and
 //! the backends behind it. Operations reach records only through a
-//! [`Backend`] chosen once per run (see [`choice`]); the local files under
-//! `.terrace/` ([`local`]) are the default and today the only backend.
+//! [`Backend`] chosen once per run (see [`choice`]): the local files under
+//! `.terrace/` ([`local`], the default) or a PostgreSQL database shared by
+//! every machine ([`postgres`]).
 //!
 //! # What is recorded, and what each record needs
 //!
@@ -85,18 +86,9 @@
 //! copied: a copy is refused while an apply's journal is pending, and
 //! takes the locks itself.
 //!
-//! # Migration so far
-//!
-//! Every record goes through [`StateStore`] and [`Backend`]: state
-//! versions, journal, lock and backups; lifecycle, approvals, the deployed
-//! release, policy results and drift as documents; the audit trail;
-//! releases; lineage. `project::export` reads each current version and
-//! each release through them and imports through `write_version` under the
-//! environment's lock; `ops::delete` removes the records with
-//! `delete_project`; `cli state` replays a pending journal with the shared
-//! [`replay()`]; [`dump`] copies a whole project between backends
-//! (`terrace backend migrate`). Still naming local paths: a few types, for
-//! messages (`StateError`'s paths, `BackupInfo::path`, `Records::dir`).
+//! Still naming local paths: a few types, for messages (`StateError`'s
+//! paths, `BackupInfo::path`, `Records::dir`); a database's records are
+//! named there as `postgres (VARIABLE): PROJECT: RECORD`.
 //!
 //! # Why the interface is synchronous
 //!
@@ -104,14 +96,15 @@
 //! synchronous code and from async operations alike, and its journal
 //! already runs on its own writer thread; a sync trait keeps it and its
 //! callers unchanged, and object-safe without boxing futures (`Box<dyn
-//! StateStore>`, `Arc<dyn Backend>`). A PostgreSQL backend (tokio-postgres
-//! is async) runs its client on a runtime of its own thread and answers
-//! calls over channels (std channels, which block safely inside and
-//! outside a tokio runtime, unlike `block_on`). Its [`Lock`] guard holds
-//! the connection whose session owns the advisory lock; its
+//! StateStore>`, `Arc<dyn Backend>`). The PostgreSQL backend uses the
+//! blocking `postgres` client on a thread of its own per connection and
+//! answers calls over std channels, which block safely inside and outside
+//! a tokio runtime (unlike `block_on`). Its [`Lock`] guard holds the
+//! connection whose session owns the advisory lock; its
 //! [`crate::state::JournalLog`] sends each batch as one transaction, so
-//! group commit stays in one place. Operations already do blocking file I/O on tokio's
-//! workers; a database round trip per record operation is of that kind.
+//! group commit stays in one place. Operations already do blocking file
+//! I/O on tokio's workers; a database round trip per record operation is
+//! of that kind.
 
 pub mod choice;
 pub mod dump;

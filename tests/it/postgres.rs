@@ -1,34 +1,21 @@
 //! The postgres backend on the real test cluster: `backend init`, an
-//! apply's records in the database only, and locks between two checkouts
-//! ("machines": two directories with the same definitions, one database).
+//! apply's records in the database only, the password nowhere. Locks
+//! between machines and faults are in `pg_faults`.
 
 use crate::harness::{Project, assert_not_under};
 use crate::pg::Database;
-use std::io::Write;
-use std::time::{Duration, Instant};
 
 const PROJECT: &str = "project \"shop\" {}\nenvironment \"dev\" {}\nenvironment \"prod\" {}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n}\n";
 
-/// A checkout whose `terrace_data.a` reads `gate`: a named pipe when
-/// `blocked`, so that the run holds the lock until the test opens it.
-fn checkout(db: &Database, blocked: bool) -> Project {
-    let p = Project::new()
+/// A checkout of the shop on database `db`.
+fn checkout(db: &Database) -> Project {
+    Project::new()
         .file("project.hcl", PROJECT)
         .file(
             "arch/main.hcl",
-            "resource \"terrace_data\" \"a\" {\n  input = file(\"gate\")\n}\nresource \"file\" \"f\" {\n  path    = \"out/f.txt\"\n  content = \"v1\"\n}\n",
+            "resource \"terrace_data\" \"a\" {\n  input = \"a\"\n}\nresource \"file\" \"f\" {\n  path    = \"out/f.txt\"\n  content = \"v1\"\n}\n",
         )
-        .on_postgres(db);
-    if blocked {
-        let status = std::process::Command::new("mkfifo")
-            .arg(p.path("gate"))
-            .status()
-            .expect("mkfifo runs");
-        assert!(status.success());
-    } else {
-        p.write("gate", "let through");
-    }
-    p
+        .on_postgres(db)
 }
 
 fn init(p: &Project) {
@@ -37,36 +24,10 @@ fn init(p: &Project) {
         .stdout_has("Created terrace's schema (version 1)");
 }
 
-/// Lets the blocked run through for good: the pipe is replaced by a
-/// regular file while the run reads it, since an apply reads `file()` to
-/// plan and again to apply.
-fn open_gate(p: &Project) {
-    p.write("gate.next", "let through");
-    let mut pipe = std::fs::OpenOptions::new()
-        .write(true)
-        .open(p.path("gate"))
-        .expect("open the pipe");
-    pipe.write_all(b"let through").expect("write the pipe");
-    std::fs::rename(p.path("gate.next"), p.path("gate")).expect("replace the pipe");
-}
-
-/// Waits until `env`'s lock row is there.
-fn wait_for_lock(db: &Database, env: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let sql = format!("SELECT count(*) FROM terrace_locks WHERE env = '{env}'");
-    while db.sql(&sql).trim() != "1" {
-        assert!(
-            Instant::now() < deadline,
-            "the lock of {env} was never taken"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn backend_init_is_idempotent_and_commands_before_it_are_refused() {
     let db = Database::new();
-    let p = checkout(&db, false);
+    let p = checkout(&db);
     p.run(&["plan", "--env", "dev"])
         .code(1)
         .stderr_has("has no terrace schema yet: run `terrace backend init`");
@@ -86,7 +47,7 @@ fn backend_init_is_idempotent_and_commands_before_it_are_refused() {
 #[test]
 fn apply_plan_and_destroy_keep_every_record_in_the_database_and_none_on_disk() {
     let db = Database::new();
-    let p = checkout(&db, false);
+    let p = checkout(&db);
     init(&p);
     p.apply().stdout_has("2 added");
     p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
@@ -134,59 +95,9 @@ fn apply_plan_and_destroy_keep_every_record_in_the_database_and_none_on_disk() {
 }
 
 #[test]
-fn a_second_checkout_is_refused_naming_the_holder_while_another_environment_proceeds() {
-    let db = Database::new();
-    let first = checkout(&db, true);
-    let second = checkout(&db, false);
-    init(&second);
-    let running = first.spawn(&["apply", "--env", "dev", "--auto-approve"]);
-    let pid = running.id();
-    wait_for_lock(&db, "dev");
-    second
-        .run(&["apply", "--env", "dev", "--auto-approve"])
-        .code(1)
-        .stderr_has("is locked by `terrace apply")
-        .stderr_has(&format!("(pid {pid})"));
-    second
-        .run(&["apply", "--env", "prod", "--auto-approve"])
-        .success()
-        .stdout_has("2 added");
-    open_gate(&first);
-    running.wait().success().stdout_has("2 added");
-    second
-        .run(&["plan", "--env", "dev", "--detailed-exitcode"])
-        .success();
-}
-
-#[test]
-fn a_killed_holder_leaves_a_stale_lock_that_the_other_checkout_breaks() {
-    let db = Database::new();
-    let first = checkout(&db, true);
-    let second = checkout(&db, false);
-    init(&second);
-    let running = first.spawn(&["apply", "--env", "dev", "--auto-approve"]);
-    wait_for_lock(&db, "dev");
-    running.signal("-KILL");
-    running.wait();
-    second
-        .run(&["apply", "--env", "dev", "--auto-approve"])
-        .code(1)
-        .stderr_has("stale lock");
-    second
-        .run(&["attention"])
-        .success()
-        .stdout_has("env.lock.stale");
-    second.run(&["state", "unlock", "--env", "dev"]).success();
-    second.apply().stdout_has("2 added");
-    second
-        .run(&["plan", "--env", "dev", "--detailed-exitcode"])
-        .success();
-}
-
-#[test]
 fn the_database_password_reaches_no_output_log_or_file() {
     let db = Database::new();
-    let p = checkout(&db, false);
+    let p = checkout(&db);
     init(&p);
     let run = p
         .run_with(
