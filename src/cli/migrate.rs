@@ -5,15 +5,8 @@
 use super::session::{Ui, parse_duration};
 use super::{Global, Result};
 use crate::ops::migrate::MigrateRequest;
-use clap::{Args, Subcommand};
+use clap::Args;
 use std::time::Duration;
-
-/// `terrace backend …` (the shared store's commands).
-#[derive(Debug, Subcommand)]
-pub enum BackendCommand {
-    /// Copy every record, all versions, to another backend and verify the copy
-    Migrate(MigrateArgs),
-}
 
 #[derive(Debug, Args)]
 #[command(
@@ -32,13 +25,7 @@ pub struct MigrateArgs {
     pub lock_timeout: Duration,
 }
 
-pub fn run(g: &Global, c: BackendCommand) -> Result {
-    match c {
-        BackendCommand::Migrate(a) => migrate(g, a),
-    }
-}
-
-fn migrate(g: &Global, a: MigrateArgs) -> Result {
+pub fn run(g: &Global, a: MigrateArgs) -> Result {
     let req = MigrateRequest {
         root: g.project.clone(),
         to: a.to,

@@ -46,6 +46,7 @@ mod approve;
 mod args;
 mod attention;
 mod audit;
+mod backend;
 mod completions;
 mod console;
 mod drift;
@@ -145,9 +146,9 @@ pub enum Command {
     Console(console::ConsoleArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
-    /// The record store: `backend migrate` copies every record to another backend
+    /// The record store: `backend init` creates or upgrades the database's schema, `backend migrate` copies every record to another backend
     #[command(subcommand)]
-    Backend(migrate::BackendCommand),
+    Backend(backend::BackendCommand),
 }
 
 /// How a command ended, when not plainly successful.
@@ -320,7 +321,7 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         Command::Completions(a) => completions::run(a),
         Command::Console(a) => console::run(g, a),
         Command::Fmt(a) => fmt::run(g, a),
-        Command::Backend(c) => migrate::run(g, c),
+        Command::Backend(c) => backend::run(g, c),
     }
 }
 

@@ -130,6 +130,7 @@ pub fn migrate(req: &MigrateRequest, front: &dyn Front) -> Result<MigrateReport>
     let dest = open(&BackendChoice {
         kind: dest_kind,
         chosen_by: "--to",
+        project: project.name.clone(),
     })?;
     let Copied { counts, cleared } = copy_verified(
         &*source,

@@ -18,9 +18,7 @@ use super::{
     replay,
 };
 use crate::state::format::{self, FormatError};
-use crate::state::{
-    Base, ConfigState, EnvState, Journal, JournalError, LockError, LockInfo, Record,
-};
+use crate::state::{ConfigState, EnvState, Journal, JournalError, LockError, LockInfo, Record};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -61,6 +59,9 @@ pub enum StateError {
         "the lock held is environment \"{held}\"'s, not \"{env}\"'s: only the holder of an environment's own lock changes its state; nothing was changed"
     )]
     WrongLock { held: String, env: String },
+    /// A database backend could not read or write `place` (never a URL).
+    #[error("{place}: {cause}")]
+    Database { place: String, cause: String },
 }
 
 /// One backup file.
@@ -477,17 +478,13 @@ impl LocalStore {
     fn read_current(&self, config: &str) -> Result<ConfigState, StateError> {
         let path = self.state_path(config);
         let bytes = crate::bounded::read_record(&path).map_err(io(&path))?;
-        format::decode(&bytes)
-            .and_then(|state| {
-                let lineage = self.history_lineage(config);
-                format::check_owner(&state, &self.env, config, lineage.as_deref())?;
-                Ok(state)
-            })
-            .map_err(|cause| StateError::Damaged {
+        super::verified(&bytes, &self.env, config, || self.history_lineage(config)).map_err(
+            |cause| StateError::Damaged {
                 backups: self.backups_of(config).unwrap_or_default(),
                 path: path.clone(),
                 cause,
-            })
+            },
+        )
     }
 
     /// `<config>.lineage`: the lineage of the configuration's history,
@@ -535,14 +532,7 @@ impl LocalStore {
     /// Refuses a lock of another environment: a lock is the capability
     /// to change its own environment's state, and only that one.
     fn check_lock(&self, lock: &Lock) -> Result<(), StateError> {
-        if lock.env() == self.env {
-            Ok(())
-        } else {
-            Err(StateError::WrongLock {
-                held: lock.env().to_string(),
-                env: self.env.clone(),
-            })
-        }
+        lock.check(&self.env)
     }
 
     fn state_files(&self) -> Result<Vec<String>, StateError> {
@@ -682,25 +672,10 @@ impl StateStore for LocalStore {
     fn begin_journal(&self, lock: &Lock, state: &EnvState) -> Result<Journal, StateError> {
         self.check_lock(lock)?;
         std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
-        let base = state
-            .configs
-            .iter()
-            .map(|(name, c)| {
-                (
-                    name.clone(),
-                    Base {
-                        serial: c.serial,
-                        lineage: c.lineage.clone(),
-                    },
-                )
-            })
-            .collect();
-        let begin = Record::Begin {
-            apply_id: uuid::Uuid::new_v4().to_string(),
-            time: jiff::Timestamp::now().to_string(),
-            base,
-        };
-        Ok(Journal::create(&self.journal_path(), &begin)?)
+        Ok(Journal::create(
+            &self.journal_path(),
+            &super::journal_begin(state),
+        )?)
     }
 
     /// Closes the journal once its operations are in the state files.
@@ -905,15 +880,12 @@ impl StateStore for LocalStore {
                         continue;
                     }
                     let bytes = crate::bounded::read_record(path).map_err(io(path))?;
-                    format::decode(&bytes)
-                        .and_then(|state| {
-                            format::check_owner(&state, &self.env, &name, lineage.as_deref())?;
-                            Ok(state)
-                        })
-                        .map_err(|cause| StateError::BadBackup {
+                    super::verified(&bytes, &self.env, &name, || lineage.clone()).map_err(
+                        |cause| StateError::BadBackup {
                             path: path.clone(),
                             cause,
-                        })?
+                        },
+                    )?
                 }
                 None => {
                     restored.insert(name.clone(), 0);

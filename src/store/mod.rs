@@ -1,7 +1,8 @@
 //! The record store: one interface for every record terrace keeps, and
 //! the backends behind it. Operations reach records only through a
-//! [`Backend`] chosen once per run (see [`choice`]); the local files under
-//! `.terrace/` ([`local`]) are the default and today the only backend.
+//! [`Backend`] chosen once per run (see [`choice`]): the local files under
+//! `.terrace/` ([`local`], the default) or a PostgreSQL database shared by
+//! every machine ([`postgres`]).
 //!
 //! # What is recorded, and what each record needs
 //!
@@ -85,18 +86,9 @@
 //! copied: a copy is refused while an apply's journal is pending, and
 //! takes the locks itself.
 //!
-//! # Migration so far
-//!
-//! Every record goes through [`StateStore`] and [`Backend`]: state
-//! versions, journal, lock and backups; lifecycle, approvals, the deployed
-//! release, policy results and drift as documents; the audit trail;
-//! releases; lineage. `project::export` reads each current version and
-//! each release through them and imports through `write_version` under the
-//! environment's lock; `ops::delete` removes the records with
-//! `delete_project`; `cli state` replays a pending journal with the shared
-//! [`replay()`]; [`dump`] copies a whole project between backends
-//! (`terrace backend migrate`). Still naming local paths: a few types, for
-//! messages (`StateError`'s paths, `BackupInfo::path`, `Records::dir`).
+//! Still naming local paths: a few types, for messages (`StateError`'s
+//! paths, `BackupInfo::path`, `Records::dir`); a database's records are
+//! named there as `postgres (VARIABLE): PROJECT: RECORD`.
 //!
 //! # Why the interface is synchronous
 //!
@@ -104,18 +96,20 @@
 //! synchronous code and from async operations alike, and its journal
 //! already runs on its own writer thread; a sync trait keeps it and its
 //! callers unchanged, and object-safe without boxing futures (`Box<dyn
-//! StateStore>`, `Arc<dyn Backend>`). A PostgreSQL backend (tokio-postgres
-//! is async) runs its client on a runtime of its own thread and answers
-//! calls over channels (std channels, which block safely inside and
-//! outside a tokio runtime, unlike `block_on`). Its [`Lock`] guard holds
-//! the connection whose session owns the advisory lock; its
+//! StateStore>`, `Arc<dyn Backend>`). The PostgreSQL backend uses the
+//! blocking `postgres` client on a thread of its own per connection and
+//! answers calls over std channels, which block safely inside and outside
+//! a tokio runtime (unlike `block_on`). Its [`Lock`] guard holds the
+//! connection whose session owns the advisory lock; its
 //! [`crate::state::JournalLog`] sends each batch as one transaction, so
-//! group commit stays in one place. Operations already do blocking file I/O on tokio's
-//! workers; a database round trip per record operation is of that kind.
+//! group commit stays in one place. Operations already do blocking file
+//! I/O on tokio's workers; a database round trip per record operation is
+//! of that kind.
 
 pub mod choice;
 pub mod dump;
 pub mod local;
+pub mod postgres;
 pub mod replay;
 
 pub use choice::{BACKEND_VARIABLE, BackendChoice, ChoiceError};
@@ -123,7 +117,8 @@ pub use choice::{BACKEND_VARIABLE, BackendChoice, ChoiceError};
 pub use local::{BackupInfo, LocalBackend, LocalStore, StateError};
 pub use replay::{Recovery, replay};
 
-use crate::state::{EnvState, Journal, LockInfo, Record};
+use crate::state::format::{self, FormatError};
+use crate::state::{Base, ConfigState, EnvState, Journal, LockInfo, Record};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -426,6 +421,57 @@ impl Lock {
     /// The environment locked.
     pub fn env(&self) -> &str {
         &self.env
+    }
+
+    /// Refuses this lock unless it is environment `env`'s: a lock is the
+    /// capability to change its own environment's state, and only that.
+    pub(in crate::store) fn check(&self, env: &str) -> Result<(), StateError> {
+        if self.env == env {
+            Ok(())
+        } else {
+            Err(StateError::WrongLock {
+                held: self.env.clone(),
+                env: env.to_string(),
+            })
+        }
+    }
+}
+
+/// Decodes a kept version of configuration `config` in environment `env`
+/// and verifies it: its checksum, and that it is this environment's, this
+/// configuration's, and of `lineage()` (the history it must continue, when
+/// known), so that a copy from elsewhere is refused rather than applied
+/// against the wrong objects. Every backend reads state through this.
+pub(in crate::store) fn verified(
+    bytes: &[u8],
+    env: &str,
+    config: &str,
+    lineage: impl FnOnce() -> Option<String>,
+) -> Result<ConfigState, FormatError> {
+    let state = format::decode(bytes)?;
+    format::check_owner(&state, env, config, lineage().as_deref())?;
+    Ok(state)
+}
+
+/// The first record of an apply's journal: where it starts from.
+pub(in crate::store) fn journal_begin(state: &EnvState) -> Record {
+    let base = state
+        .configs
+        .iter()
+        .map(|(name, c)| {
+            (
+                name.clone(),
+                Base {
+                    serial: c.serial,
+                    lineage: c.lineage.clone(),
+                },
+            )
+        })
+        .collect();
+    Record::Begin {
+        apply_id: uuid::Uuid::new_v4().to_string(),
+        time: jiff::Timestamp::now().to_string(),
+        base,
     }
 }
 

@@ -2,8 +2,10 @@
 //! verified; what it refuses before copying anything.
 
 use crate::harness::{Project, single};
+use crate::pg::Database;
 
 const ARCH: &str = "resource \"terrace_data\" \"a\" {\n  input = 1\n}\n";
+const ARCH2: &str = "resource \"terrace_data\" \"a\" {\n  input = 2\n}\n";
 
 fn applied() -> Project {
     let p = single(ARCH);
@@ -59,4 +61,52 @@ fn migrate_help_says_the_url_is_read_from_a_variable() {
         .success()
         .stdout_has("never from the command line")
         .stdout_has("TERRACE_DATABASE_URL");
+}
+
+#[test]
+fn a_project_moves_to_postgres_and_back_with_every_version() {
+    let db = Database::new();
+    let pg = [("TERRACE_BACKEND", "postgres")];
+    let p = single(ARCH).var("TERRACE_DATABASE_URL", db.url());
+    p.apply();
+    p.write("arch/main.hcl", ARCH2);
+    p.apply();
+    p.run_with(&["backend", "init"], &pg).success();
+    p.run(&["backend", "migrate", "--to", "postgres"])
+        .success()
+        .stdout_has("verified the copy")
+        .stdout_has("state versions");
+    assert_eq!(
+        db.sql("SELECT count(*) FROM terrace_state_versions").trim(),
+        "2",
+        "the current version and the kept one"
+    );
+    p.run_with(&["plan", "--env", "dev", "--detailed-exitcode"], &pg)
+        .success()
+        .stdout_has("No changes.");
+    p.run_with(&["audit", "--verify"], &pg)
+        .success()
+        .stdout_has("intact");
+    p.run_with(&["audit"], &pg)
+        .success()
+        .stdout_has("project.backend.migrate");
+    // Back again, into another checkout without records.
+    let q = single(ARCH2).var("TERRACE_DATABASE_URL", db.url());
+    q.run_with(&["backend", "migrate", "--to", "local"], &pg)
+        .success()
+        .stdout_has("verified the copy");
+    q.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success()
+        .stdout_has("No changes.");
+    q.run(&["audit", "--verify"]).success().stdout_has("intact");
+    // The first version came along: restoring it makes the plan change.
+    q.run(&["state", "restore", "--env", "dev", "1"]).success();
+    q.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .code(2);
+    crate::harness::assert_not_under(q.root(), &db.password());
+    crate::harness::assert_not_under(p.root(), &db.password());
+    // The database holds the project: a second copy there is refused.
+    p.run(&["backend", "migrate", "--to", "postgres"])
+        .code(1)
+        .stderr_has("holds records");
 }

@@ -138,10 +138,10 @@ fn each_test_has_a_database_of_its_own_on_the_test_cluster() {
             .trim(),
         "0"
     );
-    // Until the backend is built, choosing it is refused.
+    // Choosing it before `terrace backend init` is refused.
     crate::harness::single("resource \"terrace_data\" \"a\" {\n  input = 1\n}\n")
         .on_postgres(&a)
         .run(&["plan", "--env", "dev"])
         .code(1)
-        .stderr_has("the postgres backend is not built yet");
+        .stderr_has("run `terrace backend init`");
 }
