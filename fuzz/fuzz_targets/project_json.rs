@@ -7,6 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
+use terrace::project::Records;
 use terrace::project::export::{checksum, import};
 
 fuzz_target!(|data: &[u8]| {
@@ -29,7 +30,7 @@ fn restore(bytes: &[u8]) {
     if std::fs::create_dir(&root).is_err() {
         return;
     }
-    if import(&root, bytes, None).is_err() {
+    if import(&root, &Records::new(&root), bytes, None).is_err() {
         assert!(is_empty(&root), "a refused import wrote into the project");
     }
     // Outside the project, nothing is ever written.

@@ -865,7 +865,7 @@ impl Walker<'_, '_, '_> {
             }
             let addr = self.graph.resource_addr(c, r);
             let deps = self.recorded_deps(node);
-            let flag = cbd.get(&addr).copied().unwrap_or(false);
+            let flag = cbd.contains(&addr);
             if self.state.set_ordering(&addr, deps, flag) {
                 self.changed.insert(addr.config.clone());
             }

@@ -46,6 +46,7 @@ mod approve;
 mod args;
 mod attention;
 mod audit;
+mod backend;
 mod completions;
 mod console;
 mod drift;
@@ -55,6 +56,7 @@ mod front;
 mod graph;
 mod init;
 mod live;
+mod migrate;
 mod output;
 mod plan;
 mod policy;
@@ -144,6 +146,9 @@ pub enum Command {
     Console(console::ConsoleArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
+    /// The record store: `backend init` creates or upgrades the database's schema, `backend migrate` copies every record to another backend
+    #[command(subcommand)]
+    Backend(backend::BackendCommand),
 }
 
 /// How a command ended, when not plainly successful.
@@ -316,6 +321,7 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         Command::Completions(a) => completions::run(a),
         Command::Console(a) => console::run(g, a),
         Command::Fmt(a) => fmt::run(g, a),
+        Command::Backend(c) => backend::run(g, c),
     }
 }
 

@@ -550,6 +550,38 @@ pub fn catalog_uses(definitions: &Path) -> catalog::Uses {
     }
 }
 
+/// The folders under `root` that hold the project's policy sources, each
+/// once: a folder inside another is read with it.
+pub fn policy_folders(project: &Project, root: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = project
+        .policies
+        .iter()
+        .filter_map(|p| root.join(&p.source).parent().map(Path::to_path_buf))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs.iter()
+        .filter(|d| !dirs.iter().any(|o| o != *d && d.starts_with(o)))
+        .cloned()
+        .collect()
+}
+
+/// Every `.rego` file in `folders` and below, hidden entries (.git/,
+/// .terrace/) skipped, sorted: the policies and their tests, as `opa test
+/// DIR…` reads them.
+pub fn rego_files(folders: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in folders {
+        walk_files(dir, 0, &mut |path| {
+            if path.extension().is_some_and(|x| x == "rego") {
+                files.push(path.to_path_buf());
+            }
+        });
+    }
+    files.sort();
+    files
+}
+
 /// Calls `f` with every file under `dir`, in name order, hidden entries
 /// skipped; deep trees are not definitions, so it stops somewhere sane.
 pub fn walk_files(dir: &Path, depth: usize, f: &mut impl FnMut(&Path)) {

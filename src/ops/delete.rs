@@ -7,7 +7,7 @@ use super::plan::PlanSettings;
 use super::{Error, Front, Notice, Result, Workspace};
 use crate::apply::Cancel;
 use crate::project::export;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The deletion of a project's records.
@@ -27,7 +27,8 @@ pub struct DeleteRequest {
 #[derive(Debug)]
 pub struct DeleteReport {
     pub project: String,
-    /// The records directory removed.
+    /// Where the removed records were, as the backend shows it (local:
+    /// the `.terrace/` directory).
     pub records: PathBuf,
     /// The final export.
     pub export: PathBuf,
@@ -54,11 +55,19 @@ pub async fn delete(
     result
 }
 
-/// Every managed object recorded in `envs`, as `  ENV/CONFIG/TYPE.NAME`.
+/// Every managed object recorded in `envs`, as `  ENV/CONFIG/TYPE.NAME`,
+/// and every operation an interrupted apply started and never finished
+/// (its object may exist).
 fn deployed(ws: &Workspace, envs: &[String]) -> Result<Vec<String>> {
     let mut list = Vec::new();
     for env in envs {
         let state = super::load_state(&*ws.store(env))?;
+        for u in state.unfinished() {
+            list.push(format!(
+                "  {env}/{}  (an interrupted {}: the object may exist)",
+                u.address, u.action
+            ));
+        }
         for (config, c) in &state.configs {
             for r in c.resources.values() {
                 if r.mode == crate::address::Mode::Managed && !r.instances.is_empty() {
@@ -83,6 +92,14 @@ async fn delete_loaded(
         if !order.contains(&env) {
             order.push(env);
         }
+    }
+    // An interrupted apply's journal holds objects that state does not
+    // yet: recovered first, so that they count as deployed and are not
+    // orphaned with their records.
+    for env in &order {
+        let store = ws.store(env);
+        let lock = super::lock(&*store, "terrace delete-project", Duration::from_secs(10))?;
+        super::recover_and_load(&*store, &lock, front)?;
     }
     let resources = deployed(ws, &order)?;
     if !resources.is_empty() && !req.destroy {
@@ -127,7 +144,7 @@ async fn delete_loaded(
             ));
         }
         let what = format!(
-            "delete project {} (its records under .terrace/{})",
+            "delete project {} (every record it has{})",
             ws.project.name,
             if resources.is_empty() {
                 ""
@@ -192,13 +209,15 @@ async fn delete_loaded(
         path: path.clone(),
         source,
     })?;
-    let dir = ws.records().dir().to_path_buf();
-    std::fs::remove_dir_all(&dir).map_err(|source| Error::Io {
-        action: "remove",
-        path: dir.clone(),
-        source,
-    })?;
-    // The lock files went with the directory.
+    // Where the records are, as the backend shows them (local: `.terrace/`).
+    let records = ws.records();
+    let audit = records.audit_location();
+    let dir = audit.parent().map_or(audit.clone(), Path::to_path_buf);
+    records
+        .backend()
+        .delete_project()
+        .map_err(crate::project::RecordError::from)?;
+    // The locks went with the records.
     drop(locks);
     Ok(DeleteReport {
         project: ws.project.name.clone(),

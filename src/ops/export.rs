@@ -42,18 +42,31 @@ pub struct ImportRequest {
 pub fn import(req: &ImportRequest, front: &dyn Front) -> Result<Summary> {
     let started = std::time::SystemTime::now();
     let root = super::absolute(&req.root);
-    // Import writes local files: refuse while another backend is chosen.
-    crate::store::BackendChoice::for_project(&crate::config::load(&root).0)
-        .and_then(|c| c.open(&root))
-        .map_err(|e| Error::Refused(e.to_string()))?;
     let bytes = crate::bounded::read_record(&req.file).map_err(|source| Error::Io {
         action: "read",
         path: req.file.clone(),
         source,
     })?;
-    let summary = export::import(&root, &bytes, req.env.as_deref())
+    // Into the backend chosen for the project, as every other command:
+    // where the import writes the definitions, the imported ones choose
+    // it (their backend block), else records would land where the
+    // project does not look for them.
+    let declared = if req.env.is_none() && !export::has_definitions(&root) {
+        imported_definitions(&root, &bytes)?
+    } else {
+        crate::config::load(&root).0
+    };
+    let backend = crate::store::BackendChoice::for_project(&declared)
+        .and_then(|c| c.open(&root))
+        .map_err(|e| {
+            Error::Refused(format!(
+                "cannot import {}: {e}; nothing was written",
+                req.file.display()
+            ))
+        })?;
+    let records = crate::project::Records::with_backend(&root, backend);
+    let summary = export::import(&root, &records, &bytes, req.env.as_deref())
         .map_err(|e| Error::Refused(format!("cannot import {}: {e}", req.file.display())))?;
-    let records = crate::project::Records::new(&root);
     let name = crate::config::load(&root).0.name;
     let trail = super::records::Trail {
         records: &records,
@@ -69,4 +82,24 @@ pub fn import(req: &ImportRequest, front: &dyn Front) -> Result<Summary> {
         front,
     );
     Ok(summary)
+}
+
+/// The project as the definitions of the export in `bytes` declare it,
+/// read from a temporary copy of its root files (only its `backend`
+/// block is used).
+fn imported_definitions(root: &std::path::Path, bytes: &[u8]) -> Result<crate::config::Project> {
+    let dir = tempfile::tempdir().map_err(|source| Error::Io {
+        action: "create a temporary directory for",
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    for (name, content) in export::root_definitions(bytes) {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).map_err(|source| Error::Io {
+            action: "write",
+            path,
+            source,
+        })?;
+    }
+    Ok(crate::config::load_from(root, dir.path()).0)
 }

@@ -23,6 +23,7 @@ pub mod drift;
 mod error;
 pub mod export;
 mod front;
+pub mod migrate;
 pub mod plan;
 pub mod policies;
 pub mod promote;

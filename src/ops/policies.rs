@@ -215,34 +215,14 @@ pub fn test(req: &TestRequest) -> Result<Vec<crate::policy::TestResult>> {
     let (project, diags) = crate::config::load(&req.root);
     let (project, _) = super::workspace::usable(project, diags)?;
     let root = project.root.clone();
-    let mut dirs: Vec<PathBuf> = project
-        .policies
-        .iter()
-        .filter_map(|p| root.join(&p.source).parent().map(Path::to_path_buf))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    // A folder inside another is read once, with it.
-    let tops: Vec<PathBuf> = dirs
-        .iter()
-        .filter(|d| !dirs.iter().any(|o| o != *d && d.starts_with(o)))
-        .cloned()
-        .collect();
-    let mut files = Vec::new();
-    for dir in &tops {
-        // The folders walked as the definitions are: hidden entries
-        // (.git/, .terrace/) skipped.
+    let folders = crate::config::policy_folders(&project, &root);
+    for dir in &folders {
         std::fs::read_dir(dir).map_err(|source| Error::Io {
             action: "read the policy folder",
             path: dir.clone(),
             source,
         })?;
-        crate::config::walk_files(dir, 0, &mut |path| {
-            if path.extension().is_some_and(|x| x == "rego") {
-                files.push(path.to_path_buf());
-            }
-        });
     }
-    files.sort();
+    let files = crate::config::rego_files(&folders);
     crate::policy::test(&root, &files).map_err(|e| Error::Refused(e.to_string()))
 }

@@ -77,10 +77,11 @@ impl Workspace {
         let root = &self.project.root;
         let records = self.records();
         let short = crate::project::release::short(id);
-        if crate::project::release::valid_id(id) && !Release::dir(&records, id).is_dir() {
+        let kept = records.backend().release_manifest(id).map(|m| m.is_some());
+        if crate::project::release::valid_id(id) && matches!(kept, Ok(false)) {
             return Err(Error::Refused(format!(
-                "release {short} is not in {}: it was never applied in this project, or its records were removed",
-                records.dir().join("releases").display()
+                "release {short} is not kept in {}: it was never applied in this project, or its records were removed",
+                records.backend().release_location(id).display()
             )));
         }
         let dir = Release::verified_files(&records, id)?;

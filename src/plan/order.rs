@@ -91,29 +91,35 @@ impl OrderError {
     }
 }
 
-/// Whether each resource of the definitions is create-before-destroy:
-/// its own `lifecycle` says so, or that of any resource depending on it,
+/// The resources of the definitions that are create-before-destroy:
+/// their own `lifecycle` says so, or that of any resource depending on it,
 /// directly or not (Terraform forces it onto dependencies, so that the old
 /// object of a dependency is never deleted before its dependents' new
 /// objects exist).
-pub fn create_before_destroy(graph: &ProjectGraph<'_>) -> HashMap<ResourceAddr, bool> {
-    let deps = graph.resource_dependencies();
-    let mut out: HashMap<ResourceAddr, bool> = HashMap::new();
-    let mut own: Vec<(NodeId, bool)> = Vec::new();
-    for &n in &graph.order {
-        if let Node::Resource(c, r) = graph.node(n) {
-            let res = &graph.arch(c).resources[r];
-            let cbd = res.mode == Mode::Managed && res.lifecycle.create_before_destroy;
-            out.insert(graph.resource_addr(c, r), false);
-            own.push((n, cbd));
-        }
+pub fn create_before_destroy(graph: &ProjectGraph<'_>) -> HashSet<ResourceAddr> {
+    let mut stack: Vec<NodeId> = graph
+        .order
+        .iter()
+        .copied()
+        .filter(|&n| match graph.node(n) {
+            Node::Resource(c, r) => {
+                let res = &graph.arch(c).resources[r];
+                res.mode == Mode::Managed && res.lifecycle.create_before_destroy
+            }
+            _ => false,
+        })
+        .collect();
+    let mut out = HashSet::new();
+    if stack.is_empty() {
+        // Nothing to spread: no map of every resource's dependencies.
+        return out;
     }
     // Spread from every create-before-destroy resource to all it depends on.
-    let mut stack: Vec<NodeId> = own.iter().filter(|(_, c)| *c).map(|(n, _)| *n).collect();
+    let deps = graph.resource_dependencies();
     let mut seen: HashSet<NodeId> = stack.iter().copied().collect();
     while let Some(n) = stack.pop() {
         if let Node::Resource(c, r) = graph.node(n) {
-            out.insert(graph.resource_addr(c, r), true);
+            out.insert(graph.resource_addr(c, r));
         }
         for &d in deps.get(&n).into_iter().flatten() {
             if seen.insert(d) {
@@ -222,18 +228,23 @@ pub fn build(graph: &ProjectGraph<'_>, plan: &Plan, state: &EnvState) -> Result<
         }
     }
 
-    // Deps: what the definitions say now, and what state recorded.
+    // Deps: what the definitions say now, and what state recorded. Only
+    // the rules about deletes read them, so a plan that deletes nothing
+    // (a large first apply) does not build them.
+    let deleting = !destroy.is_empty();
     let mut recorded: HashMap<ResourceAddr, Vec<ResourceAddr>> = HashMap::new();
-    for (addr, res, _) in state.instances() {
-        recorded.entry(addr.resource).or_insert_with(|| {
-            res.dependencies
-                .iter()
-                .filter_map(|d| InstanceAddr::parse(d).ok().map(|(_, a)| a.resource))
-                .collect()
-        });
+    if deleting {
+        for (addr, res, _) in state.instances() {
+            recorded.entry(addr.resource).or_insert_with(|| {
+                res.dependencies
+                    .iter()
+                    .filter_map(|d| InstanceAddr::parse(d).ok().map(|(_, a)| a.resource))
+                    .collect()
+            });
+        }
     }
     let mut configured: HashMap<ResourceAddr, Vec<ResourceAddr>> = HashMap::new();
-    if !plan.destroy {
+    if deleting && !plan.destroy {
         for (node, deps) in graph.resource_dependencies() {
             let Node::Resource(c, r) = graph.node(node) else {
                 continue;
@@ -455,13 +466,13 @@ resource "terrace_data" "edge" {
         let cbd = create_before_destroy(&graph);
         for name in ["vpc", "subnet", "server", "web", "cdn"] {
             let r = addr(&format!("net/terrace_data.{name}")).resource;
-            assert!(cbd[&r], "{name} should be create-before-destroy");
+            assert!(cbd.contains(&r), "{name} should be create-before-destroy");
         }
         // What depends on a create-before-destroy resource is not.
-        assert!(!cbd[&addr("net/terrace_data.edge").resource]);
+        assert!(!cbd.contains(&addr("net/terrace_data.edge").resource));
         let (_dir, project) = load(&ISSUE.replace("create_before_destroy = true", ""));
         let (graph, _) = ProjectGraph::build(&project);
-        assert!(create_before_destroy(&graph).values().all(|c| !c));
+        assert!(create_before_destroy(&graph).is_empty());
     }
 
     #[test]

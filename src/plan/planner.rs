@@ -192,8 +192,7 @@ pub async fn plan(
         for c in &mut changes {
             match c.action {
                 Action::Replace => {
-                    c.create_before_destroy =
-                        cbd.get(&c.address.resource).copied().unwrap_or(false);
+                    c.create_before_destroy = cbd.contains(&c.address.resource);
                 }
                 // As it was when last applied (Terraform keeps it in state).
                 Action::Delete => {

@@ -81,7 +81,12 @@ impl File {
             path: path.to_path_buf(),
             cause: e.to_string(),
         })?;
-        Ok(match String::from_utf8(bytes) {
+        Ok(File::of(name, bytes))
+    }
+
+    /// A file of `bytes`: text when they are UTF-8, else base64.
+    fn of(name: String, bytes: Vec<u8>) -> File {
+        match String::from_utf8(bytes) {
             Ok(text) => File {
                 path: name,
                 text: Some(text),
@@ -92,7 +97,7 @@ impl File {
                 text: None,
                 base64: Some(base64::engine::general_purpose::STANDARD.encode(e.as_bytes())),
             },
-        })
+        }
     }
 
     fn bytes(&self) -> Result<Vec<u8>, RecordError> {
@@ -141,11 +146,39 @@ pub struct Summary {
     pub state_files: usize,
 }
 
+/// The Rego files of the project's policies, and every other `.rego` file
+/// in their folders (the tests `terrace policy test` runs), relative to
+/// the project root: without them an imported project could not plan. A
+/// source outside the project is not the project's to carry.
+fn policy_files(project: &Project) -> Vec<PathBuf> {
+    let root = &project.definitions_dir;
+    let sources = project.policies.iter().map(|p| root.join(&p.source));
+    let folders = crate::config::policy_folders(project, root);
+    sources
+        .chain(crate::config::rego_files(&folders))
+        .filter_map(|path| {
+            let rel: PathBuf = path
+                .strip_prefix(root)
+                .ok()?
+                .components()
+                .filter(|c| !matches!(c, Component::CurDir))
+                .collect();
+            rel.components()
+                .all(|c| matches!(c, Component::Normal(_)))
+                .then_some(rel)
+        })
+        .collect()
+}
+
 /// Writes the project (definitions from the working tree, records from
 /// `.terrace/`) as a `project.json` document.
 pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary), RecordError> {
     let mut summary = Summary::default();
-    let definitions = crate::config::definition_files(project)
+    let mut files = crate::config::definition_files(project);
+    files.extend(policy_files(project));
+    files.sort();
+    files.dedup();
+    let definitions = files
         .into_iter()
         .filter(|rel| rel.is_relative())
         .map(|rel| {
@@ -156,47 +189,62 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
         })
         .collect::<Result<Vec<_>, _>>()?;
     summary.definitions = definitions.len();
+    let backend = records.backend();
     let mut releases = BTreeMap::new();
-    let releases_dir = records.dir().join("releases");
-    for entry in std::fs::read_dir(&releases_dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let id = entry.file_name().to_string_lossy().into_owned();
-        if id.starts_with('.') {
-            continue;
-        }
+    for id in backend.releases()? {
         let release = Release::load(records, &id)?;
-        let dir = Release::files_dir(records, &id);
+        let Some(kept) = backend.read_release(&id)? else {
+            continue;
+        };
+        let mut by_path: BTreeMap<String, Vec<u8>> = kept.files.into_iter().collect();
+        // The files the manifest lists, each once: the release as kept.
         let files = release
             .files
             .iter()
-            .map(|f| File::read(&dir.join(&f.path), f.path.clone()))
+            .map(|f| {
+                by_path
+                    .remove(&f.path)
+                    .map(|bytes| File::of(f.path.clone(), bytes))
+                    .ok_or_else(|| RecordError::Read {
+                        path: Release::files_dir(records, &id).join(&f.path),
+                        cause: "the release lists it, but it is not kept".into(),
+                    })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         releases.insert(id, ReleaseDump { release, files });
     }
     summary.releases = releases.len();
     let mut environments = BTreeMap::new();
     for env in records.environments() {
-        let dir = records.env_dir(&env);
         let store = records.state(&env);
+        let state_err = |e: crate::store::StateError| RecordError::Read {
+            path: PathBuf::from(store.location()),
+            cause: e.to_string(),
+        };
+        // A journal's operations are not in state yet: an export without
+        // them would lose objects that exist.
+        if store.pending_journal().map_err(state_err)?.is_some() {
+            return Err(RecordError::Invalid(format!(
+                "environment \"{env}\" has the journal of an apply that is running or did not finish ({}): \
+                 its objects are not in state yet and the export would lose them; \
+                 run `terrace plan --env {env}` once no apply runs (it recovers the journal), then export again",
+                store.location()
+            )));
+        }
         let mut dump = EnvDump::default();
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let file = entry.file_name().to_string_lossy().into_owned();
-            if let Some(config) = file.strip_suffix(".state.json") {
-                let path = entry.path();
-                let text =
-                    crate::bounded::read_record_string(&path).map_err(|e| RecordError::Read {
-                        path: path.clone(),
-                        cause: e.to_string(),
-                    })?;
-                dump.state.insert(config.to_string(), text);
-                if let Some(lineage) = store.history_lineage(config) {
-                    dump.lineage.insert(config.to_string(), lineage);
-                }
-                summary.state_files += 1;
+        for config in store.configurations().map_err(state_err)? {
+            let Some(bytes) = store.read_version(&config, None).map_err(state_err)? else {
+                continue;
+            };
+            let text = String::from_utf8(bytes).map_err(|_| RecordError::Read {
+                path: PathBuf::from(store.current_location(&config)),
+                cause: "it is not UTF-8 text".into(),
+            })?;
+            if let Some(lineage) = store.history_lineage(&config) {
+                dump.lineage.insert(config.clone(), lineage);
             }
+            dump.state.insert(config, text);
+            summary.state_files += 1;
         }
         dump.lifecycle = records.read_document(&env, crate::store::Document::Lifecycle)?;
         dump.approvals = records.read_document(&env, crate::store::Document::Approvals)?;
@@ -206,7 +254,7 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
     }
     // A trail that cannot be read fails the export: an empty one would
     // lose the history without a word.
-    let (audit, _head) = records.backend().audit()?;
+    let (audit, _head) = backend.audit()?;
     let body = Body {
         name: project.name.clone(),
         terrace_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -229,11 +277,52 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
     Ok((bytes, summary))
 }
 
+/// The definition files at the project root (`*.hcl` directly in it)
+/// that an export holds: where an import writes the definitions, they
+/// choose the imported project's backend. Empty when `bytes` is not an
+/// export this terrace reads (the import itself then says why).
+pub fn root_definitions(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    #[derive(Deserialize)]
+    struct Definitions {
+        definitions: Vec<File>,
+    }
+    #[derive(Deserialize)]
+    struct Export {
+        project: Definitions,
+    }
+    let Ok(export) = serde_json::from_slice::<Export>(bytes) else {
+        return Vec::new();
+    };
+    export
+        .project
+        .definitions
+        .into_iter()
+        .filter(|f| !f.path.contains('/') && f.path.ends_with(".hcl"))
+        .filter_map(|f| Some((f.path.clone(), f.bytes().ok()?)))
+        .collect()
+}
+
+/// Whether `root` holds definitions (`*.hcl` directly in it): an import
+/// writes the export's only where it does not.
+pub fn has_definitions(root: &Path) -> bool {
+    std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| e.path().extension().is_some_and(|x| x == "hcl"))
+}
+
 /// Restores a `project.json` into the project at `root`: the definitions
 /// when the directory has none, and the records of every environment (or
-/// of `only`). Refuses a damaged or newer export, and records that exist
-/// already, before writing anything.
-pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, RecordError> {
+/// of `only`) into `records`' backend, each environment under its lock.
+/// Refuses a damaged or newer export, and records that exist already,
+/// before writing anything.
+pub fn import(
+    root: &Path,
+    records: &Records,
+    bytes: &[u8],
+    only: Option<&str>,
+) -> Result<Summary, RecordError> {
     // One import at a time into a directory: the second is refused.
     let _lock = lock_dir(root)?;
     #[derive(Deserialize)]
@@ -257,7 +346,7 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
     }
     let body: Body = serde_json::from_value(doc.project)
         .map_err(|e| RecordError::Invalid(format!("it is damaged: {e}")))?;
-    let records = Records::new(root);
+    let backend = records.backend();
     let mut summary = Summary::default();
     // Check everything first, so that a refusal changes nothing.
     let envs: Vec<(&String, &EnvDump)> = match only {
@@ -273,26 +362,34 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
         })?],
         None => body.environments.iter().collect(),
     };
-    if only.is_none() && records.dir().exists() {
+    let refused = |e: crate::store::dump::DumpError| RecordError::Invalid(e.to_string());
+    if only.is_none() && crate::store::dump::holds_records(backend).map_err(refused)? {
         return Err(RecordError::Invalid(format!(
-            "{} exists: import restores a project that has no records yet (or one environment with --env)",
-            records.dir().display()
+            "a record of the project exists already in {}: import restores a project that has no records yet (or one environment with --env)",
+            records
+                .audit_location()
+                .parent()
+                .unwrap_or(records.dir())
+                .display()
         )));
     }
     for (env, _) in &envs {
-        let dir = records.env_dir(env);
-        if std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some()) {
+        let store = records.state(env);
+        let has_state = |e: crate::store::StateError| RecordError::Invalid(e.to_string());
+        let has_documents = crate::store::Document::ALL
+            .iter()
+            .any(|d| !matches!(backend.read_document(env, *d), Ok(None)));
+        if !store.configurations().map_err(has_state)?.is_empty()
+            || !store.versions().map_err(has_state)?.is_empty()
+            || has_documents
+        {
             return Err(RecordError::Invalid(format!(
                 "environment \"{env}\" already has records in {}; import it into a project without them",
-                dir.display()
+                store.location()
             )));
         }
     }
-    let has_definitions = std::fs::read_dir(root)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|e| e.path().extension().is_some_and(|x| x == "hcl"));
+    let has_definitions = has_definitions(root);
     for f in &body.definitions {
         f.target(root)?;
     }
@@ -329,7 +426,7 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
     for (env, dump) in &envs {
         if let Some(d) = &dump.deployed
             && !body.releases.contains_key(&d.release)
-            && !(only.is_some() && Release::dir(&records, &d.release).exists())
+            && !(only.is_some() && backend.release_manifest(&d.release)?.is_some())
         {
             return Err(RecordError::Invalid(format!(
                 "it is damaged: environment \"{env}\" runs release {}, which the export does not hold",
@@ -362,72 +459,113 @@ pub fn import(root: &Path, bytes: &[u8], only: Option<&str>) -> Result<Summary, 
             targets.push(f.target(root)?);
         }
     }
+    // Where the backend keeps records, when that is in the project.
     for (id, dump) in &body.releases {
-        let dir = Release::files_dir(&records, id);
+        let dir = Release::files_dir(records, id);
         for f in &dump.files {
             targets.push(f.target(&dir)?);
         }
     }
     for (env, _) in &envs {
-        targets.push(records.env_dir(env).join("x"));
+        targets.push(PathBuf::from(records.state(env).location()).join("x"));
     }
-    targets.push(records.dir().join("audit.jsonl"));
+    targets.push(records.audit_location());
     for t in &targets {
         refuse_links(root, t)?;
     }
-    // Then write.
-    if !has_definitions && only.is_none() {
-        for f in &body.definitions {
-            write_file(&f.target(root)?, &f.bytes()?)?;
-            summary.definitions += 1;
-        }
-    }
-    for (id, dump) in &body.releases {
-        if only.is_some() && records.backend().release_manifest(id)?.is_some() {
-            continue;
-        }
-        let files = dump
-            .files
-            .iter()
-            .map(|f| Ok((f.path.clone(), f.bytes()?)))
-            .collect::<Result<Vec<_>, RecordError>>()?;
-        let manifest = super::json_bytes(&dump.release)?;
-        // Kept whole or not at all, as a release captured by an apply.
-        records.backend().keep_release(id, &files, &manifest)?;
-        summary.releases += 1;
-    }
-    for (env, dump) in envs {
-        let dir = records.env_dir(env);
-        let store = records.state(env);
-        for (config, state) in &dump.state {
-            write_file(&dir.join(format!("{config}.state.json")), state.as_bytes())?;
-            if let Some(lineage) = lineages.get(&(env.to_string(), config.clone())) {
-                store.record_lineage(config, lineage).map_err(|e| match e {
-                    crate::store::StateError::Io { path, source } => RecordError::Write {
-                        path,
-                        cause: source.to_string(),
-                    },
-                    e => RecordError::Write {
-                        path: PathBuf::from(store.location()),
-                        cause: e.to_string(),
-                    },
-                })?;
+    // Then write. A whole-project import that fails part-way removes
+    // what it wrote (the store held no records of the project before,
+    // and the directory no definitions where it writes them), so that it
+    // can simply run again rather than be refused for its own leftovers.
+    let mut written: Vec<PathBuf> = Vec::new();
+    let result = (|| -> Result<(), RecordError> {
+        if !has_definitions && only.is_none() {
+            for f in &body.definitions {
+                let target = f.target(root)?;
+                write_file(&target, &f.bytes()?)?;
+                written.push(target);
+                summary.definitions += 1;
             }
-            summary.state_files += 1;
         }
-        if let Some(l) = &dump.lifecycle {
-            l.save(&records, env)?;
+        for (id, dump) in &body.releases {
+            if only.is_some() && backend.release_manifest(id)?.is_some() {
+                continue;
+            }
+            let files = dump
+                .files
+                .iter()
+                .map(|f| Ok((f.path.clone(), f.bytes()?)))
+                .collect::<Result<Vec<_>, RecordError>>()?;
+            let manifest = super::json_bytes(&dump.release)?;
+            // Kept whole or not at all, as a release captured by an apply.
+            backend.keep_release(id, &files, &manifest)?;
+            summary.releases += 1;
         }
-        if let Some(a) = &dump.approvals {
-            a.save(&records, env)?;
+        for (env, dump) in envs {
+            let store = records.state(env);
+            let write_err = |e: crate::store::StateError| match e {
+                crate::store::StateError::Io { path, source } => RecordError::Write {
+                    path,
+                    cause: source.to_string(),
+                },
+                e => RecordError::Write {
+                    path: PathBuf::from(store.location()),
+                    cause: e.to_string(),
+                },
+            };
+            // The lock is the capability to write state: an apply started
+            // meanwhile is refused, and this import waits for none.
+            let lock = store
+                .lock("terrace import", std::time::Duration::ZERO)
+                .map_err(write_err)?;
+            for (config, state) in &dump.state {
+                // Lineage first, as a first commit records it.
+                if let Some(lineage) = lineages.get(&(env.to_string(), config.clone())) {
+                    store.record_lineage(config, lineage).map_err(write_err)?;
+                }
+                store
+                    .write_version(&lock, config, state.as_bytes(), true)
+                    .map_err(write_err)?;
+                summary.state_files += 1;
+            }
+            if let Some(l) = &dump.lifecycle {
+                l.save(records, env)?;
+            }
+            if let Some(a) = &dump.approvals {
+                a.save(records, env)?;
+            }
+            if let Some(d) = &dump.deployed {
+                d.save(records, env)?;
+            }
+            drop(lock);
+            summary.environments.push(env.clone());
         }
-        if let Some(d) = &dump.deployed {
-            d.save(&records, env)?;
+        if only.is_none() && !body.audit.is_empty() {
+            super::audit::Audit::new(records).restore(&body.audit)?;
         }
-        summary.environments.push(env.clone());
-    }
-    if only.is_none() && !body.audit.is_empty() {
-        super::audit::Audit::new(&records).restore(&body.audit)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        if only.is_some() {
+            return Err(e);
+        }
+        let mut left = Vec::new();
+        if let Err(cleanup) = backend.delete_project() {
+            left.push(cleanup.to_string());
+        }
+        for path in &written {
+            if let Err(cleanup) = std::fs::remove_file(path) {
+                left.push(format!("{}: {cleanup}", path.display()));
+            }
+        }
+        return Err(RecordError::Invalid(if left.is_empty() {
+            format!("{e}; what the import wrote was removed")
+        } else {
+            format!(
+                "{e}; what the import wrote could not all be removed ({}): remove it before trying again",
+                left.join("; ")
+            )
+        }));
     }
     Ok(summary)
 }

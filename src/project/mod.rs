@@ -6,9 +6,9 @@
 //! approvals of saved plans ([`approval`]); for the project, the audit
 //! trail ([`audit`]), the needs-attention list ([`attention`]) and the
 //! `project.json` export ([`export`]). The records are kept by the run's
-//! [`Backend`] (the local files under `.terrace/` by default); export and
-//! import still read and write some of those files by path (see
-//! [`crate::store`]). Nothing here plans or applies, and nothing here ever
+//! [`Backend`] (the local files under `.terrace/` by default), export and
+//! import included (see [`crate::store`]). Nothing here plans or applies,
+//! and nothing here ever
 //! holds a credential. Entry point: [`Records`].
 
 pub mod approval;

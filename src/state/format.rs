@@ -65,13 +65,18 @@ pub fn write<W: Write + Seek>(out: &mut W, state: &ConfigState) -> std::io::Resu
     let start = out.stream_position()?;
     out.write_all(header(&checksum(b"")).as_bytes())?;
     let hash = {
-        let mut hashing = Hashing {
-            inner: std::io::BufWriter::with_capacity(1 << 16, &mut *out),
-            hash: Sha256::new(),
-        };
-        serde_json::to_writer_pretty(&mut hashing, state).map_err(std::io::Error::other)?;
-        hashing.inner.flush()?;
-        hashing.hash
+        // The buffer sits in front of the hash, so that the hash and the
+        // file see 64 KiB blocks rather than one call per JSON token.
+        let mut buffered = std::io::BufWriter::with_capacity(
+            1 << 16,
+            Hashing {
+                inner: &mut *out,
+                hash: Sha256::new(),
+            },
+        );
+        serde_json::to_writer_pretty(&mut buffered, state).map_err(std::io::Error::other)?;
+        buffered.flush()?;
+        buffered.into_parts().0.hash
     };
     let sum = format!("sha256:{:x}", hash.finalize());
     out.write_all(b"\n}\n")?;

@@ -220,10 +220,14 @@ impl EnvState {
 
     /// The state of configuration `name`, created empty if needed.
     pub fn config_mut(&mut self, name: &str) -> &mut ConfigState {
-        let env = self.environment.clone();
+        // Looked up first: the usual case allocates no key.
+        if !self.configs.contains_key(name) {
+            let config = ConfigState::new(&self.environment, name);
+            self.configs.insert(name.to_string(), config);
+        }
         self.configs
-            .entry(name.to_string())
-            .or_insert_with(|| ConfigState::new(&env, name))
+            .get_mut(name)
+            .expect("the configuration was just inserted")
     }
 
     /// Records an object (replacing the one at the same address).

@@ -2,11 +2,13 @@
 //! `TERRACE_BACKEND` (`local` or `postgres`, for a pipeline) wins over the
 //! project's `backend` block; without either, local files.
 //!
-//! The PostgreSQL backend is not built yet: choosing it is refused with a
-//! clear error rather than silently keeping records in local files. Its
-//! URL may hold a password, so it is read into a [`Secret`] and never
+//! Opening the PostgreSQL backend connects and checks the schema; a
+//! database that cannot be reached, or has no terrace schema, stops the
+//! run before anything is written anywhere (no fallback to local files).
+//! Its URL may hold a password, so it is read into a [`Secret`] and never
 //! named in an error or a log: errors name the variable, not its value.
 
+use super::postgres::{Init, OpenError, PostgresBackend};
 use super::{Backend, LocalBackend};
 use crate::config::{self, BackendKind, DATABASE_URL_VARIABLE};
 use crate::value::Secret;
@@ -22,6 +24,8 @@ pub struct BackendChoice {
     pub kind: BackendKind,
     /// `TERRACE_BACKEND`, the project's `backend` block, or the default.
     pub chosen_by: &'static str,
+    /// The project whose records these are: a database keys them by it.
+    pub project: String,
 }
 
 /// Why the chosen backend cannot be used.
@@ -38,17 +42,18 @@ pub enum ChoiceError {
         chosen_by: &'static str,
         variable: String,
     },
-    #[error(
-        "the postgres backend is not built yet (chosen by {chosen_by}): this terrace keeps records only in local files under .terrace/; \
-         remove the backend block or set {BACKEND_VARIABLE}=local"
-    )]
-    NotBuilt { chosen_by: &'static str },
+    #[error("the postgres backend (chosen by {chosen_by}): {cause}")]
+    Database {
+        chosen_by: &'static str,
+        cause: OpenError,
+    },
 }
 
 impl BackendChoice {
-    /// The choice for a project declaring `declared`, with
+    /// The choice for project `project` declaring `declared`, with
     /// `TERRACE_BACKEND` set to `setting`.
     pub fn new(
+        project: &str,
         declared: Option<&config::Backend>,
         setting: Option<&str>,
     ) -> Result<BackendChoice, ChoiceError> {
@@ -71,13 +76,17 @@ impl BackendChoice {
                 None => (BackendKind::Local, "default"),
             },
         };
-        Ok(BackendChoice { kind, chosen_by })
+        Ok(BackendChoice {
+            kind,
+            chosen_by,
+            project: project.to_string(),
+        })
     }
 
     /// The choice for `project` in this process's environment.
     pub fn for_project(project: &config::Project) -> Result<BackendChoice, ChoiceError> {
         let setting = std::env::var(BACKEND_VARIABLE).ok();
-        BackendChoice::new(project.backend.as_ref(), setting.as_deref())
+        BackendChoice::new(&project.name, project.backend.as_ref(), setting.as_deref())
     }
 
     /// The variable holding the database URL, if the choice reads one:
@@ -89,27 +98,52 @@ impl BackendChoice {
         }
     }
 
-    /// Opens the chosen backend for the project at `root`.
+    /// Opens the chosen backend for the project at `root`: a database is
+    /// connected to and its schema checked.
     pub fn open(&self, root: &Path) -> Result<Arc<dyn Backend>, ChoiceError> {
         match &self.kind {
             BackendKind::Local => Ok(Arc::new(LocalBackend::new(root))),
             BackendKind::Postgres { url_variable } => {
-                let url = std::env::var(url_variable)
-                    .ok()
-                    .filter(|u| !u.trim().is_empty())
-                    .map(Secret::new)
-                    .ok_or_else(|| ChoiceError::MissingUrl {
-                        chosen_by: self.chosen_by,
-                        variable: url_variable.clone(),
+                let url = self.url(url_variable)?;
+                let backend =
+                    PostgresBackend::open(&url, url_variable, &self.project).map_err(|cause| {
+                        ChoiceError::Database {
+                            chosen_by: self.chosen_by,
+                            cause,
+                        }
                     })?;
-                // The client comes next (issue 12); until then, refuse
-                // rather than pretend.
-                drop(url);
-                Err(ChoiceError::NotBuilt {
-                    chosen_by: self.chosen_by,
-                })
+                Ok(Arc::new(backend))
             }
         }
+    }
+
+    /// Creates or upgrades the chosen database's schema (`terrace backend
+    /// init`); `None` for local files, which need nothing.
+    pub fn init(&self) -> Result<Option<Init>, ChoiceError> {
+        match &self.kind {
+            BackendKind::Local => Ok(None),
+            BackendKind::Postgres { url_variable } => {
+                let url = self.url(url_variable)?;
+                PostgresBackend::init(&url, url_variable)
+                    .map(Some)
+                    .map_err(|cause| ChoiceError::Database {
+                        chosen_by: self.chosen_by,
+                        cause,
+                    })
+            }
+        }
+    }
+
+    /// The database URL from `variable`.
+    fn url(&self, variable: &str) -> Result<Secret, ChoiceError> {
+        std::env::var(variable)
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .map(Secret::new)
+            .ok_or_else(|| ChoiceError::MissingUrl {
+                chosen_by: self.chosen_by,
+                variable: variable.to_string(),
+            })
     }
 }
 
@@ -129,22 +163,24 @@ mod tests {
     #[test]
     fn the_variable_wins_over_the_project_block_and_local_is_the_default() {
         let block = postgres("DB_URL");
-        let chosen = |setting| BackendChoice::new(Some(&block), setting).unwrap().kind;
+        let chosen = |setting| BackendChoice::new("p", Some(&block), setting).unwrap().kind;
         assert_eq!(chosen(Some("local")), BackendKind::Local);
         assert_eq!(chosen(None), block.kind);
         assert_eq!(chosen(Some("postgres")), block.kind);
         assert_eq!(
-            BackendChoice::new(None, Some("postgres")).unwrap().kind,
+            BackendChoice::new("p", None, Some("postgres"))
+                .unwrap()
+                .kind,
             BackendKind::Postgres {
                 url_variable: DATABASE_URL_VARIABLE.into()
             }
         );
         assert_eq!(
-            BackendChoice::new(None, None).unwrap().kind,
+            BackendChoice::new("p", None, None).unwrap().kind,
             BackendKind::Local
         );
         assert_eq!(
-            BackendChoice::new(None, Some("postgres://u:pw@h/db")),
+            BackendChoice::new("p", None, Some("postgres://u:pw@h/db")),
             Err(ChoiceError::UnknownSetting)
         );
     }

@@ -13,13 +13,13 @@
 //!
 //! Writing needs a [`Lock`]: holding one is the capability to change state.
 
-use super::{AuditAppend, AuditTail, Backend, Document, Lock, RecordIo, StateStore};
-use crate::address::InstanceAddr;
-use crate::state::format::{self, FormatError};
-use crate::state::{
-    Base, ConfigState, EnvState, Journal, JournalError, LockError, LockInfo, Record, UnfinishedOp,
+use super::{
+    AuditAppend, AuditTail, Backend, Document, KeptRelease, Lock, RecordIo, Recovery, StateStore,
+    replay,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use crate::state::format::{self, FormatError};
+use crate::state::{ConfigState, EnvState, Journal, JournalError, LockError, LockInfo, Record};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -52,9 +52,16 @@ pub enum StateError {
     #[error("backup {path} cannot be restored: {cause}; nothing was changed")]
     BadBackup { path: PathBuf, cause: FormatError },
     #[error(
+        "{location} exists already: a version is written verbatim only where there is none; nothing was changed"
+    )]
+    Exists { location: String },
+    #[error(
         "the lock held is environment \"{held}\"'s, not \"{env}\"'s: only the holder of an environment's own lock changes its state; nothing was changed"
     )]
     WrongLock { held: String, env: String },
+    /// A database backend could not read or write `place` (never a URL).
+    #[error("{place}: {cause}")]
+    Database { place: String, cause: String },
 }
 
 /// One backup file.
@@ -64,15 +71,6 @@ pub struct BackupInfo {
     pub serial: u64,
     pub path: PathBuf,
     pub modified: Option<std::time::SystemTime>,
-}
-
-/// What recovering from an unfinished apply found.
-#[derive(Debug, Default)]
-pub struct Recovery {
-    /// Finished operations replayed into state.
-    pub replayed: usize,
-    /// Operations started and never finished.
-    pub unfinished: Vec<UnfinishedOp>,
 }
 
 /// The local backend: every record under the project's `.terrace/`.
@@ -306,6 +304,92 @@ impl Backend for LocalBackend {
         store.keep_backups = self.keep_backups;
         Box::new(store)
     }
+
+    /// Every directory under `.terrace/releases/` with a manifest; the
+    /// temporary ones (`.tmp-…`) of a keep in progress are not releases.
+    fn releases(&self) -> Result<Vec<String>, RecordIo> {
+        let dir = self.root.join(".terrace").join("releases");
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(RecordIo::Read {
+                    path: dir,
+                    cause: e.to_string(),
+                });
+            }
+        };
+        let mut ids: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|id| !id.starts_with('.'))
+            .filter(|id| self.release_location(id).join("release.json").is_file())
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    fn read_release(&self, id: &str) -> Result<Option<KeptRelease>, RecordIo> {
+        let Some(manifest) = self.release_manifest(id)? else {
+            return Ok(None);
+        };
+        let mut files = Vec::new();
+        read_tree(&self.release_files(id)?, "", &mut files)?;
+        files.sort();
+        Ok(Some(KeptRelease { manifest, files }))
+    }
+
+    /// Removes `.terrace/` (with the catalog cache, which is rebuilt).
+    fn delete_project(&self) -> Result<(), RecordIo> {
+        let dir = self.root.join(".terrace");
+        match std::fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(RecordIo::Write {
+                path: dir,
+                cause: e.to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Every file under `dir` as (path relative to the start, with `/`,
+/// content), into `out`; a directory that does not exist holds none.
+/// Symbolic links are refused: a release holds files only.
+fn read_tree(dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) -> Result<(), RecordIo> {
+    let read_err = |path: &Path, cause: String| RecordIo::Read {
+        path: path.to_path_buf(),
+        cause,
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && prefix.is_empty() => return Ok(()),
+        Err(e) => return Err(read_err(dir, e.to_string())),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| read_err(dir, e.to_string()))?;
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            return Err(read_err(&path, "its name is not UTF-8".into()));
+        };
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let kind = entry
+            .file_type()
+            .map_err(|e| read_err(&path, e.to_string()))?;
+        if kind.is_dir() {
+            read_tree(&path, &rel, out)?;
+        } else if kind.is_file() {
+            let bytes =
+                crate::bounded::read_record(&path).map_err(|e| read_err(&path, e.to_string()))?;
+            out.push((rel, bytes));
+        } else {
+            return Err(read_err(&path, "it is not a regular file".into()));
+        }
+    }
+    Ok(())
 }
 
 /// A record's bytes; `None` when the file does not exist.
@@ -394,17 +478,13 @@ impl LocalStore {
     fn read_current(&self, config: &str) -> Result<ConfigState, StateError> {
         let path = self.state_path(config);
         let bytes = crate::bounded::read_record(&path).map_err(io(&path))?;
-        format::decode(&bytes)
-            .and_then(|state| {
-                let lineage = self.history_lineage(config);
-                format::check_owner(&state, &self.env, config, lineage.as_deref())?;
-                Ok(state)
-            })
-            .map_err(|cause| StateError::Damaged {
+        super::verified(&bytes, &self.env, config, || self.history_lineage(config)).map_err(
+            |cause| StateError::Damaged {
                 backups: self.backups_of(config).unwrap_or_default(),
                 path: path.clone(),
                 cause,
-            })
+            },
+        )
     }
 
     /// `<config>.lineage`: the lineage of the configuration's history,
@@ -452,14 +532,7 @@ impl LocalStore {
     /// Refuses a lock of another environment: a lock is the capability
     /// to change its own environment's state, and only that one.
     fn check_lock(&self, lock: &Lock) -> Result<(), StateError> {
-        if lock.env() == self.env {
-            Ok(())
-        } else {
-            Err(StateError::WrongLock {
-                held: lock.env().to_string(),
-                env: self.env.clone(),
-            })
-        }
+        lock.check(&self.env)
     }
 
     fn state_files(&self) -> Result<Vec<String>, StateError> {
@@ -599,25 +672,10 @@ impl StateStore for LocalStore {
     fn begin_journal(&self, lock: &Lock, state: &EnvState) -> Result<Journal, StateError> {
         self.check_lock(lock)?;
         std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
-        let base = state
-            .configs
-            .iter()
-            .map(|(name, c)| {
-                (
-                    name.clone(),
-                    Base {
-                        serial: c.serial,
-                        lineage: c.lineage.clone(),
-                    },
-                )
-            })
-            .collect();
-        let begin = Record::Begin {
-            apply_id: uuid::Uuid::new_v4().to_string(),
-            time: jiff::Timestamp::now().to_string(),
-            base,
-        };
-        Ok(Journal::create(&self.journal_path(), &begin)?)
+        Ok(Journal::create(
+            &self.journal_path(),
+            &super::journal_begin(state),
+        )?)
     }
 
     /// Closes the journal once its operations are in the state files.
@@ -673,6 +731,54 @@ impl StateStore for LocalStore {
             tracing::debug!(path = %path.display(), serial, objects = config.instance_count(), "wrote state");
             self.prune(name)?;
         }
+        Ok(serial)
+    }
+
+    fn read_version(
+        &self,
+        config: &str,
+        serial: Option<u64>,
+    ) -> Result<Option<Vec<u8>>, StateError> {
+        let path = match serial {
+            None => self.state_path(config),
+            Some(s) => self.backup_path(config, s),
+        };
+        match crate::bounded::read_record(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    /// Writes `CONFIG.state.json` or `CONFIG.SERIAL.backup.json` with the
+    /// bytes as they are, atomically.
+    fn write_version(
+        &self,
+        lock: &Lock,
+        config: &str,
+        bytes: &[u8],
+        current: bool,
+    ) -> Result<u64, StateError> {
+        self.check_lock(lock)?;
+        let serial = format::decode(bytes)
+            .and_then(|s| format::check_owner(&s, &self.env, config, None).map(|()| s.serial))
+            .map_err(|cause| StateError::Damaged {
+                path: self.dir.join(config),
+                cause,
+                backups: Vec::new(),
+            })?;
+        let path = if current {
+            self.state_path(config)
+        } else {
+            self.backup_path(config, serial)
+        };
+        if std::fs::symlink_metadata(&path).is_ok() {
+            return Err(StateError::Exists {
+                location: path.display().to_string(),
+            });
+        }
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        crate::state::write_atomic(&path, bytes).map_err(io(&path))?;
         Ok(serial)
     }
 
@@ -774,15 +880,12 @@ impl StateStore for LocalStore {
                         continue;
                     }
                     let bytes = crate::bounded::read_record(path).map_err(io(path))?;
-                    format::decode(&bytes)
-                        .and_then(|state| {
-                            format::check_owner(&state, &self.env, &name, lineage.as_deref())?;
-                            Ok(state)
-                        })
-                        .map_err(|cause| StateError::BadBackup {
+                    super::verified(&bytes, &self.env, &name, || lineage.clone()).map_err(
+                        |cause| StateError::BadBackup {
                             path: path.clone(),
                             cause,
-                        })?
+                        },
+                    )?
                 }
                 None => {
                     restored.insert(name.clone(), 0);
@@ -818,103 +921,10 @@ impl StateStore for LocalStore {
     }
 }
 
-/// Applies a journal's finished operations to `state`. Configurations
-/// whose state moved past the journal's base (already compacted) are left
-/// alone. Returns the configurations changed and what was found.
-pub fn replay(state: &mut EnvState, records: &[Record]) -> (BTreeSet<String>, Recovery) {
-    let mut recovery = Recovery::default();
-    let mut changed = BTreeSet::new();
-    let base = match records.first() {
-        Some(Record::Begin { base, .. }) => base.clone(),
-        _ => BTreeMap::new(),
-    };
-    // Decided once, on the state as read: replaying creates configurations.
-    let stale: BTreeSet<String> = base
-        .keys()
-        .chain(state.configs.keys())
-        .filter(|c| match (base.get(*c), state.configs.get(*c)) {
-            (Some(b), Some(s)) => b.serial != s.serial || b.lineage != s.lineage,
-            _ => true,
-        })
-        .cloned()
-        .collect();
-    let mut started: HashMap<String, (String, String)> = HashMap::new();
-    for rec in records {
-        match rec {
-            Record::Begin { .. } => {}
-            Record::Start {
-                address,
-                action,
-                time,
-            } => {
-                started.insert(address.clone(), (action.clone(), time.clone()));
-            }
-            Record::Done {
-                address,
-                attributes,
-                dependencies,
-                ..
-            } => {
-                started.remove(address);
-                let Ok((_, addr)) = InstanceAddr::parse(address) else {
-                    continue;
-                };
-                let config = addr.resource.config.clone();
-                if stale.contains(&config) {
-                    continue;
-                }
-                match attributes {
-                    Some(a) => state.set_instance(&addr, a.clone(), dependencies.clone()),
-                    None => {
-                        state.remove_instance(&addr);
-                    }
-                }
-                state
-                    .config_mut(&config)
-                    .unfinished
-                    .retain(|u| &u.address != address);
-                changed.insert(config);
-                recovery.replayed += 1;
-            }
-            Record::Outputs {
-                configuration,
-                outputs,
-            } => {
-                if !stale.contains(configuration) {
-                    state.config_mut(configuration).outputs = outputs.clone();
-                    changed.insert(configuration.clone());
-                }
-            }
-        }
-    }
-    let mut left: Vec<(String, (String, String))> = started.into_iter().collect();
-    left.sort();
-    for (address, (action, started_at)) in left {
-        let Ok((_, addr)) = InstanceAddr::parse(&address) else {
-            continue;
-        };
-        let config = addr.resource.config.clone();
-        if stale.contains(&config) {
-            continue;
-        }
-        let op = UnfinishedOp {
-            address,
-            action,
-            started_at,
-        };
-        let c = state.config_mut(&config);
-        if !c.unfinished.iter().any(|u| u.address == op.address) {
-            c.unfinished.push(op.clone());
-        }
-        changed.insert(config);
-        recovery.unfinished.push(op);
-    }
-    (changed, recovery)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::address::InstanceAddr;
     use crate::value::Value;
 
     fn addr(s: &str) -> InstanceAddr {
@@ -1004,67 +1014,75 @@ mod tests {
     }
 
     #[test]
-    fn replay_applies_finished_and_reports_unfinished() {
+    fn versions_are_read_and_written_verbatim_and_a_second_write_is_refused() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let from = LocalStore::new(a.path(), "dev");
+        let to = LocalStore::new(b.path(), "dev");
+        let lock = from.lock("test", Duration::ZERO).unwrap();
         let mut state = EnvState::new("dev");
-        let records = vec![
-            Record::Begin {
-                apply_id: "a".into(),
-                time: "t".into(),
-                base: BTreeMap::new(),
-            },
-            Record::Start {
-                address: "net/file.a".into(),
-                action: "create".into(),
-                time: "t1".into(),
-            },
-            Record::Done {
-                address: "net/file.a".into(),
-                action: "create".into(),
-                attributes: Some(Value::int(1)),
-                dependencies: None,
-            },
-            Record::Start {
-                address: "net/file.b".into(),
-                action: "create".into(),
-                time: "t2".into(),
-            },
-        ];
-        let (changed, rec) = replay(&mut state, &records);
-        assert_eq!(changed.len(), 1);
-        assert_eq!(rec.replayed, 1);
-        assert_eq!(rec.unfinished.len(), 1);
-        assert_eq!(rec.unfinished[0].address, "net/file.b");
-        assert!(state.instance(&addr("net/file.a")).is_some());
-        assert_eq!(state.configs["net"].unfinished.len(), 1);
+        for v in 1..=3 {
+            state.set_instance(&addr("net/terrace_data.x"), Value::int(v), None);
+            from.commit(&lock, &mut state, &BTreeSet::from(["net".to_string()]))
+                .unwrap();
+        }
+        let to_lock = to.lock("test", Duration::ZERO).unwrap();
+        for b in from.versions().unwrap() {
+            let bytes = from.read_version("net", Some(b.serial)).unwrap().unwrap();
+            assert_eq!(
+                to.write_version(&to_lock, "net", &bytes, false).unwrap(),
+                b.serial
+            );
+        }
+        let current = from.read_version("net", None).unwrap().unwrap();
+        assert_eq!(
+            to.write_version(&to_lock, "net", &current, true).unwrap(),
+            3
+        );
+        to.record_lineage("net", &from.history_lineage("net").unwrap())
+            .unwrap();
+        assert_eq!(to.read_version("net", None).unwrap().unwrap(), current);
+        assert_eq!(to.load().unwrap().serial(), 3);
+        let serials: Vec<u64> = to.versions().unwrap().iter().map(|b| b.serial).collect();
+        assert_eq!(serials, [2, 1]);
+        assert!(to.read_version("net", Some(9)).unwrap().is_none());
+        assert!(matches!(
+            to.write_version(&to_lock, "net", &current, true),
+            Err(StateError::Exists { .. })
+        ));
+        // Another configuration's (or environment's) bytes are refused.
+        assert!(matches!(
+            to.write_version(&to_lock, "app", &current, true),
+            Err(StateError::Damaged { .. })
+        ));
+        let prod = LocalStore::new(b.path(), "prod");
+        let prod_lock = prod.lock("test", Duration::ZERO).unwrap();
+        assert!(
+            prod.write_version(&prod_lock, "net", &current, true)
+                .is_err()
+        );
+        assert!(prod.configurations().unwrap().is_empty());
     }
 
     #[test]
-    fn replay_leaves_a_configuration_written_since_the_journal_began_alone() {
-        let mut state = EnvState::new("dev");
-        let net = state.config_mut("net");
-        net.serial = 2;
-        let lineage = net.lineage.clone();
-        let done = |address: &str| Record::Done {
-            address: address.into(),
-            action: "create".into(),
-            attributes: Some(Value::int(1)),
-            dependencies: None,
-        };
-        let records = vec![
-            Record::Begin {
-                apply_id: "a".into(),
-                time: "t".into(),
-                // The journal began at net's serial 1: serial 2 holds it.
-                base: BTreeMap::from([("net".into(), Base { serial: 1, lineage })]),
-            },
-            done("net/file.a"),
-            done("app/file.b"),
-            done("app/file.c"),
+    fn releases_are_listed_read_whole_and_deleted_with_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path());
+        assert!(backend.releases().unwrap().is_empty());
+        let files = vec![
+            ("arch/main.hcl".to_string(), b"x".to_vec()),
+            ("project.hcl".to_string(), b"y".to_vec()),
         ];
-        let (changed, rec) = replay(&mut state, &records);
-        assert_eq!(changed, BTreeSet::from(["app".to_string()]));
-        assert_eq!(rec.replayed, 2);
-        assert!(state.instance(&addr("net/file.a")).is_none());
-        assert!(state.instance(&addr("app/file.c")).is_some());
+        backend.keep_release("abc", &files, b"{}").unwrap();
+        std::fs::create_dir_all(dir.path().join(".terrace/releases/.tmp-1")).unwrap();
+        assert_eq!(backend.releases().unwrap(), ["abc"]);
+        let kept = backend.read_release("abc").unwrap().unwrap();
+        assert_eq!(kept.manifest, b"{}");
+        assert_eq!(kept.files, files);
+        assert!(backend.read_release("def").unwrap().is_none());
+        backend.delete_project().unwrap();
+        assert!(!dir.path().join(".terrace").exists());
+        assert!(backend.releases().unwrap().is_empty());
+        backend.delete_project().unwrap();
     }
 }

@@ -1,7 +1,8 @@
 //! The record store: one interface for every record terrace keeps, and
 //! the backends behind it. Operations reach records only through a
-//! [`Backend`] chosen once per run (see [`choice`]); the local files under
-//! `.terrace/` ([`local`]) are the default and today the only backend.
+//! [`Backend`] chosen once per run (see [`choice`]): the local files under
+//! `.terrace/` ([`local`], the default) or a PostgreSQL database shared by
+//! every machine ([`postgres`]).
 //!
 //! # What is recorded, and what each record needs
 //!
@@ -76,26 +77,18 @@
 //! head; replaced whole only by an import. [`audit.jsonl` under an
 //! exclusive file lock, `audit.head`]
 //!
-//! **Export / import / delete**: every record above, all versions, read
-//! and written as a whole.
+//! **Export / import / delete / copy**: every record above, read and
+//! written through the same interface: each version's bytes as written
+//! (`StateStore::read_version`, and `write_version` to put one verbatim,
+//! so that its checksum and lineage travel with it), every kept release
+//! (`Backend::releases`, `read_release`), and `Backend::delete_project`
+//! removing every record of the project. Journal and lock are not
+//! copied: a copy is refused while an apply's journal is pending, and
+//! takes the locks itself.
 //!
-//! # Migration so far
-//!
-//! State versions, journal, lock and backups go through [`StateStore`];
-//! lifecycle, approvals, the deployed release and drift through
-//! [`Backend`]'s documents; the audit trail through its append, read and
-//! replace; releases through keep, manifest and files; lineage through
-//! `history_lineage` / `record_lineage`. `project::export` goes through
-//! them for documents, the audit trail, releases kept on import and
-//! lineage, but still reads the release and state files and writes the
-//! state files by path (and import refuses while another backend is
-//! chosen). Still on the local files directly: `ops::delete` (removes
-//! `.terrace/`), `cli state`, which replays a pending journal with the
-//! local store's `replay`, and a few types that still name
-//! paths for messages (`StateError`'s paths, `BackupInfo::path`,
-//! `Records::dir`). Those are the next to move, with the same shape: an
-//! export/import of every record with all versions, and a delete, as
-//! operations of [`Backend`].
+//! Still naming local paths: a few types, for messages (`StateError`'s
+//! paths, `BackupInfo::path`, `Records::dir`); a database's records are
+//! named there as `postgres (VARIABLE): PROJECT: RECORD`.
 //!
 //! # Why the interface is synchronous
 //!
@@ -103,23 +96,29 @@
 //! synchronous code and from async operations alike, and its journal
 //! already runs on its own writer thread; a sync trait keeps it and its
 //! callers unchanged, and object-safe without boxing futures (`Box<dyn
-//! StateStore>`, `Arc<dyn Backend>`). A PostgreSQL backend (tokio-postgres
-//! is async) runs its client on a runtime of its own thread and answers
-//! calls over channels (std channels, which block safely inside and
-//! outside a tokio runtime, unlike `block_on`). Its [`Lock`] guard holds
-//! the connection whose session owns the advisory lock; its
+//! StateStore>`, `Arc<dyn Backend>`). The PostgreSQL backend uses the
+//! blocking `postgres` client on a thread of its own per connection and
+//! answers calls over std channels, which block safely inside and outside
+//! a tokio runtime (unlike `block_on`). Its [`Lock`] guard holds the
+//! connection whose session owns the advisory lock; its
 //! [`crate::state::JournalLog`] sends each batch as one transaction, so
-//! group commit stays in one place. Operations already do blocking file I/O on tokio's
-//! workers; a database round trip per record operation is of that kind.
+//! group commit stays in one place. Operations already do blocking file
+//! I/O on tokio's workers; a database round trip per record operation is
+//! of that kind.
 
 pub mod choice;
+pub mod dump;
 pub mod local;
+pub mod postgres;
+pub mod replay;
 
 pub use choice::{BACKEND_VARIABLE, BackendChoice, ChoiceError};
 
-pub use local::{BackupInfo, LocalBackend, LocalStore, Recovery, StateError, replay};
+pub use local::{BackupInfo, LocalBackend, LocalStore, StateError};
+pub use replay::{Recovery, replay};
 
-use crate::state::{EnvState, Journal, LockInfo, Record};
+use crate::state::format::{self, FormatError};
+use crate::state::{Base, ConfigState, EnvState, Journal, LockInfo, Record};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -192,6 +191,30 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         files: &[(String, Vec<u8>)],
         manifest: &[u8],
     ) -> Result<(), RecordIo>;
+
+    /// The ids of every kept release, sorted.
+    fn releases(&self) -> Result<Vec<String>, RecordIo>;
+
+    /// Release `id` as kept: its manifest and its files (relative path
+    /// with `/`, content), sorted by path; `None` when it is not kept.
+    /// The bytes are as kept: the caller verifies them if it trusts them.
+    fn read_release(&self, id: &str) -> Result<Option<KeptRelease>, RecordIo>;
+
+    /// Removes every record of the project: every environment's versions,
+    /// lineage, documents, journal and lock, the releases and the audit
+    /// trail (local: `.terrace/`; a database: the project's rows). The
+    /// caller holds every environment's lock; a lock it holds may go
+    /// with the records.
+    fn delete_project(&self) -> Result<(), RecordIo>;
+}
+
+/// A kept release's bytes ([`Backend::read_release`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptRelease {
+    /// `release.json`: the manifest the files are verified against.
+    pub manifest: Vec<u8>,
+    /// (relative path with `/`, content), sorted by path.
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 /// The end of the audit trail, as an appender sees it under the lock.
@@ -237,6 +260,28 @@ pub enum Document {
     /// The last `terrace drift` check ([`crate::state::DriftRecord`];
     /// [`crate::project::Records::drift`]).
     Drift,
+}
+
+impl Document {
+    /// Every kind of document, for whoever copies them all.
+    pub const ALL: [Document; 5] = [
+        Document::Lifecycle,
+        Document::Approvals,
+        Document::Deployed,
+        Document::Policies,
+        Document::Drift,
+    ];
+
+    /// The document's name in messages and dumps (stable).
+    pub fn name(self) -> &'static str {
+        match self {
+            Document::Lifecycle => "lifecycle",
+            Document::Approvals => "approvals",
+            Document::Deployed => "deployed",
+            Document::Policies => "policies",
+            Document::Drift => "drift",
+        }
+    }
 }
 
 /// One environment's state: its versions, journal, lock and drift check.
@@ -318,6 +363,32 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
 
     /// Ends the journal once its operations are committed.
     fn end_journal(&self, journal: Journal) -> Result<(), StateError>;
+
+    /// The bytes of configuration `config`'s version as written: the
+    /// current one (`serial` `None`) or the kept version `serial`; `None`
+    /// when there is no such version. Not verified: an export or a copy
+    /// carries the bytes, checksum included, as they are.
+    fn read_version(
+        &self,
+        config: &str,
+        serial: Option<u64>,
+    ) -> Result<Option<Vec<u8>>, StateError>;
+
+    /// Writes a version of configuration `config` verbatim (an import, a
+    /// copy between backends): `bytes` as [`StateStore::read_version`]
+    /// gave them, as the current version or as a kept one. Its serial is
+    /// the one it carries. Refused, with nothing written, when the bytes
+    /// are not a sound version of this environment's `config` (checksum,
+    /// environment, configuration) or when that version (the current one,
+    /// or a kept one with that serial) exists already. Lineage is the
+    /// caller's: [`StateStore::record_lineage`]. Returns the serial.
+    fn write_version(
+        &self,
+        lock: &Lock,
+        config: &str,
+        bytes: &[u8],
+        current: bool,
+    ) -> Result<u64, StateError>;
 }
 
 /// A held environment lock: dropping it releases the lock. It is the
@@ -350,6 +421,57 @@ impl Lock {
     /// The environment locked.
     pub fn env(&self) -> &str {
         &self.env
+    }
+
+    /// Refuses this lock unless it is environment `env`'s: a lock is the
+    /// capability to change its own environment's state, and only that.
+    pub(in crate::store) fn check(&self, env: &str) -> Result<(), StateError> {
+        if self.env == env {
+            Ok(())
+        } else {
+            Err(StateError::WrongLock {
+                held: self.env.clone(),
+                env: env.to_string(),
+            })
+        }
+    }
+}
+
+/// Decodes a kept version of configuration `config` in environment `env`
+/// and verifies it: its checksum, and that it is this environment's, this
+/// configuration's, and of `lineage()` (the history it must continue, when
+/// known), so that a copy from elsewhere is refused rather than applied
+/// against the wrong objects. Every backend reads state through this.
+pub(in crate::store) fn verified(
+    bytes: &[u8],
+    env: &str,
+    config: &str,
+    lineage: impl FnOnce() -> Option<String>,
+) -> Result<ConfigState, FormatError> {
+    let state = format::decode(bytes)?;
+    format::check_owner(&state, env, config, lineage().as_deref())?;
+    Ok(state)
+}
+
+/// The first record of an apply's journal: where it starts from.
+pub(in crate::store) fn journal_begin(state: &EnvState) -> Record {
+    let base = state
+        .configs
+        .iter()
+        .map(|(name, c)| {
+            (
+                name.clone(),
+                Base {
+                    serial: c.serial,
+                    lineage: c.lineage.clone(),
+                },
+            )
+        })
+        .collect();
+    Record::Begin {
+        apply_id: uuid::Uuid::new_v4().to_string(),
+        time: jiff::Timestamp::now().to_string(),
+        base,
     }
 }
 

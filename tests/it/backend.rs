@@ -1,6 +1,7 @@
-//! The backend choice: `backend` blocks and `TERRACE_BACKEND`. PostgreSQL
-//! is not built yet and is refused, never silently replaced by local
-//! files; its URL (which may hold a password) is never shown or written.
+//! The backend choice: `backend` blocks and `TERRACE_BACKEND`. A chosen
+//! PostgreSQL that cannot be reached stops the run, never silently
+//! replaced by local files; its URL (which may hold a password) is never
+//! shown or written.
 
 use crate::harness::{Project, assert_not_under};
 
@@ -24,8 +25,9 @@ fn project(backend: &str) -> Project {
         )
 }
 
-/// Asserts the run was refused because PostgreSQL is not built, showed
-/// no part of the URL, and wrote no record.
+/// Asserts the run was refused because the database cannot be reached
+/// (port 1), named the variable, showed no part of the URL, and wrote no
+/// record.
 fn refused_without_the_url(p: &Project, vars: &[(&str, &str)]) {
     let url = url();
     let mut all = vec![("TERRACE_LOG", "trace")];
@@ -38,7 +40,7 @@ fn refused_without_the_url(p: &Project, vars: &[(&str, &str)]) {
         let run = p
             .run_with(args, &all)
             .code(1)
-            .stderr_has("the postgres backend is not built yet");
+            .stderr_has("cannot reach the database named by TERRACE_DATABASE_URL");
         for text in [&run.stdout, &run.stderr] {
             assert!(
                 !text.contains(PASSWORD),

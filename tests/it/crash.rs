@@ -1,7 +1,7 @@
 //! Crashes and interrupts during apply: nothing is lost, nothing created
-//! twice, and the next runs converge.
+//! twice, and the next runs converge; on local files and on PostgreSQL.
 
-use crate::harness::{Project, single};
+use crate::harness::{Project, Store, on_both_stores, single};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -17,10 +17,10 @@ const SLOW_APPLY: &[&str] = &[
     "2",
 ];
 
-fn many_files() -> Project {
-    single(&format!(
+fn many_files(store: Store) -> Project {
+    store.project(single(&format!(
         "resource \"file\" \"f\" {{\n  count   = {FILES}\n  path    = \"out/f${{count.index}}\"\n  content = \"file ${{count.index}}\"\n}}\n"
-    ))
+    )))
 }
 
 /// Addresses in state, and addresses of unfinished operations.
@@ -76,43 +76,54 @@ fn check_and_converge(p: &Project, how: &str) {
         .stdout_has("No changes.");
 }
 
-#[test]
-fn apply_survives_sigkill_at_any_point() {
+on_both_stores!(
+    apply_survives_sigkill_at_any_point,
+    ctrl_c_lets_running_operations_finish_and_saves_state,
+);
+
+fn apply_survives_sigkill_at_any_point(store: Store) {
     for delay_ms in [5, 40, 90, 160, 260] {
-        let p = many_files();
+        let p = many_files(store);
         let child = p.spawn(SLOW_APPLY);
         std::thread::sleep(Duration::from_millis(delay_ms));
         child.signal("-KILL");
         let out = child.wait();
         let how = format!("killed after {delay_ms}ms (exit {})", out.code);
-        if p.exists(".terrace/envs/dev/lock") {
-            p.run(&["state", "unlock", "--env", "dev"]).success();
-        }
+        // Breaks the lock the killed apply left, if it had taken one.
+        p.run(&["state", "unlock", "--env", "dev"]).success();
         check_and_converge(&p, &how);
     }
 }
 
-#[test]
-fn ctrl_c_lets_running_operations_finish_and_saves_state() {
-    let p = many_files();
+fn ctrl_c_lets_running_operations_finish_and_saves_state(store: Store) {
+    let p = many_files(store);
     let child = p.spawn(SLOW_APPLY);
-    // Interrupt once operations are under way (the journal exists).
+    // Interrupt once operations are under way (a file was written).
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !p.exists(".terrace/envs/dev/journal.jsonl") {
+    while existing_files(&p).is_empty() {
         assert!(std::time::Instant::now() < deadline, "apply never started");
         std::thread::sleep(Duration::from_millis(2));
     }
     child.signal("-INT");
     let run = child.wait();
     let run = run.code(1).stderr_has("Apply interrupted");
+    p.run(&["state", "unlock", "--env", "dev"])
+        .success()
+        .stdout_has("is not locked");
+    if store == Store::Local {
+        assert!(
+            !p.exists(".terrace/envs/dev/journal.jsonl"),
+            "the journal is compacted into state\n{}",
+            run.stderr
+        );
+    }
+    // No journal is left for the next command to find.
+    let list = p.run(&["state", "list", "--env", "dev"]).success();
     assert!(
-        !p.exists(".terrace/envs/dev/lock"),
-        "the lock is released\n{}",
-        run.stderr
-    );
-    assert!(
-        !p.exists(".terrace/envs/dev/journal.jsonl"),
-        "the journal is compacted into state"
+        !list.stderr.contains("journal") && !list.stdout.contains("journal"),
+        "the journal is compacted into state\n{}{}",
+        list.stdout,
+        list.stderr
     );
     let (_, unfinished) = recorded(&p);
     assert!(
@@ -120,4 +131,59 @@ fn ctrl_c_lets_running_operations_finish_and_saves_state() {
         "operations in flight were allowed to finish: {unfinished:?}"
     );
     check_and_converge(&p, "interrupted");
+}
+
+/// A project whose apply was killed once file.a was created and
+/// command.slow had started: both only in the journal; the lock broken.
+fn killed_with_a_journal() -> Project {
+    let p = single(
+        "resource \"file\" \"a\" {\n  path    = \"out/a.txt\"\n  content = \"a\"\n}\nresource \"command\" \"slow\" {\n  create     = \"sleep 30; echo '{}'\"\n  delete     = \"true\"\n  depends_on = [file.a]\n}\n",
+    );
+    let child = p.spawn(&["apply", "--env", "dev", "--auto-approve"]);
+    // Killed once file.a is created and command.slow has started: both
+    // are only in the journal.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(p.path(".terrace/envs/dev/journal.jsonl"))
+        .is_ok_and(|j| j.contains("command.slow"))
+    {
+        assert!(std::time::Instant::now() < deadline, "apply never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.signal("-KILL");
+    child.wait();
+    assert!(p.exists("out/a.txt"));
+    p.run(&["state", "unlock", "--env", "dev"]).success();
+    p
+}
+
+#[test]
+fn delete_project_after_a_killed_apply_counts_the_journals_objects_as_deployed() {
+    let p = killed_with_a_journal();
+    p.run(&["delete-project", "--auto-approve"])
+        .code(1)
+        .stderr_has("dev/main/file.a")
+        .stderr_has("dev/main/command.slow  (an interrupted create: the object may exist)");
+    // The records are still there, the journal recovered into state.
+    assert!(!p.exists(".terrace/envs/dev/journal.jsonl"));
+    let (done, unfinished) = recorded(&p);
+    assert!(done.contains("main/file.a"), "{done:?}");
+    assert!(unfinished.contains("main/command.slow"), "{unfinished:?}");
+}
+
+#[test]
+fn export_refuses_a_pending_journal_until_a_plan_recovers_it() {
+    let p = killed_with_a_journal();
+    p.run(&["export", "--output", "project.json"])
+        .code(1)
+        .stderr_has("environment \"dev\" has the journal of an apply")
+        .stderr_has("terrace plan --env dev");
+    assert!(!p.exists("project.json"));
+    p.run(&["plan", "--env", "dev"]).success();
+    p.run(&["export", "--output", "project.json"]).success();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.path("project.json")).unwrap()).unwrap();
+    let state = doc["project"]["environments"]["dev"]["state"]["main"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(state.contains("out/a.txt"), "{state}");
 }

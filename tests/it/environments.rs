@@ -1,14 +1,32 @@
 //! Environments end to end on examples/shop: dev is applied, test and prod
 //! receive dev's release by promotion, prod only with an approval; the
 //! records (lifecycle, audit, export) and the credential's secrecy.
+//!
+//! The promotion tests run on local files and on PostgreSQL; the tests of
+//! export, import, deletion, the audit file and secrets on disk read or
+//! edit `.terrace/` and stay on local files.
 
-use crate::harness::{Project, Run, copy_dir};
+use crate::harness::{Project, Run, Store, copy_dir, on_both_stores};
 use std::path::Path;
+
+on_both_stores!(
+    releases_move_dev_to_test_to_prod_exactly_and_prod_needs_an_approval,
+    a_failed_dev_apply_blocks_promotion_until_fixed,
+    drift_in_the_source_blocks_promotion,
+    state_copied_aside_is_not_needed_for_a_release,
+    a_promotion_that_changes_nothing_still_moves_the_release,
+    an_edited_plan_cannot_pass_for_a_promotion,
+    an_architecture_outside_the_project_applies_but_cannot_be_promoted,
+);
 
 const KEY: &str = "shop-dev-key-4b1d9e0c7a";
 
 fn shop() -> Project {
-    Project::copy_of("examples/shop")
+    shop_in(Store::Local)
+}
+
+fn shop_in(store: Store) -> Project {
+    store.project(Project::copy_of("examples/shop"))
 }
 
 fn run(p: &Project, args: &[&str]) -> Run {
@@ -54,9 +72,8 @@ fn stage(p: &Project, env: &str, config: &str) -> String {
         .to_string()
 }
 
-#[test]
-fn releases_move_dev_to_test_to_prod_exactly_and_prod_needs_an_approval() {
-    let p = shop();
+fn releases_move_dev_to_test_to_prod_exactly_and_prod_needs_an_approval(store: Store) {
+    let p = shop_in(store);
     run(&p, &["apply", "--env", "dev", "--auto-approve"]).success();
     assert!(p.read("out/dev/app.conf").contains("version 1.0.0"));
     assert_eq!(stage(&p, "dev", "app"), "deployed");
@@ -216,9 +233,8 @@ fn releases_move_dev_to_test_to_prod_exactly_and_prod_needs_an_approval() {
     assert!(p.exists("out/dev/app.conf") && p.exists("out/test/app.conf"));
 }
 
-#[test]
-fn a_failed_dev_apply_blocks_promotion_until_fixed() {
-    let p = shop();
+fn a_failed_dev_apply_blocks_promotion_until_fixed(store: Store) {
+    let p = shop_in(store);
     run(&p, &["apply", "--env", "dev", "--auto-approve"]).success();
     // app.conf cannot be written: a directory stands in its way.
     let text = p.read("project.hcl").replace("\"1.0.0\"", "\"1.1.0\"");
@@ -240,9 +256,8 @@ fn a_failed_dev_apply_blocks_promotion_until_fixed() {
         .stdout_has("Plan:");
 }
 
-#[test]
-fn drift_in_the_source_blocks_promotion() {
-    let p = shop();
+fn drift_in_the_source_blocks_promotion(store: Store) {
+    let p = shop_in(store);
     run(&p, &["apply", "--env", "dev", "--auto-approve"]).success();
     p.write("out/dev/network.json", "{\"edited\": true}");
     run(&p, &["promote", "--from", "dev", "--to", "test"])
@@ -397,9 +412,15 @@ output "id" { value = terrace_data.a.id }
 
 /// A project of `terrace_data` only, dev and test.
 fn data_project() -> Project {
-    Project::new()
-        .file("project.hcl", DATA_ONLY)
-        .file("arch/main.hcl", DATA_ARCH)
+    data_project_in(Store::Local)
+}
+
+fn data_project_in(store: Store) -> Project {
+    store.project(
+        Project::new()
+            .file("project.hcl", DATA_ONLY)
+            .file("arch/main.hcl", DATA_ARCH),
+    )
 }
 
 /// Promotes dev's release to test and applies it; must succeed.
@@ -534,11 +555,10 @@ fn status_and_attention_report_pending_promotions_and_stale_locks() {
     run(&p, &["attention", "--fail-on", "error", "--json"]).code(1);
 }
 
-#[test]
-fn state_copied_aside_is_not_needed_for_a_release() {
-    // A release is kept inside .terrace: removing the working tree's
+fn state_copied_aside_is_not_needed_for_a_release(store: Store) {
+    // A release is kept in the records: removing the working tree's
     // architecture after dev's apply does not stop the promotion.
-    let p = data_project();
+    let p = data_project_in(store);
     p.apply();
     let aside = tempfile::tempdir().unwrap();
     copy_dir(&p.path("arch"), aside.path());
@@ -546,9 +566,8 @@ fn state_copied_aside_is_not_needed_for_a_release() {
     promote_to_test(&p).stdout_has("4 added");
 }
 
-#[test]
-fn a_promotion_that_changes_nothing_still_moves_the_release() {
-    let p = data_project();
+fn a_promotion_that_changes_nothing_still_moves_the_release(store: Store) {
+    let p = data_project_in(store);
     p.apply();
     promote_to_test(&p);
     // A comment changes the definitions, not the objects.
@@ -586,9 +605,8 @@ fn attention_lists_a_newer_catalog_version_with_the_upgrade_command() {
     );
 }
 
-#[test]
-fn an_edited_plan_cannot_pass_for_a_promotion() {
-    let p = data_project();
+fn an_edited_plan_cannot_pass_for_a_promotion(store: Store) {
+    let p = data_project_in(store);
     p.apply();
     // A working-tree plan of test, dressed up as a promotion from dev.
     p.run(&["plan", "--env", "test", "--out", "wt.plan"])
@@ -645,12 +663,11 @@ fn an_edited_plan_cannot_pass_for_a_promotion() {
         .stderr_has("runs release");
 }
 
-#[test]
-fn an_architecture_outside_the_project_applies_but_cannot_be_promoted() {
+fn an_architecture_outside_the_project_applies_but_cannot_be_promoted(store: Store) {
     let shared = tempfile::tempdir().unwrap();
     std::fs::write(shared.path().join("main.hcl"), DATA_ARCH).unwrap();
     let project = DATA_ONLY.replace("\"./arch\"", &format!("\"{}\"", shared.path().display()));
-    let p = Project::new().file("project.hcl", &project);
+    let p = store.project(Project::new().file("project.hcl", &project));
     p.apply().stderr_has("will have no release to promote");
     p.run(&["promote", "--from", "dev", "--to", "test"])
         .code(1)

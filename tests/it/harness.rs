@@ -1,6 +1,7 @@
 //! A small fluent harness: a temporary project directory, and the real
 //! `terrace` binary run in it.
 
+use crate::pg::Database;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
@@ -14,6 +15,9 @@ pub struct Project {
     dir: tempfile::TempDir,
     /// Set for every command run in the project (e.g. the backend).
     vars: Vec<(String, String)>,
+    /// The database holding the project's records, when [`Store::Postgres`]
+    /// made one for it: kept only to live (and be dropped) with the project.
+    _database: Option<Database>,
 }
 
 impl Project {
@@ -25,6 +29,7 @@ impl Project {
                 .tempdir()
                 .expect("temp dir"),
             vars: Vec::new(),
+            _database: None,
         }
     }
 
@@ -124,12 +129,82 @@ impl Project {
         }
     }
 
+    /// Waits until a live process holds environment `env`'s lock, asking
+    /// as any user would (`state unlock` refuses a live lock and changes
+    /// nothing otherwise), so that it works on every store.
+    pub fn wait_for_live_lock(&self, env: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let r = self.run(&["state", "unlock", "--env", env]);
+            if r.code == 1 && r.stderr.contains("that process is running") {
+                return;
+            }
+            assert!(
+                r.code == 0 && r.stdout.contains("is not locked"),
+                "the lock was neither free nor live\n{}",
+                r.describe()
+            );
+            assert!(
+                std::time::Instant::now() < deadline,
+                "environment {env} was never locked"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// `apply --env dev --auto-approve`, which must succeed.
     pub fn apply(&self) -> Run {
         self.run(&["apply", "--env", "dev", "--auto-approve"])
             .success()
     }
 }
+
+/// Where a test's project keeps its records: the tests of crashes, locks,
+/// restore and promotion run on both, through [`on_both_stores`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// Files under `.terrace/` (the default).
+    Local,
+    /// A fresh database of its own on the test cluster ([`Database`]).
+    Postgres,
+}
+
+impl Store {
+    /// `p` with its records in this store. On PostgreSQL, a new database
+    /// is made for it (dropped with the project) and `terrace backend
+    /// init` creates the schema, as a team would before the first plan.
+    pub fn project(self, p: Project) -> Project {
+        match self {
+            Store::Local => p,
+            Store::Postgres => {
+                let db = Database::new();
+                let mut p = p.on_postgres(&db);
+                p._database = Some(db);
+                p.run(&["backend", "init"]).success();
+                p
+            }
+        }
+    }
+}
+
+/// Runs each test body `fn NAME(store: Store)` on both stores, as two
+/// tests: `NAME::on_local_files` and `NAME::on_postgres`.
+macro_rules! on_both_stores {
+    ($($body:ident),+ $(,)?) => {$(
+        mod $body {
+            #[test]
+            fn on_local_files() {
+                super::$body($crate::harness::Store::Local)
+            }
+
+            #[test]
+            fn on_postgres() {
+                super::$body($crate::harness::Store::Postgres)
+            }
+        }
+    )+};
+}
+pub(crate) use on_both_stores;
 
 /// A terrace process started with [`Project::spawn`].
 pub struct Running {
@@ -151,6 +226,21 @@ impl Running {
             .status()
             .expect("kill runs");
         assert!(status.success(), "kill {sig} failed");
+    }
+
+    /// Waits up to `limit` for the process to end; a process still running
+    /// then is killed and the test fails, rather than hanging.
+    pub fn wait_within(mut self, limit: std::time::Duration) -> Run {
+        let deadline = std::time::Instant::now() + limit;
+        let child = self.child.as_mut().expect("not yet waited for");
+        while child.try_wait().expect("try_wait").is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("terrace {} did not end within {limit:?}", self.args);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        self.wait()
     }
 
     /// Waits for the process to end.

@@ -1,28 +1,30 @@
-//! The environment lock, with two real terrace processes.
+//! The environment lock, with two real terrace processes, on local files
+//! and on PostgreSQL.
 //!
 //! The first process holds the lock while it blocks reading a named pipe
-//! through `file()`; the test decides when it may go on.
+//! through `file()`; the test decides when it may go on. The tests see the
+//! lock only through commands (`state unlock`), never its files.
 
-use crate::harness::{Project, single};
+use crate::harness::{Project, Store, on_both_stores, single};
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-fn blocked_project() -> Project {
-    let p = single("resource \"terrace_data\" \"a\" {\n  input = file(\"gate\")\n}\n");
+on_both_stores!(
+    a_second_process_is_refused_then_waits_with_lock_timeout,
+    a_killed_holder_leaves_a_stale_lock_that_unlock_breaks,
+    unlock_refuses_a_live_lock,
+);
+
+fn blocked_project(store: Store) -> Project {
+    let p = store.project(single(
+        "resource \"terrace_data\" \"a\" {\n  input = file(\"gate\")\n}\n",
+    ));
     let status = std::process::Command::new("mkfifo")
         .arg(p.path("gate"))
         .status()
         .expect("mkfifo runs");
     assert!(status.success());
     p
-}
-
-fn wait_for(p: &Project, rel: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !p.exists(rel) {
-        assert!(Instant::now() < deadline, "{rel} never appeared");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn open_gate(p: &Project) {
@@ -33,12 +35,11 @@ fn open_gate(p: &Project) {
     pipe.write_all(b"let through").expect("write the pipe");
 }
 
-#[test]
-fn a_second_process_is_refused_then_waits_with_lock_timeout() {
-    let p = blocked_project();
+fn a_second_process_is_refused_then_waits_with_lock_timeout(store: Store) {
+    let p = blocked_project(store);
     let first = p.spawn(&["plan", "--env", "dev"]);
     let first_pid = first.id();
-    wait_for(&p, ".terrace/envs/dev/lock");
+    p.wait_for_live_lock("dev");
 
     p.run(&["plan", "--env", "dev"])
         .code(1)
@@ -55,30 +56,39 @@ fn a_second_process_is_refused_then_waits_with_lock_timeout() {
     second.wait().success().stdout_has("Plan: 1 to add");
 }
 
-#[test]
-fn a_killed_holder_leaves_a_stale_lock_that_unlock_breaks() {
-    let p = blocked_project();
+fn a_killed_holder_leaves_a_stale_lock_that_unlock_breaks(store: Store) {
+    let p = blocked_project(store);
     let first = p.spawn(&["plan", "--env", "dev"]);
-    wait_for(&p, ".terrace/envs/dev/lock");
+    let first_pid = first.id();
+    p.wait_for_live_lock("dev");
     first.signal("-KILL");
     first.wait();
+    // The holder is named, and so is the way out.
     p.run(&["plan", "--env", "dev", "--lock-timeout", "2s"])
         .code(1)
-        .stderr_has("stale lock");
+        .stderr_has("stale lock")
+        .stderr_has("`terrace plan` by tester on ")
+        .stderr_has(&format!("(pid {first_pid})"))
+        .stderr_has("terrace state unlock --env dev");
+    p.run(&["attention", "--fail-on", "error"])
+        .code(1)
+        .stdout_has("env.lock.stale");
     p.run(&["state", "unlock", "--env", "dev"])
         .success()
         .stdout_has("Broke the stale lock");
+    p.run(&["state", "unlock", "--env", "dev"])
+        .success()
+        .stdout_has("is not locked");
     let again = p.spawn(&["plan", "--env", "dev"]);
     std::thread::sleep(Duration::from_millis(200));
     open_gate(&p);
     again.wait().success();
 }
 
-#[test]
-fn unlock_refuses_a_live_lock() {
-    let p = blocked_project();
+fn unlock_refuses_a_live_lock(store: Store) {
+    let p = blocked_project(store);
     let first = p.spawn(&["plan", "--env", "dev"]);
-    wait_for(&p, ".terrace/envs/dev/lock");
+    p.wait_for_live_lock("dev");
     p.run(&["state", "unlock", "--env", "dev"])
         .code(1)
         .stderr_has("that process is running");

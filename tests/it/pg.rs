@@ -1,9 +1,10 @@
 //! The PostgreSQL the postgres backend's tests run against: the throwaway
-//! cluster that `.ci/postgres.sh start` made, named by
-//! `TERRACE_TEST_DATABASE_URL` (a superuser's URL). Each test gets a
-//! database of its own, dropped when the test ends, so tests run in
-//! parallel without seeing each other's records. A missing variable fails
-//! the test: it is never skipped.
+//! cluster that `.ci/postgres.sh start DIR` made, named by
+//! `TERRACE_TEST_DATABASE_URL` (a superuser's URL) or, without it, by the
+//! `env` file of the cluster the README starts in `target/pg`. Each test
+//! gets a database of its own, dropped when the test ends, so tests run
+//! in parallel without seeing each other's records. No cluster fails the
+//! test: it is never skipped.
 
 use crate::harness::Project;
 use std::process::Command;
@@ -21,12 +22,7 @@ pub struct Database {
 impl Database {
     /// Creates a database of its own for this test.
     pub fn new() -> Database {
-        let admin_url = std::env::var(CLUSTER_VARIABLE).unwrap_or_else(|_| {
-            panic!(
-                "{CLUSTER_VARIABLE} is not set: start the test cluster with \
-                 `.ci/postgres.sh start DIR` and `set -a; . DIR/env; set +a` (as .ci/run does)"
-            )
-        });
+        let admin_url = cluster_url();
         let name = format!("t_{}", uuid_like());
         psql(&admin_url, &format!("CREATE DATABASE {name}"));
         let (base, _) = admin_url
@@ -70,6 +66,28 @@ impl Drop for Database {
     }
 }
 
+/// The test cluster's URL: `TERRACE_TEST_DATABASE_URL`, else the one
+/// `.ci/postgres.sh start target/pg` wrote.
+fn cluster_url() -> String {
+    if let Ok(url) = std::env::var(CLUSTER_VARIABLE) {
+        return url;
+    }
+    let file = crate::harness::repo().join("target/pg/env");
+    std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{CLUSTER_VARIABLE}=")).map(str::to_string))
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no PostgreSQL test cluster: {CLUSTER_VARIABLE} is not set and {} does not name one; \
+                 start one with `.ci/postgres.sh start target/pg` (as the README says)",
+                file.display()
+            )
+        })
+}
+
 fn psql(url: &str, sql: &str) -> String {
     let out = Command::new("psql")
         .args([url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql])
@@ -77,7 +95,7 @@ fn psql(url: &str, sql: &str) -> String {
         .expect("psql runs (Debian's postgresql-client, installed with the server)");
     assert!(
         out.status.success(),
-        "psql failed on {sql:?}: {}",
+        "psql failed on {sql:?} (is the test cluster running? `.ci/postgres.sh start target/pg` starts it again): {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -120,10 +138,10 @@ fn each_test_has_a_database_of_its_own_on_the_test_cluster() {
             .trim(),
         "0"
     );
-    // Until the backend is built, choosing it is refused.
+    // Choosing it before `terrace backend init` is refused.
     crate::harness::single("resource \"terrace_data\" \"a\" {\n  input = 1\n}\n")
         .on_postgres(&a)
         .run(&["plan", "--env", "dev"])
         .code(1)
-        .stderr_has("the postgres backend is not built yet");
+        .stderr_has("run `terrace backend init`");
 }

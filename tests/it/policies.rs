@@ -535,3 +535,28 @@ fn policy_test_skips_hidden_folders_as_the_definitions_do() {
         );
     p.run(&["policy", "test"]).success().stdout_has("PASS: 1/1");
 }
+
+#[test]
+fn an_exported_project_carries_its_policies_so_the_import_plans_and_tests_them() {
+    let p = project("mandatory", "data.terrace.creates.deny").file(
+        "policies/creates_test.rego",
+        "package terrace.creates_test\n\nimport rego.v1\nimport data.terrace.creates\n\ntest_nothing_created_passes if {\n\tcount(creates.deny) == 0 with input as {\"resource_changes\": []}\n}\n",
+    );
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    p.run(&["export", "--output", "project.json"]).success();
+    let q = Project::new();
+    std::fs::copy(p.path("project.json"), q.path("project.json")).unwrap();
+    q.run(&["import", "project.json"]).success();
+    assert_eq!(
+        std::fs::read_to_string(q.path("policies/creates.rego")).unwrap(),
+        CREATES
+    );
+    q.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success()
+        .stdout_has("No changes.");
+    // The policy still gates prod in the imported project.
+    q.run(&["plan", "--env", "prod"])
+        .stdout_has("2 objects created at once");
+    q.run(&["policy", "test"]).success().stdout_has("PASS: 1/1");
+}

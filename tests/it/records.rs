@@ -552,3 +552,88 @@ fn export_of_an_unreadable_audit_trail_fails_with_its_path_and_cause() {
         .stderr_has(&format!("cannot read {}", trail.display()))
         .stderr_has("directory");
 }
+
+#[test]
+fn import_goes_where_only_a_catalog_cache_is_and_writes_versions_that_verify() {
+    let p = two_envs();
+    let text = exported(&p);
+    // A cache of catalog archives is not a record of the project.
+    let q = Project::new()
+        .file("project.json", &text)
+        .file(".terrace/catalog/index.json", "{}");
+    q.run(&["import", "project.json"]).success();
+    for env in ["dev", "prod"] {
+        q.run(&["plan", "--env", env, "--detailed-exitcode"])
+            .success()
+            .stdout_has("No changes.");
+        // Each version as exported, byte for byte.
+        assert_eq!(
+            q.read(&format!(".terrace/envs/{env}/main.state.json")),
+            p.read(&format!(".terrace/envs/{env}/main.state.json"))
+        );
+    }
+    q.run(&["audit", "--verify"]).success();
+    // Now it holds records: a second import is refused and changes nothing.
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("exists already");
+    q.run(&["audit", "--verify"]).success();
+}
+
+#[test]
+fn an_import_that_fails_part_way_removes_what_it_wrote_and_can_run_again() {
+    let p = two_envs();
+    let text = exported(&p);
+    // prod's lineage cannot be written (a directory is in the way): dev
+    // is written first, then the import fails.
+    let q = Project::new()
+        .file("project.json", &text)
+        .file(".terrace/envs/prod/main.lineage/x", "");
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("main.lineage")
+        .stderr_has("what the import wrote was removed");
+    assert!(!q.exists(".terrace"), "the partial import is gone");
+    assert!(!q.exists("project.hcl"), "its definitions too");
+    q.run(&["import", "project.json"]).success();
+    for env in ["dev", "prod"] {
+        q.run(&["plan", "--env", env, "--detailed-exitcode"])
+            .success()
+            .stdout_has("No changes.");
+    }
+    q.run(&["audit", "--verify"]).success();
+}
+
+#[test]
+fn an_import_writes_into_the_backend_its_imported_definitions_choose() {
+    // A project kept in local files for now (TERRACE_BACKEND=local) whose
+    // definitions choose PostgreSQL.
+    let local = [("TERRACE_BACKEND", "local")];
+    let p = Project::new()
+        .file(
+            "project.hcl",
+            "project \"t\" {}\nbackend \"postgres\" {\n  url = env(\"SHOP_RECORDS_URL\")\n}\nenvironment \"dev\" {}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n}\n",
+        )
+        .file(
+            "arch/main.hcl",
+            "resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n",
+        );
+    p.run_with(&["apply", "--env", "dev", "--auto-approve"], &local)
+        .success();
+    let text = p.run_with(&["export"], &local).success().stdout;
+    // Into an empty directory the imported backend block decides: its
+    // URL is not set, so nothing is written (it went to local files,
+    // where the imported project would never look).
+    let q = Project::new().file("project.json", &text);
+    q.run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("SHOP_RECORDS_URL")
+        .stderr_has("nothing was written");
+    assert!(!q.exists(".terrace"));
+    assert!(!q.exists("project.hcl"));
+    // TERRACE_BACKEND chooses for the import as for every command.
+    q.run_with(&["import", "project.json"], &local).success();
+    q.run_with(&["plan", "--env", "dev", "--detailed-exitcode"], &local)
+        .success()
+        .stdout_has("No changes.");
+}

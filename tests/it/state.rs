@@ -1,9 +1,26 @@
-//! State on disk: format, backups, restore, repair commands.
+//! State: versions, backups, restore and repair commands on local files and
+//! on PostgreSQL, and the local files' format. Tests that read or damage
+//! `.terrace/` files are local by nature and say so; what they prove about
+//! every store is checked through commands in a test on both.
 
-use crate::harness::single;
+use crate::harness::{Project, Store, on_both_stores, single};
 
-fn versions(n: usize) -> crate::harness::Project {
-    let p = single("resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n");
+on_both_stores!(
+    each_version_has_a_serial_and_lineage_and_apply_leaves_no_lock,
+    backups_list_and_restore_goes_back_with_a_new_serial,
+    backups_are_listed_newest_first_with_their_serials,
+    state_rm_forgets_without_deleting,
+);
+
+fn versions(n: usize) -> Project {
+    versions_in(Store::Local, n)
+}
+
+/// `n` applies, each a new version of `main/terrace_data.a`.
+fn versions_in(store: Store, n: usize) -> Project {
+    let p = store.project(single(
+        "resource \"terrace_data\" \"a\" {\n  input = \"v1\"\n}\n",
+    ));
     p.apply();
     for v in 2..=n {
         p.write(
@@ -15,6 +32,43 @@ fn versions(n: usize) -> crate::harness::Project {
     p
 }
 
+/// The serials `state backups` lists, in its order, for configuration `main`.
+fn backup_serials(p: &Project) -> Vec<u64> {
+    p.run(&["state", "backups", "--env", "dev"])
+        .success()
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            let serial = words.next()?.parse().ok()?;
+            (words.next()? == "main").then_some(serial)
+        })
+        .collect()
+}
+
+fn each_version_has_a_serial_and_lineage_and_apply_leaves_no_lock(store: Store) {
+    let p = versions_in(store, 2);
+    let shown = p
+        .run(&["show", "--env", "dev", "--format", "json"])
+        .success()
+        .stdout;
+    let v: serde_json::Value = serde_json::from_str(&shown).expect("json");
+    let main = &v["terrace"]["configurations"]["main"];
+    assert_eq!(main["serial"], 2, "{shown}");
+    assert_eq!(main["lineage"].as_str().expect("lineage").len(), 36);
+    p.run(&["state", "unlock", "--env", "dev"])
+        .success()
+        .stdout_has("is not locked");
+    let list = p.run(&["state", "list", "--env", "dev"]).success();
+    assert_eq!(list.stdout, "main/terrace_data.a\n");
+    assert!(
+        !list.stderr.contains("journal"),
+        "the journal ends with the apply\n{}",
+        list.stderr
+    );
+}
+
+// Local by nature: reads the state file itself.
 #[test]
 fn state_files_carry_format_serial_lineage_and_checksum() {
     let p = versions(2);
@@ -37,13 +91,9 @@ fn state_files_carry_format_serial_lineage_and_checksum() {
     assert!(!p.exists(".terrace/envs/dev/lock"), "the lock is released");
 }
 
-#[test]
-fn backups_list_and_restore_goes_back_with_a_new_serial() {
-    let p = versions(3);
-    p.run(&["state", "backups", "--env", "dev"])
-        .success()
-        .stdout_has("main.2.backup.json")
-        .stdout_has("main.1.backup.json");
+fn backups_list_and_restore_goes_back_with_a_new_serial(store: Store) {
+    let p = versions_in(store, 3);
+    assert_eq!(backup_serials(&p), [2, 1]);
     p.run(&["state", "restore", "--env", "dev", "1"])
         .success()
         .stdout_has("main: restored the version of serial 1")
@@ -52,9 +102,7 @@ fn backups_list_and_restore_goes_back_with_a_new_serial() {
         .success()
         .stdout_has("input  = \"v1\"");
     // The version it replaced is itself a backup now.
-    p.run(&["state", "backups", "--env", "dev"])
-        .success()
-        .stdout_has("main.3.backup.json");
+    assert_eq!(backup_serials(&p), [3, 2, 1]);
     p.run(&["state", "restore", "--env", "dev", "99"])
         .code(1)
         .stderr_has("no backup with serial 99");
@@ -63,6 +111,26 @@ fn backups_list_and_restore_goes_back_with_a_new_serial() {
         .stdout_has("~ input  = \"v1\" -> \"v3\"");
 }
 
+/// Local files keep the last twenty versions; a database keeps them all.
+fn backups_are_listed_newest_first_with_their_serials(store: Store) {
+    let p = versions_in(store, 24);
+    let kept: Vec<u64> = match store {
+        Store::Local => (4..=23).rev().collect(),
+        Store::Postgres => (1..=23).rev().collect(),
+    };
+    assert_eq!(backup_serials(&p), kept);
+    p.run(&[
+        "state",
+        "restore",
+        "--env",
+        "dev",
+        &kept[kept.len() - 1].to_string(),
+    ])
+    .success()
+    .stdout_has("now serial 25");
+}
+
+// Local by nature: counts the backup files.
 #[test]
 fn only_the_last_twenty_backups_are_kept() {
     let p = versions(24);
@@ -78,6 +146,7 @@ fn only_the_last_twenty_backups_are_kept() {
     assert!(!p.exists(".terrace/envs/dev/main.3.backup.json"));
 }
 
+// Local by nature: TERRACE_BACKUPS is the local files' setting.
 #[test]
 fn terrace_backups_sets_how_many_are_kept() {
     let p = versions(2);
@@ -101,6 +170,7 @@ fn terrace_backups_sets_how_many_are_kept() {
     assert_eq!(kept.len(), 2, "{kept:?}");
 }
 
+// Local by nature: damages the file.
 #[test]
 fn a_damaged_state_file_is_refused_and_names_its_backups() {
     let p = versions(2);
@@ -132,6 +202,7 @@ fn a_damaged_state_file_is_refused_and_names_its_backups() {
     assert!(aside, "the damaged file is kept aside");
 }
 
+// Local by nature: truncates the file.
 #[test]
 fn truncated_state_is_refused() {
     let p = versions(1);
@@ -143,11 +214,10 @@ fn truncated_state_is_refused() {
         .stderr_has("is not a terrace state file");
 }
 
-#[test]
-fn state_rm_forgets_without_deleting() {
-    let p = single(
+fn state_rm_forgets_without_deleting(store: Store) {
+    let p = store.project(single(
         "resource \"file\" \"a\" {\n  path = \"out/a\"\n  content = \"x\"\n}\nresource \"file\" \"b\" {\n  path = \"out/b\"\n  content = \"x\"\n}\n",
-    );
+    ));
     p.apply();
     p.run(&["state", "rm", "--env", "dev", "main/file.a"])
         .success()
@@ -165,6 +235,8 @@ fn state_rm_forgets_without_deleting() {
         .stderr_has("is not a resource address");
 }
 
+// Local by nature: writes the lock file of a process that never ran;
+// lock.rs proves the same on every store with a holder killed for real.
 #[test]
 fn a_stale_lock_is_reported_and_can_be_broken() {
     let p = versions(1);

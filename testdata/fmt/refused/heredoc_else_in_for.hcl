@@ -1,0 +1,3 @@
+a = <<EOT
+%{ for v in x }y%{ else }z%{ endfor }
+EOT

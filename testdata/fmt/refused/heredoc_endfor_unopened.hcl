@@ -1,0 +1,3 @@
+a = <<EOT
+y%{ endfor }
+EOT

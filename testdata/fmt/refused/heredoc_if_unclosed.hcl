@@ -1,0 +1,6 @@
+locals {
+  a = <<EOT
+%{ if x }y
+EOT
+  b = 1
+}

@@ -1,0 +1,119 @@
+//! The postgres backend on the real test cluster: `backend init`, an
+//! apply's records in the database only, the password nowhere. Locks
+//! between machines and faults are in `pg_faults`.
+
+use crate::harness::{Project, assert_not_under};
+use crate::pg::Database;
+
+const PROJECT: &str = "project \"shop\" {}\nenvironment \"dev\" {}\nenvironment \"prod\" {}\nconfiguration \"main\" {\n  architecture = \"./arch\"\n}\n";
+
+/// A checkout of the shop on database `db`.
+fn checkout(db: &Database) -> Project {
+    Project::new()
+        .file("project.hcl", PROJECT)
+        .file(
+            "arch/main.hcl",
+            "resource \"terrace_data\" \"a\" {\n  input = \"a\"\n}\nresource \"file\" \"f\" {\n  path    = \"out/f.txt\"\n  content = \"v1\"\n}\n",
+        )
+        .on_postgres(db)
+}
+
+fn init(p: &Project) {
+    p.run(&["backend", "init"])
+        .success()
+        .stdout_has("Created terrace's schema (version 1)");
+}
+
+#[test]
+fn backend_init_is_idempotent_and_commands_before_it_are_refused() {
+    let db = Database::new();
+    let p = checkout(&db);
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("has no terrace schema yet: run `terrace backend init`");
+    init(&p);
+    p.run(&["backend", "init"])
+        .success()
+        .stdout_has("at version 1 already: nothing changed");
+    assert_eq!(db.sql("SELECT version FROM terrace_schema").trim(), "1");
+    db.sql("UPDATE terrace_schema SET version = 99");
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("schema version 99, newer than this terrace knows (1)");
+    p.run(&["backend", "init"]).code(1).stderr_has("version 99");
+    assert!(!p.exists(".terrace"), "nothing was written locally");
+}
+
+#[test]
+fn apply_plan_and_destroy_keep_every_record_in_the_database_and_none_on_disk() {
+    let db = Database::new();
+    let p = checkout(&db);
+    init(&p);
+    p.apply().stdout_has("2 added");
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success();
+    p.run(&["state", "list", "--env", "dev"])
+        .success()
+        .stdout_has("main/file.f")
+        .stdout_has("main/terrace_data.a");
+    p.run(&["state", "show", "--env", "dev", "main/file.f"])
+        .success()
+        .stdout_has("out/f.txt");
+    // A second version, then back to the first: restore is a new version.
+    p.write(
+        "arch/main.hcl",
+        &p.read("arch/main.hcl").replace("\"v1\"", "\"v2\""),
+    );
+    p.apply().stdout_has("1 changed");
+    p.run(&["state", "backups", "--env", "dev"])
+        .success()
+        .stdout_has("     1  main");
+    p.run(&["state", "restore", "--env", "dev", "1"]).success();
+    assert_eq!(
+        db.sql("SELECT serial FROM terrace_state_current WHERE env = 'dev'")
+            .trim(),
+        "3"
+    );
+    assert_eq!(
+        db.sql("SELECT count(*) FROM terrace_state_versions").trim(),
+        "3",
+        "every version is kept"
+    );
+    // The restored version says v1; the file says v2, as the definitions
+    // do: refresh finds the difference and nothing is left to change.
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("dev/main/file.f has changed")
+        .stdout_has("No changes.");
+    p.run(&["audit", "--verify"]).success().stdout_has("intact");
+    p.run(&["destroy", "--env", "dev", "--auto-approve"])
+        .success()
+        .stdout_has("2 destroyed");
+    assert!(!p.exists(".terrace"), "no record was written to disk");
+    assert_eq!(db.sql("SELECT count(*) FROM terrace_journal").trim(), "0");
+    assert_eq!(db.sql("SELECT count(*) FROM terrace_locks").trim(), "0");
+}
+
+#[test]
+fn the_database_password_reaches_no_output_log_or_file() {
+    let db = Database::new();
+    let p = checkout(&db);
+    init(&p);
+    let run = p
+        .run_with(
+            &["apply", "--env", "dev", "--auto-approve"],
+            &[("TERRACE_LOG", "trace")],
+        )
+        .success();
+    let password = db.password();
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains(&password), "the password was shown:\n{text}");
+    }
+    assert_not_under(p.root(), &password);
+    let dump =
+        db.sql("SELECT string_agg(convert_from(bytes, 'UTF8'), '') FROM terrace_state_versions");
+    assert!(
+        !dump.contains(&password),
+        "the password is in a state record"
+    );
+}
