@@ -23,6 +23,20 @@ pub struct LockInfo {
     pub created_at: String,
 }
 
+impl LockInfo {
+    /// This process, taking a lock now for `command`, under a fresh id.
+    pub fn for_this_process(command: &str) -> LockInfo {
+        LockInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            pid: std::process::id(),
+            host: host_name(),
+            user: current_user(),
+            command: command.to_string(),
+            created_at: jiff::Timestamp::now().to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for LockInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // A lock file whose content could not be read says only that.
@@ -126,14 +140,7 @@ pub fn acquire(dir: &Path, command: &str, timeout: Duration) -> Result<FileLock,
     remove_orphans(dir);
     let deadline = Instant::now() + timeout;
     loop {
-        let info = LockInfo {
-            id: uuid::Uuid::new_v4().to_string(),
-            pid: std::process::id(),
-            host: host_name(),
-            user: current_user(),
-            command: command.to_string(),
-            created_at: jiff::Timestamp::now().to_string(),
-        };
+        let info = LockInfo::for_this_process(command);
         // Write and lock a temporary file, then link it into place: the
         // lock file never exists unlocked or half written.
         let mut tmp = tempfile::Builder::new()

@@ -760,13 +760,8 @@ impl StateStore for LocalStore {
         current: bool,
     ) -> Result<u64, StateError> {
         self.check_lock(lock)?;
-        let serial = format::decode(bytes)
-            .and_then(|s| format::check_owner(&s, &self.env, config, None).map(|()| s.serial))
-            .map_err(|cause| StateError::Damaged {
-                path: self.dir.join(config),
-                cause,
-                backups: Vec::new(),
-            })?;
+        let serial =
+            crate::store::sound_version(bytes, &self.env, config, self.dir.join(config))?.serial;
         let path = if current {
             self.state_path(config)
         } else {
@@ -819,15 +814,7 @@ impl StateStore for LocalStore {
     ) -> Result<BTreeMap<String, u64>, StateError> {
         self.check_lock(lock)?;
         let backups = self.versions()?;
-        if !backups
-            .iter()
-            .any(|b| b.serial == serial && only.is_none_or(|c| c == b.config))
-        {
-            return Err(StateError::NoBackup {
-                env: self.env.clone(),
-                serial,
-            });
-        }
+        crate::store::check_restorable(&backups, &self.env, serial, only)?;
         let mut configs: BTreeSet<String> = backups.iter().map(|b| b.config.clone()).collect();
         let mut current = EnvState::new(&self.env);
         // Serials of damaged files are not reused: read them if one can.

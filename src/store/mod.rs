@@ -453,6 +453,45 @@ pub(in crate::store) fn verified(
     Ok(state)
 }
 
+/// Refuses a restore to `serial` (of configuration `only`, when given)
+/// that no kept version of environment `env` matches.
+pub(in crate::store) fn check_restorable(
+    versions: &[BackupInfo],
+    env: &str,
+    serial: u64,
+    only: Option<&str>,
+) -> Result<(), StateError> {
+    if versions
+        .iter()
+        .any(|b| b.serial == serial && only.is_none_or(|c| c == b.config))
+    {
+        Ok(())
+    } else {
+        Err(StateError::NoBackup {
+            env: env.to_string(),
+            serial,
+        })
+    }
+}
+
+/// Decodes a version given to [`StateStore::write_version`] and checks it
+/// is environment `env`'s configuration `config` (its checksum too);
+/// `place` names it in the refusal.
+pub(in crate::store) fn sound_version(
+    bytes: &[u8],
+    env: &str,
+    config: &str,
+    place: PathBuf,
+) -> Result<ConfigState, StateError> {
+    format::decode(bytes)
+        .and_then(|s| format::check_owner(&s, env, config, None).map(|()| s))
+        .map_err(|cause| StateError::Damaged {
+            path: place,
+            cause,
+            backups: Vec::new(),
+        })
+}
+
 /// The first record of an apply's journal: where it starts from.
 pub(in crate::store) fn journal_begin(state: &EnvState) -> Record {
     let base = state

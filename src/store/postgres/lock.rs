@@ -12,7 +12,7 @@
 
 use super::conn::{Conn, DbError};
 use super::{Db, advisory_key};
-use crate::state::{LockError, LockInfo, current_user, host_name};
+use crate::state::{LockError, LockInfo};
 use crate::store::{Lock, StateError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -110,14 +110,7 @@ pub fn acquire(
     let key = advisory_key(&["terrace lock", &db.project, env]);
     let deadline = Instant::now() + timeout;
     loop {
-        let info = LockInfo {
-            id: uuid::Uuid::new_v4().to_string(),
-            pid: std::process::id(),
-            host: host_name(),
-            user: current_user(),
-            command: command.to_string(),
-            created_at: jiff::Timestamp::now().to_string(),
-        };
+        let info = LockInfo::for_this_process(command);
         let row = serde_json::to_value(&info).map_err(|e| StateError::Database {
             place: db.location(&format!("{env}/lock")),
             cause: e.to_string(),

@@ -365,15 +365,7 @@ impl StateStore for PgStore {
     ) -> Result<BTreeMap<String, u64>, StateError> {
         lock.check(&self.env)?;
         let backups = self.versions()?;
-        if !backups
-            .iter()
-            .any(|b| b.serial == serial && only.is_none_or(|c| c == b.config))
-        {
-            return Err(StateError::NoBackup {
-                env: self.env.clone(),
-                serial,
-            });
-        }
+        crate::store::check_restorable(&backups, &self.env, serial, only)?;
         let mut current = EnvState::new(&self.env);
         let mut configs: BTreeSet<String> = backups.iter().map(|b| b.config.clone()).collect();
         let mut lineages = BTreeMap::new();
@@ -573,13 +565,12 @@ impl StateStore for PgStore {
         current: bool,
     ) -> Result<u64, StateError> {
         lock.check(&self.env)?;
-        let state = format::decode(bytes)
-            .and_then(|s| format::check_owner(&s, &self.env, config, None).map(|()| s))
-            .map_err(|cause| StateError::Damaged {
-                path: PathBuf::from(self.current_location(config)),
-                cause,
-                backups: Vec::new(),
-            })?;
+        let state = crate::store::sound_version(
+            bytes,
+            &self.env,
+            config,
+            PathBuf::from(self.current_location(config)),
+        )?;
         let serial = state.serial;
         let location = if current {
             self.current_location(config)
