@@ -400,7 +400,7 @@ fn tokenize(src: &str, refused: &mut Option<Refusal>) -> Option<Vec<Token>> {
             Frame::Heredoc { marker, line_start } => {
                 let end = src[i..].find('\n').map_or(b.len(), |n| i + n);
                 if *line_start && src[i..end].trim() == marker.as_str() {
-                    push(&mut out, Kind::CHeredoc, src[i..end].trim_end());
+                    push(&mut out, Kind::CHeredoc, src[i..end].trim_end_matches('\r'));
                     stack.pop();
                     i = end;
                     continue;
