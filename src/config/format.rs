@@ -116,8 +116,13 @@ fn bracket_change(k: Kind) -> i32 {
 /// What the tokenizer is inside of.
 enum Frame {
     /// Expressions; `braces` counts `{` opened since the frame began, so
-    /// that the `}` closing `${` is told from an object's.
-    Expr { braces: usize, interp: bool },
+    /// that the `}` closing `${` is told from an object's. `opened`: the
+    /// `${` (or `%{`) that began it, as its token's kind and offset.
+    Expr {
+        braces: usize,
+        interp: bool,
+        opened: Option<(Kind, usize)>,
+    },
     /// Between quotes.
     Quoted,
     /// A heredoc's body, up to the line holding only `marker`.
@@ -384,6 +389,7 @@ fn tokenize(src: &str, refused: &mut Option<Refusal>) -> Option<Vec<Token>> {
     let mut stack = vec![Frame::Expr {
         braces: 0,
         interp: false,
+        opened: None,
     }];
     let mut i = 0;
     // Every token's text is a slice of `src`: its offset is where it starts.
@@ -444,6 +450,7 @@ fn tokenize(src: &str, refused: &mut Option<Refusal>) -> Option<Vec<Token>> {
                     stack.push(Frame::Expr {
                         braces: 0,
                         interp: true,
+                        opened: Some((kind, at)),
                     });
                     i = at + 2;
                     if b.get(i) == Some(&b'~') {
@@ -490,6 +497,7 @@ fn tokenize(src: &str, refused: &mut Option<Refusal>) -> Option<Vec<Token>> {
                         stack.push(Frame::Expr {
                             braces: 0,
                             interp: true,
+                            opened: Some((kind, i)),
                         });
                         i += 2;
                         // `~` strip markers stay glued to the brace.
@@ -512,7 +520,7 @@ fn tokenize(src: &str, refused: &mut Option<Refusal>) -> Option<Vec<Token>> {
                     }
                 }
             }
-            Frame::Expr { braces, interp } => {
+            Frame::Expr { braces, interp, .. } => {
                 let c = b[i];
                 match c {
                     b' ' | b'\t' | b'\r' => i += 1,
@@ -676,7 +684,21 @@ fn tokenize(src: &str, refused: &mut Option<Refusal>) -> Option<Vec<Token>> {
         }
     }
     if stack.len() != 1 {
-        // The text ends inside a string or heredoc (or a `${` in one).
+        // The text ends inside a `${`, as Terraform tells apart (inside a
+        // `%{` it says the string is unterminated).
+        if let Some(Frame::Expr {
+            opened: Some((Kind::Interp, at)),
+            ..
+        }) = stack.last()
+        {
+            *refused = Some(Refusal {
+                offset: *at,
+                summary: "Unclosed template interpolation sequence",
+                detail: "There is no closing brace for this interpolation sequence before the end of the file. This might be caused by incorrect nesting inside the given expression.".into(),
+            });
+            return None;
+        }
+        // The text ends inside a string or heredoc.
         let open = stack.iter().rev().find_map(|f| match f {
             Frame::Quoted => Some(Kind::OQuote),
             Frame::Heredoc { .. } => Some(Kind::OHeredoc),
