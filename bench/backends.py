@@ -235,8 +235,9 @@ def main():
                                   text=True).stdout.strip()
     print("# terrace: local files against PostgreSQL")
     print()
-    print(f"- {version_text or args.bin}; {args.size:,} resources (chain), "
-          f"a history of {args.history} versions".replace(",", " "))
+    size = f"{args.size:,}".replace(",", " ")
+    print(f"- {version_text or args.bin}; {size} resources (chain), "
+          f"a history of {args.history} versions")
     print(f"- {platform.machine()}, {os.cpu_count()} CPUs, load average "
           f"{load0[0]:.2f} at start, {load1[0]:.2f} at end; total {elapsed / 60:.1f} min")
     print(f"- median of {args.repeat} runs per step and store (the history: of every apply "
