@@ -14,6 +14,7 @@ use super::conn::{Conn, DbError};
 use super::{Db, advisory_key};
 use crate::state::{LockError, LockInfo};
 use crate::store::{Lock, StateError};
+use postgres::types::Type;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,11 +43,11 @@ impl Drop for Held {
             self.key,
         );
         let released = conn.call(move |c| {
-            c.execute(
+            c.execute_typed(
                 "DELETE FROM terrace_locks WHERE project = $1 AND env = $2 AND holder->>'id' = $3",
-                &[&p, &e, &id],
+                &[(&p, Type::TEXT), (&e, Type::TEXT), (&id, Type::TEXT)],
             )?;
-            c.execute("SELECT pg_advisory_unlock($1)", &[&key])?;
+            c.execute_typed("SELECT pg_advisory_unlock($1)", &[(&key, Type::INT8)])?;
             Ok(())
         });
         if let Err(e) = released {
@@ -118,25 +119,26 @@ pub fn acquire(
         let (p, e) = (db.project.clone(), env.to_string());
         let attempt = conn
             .call(move |c| {
+                // Typed queries: one round trip each (no separate prepare).
                 let got: bool = c
-                    .query_one("SELECT pg_try_advisory_lock($1)", &[&key])?
+                    .query_typed_one("SELECT pg_try_advisory_lock($1)", &[(&key, Type::INT8)])?
                     .get(0);
                 let existing = c
-                    .query_opt(
+                    .query_typed_opt(
                         "SELECT holder FROM terrace_locks WHERE project = $1 AND env = $2",
-                        &[&p, &e],
+                        &[(&p, Type::TEXT), (&e, Type::TEXT)],
                     )?
                     .map(|r| r.get::<_, serde_json::Value>(0));
                 if !got {
                     return Ok(Attempt::Held(existing));
                 }
                 if let Some(old) = existing {
-                    c.execute("SELECT pg_advisory_unlock($1)", &[&key])?;
+                    c.execute_typed("SELECT pg_advisory_unlock($1)", &[(&key, Type::INT8)])?;
                     return Ok(Attempt::Stale(old));
                 }
-                c.execute(
+                c.execute_typed(
                     "INSERT INTO terrace_locks (project, env, holder) VALUES ($1, $2, $3)",
-                    &[&p, &e, &row],
+                    &[(&p, Type::TEXT), (&e, Type::TEXT), (&row, Type::JSONB)],
                 )?;
                 Ok(Attempt::Taken)
             })

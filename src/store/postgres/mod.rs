@@ -39,6 +39,7 @@ pub use schema::{Init, InitError};
 use super::{AuditAppend, AuditTail, Backend, Document, KeptRelease, RecordIo, StateStore};
 use crate::value::Secret;
 use conn::{Conn, Target};
+use postgres::types::Type;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -189,9 +190,9 @@ impl Backend for PostgresBackend {
         self.db
             .conn
             .call(move |c| {
-                let row = c.query_opt(
+                let row = c.query_typed_opt(
                     "SELECT bytes FROM terrace_documents WHERE project = $1 AND env = $2 AND kind = $3",
-                    &[&p, &e, &k],
+                    &[(&p, Type::TEXT), (&e, Type::TEXT), (&k, Type::TEXT)],
                 )?;
                 Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
             })
@@ -208,11 +209,16 @@ impl Backend for PostgresBackend {
         self.db
             .conn
             .call(move |c| {
-                c.execute(
+                c.execute_typed(
                     "INSERT INTO terrace_documents (project, env, kind, bytes, updated_at) \
                      VALUES ($1, $2, $3, $4, clock_timestamp()) \
                      ON CONFLICT (project, env, kind) DO UPDATE SET bytes = $4, updated_at = clock_timestamp()",
-                    &[&p, &e, &k, &b],
+                    &[
+                        (&p, Type::TEXT),
+                        (&e, Type::TEXT),
+                        (&k, Type::TEXT),
+                        (&b, Type::BYTEA),
+                    ],
                 )?;
                 Ok(())
             })
@@ -301,16 +307,20 @@ impl Backend for PostgresBackend {
         let read = {
             let p = p.clone();
             session.call(move |c| {
-                c.batch_execute("BEGIN")?;
-                c.execute("SELECT pg_advisory_xact_lock($1)", &[&key])?;
+                // One round trip for both (the key is a number); typed
+                // queries need no separate prepare.
+                c.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({key})"))?;
                 let last = c
-                    .query_opt(
+                    .query_typed_opt(
                         "SELECT seq, line FROM terrace_audit WHERE project = $1 ORDER BY seq DESC LIMIT 1",
-                        &[&p],
+                        &[(&p, Type::TEXT)],
                     )?
                     .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)));
                 let head = c
-                    .query_opt("SELECT head FROM terrace_audit_head WHERE project = $1", &[&p])?
+                    .query_typed_opt(
+                        "SELECT head FROM terrace_audit_head WHERE project = $1",
+                        &[(&p, Type::TEXT)],
+                    )?
                     .map(|r| r.get::<_, Vec<u8>>(0));
                 Ok((last, head))
             })
@@ -336,15 +346,15 @@ impl Backend for PostgresBackend {
         };
         let line = append.line.trim_end_matches('\n').to_string();
         let written = session.call(move |c| {
-            c.execute(
+            c.execute_typed(
                 "INSERT INTO terrace_audit (project, seq, line) VALUES ($1, $2, $3)",
-                &[&p, &seq, &line],
+                &[(&p, Type::TEXT), (&seq, Type::INT8), (&line, Type::TEXT)],
             )?;
             if let Some(head) = &append.head {
-                c.execute(
+                c.execute_typed(
                     "INSERT INTO terrace_audit_head (project, head) VALUES ($1, $2) \
                      ON CONFLICT (project) DO UPDATE SET head = $2",
-                    &[&p, head],
+                    &[(&p, Type::TEXT), (head, Type::BYTEA)],
                 )?;
             }
             c.batch_execute("COMMIT")
@@ -421,9 +431,9 @@ impl Backend for PostgresBackend {
         self.db
             .conn
             .call(move |c| {
-                let row = c.query_opt(
+                let row = c.query_typed_opt(
                     "SELECT manifest FROM terrace_releases WHERE project = $1 AND id = $2",
-                    &[&p, &i],
+                    &[(&p, Type::TEXT), (&i, Type::TEXT)],
                 )?;
                 Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
             })

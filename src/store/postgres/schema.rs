@@ -103,14 +103,15 @@ const INIT_LOCK: i64 = 0x7465_7272_6163_6501;
 /// The schema's version in the database; 0 when it has none.
 pub fn version(conn: &Conn) -> Result<i32, DbError> {
     conn.call(|c| {
+        // Typed queries: one round trip each (no separate prepare).
         let exists: bool = c
-            .query_one("SELECT to_regclass('terrace_schema') IS NOT NULL", &[])?
+            .query_typed_one("SELECT to_regclass('terrace_schema') IS NOT NULL", &[])?
             .get(0);
         if !exists {
             return Ok(0);
         }
         let v: Option<i32> = c
-            .query_one("SELECT max(version) FROM terrace_schema", &[])?
+            .query_typed_one("SELECT max(version) FROM terrace_schema", &[])?
             .get(0);
         Ok(v.unwrap_or(0))
     })

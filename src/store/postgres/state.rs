@@ -6,6 +6,7 @@ use super::conn::DbError;
 use crate::state::format::{self, FormatError};
 use crate::state::{ConfigState, EnvState, Journal, JournalError, JournalLog, LockInfo, Record};
 use crate::store::{BackupInfo, Lock, Recovery, StateError, StateStore, replay};
+use postgres::types::Type;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -69,13 +70,13 @@ impl PgStore {
     fn currents(&self) -> Result<Vec<Current>, StateError> {
         let (p, e) = self.keys();
         self.call("state", move |c| {
-            let rows = c.query(
+            let rows = c.query_typed(
                 "SELECT c.config, c.serial, v.bytes, v.checksum, l.lineage \
                  FROM terrace_state_current c \
                  JOIN terrace_state_versions v USING (project, env, config, serial) \
                  LEFT JOIN terrace_state_lineage l USING (project, env, config) \
                  WHERE c.project = $1 AND c.env = $2 ORDER BY c.config",
-                &[&p, &e],
+                &[(&p, Type::TEXT), (&e, Type::TEXT)],
             )?;
             Ok(rows
                 .iter()
@@ -117,9 +118,9 @@ impl PgStore {
     fn top_serial(&self) -> Result<u64, StateError> {
         let (p, e) = self.keys();
         let top: i64 = self.call("state", move |c| {
-            Ok(c.query_one(
+            Ok(c.query_typed_one(
                 "SELECT coalesce(max(serial), 0) FROM terrace_state_versions WHERE project = $1 AND env = $2",
-                &[&p, &e],
+                &[(&p, Type::TEXT), (&e, Type::TEXT)],
             )?
             .get(0))
         })?;
@@ -150,10 +151,15 @@ impl JournalLog for PgJournal {
         self.db
             .conn
             .call(move |c| {
-                c.execute(
+                c.execute_typed(
                     "INSERT INTO terrace_journal (project, env, seq, record) \
                      SELECT $1, $2, s, r FROM unnest($3::bigint[], $4::bytea[]) AS t(s, r)",
-                    &[&p, &e, &seqs, &lines],
+                    &[
+                        (&p, Type::TEXT),
+                        (&e, Type::TEXT),
+                        (&seqs, Type::INT8_ARRAY),
+                        (&lines, Type::BYTEA_ARRAY),
+                    ],
                 )?;
                 Ok(())
             })
@@ -191,9 +197,9 @@ impl StateStore for PgStore {
     fn configurations(&self) -> Result<Vec<String>, StateError> {
         let (p, e) = self.keys();
         self.call("state", move |c| {
-            let rows = c.query(
+            let rows = c.query_typed(
                 "SELECT config FROM terrace_state_current WHERE project = $1 AND env = $2 ORDER BY config",
-                &[&p, &e],
+                &[(&p, Type::TEXT), (&e, Type::TEXT)],
             )?;
             Ok(rows.iter().map(|r| r.get(0)).collect())
         })
@@ -216,9 +222,9 @@ impl StateStore for PgStore {
             config.to_string(),
         );
         self.call("lineage", move |c| {
-            Ok(c.query_opt(
+            Ok(c.query_typed_opt(
                 "SELECT lineage FROM terrace_state_lineage WHERE project = $1 AND env = $2 AND config = $3",
-                &[&p, &e, &k],
+                &[(&p, Type::TEXT), (&e, Type::TEXT), (&k, Type::TEXT)],
             )?
             .map(|r| r.get::<_, String>(0)))
         })
@@ -246,11 +252,11 @@ impl StateStore for PgStore {
     fn missing_state(&self) -> Result<Vec<String>, StateError> {
         let (p, e) = self.keys();
         self.call("state", move |c| {
-            let rows = c.query(
+            let rows = c.query_typed(
                 "SELECT DISTINCT v.config FROM terrace_state_versions v \
                  LEFT JOIN terrace_state_current c USING (project, env, config) \
                  WHERE v.project = $1 AND v.env = $2 AND c.serial IS NULL ORDER BY 1",
-                &[&p, &e],
+                &[(&p, Type::TEXT), (&e, Type::TEXT)],
             )?;
             Ok(rows.iter().map(|r| r.get(0)).collect())
         })
@@ -270,11 +276,11 @@ impl StateStore for PgStore {
         }
         let (p, e) = self.keys();
         let known: BTreeMap<String, (bool, Option<String>)> = self.call("state", move |c| {
-            let rows = c.query(
+            let rows = c.query_typed(
                 "SELECT l.config, c.serial IS NOT NULL, l.lineage FROM terrace_state_lineage l \
                  LEFT JOIN terrace_state_current c USING (project, env, config) \
                  WHERE l.project = $1 AND l.env = $2",
-                &[&p, &e],
+                &[(&p, Type::TEXT), (&e, Type::TEXT)],
             )?;
             Ok(rows
                 .iter()
@@ -310,20 +316,38 @@ impl StateStore for PgStore {
         self.call("state", move |c| {
             let mut tx = c.transaction()?;
             for (config, lineage, checksum, bytes) in &rows {
-                tx.execute(
+                tx.execute_typed(
                     "INSERT INTO terrace_state_versions (project, env, config, serial, lineage, bytes, checksum) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    &[&p, &e, config, &serial_i, lineage, bytes, checksum],
+                    &[
+                        (&p, Type::TEXT),
+                        (&e, Type::TEXT),
+                        (config, Type::TEXT),
+                        (&serial_i, Type::INT8),
+                        (lineage, Type::TEXT),
+                        (bytes, Type::BYTEA),
+                        (checksum, Type::TEXT),
+                    ],
                 )?;
-                tx.execute(
+                tx.execute_typed(
                     "INSERT INTO terrace_state_current (project, env, config, serial) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (project, env, config) DO UPDATE SET serial = $4",
-                    &[&p, &e, config, &serial_i],
+                    &[
+                        (&p, Type::TEXT),
+                        (&e, Type::TEXT),
+                        (config, Type::TEXT),
+                        (&serial_i, Type::INT8),
+                    ],
                 )?;
-                tx.execute(
+                tx.execute_typed(
                     "INSERT INTO terrace_state_lineage (project, env, config, lineage) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (project, env, config) DO UPDATE SET lineage = $4",
-                    &[&p, &e, config, lineage],
+                    &[
+                        (&p, Type::TEXT),
+                        (&e, Type::TEXT),
+                        (config, Type::TEXT),
+                        (lineage, Type::TEXT),
+                    ],
                 )?;
             }
             tx.commit()
@@ -434,9 +458,9 @@ impl StateStore for PgStore {
     fn pending_journal(&self) -> Result<Option<Vec<Record>>, StateError> {
         let (p, e) = self.keys();
         let rows: Vec<(i64, Vec<u8>)> = self.call("journal", move |c| {
-            let rows = c.query(
+            let rows = c.query_typed(
                 "SELECT seq, record FROM terrace_journal WHERE project = $1 AND env = $2 ORDER BY seq",
-                &[&p, &e],
+                &[(&p, Type::TEXT), (&e, Type::TEXT)],
             )?;
             Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
         })?;
@@ -489,15 +513,15 @@ impl StateStore for PgStore {
             move |c| {
                 let mut tx = c.transaction()?;
                 let exists = tx
-                    .query_opt(
+                    .query_typed_opt(
                         "SELECT 1 FROM terrace_journal WHERE project = $1 AND env = $2 LIMIT 1",
-                        &[&p, &e],
+                        &[(&p, Type::TEXT), (&e, Type::TEXT)],
                     )?
                     .is_some();
                 if !exists {
-                    tx.execute(
+                    tx.execute_typed(
                         "INSERT INTO terrace_journal (project, env, seq, record) VALUES ($1, $2, 0, $3)",
-                        &[&p, &e, &line],
+                        &[(&p, Type::TEXT), (&e, Type::TEXT), (&line, Type::BYTEA)],
                     )?;
                 }
                 tx.commit()?;
@@ -620,9 +644,9 @@ impl PgStore {
     fn clear_journal(&self) -> Result<(), StateError> {
         let (p, e) = self.keys();
         self.call("journal", move |c| {
-            c.execute(
+            c.execute_typed(
                 "DELETE FROM terrace_journal WHERE project = $1 AND env = $2",
-                &[&p, &e],
+                &[(&p, Type::TEXT), (&e, Type::TEXT)],
             )?;
             Ok(())
         })
