@@ -128,6 +128,7 @@ impl Env {
             defer_data: false,
             replace: Vec::new(),
             targets: Vec::new(),
+            keep_unchanged: true,
         };
         self.runtime
             .block_on(plan(

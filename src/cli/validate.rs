@@ -65,6 +65,7 @@ async fn validate(loaded: &Loaded, a: &ValidateArgs) -> Result {
         defer_data: true,
         replace: Vec::new(),
         targets: Vec::new(),
+        keep_unchanged: true,
     };
     // Evaluation needs a sound graph; report what there is so far otherwise.
     let sound = !diags.iter().any(|d| {

@@ -211,6 +211,7 @@ pub(super) async fn execute(
                     time,
                     &crate::plan::Unobserved,
                     front,
+                    true,
                 ),
                 cancel,
             )

@@ -138,14 +138,20 @@ async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Resul
             "{lost}\nterrace apply refuses this plan without --allow-recreate."
         )));
     }
-    let mut plan = compute(
+    // The objects that stay as they are matter only to a saved plan and
+    // the JSON view (and policies, which compute_at sees to).
+    let keep_unchanged = req.out.is_some() || front.shows_json();
+    let mut plan = compute_at(
         ws,
         &graph,
         &req.env,
         &state,
         &req.settings,
         req.destroy,
+        jiff::Timestamp::now(),
+        front.reads(),
         front,
+        keep_unchanged,
     )
     .await?;
     super::policies::record(ws, &plan, front);
@@ -207,6 +213,7 @@ pub async fn compute(
         now,
         front.reads(),
         front,
+        true,
     )
     .await
 }
@@ -215,7 +222,9 @@ pub async fn compute(
 /// is made again as it was made. `reads` is told of the objects read back
 /// (the plan made again to check a saved one tells nobody: Terraform does
 /// not refresh when it applies a saved plan, so its stream has no
-/// refresh events there).
+/// refresh events there). `keep_unchanged` keeps the objects that stay as
+/// they are in the plan (see [`PlanOptions::keep_unchanged`]); they are
+/// kept whatever it says when a policy reads the plan.
 #[allow(clippy::too_many_arguments)]
 pub async fn compute_at(
     ws: &Workspace,
@@ -227,6 +236,7 @@ pub async fn compute_at(
     time: jiff::Timestamp,
     reads: &dyn crate::plan::Reads,
     front: &dyn Front,
+    keep_unchanged: bool,
 ) -> Result<Plan> {
     let environment = ws.environment(env)?;
     let values = EnvValues::new(graph, environment, &ws.vars, time).map_err(|d| ws.error(d))?;
@@ -245,6 +255,7 @@ pub async fn compute_at(
         defer_data: false,
         replace: settings.replace.clone(),
         targets: settings.targets.clone(),
+        keep_unchanged: keep_unchanged || ws.project.policies.iter().any(|p| p.applies_to(env)),
     };
     match crate::plan::plan(graph, values, state, ws.registry(), &opts, reads).await {
         Ok((mut plan, warnings)) => {

@@ -36,6 +36,11 @@ pub struct PlanOptions {
     /// `--target`: keep only the changes of these resources and of what
     /// they depend on (see [`super::target`]); empty plans everything.
     pub targets: Vec<Target>,
+    /// Keep the objects that stay as they are in
+    /// [`Plan::unchanged_objects`] (the JSON view, saved plans and
+    /// policies read them); without it only their number is kept, which
+    /// spares a no-op plan two copies of every object.
+    pub keep_unchanged: bool,
 }
 
 /// Plans environment `values.env` against `state`; `reads` is told of

@@ -645,8 +645,12 @@ impl<'a, 'p> Planner<'a, '_, 'p> {
                 change.before = self.current(rp.recorded, &change.address).cloned();
             }
             if !change.is_change() {
-                instances.push((key, change.after.clone().unwrap_or(Value::Null)));
                 self.out.unchanged += 1;
+                if !self.inputs.opts.keep_unchanged {
+                    instances.push((key, change.after.unwrap_or(Value::Null)));
+                    continue;
+                }
+                instances.push((key, change.after.clone().unwrap_or(Value::Null)));
                 if change.before.is_none() {
                     change.before = self.current(rp.recorded, &change.address).cloned();
                 }

@@ -674,3 +674,59 @@ fn markdown_escapes_names_marks_updates_and_names_the_project() {
     assert!(!md.lines().any(|l| l.starts_with('~')), "{md}");
     insta::assert_snapshot!("escaped_markdown", stable(&md, p.root()));
 }
+
+/// The actions of a JSON plan, by address.
+fn actions_by_address(plan: &Json) -> Vec<(String, Json)> {
+    plan["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+        .iter()
+        .map(|rc| {
+            (
+                rc["address"].as_str().expect("address").to_string(),
+                rc["change"]["actions"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn objects_that_stay_are_listed_by_the_json_view_and_saved_plans_not_only_counted() {
+    let arch = |n: u32| {
+        format!(
+            "resource \"terrace_data\" \"kept\" {{\n  input = {{ n = 1 }}\n}}\n\
+             resource \"terrace_data\" \"changed\" {{\n  input = {{ n = {n} }}\n}}\n"
+        )
+    };
+    let p = single(&arch(1));
+    p.apply();
+    p.write("arch/main.hcl", &arch(2));
+    let expected = vec![
+        (
+            "module.main.terrace_data.changed".to_string(),
+            serde_json::json!(["update"]),
+        ),
+        (
+            "module.main.terrace_data.kept".to_string(),
+            serde_json::json!(["no-op"]),
+        ),
+    ];
+    // The text view counts them (it keeps no copy of them).
+    p.run(&["plan", "--env", "dev"])
+        .success()
+        .stdout_has("0 to add, 1 to change, 0 to destroy");
+    let shown = p
+        .run(&["plan", "--env", "dev", "--format", "json"])
+        .success();
+    let plan: Json = serde_json::from_str(&shown.stdout).expect("JSON");
+    assert_eq!(actions_by_address(&plan), expected);
+    p.run(&["plan", "--env", "dev", "--out", "saved.plan"])
+        .success();
+    let shown = p.run(&["show", "saved.plan", "--format", "json"]).success();
+    let plan: Json = serde_json::from_str(&shown.stdout).expect("JSON");
+    assert_eq!(actions_by_address(&plan), expected);
+    assert_eq!(
+        plan["resource_changes"][1]["change"]["before"]["input"]["n"],
+        1
+    );
+}
