@@ -136,6 +136,9 @@ struct PgJournal {
     db: Arc<Db>,
     env: String,
     next: i64,
+    /// The id of the lock's holder: a batch is written only while that
+    /// lock is held.
+    holder: String,
 }
 
 impl JournalLog for PgJournal {
@@ -147,17 +150,20 @@ impl JournalLog for PgJournal {
             .map(|r| r.strip_suffix(b"\n").unwrap_or(r).to_vec())
             .collect();
         let (p, e) = (self.db.project.clone(), self.env.clone());
-        self.db
+        let (holder, key) = (self.holder.clone(), super::lock::key(&p, &e));
+        let sql = format!(
+            "INSERT INTO terrace_journal (project, env, seq, record) \
+             SELECT $1, $2, s, r FROM unnest($3::bigint[], $4::bytea[]) AS t(s, r) WHERE {}",
+            super::lock::still_held(1, 2, 5, 6)
+        );
+        let written = self
+            .db
             .conn
-            .call(move |c| {
-                c.execute(
-                    "INSERT INTO terrace_journal (project, env, seq, record) \
-                     SELECT $1, $2, s, r FROM unnest($3::bigint[], $4::bytea[]) AS t(s, r)",
-                    &[&p, &e, &seqs, &lines],
-                )?;
-                Ok(())
-            })
+            .call(move |c| c.execute(&sql, &[&p, &e, &seqs, &lines, &holder, &key]))
             .map_err(|e| e.0)?;
+        if written != n as u64 {
+            return Err(super::lock::LOST.to_string());
+        }
         self.next += n;
         Ok(())
     }
@@ -307,8 +313,18 @@ impl StateStore for PgStore {
         }
         let (p, e) = self.keys();
         let serial_i = serial as i64;
-        self.call("state", move |c| {
+        let (holder, key) = (lock.info().id.clone(), super::lock::key(&p, &e));
+        // The lock's row is share-locked: it cannot be broken until this
+        // transaction ends, and a lost lock commits nothing.
+        let held = format!(
+            "SELECT 1 FROM terrace_locks WHERE project = $1 AND env = $2 AND {} FOR SHARE",
+            super::lock::still_held(1, 2, 3, 4)
+        );
+        let committed = self.call("state", move |c| {
             let mut tx = c.transaction()?;
+            if tx.query_opt(&held, &[&p, &e, &holder, &key])?.is_none() {
+                return Ok(false);
+            }
             for (config, lineage, checksum, bytes) in &rows {
                 tx.execute(
                     "INSERT INTO terrace_state_versions (project, env, config, serial, lineage, bytes, checksum) \
@@ -326,8 +342,15 @@ impl StateStore for PgStore {
                     &[&p, &e, config, lineage],
                 )?;
             }
-            tx.commit()
+            tx.commit()?;
+            Ok(true)
         })?;
+        if !committed {
+            return Err(StateError::Database {
+                place: self.db.location(&format!("{}/lock", self.env)),
+                cause: super::lock::LOST.to_string(),
+            });
+        }
         Ok(serial)
     }
 
@@ -522,6 +545,7 @@ impl StateStore for PgStore {
             db: self.db.clone(),
             env: self.env.clone(),
             next: 1,
+            holder: lock.info().id.clone(),
         };
         Ok(Journal::start(Path::new(&place), Box::new(log))?)
     }
