@@ -175,3 +175,22 @@ fn two_migrates_into_one_database_keep_one_whole_copy_and_the_other_removes_noth
         .run_with(&["audit", "--verify"], &[("TERRACE_BACKEND", "postgres")])
         .success();
 }
+
+#[test]
+fn an_import_into_a_database_that_holds_the_project_names_the_database() {
+    let db = Database::new();
+    let p = checkout(&db);
+    init(&p);
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    p.run(&["export", "--output", "project.json"]).success();
+    let refused = p
+        .run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("a record of the project exists already in postgres (TERRACE_DATABASE_URL)");
+    assert!(
+        !refused.stderr.contains(&db.password()),
+        "{}",
+        refused.stderr
+    );
+}
