@@ -506,3 +506,56 @@ fn an_unreachable_database_is_a_clear_error_and_nothing_is_half_written() {
     assert!(!p.exists(".terrace"), "no local records instead");
     assert_eq!(row_counts(&db), before, "no row was written");
 }
+
+/// Ends the sessions that hold an environment lock's advisory lock (an
+/// idle session holding a granted advisory lock: the audit trail's locks
+/// last only a transaction), as a database failover or an administrator
+/// would; returns how many it ended.
+fn terminate_lock_sessions(db: &Database) -> usize {
+    db.sql(
+        "SELECT pg_terminate_backend(a.pid) FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
+         WHERE l.locktype = 'advisory' AND l.granted AND a.state = 'idle' \
+         AND a.datname = current_database() AND a.pid <> pg_backend_pid()",
+    )
+    .lines()
+    .filter(|l| l.trim() == "t")
+    .count()
+}
+
+#[test]
+fn an_apply_whose_lock_session_is_ended_stops_before_another_machine_can_take_over() {
+    const FILES: usize = 300;
+    let db = Database::new();
+    let out = tempfile::tempdir().expect("temp dir");
+    let arch = files_in(out.path(), FILES);
+    let runner = checkout(&arch, db.url(), "ci");
+    let other = checkout(&arch, db.url(), "ci");
+    runner.run(&["backend", "init"]).success();
+
+    let apply = runner.spawn(&[
+        "apply",
+        "--env",
+        "dev",
+        "--auto-approve",
+        "--parallelism",
+        "2",
+    ]);
+    wait_until("the 20th file", || existing(out.path()).len() >= 20);
+    assert_eq!(terminate_lock_sessions(&db), 1, "one lock session ended");
+    // The lock is stale now: another machine may break it and apply, so
+    // the holder must not go on writing objects or records.
+    let stopped = apply.wait_within(Duration::from_secs(60));
+    no_panic(&stopped);
+    let stopped = stopped.code(1).stderr_has("lock");
+    let left = existing(out.path()).len();
+    assert!(
+        left < FILES,
+        "the apply went on after losing its lock: {left} files\n{}",
+        stopped.stderr
+    );
+    other
+        .run(&["state", "unlock", "--env", "dev"])
+        .success()
+        .stdout_has("Broke the stale lock");
+    converges(&other, out.path(), FILES, "lock session ended");
+}

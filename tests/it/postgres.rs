@@ -117,3 +117,80 @@ fn the_database_password_reaches_no_output_log_or_file() {
         "the password is in a state record"
     );
 }
+
+/// A local checkout of the shop whose `terrace_data.a` holds `input`,
+/// applied `applies` times (one version each), with
+/// `TERRACE_DATABASE_URL` naming `db` for a migrate.
+fn applied_locally(db: &Database, input: &str, applies: usize) -> Project {
+    let p = Project::new()
+        .file("project.hcl", PROJECT)
+        .var("TERRACE_DATABASE_URL", db.url());
+    for n in 0..applies {
+        p.write(
+            "arch/main.hcl",
+            &format!("resource \"terrace_data\" \"a\" {{\n  input = \"{input} {n}\"\n}}\n"),
+        );
+        p.run(&["apply", "--env", "dev", "--auto-approve"])
+            .success();
+    }
+    p
+}
+
+#[test]
+fn two_migrates_into_one_database_keep_one_whole_copy_and_the_other_removes_nothing() {
+    let db = Database::new();
+    let first = applied_locally(&db, "first", 8);
+    let second = applied_locally(&db, "second", 8);
+    first
+        .run_with(&["backend", "init"], &[("TERRACE_BACKEND", "postgres")])
+        .success();
+    let runs = [
+        first.spawn(&["backend", "migrate", "--to", "postgres"]),
+        second.spawn(&["backend", "migrate", "--to", "postgres"]),
+    ];
+    let [a, b] = runs.map(|r| r.wait_within(std::time::Duration::from_secs(120)));
+    let won: Vec<&Project> = [(&a, &first), (&b, &second)]
+        .into_iter()
+        .filter(|(run, _)| run.code == 0)
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(
+        won.len(),
+        1,
+        "exactly one migrate copies, the other refuses without removing it:\n{}\n{}\n{}\n{}",
+        a.stdout,
+        a.stderr,
+        b.stdout,
+        b.stderr
+    );
+    // What the winner reported copied is in the database, whole.
+    won[0]
+        .run_with(
+            &["plan", "--env", "dev", "--detailed-exitcode"],
+            &[("TERRACE_BACKEND", "postgres")],
+        )
+        .success()
+        .stdout_has("No changes.");
+    won[0]
+        .run_with(&["audit", "--verify"], &[("TERRACE_BACKEND", "postgres")])
+        .success();
+}
+
+#[test]
+fn an_import_into_a_database_that_holds_the_project_names_the_database() {
+    let db = Database::new();
+    let p = checkout(&db);
+    init(&p);
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    p.run(&["export", "--output", "project.json"]).success();
+    let refused = p
+        .run(&["import", "project.json"])
+        .code(1)
+        .stderr_has("a record of the project exists already in postgres (TERRACE_DATABASE_URL)");
+    assert!(
+        !refused.stderr.contains(&db.password()),
+        "{}",
+        refused.stderr
+    );
+}

@@ -58,6 +58,32 @@ impl Drop for Held {
     }
 }
 
+/// The advisory lock's key of environment `env`'s lock.
+pub(super) fn key(project: &str, env: &str) -> i64 {
+    advisory_key(&["terrace lock", project, env])
+}
+
+/// Why a write under a lock whose session has ended is refused.
+pub(super) const LOST: &str = "the environment's lock was lost: its session in the database ended \
+     (the server restarted, the connection dropped or was terminated), so another machine may \
+     take the lock; nothing more is written under it";
+
+/// A SQL condition, true while the lock of project `$P`, environment
+/// `$E`, held by the holder whose id is `$I` is still held: its row is
+/// there and its advisory lock `$K` is granted to a session. The four
+/// are the parameter numbers (`$1`…) of the statement it goes into.
+/// When the holder's session ends the advisory lock goes with it, so
+/// a write guarded by this stops before a stale lock can be broken and
+/// taken by another machine.
+pub(super) fn still_held(p: u8, e: u8, i: u8, k: u8) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM terrace_locks WHERE project = ${p} AND env = ${e} AND holder->>'id' = ${i}) \
+         AND EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND classid = ((${k}::bigint >> 32) & 4294967295)::oid AND objid = (${k}::bigint & 4294967295)::oid)"
+    )
+}
+
 /// One attempt to take the lock.
 enum Attempt {
     Taken,
@@ -108,7 +134,7 @@ pub fn acquire(
 ) -> Result<Lock, StateError> {
     let failed = db_err(db, env);
     let conn = Conn::open(&db.target).map_err(&failed)?;
-    let key = advisory_key(&["terrace lock", &db.project, env]);
+    let key = key(&db.project, env);
     let deadline = Instant::now() + timeout;
     loop {
         let info = LockInfo::for_this_process(command);
@@ -177,7 +203,7 @@ enum Found {
 }
 
 fn inspect(db: &Db, env: &str, breaking: bool) -> Result<Found, StateError> {
-    let key = advisory_key(&["terrace lock", &db.project, env]);
+    let key = key(&db.project, env);
     let (p, e) = (db.project.clone(), env.to_string());
     let found = db
         .conn

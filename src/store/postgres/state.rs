@@ -137,6 +137,9 @@ struct PgJournal {
     db: Arc<Db>,
     env: String,
     next: i64,
+    /// The id of the lock's holder: a batch is written only while that
+    /// lock is held.
+    holder: String,
 }
 
 impl JournalLog for PgJournal {
@@ -148,22 +151,32 @@ impl JournalLog for PgJournal {
             .map(|r| r.strip_suffix(b"\n").unwrap_or(r).to_vec())
             .collect();
         let (p, e) = (self.db.project.clone(), self.env.clone());
-        self.db
+        let (holder, key) = (self.holder.clone(), super::lock::key(&p, &e));
+        let sql = format!(
+            "INSERT INTO terrace_journal (project, env, seq, record) \
+             SELECT $1, $2, s, r FROM unnest($3::bigint[], $4::bytea[]) AS t(s, r) WHERE {}",
+            super::lock::still_held(1, 2, 5, 6)
+        );
+        let written = self
+            .db
             .conn
             .call(move |c| {
                 c.execute_typed(
-                    "INSERT INTO terrace_journal (project, env, seq, record) \
-                     SELECT $1, $2, s, r FROM unnest($3::bigint[], $4::bytea[]) AS t(s, r)",
+                    &sql,
                     &[
                         (&p, Type::TEXT),
                         (&e, Type::TEXT),
                         (&seqs, Type::INT8_ARRAY),
                         (&lines, Type::BYTEA_ARRAY),
+                        (&holder, Type::TEXT),
+                        (&key, Type::INT8),
                     ],
-                )?;
-                Ok(())
+                )
             })
             .map_err(|e| e.0)?;
+        if written != n as u64 {
+            return Err(super::lock::LOST.to_string());
+        }
         self.next += n;
         Ok(())
     }
@@ -313,8 +326,24 @@ impl StateStore for PgStore {
         }
         let (p, e) = self.keys();
         let serial_i = serial as i64;
-        self.call("state", move |c| {
+        let (holder, key) = (lock.info().id.clone(), super::lock::key(&p, &e));
+        // The lock's row is share-locked: it cannot be broken until this
+        // transaction ends, and a lost lock commits nothing.
+        let held = format!(
+            "SELECT 1 FROM terrace_locks WHERE project = $1 AND env = $2 AND {} FOR SHARE",
+            super::lock::still_held(1, 2, 3, 4)
+        );
+        let committed = self.call("state", move |c| {
             let mut tx = c.transaction()?;
+            if tx
+                .query_typed(
+                    &held,
+                    &[(&p, Type::TEXT), (&e, Type::TEXT), (&holder, Type::TEXT), (&key, Type::INT8)],
+                )?
+                .is_empty()
+            {
+                return Ok(false);
+            }
             for (config, lineage, checksum, bytes) in &rows {
                 tx.execute_typed(
                     "INSERT INTO terrace_state_versions (project, env, config, serial, lineage, bytes, checksum) \
@@ -350,8 +379,15 @@ impl StateStore for PgStore {
                     ],
                 )?;
             }
-            tx.commit()
+            tx.commit()?;
+            Ok(true)
         })?;
+        if !committed {
+            return Err(StateError::Database {
+                place: self.db.location(&format!("{}/lock", self.env)),
+                cause: super::lock::LOST.to_string(),
+            });
+        }
         Ok(serial)
     }
 
@@ -538,6 +574,7 @@ impl StateStore for PgStore {
             db: self.db.clone(),
             env: self.env.clone(),
             next: 1,
+            holder: lock.info().id.clone(),
         };
         Ok(Journal::start(Path::new(&place), Box::new(log))?)
     }
