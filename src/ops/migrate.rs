@@ -181,16 +181,43 @@ fn copy_verified(
 ) -> Result<Copied> {
     // Nothing changes the source while it is read and compared.
     let locks = dump::lock_all(source, COMMAND, lock_timeout).map_err(refused)?;
+    // The destination is locked before it is found empty and until its
+    // copy is verified or removed: of two migrates into one store, one
+    // copies and the other is refused without writing or removing
+    // anything. A lock an interrupted migrate left is stale: broken.
+    for env in dest.environments() {
+        let store = dest.state(&env);
+        if store.stale_lock().is_some_and(|l| l.command == COMMAND) {
+            store
+                .unlock_stale()
+                .map_err(|error| refused(DumpError::Env { env, error }))?;
+        }
+    }
+    let mut envs = source.environments();
+    envs.extend(dest.environments());
+    envs.sort();
+    envs.dedup();
+    let lock_dest = || {
+        dump::lock_envs(dest, &envs, COMMAND, lock_timeout).map_err(|e| {
+            Error::Refused(format!(
+                "the destination ({to}) cannot be locked: {e}\n(a command given above acts on the destination with TERRACE_BACKEND={to}); nothing was copied and nothing removed"
+            ))
+        })
+    };
+    let mut dest_locks = lock_dest()?;
     // The copy starts only into a destination without records, so what
     // it holds after a failure is this copy's: it is removed, and the
     // command can simply run again.
-    let mut first = dump::copy(source, &locks, dest, COMMAND);
+    let mut first = dump::copy(source, &locks, dest, &dest_locks);
     let mut cleared = false;
     if matches!(first, Err(DumpError::DestinationHolds)) {
-        match clear_unfinished_copy(source, &locks, dest) {
+        match clear_unfinished_copy(source, &locks, dest, &dest_locks) {
             Ok(true) => {
                 cleared = true;
-                first = dump::copy(source, &locks, dest, COMMAND);
+                // The locks' records went with the rest: taken again.
+                drop(dest_locks);
+                dest_locks = lock_dest()?;
+                first = dump::copy(source, &locks, dest, &dest_locks);
             }
             Ok(false) => {}
             // Nothing was written: what the destination holds stays.
@@ -202,7 +229,6 @@ fn copy_verified(
         }
     }
     let checked = first.and_then(|inventory| {
-        let dest_locks = dump::lock_all(dest, COMMAND, Duration::ZERO)?;
         let copied = dump::inventory(dest, &dest_locks)?;
         Ok((inventory.differences(&copied), inventory))
     });
@@ -249,26 +275,18 @@ fn copy_verified(
 /// or stopped with Ctrl-C, before it could remove its partial copy) and
 /// says whether it did: only when every record there is one of the
 /// source's, byte for byte, so that nothing is lost. A finished copy
-/// holds one audit event more (`project.backend.migrate`) and is kept. A
-/// lock of the interrupted migrate, stale since its process is gone, is
-/// broken first; any other lock is left to its holder.
+/// holds one audit event more (`project.backend.migrate`) and is kept.
+/// `dest_locks` hold every environment of `dest`.
 fn clear_unfinished_copy(
     source: &dyn Backend,
     locks: &[crate::store::Lock],
     dest: &dyn Backend,
+    dest_locks: &[crate::store::Lock],
 ) -> std::result::Result<bool, DumpError> {
-    for env in dest.environments() {
-        let store = dest.state(&env);
-        if store.stale_lock().is_some_and(|l| l.command == COMMAND) {
-            store.unlock_stale()?;
-        }
-    }
-    let dest_locks = dump::lock_all(dest, COMMAND, Duration::ZERO)?;
-    let held = dump::inventory(dest, &dest_locks)?;
+    let held = dump::inventory(dest, dest_locks)?;
     if !held.is_part_of(&dump::inventory(source, locks)?) {
         return Ok(false);
     }
-    drop(dest_locks);
     dest.delete_project()?;
     Ok(true)
 }

@@ -85,19 +85,29 @@ pub enum DumpError {
     DestinationUnknown(Box<DumpError>),
 }
 
-/// Takes the lock of every environment with records, waiting up to
-/// `timeout` for each live holder (then refused with its holder; a stale
-/// lock is refused until it is broken), and
-/// refuses an environment whose apply left a journal: its operations are
-/// not in state yet, and a copy would lose them.
+/// Takes the lock of every environment with records ([`lock_envs`]).
 pub fn lock_all(
     backend: &dyn Backend,
     command: &str,
     timeout: Duration,
 ) -> Result<Vec<Lock>, DumpError> {
+    lock_envs(backend, &backend.environments(), command, timeout)
+}
+
+/// Takes the lock of each of `envs`, waiting up to
+/// `timeout` for each live holder (then refused with its holder; a stale
+/// lock is refused until it is broken), and
+/// refuses an environment whose apply left a journal: its operations are
+/// not in state yet, and a copy would lose them.
+pub fn lock_envs(
+    backend: &dyn Backend,
+    envs: &[String],
+    command: &str,
+    timeout: Duration,
+) -> Result<Vec<Lock>, DumpError> {
     let mut locks = Vec::new();
-    for env in backend.environments() {
-        let store = backend.state(&env);
+    for env in envs {
+        let store = backend.state(env);
         let of_env = |error| DumpError::Env {
             env: env.clone(),
             error,
@@ -247,7 +257,9 @@ pub fn holds_records(backend: &dyn Backend) -> Result<bool, DumpError> {
 /// Copies every record of the project from `from` (every environment
 /// locked by `locks`) into `to`, which must hold no records of it: the
 /// versions verbatim after their lineage, the documents, the releases and
-/// the audit trail, each environment under its lock in `to`. Returns the
+/// the audit trail. `to_locks` hold the lock in `to` of every environment
+/// of `from`, taken before `to` was found empty, so that no other copy
+/// can start into it meanwhile. Returns the
 /// inventory of what was read. A failure other than
 /// [`DumpError::DestinationHolds`] and [`DumpError::DestinationUnknown`]
 /// (where nothing was written) leaves `to` holding part of the copy: the
@@ -256,7 +268,7 @@ pub fn copy(
     from: &dyn Backend,
     locks: &[Lock],
     to: &dyn Backend,
-    command: &str,
+    to_locks: &[Lock],
 ) -> Result<Inventory, DumpError> {
     match holds_records(to) {
         Ok(false) => {}
@@ -264,17 +276,16 @@ pub fn copy(
         Err(e) => return Err(DumpError::DestinationUnknown(Box::new(e))),
     }
     let mut inv = Inventory::default();
-    // The destination's lock of the environment being copied, taken at
-    // its first record and kept while its records follow.
-    let mut held: Option<Lock> = None;
     walk(from, locks, &mut |record| {
         inv.add(&record);
-        if let Some(env) = record.env()
-            && held.as_ref().is_none_or(|l| l.env() != env)
-        {
-            drop(held.take()); // the previous environment's, first
-            held = Some(to.state(env).lock(command, Duration::ZERO)?);
-        }
+        let held = record.env().map(|env| {
+            to_locks.iter().find(|l| l.env() == env).ok_or_else(|| {
+                DumpError::Refused(format!(
+                    "environment \"{env}\" is not locked in the destination: every environment is written under its lock"
+                ))
+            })
+        });
+        let held = held.transpose()?;
         match record {
             Record::Lineage {
                 env,
@@ -288,7 +299,7 @@ pub fn copy(
                 bytes,
                 ..
             } => {
-                if let Some(lock) = &held {
+                if let Some(lock) = held {
                     to.state(env).write_version(lock, config, &bytes, current)?;
                 }
             }
@@ -524,9 +535,9 @@ mod tests {
         let from = populated(a.path());
         let to = LocalBackend::new(b.path());
         let locks = lock_all(&from, "test", Duration::ZERO).unwrap();
-        let inv = copy(&from, &locks, &to, "test").unwrap();
+        let to_locks = lock_envs(&to, &from.environments(), "test", Duration::ZERO).unwrap();
+        let inv = copy(&from, &locks, &to, &to_locks).unwrap();
         assert_eq!(inventory(&from, &locks).unwrap(), inv);
-        let to_locks = lock_all(&to, "test", Duration::ZERO).unwrap();
         let copied = inventory(&to, &to_locks).unwrap();
         assert!(
             inv.differences(&copied).is_empty(),
@@ -571,7 +582,7 @@ mod tests {
         let from = populated(a.path());
         let locks = lock_all(&from, "test", Duration::ZERO).unwrap();
         // Into itself: it holds records.
-        let err = copy(&from, &locks, &from, "test").unwrap_err();
+        let err = copy(&from, &locks, &from, &locks).unwrap_err();
         assert!(err.to_string().contains("already holds records"), "{err}");
         drop(locks);
         // A held lock is refused with its holder.
@@ -610,7 +621,8 @@ mod tests {
         let from = populated(a.path());
         let to = LocalBackend::new(b.path());
         let locks = lock_all(&from, "test", Duration::ZERO).unwrap();
-        let inv = copy(&from, &locks, &to, "test").unwrap();
+        let to_locks = lock_envs(&to, &from.environments(), "test", Duration::ZERO).unwrap();
+        let inv = copy(&from, &locks, &to, &to_locks).unwrap();
         // Damage the copy: an audit line gone, a kept version edited, the
         // release removed.
         let (lines, head) = to.audit().unwrap();
@@ -620,7 +632,6 @@ mod tests {
         bytes.push(b' ');
         std::fs::write(&backup, bytes).unwrap();
         std::fs::remove_dir_all(b.path().join(".terrace/releases")).unwrap();
-        let to_locks = lock_all(&to, "test", Duration::ZERO).unwrap();
         let diff = inv.differences(&inventory(&to, &to_locks).unwrap());
         assert_eq!(
             diff,
