@@ -22,7 +22,12 @@ pub struct ServeArgs {
     #[arg(long = "project", id = "project", value_name = "DIR")]
     pub projects: Vec<PathBuf>,
     /// Where tokens and grants are kept when the records are in local files
-    #[arg(long, global = true, value_name = "DIR", default_value = ".terrace-serve")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = ".terrace-serve"
+    )]
     pub data_dir: PathBuf,
 }
 
@@ -120,7 +125,10 @@ pub async fn run(a: ServeArgs, cancel: &Cancel) -> Result {
             if store.revoke(&r.user, &project).map_err(message)? {
                 outln!("{} has no role on project {project} any more.", r.user);
             } else {
-                outln!("{} had no role on project {project}: nothing changed.", r.user);
+                outln!(
+                    "{} had no role on project {project}: nothing changed.",
+                    r.user
+                );
             }
             Ok(())
         }

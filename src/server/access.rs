@@ -84,7 +84,8 @@ pub fn open(data_dir: &Path) -> Result<Box<dyn AccessStore>, AccessError> {
                         "{BACKEND_VARIABLE}=postgres needs the database URL in {DATABASE_URL_VARIABLE}, which is not set"
                     ))
                 })?;
-            let db = PgAccess::open(&url, DATABASE_URL_VARIABLE).map_err(|e| failed(e.to_string()))?;
+            let db =
+                PgAccess::open(&url, DATABASE_URL_VARIABLE).map_err(|e| failed(e.to_string()))?;
             Ok(Box::new(Postgres(db)))
         }
         "" | "local" => Ok(Box::new(LocalAccess::new(data_dir))),

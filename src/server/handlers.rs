@@ -90,7 +90,10 @@ pub async fn openapi() -> Response {
 }
 
 /// `GET /api/projects`: the served projects the caller has a role on.
-pub async fn projects(State(server): State<Arc<Server>>, Extension(caller): Extension<Caller>) -> Answer {
+pub async fn projects(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+) -> Answer {
     let s = server.clone();
     let grants = blocking(move || s.access.grants_of(&caller.user).map_err(Problem::from)).await?;
     let projects: Vec<Value> = grants
@@ -155,9 +158,7 @@ pub async fn audit(
     .await?;
     let events: Vec<Value> = events
         .into_iter()
-        .map(|(event, line)| {
-            serde_json::from_str(&line).unwrap_or_else(|_| json!(event))
-        })
+        .map(|(event, line)| serde_json::from_str(&line).unwrap_or_else(|_| json!(event)))
         .collect();
     Ok(Json(json!({ "events": events })))
 }
@@ -181,5 +182,8 @@ fn parse_since(s: &str) -> Result<jiff::Timestamp, Problem> {
 
 /// Any path the API does not have.
 pub async fn not_found() -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "no such endpoint; see /api/openapi.json")
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "no such endpoint; see /api/openapi.json",
+    )
 }

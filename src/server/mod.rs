@@ -31,7 +31,9 @@ use std::sync::Arc;
 pub enum ServeError {
     #[error("cannot serve the project in {dir}: {reason}")]
     Project { dir: PathBuf, reason: String },
-    #[error("two projects named \"{name}\" ({first} and {second}): a server serves one project of a name")]
+    #[error(
+        "two projects named \"{name}\" ({first} and {second}): a server serves one project of a name"
+    )]
     Duplicate {
         name: String,
         first: PathBuf,
@@ -94,12 +96,13 @@ impl Server {
 
     /// Listens on `addr` (`127.0.0.1:0` takes any free port).
     pub async fn bind(self, addr: &str) -> Result<Bound, ServeError> {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|cause| ServeError::Bind {
-                addr: addr.to_string(),
-                cause,
-            })?;
+        let listener =
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|cause| ServeError::Bind {
+                    addr: addr.to_string(),
+                    cause,
+                })?;
         Ok(Bound {
             listener,
             router: routes::router(Arc::new(self)),

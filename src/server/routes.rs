@@ -104,9 +104,7 @@ pub fn router(server: Arc<Server>) -> Router {
             ));
         router = router.route(route.path, guarded);
     }
-    router
-        .fallback(handlers::not_found)
-        .with_state(server)
+    router.fallback(handlers::not_found).with_state(server)
 }
 
 #[cfg(test)]
@@ -136,10 +134,7 @@ mod tests {
     #[test]
     fn the_project_is_read_from_its_place_in_the_path() {
         let status = &ROUTES[2];
-        assert_eq!(
-            status.project_in("/api/projects/shop/status"),
-            Some("shop")
-        );
+        assert_eq!(status.project_in("/api/projects/shop/status"), Some("shop"));
         assert_eq!(ROUTES[1].project_in("/api/projects"), None);
     }
 

@@ -30,7 +30,8 @@ use super::conn::{Conn, DbError};
 pub const VERSION: i32 = 2;
 
 /// Each version's statements, in order: `STEPS[n]` upgrades from n to n+1.
-const STEPS: &[&str] = &[r#"
+const STEPS: &[&str] = &[
+    r#"
 CREATE TABLE terrace_state_versions (
     project text NOT NULL,
     env text NOT NULL,
@@ -103,7 +104,8 @@ CREATE TABLE terrace_release_files (
     PRIMARY KEY (project, id, path),
     FOREIGN KEY (project, id) REFERENCES terrace_releases (project, id)
 );
-"#, r#"
+"#,
+    r#"
 CREATE TABLE terrace_tokens (
     hash text PRIMARY KEY,
     "user" text NOT NULL,
@@ -115,7 +117,8 @@ CREATE TABLE terrace_grants (
     role text NOT NULL,
     PRIMARY KEY ("user", project)
 );
-"#];
+"#,
+];
 
 /// Serialises concurrent `backend init`s (a transaction-level advisory lock).
 const INIT_LOCK: i64 = 0x7465_7272_6163_6501;
