@@ -29,9 +29,10 @@
 //! | [`project`] | lifecycle, releases, approvals, audit, attention, export | `.terrace/` beside state |
 //! | [`ops`] | the workflows (plan, apply, promote, …): typed requests, typed reports, one error type | through the modules above |
 //! | [`render`] | text views of plans, state and outputs | — |
+//! | [`server`] | `terrace serve`: HTTP API over [`ops`], tokens, roles, grants | `.terrace-serve/` or the database |
 //! | [`cli`] | commands, flags, exit codes | — |
 //!
-//! `cli` and `render` sit on top; nothing imports them. The core never
+//! `cli`, `server` and `render` sit on top; nothing imports them. The core never
 //! prints: it reports through [`apply::Observer`] and returns values.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -53,6 +54,7 @@ pub mod policy;
 pub mod project;
 pub mod provider;
 pub mod render;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod tls;

@@ -62,6 +62,7 @@ mod plan;
 mod policy;
 mod progress;
 mod promote;
+mod serve;
 mod session;
 mod show;
 mod state;
@@ -149,6 +150,8 @@ pub enum Command {
     /// The record store: `backend init` creates or upgrades the database's schema, `backend migrate` copies every record to another backend
     #[command(subcommand)]
     Backend(backend::BackendCommand),
+    /// Serve projects over HTTP (API with tokens and roles); `serve token create`, `serve grant`, `serve revoke`
+    Serve(serve::ServeArgs),
 }
 
 /// How a command ended, when not plainly successful.
@@ -288,6 +291,8 @@ async fn run(cli: Cli) -> Result {
         Command::Destroy(a) => apply::destroy(&g, a, &cancel).await,
         Command::Promote(a) => promote::run(&g, a, &cancel).await,
         Command::DeleteProject(a) => export::run_delete(&g, a, &cancel).await,
+        // Ctrl-C or SIGTERM shuts the server down gracefully.
+        Command::Serve(a) => serve::run(a, &cancel).await,
         other => crate::ops::interruptible(dispatch(&g, other), &cancel).await,
     };
     signals.abort();
@@ -313,7 +318,8 @@ async fn dispatch(g: &Global, command: Command) -> Result {
         Command::Apply(_)
         | Command::Destroy(_)
         | Command::Promote(_)
-        | Command::DeleteProject(_) => {
+        | Command::DeleteProject(_)
+        | Command::Serve(_) => {
             unreachable!("run handles the commands that apply")
         }
         Command::Upgrade(a) => upgrade::run(g, a).await,

@@ -32,6 +32,7 @@ mod postgres;
 mod records;
 mod rest;
 mod secrets;
+mod serve;
 mod state;
 mod streams;
 mod views;

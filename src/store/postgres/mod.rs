@@ -27,6 +27,7 @@
 //!
 //! The URL never appears in a message: errors name its variable.
 
+pub mod access;
 mod conn;
 mod lock;
 pub mod schema;

@@ -15,14 +15,23 @@
 //! | `terrace_documents` | environment document (lifecycle, approvals, release, policies, drift) with its time |
 //! | `terrace_audit`, `terrace_audit_head` | audit trail line (seq, line); the trail's head |
 //! | `terrace_releases`, `terrace_release_files` | release (id, manifest); its definition files (id, path, bytes) |
+//!
+//! Version 2 adds the records of `terrace serve` (server-wide, not keyed
+//! by project; see [`super::access`]):
+//!
+//! | table | one row per |
+//! | --- | --- |
+//! | `terrace_tokens` | API token: the sha256 of the token (never the token), its user, when it was made |
+//! | `terrace_grants` | role of a user on a project (one per user and project) |
 
 use super::conn::{Conn, DbError};
 
 /// The schema version this terrace reads and writes.
-pub const VERSION: i32 = 1;
+pub const VERSION: i32 = 2;
 
 /// Each version's statements, in order: `STEPS[n]` upgrades from n to n+1.
-const STEPS: &[&str] = &[r#"
+const STEPS: &[&str] = &[
+    r#"
 CREATE TABLE terrace_state_versions (
     project text NOT NULL,
     env text NOT NULL,
@@ -95,7 +104,21 @@ CREATE TABLE terrace_release_files (
     PRIMARY KEY (project, id, path),
     FOREIGN KEY (project, id) REFERENCES terrace_releases (project, id)
 );
-"#];
+"#,
+    r#"
+CREATE TABLE terrace_tokens (
+    hash text PRIMARY KEY,
+    "user" text NOT NULL,
+    created timestamptz NOT NULL
+);
+CREATE TABLE terrace_grants (
+    "user" text NOT NULL,
+    project text NOT NULL,
+    role text NOT NULL,
+    PRIMARY KEY ("user", project)
+);
+"#,
+];
 
 /// Serialises concurrent `backend init`s (a transaction-level advisory lock).
 const INIT_LOCK: i64 = 0x7465_7272_6163_6501;

@@ -1,0 +1,186 @@
+//! `terrace serve`: the API server ([`crate::server`]); `serve token
+//! create`, `serve grant` and `serve revoke` manage its access records on
+//! the server's host.
+
+use super::{Failure, Result};
+use crate::apply::Cancel;
+use crate::server::access::{self, Grant, TokenRecord};
+use crate::server::role::Role;
+use crate::server::{Server, token};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ServeArgs {
+    #[command(subcommand)]
+    pub command: Option<ServeCommand>,
+    /// The address to listen on (port 0: any free port; the address taken is printed)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// A project directory to serve; repeat for more (each is named by its `project` block)
+    #[arg(long = "project", id = "project", value_name = "DIR")]
+    pub projects: Vec<PathBuf>,
+    /// Where tokens and grants are kept when the records are in local files
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = ".terrace-serve"
+    )]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServeCommand {
+    /// API tokens: `token create --user NAME` prints a new one, once
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Give a user a role on a project (replacing the role they had there)
+    Grant(GrantArgs),
+    /// Take a user's role on a project away
+    Revoke(RevokeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token for a user and print it (only its hash is kept)
+    Create {
+        /// The user the token signs in as
+        #[arg(long, value_name = "NAME")]
+        user: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    #[arg(long, value_name = "NAME")]
+    pub user: String,
+    /// Viewer, Operator, Editor or Administrator
+    #[arg(long, value_name = "ROLE")]
+    pub role: String,
+    /// The project's name (its `project` block)
+    #[arg(long, id = "project", value_name = "NAME")]
+    pub project: ProjectName,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    #[arg(long, value_name = "NAME")]
+    pub user: String,
+    /// The project's name (its `project` block)
+    #[arg(long, id = "project", value_name = "NAME")]
+    pub project: ProjectName,
+}
+
+/// A project's name given as `--project NAME`. It shares its id with the
+/// global `--project DIR`, whose value clap hands up to the top level as a
+/// path: so it is parsed as one, and read as the name it is.
+pub type ProjectName = PathBuf;
+
+fn project_name(p: &ProjectName) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+pub async fn run(a: ServeArgs, cancel: &Cancel) -> Result {
+    match a.command {
+        None => serve(&a.listen, &a.projects, &a.data_dir, cancel).await,
+        Some(ServeCommand::Token(TokenCommand::Create { user })) => {
+            let user = name(&user, "--user")?;
+            let store = access::open(&a.data_dir).map_err(message)?;
+            let secret = token::generate().map_err(Failure::Message)?;
+            store
+                .add_token(&TokenRecord {
+                    hash: token::hash(&secret),
+                    user: user.clone(),
+                    created: crate::project::now(),
+                })
+                .map_err(message)?;
+            errln!("A token for {user} (shown this once; only its hash is kept):");
+            outln!("{secret}");
+            Ok(())
+        }
+        Some(ServeCommand::Grant(g)) => {
+            let role = Role::parse(&g.role).ok_or_else(|| {
+                Failure::Message(format!(
+                    "--role {:?} is not a role: use Viewer, Operator, Editor or Administrator",
+                    g.role
+                ))
+            })?;
+            let grant = Grant {
+                user: name(&g.user, "--user")?,
+                project: name(&project_name(&g.project), "--project")?,
+                role: role.name().to_string(),
+            };
+            access::open(&a.data_dir)
+                .map_err(message)?
+                .grant(&grant)
+                .map_err(message)?;
+            outln!("{} is {role} on project {}.", grant.user, grant.project);
+            Ok(())
+        }
+        Some(ServeCommand::Revoke(r)) => {
+            let store = access::open(&a.data_dir).map_err(message)?;
+            let project = project_name(&r.project);
+            if store.revoke(&r.user, &project).map_err(message)? {
+                outln!("{} has no role on project {project} any more.", r.user);
+            } else {
+                outln!(
+                    "{} had no role on project {project}: nothing changed.",
+                    r.user
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(
+    listen: &str,
+    projects: &[PathBuf],
+    data_dir: &std::path::Path,
+    cancel: &Cancel,
+) -> Result {
+    let server = Server::load(projects, data_dir).map_err(message)?;
+    let names: Vec<String> = server.project_names().map(str::to_string).collect();
+    let bound = server.bind(listen).await.map_err(message)?;
+    let addr = bound.local_addr()?;
+    outln!("Listening on http://{addr}");
+    outln!("Serving {}", names.join(", "));
+    super::written(std::io::Write::flush(&mut std::io::stdout()));
+    let cancel = cancel.clone();
+    let shutdown = async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminated = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = cancel.cancelled() => {}
+            _ = terminated => {}
+        }
+    };
+    bound.run(shutdown).await.map_err(message)?;
+    errln!("Stopped: every request under way was answered.");
+    Ok(())
+}
+
+/// A user or project name: not empty, no control characters.
+fn name(value: &str, flag: &str) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().any(char::is_control) {
+        return Err(Failure::Message(format!(
+            "{flag} needs a name without control characters"
+        )));
+    }
+    Ok(v.to_string())
+}
+
+fn message(e: impl std::fmt::Display) -> Failure {
+    Failure::Message(e.to_string())
+}

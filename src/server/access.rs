@@ -1,0 +1,308 @@
+//! [`AccessStore`]: where the server's tokens and grants live, chosen
+//! like a project's backend. With `TERRACE_BACKEND=postgres` they are in
+//! the database named by `TERRACE_DATABASE_URL` (tables `terrace_tokens`
+//! and `terrace_grants`, so that every instance on it agrees); otherwise
+//! in two JSON files in the server's data directory (mode 0600, written
+//! atomically, read-modify-write under a file lock).
+//!
+//! Nothing is cached: each request reads the records afresh, so a token or
+//! grant made by `terrace serve token create` or `grant` counts at once.
+
+use super::role::Role;
+use crate::config::DATABASE_URL_VARIABLE;
+use crate::store::BACKEND_VARIABLE;
+use crate::store::postgres::access::{GrantRow, PgAccess, TokenRow};
+use crate::value::Secret;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A token's record: its hash, never the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub hash: String,
+    pub user: String,
+    /// RFC 3339.
+    pub created: String,
+}
+
+/// A user's role on a project (by the project's name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub user: String,
+    pub project: String,
+    pub role: String,
+}
+
+impl Grant {
+    /// Its role; `None` for a name this terrace does not know (a newer
+    /// one's), which grants nothing.
+    pub fn role(&self) -> Option<Role> {
+        Role::parse(&self.role)
+    }
+}
+
+/// Why the access records cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("the server's access records ({location}): {cause}")]
+pub struct AccessError {
+    pub location: String,
+    pub cause: String,
+}
+
+/// The server's tokens and grants.
+pub trait AccessStore: Send + Sync {
+    /// Records a new token's hash.
+    fn add_token(&self, record: &TokenRecord) -> Result<(), AccessError>;
+    /// The user whose token hashes to `hash`, if any.
+    fn user_of(&self, hash: &str) -> Result<Option<String>, AccessError>;
+    /// Gives the user the role on the project, replacing the one it had.
+    fn grant(&self, grant: &Grant) -> Result<(), AccessError>;
+    /// Takes the user's role on the project away; whether there was one.
+    fn revoke(&self, user: &str, project: &str) -> Result<bool, AccessError>;
+    /// The user's grants, by project name.
+    fn grants_of(&self, user: &str) -> Result<Vec<Grant>, AccessError>;
+    /// Where the records are, for messages.
+    fn location(&self) -> String;
+}
+
+/// Opens the store the environment chooses: PostgreSQL with
+/// `TERRACE_BACKEND=postgres`, else the JSON files in `data_dir`.
+pub fn open(data_dir: &Path) -> Result<Box<dyn AccessStore>, AccessError> {
+    let setting = std::env::var(BACKEND_VARIABLE).unwrap_or_default();
+    match setting.trim() {
+        "postgres" => {
+            let failed = |cause: String| AccessError {
+                location: format!("postgres ({DATABASE_URL_VARIABLE})"),
+                cause,
+            };
+            let url = std::env::var(DATABASE_URL_VARIABLE)
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .map(Secret::new)
+                .ok_or_else(|| {
+                    failed(format!(
+                        "{BACKEND_VARIABLE}=postgres needs the database URL in {DATABASE_URL_VARIABLE}, which is not set"
+                    ))
+                })?;
+            let db =
+                PgAccess::open(&url, DATABASE_URL_VARIABLE).map_err(|e| failed(e.to_string()))?;
+            Ok(Box::new(Postgres(db)))
+        }
+        "" | "local" => Ok(Box::new(LocalAccess::new(data_dir))),
+        _ => Err(AccessError {
+            location: BACKEND_VARIABLE.to_string(),
+            cause: "it is set to something other than `local` or `postgres`".into(),
+        }),
+    }
+}
+
+/// Tokens and grants in `tokens.json` and `grants.json` of a directory.
+pub struct LocalAccess {
+    dir: PathBuf,
+}
+
+impl LocalAccess {
+    pub fn new(dir: &Path) -> LocalAccess {
+        LocalAccess {
+            dir: crate::ops::absolute(dir),
+        }
+    }
+
+    fn err(&self, file: &str, cause: impl std::fmt::Display) -> AccessError {
+        AccessError {
+            location: self.dir.join(file).display().to_string(),
+            cause: cause.to_string(),
+        }
+    }
+
+    fn read<T: for<'de> Deserialize<'de>>(&self, file: &str) -> Result<Vec<T>, AccessError> {
+        match std::fs::read(self.dir.join(file)) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| self.err(file, e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(self.err(file, e)),
+        }
+    }
+
+    /// Reads `file`, lets `change` edit its records and writes them back
+    /// atomically, all under the directory's lock (two `grant` commands at
+    /// once lose neither).
+    fn update<T, R>(
+        &self,
+        file: &str,
+        change: impl FnOnce(&mut Vec<T>) -> R,
+    ) -> Result<R, AccessError>
+    where
+        T: Serialize + for<'de> Deserialize<'de>,
+    {
+        create_private_dir(&self.dir).map_err(|e| self.err(file, e))?;
+        use std::os::unix::fs::OpenOptionsExt;
+        let lock = std::fs::OpenOptions::new()
+            .mode(0o600)
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.dir.join(".lock"))
+            .map_err(|e| self.err(".lock", e))?;
+        lock.lock().map_err(|e| self.err(".lock", e))?;
+        let mut records = self.read(file)?;
+        let result = change(&mut records);
+        let bytes = serde_json::to_vec_pretty(&records).map_err(|e| self.err(file, e))?;
+        crate::state::write_atomic(&self.dir.join(file), &bytes).map_err(|e| self.err(file, e))?;
+        Ok(result)
+    }
+}
+
+/// Creates `dir` readable by its owner only (the records name users and
+/// their roles).
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+const TOKENS: &str = "tokens.json";
+const GRANTS: &str = "grants.json";
+
+impl AccessStore for LocalAccess {
+    fn add_token(&self, record: &TokenRecord) -> Result<(), AccessError> {
+        self.update(TOKENS, |tokens: &mut Vec<TokenRecord>| {
+            tokens.push(record.clone())
+        })
+    }
+
+    fn user_of(&self, hash: &str) -> Result<Option<String>, AccessError> {
+        let tokens: Vec<TokenRecord> = self.read(TOKENS)?;
+        Ok(tokens.into_iter().find(|t| t.hash == hash).map(|t| t.user))
+    }
+
+    fn grant(&self, grant: &Grant) -> Result<(), AccessError> {
+        self.update(GRANTS, |grants: &mut Vec<Grant>| {
+            grants.retain(|g| !(g.user == grant.user && g.project == grant.project));
+            grants.push(grant.clone());
+        })
+    }
+
+    fn revoke(&self, user: &str, project: &str) -> Result<bool, AccessError> {
+        self.update(GRANTS, |grants: &mut Vec<Grant>| {
+            let before = grants.len();
+            grants.retain(|g| !(g.user == user && g.project == project));
+            grants.len() != before
+        })
+    }
+
+    fn grants_of(&self, user: &str) -> Result<Vec<Grant>, AccessError> {
+        let mut grants: Vec<Grant> = self.read(GRANTS)?;
+        grants.retain(|g| g.user == user);
+        grants.sort_by(|a, b| a.project.cmp(&b.project));
+        Ok(grants)
+    }
+
+    fn location(&self) -> String {
+        self.dir.display().to_string()
+    }
+}
+
+/// Tokens and grants in the database.
+struct Postgres(PgAccess);
+
+impl Postgres {
+    fn err(&self, e: crate::store::postgres::DbError) -> AccessError {
+        AccessError {
+            location: self.location(),
+            cause: e.0,
+        }
+    }
+}
+
+impl AccessStore for Postgres {
+    fn add_token(&self, record: &TokenRecord) -> Result<(), AccessError> {
+        self.0
+            .add_token(&TokenRow {
+                hash: record.hash.clone(),
+                user: record.user.clone(),
+                created: record.created.clone(),
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    fn user_of(&self, hash: &str) -> Result<Option<String>, AccessError> {
+        self.0.user_of(hash).map_err(|e| self.err(e))
+    }
+
+    fn grant(&self, grant: &Grant) -> Result<(), AccessError> {
+        self.0
+            .grant(&GrantRow {
+                user: grant.user.clone(),
+                project: grant.project.clone(),
+                role: grant.role.clone(),
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    fn revoke(&self, user: &str, project: &str) -> Result<bool, AccessError> {
+        self.0.revoke(user, project).map_err(|e| self.err(e))
+    }
+
+    fn grants_of(&self, user: &str) -> Result<Vec<Grant>, AccessError> {
+        let rows = self.0.grants_of(user).map_err(|e| self.err(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Grant {
+                user: r.user,
+                project: r.project,
+                role: r.role,
+            })
+            .collect())
+    }
+
+    fn location(&self) -> String {
+        format!("postgres ({DATABASE_URL_VARIABLE})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_grants_replace_the_role_and_revoke_removes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalAccess::new(&dir.path().join("data"));
+        let grant = |role: &str| Grant {
+            user: "ann".into(),
+            project: "shop".into(),
+            role: role.into(),
+        };
+        store.grant(&grant("Viewer")).unwrap();
+        store.grant(&grant("Editor")).unwrap();
+        assert_eq!(store.grants_of("ann").unwrap(), [grant("Editor")]);
+        assert!(store.revoke("ann", "shop").unwrap());
+        assert!(!store.revoke("ann", "shop").unwrap());
+        assert!(store.grants_of("ann").unwrap().is_empty());
+    }
+
+    #[test]
+    fn local_records_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let store = LocalAccess::new(&data);
+        store
+            .add_token(&TokenRecord {
+                hash: "h".into(),
+                user: "ann".into(),
+                created: "2026-12-05T00:00:00Z".into(),
+            })
+            .unwrap();
+        assert_eq!(store.user_of("h").unwrap().as_deref(), Some("ann"));
+        assert_eq!(store.user_of("x").unwrap(), None);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data.join(TOKENS)), 0o600);
+        assert_eq!(mode(&data), 0o700);
+    }
+}

@@ -1,0 +1,190 @@
+//! The guard in front of every route: who is calling (the bearer token's
+//! user), and whether their role on the route's project is enough for
+//! the route's class ([`super::role::allows`]).
+//!
+//! No token, or one the records do not know: 401 with
+//! `WWW-Authenticate: Bearer`. No grant on the project, or too weak a role:
+//! 403. Every refusal on a served project is appended to that project's
+//! audit trail (`server.access.denied`: user, method, path; never the
+//! token). A grant on a project this server does not serve: 404.
+
+use super::handlers::{Problem, blocking};
+use super::role::{self, Role};
+use super::routes::Route;
+use super::{Server, token};
+use crate::project::audit::{Audit, Event, Outcome, Target};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+/// What the guard of one route knows.
+#[derive(Clone)]
+pub struct Guard {
+    pub server: Arc<Server>,
+    pub route: &'static Route,
+}
+
+/// The authenticated caller, for the handlers.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: String,
+}
+
+/// Lets the request through to the route's handler, or refuses it.
+pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let project = g.route.project_in(&path).map(str::to_string);
+    let refusal = |status, user: Option<String>, why: String| Refusal {
+        server: g.server.clone(),
+        status,
+        user,
+        method: method.clone(),
+        path: path.clone(),
+        project: project.clone(),
+        why,
+    };
+    let Some(presented) = bearer(&req) else {
+        return refusal(
+            StatusCode::UNAUTHORIZED,
+            None,
+            "no bearer token in the Authorization header".into(),
+        )
+        .answer()
+        .await;
+    };
+    let hash = token::hash(presented);
+    let server = g.server.clone();
+    let user = match blocking(move || server.access.user_of(&hash).map_err(Problem::from)).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            return refusal(
+                StatusCode::UNAUTHORIZED,
+                None,
+                "the bearer token is not known to this server".into(),
+            )
+            .answer()
+            .await;
+        }
+        Err(p) => return p.into_response(),
+    };
+    let role = match &project {
+        None => None,
+        Some(name) => {
+            let (server, who, name) = (g.server.clone(), user.clone(), name.clone());
+            let grants =
+                blocking(move || server.access.grants_of(&who).map_err(Problem::from)).await;
+            match grants {
+                Ok(grants) => grants
+                    .iter()
+                    .find(|gr| gr.project == name)
+                    .and_then(|gr| gr.role()),
+                Err(p) => return p.into_response(),
+            }
+        }
+    };
+    if !role::allows(role, g.route.class) {
+        let needed = role::least_role(g.route.class).map_or("", Role::name);
+        let why = match role {
+            None => format!("{user} has no role on this project; {needed} is needed"),
+            Some(r) => format!("{user} is {r} on this project; {needed} is needed"),
+        };
+        return refusal(StatusCode::FORBIDDEN, Some(user), why)
+            .answer()
+            .await;
+    }
+    if let Some(name) = &project
+        && !g.server.projects.contains_key(name)
+    {
+        return Problem::new(
+            StatusCode::NOT_FOUND,
+            format!("this server does not serve a project named \"{name}\""),
+        )
+        .into_response();
+    }
+    req.extensions_mut().insert(Caller { user });
+    next.run(req).await
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header.
+fn bearer(req: &Request) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// A refused request, answered and audited.
+struct Refusal {
+    server: Arc<Server>,
+    status: StatusCode,
+    /// The caller, when the token was valid.
+    user: Option<String>,
+    method: String,
+    path: String,
+    project: Option<String>,
+    why: String,
+}
+
+impl Refusal {
+    /// Appends the refusal to the project's audit trail (when the path
+    /// names a served project) and answers it.
+    async fn answer(self) -> Response {
+        let root = self
+            .project
+            .as_ref()
+            .and_then(|p| self.server.projects.get(p))
+            .cloned();
+        if let Some(root) = root {
+            let event = self.event();
+            let written = blocking(move || {
+                let ws = crate::ops::Workspace::load(&root, &crate::ops::Quiet)
+                    .map_err(|e| Problem::internal(e.reason()))?;
+                let event = Event {
+                    target: Target {
+                        project: ws.project.name.clone(),
+                        ..Target::default()
+                    },
+                    ..event
+                };
+                Audit::new(&ws.records())
+                    .append(event)
+                    .map_err(|e| Problem::internal(e.to_string()))
+            })
+            .await;
+            if let Err(p) = written {
+                tracing::warn!("a refusal was not audited: {}", p.message);
+            }
+        }
+        let mut response = Problem::new(self.status, self.why).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"terrace\""),
+            );
+        }
+        response
+    }
+
+    fn event(&self) -> Event {
+        let user = self.user.clone().unwrap_or_else(|| "anonymous".into());
+        Event {
+            seq: 0,
+            time: String::new(),
+            action: "server.access.denied".into(),
+            initiator: user.clone(),
+            target: Target::default(),
+            outcome: Outcome::Failure,
+            reason: Some(self.why.clone()),
+            details: serde_json::json!({
+                "user": user,
+                "method": self.method,
+                "path": self.path,
+                "status": self.status.as_u16(),
+            }),
+            prev: String::new(),
+        }
+    }
+}

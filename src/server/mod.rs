@@ -1,0 +1,136 @@
+//! `terrace serve`: projects as a service over HTTP (axum).
+//!
+//! What it owns: the routes ([`routes::ROUTES`], one table with each
+//! endpoint's class), the one guard every route passes through
+//! ([`guard`]: token → user → role on the project, refusals audited), the
+//! access records ([`access`]), roles ([`role`]) and tokens ([`token`]).
+//! What it does not: any workflow. Handlers call [`crate::ops`], as the
+//! command line does, and render the report as JSON.
+//!
+//! Nothing is held between requests but the list of served projects (their
+//! directories, named by their `project` block) and the connection to the
+//! access records: each request loads its project and reads its records
+//! afresh, so two servers on one database answer alike.
+//!
+//! Entry points: [`Server::load`], [`Server::bind`], [`Bound::run`].
+
+pub mod access;
+mod guard;
+mod handlers;
+pub mod role;
+pub mod routes;
+pub mod token;
+
+use access::AccessStore;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Why the server cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot serve the project in {dir}: {reason}")]
+    Project { dir: PathBuf, reason: String },
+    #[error(
+        "two projects named \"{name}\" ({first} and {second}): a server serves one project of a name"
+    )]
+    Duplicate {
+        name: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error("no project to serve: name one or more with --project DIR")]
+    NoProject,
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind { addr: String, cause: std::io::Error },
+    #[error("the server stopped: {0}")]
+    Stopped(std::io::Error),
+    #[error(transparent)]
+    Access(#[from] access::AccessError),
+}
+
+/// The served projects and the access records.
+pub struct Server {
+    /// Project name → its directory (absolute).
+    projects: BTreeMap<String, PathBuf>,
+    access: Box<dyn AccessStore>,
+}
+
+impl Server {
+    /// Loads each project in `dirs` (as the command line would, its
+    /// backend chosen the same way) to learn its name, and opens the access
+    /// records (see [`access::open`]).
+    pub fn load(dirs: &[PathBuf], data_dir: &Path) -> Result<Server, ServeError> {
+        if dirs.is_empty() {
+            return Err(ServeError::NoProject);
+        }
+        let mut projects: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for dir in dirs {
+            let root = crate::ops::absolute(dir);
+            let ws = crate::ops::Workspace::load(&root, &crate::ops::Quiet).map_err(|e| {
+                ServeError::Project {
+                    dir: dir.clone(),
+                    reason: e.reason(),
+                }
+            })?;
+            let name = ws.project.name.clone();
+            if let Some(first) = projects.get(&name) {
+                return Err(ServeError::Duplicate {
+                    name,
+                    first: first.clone(),
+                    second: root,
+                });
+            }
+            projects.insert(name, root);
+        }
+        Ok(Server {
+            projects,
+            access: access::open(data_dir)?,
+        })
+    }
+
+    /// The names of the served projects.
+    pub fn project_names(&self) -> impl Iterator<Item = &str> {
+        self.projects.keys().map(String::as_str)
+    }
+
+    /// Listens on `addr` (`127.0.0.1:0` takes any free port).
+    pub async fn bind(self, addr: &str) -> Result<Bound, ServeError> {
+        let listener =
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|cause| ServeError::Bind {
+                    addr: addr.to_string(),
+                    cause,
+                })?;
+        Ok(Bound {
+            listener,
+            router: routes::router(Arc::new(self)),
+        })
+    }
+}
+
+/// A server listening, not yet answering.
+pub struct Bound {
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+}
+
+impl Bound {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Answers requests until `shutdown` completes, then finishes the
+    /// requests under way and returns.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(ServeError::Stopped)
+    }
+}

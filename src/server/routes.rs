@@ -1,0 +1,151 @@
+//! Every route of the API in one table, with the class of access it
+//! needs ([`super::role::MATRIX`] says which role that is). The router is
+//! built from the table, each route behind the same [`super::guard`], and
+//! the OpenAPI document served at `/api/openapi.json` lists exactly these
+//! routes (a test checks both ways).
+
+use super::Server;
+use super::handlers;
+use super::role::Class;
+use axum::Router;
+use axum::routing::{MethodRouter, get};
+use std::sync::Arc;
+
+/// One endpoint: method, path (axum's `{param}` syntax, as in OpenAPI),
+/// the class of access it needs, and what answers it.
+#[derive(Debug)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub class: Class,
+    endpoint: Endpoint,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Endpoint {
+    OpenApi,
+    Projects,
+    Status,
+    Attention,
+    Audit,
+}
+
+/// The API.
+pub const ROUTES: &[Route] = &[
+    Route {
+        method: "GET",
+        path: "/api/openapi.json",
+        class: Class::Signed,
+        endpoint: Endpoint::OpenApi,
+    },
+    Route {
+        method: "GET",
+        path: "/api/projects",
+        class: Class::Signed,
+        endpoint: Endpoint::Projects,
+    },
+    Route {
+        method: "GET",
+        path: "/api/projects/{project}/status",
+        class: Class::Read,
+        endpoint: Endpoint::Status,
+    },
+    Route {
+        method: "GET",
+        path: "/api/projects/{project}/attention",
+        class: Class::Read,
+        endpoint: Endpoint::Attention,
+    },
+    Route {
+        method: "GET",
+        path: "/api/projects/{project}/audit",
+        class: Class::Read,
+        endpoint: Endpoint::Audit,
+    },
+];
+
+/// The OpenAPI 3.1 document describing [`ROUTES`].
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+impl Endpoint {
+    fn handler(self) -> MethodRouter<Arc<Server>> {
+        match self {
+            Endpoint::OpenApi => get(handlers::openapi),
+            Endpoint::Projects => get(handlers::projects),
+            Endpoint::Status => get(handlers::status),
+            Endpoint::Attention => get(handlers::attention),
+            Endpoint::Audit => get(handlers::audit),
+        }
+    }
+}
+
+impl Route {
+    /// The project named in `path` (a request's path matching this
+    /// route), if the route has a `{project}` part.
+    pub fn project_in<'a>(&self, path: &'a str) -> Option<&'a str> {
+        let at = self.path.split('/').position(|s| s == "{project}")?;
+        path.split('/').nth(at)
+    }
+}
+
+/// The router: every route of [`ROUTES`] behind the guard.
+pub fn router(server: Arc<Server>) -> Router {
+    let mut router = Router::new();
+    for route in ROUTES {
+        let guarded = route
+            .endpoint
+            .handler()
+            .route_layer(axum::middleware::from_fn_with_state(
+                super::guard::Guard {
+                    server: server.clone(),
+                    route,
+                },
+                super::guard::guard,
+            ));
+        router = router.route(route.path, guarded);
+    }
+    router.fallback(handlers::not_found).with_state(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn the_openapi_document_lists_exactly_the_routes() {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+        assert_eq!(doc["openapi"].as_str().unwrap_or("").get(..3), Some("3.1"));
+        let mut documented = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                if method != "parameters" {
+                    documented.insert((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        let routed: BTreeSet<_> = ROUTES
+            .iter()
+            .map(|r| (r.method.to_string(), r.path.to_string()))
+            .collect();
+        assert_eq!(documented, routed);
+    }
+
+    #[test]
+    fn the_project_is_read_from_its_place_in_the_path() {
+        let status = &ROUTES[2];
+        assert_eq!(status.project_in("/api/projects/shop/status"), Some("shop"));
+        assert_eq!(ROUTES[1].project_in("/api/projects"), None);
+    }
+
+    #[test]
+    fn the_router_accepts_every_route_of_the_table() {
+        // axum panics on a malformed or duplicated path: building it is the test.
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server {
+            projects: Default::default(),
+            access: Box::new(crate::server::access::LocalAccess::new(dir.path())),
+        };
+        let _ = router(Arc::new(server));
+    }
+}

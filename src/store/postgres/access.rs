@@ -1,0 +1,127 @@
+//! The records of `terrace serve` in PostgreSQL: API tokens (their sha256
+//! only) and grants, in `terrace_tokens` and `terrace_grants` (schema
+//! version 2). They are server-wide, not keyed by a project's records.
+//!
+//! Nothing is cached: every call is a query, so that every instance of the
+//! server on one database sees a token or a grant as soon as it is made.
+//! The meaning of roles and hashes belongs to the server; here they are
+//! text.
+
+use super::conn::{Conn, DbError};
+use super::{OpenError, schema};
+use crate::value::Secret;
+
+/// A token's record: the hash of the token, never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    pub hash: String,
+    pub user: String,
+    /// RFC 3339.
+    pub created: String,
+}
+
+/// A user's role on a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRow {
+    pub user: String,
+    pub project: String,
+    pub role: String,
+}
+
+/// The server's access records in one database.
+#[derive(Debug)]
+pub struct PgAccess {
+    conn: Conn,
+}
+
+impl PgAccess {
+    /// Connects to the database at `url` (read from `variable`) and checks
+    /// that its schema has the access tables.
+    pub fn open(url: &Secret, variable: &str) -> Result<PgAccess, OpenError> {
+        let (conn, _) = super::connect(url, variable)?;
+        let version = schema::version(&conn).map_err(|cause| OpenError::Connect {
+            variable: variable.to_string(),
+            cause,
+        })?;
+        match version {
+            v if v > schema::VERSION => Err(OpenError::Newer {
+                variable: variable.to_string(),
+                found: v,
+                known: schema::VERSION,
+            }),
+            v if v < schema::VERSION => Err(OpenError::NoSchema {
+                variable: variable.to_string(),
+            }),
+            _ => Ok(PgAccess { conn }),
+        }
+    }
+
+    /// Records a token's hash.
+    pub fn add_token(&self, row: &TokenRow) -> Result<(), DbError> {
+        let row = row.clone();
+        self.conn.call(move |c| {
+            c.execute(
+                r#"INSERT INTO terrace_tokens (hash, "user", created) VALUES ($1, $2, $3::text::timestamptz)"#,
+                &[&row.hash, &row.user, &row.created],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The user whose token hashes to `hash`.
+    pub fn user_of(&self, hash: &str) -> Result<Option<String>, DbError> {
+        let hash = hash.to_string();
+        self.conn.call(move |c| {
+            let row = c.query_opt(
+                r#"SELECT "user" FROM terrace_tokens WHERE hash = $1"#,
+                &[&hash],
+            )?;
+            Ok(row.map(|r| r.get(0)))
+        })
+    }
+
+    /// Gives `row.user` the role `row.role` on `row.project`, replacing
+    /// the role it had there.
+    pub fn grant(&self, row: &GrantRow) -> Result<(), DbError> {
+        let row = row.clone();
+        self.conn.call(move |c| {
+            c.execute(
+                r#"INSERT INTO terrace_grants ("user", project, role) VALUES ($1, $2, $3)
+                   ON CONFLICT ("user", project) DO UPDATE SET role = EXCLUDED.role"#,
+                &[&row.user, &row.project, &row.role],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Removes the user's role on the project; whether it had one.
+    pub fn revoke(&self, user: &str, project: &str) -> Result<bool, DbError> {
+        let (user, project) = (user.to_string(), project.to_string());
+        self.conn.call(move |c| {
+            let n = c.execute(
+                r#"DELETE FROM terrace_grants WHERE "user" = $1 AND project = $2"#,
+                &[&user, &project],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    /// The user's roles, by project name.
+    pub fn grants_of(&self, user: &str) -> Result<Vec<GrantRow>, DbError> {
+        let user = user.to_string();
+        self.conn.call(move |c| {
+            let rows = c.query(
+                r#"SELECT project, role FROM terrace_grants WHERE "user" = $1 ORDER BY project"#,
+                &[&user],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| GrantRow {
+                    user: user.clone(),
+                    project: r.get(0),
+                    role: r.get(1),
+                })
+                .collect())
+        })
+    }
+}

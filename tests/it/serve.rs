@@ -1,0 +1,328 @@
+//! `terrace serve`: the real server on 127.0.0.1, real HTTP, tokens and
+//! grants made by the real commands, on local files and on PostgreSQL.
+
+use crate::harness::{Project, Store, assert_not_under, on_both_stores};
+use crate::pg::Database;
+use reqwest::StatusCode;
+use reqwest::blocking::Client;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Stdio};
+
+/// Two projects side by side in one checkout: `alpha/` and `beta/`.
+fn two_projects(store: Store) -> Project {
+    let project = |name: &str| {
+        format!(
+            "project \"{name}\" {{}}\nenvironment \"dev\" {{}}\nconfiguration \"app\" {{\n  architecture = \"./arch\"\n}}\n"
+        )
+    };
+    let arch = "resource \"terrace_data\" \"a\" {\n  input = \"a\"\n}\n";
+    store.project(
+        Project::new()
+            .file("alpha/project.hcl", &project("alpha"))
+            .file("alpha/arch/main.hcl", arch)
+            .file("beta/project.hcl", &project("beta"))
+            .file("beta/arch/main.hcl", arch),
+    )
+}
+
+/// A running `terrace serve`, stopped when dropped.
+struct Serving {
+    child: Child,
+    base: String,
+}
+
+impl Serving {
+    /// Starts `terrace serve --listen 127.0.0.1:0 ARGS…` in `p` and reads
+    /// the address it printed.
+    fn start(p: &Project, args: &[&str]) -> Serving {
+        let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        let mut child = p
+            .cmd(&all)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("terrace serve starts");
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().expect("stdout"))
+            .read_line(&mut first)
+            .expect("read the first line");
+        let Some(addr) = first.trim().strip_prefix("Listening on ") else {
+            let mut err = String::new();
+            let _ = child.kill();
+            let _ = child
+                .stderr
+                .take()
+                .expect("stderr")
+                .read_to_string(&mut err);
+            panic!("terrace serve did not start: {first:?}\n{err}");
+        };
+        Serving {
+            child,
+            base: addr.to_string(),
+        }
+    }
+
+    fn get(&self, path: &str, token: Option<&str>) -> reqwest::blocking::Response {
+        let mut req = client().get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().expect("the server answers")
+    }
+
+    /// Stops the server with SIGTERM and returns what it printed.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let status = self.child.wait().expect("terrace serve ends");
+        let mut out = String::new();
+        let _ = self
+            .child
+            .stdout
+            .take()
+            .expect("stdout")
+            .read_to_string(&mut out);
+        let _ = self
+            .child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut out);
+        (status, out)
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> Client {
+    terrace::tls::install_crypto_provider();
+    Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("an HTTP client")
+}
+
+/// `serve token create --user USER`: the token printed, alone on stdout.
+fn token(p: &Project, user: &str) -> String {
+    let run = p
+        .run(&["serve", "token", "create", "--user", user])
+        .success();
+    let token = run.stdout.trim().to_string();
+    assert_eq!(token.len(), 64, "{}", run.stdout);
+    token
+}
+
+fn grant(p: &Project, user: &str, role: &str, project: &str) {
+    p.run(&[
+        "serve",
+        "grant",
+        "--user",
+        user,
+        "--role",
+        role,
+        "--project",
+        project,
+    ])
+    .success()
+    .stdout_has(&format!("{user} is {role} on project {project}."));
+}
+
+fn a_token_with_a_grant_reads_status_and_no_or_a_wrong_token_is_401(store: Store) {
+    let p = two_projects(store);
+    let ann = token(&p, "ann");
+    grant(&p, "ann", "Viewer", "alpha");
+    let server = Serving::start(&p, &["--project", "alpha", "--project", "beta"]);
+
+    let ok = server.get("/api/projects/alpha/status", Some(&ann));
+    assert_eq!(ok.status(), StatusCode::OK);
+    let body: serde_json::Value = ok.json().expect("JSON");
+    assert_eq!(body["project"], "alpha");
+    assert_eq!(body["environments"][0]["name"], "dev");
+    assert_eq!(
+        body["environments"][0]["configurations"][0]["stage"],
+        "draft"
+    );
+
+    let none = server.get("/api/projects/alpha/status", None);
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        none.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer"),
+    );
+    let wrong = "0".repeat(64);
+    let wrong = server.get("/api/projects/alpha/status", Some(&wrong));
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+
+    let attention = server.get("/api/projects/alpha/attention", Some(&ann));
+    assert_eq!(attention.status(), StatusCode::OK);
+    let listed: serde_json::Value = server.get("/api/projects", Some(&ann)).json().unwrap();
+    assert_eq!(
+        listed,
+        serde_json::json!({"projects": [{"name": "alpha", "role": "Viewer"}]})
+    );
+    let (status, output) = server.stop();
+    assert!(status.success(), "SIGTERM is a graceful stop: {output}");
+    assert!(!output.contains(&ann), "the server never shows a token");
+}
+
+fn a_user_without_a_grant_on_the_project_is_refused_403_and_the_refusal_is_audited(store: Store) {
+    let p = two_projects(store);
+    let ann = token(&p, "ann");
+    grant(&p, "ann", "Viewer", "alpha");
+    let server = Serving::start(&p, &["--project", "alpha", "--project", "beta"]);
+
+    let refused = server.get("/api/projects/beta/status", Some(&ann));
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = refused.json().unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("ann has no role"),
+        "{body}"
+    );
+    // A project the server does not serve: refused the same, not revealed.
+    let unknown = server.get("/api/projects/gamma/status", Some(&ann));
+    assert_eq!(unknown.status(), StatusCode::FORBIDDEN);
+
+    let audit = p.run(&["--project", "beta", "audit"]).success();
+    let line = audit.line_of("server.access.denied");
+    let denied = audit.stdout.lines().nth(line).unwrap();
+    assert!(
+        denied.contains("failure") && denied.contains("ann"),
+        "{denied}"
+    );
+    let json = p.run(&["--project", "beta", "audit", "--json"]).success();
+    assert!(
+        json.stdout
+            .contains("\"path\":\"/api/projects/beta/status\""),
+        "{}",
+        json.stdout
+    );
+    assert!(json.stdout.contains("\"method\":\"GET\""));
+    // Through the API too, for a Viewer of beta, with the CLI's filters.
+    grant(&p, "ann", "Viewer", "beta");
+    let events: serde_json::Value = server
+        .get("/api/projects/beta/audit?since=2020-01-01", Some(&ann))
+        .json()
+        .unwrap();
+    let actions: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"server.access.denied"), "{events}");
+    let bad = server.get("/api/projects/beta/audit?since=yesterday-ish", Some(&ann));
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    // Revoked: refused again at once.
+    p.run(&["serve", "revoke", "--user", "ann", "--project", "beta"])
+        .success();
+    let again = server.get("/api/projects/beta/audit", Some(&ann));
+    assert_eq!(again.status(), StatusCode::FORBIDDEN);
+    assert_not_under(p.root(), &ann);
+}
+
+fn the_token_is_shown_by_token_create_only_and_stored_nowhere(store: Store) {
+    let p = two_projects(store);
+    let created = p
+        .run(&["serve", "token", "create", "--user", "ann"])
+        .success();
+    let ann = created.stdout.trim().to_string();
+    assert!(created.stderr.contains("shown this once"));
+    grant(&p, "ann", "Administrator", "alpha");
+    let server = Serving::start(&p, &["--project", "alpha"]);
+    assert_eq!(
+        server
+            .get("/api/projects/alpha/status", Some(&ann))
+            .status(),
+        StatusCode::OK
+    );
+    let openapi = server.get("/api/openapi.json", Some(&ann));
+    assert_eq!(openapi.status(), StatusCode::OK);
+    let doc: serde_json::Value = openapi.json().unwrap();
+    assert!(doc["paths"]["/api/projects/{project}/status"].is_object());
+    assert_eq!(
+        server.get("/api/openapi.json", None).status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (_, output) = server.stop();
+    assert!(!output.contains(&ann));
+    for args in [
+        &["--project", "alpha", "audit", "--json"][..],
+        &["--project", "alpha", "status"],
+    ] {
+        assert!(!p.run(args).success().stdout.contains(&ann));
+    }
+    // Local files: the data directory holds the hash only.
+    assert_not_under(p.root(), &ann);
+    if store == Store::Local {
+        assert!(
+            p.read(".terrace-serve/tokens.json")
+                .contains(&terrace::server::token::hash(&ann))
+        );
+    }
+}
+
+on_both_stores!(
+    a_token_with_a_grant_reads_status_and_no_or_a_wrong_token_is_401,
+    a_user_without_a_grant_on_the_project_is_refused_403_and_the_refusal_is_audited,
+    the_token_is_shown_by_token_create_only_and_stored_nowhere,
+);
+
+#[test]
+fn two_servers_on_one_database_accept_the_same_token_made_after_they_started() {
+    let p = two_projects(Store::Postgres);
+    let first = Serving::start(&p, &["--project", "alpha"]);
+    let second = Serving::start(&p, &["--project", "alpha"]);
+    let ann = token(&p, "ann");
+    grant(&p, "ann", "Viewer", "alpha");
+    for server in [&first, &second] {
+        assert_eq!(
+            server
+                .get("/api/projects/alpha/status", Some(&ann))
+                .status(),
+            StatusCode::OK
+        );
+    }
+    p.run(&["serve", "revoke", "--user", "ann", "--project", "alpha"])
+        .success();
+    for server in [&first, &second] {
+        assert_eq!(
+            server
+                .get("/api/projects/alpha/status", Some(&ann))
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert!(
+        !p.exists(".terrace-serve"),
+        "on PostgreSQL no access file is written"
+    );
+}
+
+#[test]
+fn backend_init_upgrades_a_version_1_database_with_the_access_tables() {
+    let db = Database::new();
+    let p = Project::new()
+        .file("project.hcl", "project \"p\" {}\nenvironment \"dev\" {}\n")
+        .on_postgres(&db);
+    p.run(&["backend", "init"]).success();
+    db.sql("DROP TABLE terrace_tokens, terrace_grants; UPDATE terrace_schema SET version = 1");
+    p.run(&["serve", "token", "create", "--user", "ann"])
+        .code(1)
+        .stderr_has("run `terrace backend init`");
+    p.run(&["backend", "init"])
+        .success()
+        .stdout_has("from version 1 to 2");
+    token(&p, "ann");
+    assert_eq!(db.sql("SELECT \"user\" FROM terrace_tokens").trim(), "ann");
+}
