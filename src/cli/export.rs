@@ -36,6 +36,9 @@ pub struct DeleteArgs {
     /// Where to write the final export (default: project-export-TIME.json in the project)
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// How long to wait for each environment's lock (e.g. 30s, 5m)
+    #[arg(long, default_value = "10s", value_parser = super::session::parse_duration, value_name = "DURATION")]
+    pub lock_timeout: std::time::Duration,
 }
 
 pub fn run_export(g: &Global, a: ExportArgs) -> Result {
@@ -85,6 +88,7 @@ pub async fn run_delete(g: &Global, a: DeleteArgs, cancel: &Cancel) -> Result {
         destroy: a.destroy,
         auto_approve: a.auto_approve,
         output: a.output,
+        lock_timeout: a.lock_timeout,
     };
     let report = crate::ops::delete::delete(&req, &Ui::detect().console(), cancel).await?;
     outln!(

@@ -21,6 +21,8 @@ pub struct DeleteRequest {
     pub auto_approve: bool,
     /// Where to write the final export (default: the project directory).
     pub output: Option<PathBuf>,
+    /// How long to wait for each environment's lock.
+    pub lock_timeout: Duration,
 }
 
 /// What was deleted.
@@ -98,7 +100,7 @@ async fn delete_loaded(
     // orphaned with their records.
     for env in &order {
         let store = ws.store(env);
-        let lock = super::lock(&*store, "terrace delete-project", Duration::from_secs(10))?;
+        let lock = super::lock(&*store, "terrace delete-project", req.lock_timeout)?;
         super::recover_and_load(&*store, &lock, front)?;
     }
     let resources = deployed(ws, &order)?;
@@ -168,7 +170,7 @@ async fn delete_loaded(
             auto_approve: true,
             destroy: true,
             settings: PlanSettings {
-                lock_timeout: Duration::from_secs(10),
+                lock_timeout: req.lock_timeout,
                 ..PlanSettings::default()
             },
         };
@@ -180,7 +182,7 @@ async fn delete_loaded(
         locks.push(super::lock(
             &*ws.store(env),
             "terrace delete-project",
-            Duration::from_secs(10),
+            req.lock_timeout,
         )?);
     }
     let left = deployed(ws, &order)?;

@@ -13,6 +13,7 @@ on_both_stores!(
     a_second_process_is_refused_then_waits_with_lock_timeout,
     a_killed_holder_leaves_a_stale_lock_that_unlock_breaks,
     unlock_refuses_a_live_lock,
+    delete_project_is_refused_while_a_command_holds_a_lock_and_keeps_every_record,
 );
 
 fn blocked_project(store: Store) -> Project {
@@ -94,4 +95,19 @@ fn unlock_refuses_a_live_lock(store: Store) {
         .stderr_has("that process is running");
     open_gate(&p);
     first.wait().success();
+}
+
+fn delete_project_is_refused_while_a_command_holds_a_lock_and_keeps_every_record(store: Store) {
+    let p = blocked_project(store);
+    let first = p.spawn(&["plan", "--env", "dev"]);
+    p.wait_for_live_lock("dev");
+    // The hint names a flag delete-project has.
+    p.run(&["delete-project", "--auto-approve", "--lock-timeout", "0s"])
+        .code(1)
+        .stderr_has("is locked by `terrace plan` by tester")
+        .stderr_has("--lock-timeout");
+    open_gate(&p);
+    first.wait().success();
+    // Nothing went: the lock's holder finished, and the records are there.
+    p.run(&["audit", "--verify"]).success();
 }
