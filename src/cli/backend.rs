@@ -33,7 +33,9 @@ fn init(g: &Global) -> Result {
     let version = crate::store::postgres::schema::VERSION;
     match done {
         None => outln!(
-            "The records are in local files under .terrace/ (chosen by {}): there is no schema to create.",
+            "The records are in local files under .terrace/ (chosen by {}): there is no schema to create.\n\
+             To keep them in PostgreSQL, add backend \"postgres\" {{ url = env(\"TERRACE_DATABASE_URL\") }} to project.hcl \
+             (or set TERRACE_BACKEND=postgres) and run terrace backend init again; docs/backends.md says more.",
             choice.chosen_by
         ),
         Some(Init::Upgraded { from: 0 }) => {

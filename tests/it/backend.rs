@@ -137,3 +137,14 @@ fn backend_blocks_are_checked_with_the_offending_line() {
         .run(&["apply", "--env", "dev", "--auto-approve"])
         .success();
 }
+
+#[test]
+fn backend_init_on_local_files_creates_nothing_and_says_how_to_choose_postgres() {
+    let p = project("");
+    p.run(&["backend", "init"])
+        .success()
+        .stdout_has("local files under .terrace/ (chosen by default): there is no schema to create")
+        .stdout_has("backend \"postgres\" { url = env(\"TERRACE_DATABASE_URL\") }")
+        .stdout_has("TERRACE_BACKEND=postgres");
+    assert!(!p.exists(".terrace"));
+}
