@@ -70,14 +70,16 @@ pub fn run_import(g: &Global, a: ImportArgs) -> Result {
         file: a.file,
         env: a.env,
     };
-    let summary = crate::ops::export::import(&req, &Ui::detect().console())?;
+    let report = crate::ops::export::import(&req, &Ui::detect().console())?;
+    let summary = &report.summary;
     outln!(
-        "Imported {} definition file(s), {} release(s), {} environment(s) ({} state file(s)) into {}.",
+        "Imported {} definition file(s), {} release(s), {} environment(s) ({} state file(s)) into {}, the records into {}.",
         summary.definitions,
         summary.releases,
         summary.environments.len(),
         summary.state_files,
-        crate::ops::absolute(&req.root).display()
+        crate::ops::absolute(&req.root).display(),
+        report.records.display()
     );
     Ok(())
 }

@@ -7,7 +7,7 @@ use super::plan::PlanSettings;
 use super::{Error, Front, Notice, Result, Workspace};
 use crate::apply::Cancel;
 use crate::project::export;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The deletion of a project's records.
@@ -213,8 +213,7 @@ async fn delete_loaded(
     })?;
     // Where the records are, as the backend shows them (local: `.terrace/`).
     let records = ws.records();
-    let audit = records.audit_location();
-    let dir = audit.parent().map_or(audit.clone(), Path::to_path_buf);
+    let dir = records.place();
     records
         .backend()
         .delete_project()

@@ -38,8 +38,16 @@ pub struct ImportRequest {
     pub env: Option<String>,
 }
 
+/// What an import wrote, and where the records went.
+#[derive(Debug)]
+pub struct ImportReport {
+    pub summary: Summary,
+    /// As the backend shows it: locally `.terrace/`, a database by name.
+    pub records: std::path::PathBuf,
+}
+
 /// Restores a project's records (and definitions) from `req.file`.
-pub fn import(req: &ImportRequest, front: &dyn Front) -> Result<Summary> {
+pub fn import(req: &ImportRequest, front: &dyn Front) -> Result<ImportReport> {
     let started = std::time::SystemTime::now();
     let root = super::absolute(&req.root);
     let bytes = crate::bounded::read_record(&req.file).map_err(|source| Error::Io {
@@ -81,7 +89,10 @@ pub fn import(req: &ImportRequest, front: &dyn Front) -> Result<Summary> {
         serde_json::json!({ "environments": summary.environments }),
         front,
     );
-    Ok(summary)
+    Ok(ImportReport {
+        summary,
+        records: records.place(),
+    })
 }
 
 /// The project as the definitions of the export in `bytes` declare it,

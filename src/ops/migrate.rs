@@ -521,6 +521,9 @@ mod tests {
         fn audit_locations(&self) -> (std::path::PathBuf, std::path::PathBuf) {
             self.0.audit_locations()
         }
+        fn location(&self) -> std::path::PathBuf {
+            self.0.location()
+        }
         fn append_audit(
             &self,
             next: &mut dyn FnMut(AuditTail) -> Option<AuditAppend>,

@@ -364,13 +364,9 @@ pub fn import(
     };
     let refused = |e: crate::store::dump::DumpError| RecordError::Invalid(e.to_string());
     if only.is_none() && crate::store::dump::holds_records(backend).map_err(refused)? {
-        // Locally the directory of the records; a database's location
-        // is one name with no directory.
-        let audit = records.audit_location();
-        let place = audit.parent().filter(|d| !d.as_os_str().is_empty());
         return Err(RecordError::Invalid(format!(
             "a record of the project exists already in {}: import restores a project that has no records yet (or one environment with --env)",
-            place.unwrap_or(&audit).display()
+            records.place().display()
         )));
     }
     for (env, _) in &envs {

@@ -102,6 +102,12 @@ impl Records {
     pub fn audit_location(&self) -> PathBuf {
         self.backend.audit_locations().0
     }
+
+    /// Where the records are, as shown to users (see
+    /// [`crate::store::Backend::location`]).
+    pub fn place(&self) -> PathBuf {
+        self.backend.location()
+    }
 }
 
 /// The time now, as RFC 3339 UTC to the second.

@@ -206,6 +206,10 @@ impl Backend for LocalBackend {
         Ok(())
     }
 
+    fn location(&self) -> PathBuf {
+        self.root.join(".terrace")
+    }
+
     fn audit_locations(&self) -> (PathBuf, PathBuf) {
         let dir = self.root.join(".terrace");
         (dir.join("audit.jsonl"), dir.join("audit.head"))

@@ -153,6 +153,11 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Where the audit trail and its head are, as shown to users.
     fn audit_locations(&self) -> (PathBuf, PathBuf);
 
+    /// Where every record of the project is, as shown to users: locally
+    /// the `.terrace/` directory, a database by the variable naming it and
+    /// the project (never a credential).
+    fn location(&self) -> PathBuf;
+
     /// Appends one line to the audit trail, serially: while this runs no
     /// other writer on any machine appends, so `next` sees the true tail
     /// (the last line and the head's bytes) and the line it returns

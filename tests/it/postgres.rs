@@ -177,20 +177,44 @@ fn two_migrates_into_one_database_keep_one_whole_copy_and_the_other_removes_noth
 }
 
 #[test]
-fn an_import_into_a_database_that_holds_the_project_names_the_database() {
+fn import_and_delete_project_name_the_database_that_holds_the_records() {
     let db = Database::new();
     let p = checkout(&db);
     init(&p);
     p.run(&["apply", "--env", "dev", "--auto-approve"])
         .success();
     p.run(&["export", "--output", "project.json"]).success();
-    let refused = p
-        .run(&["import", "project.json"])
-        .code(1)
-        .stderr_has("a record of the project exists already in postgres (TERRACE_DATABASE_URL)");
+    let refused = p.run(&["import", "project.json"]).code(1).stderr_has(
+        "a record of the project exists already in postgres (TERRACE_DATABASE_URL): project shop:",
+    );
     assert!(
         !refused.stderr.contains(&db.password()),
         "{}",
         refused.stderr
     );
+    let deleted = p
+        .run(&[
+            "delete-project",
+            "--destroy",
+            "--auto-approve",
+            "--output",
+            "final.json",
+        ])
+        .success()
+        .stdout_has("its records are gone from postgres (TERRACE_DATABASE_URL): project shop;");
+    // Into a new directory: the definitions there, the records in the database.
+    let q = Project::new()
+        .file("final.json", &p.read("final.json"))
+        .on_postgres(&db);
+    let imported = q
+        .run(&["import", "final.json"])
+        .success()
+        .stdout_has(&format!(
+            "into {}, the records into postgres (TERRACE_DATABASE_URL): project shop.",
+            q.root().display()
+        ));
+    q.run(&["audit", "--verify"]).success();
+    for out in [&deleted.stdout, &imported.stdout] {
+        assert!(!out.contains(&db.password()), "{out}");
+    }
 }

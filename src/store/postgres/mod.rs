@@ -273,6 +273,13 @@ impl Backend for PostgresBackend {
             .unwrap_or_default()
     }
 
+    fn location(&self) -> PathBuf {
+        PathBuf::from(format!(
+            "postgres ({}): project {}",
+            self.db.variable, self.db.project
+        ))
+    }
+
     fn audit_locations(&self) -> (PathBuf, PathBuf) {
         (
             PathBuf::from(self.db.location("audit trail")),
