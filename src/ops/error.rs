@@ -103,8 +103,8 @@ fn state_message(env: &str, e: &StateError) -> String {
             "environment \"{env}\" is locked by {info}.\n\
              Wait for it to finish, or retry with --lock-timeout 5m to wait up to five minutes."
         ),
-        StateError::Lock(LockError::Stale(info)) => format!(
-            "environment \"{env}\" has a stale lock: {info}, and that process is no longer running.\n\
+        StateError::Lock(LockError::Stale { info, gone }) => format!(
+            "environment \"{env}\" has a stale lock: {info}, and {gone}.\n\
              It probably stopped during an operation; terrace will recover its journal on the next run.\n\
              Break the lock with: terrace state unlock --env {env}"
         ),

@@ -127,7 +127,7 @@ pub fn items(
                 severity: Severity::Error,
                 target: name.clone(),
                 time: info.created_at.clone(),
-                message: format!("a lock is left by {info}, and that process is gone"),
+                message: format!("a lock is left by {info}, and its holder is gone"),
                 command: format!("terrace state unlock --env {name}"),
             });
         }

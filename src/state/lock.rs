@@ -52,12 +52,19 @@ impl std::fmt::Display for LockInfo {
 }
 
 /// Why a lock was not acquired.
+/// How a local lock's holder is known to be gone.
+pub const PROCESS_GONE: &str = "that process is no longer running";
+
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error("the environment is locked by {0}")]
     Held(Box<LockInfo>),
-    #[error("the environment has a stale lock: {0}, and that process is gone")]
-    Stale(Box<LockInfo>),
+    /// `gone` says how the holder is known to be gone.
+    #[error("the environment has a stale lock: {info}, and {gone}")]
+    Stale {
+        info: Box<LockInfo>,
+        gone: &'static str,
+    },
     #[error(
         "the lock file {path} is {what}: terrace makes it a plain file and never follows a link; remove it (`terrace state unlock`) once no terrace command runs"
     )]
@@ -175,7 +182,12 @@ pub fn acquire(dir: &Path, command: &str, timeout: Duration) -> Result<FileLock,
         drop(tmp);
         match inspect(&path)? {
             Holder::Gone => continue,
-            Holder::Stale(info) => return Err(LockError::Stale(Box::new(info))),
+            Holder::Stale(info) => {
+                return Err(LockError::Stale {
+                    info: Box::new(info),
+                    gone: PROCESS_GONE,
+                });
+            }
             Holder::Live(info) => {
                 if Instant::now() >= deadline {
                     return Err(LockError::Held(Box::new(info)));
@@ -367,7 +379,7 @@ mod tests {
         std::fs::write(dir.path().join("lock"), serde_json::to_vec(&info).unwrap()).unwrap();
         assert!(matches!(
             acquire(dir.path(), "plan", Duration::ZERO),
-            Err(LockError::Stale(_))
+            Err(LockError::Stale { .. })
         ));
         assert_eq!(break_stale(dir.path()).unwrap(), Some(info));
         acquire(dir.path(), "plan", Duration::ZERO).unwrap();

@@ -224,6 +224,7 @@ fn a_runner_killed_mid_apply_leaves_a_stale_lock_another_machine_breaks_and_conv
         .code(1)
         .stderr_has("stale lock")
         .stderr_has(&format!("(pid {pid})"))
+        .stderr_has("its session with the database has ended")
         .stderr_has("terrace state unlock --env dev");
     other
         .run(&["attention", "--fail-on", "error"])

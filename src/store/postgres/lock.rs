@@ -63,6 +63,12 @@ pub(super) fn key(project: &str, env: &str) -> i64 {
     advisory_key(&["terrace lock", project, env])
 }
 
+/// How a lock's holder is known to be gone: its session's advisory lock
+/// is free. Its process may still run (a restarted server, a dropped
+/// connection); it writes nothing more ([`LOST`]).
+const SESSION_GONE: &str = "its session with the database has ended (its process stopped, or lost \
+     its connection and writes nothing more)";
+
 /// Why a write under a lock whose session has ended is refused.
 pub(super) const LOST: &str = "the environment's lock was lost: its session in the database ended \
      (the server restarted, the connection dropped or was terminated), so another machine may \
@@ -181,7 +187,13 @@ pub fn acquire(
                 };
                 return Ok(Lock::new(env, info, Box::new(held)));
             }
-            Attempt::Stale(old) => return Err(LockError::Stale(Box::new(holder(old))).into()),
+            Attempt::Stale(old) => {
+                return Err(LockError::Stale {
+                    info: Box::new(holder(old)),
+                    gone: SESSION_GONE,
+                }
+                .into());
+            }
             Attempt::Held(row) => {
                 let now = Instant::now();
                 if now >= deadline {
