@@ -520,7 +520,7 @@ pub fn import(
                     store.record_lineage(config, lineage).map_err(write_err)?;
                 }
                 store
-                    .write_version(&lock, config, state.as_bytes(), true)
+                    .write_version(&lock, config, state.as_bytes(), true, None)
                     .map_err(write_err)?;
                 summary.state_files += 1;
             }

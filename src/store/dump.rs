@@ -34,6 +34,8 @@ pub enum Record<'a> {
         serial: u64,
         current: bool,
         bytes: Vec<u8>,
+        /// When it was written, as the source keeps it.
+        written: Option<std::time::SystemTime>,
     },
     Document {
         env: &'a str,
@@ -176,6 +178,7 @@ pub fn walk(
                 serial: v.serial,
                 current: false,
                 bytes,
+                written: v.modified,
             })?;
         }
         for config in &current {
@@ -195,6 +198,7 @@ pub fn walk(
                 serial,
                 current: true,
                 bytes,
+                written: None,
             })?;
         }
         for doc in Document::ALL {
@@ -297,10 +301,12 @@ pub fn copy(
                 config,
                 current,
                 bytes,
+                written,
                 ..
             } => {
                 if let Some(lock) = held {
-                    to.state(env).write_version(lock, config, &bytes, current)?;
+                    to.state(env)
+                        .write_version(lock, config, &bytes, current, written)?;
                 }
             }
             Record::Document { env, doc, bytes } => {
@@ -370,6 +376,9 @@ impl Inventory {
                 serial,
                 current,
                 bytes,
+                // Times are shown, not verified: the stores keep them
+                // at different precision.
+                written: _,
             } => {
                 put(
                     "state versions",

@@ -762,6 +762,7 @@ impl StateStore for LocalStore {
         config: &str,
         bytes: &[u8],
         current: bool,
+        written: Option<std::time::SystemTime>,
     ) -> Result<u64, StateError> {
         self.check_lock(lock)?;
         let serial =
@@ -778,6 +779,13 @@ impl StateStore for LocalStore {
         }
         std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
         crate::state::write_atomic(&path, bytes).map_err(io(&path))?;
+        if let Some(time) = written {
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(time))
+                .map_err(io(&path))?;
+        }
         Ok(serial)
     }
 
@@ -1021,13 +1029,15 @@ mod tests {
         for b in from.versions().unwrap() {
             let bytes = from.read_version("net", Some(b.serial)).unwrap().unwrap();
             assert_eq!(
-                to.write_version(&to_lock, "net", &bytes, false).unwrap(),
+                to.write_version(&to_lock, "net", &bytes, false, None)
+                    .unwrap(),
                 b.serial
             );
         }
         let current = from.read_version("net", None).unwrap().unwrap();
         assert_eq!(
-            to.write_version(&to_lock, "net", &current, true).unwrap(),
+            to.write_version(&to_lock, "net", &current, true, None)
+                .unwrap(),
             3
         );
         to.record_lineage("net", &from.history_lineage("net").unwrap())
@@ -1038,18 +1048,18 @@ mod tests {
         assert_eq!(serials, [2, 1]);
         assert!(to.read_version("net", Some(9)).unwrap().is_none());
         assert!(matches!(
-            to.write_version(&to_lock, "net", &current, true),
+            to.write_version(&to_lock, "net", &current, true, None),
             Err(StateError::Exists { .. })
         ));
         // Another configuration's (or environment's) bytes are refused.
         assert!(matches!(
-            to.write_version(&to_lock, "app", &current, true),
+            to.write_version(&to_lock, "app", &current, true, None),
             Err(StateError::Damaged { .. })
         ));
         let prod = LocalStore::new(b.path(), "prod");
         let prod_lock = prod.lock("test", Duration::ZERO).unwrap();
         assert!(
-            prod.write_version(&prod_lock, "net", &current, true)
+            prod.write_version(&prod_lock, "net", &current, true, None)
                 .is_err()
         );
         assert!(prod.configurations().unwrap().is_empty());

@@ -386,13 +386,17 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     /// are not a sound version of this environment's `config` (checksum,
     /// environment, configuration) or when that version (the current one,
     /// or a kept one with that serial) exists already. Lineage is the
-    /// caller's: [`StateStore::record_lineage`]. Returns the serial.
+    /// caller's: [`StateStore::record_lineage`]. `written` is when the
+    /// version was first written, kept as its time ([`StateStore::versions`]),
+    /// so that a copied history shows when each version was made; `None`:
+    /// now. Returns the serial.
     fn write_version(
         &self,
         lock: &Lock,
         config: &str,
         bytes: &[u8],
         current: bool,
+        written: Option<std::time::SystemTime>,
     ) -> Result<u64, StateError>;
 }
 

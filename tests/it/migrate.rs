@@ -71,6 +71,17 @@ fn a_project_moves_to_postgres_and_back_with_every_version() {
     p.apply();
     p.write("arch/main.hcl", ARCH2);
     p.apply();
+    // The kept version was made long ago: its time goes along both ways.
+    let kept = std::fs::File::options()
+        .write(true)
+        .open(p.path(".terrace/envs/dev/main.1.backup.json"))
+        .expect("the kept version");
+    kept.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_934_245))
+        .unwrap();
+    const MADE: &str = "2020-01-02T03:04:05Z";
+    p.run(&["state", "backups", "--env", "dev"])
+        .success()
+        .stdout_has(MADE);
     p.run_with(&["backend", "init"], &pg).success();
     p.run(&["backend", "migrate", "--to", "postgres"])
         .success()
@@ -87,6 +98,9 @@ fn a_project_moves_to_postgres_and_back_with_every_version() {
     p.run_with(&["audit", "--verify"], &pg)
         .success()
         .stdout_has("intact");
+    p.run_with(&["state", "backups", "--env", "dev"], &pg)
+        .success()
+        .stdout_has(MADE);
     p.run_with(&["audit"], &pg)
         .success()
         .stdout_has("project.backend.migrate");
@@ -99,6 +113,9 @@ fn a_project_moves_to_postgres_and_back_with_every_version() {
         .success()
         .stdout_has("No changes.");
     q.run(&["audit", "--verify"]).success().stdout_has("intact");
+    q.run(&["state", "backups", "--env", "dev"])
+        .success()
+        .stdout_has(MADE);
     // The first version came along: restoring it makes the plan change.
     q.run(&["state", "restore", "--env", "dev", "1"]).success();
     q.run(&["plan", "--env", "dev", "--detailed-exitcode"])

@@ -624,6 +624,7 @@ impl StateStore for PgStore {
         config: &str,
         bytes: &[u8],
         current: bool,
+        written: Option<std::time::SystemTime>,
     ) -> Result<u64, StateError> {
         lock.check(&self.env)?;
         let state = crate::store::sound_version(
@@ -657,9 +658,9 @@ impl StateStore for PgStore {
             };
             let new = !taken
                 && tx.execute(
-                    "INSERT INTO terrace_state_versions (project, env, config, serial, lineage, bytes, checksum) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                    &[&p, &e, &k, &(serial as i64), &lineage, &bytes, &checksum],
+                    "INSERT INTO terrace_state_versions (project, env, config, serial, lineage, bytes, checksum, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, now())) ON CONFLICT DO NOTHING",
+                    &[&p, &e, &k, &(serial as i64), &lineage, &bytes, &checksum, &written],
                 )? == 1;
             if new && current {
                 tx.execute(
