@@ -131,6 +131,17 @@ pub fn items(
                 command: format!("terrace state unlock --env {name}"),
             });
         }
+        // Every command in the environment refuses it until it is settled.
+        if let Err(e) = store.pending_journal() {
+            items.push(Item {
+                code: "env.journal.unreadable",
+                severity: Severity::Error,
+                target: name.clone(),
+                time: now.clone(),
+                message: format!("the journal of an unfinished apply cannot be replayed: {e}"),
+                command: "read it, settle the operations it names, then set it aside (docs/state.md, \"Recovery\")".into(),
+            });
+        }
         if let Err(d) = crate::eval::authorization(project, env) {
             items.push(Item {
                 code: "env.authorization.missing",

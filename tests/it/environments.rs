@@ -553,6 +553,16 @@ fn status_and_attention_report_pending_promotions_and_stale_locks() {
         .stdout_has("env.lock.stale")
         .stdout_has("terrace state unlock --env dev");
     run(&p, &["attention", "--fail-on", "error", "--json"]).code(1);
+    // A damaged journal: every command refuses it, and attention says so.
+    run(&p, &["state", "unlock", "--env", "dev"]).success();
+    p.write(".terrace/envs/dev/journal.jsonl", "not a record\n");
+    run(&p, &["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("line 1 is damaged");
+    run(&p, &["attention", "--fail-on", "error"])
+        .code(1)
+        .stdout_has("env.journal.unreadable")
+        .stdout_has("journal.jsonl: line 1 is damaged");
 }
 
 fn state_copied_aside_is_not_needed_for_a_release(store: Store) {
