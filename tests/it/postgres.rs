@@ -218,3 +218,25 @@ fn import_and_delete_project_name_the_database_that_holds_the_records() {
         assert!(!out.contains(&db.password()), "{out}");
     }
 }
+
+#[test]
+fn a_damaged_journal_record_is_refused_and_listed_by_attention() {
+    let db = Database::new();
+    let p = checkout(&db);
+    init(&p);
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    db.sql(
+        "INSERT INTO terrace_journal (project, env, seq, record) VALUES ('shop', 'dev', 0, 'not a record'::bytea)",
+    );
+    p.run(&["plan", "--env", "dev"])
+        .code(1)
+        .stderr_has("is damaged");
+    p.run(&["attention", "--fail-on", "error"])
+        .code(1)
+        .stdout_has("env.journal.unreadable");
+    // Set aside as docs/backends.md says, the environment plans again.
+    db.sql("DELETE FROM terrace_journal WHERE project = 'shop' AND env = 'dev'");
+    p.run(&["plan", "--env", "dev", "--detailed-exitcode"])
+        .success();
+}
