@@ -115,38 +115,42 @@ fn connect(url: &Secret, variable: &str) -> Result<(Conn, Target), OpenError> {
     Ok((conn, target))
 }
 
+/// Connects to the database `url` (from `variable`) and checks that its
+/// schema is the one this terrace knows: none, or an older one, is for
+/// `backend init` to create or upgrade; a newer one for a newer terrace.
+fn connect_current(url: &Secret, variable: &str) -> Result<(Conn, Target), OpenError> {
+    let (conn, target) = connect(url, variable)?;
+    let version = schema::version(&conn).map_err(|cause| OpenError::Connect {
+        variable: variable.to_string(),
+        cause,
+    })?;
+    match version {
+        v if v > schema::VERSION => Err(OpenError::Newer {
+            variable: variable.to_string(),
+            found: v,
+            known: schema::VERSION,
+        }),
+        v if v < schema::VERSION => Err(OpenError::NoSchema {
+            variable: variable.to_string(),
+        }),
+        _ => Ok((conn, target)),
+    }
+}
+
 impl PostgresBackend {
     /// The records of project `project` in the database at `url` (read
     /// from `variable`): connects and checks the schema's version.
     pub fn open(url: &Secret, variable: &str, project: &str) -> Result<PostgresBackend, OpenError> {
-        let (conn, target) = connect(url, variable)?;
-        let version = schema::version(&conn).map_err(|cause| OpenError::Connect {
-            variable: variable.to_string(),
-            cause,
-        })?;
-        match version {
-            0 => Err(OpenError::NoSchema {
+        let (conn, target) = connect_current(url, variable)?;
+        Ok(PostgresBackend {
+            db: Arc::new(Db {
+                conn,
+                audit_conn: std::sync::OnceLock::new(),
+                target,
+                project: project.to_string(),
                 variable: variable.to_string(),
             }),
-            v if v > schema::VERSION => Err(OpenError::Newer {
-                variable: variable.to_string(),
-                found: v,
-                known: schema::VERSION,
-            }),
-            // Older versions are upgraded by `backend init` only.
-            v if v < schema::VERSION => Err(OpenError::NoSchema {
-                variable: variable.to_string(),
-            }),
-            _ => Ok(PostgresBackend {
-                db: Arc::new(Db {
-                    conn,
-                    audit_conn: std::sync::OnceLock::new(),
-                    target,
-                    project: project.to_string(),
-                    variable: variable.to_string(),
-                }),
-            }),
-        }
+        })
     }
 
     /// Creates or upgrades the schema in the database at `url`.
