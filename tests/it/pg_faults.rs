@@ -194,16 +194,26 @@ fn a_second_machine_is_refused_on_a_locked_environment_but_applies_another() {
         .stdout_has("No changes.");
 }
 
-#[test]
-fn a_runner_killed_mid_apply_leaves_a_stale_lock_another_machine_breaks_and_converges() {
-    const FILES: usize = 300;
+/// Files in the apply of [`racing_apply`].
+const FILES: usize = 300;
+
+/// Two machines (checkouts) on one database, the first applying
+/// [`FILES`] files two at a time.
+struct Racing {
+    db: Database,
+    out: tempfile::TempDir,
+    runner: Project,
+    other: Project,
+    apply: crate::harness::Running,
+}
+
+fn racing_apply() -> Racing {
     let db = Database::new();
     let out = tempfile::tempdir().expect("temp dir");
     let arch = files_in(out.path(), FILES);
     let runner = checkout(&arch, db.url(), "ci");
     let other = checkout(&arch, db.url(), "ci");
     runner.run(&["backend", "init"]).success();
-
     let apply = runner.spawn(&[
         "apply",
         "--env",
@@ -212,6 +222,24 @@ fn a_runner_killed_mid_apply_leaves_a_stale_lock_another_machine_breaks_and_conv
         "--parallelism",
         "2",
     ]);
+    Racing {
+        db,
+        out,
+        runner,
+        other,
+        apply,
+    }
+}
+
+#[test]
+fn a_runner_killed_mid_apply_leaves_a_stale_lock_another_machine_breaks_and_converges() {
+    let Racing {
+        db: _db, // kept until the end: dropping it drops the database
+        out,
+        runner,
+        other,
+        apply,
+    } = racing_apply();
     let pid = apply.id();
     wait_until("the 20th file", || existing(out.path()).len() >= 20);
     apply.signal("-KILL");
@@ -525,22 +553,13 @@ fn terminate_lock_sessions(db: &Database) -> usize {
 
 #[test]
 fn an_apply_whose_lock_session_is_ended_stops_before_another_machine_can_take_over() {
-    const FILES: usize = 300;
-    let db = Database::new();
-    let out = tempfile::tempdir().expect("temp dir");
-    let arch = files_in(out.path(), FILES);
-    let runner = checkout(&arch, db.url(), "ci");
-    let other = checkout(&arch, db.url(), "ci");
-    runner.run(&["backend", "init"]).success();
-
-    let apply = runner.spawn(&[
-        "apply",
-        "--env",
-        "dev",
-        "--auto-approve",
-        "--parallelism",
-        "2",
-    ]);
+    let Racing {
+        db,
+        out,
+        runner: _runner, // its checkout stays while it runs
+        other,
+        apply,
+    } = racing_apply();
     wait_until("the 20th file", || existing(out.path()).len() >= 20);
     assert_eq!(terminate_lock_sessions(&db), 1, "one lock session ended");
     // The lock is stale now: another machine may break it and apply, so

@@ -7,8 +7,8 @@
 //! The meaning of roles and hashes belongs to the server; here they are
 //! text.
 
-use super::conn::{Conn, DbError};
 use super::OpenError;
+use super::conn::{Conn, DbError};
 use crate::value::Secret;
 
 /// A token's record: the hash of the token, never the token.
