@@ -25,13 +25,7 @@ if [[ -z ${TERRACE_DATABASE_URL:-} ]]; then
   exit 2
 fi
 
-if [[ -n ${TERRACE_BIN:-} ]]; then
-  bin=$TERRACE_BIN
-else
-  echo "building terrace (cargo build --release)..." >&2
-  (cd "$repo" && cargo build --release >&2)
-  bin=$repo/target/release/terrace
-fi
-[[ -x $bin ]] || { echo "backends.sh: not an executable: $bin" >&2; exit 1; }
+name=backends.sh
+. "$here/binary.sh"
 
 exec python3 "$here/backends.py" --bin "$bin" "$@"

@@ -10,12 +10,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-if [[ -n ${TERRACE_BIN:-} ]]; then
-  bin=$TERRACE_BIN
-else
-  echo "building terrace (cargo build --release)..." >&2
-  (cd "$repo" && cargo build --release >&2)
-  bin=$repo/target/release/terrace
-fi
+name=http_latency.sh
+. "$here/binary.sh"
 
 exec python3 "$here/http_latency.py" --bin "$bin" "$@"

