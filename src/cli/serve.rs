@@ -21,6 +21,12 @@ pub struct ServeArgs {
     /// A project directory to serve; repeat for more (each is named by its `project` block)
     #[arg(long = "project", id = "project", value_name = "DIR")]
     pub projects: Vec<PathBuf>,
+    /// Answer over TLS with this certificate chain (PEM); needs --tls-key
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Where tokens and grants are kept when the records are in local files
     #[arg(
         long,
@@ -84,7 +90,15 @@ fn project_name(p: &ProjectName) -> String {
 
 pub async fn run(a: ServeArgs, cancel: &Cancel) -> Result {
     match a.command {
-        None => serve(&a.listen, &a.projects, &a.data_dir, cancel).await,
+        None => {
+            let tls = match (&a.tls_cert, &a.tls_key) {
+                (Some(cert), Some(key)) => {
+                    Some(crate::server::tls::config(cert, key).map_err(message)?)
+                }
+                _ => None,
+            };
+            serve(&a.listen, &a.projects, &a.data_dir, tls, cancel).await
+        }
         Some(ServeCommand::Token(TokenCommand::Create { user })) => {
             let user = name(&user, "--user")?;
             let store = access::open(&a.data_dir).map_err(message)?;
@@ -139,13 +153,14 @@ async fn serve(
     listen: &str,
     projects: &[PathBuf],
     data_dir: &std::path::Path,
+    tls: Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>>,
     cancel: &Cancel,
 ) -> Result {
     let server = Server::load(projects, data_dir).map_err(message)?;
     let names: Vec<String> = server.project_names().map(str::to_string).collect();
-    let bound = server.bind(listen).await.map_err(message)?;
-    let addr = bound.local_addr()?;
-    outln!("Listening on http://{addr}");
+    let bound = server.bind(listen, tls).await.map_err(message)?;
+    let scheme = if bound.is_tls() { "https" } else { "http" };
+    outln!("Listening on {scheme}://{}", bound.local_addr());
     outln!("Serving {}", names.join(", "));
     super::written(std::io::Write::flush(&mut std::io::stdout()));
     let cancel = cancel.clone();

@@ -19,6 +19,7 @@ mod guard;
 mod handlers;
 pub mod role;
 pub mod routes;
+pub mod tls;
 pub mod token;
 
 use access::AccessStore;
@@ -43,6 +44,8 @@ pub enum ServeError {
     NoProject,
     #[error("cannot listen on {addr}: {cause}")]
     Bind { addr: String, cause: std::io::Error },
+    #[error("cannot use {path} for TLS: {cause}")]
+    Tls { path: PathBuf, cause: String },
     #[error("the server stopped: {0}")]
     Stopped(std::io::Error),
     #[error(transparent)]
@@ -94,17 +97,28 @@ impl Server {
         self.projects.keys().map(String::as_str)
     }
 
-    /// Listens on `addr` (`127.0.0.1:0` takes any free port).
-    pub async fn bind(self, addr: &str) -> Result<Bound, ServeError> {
-        let listener =
-            tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|cause| ServeError::Bind {
-                    addr: addr.to_string(),
-                    cause,
-                })?;
+    /// Listens on `addr` (`127.0.0.1:0` takes any free port), over TLS
+    /// with `tls` ([`tls::config`]).
+    pub async fn bind(
+        self,
+        addr: &str,
+        tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    ) -> Result<Bound, ServeError> {
+        let bind_err = |cause| ServeError::Bind {
+            addr: addr.to_string(),
+            cause,
+        };
+        let tcp = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(bind_err)?;
+        let local = tcp.local_addr().map_err(bind_err)?;
+        let listener = match tls {
+            None => Listening::Plain(tcp),
+            Some(config) => Listening::Tls(tls::TlsListener::new(tcp, config).map_err(bind_err)?),
+        };
         Ok(Bound {
             listener,
+            local,
             router: routes::router(Arc::new(self)),
         })
     }
@@ -112,14 +126,25 @@ impl Server {
 
 /// A server listening, not yet answering.
 pub struct Bound {
-    listener: tokio::net::TcpListener,
+    listener: Listening,
+    local: std::net::SocketAddr,
     router: axum::Router,
+}
+
+enum Listening {
+    Plain(tokio::net::TcpListener),
+    Tls(tls::TlsListener),
 }
 
 impl Bound {
     /// The address it listens on.
-    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
-        self.listener.local_addr()
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.local
+    }
+
+    /// Whether it answers over TLS.
+    pub fn is_tls(&self) -> bool {
+        matches!(self.listener, Listening::Tls(_))
     }
 
     /// Answers requests until `shutdown` completes, then finishes the
@@ -128,9 +153,18 @@ impl Bound {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(ServeError::Stopped)
+        match self.listener {
+            Listening::Plain(tcp) => {
+                axum::serve(tcp, self.router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            Listening::Tls(tls) => {
+                axum::serve(tls, self.router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        }
+        .map_err(ServeError::Stopped)
     }
 }

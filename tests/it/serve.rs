@@ -326,3 +326,143 @@ fn backend_init_upgrades_a_version_1_database_with_the_access_tables() {
     token(&p, "ann");
     assert_eq!(db.sql("SELECT \"user\" FROM terrace_tokens").trim(), "ann");
 }
+
+/// A self-signed certificate for 127.0.0.1 and its key, made by openssl:
+/// (cert.pem, key.pem) in `p`.
+fn self_signed(p: &Project) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (cert, key) = (p.path("cert.pem"), p.path("key.pem"));
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=terrace test",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            // A server's certificate, not a CA's (which rustls refuses to
+            // see as a server's).
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl runs (.ci/run checks it is there)");
+    assert!(status.success());
+    (cert, key)
+}
+
+#[test]
+fn over_tls_the_server_answers_https_only_with_its_certificate() {
+    let p = two_projects(Store::Local);
+    let (cert, key) = self_signed(&p);
+    let t = token(&p, "ana");
+    grant(&p, "ana", "Viewer", "alpha");
+    let serving = Serving::start(
+        &p,
+        &[
+            "--project",
+            "alpha",
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        serving.base.starts_with("https://127.0.0.1:"),
+        "{}",
+        serving.base
+    );
+    terrace::tls::install_crypto_provider();
+    let trusting = Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap()])
+        .build()
+        .unwrap();
+    let answer = trusting
+        .get(format!("{}/api/projects/alpha/status", serving.base))
+        .bearer_auth(&t)
+        .send()
+        .expect("the server answers over TLS");
+    assert_eq!(answer.status(), StatusCode::OK);
+    // A client that does not trust the certificate gets no answer, and
+    // plain HTTP to the port none either.
+    assert!(
+        client()
+            .get(format!("{}/api/projects", serving.base))
+            .send()
+            .is_err()
+    );
+    let plain = serving.base.replacen("https://", "http://", 1);
+    assert!(
+        client()
+            .get(format!("{plain}/api/projects"))
+            .send()
+            .is_err()
+    );
+    // The server goes on answering after those failed handshakes.
+    let again = trusting
+        .get(format!("{}/api/projects", serving.base))
+        .bearer_auth(&t)
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+}
+
+#[test]
+fn a_key_that_is_not_the_certificates_or_not_pem_is_refused_naming_the_file() {
+    let p = two_projects(Store::Local);
+    let (cert, _) = self_signed(&p);
+    let elsewhere = Project::new();
+    let (_, other_key) = self_signed(&elsewhere);
+    p.run(&[
+        "serve",
+        "--project",
+        "alpha",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        cert.to_str().unwrap(),
+    ])
+    .code(1)
+    .stderr_has(&format!(
+        "cannot use {} for TLS: it holds no PEM item",
+        cert.display()
+    ));
+    let refused = p
+        .run(&[
+            "serve",
+            "--project",
+            "alpha",
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            other_key.to_str().unwrap(),
+        ])
+        .code(1)
+        .stderr_has("is not the key of the certificate");
+    assert!(
+        !refused.stderr.contains("PRIVATE KEY"),
+        "{}",
+        refused.stderr
+    );
+    p.run(&[
+        "serve",
+        "--project",
+        "alpha",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+    ])
+    .code(1)
+    .stderr_has("--tls-key");
+}
