@@ -6,14 +6,16 @@
 //! `WWW-Authenticate: Bearer`. No grant on the project, or too weak a role:
 //! 403. Every refusal on a served project is appended to that project's
 //! audit trail (`server.access.denied`: user, method, path; never the
-//! token). A grant on a project this server does not serve: 404.
+//! token). A grant on a project this server does not serve: 404. An
+//! address that failed to sign in too often is answered 429 first
+//! ([`super::limit`]).
 
 use super::handlers::{Problem, blocking};
 use super::role::{self, Role};
 use super::routes::Route;
 use super::{Server, token};
 use crate::project::audit::{Audit, Event, Outcome, Target};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -34,6 +36,31 @@ pub struct Caller {
 
 /// Lets the request through to the route's handler, or refuses it.
 pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Response {
+    // The client's address; none when the router is served without it
+    // (then there is no limit to apply).
+    let client = req
+        .extensions()
+        .get::<ConnectInfo<super::ClientAddr>>()
+        .map(|c| c.0.0.ip());
+    if let Some(wait) = client.and_then(|ip| g.server.limiter.wait(ip)) {
+        let mut response = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "too many requests without a valid token from this address: try again in {} s",
+                wait.as_secs()
+            ),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+        return response;
+    }
+    let failed_sign_in = || {
+        if let Some(ip) = client {
+            g.server.limiter.failed(ip);
+        }
+    };
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let project = g.route.project_in(&path).map(str::to_string);
@@ -47,6 +74,7 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
         why,
     };
     let Some(presented) = bearer(&req) else {
+        failed_sign_in();
         return refusal(
             StatusCode::UNAUTHORIZED,
             None,
@@ -60,6 +88,7 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
     let user = match blocking(move || server.access.user_of(&hash).map_err(Problem::from)).await {
         Ok(Some(user)) => user,
         Ok(None) => {
+            failed_sign_in();
             return refusal(
                 StatusCode::UNAUTHORIZED,
                 None,

@@ -17,6 +17,7 @@
 pub mod access;
 mod guard;
 mod handlers;
+pub mod limit;
 pub mod role;
 pub mod routes;
 pub mod tls;
@@ -57,6 +58,8 @@ pub struct Server {
     /// Project name → its directory (absolute).
     projects: BTreeMap<String, PathBuf>,
     access: Box<dyn AccessStore>,
+    /// Failed sign-ins by client address ([`limit`]).
+    limiter: limit::Limiter,
 }
 
 impl Server {
@@ -89,6 +92,7 @@ impl Server {
         Ok(Server {
             projects,
             access: access::open(data_dir)?,
+            limiter: limit::Limiter::default(),
         })
     }
 
@@ -136,6 +140,30 @@ enum Listening {
     Tls(tls::TlsListener),
 }
 
+/// The address of a request's client, in its extensions (axum's
+/// `ConnectInfo`), over plain HTTP and TLS alike.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::SocketAddr);
+
+impl
+    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
+    for ClientAddr
+{
+    fn connect_info(
+        stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>,
+    ) -> ClientAddr {
+        ClientAddr(*stream.remote_addr())
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>>
+    for ClientAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tls::TlsListener>) -> ClientAddr {
+        ClientAddr(*stream.remote_addr())
+    }
+}
+
 impl Bound {
     /// The address it listens on.
     pub fn local_addr(&self) -> std::net::SocketAddr {
@@ -153,17 +181,13 @@ impl Bound {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
+        // The client's address, for the rate limit on token guessing.
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<ClientAddr>();
         match self.listener {
-            Listening::Plain(tcp) => {
-                axum::serve(tcp, self.router)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-            }
-            Listening::Tls(tls) => {
-                axum::serve(tls, self.router)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-            }
+            Listening::Plain(tcp) => axum::serve(tcp, app).with_graceful_shutdown(shutdown).await,
+            Listening::Tls(tls) => axum::serve(tls, app).with_graceful_shutdown(shutdown).await,
         }
         .map_err(ServeError::Stopped)
     }

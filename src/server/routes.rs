@@ -145,6 +145,7 @@ mod tests {
         let server = Server {
             projects: Default::default(),
             access: Box::new(crate::server::access::LocalAccess::new(dir.path())),
+            limiter: Default::default(),
         };
         let _ = router(Arc::new(server));
     }

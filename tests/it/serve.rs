@@ -466,3 +466,33 @@ fn a_key_that_is_not_the_certificates_or_not_pem_is_refused_naming_the_file() {
     .code(1)
     .stderr_has("--tls-key");
 }
+
+#[test]
+fn token_guessing_is_held_back_with_429_after_ten_failures_whatever_token_follows() {
+    let p = two_projects(Store::Local);
+    let t = token(&p, "ana");
+    grant(&p, "ana", "Viewer", "alpha");
+    let serving = Serving::start(&p, &["--project", "alpha"]);
+    assert_eq!(
+        serving.get("/api/projects/alpha/status", Some(&t)).status(),
+        StatusCode::OK
+    );
+    for guess in 0..10 {
+        let wrong = format!("{guess:064x}");
+        assert_eq!(
+            serving.get("/api/projects", Some(&wrong)).status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Held back: even the right token gets no answer but 429 for now.
+    let held = serving.get("/api/projects/alpha/status", Some(&t));
+    assert_eq!(held.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = held.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let (_, out) = serving.stop();
+    assert!(!out.contains(&t), "the token is in the server's output");
+}
