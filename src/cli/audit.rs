@@ -67,20 +67,5 @@ fn first_line(s: &str) -> &str {
 
 /// RFC 3339, a plain date, or an age such as `24h`.
 fn parse_since(s: &str) -> Result<jiff::Timestamp> {
-    if let Ok(t) = s.parse::<jiff::Timestamp>() {
-        return Ok(t);
-    }
-    if let Ok(d) = s.parse::<jiff::civil::Date>()
-        && let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC)
-    {
-        return Ok(z.timestamp());
-    }
-    let age = super::session::parse_duration(s).map_err(|_| {
-        Failure::Message(format!(
-            "--since {s:?} is not a time: use RFC 3339 (2026-01-31T12:00:00Z), a date (2026-01-31) or an age (24h)"
-        ))
-    })?;
-    jiff::Timestamp::now()
-        .checked_sub(jiff::SignedDuration::try_from(age).unwrap_or_default())
-        .map_err(|e| Failure::Message(format!("--since {s:?}: {e}")))
+    crate::ops::audit::parse_since(s).map_err(|e| Failure::Message(format!("--since {e}")))
 }

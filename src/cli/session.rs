@@ -156,32 +156,7 @@ pub fn state_failure(store: &dyn StateStore, e: StateError) -> Failure {
     ops::Error::state(store.env(), e).into()
 }
 
-/// Parses `--lock-timeout` values: `0`, `30s`, `5m`, `1h`, `500ms`.
-pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("\"{s}\" is not a duration such as 30s or 5m"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => {
-            return Err(format!(
-                "unknown unit \"{unit}\" in \"{s}\": use ms, s, m or h"
-            ));
-        }
-    };
-    if !(0.0..=86_400.0 * 7.0).contains(&secs) {
-        return Err(format!("\"{s}\" is out of range"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
+pub use crate::ops::parse_duration;
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,26 @@ pub struct AuditRequest {
     pub since: Option<jiff::Timestamp>,
 }
 
+/// A `since` value: RFC 3339 (`2026-01-31T12:00:00Z`), a date
+/// (`2026-01-31`, UTC midnight) or an age before now (`24h`, as
+/// [`super::parse_duration`] reads it). The error says what is accepted.
+pub fn parse_since(s: &str) -> std::result::Result<jiff::Timestamp, String> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    if let Ok(d) = s.parse::<jiff::civil::Date>()
+        && let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC)
+    {
+        return Ok(z.timestamp());
+    }
+    let age = super::parse_duration(s).map_err(|_| {
+        format!("{s:?} is not a time: use RFC 3339 (2026-01-31T12:00:00Z), a date (2026-01-31) or an age (24h)")
+    })?;
+    jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::try_from(age).unwrap_or_default())
+        .map_err(|e| format!("{s:?}: {e}"))
+}
+
 /// The events asked for, oldest first, each with its line as recorded.
 pub fn events(req: &AuditRequest, front: &dyn Front) -> Result<Vec<(Event, String)>> {
     let ws = Workspace::load(&req.root, front)?;

@@ -163,21 +163,10 @@ pub async fn audit(
     Ok(Json(json!({ "events": events })))
 }
 
-/// `since`: RFC 3339 or a plain date (UTC midnight).
+/// `since`: RFC 3339, a date (UTC midnight) or an age (`24h`).
 fn parse_since(s: &str) -> Result<jiff::Timestamp, Problem> {
-    if let Ok(t) = s.parse::<jiff::Timestamp>() {
-        return Ok(t);
-    }
-    s.parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
-        .map(|z| z.timestamp())
-        .ok_or_else(|| {
-            Problem::new(
-                StatusCode::BAD_REQUEST,
-                format!("since={s:?} is not a time: use RFC 3339 (2026-01-31T12:00:00Z) or a date (2026-01-31)"),
-            )
-        })
+    ops::audit::parse_since(s)
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("since={e}")))
 }
 
 /// Any path the API does not have.

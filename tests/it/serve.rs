@@ -221,8 +221,23 @@ fn a_user_without_a_grant_on_the_project_is_refused_403_and_the_refusal_is_audit
         .filter_map(|e| e["action"].as_str())
         .collect();
     assert!(actions.contains(&"server.access.denied"), "{events}");
+    // An age, as on the command line: the refusal was a moment ago; none
+    // is in the future.
+    let count = |since: &str| {
+        let events: serde_json::Value = server
+            .get(
+                &format!("/api/projects/beta/audit?since={since}"),
+                Some(&ann),
+            )
+            .json()
+            .unwrap();
+        events["events"].as_array().unwrap().len()
+    };
+    assert!(count("1h") >= 1);
+    assert_eq!(count("2999-01-01"), 0);
     let bad = server.get("/api/projects/beta/audit?since=yesterday-ish", Some(&ann));
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().unwrap().contains("or an age (24h)"));
     // Revoked: refused again at once.
     p.run(&["serve", "revoke", "--user", "ann", "--project", "beta"])
         .success();
