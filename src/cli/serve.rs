@@ -187,13 +187,7 @@ async fn serve(
 
 /// A user or project name: not empty, no control characters.
 fn name(value: &str, flag: &str) -> Result<String> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().any(char::is_control) {
-        return Err(Failure::Message(format!(
-            "{flag} needs a name without control characters"
-        )));
-    }
-    Ok(v.to_string())
+    access::valid_name(value).map_err(|e| Failure::Message(format!("{flag} {e}")))
 }
 
 fn message(e: impl std::fmt::Display) -> Failure {

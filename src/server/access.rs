@@ -41,6 +41,16 @@ impl Grant {
     }
 }
 
+/// A user or project name as given: trimmed, not empty, no control
+/// characters. The error completes "the user …" or "--user …".
+pub fn valid_name(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().any(char::is_control) {
+        return Err("needs a name without control characters".into());
+    }
+    Ok(v.to_string())
+}
+
 /// Why the access records cannot be read or written.
 #[derive(Debug, thiserror::Error)]
 #[error("the server's access records ({location}): {cause}")]
@@ -61,6 +71,8 @@ pub trait AccessStore: Send + Sync {
     fn revoke(&self, user: &str, project: &str) -> Result<bool, AccessError>;
     /// The user's grants, by project name.
     fn grants_of(&self, user: &str) -> Result<Vec<Grant>, AccessError>;
+    /// The grants on the project, by user name.
+    fn grants_on(&self, project: &str) -> Result<Vec<Grant>, AccessError>;
     /// Where the records are, for messages.
     fn location(&self) -> String;
 }
@@ -202,6 +214,13 @@ impl AccessStore for LocalAccess {
         Ok(grants)
     }
 
+    fn grants_on(&self, project: &str) -> Result<Vec<Grant>, AccessError> {
+        let mut grants: Vec<Grant> = self.read(GRANTS)?;
+        grants.retain(|g| g.project == project);
+        grants.sort_by(|a, b| a.user.cmp(&b.user));
+        Ok(grants)
+    }
+
     fn location(&self) -> String {
         self.dir.display().to_string()
     }
@@ -250,6 +269,18 @@ impl AccessStore for Postgres {
 
     fn grants_of(&self, user: &str) -> Result<Vec<Grant>, AccessError> {
         let rows = self.0.grants_of(user).map_err(|e| self.err(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Grant {
+                user: r.user,
+                project: r.project,
+                role: r.role,
+            })
+            .collect())
+    }
+
+    fn grants_on(&self, project: &str) -> Result<Vec<Grant>, AccessError> {
+        let rows = self.0.grants_on(project).map_err(|e| self.err(e))?;
         Ok(rows
             .into_iter()
             .map(|r| Grant {

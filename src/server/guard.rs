@@ -14,7 +14,7 @@ use super::handlers::{Problem, blocking};
 use super::role::{self, Role};
 use super::routes::Route;
 use super::{Server, token};
-use crate::project::audit::{Audit, Event, Outcome, Target};
+use crate::project::audit::{Event, Outcome};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -161,31 +161,8 @@ impl Refusal {
     /// Appends the refusal to the project's audit trail (when the path
     /// names a served project) and answers it.
     async fn answer(self) -> Response {
-        let root = self
-            .project
-            .as_ref()
-            .and_then(|p| self.server.projects.get(p))
-            .cloned();
-        if let Some(root) = root {
-            let event = self.event();
-            let written = blocking(move || {
-                let ws = crate::ops::Workspace::load(&root, &crate::ops::Quiet)
-                    .map_err(|e| Problem::internal(e.reason()))?;
-                let event = Event {
-                    target: Target {
-                        project: ws.project.name.clone(),
-                        ..Target::default()
-                    },
-                    ..event
-                };
-                Audit::new(&ws.records())
-                    .append(event)
-                    .map_err(|e| Problem::internal(e.to_string()))
-            })
-            .await;
-            if let Err(p) = written {
-                tracing::warn!("a refusal was not audited: {}", p.message);
-            }
+        if let Some(project) = &self.project {
+            super::trail::record(&self.server, project, self.event()).await;
         }
         let mut response = Problem::new(self.status, self.why).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
@@ -199,21 +176,17 @@ impl Refusal {
 
     fn event(&self) -> Event {
         let user = self.user.clone().unwrap_or_else(|| "anonymous".into());
-        Event {
-            seq: 0,
-            time: String::new(),
-            action: "server.access.denied".into(),
-            initiator: user.clone(),
-            target: Target::default(),
-            outcome: Outcome::Failure,
-            reason: Some(self.why.clone()),
-            details: serde_json::json!({
+        super::trail::event(
+            "server.access.denied",
+            &user,
+            Outcome::Failure,
+            Some(self.why.clone()),
+            serde_json::json!({
                 "user": user,
                 "method": self.method,
                 "path": self.path,
                 "status": self.status.as_u16(),
             }),
-            prev: String::new(),
-        }
+        )
     }
 }

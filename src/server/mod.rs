@@ -15,6 +15,7 @@
 //! Entry points: [`Server::load`], [`Server::bind`], [`Bound::run`].
 
 pub mod access;
+mod admin;
 mod guard;
 mod handlers;
 pub mod limit;
@@ -22,6 +23,7 @@ pub mod role;
 pub mod routes;
 pub mod tls;
 pub mod token;
+mod trail;
 
 use access::AccessStore;
 use std::collections::BTreeMap;

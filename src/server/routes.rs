@@ -8,7 +8,7 @@ use super::Server;
 use super::handlers;
 use super::role::Class;
 use axum::Router;
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use std::sync::Arc;
 
 /// One endpoint: method, path (axum's `{param}` syntax, as in OpenAPI),
@@ -28,6 +28,10 @@ enum Endpoint {
     Status,
     Attention,
     Audit,
+    Grants,
+    PutGrant,
+    DeleteGrant,
+    CreateToken,
 }
 
 /// The API.
@@ -62,6 +66,30 @@ pub const ROUTES: &[Route] = &[
         class: Class::Read,
         endpoint: Endpoint::Audit,
     },
+    Route {
+        method: "GET",
+        path: "/api/projects/{project}/grants",
+        class: Class::Administer,
+        endpoint: Endpoint::Grants,
+    },
+    Route {
+        method: "PUT",
+        path: "/api/projects/{project}/grants/{user}",
+        class: Class::Administer,
+        endpoint: Endpoint::PutGrant,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/projects/{project}/grants/{user}",
+        class: Class::Administer,
+        endpoint: Endpoint::DeleteGrant,
+    },
+    Route {
+        method: "POST",
+        path: "/api/projects/{project}/tokens",
+        class: Class::Administer,
+        endpoint: Endpoint::CreateToken,
+    },
 ];
 
 /// The OpenAPI 3.1 document describing [`ROUTES`].
@@ -75,6 +103,10 @@ impl Endpoint {
             Endpoint::Status => get(handlers::status),
             Endpoint::Attention => get(handlers::attention),
             Endpoint::Audit => get(handlers::audit),
+            Endpoint::Grants => get(super::admin::grants),
+            Endpoint::PutGrant => put(super::admin::put_grant),
+            Endpoint::DeleteGrant => delete(super::admin::delete_grant),
+            Endpoint::CreateToken => post(super::admin::create_token),
         }
     }
 }

@@ -291,6 +291,7 @@ on_both_stores!(
     a_token_with_a_grant_reads_status_and_no_or_a_wrong_token_is_401,
     a_user_without_a_grant_on_the_project_is_refused_403_and_the_refusal_is_audited,
     the_token_is_shown_by_token_create_only_and_stored_nowhere,
+    an_administrator_gives_tokens_and_roles_through_the_api_and_each_change_is_audited,
 );
 
 #[test]
@@ -510,4 +511,129 @@ fn token_guessing_is_held_back_with_429_after_ten_failures_whatever_token_follow
     assert!((1..=60).contains(&retry), "{retry}");
     let (_, out) = serving.stop();
     assert!(!out.contains(&t), "the token is in the server's output");
+}
+
+fn an_administrator_gives_tokens_and_roles_through_the_api_and_each_change_is_audited(
+    store: Store,
+) {
+    let p = two_projects(store);
+    let (root, ed) = (token(&p, "root"), token(&p, "ed"));
+    grant(&p, "root", "Administrator", "alpha");
+    grant(&p, "ed", "Editor", "alpha");
+    let serving = Serving::start(&p, &["--project", "alpha", "--project", "beta"]);
+    let call = |method: reqwest::Method, path: &str, who: &str, body: Option<serde_json::Value>| {
+        let mut req = client()
+            .request(method, format!("{}{path}", serving.base))
+            .bearer_auth(who);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().expect("the server answers")
+    };
+    // A token for a new user, in the answer only.
+    let made = call(
+        reqwest::Method::POST,
+        "/api/projects/alpha/tokens",
+        &root,
+        Some(serde_json::json!({ "user": "vic" })),
+    );
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let made: serde_json::Value = made.json().unwrap();
+    let vic = made["token"].as_str().unwrap().to_string();
+    assert_eq!(vic.len(), 64);
+    // It gives nothing until a grant.
+    assert_eq!(
+        serving
+            .get("/api/projects/alpha/status", Some(&vic))
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let granted = call(
+        reqwest::Method::PUT,
+        "/api/projects/alpha/grants/vic",
+        &root,
+        Some(serde_json::json!({ "role": "viewer" })),
+    );
+    assert_eq!(granted.status(), StatusCode::OK);
+    assert_eq!(
+        serving
+            .get("/api/projects/alpha/status", Some(&vic))
+            .status(),
+        StatusCode::OK
+    );
+    let list: serde_json::Value = serving
+        .get("/api/projects/alpha/grants", Some(&root))
+        .json()
+        .unwrap();
+    assert_eq!(
+        list["grants"],
+        serde_json::json!([
+            { "user": "ed", "role": "Editor" },
+            { "user": "root", "role": "Administrator" },
+            { "user": "vic", "role": "Viewer" },
+        ])
+    );
+    // Not a role: 422. An Editor, or an Administrator of another project: 403.
+    let bad = call(
+        reqwest::Method::PUT,
+        "/api/projects/alpha/grants/vic",
+        &root,
+        Some(serde_json::json!({ "role": "Owner" })),
+    );
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    for (who, path) in [
+        (&ed, "/api/projects/alpha/grants/ed"),
+        (&root, "/api/projects/beta/grants/root"),
+    ] {
+        let refused = call(
+            reqwest::Method::PUT,
+            path,
+            who,
+            Some(serde_json::json!({ "role": "Administrator" })),
+        );
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(
+        call(
+            reqwest::Method::POST,
+            "/api/projects/alpha/tokens",
+            &ed,
+            Some(serde_json::json!({ "user": "x" }))
+        )
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    // Revoked: refused at once.
+    let revoked: serde_json::Value = call(
+        reqwest::Method::DELETE,
+        "/api/projects/alpha/grants/vic",
+        &root,
+        None,
+    )
+    .json()
+    .unwrap();
+    assert_eq!(revoked["revoked"], true);
+    assert_eq!(
+        serving
+            .get("/api/projects/alpha/status", Some(&vic))
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    // Each change in alpha's audit trail, by the Administrator; no token.
+    let audit = p.run(&["--project", "alpha", "audit", "--json"]).success();
+    for action in [
+        "server.token.create",
+        "server.access.grant",
+        "server.access.revoke",
+    ] {
+        let line = audit
+            .stdout
+            .lines()
+            .find(|l| l.contains(action))
+            .unwrap_or_else(|| panic!("{action} missing:\n{}", audit.stdout));
+        assert!(line.contains("\"initiator\":\"root\""), "{line}");
+    }
+    p.run(&["--project", "alpha", "audit", "--verify"])
+        .success();
+    assert_not_under(p.root(), &vic);
 }

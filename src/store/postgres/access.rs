@@ -92,6 +92,25 @@ impl PgAccess {
         })
     }
 
+    /// The roles on the project, by user name.
+    pub fn grants_on(&self, project: &str) -> Result<Vec<GrantRow>, DbError> {
+        let project = project.to_string();
+        self.conn.call(move |c| {
+            let rows = c.query(
+                r#"SELECT "user", role FROM terrace_grants WHERE project = $1 ORDER BY "user""#,
+                &[&project],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| GrantRow {
+                    user: r.get(0),
+                    project: project.clone(),
+                    role: r.get(1),
+                })
+                .collect())
+        })
+    }
+
     /// The user's roles, by project name.
     pub fn grants_of(&self, user: &str) -> Result<Vec<GrantRow>, DbError> {
         let user = user.to_string();
