@@ -1,7 +1,7 @@
 //! Events the server itself records in a served project's audit trail:
 //! refused calls, and changes to access made through the API. Recorded
 //! as the command line records its events (the project's records, the
-//! hash chain); a failure to record is logged, never hidden from the log.
+//! hash chain). A failure to record is logged as a warning.
 
 use super::Server;
 use super::handlers::{Problem, blocking};
