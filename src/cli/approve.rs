@@ -30,6 +30,7 @@ pub fn run(g: &Global, a: ApproveArgs) -> Result {
         root: g.project.clone(),
         env: a.env,
         plan: a.plan,
+        kept: None,
         comment: a.comment,
         override_policy: a.override_policy,
     };

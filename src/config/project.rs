@@ -19,6 +19,9 @@ pub struct Environment {
     pub inputs: Vec<Input>,
     pub promote_from: Option<(String, Span)>,
     pub require_approval: bool,
+    /// `require_approval { distinct_approver = true }`: the plan's author
+    /// may not approve it.
+    pub distinct_approver: bool,
     pub authorization: Option<Authorization>,
 }
 
@@ -373,15 +376,29 @@ impl Declarations {
             &Allowed {
                 what: "an environment block",
                 attrs: Some(&["inputs", "promote_from", "require_approval"]),
-                blocks: &["authorization"],
+                blocks: &["authorization", "require_approval"],
             },
             diags,
         ) else {
             return;
         };
         let mut authorization = None;
+        let mut approval_block: Option<(bool, Span)> = None;
         for ab in std::mem::take(&mut c.blocks) {
             let ab_span = body::header_span(&ab, file);
+            if ab.ident.value().as_str() == "require_approval" {
+                let distinct = approval_rules(ab, file, diags);
+                if approval_block.replace((distinct, ab_span)).is_some() {
+                    diags.push(
+                        Diagnostic::error(
+                            "config::duplicate",
+                            "an environment has at most one require_approval block",
+                        )
+                        .label(ab_span, "second one here"),
+                    );
+                }
+                continue;
+            }
             let mut ac = body::read(
                 ab.body,
                 file,
@@ -417,6 +434,20 @@ impl Declarations {
                 );
             }
         }
+        let require_approval = c
+            .take("require_approval")
+            .and_then(|a| body::literal_bool(&a, diags).map(|b| (b, a.name_span)));
+        if let (Some((_, attr)), Some((_, block))) = (require_approval, approval_block) {
+            diags.push(
+                Diagnostic::error(
+                    "config::duplicate",
+                    "require_approval is set both as an attribute and as a block",
+                )
+                .label(block, "the block")
+                .label(attr, "the attribute")
+                .help("keep the block: `require_approval { distinct_approver = true }` requires an approval too"),
+            );
+        }
         let env = Environment {
             name,
             span,
@@ -427,10 +458,8 @@ impl Declarations {
             promote_from: c
                 .take("promote_from")
                 .and_then(|a| body::literal_string(&a, diags).map(|s| (s, a.expr.span))),
-            require_approval: c
-                .take("require_approval")
-                .and_then(|a| body::literal_bool(&a, diags))
-                .unwrap_or(false),
+            require_approval: approval_block.is_some() || require_approval.is_some_and(|(b, _)| b),
+            distinct_approver: approval_block.is_some_and(|(d, _)| d),
             authorization,
         };
         if let Some(prev) = self.environments.iter().find(|e| e.name == env.name) {
@@ -745,4 +774,22 @@ fn inputs_object(a: &Attr, diags: &mut Diagnostics) -> Vec<Input> {
         });
     }
     out
+}
+
+/// `require_approval { distinct_approver = BOOL }`: whether the plan's
+/// author is refused as its approver.
+fn approval_rules(b: Block, file: Src, diags: &mut Diagnostics) -> bool {
+    let mut c = body::read(
+        b.body,
+        file,
+        &Allowed {
+            what: "a require_approval block",
+            attrs: Some(&["distinct_approver"]),
+            blocks: &[],
+        },
+        diags,
+    );
+    c.take("distinct_approver")
+        .and_then(|a| body::literal_bool(&a, diags))
+        .unwrap_or(false)
 }

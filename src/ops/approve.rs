@@ -14,8 +14,11 @@ pub struct ApproveRequest {
     pub root: PathBuf,
     /// The environment the plan is for.
     pub env: String,
-    /// The saved plan.
+    /// The saved plan (or, with `kept`, its name in messages).
     pub plan: PathBuf,
+    /// The saved plan's bytes when they are kept elsewhere than a file
+    /// (`terrace serve` keeps them in its records).
+    pub kept: Option<Vec<u8>>,
     /// Why it is approved: recorded with the approval.
     pub comment: String,
     /// Failing `overridable` policies to let through (`--override-policy`).
@@ -35,7 +38,7 @@ pub struct ApproveReport {
 pub fn approve(req: &ApproveRequest, front: &dyn Front) -> Result<ApproveReport> {
     let ws = Workspace::load(&req.root, front)?;
     let mut details = serde_json::Value::Null;
-    let result = approve_loaded(&ws, req, &mut details);
+    let result = approve_loaded(&ws, req, &front.user(), &mut details);
     ws.audit(
         "project.config.approve",
         Some(&req.env),
@@ -49,6 +52,7 @@ pub fn approve(req: &ApproveRequest, front: &dyn Front) -> Result<ApproveReport>
 fn approve_loaded(
     ws: &Workspace,
     req: &ApproveRequest,
+    approver: &str,
     details: &mut serde_json::Value,
 ) -> Result<ApproveReport> {
     let env = ws.environment(&req.env)?;
@@ -57,7 +61,7 @@ fn approve_loaded(
             "an approval needs a --comment saying why".into(),
         ));
     }
-    let (plan, hash) = super::plan::read(&req.plan)?;
+    let (plan, hash) = super::plan::read_saved(&req.plan, req.kept.as_deref())?;
     if plan.environment != env.name {
         return Err(Error::Refused(format!(
             "the plan {} is for environment \"{}\", not \"{}\"",
@@ -65,6 +69,9 @@ fn approve_loaded(
             plan.environment,
             env.name
         )));
+    }
+    if env.distinct_approver {
+        distinct(&plan, approver, &env.name, &req.plan)?;
     }
     // A plan the environment would refuse is not worth approving.
     let undeploy = plan.destroy;
@@ -85,7 +92,7 @@ fn approve_loaded(
         .collect();
     let approval = Approval {
         plan: hash.clone(),
-        approver: crate::project::user(),
+        approver: approver.to_string(),
         comment: req.comment.clone(),
         at: crate::project::now(),
         configurations: configurations.iter().cloned().collect(),
@@ -117,4 +124,22 @@ fn approve_loaded(
     lifecycle.save(&records, &env.name)?;
     drop(lock);
     Ok(ApproveReport { hash, summary })
+}
+
+/// `require_approval { distinct_approver = true }`: the plan's author may
+/// not approve it, and a plan that does not say who made it (made by an
+/// older terrace) cannot be approved there.
+fn distinct(plan: &crate::plan::Plan, approver: &str, env: &str, path: &std::path::Path) -> Result {
+    let path = path.display();
+    if plan.created_by.is_empty() {
+        return Err(Error::Refused(format!(
+            "environment \"{env}\" requires an approver other than the plan's author, and the plan {path} does not say who made it (an older terrace made it). Make it again:\n  terrace plan --env {env} --out {path}"
+        )));
+    }
+    if plan.created_by == approver {
+        return Err(Error::Refused(format!(
+            "{approver} made the plan {path}, and environment \"{env}\" requires an approver other than the plan's author (require_approval {{ distinct_approver = true }}): another person must approve it"
+        )));
+    }
+    Ok(())
 }

@@ -167,6 +167,7 @@ async fn delete_loaded(
             root: req.root.clone(),
             env: env.clone(),
             planfile: None,
+            kept: None,
             auto_approve: true,
             destroy: true,
             settings: PlanSettings {

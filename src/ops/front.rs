@@ -75,6 +75,14 @@ pub struct Applied<'a> {
 /// The front end of one operation. Every method has a default that shows
 /// nothing; a front end that cannot ask refuses every confirmation.
 pub trait Front: Sync {
+    /// Who runs the operation: the audit event's initiator, a plan's
+    /// author, an approval's approver. The command line's user
+    /// (`TERRACE_USER`, else the OS user) by default; `terrace serve`
+    /// says the authenticated caller.
+    fn user(&self) -> String {
+        crate::project::user()
+    }
+
     /// A notice, as it happens.
     fn notice(&self, _notice: Notice<'_>) {}
 

@@ -154,6 +154,7 @@ async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Resul
         keep_unchanged,
     )
     .await?;
+    plan.created_by = front.user();
     super::policies::record(ws, &plan, front);
     if req.out.is_some() {
         describe(&mut plan, &graph);
@@ -302,7 +303,22 @@ pub fn read(path: &Path) -> Result<(Plan, String)> {
         path: path.to_path_buf(),
         source,
     })?;
-    let plan = Plan::from_bytes(&bytes)
+    decode(&bytes, path)
+}
+
+/// A saved plan: the file at `path`, or its bytes kept elsewhere
+/// (`terrace serve` keeps them in its records), `path` then naming it in
+/// messages.
+pub fn read_saved(path: &Path, kept: Option<&[u8]>) -> Result<(Plan, String)> {
+    match kept {
+        Some(bytes) => decode(bytes, path),
+        None => read(path),
+    }
+}
+
+/// Decodes a saved plan's bytes (named `path` in messages).
+pub fn decode(bytes: &[u8], path: &Path) -> Result<(Plan, String)> {
+    let plan = Plan::from_bytes(bytes)
         .map_err(|e| Error::Refused(format!("cannot use the plan {}: {e}", path.display())))?;
-    Ok((plan, crate::digest::sha256_hex(&bytes)))
+    Ok((plan, crate::digest::sha256_hex(bytes)))
 }

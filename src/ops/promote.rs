@@ -145,6 +145,7 @@ async fn promote_loaded(
     .await?;
     plan.release = Some(deployed.release.clone());
     plan.promoted_from = Some(from.to_string());
+    plan.created_by = front.user();
     super::policies::record(&release, &plan, front);
     front.notice(Notice::Promoting {
         release: &deployed.release,

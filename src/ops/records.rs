@@ -43,7 +43,7 @@ pub fn audit(
         seq: 0,
         time: String::new(),
         action: action.to_string(),
-        initiator: crate::project::user(),
+        initiator: front.user(),
         target: audit::Target {
             project: project.to_string(),
             environment: env.map(str::to_string),

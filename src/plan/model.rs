@@ -137,6 +137,12 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub project: String,
     pub created_at: String,
+    /// Who made the plan (the user running `plan` or `promote`, or the
+    /// authenticated caller of `terrace serve`): an environment with
+    /// `require_approval { distinct_approver = true }` refuses their
+    /// approval of it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub created_by: String,
     /// `plan --destroy`: everything is deleted.
     #[serde(default)]
     pub destroy: bool,

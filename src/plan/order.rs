@@ -438,6 +438,7 @@ resource "terrace_data" "edge" {
             terrace_version: String::new(),
             environment: "dev".into(),
             created_at: String::new(),
+            created_by: String::new(),
             project: String::new(),
             destroy: false,
             definitions_hash: String::new(),

@@ -253,6 +253,7 @@ pub async fn plan(
         project: project.name.clone(),
         // The time plantimestamp() gives, so a saved plan can restore it.
         created_at: values.plan_time().to_string(),
+        created_by: String::new(),
         destroy: opts.destroy,
         definitions_hash: project.definitions_hash.clone(),
         prior: state

@@ -33,6 +33,7 @@ mod records;
 mod rest;
 mod secrets;
 mod serve;
+mod serve_jobs;
 mod state;
 mod streams;
 mod views;
