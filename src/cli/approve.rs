@@ -23,6 +23,9 @@ pub struct ApproveArgs {
     /// (repeat for several); recorded with the comment
     #[arg(long, value_name = "NAME")]
     pub override_policy: Vec<String>,
+    /// How long to wait for the environment's lock (e.g. 30s, 5m)
+    #[arg(long, default_value = "10s", value_parser = super::session::parse_duration, value_name = "DURATION")]
+    pub lock_timeout: std::time::Duration,
 }
 
 pub fn run(g: &Global, a: ApproveArgs) -> Result {
@@ -33,6 +36,7 @@ pub fn run(g: &Global, a: ApproveArgs) -> Result {
         kept: None,
         comment: a.comment,
         override_policy: a.override_policy,
+        lock_timeout: a.lock_timeout,
     };
     let report = crate::ops::approve::approve(&req, &Ui::detect().console())?;
     let (env, path) = (&req.env, req.plan.display());

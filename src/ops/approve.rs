@@ -21,6 +21,8 @@ pub struct ApproveRequest {
     pub kept: Option<Vec<u8>>,
     /// Why it is approved: recorded with the approval.
     pub comment: String,
+    /// How long to wait for the environment's lock.
+    pub lock_timeout: std::time::Duration,
     /// Failing `overridable` policies to let through (`--override-policy`).
     pub override_policy: Vec<String>,
 }
@@ -111,11 +113,7 @@ fn approve_loaded(
     let records = ws.records();
     let store = ws.store(&env.name);
     // Approvals and lifecycle change together, under the environment's lock.
-    let lock = super::lock(
-        &*store,
-        "terrace approve",
-        std::time::Duration::from_secs(10),
-    )?;
+    let lock = super::lock(&*store, "terrace approve", req.lock_timeout)?;
     let mut approvals = Approvals::load(&records, &env.name)?;
     approvals.approvals.push(approval);
     approvals.save(&records, &env.name)?;

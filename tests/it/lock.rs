@@ -14,6 +14,7 @@ on_both_stores!(
     a_killed_holder_leaves_a_stale_lock_that_unlock_breaks,
     unlock_refuses_a_live_lock,
     delete_project_is_refused_while_a_command_holds_a_lock_and_keeps_every_record,
+    approve_is_refused_while_a_command_holds_the_lock_and_records_no_approval,
 );
 
 fn blocked_project(store: Store) -> Project {
@@ -110,4 +111,36 @@ fn delete_project_is_refused_while_a_command_holds_a_lock_and_keeps_every_record
     first.wait().success();
     // Nothing went: the lock's holder finished, and the records are there.
     p.run(&["audit", "--verify"]).success();
+}
+
+fn approve_is_refused_while_a_command_holds_the_lock_and_records_no_approval(store: Store) {
+    let p = blocked_project(store);
+    let planning = p.spawn(&["plan", "--env", "dev", "--out", "dev.plan"]);
+    open_gate(&p);
+    planning.wait().success();
+    let first = p.spawn(&["plan", "--env", "dev"]);
+    p.wait_for_live_lock("dev");
+    // The hint names a flag approve has.
+    p.run(&[
+        "approve",
+        "--env",
+        "dev",
+        "dev.plan",
+        "--comment",
+        "looked at it",
+        "--lock-timeout",
+        "0s",
+    ])
+    .code(1)
+    .stderr_has("is locked by `terrace plan` by tester")
+    .stderr_has("--lock-timeout");
+    open_gate(&p);
+    first.wait().success();
+    let audit = p.run(&["audit", "--json"]).success().stdout;
+    let approvals: Vec<&str> = audit
+        .lines()
+        .filter(|l| l.contains("project.config.approve"))
+        .collect();
+    assert_eq!(approvals.len(), 1, "{audit}");
+    assert!(approvals[0].contains("\"outcome\":\"failure\""), "{audit}");
 }

@@ -2,6 +2,7 @@
 //! One binary, one module per area.
 
 mod apply;
+mod approvals;
 mod backend;
 mod blocks;
 mod bounds;
@@ -33,7 +34,6 @@ mod records;
 mod rest;
 mod secrets;
 mod serve;
-mod serve_jobs;
 mod state;
 mod streams;
 mod views;

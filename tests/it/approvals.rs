@@ -1,6 +1,6 @@
 //! Approvals by someone other than the plan's author
 //! (`require_approval { distinct_approver = true }`), the groundwork of
-//! the plan/approve/apply API of `terrace serve`.
+//! the plan/approve/apply API of `terrace serve`, from the command line.
 
 use crate::harness::Project;
 
