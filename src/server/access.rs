@@ -11,7 +11,7 @@
 use super::role::Role;
 use crate::config::DATABASE_URL_VARIABLE;
 use crate::store::BACKEND_VARIABLE;
-use crate::store::postgres::access::{GrantRow, PgAccess, TokenRow};
+use crate::store::postgres::access::{GrantRow, PgAccess, PlanRow, TokenRow};
 use crate::value::Secret;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -39,6 +39,21 @@ impl Grant {
     pub fn role(&self) -> Option<Role> {
         Role::parse(&self.role)
     }
+}
+
+/// A saved plan made through the API, kept under its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptPlan {
+    pub id: String,
+    pub project: String,
+    pub env: String,
+    /// Who made it (the authenticated caller).
+    pub author: String,
+    /// RFC 3339.
+    pub created: String,
+    /// The plan file's bytes, as `terrace plan --out` writes them.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
 }
 
 /// A user or project name as given: trimmed, not empty, no control
@@ -73,6 +88,10 @@ pub trait AccessStore: Send + Sync {
     fn grants_of(&self, user: &str) -> Result<Vec<Grant>, AccessError>;
     /// The grants on the project, by user name.
     fn grants_on(&self, project: &str) -> Result<Vec<Grant>, AccessError>;
+    /// Keeps a plan under its id.
+    fn keep_plan(&self, plan: &KeptPlan) -> Result<(), AccessError>;
+    /// The plan of project `project` kept under `id`, if any.
+    fn kept_plan(&self, project: &str, id: &str) -> Result<Option<KeptPlan>, AccessError>;
     /// Where the records are, for messages.
     fn location(&self) -> String;
 }
@@ -179,6 +198,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 const TOKENS: &str = "tokens.json";
 const GRANTS: &str = "grants.json";
+const PLANS: &str = "plans";
 
 impl AccessStore for LocalAccess {
     fn add_token(&self, record: &TokenRecord) -> Result<(), AccessError> {
@@ -212,6 +232,42 @@ impl AccessStore for LocalAccess {
         grants.retain(|g| g.user == user);
         grants.sort_by(|a, b| a.project.cmp(&b.project));
         Ok(grants)
+    }
+
+    fn keep_plan(&self, plan: &KeptPlan) -> Result<(), AccessError> {
+        // The plan's bytes first, then the record that names it: a plan
+        // is found only once whole.
+        let dir = self.dir.join(PLANS);
+        let (bytes, record) = (
+            format!("{PLANS}/{}.plan", plan.id),
+            format!("{PLANS}/{}.json", plan.id),
+        );
+        create_private_dir(&dir).map_err(|e| self.err(PLANS, e))?;
+        crate::state::write_atomic(&self.dir.join(&bytes), &plan.bytes)
+            .map_err(|e| self.err(&bytes, e))?;
+        let json = serde_json::to_vec_pretty(plan).map_err(|e| self.err(&record, e))?;
+        crate::state::write_atomic(&self.dir.join(&record), &json).map_err(|e| self.err(&record, e))
+    }
+
+    fn kept_plan(&self, project: &str, id: &str) -> Result<Option<KeptPlan>, AccessError> {
+        // Ids are made by the server: anything else names no plan (and
+        // never a path outside the directory).
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let record = format!("{PLANS}/{id}.json");
+        let mut plan: KeptPlan = match std::fs::read(self.dir.join(&record)) {
+            Ok(json) => serde_json::from_slice(&json).map_err(|e| self.err(&record, e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.err(&record, e)),
+        };
+        if plan.project != project {
+            return Ok(None);
+        }
+        let bytes = format!("{PLANS}/{id}.plan");
+        plan.bytes =
+            crate::bounded::read_record(&self.dir.join(&bytes)).map_err(|e| self.err(&bytes, e))?;
+        Ok(Some(plan))
     }
 
     fn grants_on(&self, project: &str) -> Result<Vec<Grant>, AccessError> {
@@ -277,6 +333,31 @@ impl AccessStore for Postgres {
                 role: r.role,
             })
             .collect())
+    }
+
+    fn keep_plan(&self, plan: &KeptPlan) -> Result<(), AccessError> {
+        self.0
+            .keep_plan(&PlanRow {
+                id: plan.id.clone(),
+                project: plan.project.clone(),
+                env: plan.env.clone(),
+                author: plan.author.clone(),
+                created: plan.created.clone(),
+                bytes: plan.bytes.clone(),
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    fn kept_plan(&self, project: &str, id: &str) -> Result<Option<KeptPlan>, AccessError> {
+        let row = self.0.plan(project, id).map_err(|e| self.err(e))?;
+        Ok(row.map(|r| KeptPlan {
+            id: r.id,
+            project: r.project,
+            env: r.env,
+            author: r.author,
+            created: r.created,
+            bytes: r.bytes,
+        }))
     }
 
     fn grants_on(&self, project: &str) -> Result<Vec<Grant>, AccessError> {

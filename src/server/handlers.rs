@@ -4,8 +4,9 @@
 
 use super::Server;
 use super::guard::Caller;
+use super::plans::As;
 use super::routes::OPENAPI;
-use crate::ops::{self, Quiet};
+use crate::ops;
 use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -105,10 +106,15 @@ pub async fn projects(
 }
 
 /// `GET /api/projects/{project}/status`: as `terrace status --json`.
-pub async fn status(State(server): State<Arc<Server>>, Path(project): Path<String>) -> Answer {
+pub async fn status(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path(project): Path<String>,
+) -> Answer {
     let root = root(&server, &project)?;
     let report = blocking(move || {
-        ops::status::status(&ops::status::StatusRequest { root }, &Quiet).map_err(Problem::from)
+        ops::status::status(&ops::status::StatusRequest { root }, &As(caller.user))
+            .map_err(Problem::from)
     })
     .await?;
     Ok(Json(
@@ -117,14 +123,18 @@ pub async fn status(State(server): State<Arc<Server>>, Path(project): Path<Strin
 }
 
 /// `GET /api/projects/{project}/attention`: as `terrace attention --json`.
-pub async fn attention(State(server): State<Arc<Server>>, Path(project): Path<String>) -> Answer {
+pub async fn attention(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path(project): Path<String>,
+) -> Answer {
     let root = root(&server, &project)?;
     let report = blocking(move || {
         let req = ops::attention::AttentionRequest {
             root,
             fail_on: None,
         };
-        ops::attention::attention(&req, &Quiet).map_err(Problem::from)
+        ops::attention::attention(&req, &As(caller.user)).map_err(Problem::from)
     })
     .await?;
     Ok(Json(json!({ "items": report.items })))
@@ -142,6 +152,7 @@ pub struct AuditQuery {
 /// recorded (each with its hash), oldest first.
 pub async fn audit(
     State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
     Path(project): Path<String>,
     Query(q): Query<AuditQuery>,
 ) -> Answer {
@@ -153,7 +164,7 @@ pub async fn audit(
             env: q.env,
             since,
         };
-        ops::audit::events(&req, &Quiet).map_err(Problem::from)
+        ops::audit::events(&req, &As(caller.user)).map_err(Problem::from)
     })
     .await?;
     let events: Vec<Value> = events

@@ -19,6 +19,7 @@ mod admin;
 mod guard;
 mod handlers;
 pub mod limit;
+mod plans;
 pub mod role;
 pub mod routes;
 pub mod tls;

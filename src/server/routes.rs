@@ -32,6 +32,9 @@ enum Endpoint {
     PutGrant,
     DeleteGrant,
     CreateToken,
+    CreatePlan,
+    ShowPlan,
+    ApprovePlan,
 }
 
 /// The API.
@@ -90,6 +93,24 @@ pub const ROUTES: &[Route] = &[
         class: Class::Administer,
         endpoint: Endpoint::CreateToken,
     },
+    Route {
+        method: "POST",
+        path: "/api/projects/{project}/environments/{env}/plans",
+        class: Class::Operate,
+        endpoint: Endpoint::CreatePlan,
+    },
+    Route {
+        method: "GET",
+        path: "/api/projects/{project}/environments/{env}/plans/{id}",
+        class: Class::Read,
+        endpoint: Endpoint::ShowPlan,
+    },
+    Route {
+        method: "POST",
+        path: "/api/projects/{project}/environments/{env}/plans/{id}/approve",
+        class: Class::Edit,
+        endpoint: Endpoint::ApprovePlan,
+    },
 ];
 
 /// The OpenAPI 3.1 document describing [`ROUTES`].
@@ -107,6 +128,9 @@ impl Endpoint {
             Endpoint::PutGrant => put(super::admin::put_grant),
             Endpoint::DeleteGrant => delete(super::admin::delete_grant),
             Endpoint::CreateToken => post(super::admin::create_token),
+            Endpoint::CreatePlan => post(super::plans::create),
+            Endpoint::ShowPlan => get(super::plans::show),
+            Endpoint::ApprovePlan => post(super::plans::approve),
         }
     }
 }

@@ -292,6 +292,7 @@ on_both_stores!(
     a_user_without_a_grant_on_the_project_is_refused_403_and_the_refusal_is_audited,
     the_token_is_shown_by_token_create_only_and_stored_nowhere,
     an_administrator_gives_tokens_and_roles_through_the_api_and_each_change_is_audited,
+    plans_are_made_shown_and_approved_through_the_api_by_their_roles,
 );
 
 #[test]
@@ -326,19 +327,21 @@ fn two_servers_on_one_database_accept_the_same_token_made_after_they_started() {
 }
 
 #[test]
-fn backend_init_upgrades_a_version_1_database_with_the_access_tables() {
+fn backend_init_upgrades_a_version_1_database_with_the_servers_tables() {
     let db = Database::new();
     let p = Project::new()
         .file("project.hcl", "project \"p\" {}\nenvironment \"dev\" {}\n")
         .on_postgres(&db);
     p.run(&["backend", "init"]).success();
-    db.sql("DROP TABLE terrace_tokens, terrace_grants; UPDATE terrace_schema SET version = 1");
+    db.sql(
+        "DROP TABLE terrace_tokens, terrace_grants, terrace_plans; UPDATE terrace_schema SET version = 1",
+    );
     p.run(&["serve", "token", "create", "--user", "ann"])
         .code(1)
         .stderr_has("run `terrace backend init`");
     p.run(&["backend", "init"])
         .success()
-        .stdout_has("from version 1 to 2");
+        .stdout_has("from version 1 to 3");
     token(&p, "ann");
     assert_eq!(db.sql("SELECT \"user\" FROM terrace_tokens").trim(), "ann");
 }
@@ -636,4 +639,151 @@ fn an_administrator_gives_tokens_and_roles_through_the_api_and_each_change_is_au
     p.run(&["--project", "alpha", "audit", "--verify"])
         .success();
     assert_not_under(p.root(), &vic);
+}
+
+/// One project, `shop`, whose prod needs an approval by someone other
+/// than the plan's author.
+fn guarded_shop(store: Store) -> Project {
+    store.project(
+        Project::new()
+            .file(
+                "project.hcl",
+                "project \"shop\" {}\nenvironment \"dev\" {}\nenvironment \"prod\" {\n  require_approval {\n    distinct_approver = true\n  }\n}\nconfiguration \"app\" {\n  architecture = \"./arch\"\n}\n",
+            )
+            .file(
+                "arch/main.hcl",
+                "resource \"terrace_data\" \"a\" {\n  input = \"shop\"\n}\n",
+            ),
+    )
+}
+
+fn plans_are_made_shown_and_approved_through_the_api_by_their_roles(store: Store) {
+    let p = guarded_shop(store);
+    let (olga, eddie, vera) = (token(&p, "olga"), token(&p, "eddie"), token(&p, "vera"));
+    grant(&p, "olga", "Editor", "shop");
+    grant(&p, "eddie", "Editor", "shop");
+    grant(&p, "vera", "Viewer", "shop");
+    let serving = Serving::start(&p, &["--project", "."]);
+    let post = |path: &str, who: &str, body: serde_json::Value| {
+        client()
+            .post(format!("{}{path}", serving.base))
+            .bearer_auth(who)
+            .json(&body)
+            .send()
+            .expect("the server answers")
+    };
+    let plans = "/api/projects/shop/environments/prod/plans";
+    // A Viewer may not plan.
+    assert_eq!(
+        post(plans, &vera, serde_json::json!({})).status(),
+        StatusCode::FORBIDDEN
+    );
+    let made = post(plans, &olga, serde_json::json!({}));
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let made: serde_json::Value = made.json().unwrap();
+    assert_eq!(made["author"], "olga");
+    assert_eq!(made["changes"]["add"], 1);
+    let id = made["id"].as_str().unwrap().to_string();
+    let plan = format!("{plans}/{id}");
+    // Shown to a Viewer as the command line shows the plan file.
+    let text = serving.get(&plan, Some(&vera)).text().unwrap();
+    assert!(
+        text.contains("app/terrace_data.a will be created"),
+        "{text}"
+    );
+    let markdown = serving
+        .get(&format!("{plan}?format=markdown"), Some(&vera))
+        .text()
+        .unwrap();
+    assert!(markdown.contains("terrace_data.a"), "{markdown}");
+    let file = serving
+        .get(&format!("{plan}?format=file"), Some(&vera))
+        .bytes()
+        .unwrap();
+    p.write("prod.plan", std::str::from_utf8(&file).unwrap());
+    let json: serde_json::Value = serving
+        .get(&format!("{plan}?format=json"), Some(&vera))
+        .json()
+        .unwrap();
+    let shown = p.run(&["show", "prod.plan", "--format", "json"]).success();
+    assert_eq!(
+        json,
+        serde_json::from_str::<serde_json::Value>(&shown.stdout).unwrap(),
+        "the API's JSON plan is the command line's"
+    );
+    assert_eq!(
+        serving
+            .get(&format!("{plan}?format=yaml"), Some(&vera))
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        serving
+            .get(&format!("{plans}/0123abcd"), Some(&vera))
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // The author may not approve it; a Viewer may not either; another Editor may.
+    let approve = format!("{plan}/approve");
+    let comment = serde_json::json!({ "comment": "CAB-7" });
+    let refused = post(&approve, &olga, comment.clone());
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text().unwrap().contains("olga made the plan"),
+        "the author is named"
+    );
+    assert_eq!(
+        post(&approve, &vera, comment.clone()).status(),
+        StatusCode::FORBIDDEN
+    );
+    let approved = post(&approve, &eddie, comment);
+    assert_eq!(approved.status(), StatusCode::OK);
+    // The approved file applies from the command line, and nothing is left.
+    p.run(&["apply", "--env", "prod", "prod.plan"]).success();
+    p.run(&["plan", "--env", "prod", "--detailed-exitcode"])
+        .success();
+    let audit = p.run(&["audit", "--json"]).success().stdout;
+    let approval = audit
+        .lines()
+        .find(|l| l.contains("project.config.approve") && l.contains("\"outcome\":\"success\""))
+        .unwrap_or_else(|| panic!("no approval in\n{audit}"));
+    assert!(approval.contains("\"initiator\":\"eddie\""), "{approval}");
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("project.config.validate") && l.contains("\"initiator\":\"olga\"")),
+        "the plan is olga's:\n{audit}"
+    );
+}
+
+#[test]
+fn a_plan_made_on_one_server_is_shown_and_approved_on_another_on_the_same_database() {
+    let p = guarded_shop(Store::Postgres);
+    let (olga, eddie) = (token(&p, "olga"), token(&p, "eddie"));
+    grant(&p, "olga", "Operator", "shop");
+    grant(&p, "eddie", "Editor", "shop");
+    let one = Serving::start(&p, &["--project", "."]);
+    let two = Serving::start(&p, &["--project", "."]);
+    let made: serde_json::Value = client()
+        .post(format!(
+            "{}/api/projects/shop/environments/prod/plans",
+            one.base
+        ))
+        .bearer_auth(&olga)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let plan = format!(
+        "/api/projects/shop/environments/prod/plans/{}",
+        made["id"].as_str().unwrap()
+    );
+    assert_eq!(two.get(&plan, Some(&eddie)).status(), StatusCode::OK);
+    let approved = client()
+        .post(format!("{}{plan}/approve", two.base))
+        .bearer_auth(&eddie)
+        .json(&serde_json::json!({ "comment": "ok" }))
+        .send()
+        .unwrap();
+    assert_eq!(approved.status(), StatusCode::OK);
 }

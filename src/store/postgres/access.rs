@@ -1,6 +1,7 @@
 //! The records of `terrace serve` in PostgreSQL: API tokens (their sha256
 //! only) and grants, in `terrace_tokens` and `terrace_grants` (schema
-//! version 2). They are server-wide, not keyed by a project's records.
+//! version 2), and the plans made through the API in `terrace_plans`
+//! (version 3). They are server-wide, not keyed by a project's records.
 //!
 //! Nothing is cached: every call is a query, so that every instance of the
 //! server on one database sees a token or a grant as soon as it is made.
@@ -26,6 +27,18 @@ pub struct GrantRow {
     pub user: String,
     pub project: String,
     pub role: String,
+}
+
+/// A plan kept under its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRow {
+    pub id: String,
+    pub project: String,
+    pub env: String,
+    pub author: String,
+    /// RFC 3339.
+    pub created: String,
+    pub bytes: Vec<u8>,
 }
 
 /// The server's access records in one database.
@@ -127,6 +140,46 @@ impl PgAccess {
                     role: r.get(1),
                 })
                 .collect())
+        })
+    }
+
+    /// Keeps a plan under its id.
+    pub fn keep_plan(&self, row: &PlanRow) -> Result<(), DbError> {
+        let row = row.clone();
+        self.conn.call(move |c| {
+            c.execute(
+                "INSERT INTO terrace_plans (id, project, env, author, created, bytes) \
+                 VALUES ($1, $2, $3, $4, $5::text::timestamptz, $6)",
+                &[
+                    &row.id,
+                    &row.project,
+                    &row.env,
+                    &row.author,
+                    &row.created,
+                    &row.bytes,
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The plan kept under `id` for project `project`, if any.
+    pub fn plan(&self, project: &str, id: &str) -> Result<Option<PlanRow>, DbError> {
+        let (project, id) = (project.to_string(), id.to_string());
+        self.conn.call(move |c| {
+            let row = c.query_opt(
+                "SELECT env, author, to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), bytes \
+                 FROM terrace_plans WHERE project = $1 AND id = $2",
+                &[&project, &id],
+            )?;
+            Ok(row.map(|r| PlanRow {
+                id,
+                project,
+                env: r.get(0),
+                author: r.get(1),
+                created: r.get(2),
+                bytes: r.get(3),
+            }))
         })
     }
 }

@@ -23,11 +23,18 @@
 //! | --- | --- |
 //! | `terrace_tokens` | API token: the sha256 of the token (never the token), its user, when it was made |
 //! | `terrace_grants` | role of a user on a project (one per user and project) |
+//!
+//! Version 3 adds the plans `terrace serve` keeps (server-wide, keyed by
+//! their id):
+//!
+//! | table | one row per |
+//! | --- | --- |
+//! | `terrace_plans` | saved plan made through the API: id, project, environment, author, when, the plan file's bytes |
 
 use super::conn::{Conn, DbError};
 
 /// The schema version this terrace reads and writes.
-pub const VERSION: i32 = 2;
+pub const VERSION: i32 = 3;
 
 /// Each version's statements, in order: `STEPS[n]` upgrades from n to n+1.
 const STEPS: &[&str] = &[
@@ -116,6 +123,16 @@ CREATE TABLE terrace_grants (
     project text NOT NULL,
     role text NOT NULL,
     PRIMARY KEY ("user", project)
+);
+"#,
+    r#"
+CREATE TABLE terrace_plans (
+    id text PRIMARY KEY,
+    project text NOT NULL,
+    env text NOT NULL,
+    author text NOT NULL,
+    created timestamptz NOT NULL DEFAULT now(),
+    bytes bytea NOT NULL
 );
 "#,
 ];

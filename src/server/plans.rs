@@ -1,0 +1,195 @@
+//! Plans through the API: made by an Operator as the command line's
+//! `terrace plan --out` makes them, kept in the server's records under an
+//! id (so that any instance on the same records serves them), shown in
+//! `terrace show`'s three formats, and approved by an Editor as `terrace
+//! approve` does — each with the authenticated caller as the operation's
+//! user: the plan's author, the approver, the audit events' initiator.
+
+use super::access::KeptPlan;
+use super::guard::Caller;
+use super::handlers::{Problem, blocking};
+use super::{Server, token};
+use crate::ops::{self, Front};
+use axum::Json;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The front end of an operation the server runs for a caller: shows
+/// nothing, asks nothing, and names the caller as the one who runs it.
+pub struct As(pub String);
+
+impl Front for As {
+    fn user(&self) -> String {
+        self.0.clone()
+    }
+}
+
+fn root(server: &Server, project: &str) -> Result<std::path::PathBuf, Problem> {
+    server.projects.get(project).cloned().ok_or_else(|| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            format!("this server does not serve a project named \"{project}\""),
+        )
+    })
+}
+
+/// The kept plan `id` of `project` for environment `env`, or 404.
+async fn kept(
+    server: &Arc<Server>,
+    project: &str,
+    env: &str,
+    id: &str,
+) -> Result<KeptPlan, Problem> {
+    let (s, p, i) = (server.clone(), project.to_string(), id.to_string());
+    let plan = blocking(move || s.access.kept_plan(&p, &i).map_err(Problem::from)).await?;
+    plan.filter(|p| p.env == env).ok_or_else(|| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            format!("no plan {id} for environment \"{env}\" of project {project}"),
+        )
+    })
+}
+
+/// `POST /api/projects/{project}/environments/{env}/plans`: plans the
+/// environment (refresh on, as `terrace plan`) and keeps the plan.
+pub async fn create(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, env)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let root = root(&server, &project)?;
+    // The plan file is written where the command line writes one, then
+    // kept in the records: its bytes are what approvals bind to.
+    let scratch = tempfile::tempdir()
+        .map_err(|e| Problem::internal(format!("a temporary directory: {e}")))?;
+    let out = scratch.path().join("plan");
+    let req = ops::plan::PlanRequest {
+        root,
+        env: env.clone(),
+        destroy: false,
+        out: Some(out.clone()),
+        settings: ops::plan::PlanSettings::default(),
+    };
+    // The plan's future is not Send (it is the command line's): it runs
+    // on a blocking thread of its own, on the server's runtime.
+    let runtime = tokio::runtime::Handle::current();
+    let user = caller.user.clone();
+    let report = blocking(move || {
+        runtime
+            .block_on(ops::plan::plan(&req, &As(user)))
+            .map_err(Problem::from)
+    })
+    .await?;
+    let bytes = std::fs::read(&out)
+        .map_err(|e| Problem::internal(format!("the saved plan {}: {e}", out.display())))?;
+    let id: String = token::generate().map_err(Problem::internal)?[..32].to_string();
+    let summary = report.plan.summary();
+    let plan = KeptPlan {
+        id: id.clone(),
+        project: project.clone(),
+        env: env.clone(),
+        author: caller.user.clone(),
+        created: crate::project::now(),
+        bytes,
+    };
+    let s = server.clone();
+    blocking(move || s.access.keep_plan(&plan).map_err(Problem::from)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": id,
+            "environment": env,
+            "author": caller.user,
+            "sha256": report.saved,
+            "changes": {
+                "import": summary.import,
+                "add": summary.add,
+                "change": summary.change,
+                "destroy": summary.destroy,
+            },
+        })),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShowQuery {
+    format: Option<String>,
+}
+
+/// `GET …/plans/{id}?format=text|markdown|json|file`: as `terrace show
+/// PLANFILE --format …` shows the plan file (text by default), or the
+/// file itself.
+pub async fn show(
+    State(server): State<Arc<Server>>,
+    Path((project, env, id)): Path<(String, String, String)>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, Problem> {
+    let format = q.format.as_deref().unwrap_or("text");
+    if !matches!(format, "text" | "markdown" | "json" | "file") {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("format={format:?}: use text, markdown, json or file"),
+        ));
+    }
+    let kept = kept(&server, &project, &env, &id).await?;
+    if format == "file" {
+        // Byte for byte: an approval binds to these bytes.
+        return Ok((
+            [(header::CONTENT_TYPE, "application/octet-stream")],
+            kept.bytes,
+        )
+            .into_response());
+    }
+    let (plan, _) = ops::plan::decode(&kept.bytes, std::path::Path::new(&id))?;
+    let (body, kind) = match format {
+        "json" => (crate::render::json::plan(&plan, false), "application/json"),
+        "markdown" => (
+            crate::render::markdown::plan(&plan, usize::MAX).concat(),
+            "text/markdown; charset=utf-8",
+        ),
+        _ => (
+            crate::render::plan(&plan, crate::render::Palette::plain()),
+            "text/plain; charset=utf-8",
+        ),
+    };
+    Ok(([(header::CONTENT_TYPE, kind)], body).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApproveBody {
+    comment: String,
+    #[serde(default)]
+    override_policy: Vec<String>,
+}
+
+/// `POST …/plans/{id}/approve` with `{"comment": …}`: as `terrace
+/// approve`, the caller the approver.
+pub async fn approve(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, env, id)): Path<(String, String, String)>,
+    Json(body): Json<ApproveBody>,
+) -> Result<Json<Value>, Problem> {
+    let root = root(&server, &project)?;
+    let kept = kept(&server, &project, &env, &id).await?;
+    let report = blocking(move || {
+        let req = ops::approve::ApproveRequest {
+            root,
+            env,
+            plan: std::path::PathBuf::from(&id),
+            kept: Some(kept.bytes),
+            comment: body.comment,
+            lock_timeout: std::time::Duration::from_secs(10),
+            override_policy: body.override_policy,
+        };
+        ops::approve::approve(&req, &As(caller.user.clone())).map_err(Problem::from)
+    })
+    .await?;
+    Ok(Json(
+        json!({ "sha256": report.hash, "summary": report.summary }),
+    ))
+}
