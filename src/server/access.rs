@@ -41,6 +41,16 @@ impl Grant {
     }
 }
 
+impl From<GrantRow> for Grant {
+    fn from(r: GrantRow) -> Grant {
+        Grant {
+            user: r.user,
+            project: r.project,
+            role: r.role,
+        }
+    }
+}
+
 /// A saved plan made through the API, kept under its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeptPlan {
@@ -325,14 +335,7 @@ impl AccessStore for Postgres {
 
     fn grants_of(&self, user: &str) -> Result<Vec<Grant>, AccessError> {
         let rows = self.0.grants_of(user).map_err(|e| self.err(e))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Grant {
-                user: r.user,
-                project: r.project,
-                role: r.role,
-            })
-            .collect())
+        Ok(rows.into_iter().map(Grant::from).collect())
     }
 
     fn keep_plan(&self, plan: &KeptPlan) -> Result<(), AccessError> {
@@ -362,14 +365,7 @@ impl AccessStore for Postgres {
 
     fn grants_on(&self, project: &str) -> Result<Vec<Grant>, AccessError> {
         let rows = self.0.grants_on(project).map_err(|e| self.err(e))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Grant {
-                user: r.user,
-                project: r.project,
-                role: r.role,
-            })
-            .collect())
+        Ok(rows.into_iter().map(Grant::from).collect())
     }
 
     fn location(&self) -> String {

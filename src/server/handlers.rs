@@ -76,7 +76,7 @@ pub async fn blocking<T: Send + 'static>(
 type Answer = Result<Json<Value>, Problem>;
 
 /// The served project's directory (the guard checked that it is served).
-fn root(server: &Server, project: &str) -> Result<PathBuf, Problem> {
+pub(super) fn root(server: &Server, project: &str) -> Result<PathBuf, Problem> {
     server.projects.get(project).cloned().ok_or_else(|| {
         Problem::new(
             StatusCode::NOT_FOUND,

@@ -7,7 +7,7 @@
 
 use super::access::KeptPlan;
 use super::guard::Caller;
-use super::handlers::{Problem, blocking};
+use super::handlers::{Problem, blocking, root};
 use super::{Server, token};
 use crate::ops::{self, Front};
 use axum::Json;
@@ -26,15 +26,6 @@ impl Front for As {
     fn user(&self) -> String {
         self.0.clone()
     }
-}
-
-fn root(server: &Server, project: &str) -> Result<std::path::PathBuf, Problem> {
-    server.projects.get(project).cloned().ok_or_else(|| {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            format!("this server does not serve a project named \"{project}\""),
-        )
-    })
 }
 
 /// The kept plan `id` of `project` for environment `env`, or 404.
