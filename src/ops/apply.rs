@@ -20,9 +20,6 @@ pub struct ApplyRequest {
     pub env: String,
     /// A plan saved by `plan --out` or `promote --out`: applied exactly.
     pub planfile: Option<PathBuf>,
-    /// The saved plan's bytes when they are kept elsewhere than a file
-    /// (`terrace serve` keeps them in its records); `planfile` names it.
-    pub kept: Option<Vec<u8>>,
     /// Apply a plan made now without asking the front end.
     pub auto_approve: bool,
     /// Delete everything in the environment.
@@ -45,11 +42,7 @@ pub struct ApplyReport {
 pub async fn apply(req: &ApplyRequest, front: &dyn Front, cancel: &Cancel) -> Result<ApplyReport> {
     let env = req.env.as_str();
     let mut working = Workspace::load(&req.root, front)?;
-    let saved = req
-        .planfile
-        .as_deref()
-        .map(|p| super::plan::read_saved(p, req.kept.as_deref()))
-        .transpose()?;
+    let saved = req.planfile.as_deref().map(super::plan::read).transpose()?;
     // Variables come from the saved plan, or from this request.
     let vars = match &saved {
         Some((p, _)) if p.release.is_none() => {

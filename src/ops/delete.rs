@@ -167,7 +167,6 @@ async fn delete_loaded(
             root: req.root.clone(),
             env: env.clone(),
             planfile: None,
-            kept: None,
             auto_approve: true,
             destroy: true,
             settings: PlanSettings {

@@ -113,7 +113,6 @@ fn apply_request(root: &Path, env: &str, auto_approve: bool) -> ApplyRequest {
         root: root.to_path_buf(),
         env: env.into(),
         planfile: None,
-        kept: None,
         auto_approve,
         destroy: false,
         settings: PlanSettings::default(),
@@ -263,4 +262,16 @@ async fn the_audit_reason_of_a_failed_operation_comes_from_its_error() {
         last["reason"],
         format!("{}: {}", first.code, first.message).as_str()
     );
+}
+
+#[test]
+fn parses_durations() {
+    use super::parse_duration;
+    use std::time::Duration;
+    assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+    assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+    assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+    assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+    assert!(parse_duration("5 parsecs").is_err());
+    assert!(parse_duration("-1s").is_err());
 }

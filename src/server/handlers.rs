@@ -4,7 +4,6 @@
 
 use super::Server;
 use super::guard::Caller;
-use super::plans::As;
 use super::routes::OPENAPI;
 use crate::ops;
 use axum::Json;
@@ -61,6 +60,16 @@ impl From<ops::Error> for Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         (self.status, Json(json!({ "error": self.message }))).into_response()
+    }
+}
+
+/// The front end of an operation the server runs for a caller: shows
+/// nothing, asks nothing, and names the caller as the one who runs it.
+pub struct As(pub String);
+
+impl ops::Front for As {
+    fn user(&self) -> String {
+        self.0.clone()
     }
 }
 

@@ -7,9 +7,9 @@
 
 use super::access::KeptPlan;
 use super::guard::Caller;
-use super::handlers::{Problem, blocking, root};
+use super::handlers::{As, Problem, blocking, root};
 use super::{Server, token};
-use crate::ops::{self, Front};
+use crate::ops;
 use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -17,16 +17,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-/// The front end of an operation the server runs for a caller: shows
-/// nothing, asks nothing, and names the caller as the one who runs it.
-pub struct As(pub String);
-
-impl Front for As {
-    fn user(&self) -> String {
-        self.0.clone()
-    }
-}
 
 /// The kept plan `id` of `project` for environment `env`, or 404.
 async fn kept(

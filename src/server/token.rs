@@ -1,24 +1,18 @@
 //! API tokens: 32 random bytes from the operating system, shown once in
 //! hex; only their sha256 is ever stored or compared.
 
-use sha2::{Digest, Sha256};
-
 /// A new token, for the user to keep: it is printed once and never
 /// stored.
 pub fn generate() -> Result<String, String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| format!("cannot read random bytes from the operating system: {e}"))?;
-    Ok(hex(&bytes))
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The hash under which a token is stored and looked up.
 pub fn hash(token: &str) -> String {
-    hex(&Sha256::digest(token.trim().as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::sha256_hex(token.trim().as_bytes())
 }
 
 #[cfg(test)]

@@ -493,19 +493,11 @@ fn github_workflow_jobs_run_on_fresh_runners_sharing_only_postgres_and_artifacts
 /// Copies the file `from`, or the files under it, into `to` (an
 /// artifact's upload or download).
 fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("artifact directory");
     if from.is_file() {
+        std::fs::create_dir_all(to).expect("artifact directory");
         let name = from.file_name().expect("a file name");
         std::fs::copy(from, to.join(name)).expect("copy");
-        return;
-    }
-    for entry in std::fs::read_dir(from).expect("artifact to copy") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
+    } else {
+        crate::harness::copy_dir(from, to);
     }
 }
