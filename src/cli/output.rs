@@ -49,27 +49,8 @@ fn outputs(loaded: &Loaded, a: &OutputArgs) -> Result {
         return one(&state, &a.env, c, name, a);
     }
     if a.json {
-        let mut out = serde_json::Map::new();
-        for (name, cs) in &state.configs {
-            if a.config.as_ref().is_some_and(|c| c != name) {
-                continue;
-            }
-            let outputs: serde_json::Map<String, serde_json::Value> = cs
-                .outputs
-                .iter()
-                // As in Terraform, an output whose value is null is left out.
-                .filter(|(_, o)| !o.value.unmark().0.is_null())
-                .map(|(k, o)| {
-                    let v = serde_json::json!({ "value": o.value.to_json(), "sensitive": o.sensitive || o.value.contains_sensitive() });
-                    (k.clone(), v)
-                })
-                .collect();
-            out.insert(name.clone(), serde_json::Value::Object(outputs));
-        }
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::Value::Object(out)).unwrap_or_default()
-        );
+        let out = crate::render::json::outputs(&state, a.config.as_deref(), true);
+        outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return Ok(());
     }
     let text = crate::render::outputs(&state, a.config.as_deref(), loaded.ui.pal);

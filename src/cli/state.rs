@@ -99,9 +99,10 @@ pub struct MvArgs {
 }
 
 pub async fn run(g: &Global, c: StateCommand) -> Result {
-    // An operation of its own, which records its audit event.
+    // Operations of their own, which record their audit events.
     let c = match c {
         StateCommand::Restore(a) => return restore(g, a),
+        StateCommand::Unlock(a) => return unlock(g, a),
         other => other,
     };
     let loaded = Loaded::load(g)?;
@@ -111,11 +112,6 @@ pub async fn run(g: &Global, c: StateCommand) -> Result {
         StateCommand::List(a) => ("project.state.read", a.env.clone(), null),
         StateCommand::Show(a) => ("project.state.read", a.env.clone(), null),
         StateCommand::Backups(a) => ("project.state.read", a.env.clone(), null),
-        StateCommand::Restore(a) => (
-            "project.state.restore",
-            a.env.clone(),
-            serde_json::json!({ "serial": a.serial }),
-        ),
         StateCommand::Rm(a) => (
             "project.state.remove",
             a.env.clone(),
@@ -126,16 +122,19 @@ pub async fn run(g: &Global, c: StateCommand) -> Result {
             a.env.clone(),
             serde_json::json!({ "from": a.from, "to": a.to }),
         ),
-        StateCommand::Unlock(a) => ("project.environment.unlock", a.env.clone(), null),
+        StateCommand::Restore(_) | StateCommand::Unlock(_) => {
+            unreachable!("their operations returned above")
+        }
     };
     let result = match c {
         StateCommand::List(a) => list(&loaded, a),
         StateCommand::Show(a) => show(&loaded, a),
         StateCommand::Backups(a) => backups(&loaded, a),
-        StateCommand::Restore(_) => unreachable!("restore returned above"),
         StateCommand::Rm(a) => rm(&loaded, a),
         StateCommand::Mv(a) => mv(&loaded, a).await,
-        StateCommand::Unlock(a) => unlock(&loaded, a),
+        StateCommand::Restore(_) | StateCommand::Unlock(_) => {
+            unreachable!("their operations returned above")
+        }
     };
     loaded.audit(action, Some(&env), details, result)
 }
@@ -437,26 +436,23 @@ async fn mv(loaded: &Loaded, a: MvArgs) -> Result {
     Ok(())
 }
 
-fn unlock(loaded: &Loaded, a: EnvArgs) -> Result {
-    let store = store(loaded, &a.env)?;
-    match store.unlock_stale() {
-        Ok(Some(info)) => {
-            outln!("Broke the stale lock of environment \"{}\": {info}.", a.env);
-            if store.pending_journal()?.is_some() {
+fn unlock(g: &Global, a: EnvArgs) -> Result {
+    let req = crate::ops::unlock::UnlockRequest {
+        root: g.project.clone(),
+        env: a.env,
+    };
+    let report = crate::ops::unlock::unlock(&req, &session::Ui::detect().console())?;
+    match report.broken {
+        Some(info) => {
+            outln!(
+                "Broke the stale lock of environment \"{}\": {info}.",
+                req.env
+            );
+            if report.journal {
                 outln!("Its apply journal is still there; the next plan or apply recovers it.");
             }
-            Ok(())
         }
-        Ok(None) => {
-            outln!("Environment \"{}\" is not locked.", a.env);
-            Ok(())
-        }
-        Err(crate::store::StateError::Lock(crate::state::LockError::Held(info))) => {
-            Err(Failure::Message(format!(
-                "environment \"{}\" is locked by {info}, and that process is running; terrace will not break a live lock. Stop it first.",
-                a.env
-            )))
-        }
-        Err(e) => Err(e.into()),
+        None => outln!("Environment \"{}\" is not locked.", req.env),
     }
+    Ok(())
 }

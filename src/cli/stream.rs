@@ -9,7 +9,7 @@ use crate::apply::{Event, Observer, Outcome};
 use crate::diag::{Diagnostics, Severity, SourceMap};
 use crate::ops::Error;
 use crate::plan::Plan;
-use crate::render::events::{Events, Operation};
+use crate::render::events::Events;
 use crate::state::EnvState;
 use std::io::Write;
 
@@ -41,28 +41,9 @@ impl JsonStream {
         }
     }
 
-    /// The apply's errors as diagnostics; then, only when it succeeded
-    /// (as Terraform: a failed apply ends with its diagnostics), its
-    /// summary and the outputs.
+    /// The lines that end an apply ([`Events::outcome`]).
     pub fn outcome(&self, o: &Outcome, destroy: bool, sources: &SourceMap, state: &EnvState) {
-        for d in o.warnings.iter().chain(&o.errors) {
-            self.write(&self.events.diagnostic(d, Some(sources)));
-        }
-        if !o.succeeded() {
-            return;
-        }
-        let op = if destroy {
-            Operation::Destroy
-        } else {
-            Operation::Apply
-        };
-        self.write(&self.events.summary(
-            op,
-            o.created + o.replaced,
-            o.updated,
-            o.deleted + o.replaced,
-        ));
-        if !destroy && let Some(line) = self.events.applied_outputs(state) {
+        for line in self.events.outcome(o, destroy, sources, state) {
             self.write(&line);
         }
     }

@@ -20,6 +20,10 @@ pub struct ApplyRequest {
     pub env: String,
     /// A plan saved by `plan --out` or `promote --out`: applied exactly.
     pub planfile: Option<PathBuf>,
+    /// The saved plan's bytes when they are kept elsewhere than a file
+    /// (`terrace serve` keeps them in its records); `planfile` then names
+    /// the plan in messages.
+    pub kept: Option<Vec<u8>>,
     /// Apply a plan made now without asking the front end.
     pub auto_approve: bool,
     /// Delete everything in the environment.
@@ -42,7 +46,11 @@ pub struct ApplyReport {
 pub async fn apply(req: &ApplyRequest, front: &dyn Front, cancel: &Cancel) -> Result<ApplyReport> {
     let env = req.env.as_str();
     let mut working = Workspace::load(&req.root, front)?;
-    let saved = req.planfile.as_deref().map(super::plan::read).transpose()?;
+    let saved = req
+        .planfile
+        .as_deref()
+        .map(|path| super::plan::read_saved(path, req.kept.as_deref()))
+        .transpose()?;
     // Variables come from the saved plan, or from this request.
     let vars = match &saved {
         Some((p, _)) if p.release.is_none() => {
@@ -291,7 +299,7 @@ pub(super) async fn execute(
         authorization: ws.authorization(environment)?,
     };
     // The records refuse first, so that a refused apply keeps no release.
-    records::starting(ws, policy, &plan, plan_hash.as_deref())?;
+    records::starting(ws, policy, &plan, plan_hash.as_deref(), front)?;
     // What is applied becomes the environment's release once it succeeds.
     let release = match (&plan.release, plan.destroy) {
         (Some(id), _) => Some(id.clone()),
@@ -335,6 +343,7 @@ pub(super) async fn execute(
         &outcome,
         &failed,
         release.as_deref(),
+        front,
     )?;
     drop(lock);
     front.applied(&super::front::Applied {
@@ -420,6 +429,7 @@ fn unchanged(
         &outcome,
         &Default::default(),
         release.as_deref(),
+        front,
     )?;
     Ok(ApplyReport {
         outcome: None,

@@ -118,7 +118,7 @@ fn approve_loaded(
     approvals.approvals.push(approval);
     approvals.save(&records, &env.name)?;
     let mut lifecycle = Lifecycle::load(&records, &env.name)?;
-    lifecycle.approve(&configurations, &hash);
+    lifecycle.approve(&configurations, &hash, approver);
     lifecycle.save(&records, &env.name)?;
     drop(lock);
     Ok(ApproveReport { hash, summary })

@@ -167,6 +167,7 @@ async fn delete_loaded(
             root: req.root.clone(),
             env: env.clone(),
             planfile: None,
+            kept: None,
             auto_approve: true,
             destroy: true,
             settings: PlanSettings {
@@ -199,7 +200,7 @@ async fn delete_loaded(
         &Ok(()),
         front,
     );
-    let (bytes, _) = export::export(&ws.project, &ws.records())?;
+    let (bytes, _) = export::export(&ws.project, &ws.records(), &front.user())?;
     let path = req.output.clone().unwrap_or_else(|| {
         ws.project.root.join(format!(
             "project-export-{}.json",

@@ -24,7 +24,7 @@ pub fn export(req: &ExportRequest, front: &dyn Front) -> Result<(Vec<u8>, Summar
         &Ok(()),
         front,
     );
-    Ok(export::export(&ws.project, &ws.records())?)
+    Ok(export::export(&ws.project, &ws.records(), &front.user())?)
 }
 
 /// An import of a `project.json` into a directory.

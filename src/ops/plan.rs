@@ -183,7 +183,7 @@ async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Resul
     // Environments that receive promotions validate what is promoted; a
     // targeted plan validates only part of the definitions.
     if env.promote_from.is_none() && !req.destroy && plan.targets.is_empty() {
-        super::records::validated(ws, env, saved.as_deref())?;
+        super::records::validated(ws, env, saved.as_deref(), front)?;
     }
     drop(lock);
     Ok(PlanReport {

@@ -173,7 +173,7 @@ async fn promote_loaded(
         }
         None => None,
     };
-    super::records::validated(&release, environment, hash.as_deref())?;
+    super::records::validated(&release, environment, hash.as_deref(), front)?;
     drop(lock);
     let mut report = PromoteReport {
         release: deployed.release.clone(),

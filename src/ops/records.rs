@@ -92,12 +92,20 @@ impl Observer for Tally<'_> {
 }
 
 /// Records `deploying` (or `undeploying`) before an apply starts.
-pub fn starting(ws: &Workspace, env: &Environment, plan: &Plan, plan_hash: Option<&str>) -> Result {
-    lifecycle::starting(&ws.records(), &ws.project, &env.name, plan, plan_hash)?;
+pub fn starting(
+    ws: &Workspace,
+    env: &Environment,
+    plan: &Plan,
+    plan_hash: Option<&str>,
+    front: &dyn Front,
+) -> Result {
+    let by = front.user();
+    lifecycle::starting(&ws.records(), &ws.project, &env.name, plan, plan_hash, &by)?;
     Ok(())
 }
 
 /// Records how the apply ended (see [`lifecycle::finished`]).
+#[allow(clippy::too_many_arguments)]
 pub fn finished(
     ws: &Workspace,
     env: &Environment,
@@ -106,8 +114,11 @@ pub fn finished(
     outcome: &Outcome,
     failed: &BTreeSet<String>,
     release: Option<&str>,
+    front: &dyn Front,
 ) -> Result {
+    let by = front.user();
     let ended = lifecycle::Ended {
+        by: &by,
         succeeded: outcome.succeeded(),
         message: outcome
             .errors
@@ -133,7 +144,7 @@ pub fn finished(
 /// a notice, when they cannot be (the environment then has no release to
 /// promote, but applies all the same).
 pub fn capture(ws: &Workspace, env: &str, front: &dyn Front) -> Result<Option<String>> {
-    match Release::capture(&ws.records(), &ws.project, env) {
+    match Release::capture(&ws.records(), &ws.project, env, &front.user()) {
         Ok(id) => Ok(Some(id)),
         Err(crate::project::RecordError::NotReleasable(why)) => {
             front.notice(Notice::NoRelease { env, why: &why });
@@ -144,7 +155,13 @@ pub fn capture(ws: &Workspace, env: &str, front: &dyn Front) -> Result<Option<St
 }
 
 /// Records `validated` for every configuration of a successful plan.
-pub fn validated(ws: &Workspace, env: &Environment, plan_hash: Option<&str>) -> Result {
-    lifecycle::validated(&ws.records(), &ws.project, &env.name, plan_hash)?;
+pub fn validated(
+    ws: &Workspace,
+    env: &Environment,
+    plan_hash: Option<&str>,
+    front: &dyn Front,
+) -> Result {
+    let by = front.user();
+    lifecycle::validated(&ws.records(), &ws.project, &env.name, plan_hash, &by)?;
     Ok(())
 }

@@ -113,6 +113,7 @@ fn apply_request(root: &Path, env: &str, auto_approve: bool) -> ApplyRequest {
         root: root.to_path_buf(),
         env: env.into(),
         planfile: None,
+        kept: None,
         auto_approve,
         destroy: false,
         settings: PlanSettings::default(),

@@ -657,6 +657,34 @@ fn mask(v: &Value, mark: Mark) -> Json {
     }
 }
 
+/// The outputs the last apply recorded, as `terrace output --json`
+/// prints them: `{"CONFIG": {"NAME": {"value": …, "sensitive": bool}}}`,
+/// only `config`'s with one. As in Terraform, an output whose value is
+/// null is left out. A sensitive value is there only with `reveal`.
+pub fn outputs(state: &EnvState, config: Option<&str>, reveal: bool) -> Json {
+    let mut out = Map::new();
+    for (name, cs) in &state.configs {
+        if config.is_some_and(|c| c != name) {
+            continue;
+        }
+        let outputs: Map<String, Json> = cs
+            .outputs
+            .iter()
+            .filter(|(_, o)| !o.value.unmark().0.is_null())
+            .map(|(k, o)| {
+                let sensitive = o.sensitive || o.value.contains_sensitive();
+                let mut v = json!({ "sensitive": sensitive });
+                if reveal || !sensitive {
+                    v["value"] = o.value.to_json();
+                }
+                (k.clone(), v)
+            })
+            .collect();
+        out.insert(name.clone(), Json::Object(outputs));
+    }
+    Json::Object(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -172,7 +172,11 @@ fn policy_files(project: &Project) -> Vec<PathBuf> {
 
 /// Writes the project (definitions from the working tree, records from
 /// `.terrace/`) as a `project.json` document.
-pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary), RecordError> {
+pub fn export(
+    project: &Project,
+    records: &Records,
+    by: &str,
+) -> Result<(Vec<u8>, Summary), RecordError> {
     let mut summary = Summary::default();
     let mut files = crate::config::definition_files(project);
     files.extend(policy_files(project));
@@ -259,7 +263,7 @@ pub fn export(project: &Project, records: &Records) -> Result<(Vec<u8>, Summary)
         name: project.name.clone(),
         terrace_version: env!("CARGO_PKG_VERSION").to_string(),
         exported_at: super::now(),
-        exported_by: super::user(),
+        exported_by: by.to_string(),
         definitions,
         releases,
         environments,

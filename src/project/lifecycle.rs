@@ -112,12 +112,13 @@ impl Lifecycle {
         self.configurations.get(config)
     }
 
-    /// Moves `config` to `stage` with the definitions it has now.
-    pub fn set(&mut self, config: &str, stage: Stage, definitions: &str) -> &mut Entry {
+    /// Moves `config` to `stage` with the definitions it has now, by user
+    /// `by`.
+    pub fn set(&mut self, config: &str, stage: Stage, definitions: &str, by: &str) -> &mut Entry {
         let deployed = self.get(config).and_then(|e| e.deployed.clone());
         let entry = Entry {
             stage,
-            by: super::user(),
+            by: by.to_string(),
             at: super::now(),
             definitions: definitions.to_string(),
             deployed: if stage == Stage::Deployed {
@@ -135,14 +136,15 @@ impl Lifecycle {
     }
 
     /// Marks approved every validated configuration that the plan whose
-    /// file hashes to `plan` changes (or that was validated with it).
-    pub fn approve(&mut self, changed: &BTreeSet<String>, plan: &str) {
+    /// file hashes to `plan` changes (or that was validated with it), by
+    /// user `by`.
+    pub fn approve(&mut self, changed: &BTreeSet<String>, plan: &str, by: &str) {
         for (name, entry) in self.configurations.iter_mut() {
             if entry.stage == Stage::Validated
                 && (changed.contains(name) || entry.plan.as_deref() == Some(plan))
             {
                 entry.stage = Stage::Approved;
-                entry.by = super::user();
+                entry.by = by.to_string();
                 entry.at = super::now();
                 entry.plan = Some(plan.to_string());
             }
@@ -252,13 +254,14 @@ fn hash_of(project: &Project, env: &str, config: &str) -> String {
 }
 
 /// Records `deploying` (or `undeploying`) for what an apply of `plan`
-/// concerns, before it starts: a crash leaves them so.
+/// concerns, before it starts, by user `by`: a crash leaves them so.
 pub fn starting(
     records: &Records,
     project: &Project,
     env: &str,
     plan: &Plan,
     plan_hash: Option<&str>,
+    by: &str,
 ) -> Result<(), RecordError> {
     let mut lifecycle = Lifecycle::load(records, env)?;
     let stage = if plan.destroy {
@@ -268,7 +271,7 @@ pub fn starting(
     };
     for config in concerned(project, plan) {
         let hash = hash_of(project, env, &config);
-        lifecycle.set(&config, stage, &hash).plan = plan_hash.map(str::to_string);
+        lifecycle.set(&config, stage, &hash, by).plan = plan_hash.map(str::to_string);
     }
     lifecycle.save(records, env)
 }
@@ -282,6 +285,8 @@ pub struct Ended<'a> {
     pub failed: &'a BTreeSet<String>,
     /// The state serial written.
     pub serial: u64,
+    /// Who applied.
+    pub by: &'a str,
 }
 
 /// Records how an apply ended: each configuration's stage; on success the
@@ -311,7 +316,7 @@ pub fn finished(
             (true, true) => Stage::Undeployed,
             (true, false) => Stage::UndeployFailed,
         };
-        let entry = lifecycle.set(&config, stage, &hash);
+        let entry = lifecycle.set(&config, stage, &hash, ended.by);
         entry.plan = plan_hash.map(str::to_string);
         if !ok {
             entry.message = ended.message.clone();
@@ -330,7 +335,7 @@ pub fn finished(
         Some(id) => Deployed {
             release: id.to_string(),
             applied_at: super::now(),
-            applied_by: super::user(),
+            applied_by: ended.by.to_string(),
             serial: ended.serial,
             promoted_from: plan.promoted_from.clone(),
             variables: plan
@@ -347,12 +352,14 @@ pub fn finished(
 
 /// Records `validated` for every configuration of a successful plan; a
 /// deployed configuration whose definitions did not change stays deployed,
-/// since validating is about what would be deployed next.
+/// since validating is about what would be deployed next. `by` made the
+/// plan.
 pub fn validated(
     records: &Records,
     project: &Project,
     env: &str,
     plan_hash: Option<&str>,
+    by: &str,
 ) -> Result<(), RecordError> {
     let mut lifecycle = Lifecycle::load(records, env)?;
     let mut changed = false;
@@ -367,7 +374,7 @@ pub fn validated(
         if same {
             continue;
         }
-        lifecycle.set(&c.name, Stage::Validated, &hash).plan = plan_hash.map(str::to_string);
+        lifecycle.set(&c.name, Stage::Validated, &hash, by).plan = plan_hash.map(str::to_string);
         changed = true;
     }
     // Plans run often: a record that would say the same is not rewritten.

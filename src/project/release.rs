@@ -127,7 +127,12 @@ impl Release {
     /// from a release) as release `project.definitions_hash`, unless it
     /// exists. `*.hcl` files are written from the text that was loaded, so
     /// the release holds what was planned even if the files change now.
-    pub fn capture(records: &Records, project: &Project, env: &str) -> Result<String, RecordError> {
+    pub fn capture(
+        records: &Records,
+        project: &Project,
+        env: &str,
+        by: &str,
+    ) -> Result<String, RecordError> {
         let id = project.definitions_hash.clone();
         if records.backend().release_manifest(&id)?.is_some() {
             return Ok(id);
@@ -187,7 +192,7 @@ impl Release {
             format_version: FORMAT,
             id: id.clone(),
             created_at: super::now(),
-            created_by: super::user(),
+            created_by: by.to_string(),
             created_in: env.to_string(),
             configurations,
             files,

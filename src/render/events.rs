@@ -247,6 +247,42 @@ impl Events {
         self.outputs_line(outputs)
     }
 
+    /// The lines that end an apply: its errors and warnings as
+    /// diagnostics; then, only when it succeeded (as Terraform: a failed
+    /// apply ends with its diagnostics), its summary and the outputs.
+    pub fn outcome(
+        &self,
+        o: &crate::apply::Outcome,
+        destroy: bool,
+        sources: &SourceMap,
+        state: &EnvState,
+    ) -> Vec<String> {
+        let mut lines: Vec<String> = o
+            .warnings
+            .iter()
+            .chain(&o.errors)
+            .map(|d| self.diagnostic(d, Some(sources)))
+            .collect();
+        if !o.succeeded() {
+            return lines;
+        }
+        let op = if destroy {
+            Operation::Destroy
+        } else {
+            Operation::Apply
+        };
+        lines.push(self.summary(
+            op,
+            o.created + o.replaced,
+            o.updated,
+            o.deleted + o.replaced,
+        ));
+        if !destroy && let Some(line) = self.applied_outputs(state) {
+            lines.push(line);
+        }
+        lines
+    }
+
     /// `change_summary`: `Plan: …` or `Apply complete! …`.
     pub fn summary(&self, op: Operation, add: usize, change: usize, remove: usize) -> String {
         let (message, operation) = match op {

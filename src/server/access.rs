@@ -5,9 +5,14 @@
 //! in two JSON files in the server's data directory (mode 0600, written
 //! atomically, read-modify-write under a file lock).
 //!
+//! The plans made through the API and the jobs the server runs are kept
+//! beside them (tables `terrace_plans`, `terrace_jobs`,
+//! `terrace_job_events`; or the `plans/` and `jobs/` directories).
+//!
 //! Nothing is cached: each request reads the records afresh, so a token or
 //! grant made by `terrace serve token create` or `grant` counts at once.
 
+use super::jobs::JobRecord;
 use super::role::Role;
 use crate::config::DATABASE_URL_VARIABLE;
 use crate::store::BACKEND_VARIABLE;
@@ -102,6 +107,22 @@ pub trait AccessStore: Send + Sync {
     fn keep_plan(&self, plan: &KeptPlan) -> Result<(), AccessError>;
     /// The plan of project `project` kept under `id`, if any.
     fn kept_plan(&self, project: &str, id: &str) -> Result<Option<KeptPlan>, AccessError>;
+    /// Records a job, or replaces its record (its state, its heartbeat).
+    fn put_job(&self, job: &JobRecord) -> Result<(), AccessError>;
+    /// The job `id`, if any.
+    fn job(&self, id: &str) -> Result<Option<JobRecord>, AccessError>;
+    /// The jobs of project `project`, in no order.
+    fn jobs_of(&self, project: &str) -> Result<Vec<JobRecord>, AccessError>;
+    /// Appends event lines to job `id`; `first` is the number of the
+    /// first (the count of lines appended before: one writer a job).
+    fn append_job_events(
+        &self,
+        id: &str,
+        first: usize,
+        lines: &[String],
+    ) -> Result<(), AccessError>;
+    /// The event lines of job `id` from number `from` on.
+    fn job_events(&self, id: &str, from: usize) -> Result<Vec<String>, AccessError>;
     /// Where the records are, for messages.
     fn location(&self) -> String;
 }
@@ -209,6 +230,13 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 const TOKENS: &str = "tokens.json";
 const GRANTS: &str = "grants.json";
 const PLANS: &str = "plans";
+const JOBS: &str = "jobs";
+
+/// Whether `id` can be an id the server made (hex): anything else names
+/// no plan or job, and never a path outside the directory.
+fn made_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
 
 impl AccessStore for LocalAccess {
     fn add_token(&self, record: &TokenRecord) -> Result<(), AccessError> {
@@ -260,9 +288,7 @@ impl AccessStore for LocalAccess {
     }
 
     fn kept_plan(&self, project: &str, id: &str) -> Result<Option<KeptPlan>, AccessError> {
-        // Ids are made by the server: anything else names no plan (and
-        // never a path outside the directory).
-        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !made_id(id) {
             return Ok(None);
         }
         let record = format!("{PLANS}/{id}.json");
@@ -278,6 +304,92 @@ impl AccessStore for LocalAccess {
         plan.bytes =
             crate::bounded::read_record(&self.dir.join(&bytes)).map_err(|e| self.err(&bytes, e))?;
         Ok(Some(plan))
+    }
+
+    fn put_job(&self, job: &JobRecord) -> Result<(), AccessError> {
+        let dir = self.dir.join(JOBS);
+        let record = format!("{JOBS}/{}.json", job.id);
+        create_private_dir(&dir).map_err(|e| self.err(JOBS, e))?;
+        let json = serde_json::to_vec_pretty(job).map_err(|e| self.err(&record, e))?;
+        crate::state::write_atomic(&self.dir.join(&record), &json).map_err(|e| self.err(&record, e))
+    }
+
+    fn job(&self, id: &str) -> Result<Option<JobRecord>, AccessError> {
+        if !made_id(id) {
+            return Ok(None);
+        }
+        let record = format!("{JOBS}/{id}.json");
+        match std::fs::read(self.dir.join(&record)) {
+            Ok(json) => serde_json::from_slice(&json)
+                .map(Some)
+                .map_err(|e| self.err(&record, e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.err(&record, e)),
+        }
+    }
+
+    fn jobs_of(&self, project: &str) -> Result<Vec<JobRecord>, AccessError> {
+        let entries = match std::fs::read_dir(self.dir.join(JOBS)) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.err(JOBS, e)),
+        };
+        let mut jobs = Vec::new();
+        for entry in entries {
+            let name = entry.map_err(|e| self.err(JOBS, e))?.file_name();
+            let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+                continue;
+            };
+            if let Some(job) = self.job(id)?.filter(|j| j.project == project) {
+                jobs.push(job);
+            }
+        }
+        Ok(jobs)
+    }
+
+    fn append_job_events(
+        &self,
+        id: &str,
+        _first: usize,
+        lines: &[String],
+    ) -> Result<(), AccessError> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = format!("{JOBS}/{id}.events");
+        let mut text = String::new();
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        // One write of whole lines: a reader sees a line only once it
+        // ends with its newline.
+        std::fs::OpenOptions::new()
+            .mode(0o600)
+            .create(true)
+            .append(true)
+            .open(self.dir.join(&file))
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(|e| self.err(&file, e))
+    }
+
+    fn job_events(&self, id: &str, from: usize) -> Result<Vec<String>, AccessError> {
+        if !made_id(id) {
+            return Ok(Vec::new());
+        }
+        let file = format!("{JOBS}/{id}.events");
+        let text = match std::fs::read_to_string(self.dir.join(&file)) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.err(&file, e)),
+        };
+        // Only whole lines: the last one may be under way.
+        let whole = text.rfind('\n').map_or("", |end| &text[..end]);
+        Ok(whole
+            .split('\n')
+            .filter(|_| !whole.is_empty())
+            .skip(from)
+            .map(str::to_string)
+            .collect())
     }
 
     fn grants_on(&self, project: &str) -> Result<Vec<Grant>, AccessError> {
@@ -301,6 +413,13 @@ impl Postgres {
             location: self.location(),
             cause: e.0,
         }
+    }
+
+    fn decode_job(&self, record: &str) -> Result<JobRecord, AccessError> {
+        serde_json::from_str(record).map_err(|e| AccessError {
+            location: self.location(),
+            cause: format!("a job's record: {e}"),
+        })
     }
 }
 
@@ -361,6 +480,41 @@ impl AccessStore for Postgres {
             created: r.created,
             bytes: r.bytes,
         }))
+    }
+
+    fn put_job(&self, job: &JobRecord) -> Result<(), AccessError> {
+        let record = serde_json::to_string(job).map_err(|e| AccessError {
+            location: self.location(),
+            cause: e.to_string(),
+        })?;
+        self.0
+            .put_job(&job.id, &job.project, &record)
+            .map_err(|e| self.err(e))
+    }
+
+    fn job(&self, id: &str) -> Result<Option<JobRecord>, AccessError> {
+        let record = self.0.job(id).map_err(|e| self.err(e))?;
+        record.map(|r| self.decode_job(&r)).transpose()
+    }
+
+    fn jobs_of(&self, project: &str) -> Result<Vec<JobRecord>, AccessError> {
+        let records = self.0.jobs_of(project).map_err(|e| self.err(e))?;
+        records.iter().map(|r| self.decode_job(r)).collect()
+    }
+
+    fn append_job_events(
+        &self,
+        id: &str,
+        first: usize,
+        lines: &[String],
+    ) -> Result<(), AccessError> {
+        self.0
+            .append_job_events(id, first as i64, lines)
+            .map_err(|e| self.err(e))
+    }
+
+    fn job_events(&self, id: &str, from: usize) -> Result<Vec<String>, AccessError> {
+        self.0.job_events(id, from as i64).map_err(|e| self.err(e))
     }
 
     fn grants_on(&self, project: &str) -> Result<Vec<Grant>, AccessError> {

@@ -99,6 +99,23 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
         }
         Err(p) => return p.into_response(),
     };
+    // A job's routes name the job; its project is in its record.
+    let project = match (project, g.route.param_in("job", &path)) {
+        (None, Some(job)) => match super::jobs::find(&g.server, job).await {
+            Ok(record) => Some(record.project),
+            Err(p) => return p.into_response(),
+        },
+        (project, _) => project,
+    };
+    let refusal = |status, user: Option<String>, why: String| Refusal {
+        server: g.server.clone(),
+        status,
+        user,
+        method: method.clone(),
+        path: path.clone(),
+        project: project.clone(),
+        why,
+    };
     let role = match &project {
         None => None,
         Some(name) => {

@@ -16,8 +16,10 @@
 
 pub mod access;
 mod admin;
+mod envs;
 mod guard;
 mod handlers;
+pub mod jobs;
 pub mod limit;
 mod plans;
 pub mod role;
@@ -63,6 +65,8 @@ pub struct Server {
     access: Box<dyn AccessStore>,
     /// Failed sign-ins by client address ([`limit`]).
     limiter: limit::Limiter,
+    /// The jobs this instance runs ([`jobs`]).
+    jobs: jobs::Running,
 }
 
 impl Server {
@@ -96,6 +100,7 @@ impl Server {
             projects,
             access: access::open(data_dir)?,
             limiter: limit::Limiter::default(),
+            jobs: jobs::Running::default(),
         })
     }
 
@@ -123,10 +128,12 @@ impl Server {
             None => Listening::Plain(tcp),
             Some(config) => Listening::Tls(tls::TlsListener::new(tcp, config).map_err(bind_err)?),
         };
+        let server = Arc::new(self);
         Ok(Bound {
             listener,
             local,
-            router: routes::router(Arc::new(self)),
+            router: routes::router(server.clone()),
+            server,
         })
     }
 }
@@ -136,6 +143,7 @@ pub struct Bound {
     listener: Listening,
     local: std::net::SocketAddr,
     router: axum::Router,
+    server: Arc<Server>,
 }
 
 enum Listening {
@@ -178,8 +186,10 @@ impl Bound {
         matches!(self.listener, Listening::Tls(_))
     }
 
-    /// Answers requests until `shutdown` completes, then finishes the
-    /// requests under way and returns.
+    /// Answers requests until `shutdown` completes, then interrupts the
+    /// jobs under way (as Ctrl-C interrupts `terrace apply`), finishes the
+    /// requests under way (their followers see the jobs end) and returns
+    /// once every job has written its records.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -188,10 +198,16 @@ impl Bound {
         let app = self
             .router
             .into_make_service_with_connect_info::<ClientAddr>();
-        match self.listener {
+        let server = self.server.clone();
+        let shutdown = async move {
+            shutdown.await;
+            let server = server.clone();
+            let _ = tokio::task::spawn_blocking(move || server.jobs.stop()).await;
+        };
+        let served = match self.listener {
             Listening::Plain(tcp) => axum::serve(tcp, app).with_graceful_shutdown(shutdown).await,
             Listening::Tls(tls) => axum::serve(tls, app).with_graceful_shutdown(shutdown).await,
-        }
-        .map_err(ServeError::Stopped)
+        };
+        served.map_err(ServeError::Stopped)
     }
 }

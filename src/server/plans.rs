@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The kept plan `id` of `project` for environment `env`, or 404.
-async fn kept(
+pub(super) async fn kept(
     server: &Arc<Server>,
     project: &str,
     env: &str,
@@ -35,41 +35,79 @@ async fn kept(
     })
 }
 
+/// The optional body of `POST …/plans`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanBody {
+    /// Plan a promotion of this environment's release (`terrace promote
+    /// --from FROM --to ENV --out`) rather than the definitions.
+    promote_from: Option<String>,
+}
+
 /// `POST /api/projects/{project}/environments/{env}/plans`: plans the
-/// environment (refresh on, as `terrace plan`) and keeps the plan.
+/// environment (refresh on, as `terrace plan`), or with `{"promote_from":
+/// FROM}` its promotion, and keeps the plan.
 pub async fn create(
     State(server): State<Arc<Server>>,
     Extension(caller): Extension<Caller>,
     Path((project, env)): Path<(String, String)>,
+    body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let root = root(&server, &project)?;
+    let body: PlanBody = if body.iter().all(u8::is_ascii_whitespace) {
+        PlanBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("the request body: {e}")))?
+    };
     // The plan file is written where the command line writes one, then
     // kept in the records: its bytes are what approvals bind to.
     let scratch = tempfile::tempdir()
         .map_err(|e| Problem::internal(format!("a temporary directory: {e}")))?;
     let out = scratch.path().join("plan");
-    let req = ops::plan::PlanRequest {
-        root,
-        env: env.clone(),
-        destroy: false,
-        out: Some(out.clone()),
-        settings: ops::plan::PlanSettings::default(),
-    };
-    // The plan's future is not Send (it is the command line's): it runs
-    // on a blocking thread of its own, on the server's runtime.
+    let settings = ops::plan::PlanSettings::default();
+    // The operations' futures are not Send (they are the command line's):
+    // they run on a blocking thread of their own, on the server's runtime.
     let runtime = tokio::runtime::Handle::current();
-    let user = caller.user.clone();
-    let report = blocking(move || {
-        runtime
-            .block_on(ops::plan::plan(&req, &As(user)))
-            .map_err(Problem::from)
+    let (user, to, file) = (caller.user.clone(), env.clone(), out.clone());
+    blocking(move || {
+        let front = As(user);
+        let done = match body.promote_from {
+            None => {
+                let req = ops::plan::PlanRequest {
+                    root,
+                    env: to,
+                    destroy: false,
+                    out: Some(file),
+                    settings,
+                };
+                runtime.block_on(ops::plan::plan(&req, &front)).map(drop)
+            }
+            Some(from) => {
+                let req = ops::promote::PromoteRequest {
+                    root,
+                    from,
+                    to,
+                    out: Some(file),
+                    apply: false,
+                    auto_approve: false,
+                    settings,
+                };
+                let cancel = crate::apply::Cancel::default();
+                runtime
+                    .block_on(ops::promote::promote(&req, &front, &cancel))
+                    .map(drop)
+            }
+        };
+        done.map_err(Problem::from)
     })
     .await?;
     let bytes = std::fs::read(&out)
         .map_err(|e| Problem::internal(format!("the saved plan {}: {e}", out.display())))?;
     let id: String = token::generate().map_err(Problem::internal)?[..32].to_string();
-    let summary = report.plan.summary();
-    let plan = KeptPlan {
+    let (plan, sha256) = ops::plan::decode(&bytes, &out)?;
+    let summary = plan.summary();
+    let kept = KeptPlan {
         id: id.clone(),
         project: project.clone(),
         env: env.clone(),
@@ -78,14 +116,16 @@ pub async fn create(
         bytes,
     };
     let s = server.clone();
-    blocking(move || s.access.keep_plan(&plan).map_err(Problem::from)).await?;
+    blocking(move || s.access.keep_plan(&kept).map_err(Problem::from)).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
             "id": id,
             "environment": env,
             "author": caller.user,
-            "sha256": report.saved,
+            "sha256": sha256,
+            "release": plan.release,
+            "promoted_from": plan.promoted_from,
             "changes": {
                 "import": summary.import,
                 "add": summary.add,

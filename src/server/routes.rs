@@ -35,6 +35,16 @@ enum Endpoint {
     CreatePlan,
     ShowPlan,
     ApprovePlan,
+    ApplyPlan,
+    Promote,
+    Job,
+    JobEvents,
+    Outputs,
+    Versions,
+    Restore,
+    Unlock,
+    Drift,
+    Export,
 }
 
 /// The API.
@@ -111,6 +121,66 @@ pub const ROUTES: &[Route] = &[
         class: Class::Edit,
         endpoint: Endpoint::ApprovePlan,
     },
+    Route {
+        method: "POST",
+        path: "/api/projects/{project}/environments/{env}/plans/{id}/apply",
+        class: Class::Operate,
+        endpoint: Endpoint::ApplyPlan,
+    },
+    Route {
+        method: "POST",
+        path: "/api/projects/{project}/environments/{env}/promote",
+        class: Class::Operate,
+        endpoint: Endpoint::Promote,
+    },
+    Route {
+        method: "GET",
+        path: "/api/jobs/{job}",
+        class: Class::Read,
+        endpoint: Endpoint::Job,
+    },
+    Route {
+        method: "GET",
+        path: "/api/jobs/{job}/events",
+        class: Class::Read,
+        endpoint: Endpoint::JobEvents,
+    },
+    Route {
+        method: "GET",
+        path: "/api/projects/{project}/environments/{env}/outputs",
+        class: Class::Read,
+        endpoint: Endpoint::Outputs,
+    },
+    Route {
+        method: "GET",
+        path: "/api/projects/{project}/environments/{env}/versions",
+        class: Class::Read,
+        endpoint: Endpoint::Versions,
+    },
+    Route {
+        method: "POST",
+        path: "/api/projects/{project}/environments/{env}/restore",
+        class: Class::Administer,
+        endpoint: Endpoint::Restore,
+    },
+    Route {
+        method: "POST",
+        path: "/api/projects/{project}/environments/{env}/unlock",
+        class: Class::Administer,
+        endpoint: Endpoint::Unlock,
+    },
+    Route {
+        method: "POST",
+        path: "/api/projects/{project}/environments/{env}/drift",
+        class: Class::Operate,
+        endpoint: Endpoint::Drift,
+    },
+    Route {
+        method: "GET",
+        path: "/api/projects/{project}/export",
+        class: Class::Administer,
+        endpoint: Endpoint::Export,
+    },
 ];
 
 /// The OpenAPI 3.1 document describing [`ROUTES`].
@@ -131,6 +201,16 @@ impl Endpoint {
             Endpoint::CreatePlan => post(super::plans::create),
             Endpoint::ShowPlan => get(super::plans::show),
             Endpoint::ApprovePlan => post(super::plans::approve),
+            Endpoint::ApplyPlan => post(super::jobs::apply),
+            Endpoint::Promote => post(super::jobs::promote),
+            Endpoint::Job => get(super::jobs::show),
+            Endpoint::JobEvents => get(super::jobs::events),
+            Endpoint::Outputs => get(super::envs::outputs),
+            Endpoint::Versions => get(super::envs::versions),
+            Endpoint::Restore => post(super::envs::restore),
+            Endpoint::Unlock => post(super::envs::unlock),
+            Endpoint::Drift => post(super::envs::drift),
+            Endpoint::Export => get(super::envs::export),
         }
     }
 }
@@ -139,7 +219,16 @@ impl Route {
     /// The project named in `path` (a request's path matching this
     /// route), if the route has a `{project}` part.
     pub fn project_in<'a>(&self, path: &'a str) -> Option<&'a str> {
-        let at = self.path.split('/').position(|s| s == "{project}")?;
+        self.param_in("project", path)
+    }
+
+    /// The part of `path` (a request's path matching this route) at the
+    /// route's `{name}`, if it has one.
+    pub fn param_in<'a>(&self, name: &str, path: &'a str) -> Option<&'a str> {
+        let at = self
+            .path
+            .split('/')
+            .position(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) == Some(name))?;
         path.split('/').nth(at)
     }
 }
@@ -202,6 +291,7 @@ mod tests {
             projects: Default::default(),
             access: Box::new(crate::server::access::LocalAccess::new(dir.path())),
             limiter: Default::default(),
+            jobs: Default::default(),
         };
         let _ = router(Arc::new(server));
     }

@@ -19,6 +19,7 @@ mod fixtures;
 mod functions;
 mod harness;
 mod http;
+mod jobs;
 mod language;
 mod lock;
 mod migrate;

@@ -1,7 +1,9 @@
 //! The records of `terrace serve` in PostgreSQL: API tokens (their sha256
 //! only) and grants, in `terrace_tokens` and `terrace_grants` (schema
 //! version 2), and the plans made through the API in `terrace_plans`
-//! (version 3). They are server-wide, not keyed by a project's records.
+//! (version 3), and the jobs the server runs in `terrace_jobs` and
+//! `terrace_job_events` (version 4). They are server-wide, not keyed by a
+//! project's records.
 //!
 //! Nothing is cached: every call is a query, so that every instance of the
 //! server on one database sees a token or a grant as soon as it is made.
@@ -180,6 +182,68 @@ impl PgAccess {
                 created: r.get(2),
                 bytes: r.get(3),
             }))
+        })
+    }
+
+    /// Records a job (its record as JSON), or replaces its record.
+    pub fn put_job(&self, id: &str, project: &str, record: &str) -> Result<(), DbError> {
+        let (id, project, record) = (id.to_string(), project.to_string(), record.to_string());
+        self.conn.call(move |c| {
+            c.execute(
+                "INSERT INTO terrace_jobs (id, project, record) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record",
+                &[&id, &project, &record],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The record of job `id`, if any.
+    pub fn job(&self, id: &str) -> Result<Option<String>, DbError> {
+        let id = id.to_string();
+        self.conn.call(move |c| {
+            let row = c.query_opt("SELECT record FROM terrace_jobs WHERE id = $1", &[&id])?;
+            Ok(row.map(|r| r.get(0)))
+        })
+    }
+
+    /// The records of the jobs of `project`.
+    pub fn jobs_of(&self, project: &str) -> Result<Vec<String>, DbError> {
+        let project = project.to_string();
+        self.conn.call(move |c| {
+            let rows = c.query(
+                "SELECT record FROM terrace_jobs WHERE project = $1",
+                &[&project],
+            )?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+    }
+
+    /// Appends event lines to job `id`, numbered from `first`, in one
+    /// statement.
+    pub fn append_job_events(&self, id: &str, first: i64, lines: &[String]) -> Result<(), DbError> {
+        let id = id.to_string();
+        let seqs: Vec<i64> = (first..).take(lines.len()).collect();
+        let lines = lines.to_vec();
+        self.conn.call(move |c| {
+            c.execute(
+                "INSERT INTO terrace_job_events (job, seq, line) \
+                 SELECT $1, s, l FROM unnest($2::bigint[], $3::text[]) AS t(s, l)",
+                &[&id, &seqs, &lines],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The event lines of job `id` from number `from` on, in order.
+    pub fn job_events(&self, id: &str, from: i64) -> Result<Vec<String>, DbError> {
+        let id = id.to_string();
+        self.conn.call(move |c| {
+            let rows = c.query(
+                "SELECT line FROM terrace_job_events WHERE job = $1 AND seq >= $2 ORDER BY seq",
+                &[&id, &from],
+            )?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
         })
     }
 }

@@ -30,11 +30,19 @@
 //! | table | one row per |
 //! | --- | --- |
 //! | `terrace_plans` | saved plan made through the API: id, project, environment, author, when, the plan file's bytes |
+//!
+//! Version 4 adds the jobs of `terrace serve` (apply and promote run by
+//! the server; keyed by their id):
+//!
+//! | table | one row per |
+//! | --- | --- |
+//! | `terrace_jobs` | job: id, project, its record (JSON: environment, kind, user, state, times, the instance running it, its last heartbeat) |
+//! | `terrace_job_events` | event line of a job (`--json`'s lines), numbered from 0 |
 
 use super::conn::{Conn, DbError};
 
 /// The schema version this terrace reads and writes.
-pub const VERSION: i32 = 3;
+pub const VERSION: i32 = 4;
 
 /// Each version's statements, in order: `STEPS[n]` upgrades from n to n+1.
 const STEPS: &[&str] = &[
@@ -133,6 +141,19 @@ CREATE TABLE terrace_plans (
     author text NOT NULL,
     created timestamptz NOT NULL DEFAULT now(),
     bytes bytea NOT NULL
+);
+"#,
+    r#"
+CREATE TABLE terrace_jobs (
+    id text PRIMARY KEY,
+    project text NOT NULL,
+    record text NOT NULL
+);
+CREATE TABLE terrace_job_events (
+    job text NOT NULL REFERENCES terrace_jobs (id),
+    seq bigint NOT NULL,
+    line text NOT NULL,
+    PRIMARY KEY (job, seq)
 );
 "#,
 ];

@@ -1,0 +1,186 @@
+//! What the command line does to an environment's records, through the
+//! API: outputs (`terrace output --json`, sensitive values withheld),
+//! drift (`terrace drift`), state versions (`terrace state backups`),
+//! restore (`terrace state restore`), unlock (`terrace state unlock`), and
+//! the project's export (`terrace export`). Each runs the same
+//! [`crate::ops`] operation, audited with the caller as initiator.
+
+use super::Server;
+use super::guard::Caller;
+use super::handlers::{As, Problem, blocking, root};
+use crate::ops;
+use axum::Json;
+use axum::extract::{Extension, Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+type Answer = Result<Json<Value>, Problem>;
+
+/// How long a request waits for an environment's lock (the command
+/// line's default).
+const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `GET …/environments/{env}/outputs`: the outputs the last apply
+/// recorded, by configuration; a sensitive output's value is withheld.
+pub async fn outputs(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, env)): Path<(String, String)>,
+) -> Answer {
+    let root = root(&server, &project)?;
+    let state = blocking(move || {
+        let req = ops::state::EnvRequest { root, env };
+        ops::state::recorded(&req, &As(caller.user)).map_err(Problem::from)
+    })
+    .await?;
+    Ok(Json(crate::render::json::outputs(&state, None, false)))
+}
+
+/// `GET …/environments/{env}/versions`: the kept versions of the
+/// environment's state, newest first, each restorable by its serial.
+pub async fn versions(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, env)): Path<(String, String)>,
+) -> Answer {
+    let root = root(&server, &project)?;
+    let list = blocking(move || {
+        let req = ops::state::EnvRequest { root, env };
+        ops::state::versions(&req, &As(caller.user)).map_err(Problem::from)
+    })
+    .await?;
+    let versions: Vec<Value> = list
+        .iter()
+        .map(|v| {
+            let saved = v
+                .modified
+                .and_then(|t| jiff::Timestamp::try_from(t).ok())
+                .and_then(|t| t.round(jiff::Unit::Second).ok())
+                .map(|t| t.to_string());
+            json!({ "serial": v.serial, "configuration": v.config, "saved": saved })
+        })
+        .collect();
+    Ok(Json(json!({ "versions": versions })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreBody {
+    serial: u64,
+    /// Only this configuration.
+    configuration: Option<String>,
+}
+
+/// `POST …/environments/{env}/restore` with `{"serial": N}`: the state as
+/// it was at serial N, written as a new version.
+pub async fn restore(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, env)): Path<(String, String)>,
+    Json(body): Json<RestoreBody>,
+) -> Answer {
+    let root = root(&server, &project)?;
+    let report = blocking(move || {
+        let req = ops::restore::RestoreRequest {
+            root,
+            env,
+            serial: body.serial,
+            config: body.configuration,
+            lock_timeout: LOCK_TIMEOUT,
+        };
+        ops::restore::restore(&req, &As(caller.user)).map_err(Problem::from)
+    })
+    .await?;
+    let restored: serde_json::Map<String, Value> = report
+        .restored
+        .into_iter()
+        .map(|(config, serial)| (config, json!(serial)))
+        .collect();
+    Ok(Json(
+        json!({ "restored": restored, "serial": report.serial }),
+    ))
+}
+
+/// `POST …/environments/{env}/unlock`: breaks the environment's stale
+/// lock (a live one is refused, 422).
+pub async fn unlock(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, env)): Path<(String, String)>,
+) -> Answer {
+    let root = root(&server, &project)?;
+    let report = blocking(move || {
+        let req = ops::unlock::UnlockRequest { root, env };
+        ops::unlock::unlock(&req, &As(caller.user)).map_err(Problem::from)
+    })
+    .await?;
+    Ok(Json(json!({
+        "broken": report.broken.map(|info| info.to_string()),
+        "journal": report.journal,
+    })))
+}
+
+/// `POST …/environments/{env}/drift`: reads every managed object back
+/// and records what changed outside terrace; answers as `terrace drift
+/// --json`.
+pub async fn drift(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, env)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let root = root(&server, &project)?;
+    // The operation's future is the command line's (not Send).
+    let runtime = tokio::runtime::Handle::current();
+    let report = blocking(move || {
+        let req = ops::drift::DriftRequest {
+            root,
+            env,
+            lock_timeout: LOCK_TIMEOUT,
+            parallelism: ops::plan::PlanSettings::default().parallelism,
+        };
+        runtime
+            .block_on(ops::drift::drift(&req, &As(caller.user)))
+            .map_err(Problem::from)
+    })
+    .await?;
+    let body = crate::render::drift_json(&report.env, &report.checked_at, &report.drift);
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// `GET /api/projects/{project}/export`: the whole project as
+/// `project.json`, as `terrace export` writes it.
+pub async fn export(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path(project): Path<String>,
+) -> Result<Response, Problem> {
+    let root = root(&server, &project)?;
+    let (bytes, _) = blocking(move || {
+        let req = ops::export::ExportRequest { root };
+        ops::export::export(&req, &As(caller.user)).map_err(Problem::from)
+    })
+    .await?;
+    let file: String = project
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{file}.project.json\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
