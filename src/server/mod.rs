@@ -22,6 +22,7 @@ pub mod limit;
 mod plans;
 pub mod role;
 pub mod routes;
+pub mod tfstate;
 pub mod tls;
 pub mod token;
 mod trail;
@@ -54,6 +55,8 @@ pub enum ServeError {
     Stopped(std::io::Error),
     #[error(transparent)]
     Access(#[from] access::AccessError),
+    #[error(transparent)]
+    TfState(#[from] tfstate::TfStateError),
 }
 
 /// The served projects and the access records.
@@ -61,6 +64,8 @@ pub struct Server {
     /// Project name → its directory (absolute).
     projects: BTreeMap<String, PathBuf>,
     access: Box<dyn AccessStore>,
+    /// The states of Terraform's HTTP state backend ([`tfstate`]).
+    tfstate: Box<dyn tfstate::TfStateStore>,
     /// Failed sign-ins by client address ([`limit`]).
     limiter: limit::Limiter,
 }
@@ -68,7 +73,8 @@ pub struct Server {
 impl Server {
     /// Loads each project in `dirs` (as the command line would, its
     /// backend chosen the same way) to learn its name, and opens the access
-    /// records (see [`access::open`]).
+    /// records (see [`access::open`]) and the Terraform states (see
+    /// [`tfstate::open`]).
     pub fn load(dirs: &[PathBuf], data_dir: &Path) -> Result<Server, ServeError> {
         if dirs.is_empty() {
             return Err(ServeError::NoProject);
@@ -95,6 +101,7 @@ impl Server {
         Ok(Server {
             projects,
             access: access::open(data_dir)?,
+            tfstate: tfstate::open(data_dir)?,
             limiter: limit::Limiter::default(),
         })
     }
