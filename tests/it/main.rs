@@ -36,4 +36,5 @@ mod secrets;
 mod serve;
 mod state;
 mod streams;
+mod tfstate;
 mod views;
