@@ -1,5 +1,6 @@
 //! Terraform's HTTP state backend in `terrace serve`: the real Terraform
-//! (`TERRACE_TERRAFORM`, installed by `.ci/install-terraform.sh`) with
+//! (`TERRACE_TERRAFORM`, by default the one `.ci/install-terraform.sh`
+//! installs in `target/terraform-venv`) with
 //! `backend "http"` against the real server on 127.0.0.1, on local files
 //! and on PostgreSQL. No Terraform fails the tests: they are never skipped.
 
@@ -12,18 +13,16 @@ use std::process::{Command, Stdio};
 /// The variable naming the `terraform` command the tests run.
 const TERRAFORM_VARIABLE: &str = "TERRACE_TERRAFORM";
 
-/// The `terraform` command: `TERRACE_TERRAFORM`, which must name one.
+/// The `terraform` command: `TERRACE_TERRAFORM`, else the one
+/// `.ci/install-terraform.sh` writes into `target/terraform-venv`.
 fn terraform_bin() -> PathBuf {
-    let path = std::env::var_os(TERRAFORM_VARIABLE).unwrap_or_else(|| {
-        panic!(
-            "{TERRAFORM_VARIABLE} is not set: these tests run the real Terraform; \
-             run `.ci/install-terraform.sh` and set {TERRAFORM_VARIABLE} to the path it prints"
-        )
-    });
-    let path = PathBuf::from(path);
+    let path = std::env::var_os(TERRAFORM_VARIABLE)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::harness::repo().join("target/terraform-venv/bin/terraform"));
     assert!(
         path.is_file(),
-        "{TERRAFORM_VARIABLE}={} is not a file: run `.ci/install-terraform.sh`",
+        "no Terraform at {}: these tests run the real Terraform; run `.ci/install-terraform.sh` \
+         (or set {TERRAFORM_VARIABLE} to a `terraform` command)",
         path.display()
     );
     path
