@@ -427,6 +427,22 @@ fn roles_and_tokens_are_checked_with_basic_auth(store: Store) {
         audit.stdout
     );
     audit.stdout_has("tfstate.delete");
+
+    // Guessing tokens with basic auth is held back like with bearer ones.
+    let wrong = "1".repeat(64);
+    let statuses: Vec<StatusCode> = (0..12)
+        .map(|_| {
+            request(&server, "GET", "net", Some(("alice", &wrong)))
+                .send()
+                .expect("answers")
+                .status()
+        })
+        .collect();
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
     let (_, output) = server.stop();
     for secret in [&alice, &vera, &otto] {
         assert!(
