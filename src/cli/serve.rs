@@ -1,12 +1,13 @@
 //! `terrace serve`: the API server ([`crate::server`]); `serve token
 //! create`, `serve grant` and `serve revoke` manage its access records on
-//! the server's host.
+//! the server's host; `serve tfstate list|restore` the versions of the
+//! Terraform states it keeps.
 
 use super::{Failure, Result};
 use crate::apply::Cancel;
 use crate::server::access::{self, Grant, TokenRecord};
 use crate::server::role::Role;
-use crate::server::{Server, token};
+use crate::server::{Server, tfstate, token};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -46,6 +47,34 @@ pub enum ServeCommand {
     Grant(GrantArgs),
     /// Take a user's role on a project away
     Revoke(RevokeArgs),
+    /// The Terraform states kept by the server's HTTP state backend
+    #[command(subcommand)]
+    Tfstate(TfstateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TfstateCommand {
+    /// Every version of a state, oldest first (`*` marks the current one)
+    List(TfstateArgs),
+    /// Write an old version's content again as the current version, with a serial above the current one
+    #[command(disable_version_flag = true)]
+    Restore {
+        #[command(flatten)]
+        state: TfstateArgs,
+        /// The version to restore (its number in `tfstate list`)
+        #[arg(long, value_name = "N")]
+        version: i64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TfstateArgs {
+    /// The project's name (its `project` block)
+    #[arg(long, id = "project", value_name = "NAME")]
+    pub project: ProjectName,
+    /// The state's name (the last part of the backend's address)
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,7 +175,79 @@ pub async fn run(a: ServeArgs, cancel: &Cancel) -> Result {
             }
             Ok(())
         }
+        Some(ServeCommand::Tfstate(command)) => tfstate(command, &a.data_dir),
     }
+}
+
+/// `serve tfstate list|restore`, on the records the server would open.
+fn tfstate(command: TfstateCommand, data_dir: &std::path::Path) -> Result {
+    let store = tfstate::open(data_dir).map_err(message)?;
+    let checked = |s: &TfstateArgs| -> Result<(String, String)> {
+        let name = tfstate::valid_name(&s.name)
+            .map_err(|e| Failure::Message(format!("--name {e}")))?
+            .to_string();
+        Ok((name_of(&s.project, "--project")?, name))
+    };
+    match command {
+        TfstateCommand::List(s) => {
+            let (project, name) = checked(&s)?;
+            let Some(head) = store.head(&project, &name).map_err(message)? else {
+                return Err(Failure::Message(format!(
+                    "project {project} has no Terraform state named {name}"
+                )));
+            };
+            outln!("VERSION  SERIAL  LINEAGE  AUTHOR  CREATED  SHA256");
+            for v in &head.versions {
+                let mark = if head.current == Some(v.version) {
+                    "*"
+                } else {
+                    " "
+                };
+                let serial = v.serial.map_or("-".to_string(), |s| s.to_string());
+                outln!(
+                    "{mark}{}  {serial}  {}  {}  {}  {}",
+                    v.version,
+                    v.lineage.as_deref().unwrap_or("-"),
+                    v.author,
+                    v.created,
+                    v.sha256
+                );
+            }
+            if let Some(lock) = &head.lock {
+                outln!("Locked by {} (lock {}).", lock.user, lock.id);
+            }
+            Ok(())
+        }
+        TfstateCommand::Restore { state, version } => {
+            let (project, name) = checked(&state)?;
+            let user = crate::project::user();
+            match tfstate::restore(&*store, &project, &name, version, &user).map_err(message)? {
+                tfstate::Restore::Restored(v) => {
+                    outln!(
+                        "Restored version {version} of {name} as version {} (serial {}).",
+                        v.version,
+                        v.serial.map_or("-".to_string(), |s| s.to_string())
+                    );
+                    Ok(())
+                }
+                tfstate::Restore::NoSuchVersion => Err(Failure::Message(format!(
+                    "the Terraform state {name} of project {project} has no version {version}"
+                ))),
+                tfstate::Restore::Locked(lock) => Err(Failure::Message(format!(
+                    "the Terraform state {name} is locked by {} (lock {}): restore it once the lock is released",
+                    lock.user, lock.id
+                ))),
+                tfstate::Restore::NotAState(why) => Err(Failure::Message(format!(
+                    "version {version} of {name} is not a Terraform state: {why}"
+                ))),
+            }
+        }
+    }
+}
+
+/// A project's name given as `--project NAME`, checked.
+fn name_of(p: &ProjectName, flag: &str) -> Result<String> {
+    name(&project_name(p), flag)
 }
 
 async fn serve(

@@ -2,8 +2,11 @@
 //! user), and whether their role on the route's project is enough for
 //! the route's class ([`super::role::allows`]).
 //!
-//! No token, or one the records do not know: 401 with
-//! `WWW-Authenticate: Bearer`. No grant on the project, or too weak a role:
+//! The token comes as `Authorization: Bearer TOKEN`, or as HTTP basic
+//! auth with the user's name and the token as password (what Terraform's
+//! http backend sends); then the token must be that user's.
+//! No token, one the records do not know, or another user's: 401 with
+//! `WWW-Authenticate: Bearer` (`Basic` on Terraform's state backend). No grant on the project, or too weak a role:
 //! 403. Every refusal on a served project is appended to that project's
 //! audit trail (`server.access.denied`: user, method, path; never the
 //! token). A grant on a project this server does not serve: 404. An
@@ -12,7 +15,7 @@
 
 use super::handlers::{Problem, blocking};
 use super::role::{self, Role};
-use super::routes::Route;
+use super::routes::{Route, TF_ROUTES};
 use super::{Server, token};
 use crate::project::audit::{Event, Outcome};
 use axum::extract::{ConnectInfo, Request, State};
@@ -35,7 +38,32 @@ pub struct Caller {
 }
 
 /// Lets the request through to the route's handler, or refuses it.
-pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Response {
+pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
+    admit(g.server, g.route, req, next).await
+}
+
+/// The guard of Terraform's state backend: the route of the request's
+/// method in [`TF_ROUTES`] (405 for a method it does not have).
+pub async fn tf_guard(State(server): State<Arc<Server>>, req: Request, next: Next) -> Response {
+    let method = req.method().as_str();
+    let Some(route) = TF_ROUTES.iter().find(|r| r.method == method) else {
+        return Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not a method of Terraform's HTTP state backend"),
+        )
+        .into_response();
+    };
+    admit(server, route, req, next).await
+}
+
+/// Lets the request through to `route`'s handler, or refuses it.
+async fn admit(
+    server: Arc<Server>,
+    route: &'static Route,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let g = Guard { server, route };
     // The client's address; none when the router is served without it
     // (then there is no limit to apply).
     let client = req
@@ -71,22 +99,33 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
         method: method.clone(),
         path: path.clone(),
         project: project.clone(),
+        basic: g.route.path.starts_with("/tf/"),
         why,
     };
-    let Some(presented) = bearer(&req) else {
+    let Some(presented) = credentials(&req) else {
         failed_sign_in();
         return refusal(
             StatusCode::UNAUTHORIZED,
             None,
-            "no bearer token in the Authorization header".into(),
+            "no token in the Authorization header (Bearer TOKEN, or Basic with the user's name and the token)".into(),
         )
         .answer()
         .await;
     };
-    let hash = token::hash(presented);
+    let hash = token::hash(presented.token());
     let server = g.server.clone();
     let user = match blocking(move || server.access.user_of(&hash).map_err(Problem::from)).await {
-        Ok(Some(user)) => user,
+        Ok(Some(user)) if presented.user().is_none_or(|claimed| claimed == user) => user,
+        Ok(Some(_)) => {
+            failed_sign_in();
+            return refusal(
+                StatusCode::UNAUTHORIZED,
+                None,
+                "the token is not one of the user named with it".into(),
+            )
+            .answer()
+            .await;
+        }
         Ok(None) => {
             failed_sign_in();
             return refusal(
@@ -114,6 +153,7 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
         method: method.clone(),
         path: path.clone(),
         project: project.clone(),
+        basic: g.route.path.starts_with("/tf/"),
         why,
     };
     let role = match &project {
@@ -154,12 +194,55 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
     next.run(req).await
 }
 
-/// The token of an `Authorization: Bearer TOKEN` header.
-fn bearer(req: &Request) -> Option<&str> {
+/// The credentials of a request's `Authorization` header.
+enum Credentials {
+    /// `Bearer TOKEN`.
+    Bearer(String),
+    /// `Basic base64(USER:TOKEN)`.
+    Basic { user: String, token: String },
+}
+
+impl Credentials {
+    fn token(&self) -> &str {
+        match self {
+            Credentials::Bearer(token) | Credentials::Basic { token, .. } => token,
+        }
+    }
+
+    /// The user the caller says they are, with basic auth.
+    fn user(&self) -> Option<&str> {
+        match self {
+            Credentials::Bearer(_) => None,
+            Credentials::Basic { user, .. } => Some(user),
+        }
+    }
+}
+
+/// The token (and user) of an `Authorization: Bearer TOKEN` or
+/// `Authorization: Basic …` header.
+fn credentials(req: &Request) -> Option<Credentials> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(Credentials::Bearer(rest.to_string()));
+    }
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(rest)
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (user, token) = decoded.split_once(':')?;
+    (!user.is_empty() && !token.is_empty()).then(|| Credentials::Basic {
+        user: user.to_string(),
+        token: token.to_string(),
+    })
 }
 
 /// A refused request, answered and audited.
@@ -171,6 +254,9 @@ struct Refusal {
     method: String,
     path: String,
     project: Option<String>,
+    /// Whether the route is Terraform's state backend, whose client
+    /// signs in with basic auth.
+    basic: bool,
     why: String,
 }
 
@@ -185,7 +271,11 @@ impl Refusal {
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"terrace\""),
+                HeaderValue::from_static(if self.basic {
+                    "Basic realm=\"terrace\""
+                } else {
+                    "Bearer realm=\"terrace\""
+                }),
             );
         }
         response

@@ -24,6 +24,7 @@ pub mod limit;
 mod plans;
 pub mod role;
 pub mod routes;
+pub mod tfstate;
 pub mod tls;
 pub mod token;
 mod trail;
@@ -56,6 +57,8 @@ pub enum ServeError {
     Stopped(std::io::Error),
     #[error(transparent)]
     Access(#[from] access::AccessError),
+    #[error(transparent)]
+    TfState(#[from] tfstate::TfStateError),
 }
 
 /// The served projects and the access records.
@@ -63,6 +66,8 @@ pub struct Server {
     /// Project name → its directory (absolute).
     projects: BTreeMap<String, PathBuf>,
     access: Box<dyn AccessStore>,
+    /// The states of Terraform's HTTP state backend ([`tfstate`]).
+    tfstate: Box<dyn tfstate::TfStateStore>,
     /// Failed sign-ins by client address ([`limit`]).
     limiter: limit::Limiter,
     /// The jobs this instance runs ([`jobs`]).
@@ -72,7 +77,8 @@ pub struct Server {
 impl Server {
     /// Loads each project in `dirs` (as the command line would, its
     /// backend chosen the same way) to learn its name, and opens the access
-    /// records (see [`access::open`]).
+    /// records (see [`access::open`]) and the Terraform states (see
+    /// [`tfstate::open`]).
     pub fn load(dirs: &[PathBuf], data_dir: &Path) -> Result<Server, ServeError> {
         if dirs.is_empty() {
             return Err(ServeError::NoProject);
@@ -99,6 +105,7 @@ impl Server {
         Ok(Server {
             projects,
             access: access::open(data_dir)?,
+            tfstate: tfstate::open(data_dir)?,
             limiter: limit::Limiter::default(),
             jobs: jobs::Running::default(),
         })

@@ -8,7 +8,7 @@ use super::Server;
 use super::handlers;
 use super::role::Class;
 use axum::Router;
-use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::routing::{MethodRouter, any, delete, get, post, put};
 use std::sync::Arc;
 
 /// One endpoint: method, path (axum's `{param}` syntax, as in OpenAPI),
@@ -45,6 +45,12 @@ enum Endpoint {
     Unlock,
     Drift,
     Export,
+    TfStates,
+    TfVersions,
+    TfRestore,
+    /// Terraform's HTTP state backend ([`TF_ROUTES`]), not in the API's
+    /// table.
+    TfState,
 }
 
 /// The API.
@@ -181,6 +187,64 @@ pub const ROUTES: &[Route] = &[
         class: Class::Administer,
         endpoint: Endpoint::Export,
     },
+    Route {
+        method: "GET",
+        path: "/api/projects/{project}/tfstate",
+        class: Class::Read,
+        endpoint: Endpoint::TfStates,
+    },
+    Route {
+        method: "GET",
+        path: "/api/projects/{project}/tfstate/{name}/versions",
+        class: Class::Read,
+        endpoint: Endpoint::TfVersions,
+    },
+    Route {
+        method: "POST",
+        path: "/api/projects/{project}/tfstate/{name}/versions/{version}/restore",
+        class: Class::Administer,
+        endpoint: Endpoint::TfRestore,
+    },
+];
+
+/// The path of Terraform's HTTP state backend (`backend "http"`'s
+/// `address`, `lock_address` and `unlock_address`).
+pub const TF_STATE_PATH: &str = "/tf/state/{project}/{name}";
+
+/// Terraform's HTTP state backend: one path, each method with its class.
+/// Not part of the API's description (Terraform is its one client), but
+/// behind the same guard. LOCK and UNLOCK are Terraform's own methods.
+pub const TF_ROUTES: &[Route] = &[
+    Route {
+        method: "GET",
+        path: TF_STATE_PATH,
+        class: Class::Read,
+        endpoint: Endpoint::TfState,
+    },
+    Route {
+        method: "POST",
+        path: TF_STATE_PATH,
+        class: Class::Operate,
+        endpoint: Endpoint::TfState,
+    },
+    Route {
+        method: "LOCK",
+        path: TF_STATE_PATH,
+        class: Class::Operate,
+        endpoint: Endpoint::TfState,
+    },
+    Route {
+        method: "UNLOCK",
+        path: TF_STATE_PATH,
+        class: Class::Operate,
+        endpoint: Endpoint::TfState,
+    },
+    Route {
+        method: "DELETE",
+        path: TF_STATE_PATH,
+        class: Class::Administer,
+        endpoint: Endpoint::TfState,
+    },
 ];
 
 /// The OpenAPI 3.1 document describing [`ROUTES`].
@@ -211,6 +275,10 @@ impl Endpoint {
             Endpoint::Unlock => post(super::envs::unlock),
             Endpoint::Drift => post(super::envs::drift),
             Endpoint::Export => get(super::envs::export),
+            Endpoint::TfStates => get(super::tfstate::http::names),
+            Endpoint::TfVersions => get(super::tfstate::http::versions),
+            Endpoint::TfRestore => post(super::tfstate::http::restore),
+            Endpoint::TfState => any(super::tfstate::http::state),
         }
     }
 }
@@ -249,6 +317,17 @@ pub fn router(server: Arc<Server>) -> Router {
             ));
         router = router.route(route.path, guarded);
     }
+    // Terraform's state backend: one handler for every method (LOCK and
+    // UNLOCK are no method axum routes by name), behind the guard of the
+    // method's route.
+    let tf_state = axum::handler::Handler::with_state(
+        axum::handler::Handler::layer(
+            super::tfstate::http::state,
+            axum::middleware::from_fn_with_state(server.clone(), super::guard::tf_guard),
+        ),
+        server.clone(),
+    );
+    router = router.route_service(TF_STATE_PATH, tf_state);
     router.fallback(handlers::not_found).with_state(server)
 }
 
@@ -290,6 +369,7 @@ mod tests {
         let server = Server {
             projects: Default::default(),
             access: Box::new(crate::server::access::LocalAccess::new(dir.path())),
+            tfstate: Box::new(crate::server::tfstate::local::LocalTfState::new(dir.path())),
             limiter: Default::default(),
             jobs: Default::default(),
         };

@@ -37,4 +37,5 @@ mod secrets;
 mod serve;
 mod state;
 mod streams;
+mod tfstate;
 mod views;

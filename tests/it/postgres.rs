@@ -21,7 +21,7 @@ fn checkout(db: &Database) -> Project {
 fn init(p: &Project) {
     p.run(&["backend", "init"])
         .success()
-        .stdout_has("Created terrace's schema (version 4)");
+        .stdout_has("Created terrace's schema (version 5)");
 }
 
 #[test]
@@ -34,12 +34,12 @@ fn backend_init_is_idempotent_and_commands_before_it_are_refused() {
     init(&p);
     p.run(&["backend", "init"])
         .success()
-        .stdout_has("at version 4 already: nothing changed");
-    assert_eq!(db.sql("SELECT version FROM terrace_schema").trim(), "4");
+        .stdout_has("at version 5 already: nothing changed");
+    assert_eq!(db.sql("SELECT version FROM terrace_schema").trim(), "5");
     db.sql("UPDATE terrace_schema SET version = 99");
     p.run(&["plan", "--env", "dev"])
         .code(1)
-        .stderr_has("schema version 99, newer than this terrace knows (4)");
+        .stderr_has("schema version 99, newer than this terrace knows (5)");
     p.run(&["backend", "init"]).code(1).stderr_has("version 99");
     assert!(!p.exists(".terrace"), "nothing was written locally");
 }

@@ -340,14 +340,14 @@ fn backend_init_upgrades_a_version_1_database_with_the_servers_tables() {
         .on_postgres(&db);
     p.run(&["backend", "init"]).success();
     db.sql(
-        "DROP TABLE terrace_tokens, terrace_grants, terrace_plans, terrace_job_events, terrace_jobs; UPDATE terrace_schema SET version = 1",
+        "DROP TABLE terrace_tokens, terrace_grants, terrace_plans, terrace_job_events, terrace_jobs, terrace_tfstate_versions, terrace_tfstate; UPDATE terrace_schema SET version = 1",
     );
     p.run(&["serve", "token", "create", "--user", "ann"])
         .code(1)
         .stderr_has("run `terrace backend init`");
     p.run(&["backend", "init"])
         .success()
-        .stdout_has("from version 1 to 4");
+        .stdout_has("from version 1 to 5");
     token(&p, "ann");
     assert_eq!(db.sql("SELECT \"user\" FROM terrace_tokens").trim(), "ann");
 }

@@ -32,6 +32,7 @@ mod conn;
 mod lock;
 pub mod schema;
 mod state;
+pub mod tfstate;
 mod tls;
 
 pub use conn::DbError;

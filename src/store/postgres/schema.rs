@@ -38,11 +38,19 @@
 //! | --- | --- |
 //! | `terrace_jobs` | job: id, project, its record (JSON: environment, kind, user, state, times, the instance running it, its last heartbeat) |
 //! | `terrace_job_events` | event line of a job (`--json`'s lines), numbered from 0 |
+//!
+//! Version 5 adds the states of Terraform's HTTP state backend in
+//! `terrace serve` (keyed by project and state name; see [`super::tfstate`]):
+//!
+//! | table | one row per |
+//! | --- | --- |
+//! | `terrace_tfstate` | state: its current version (none once deleted), its lock (holder's id, user and Terraform's LockInfo) |
+//! | `terrace_tfstate_versions` | kept version of a state: number, serial, lineage, author, when, sha256, size, bytes |
 
 use super::conn::{Conn, DbError};
 
 /// The schema version this terrace reads and writes.
-pub const VERSION: i32 = 4;
+pub const VERSION: i32 = 5;
 
 /// Each version's statements, in order: `STEPS[n]` upgrades from n to n+1.
 const STEPS: &[&str] = &[
@@ -154,6 +162,29 @@ CREATE TABLE terrace_job_events (
     seq bigint NOT NULL,
     line text NOT NULL,
     PRIMARY KEY (job, seq)
+);
+"#,
+    r#"
+CREATE TABLE terrace_tfstate (
+    project text NOT NULL,
+    name text NOT NULL,
+    current bigint,
+    lock text,
+    PRIMARY KEY (project, name)
+);
+CREATE TABLE terrace_tfstate_versions (
+    project text NOT NULL,
+    name text NOT NULL,
+    version bigint NOT NULL,
+    serial bigint,
+    lineage text,
+    author text NOT NULL,
+    created timestamptz NOT NULL DEFAULT now(),
+    sha256 text NOT NULL,
+    size bigint NOT NULL,
+    bytes bytea NOT NULL,
+    PRIMARY KEY (project, name, version),
+    FOREIGN KEY (project, name) REFERENCES terrace_tfstate (project, name)
 );
 "#,
 ];
