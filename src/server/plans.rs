@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The kept plan `id` of `project` for environment `env`, or 404.
-async fn kept(
+pub(super) async fn kept(
     server: &Arc<Server>,
     project: &str,
     env: &str,
@@ -35,14 +35,24 @@ async fn kept(
     })
 }
 
-/// `POST /api/projects/{project}/environments/{env}/plans`: plans the
-/// environment (refresh on, as `terrace plan`) and keeps the plan.
-pub async fn create(
-    State(server): State<Arc<Server>>,
-    Extension(caller): Extension<Caller>,
-    Path((project, env)): Path<(String, String)>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
-    let root = root(&server, &project)?;
+/// A plan made and kept by [`make`].
+pub(super) struct Made {
+    pub id: String,
+    /// The plan file's sha256.
+    pub sha256: Option<String>,
+    pub summary: crate::plan::Summary,
+}
+
+/// Plans environment `env` of served project `project` as `user` (refresh
+/// on, as `terrace plan`) and keeps the plan: the API's and the console's
+/// "make a plan".
+pub(super) async fn make(
+    server: &Arc<Server>,
+    project: &str,
+    env: &str,
+    user: &str,
+) -> Result<Made, Problem> {
+    let root = root(server, project)?;
     // The plan file is written where the command line writes one, then
     // kept in the records: its bytes are what approvals bind to.
     let scratch = tempfile::tempdir()
@@ -50,7 +60,7 @@ pub async fn create(
     let out = scratch.path().join("plan");
     let req = ops::plan::PlanRequest {
         root,
-        env: env.clone(),
+        env: env.to_string(),
         destroy: false,
         out: Some(out.clone()),
         settings: ops::plan::PlanSettings::default(),
@@ -58,34 +68,49 @@ pub async fn create(
     // The plan's future is not Send (it is the command line's): it runs
     // on a blocking thread of its own, on the server's runtime.
     let runtime = tokio::runtime::Handle::current();
-    let user = caller.user.clone();
+    let author = user.to_string();
     let report = blocking(move || {
         runtime
-            .block_on(ops::plan::plan(&req, &As(user)))
+            .block_on(ops::plan::plan(&req, &As(author)))
             .map_err(Problem::from)
     })
     .await?;
     let bytes = std::fs::read(&out)
         .map_err(|e| Problem::internal(format!("the saved plan {}: {e}", out.display())))?;
     let id: String = token::generate().map_err(Problem::internal)?[..32].to_string();
-    let summary = report.plan.summary();
     let plan = KeptPlan {
         id: id.clone(),
-        project: project.clone(),
-        env: env.clone(),
-        author: caller.user.clone(),
+        project: project.to_string(),
+        env: env.to_string(),
+        author: user.to_string(),
         created: crate::project::now(),
         bytes,
     };
     let s = server.clone();
     blocking(move || s.access.keep_plan(&plan).map_err(Problem::from)).await?;
+    Ok(Made {
+        id,
+        sha256: report.saved.clone(),
+        summary: report.plan.summary(),
+    })
+}
+
+/// `POST /api/projects/{project}/environments/{env}/plans`: plans the
+/// environment (refresh on, as `terrace plan`) and keeps the plan.
+pub async fn create(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, env)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let made = make(&server, &project, &env, &caller.user).await?;
+    let summary = made.summary;
     Ok((
         StatusCode::CREATED,
         Json(json!({
-            "id": id,
+            "id": made.id,
             "environment": env,
             "author": caller.user,
-            "sha256": report.saved,
+            "sha256": made.sha256,
             "changes": {
                 "import": summary.import,
                 "add": summary.add,
@@ -147,6 +172,35 @@ pub struct ApproveBody {
     override_policy: Vec<String>,
 }
 
+/// Approves kept plan `id` of `project`'s environment `env` as `user`,
+/// as `terrace approve` does: the API's and the console's approval.
+pub(super) async fn approve_kept(
+    server: &Arc<Server>,
+    project: &str,
+    env: &str,
+    id: &str,
+    user: &str,
+    comment: String,
+    override_policy: Vec<String>,
+) -> Result<ops::approve::ApproveReport, Problem> {
+    let root = root(server, project)?;
+    let kept = kept(server, project, env, id).await?;
+    let (env, id, user) = (env.to_string(), id.to_string(), user.to_string());
+    blocking(move || {
+        let req = ops::approve::ApproveRequest {
+            root,
+            env,
+            plan: std::path::PathBuf::from(&id),
+            kept: Some(kept.bytes),
+            comment,
+            lock_timeout: std::time::Duration::from_secs(10),
+            override_policy,
+        };
+        ops::approve::approve(&req, &As(user)).map_err(Problem::from)
+    })
+    .await
+}
+
 /// `POST …/plans/{id}/approve` with `{"comment": …}`: as `terrace
 /// approve`, the caller the approver.
 pub async fn approve(
@@ -155,20 +209,15 @@ pub async fn approve(
     Path((project, env, id)): Path<(String, String, String)>,
     Json(body): Json<ApproveBody>,
 ) -> Result<Json<Value>, Problem> {
-    let root = root(&server, &project)?;
-    let kept = kept(&server, &project, &env, &id).await?;
-    let report = blocking(move || {
-        let req = ops::approve::ApproveRequest {
-            root,
-            env,
-            plan: std::path::PathBuf::from(&id),
-            kept: Some(kept.bytes),
-            comment: body.comment,
-            lock_timeout: std::time::Duration::from_secs(10),
-            override_policy: body.override_policy,
-        };
-        ops::approve::approve(&req, &As(caller.user.clone())).map_err(Problem::from)
-    })
+    let report = approve_kept(
+        &server,
+        &project,
+        &env,
+        &id,
+        &caller.user,
+        body.comment,
+        body.override_policy,
+    )
     .await?;
     Ok(Json(
         json!({ "sha256": report.hash, "summary": report.summary }),
