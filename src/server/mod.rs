@@ -16,6 +16,7 @@
 
 pub mod access;
 mod admin;
+pub mod console;
 mod guard;
 mod handlers;
 pub mod limit;
@@ -123,10 +124,14 @@ impl Server {
             None => Listening::Plain(tcp),
             Some(config) => Listening::Tls(tls::TlsListener::new(tcp, config).map_err(bind_err)?),
         };
+        // The API and the web console ([`console`]), which sets its
+        // cookie `Secure` over TLS.
+        let secure = matches!(listener, Listening::Tls(_));
+        let server = Arc::new(self);
         Ok(Bound {
             listener,
             local,
-            router: routes::router(Arc::new(self)),
+            router: console::router(server.clone(), secure).merge(routes::router(server)),
         })
     }
 }

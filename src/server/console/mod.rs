@@ -1,0 +1,542 @@
+//! The web console of `terrace serve`: server-rendered HTML pages under
+//! `/console` (and `/`, which leads there), with their style sheet built
+//! into the binary. No script runs in them; every action is a form.
+//!
+//! What it owns: signing in and out (a *session*: a fresh token of the
+//! user, stored hashed in the access records like any token, carried in
+//! the `terrace_session` cookie), the CSRF check of every form, and the
+//! pages ([`pages`]). What it does not: any workflow or access rule of its
+//! own. Each page checks the signed-in user's role on its project with
+//! [`role::allows`] and the [`Class`] of the equivalent API endpoint
+//! ([`ROUTES`] names it), and calls the same [`crate::ops`] functions (or
+//! the API's own code, for plans) as the API.
+//!
+//! Nothing is held in memory between requests: a session is a record in
+//! the access store, so two servers on one database accept the same
+//! cookie, and signing out on one signs out on both.
+//!
+//! Entry point: [`router`].
+
+// A page and a refusal are both responses: handlers answer
+// `Result<Response, Response>`, as axum's own examples do.
+#![allow(clippy::result_large_err)]
+
+mod html;
+mod pages;
+mod svg;
+
+use super::access::TokenRecord;
+use super::handlers::{Problem, blocking};
+use super::role::{self, Class, Role};
+use super::{ClientAddr, Server, token};
+use crate::project::audit::Outcome;
+use axum::Router;
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{Extension, Form, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use html::Viewer;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// The cookie that carries a session's token.
+pub const COOKIE: &str = "terrace_session";
+
+/// What the console's handlers share: the server, and whether it answers
+/// over TLS (then the cookie is `Secure`).
+pub struct Console {
+    server: Arc<Server>,
+    secure: bool,
+}
+
+type St = State<Arc<Console>>;
+type Answer = Result<Response, Response>;
+
+/// One page or form of the console: method, path, and the class of
+/// access it needs on its project (as the API endpoint doing the same).
+#[derive(Debug)]
+pub struct ConsoleRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    /// `None`: no project involved (signed in, or not even that).
+    pub class: Option<Class>,
+    page: Page,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Page {
+    Root,
+    Projects,
+    Style,
+    SignInForm,
+    SignIn,
+    SignOut,
+    Dashboard,
+    Audit,
+    Graph,
+    MakePlan,
+    Plan,
+    Approve,
+    State,
+    Restore,
+}
+
+/// Every route of the console, for the documentation and the tests; the
+/// router below answers exactly these.
+pub const ROUTES: &[ConsoleRoute] = &[
+    ConsoleRoute {
+        method: "GET",
+        path: "/",
+        class: None,
+        page: Page::Root,
+    },
+    ConsoleRoute {
+        method: "GET",
+        path: "/console",
+        class: Some(Class::Signed),
+        page: Page::Projects,
+    },
+    ConsoleRoute {
+        method: "GET",
+        path: html::STYLE_PATH,
+        class: None,
+        page: Page::Style,
+    },
+    ConsoleRoute {
+        method: "GET",
+        path: "/console/sign-in",
+        class: None,
+        page: Page::SignInForm,
+    },
+    ConsoleRoute {
+        method: "POST",
+        path: "/console/sign-in",
+        class: None,
+        page: Page::SignIn,
+    },
+    ConsoleRoute {
+        method: "POST",
+        path: "/console/sign-out",
+        class: Some(Class::Signed),
+        page: Page::SignOut,
+    },
+    ConsoleRoute {
+        method: "GET",
+        path: "/console/projects/{project}",
+        class: Some(Class::Read),
+        page: Page::Dashboard,
+    },
+    ConsoleRoute {
+        method: "GET",
+        path: "/console/projects/{project}/audit",
+        class: Some(Class::Read),
+        page: Page::Audit,
+    },
+    ConsoleRoute {
+        method: "GET",
+        path: "/console/projects/{project}/graph",
+        class: Some(Class::Read),
+        page: Page::Graph,
+    },
+    ConsoleRoute {
+        method: "POST",
+        path: "/console/projects/{project}/environments/{env}/plans",
+        class: Some(Class::Operate),
+        page: Page::MakePlan,
+    },
+    ConsoleRoute {
+        method: "GET",
+        path: "/console/projects/{project}/environments/{env}/plans/{id}",
+        class: Some(Class::Read),
+        page: Page::Plan,
+    },
+    ConsoleRoute {
+        method: "POST",
+        path: "/console/projects/{project}/environments/{env}/plans/{id}/approve",
+        class: Some(Class::Edit),
+        page: Page::Approve,
+    },
+    ConsoleRoute {
+        method: "GET",
+        path: "/console/projects/{project}/environments/{env}/state",
+        class: Some(Class::Read),
+        page: Page::State,
+    },
+    ConsoleRoute {
+        method: "POST",
+        path: "/console/projects/{project}/environments/{env}/state/restore",
+        class: Some(Class::Administer),
+        page: Page::Restore,
+    },
+];
+
+/// The console's routes, to merge with the API's router. `secure`: the
+/// server answers over TLS.
+pub fn router(server: Arc<Server>, secure: bool) -> Router {
+    let console = Arc::new(Console { server, secure });
+    let mut router = Router::new();
+    for route in ROUTES {
+        router = router.route(route.path, route.page.handler());
+    }
+    router.with_state(console)
+}
+
+impl Page {
+    fn handler(self) -> MethodRouter<Arc<Console>> {
+        match self {
+            Page::Root => get(|| async { html::see_other("/console") }),
+            Page::Projects => get(pages::projects),
+            Page::Style => get(style),
+            Page::SignInForm => get(sign_in_form),
+            Page::SignIn => post(sign_in),
+            Page::SignOut => post(sign_out),
+            Page::Dashboard => get(pages::dashboard),
+            Page::Audit => get(pages::audit),
+            Page::Graph => get(pages::graph),
+            Page::MakePlan => post(pages::make_plan),
+            Page::Plan => get(pages::plan),
+            Page::Approve => post(pages::approve),
+            Page::State => get(pages::state),
+            Page::Restore => post(pages::restore),
+        }
+    }
+}
+
+/// `GET /console/style.css`.
+async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        html::STYLE,
+    )
+        .into_response()
+}
+
+/// A signed-in user: their name and their session's token (which the
+/// CSRF value is derived from, and sign-out removes).
+pub struct Session {
+    pub user: String,
+    token: String,
+    csrf: String,
+}
+
+impl Session {
+    /// The page's view of the user.
+    fn viewer(&self) -> Viewer<'_> {
+        Viewer {
+            user: &self.user,
+            csrf: &self.csrf,
+        }
+    }
+}
+
+/// The CSRF value of a session: the hex sha256 of `csrf:` and its token.
+/// A page of another site can neither read it nor compute it.
+fn csrf_of(session_token: &str) -> String {
+    crate::digest::sha256_hex(format!("csrf:{session_token}").as_bytes())
+}
+
+/// The session token in the request's `Cookie` headers, if any.
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The signed-in user of the request, or the way to the sign-in page.
+async fn session(c: &Console, headers: &HeaderMap) -> Result<Session, Response> {
+    let Some(session_token) = cookie(headers) else {
+        return Err(html::see_other("/console/sign-in"));
+    };
+    let (s, hash) = (c.server.clone(), token::hash(&session_token));
+    let user = blocking(move || s.access.user_of(&hash).map_err(Problem::from))
+        .await
+        .map_err(|p| html::problem(p.status, &p.message, None))?;
+    match user {
+        Some(user) => Ok(Session {
+            user,
+            csrf: csrf_of(&session_token),
+            token: session_token,
+        }),
+        // Signed out, or a cookie of another server: sign in again.
+        None => Err(html::see_other("/console/sign-in")),
+    }
+}
+
+/// The signed-in user of a form's request, whose `csrf` field must be the
+/// session's: 403 otherwise (a form posted from another site).
+async fn form_session(c: &Console, headers: &HeaderMap, csrf: &str) -> Result<Session, Response> {
+    let session = match session(c, headers).await {
+        Ok(s) => s,
+        Err(_) => {
+            return Err(html::problem(
+                StatusCode::UNAUTHORIZED,
+                "you are not signed in (or your session ended): sign in again",
+                None,
+            ));
+        }
+    };
+    if !same(csrf.trim(), &session.csrf) {
+        return Err(html::problem(
+            StatusCode::FORBIDDEN,
+            "this form did not come from a page of this console (its CSRF value is missing or wrong): reload the page and send it again",
+            Some(&session.viewer()),
+        ));
+    }
+    Ok(session)
+}
+
+/// `a == b` in a time that does not depend on where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The user's role on `project`, checked against `class` as the API's
+/// guard checks it: a refusal is audited in the project's trail and
+/// answered 403; a project this server does not serve, 404.
+async fn require(
+    c: &Console,
+    session: &Session,
+    project: &str,
+    class: Class,
+    method: &str,
+    path: &str,
+) -> Result<Option<Role>, Response> {
+    let (s, who) = (c.server.clone(), session.user.clone());
+    let grants = blocking(move || s.access.grants_of(&who).map_err(Problem::from))
+        .await
+        .map_err(|p| html::problem(p.status, &p.message, Some(&session.viewer())))?;
+    let held = grants
+        .iter()
+        .find(|g| g.project == project)
+        .and_then(|g| g.role());
+    if !role::allows(held, class) {
+        let needed = role::least_role(class).map_or("", Role::name);
+        let why = match held {
+            None => format!(
+                "{} has no role on this project; {needed} is needed",
+                session.user
+            ),
+            Some(r) => format!(
+                "{} is {r} on this project; {needed} is needed",
+                session.user
+            ),
+        };
+        let event = super::trail::event(
+            "server.access.denied",
+            &session.user,
+            Outcome::Failure,
+            Some(why.clone()),
+            serde_json::json!({
+                "user": session.user,
+                "method": method,
+                "path": path,
+                "status": 403,
+            }),
+        );
+        super::trail::record(&c.server, project, event).await;
+        return Err(html::problem(
+            StatusCode::FORBIDDEN,
+            &why,
+            Some(&session.viewer()),
+        ));
+    }
+    if !c.server.projects.contains_key(project) {
+        return Err(html::problem(
+            StatusCode::NOT_FOUND,
+            &format!("this server does not serve a project named \"{project}\""),
+            Some(&session.viewer()),
+        ));
+    }
+    Ok(held)
+}
+
+/// An error of an operation as a page.
+fn failed(p: Problem, session: &Session) -> Response {
+    html::problem(p.status, &p.message, Some(&session.viewer()))
+}
+
+/// `GET /console/sign-in`.
+async fn sign_in_form() -> Response {
+    html::answer(StatusCode::OK, sign_in_page(None))
+}
+
+fn sign_in_page(problem: Option<&str>) -> String {
+    let problem = problem.map_or(String::new(), |p| {
+        format!(r#"<p class="problem" role="alert">{}</p>"#, html::esc(p))
+    });
+    let body = format!(
+        r#"{problem}<section class="card"><form class="stack" method="post" action="/console/sign-in">
+<label for="token">API token</label>
+<input id="token" name="token" type="password" autocomplete="off" required>
+<p class="muted">The token that <code>terrace serve token create</code> printed for you, or that an Administrator made for you. It is not kept in your browser: signing in opens a session of its own.</p>
+<button type="submit">Sign in</button>
+</form></section>"#
+    );
+    html::page("Sign in", None, &body)
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// `POST /console/sign-in`: the token names the user; a new session
+/// token is made for them, stored hashed, and set as the cookie. A
+/// wrong token counts against the address as on the API ([`super::limit`]).
+async fn sign_in(
+    State(c): St,
+    client: Option<Extension<ConnectInfo<ClientAddr>>>,
+    Form(form): Form<SignInForm>,
+) -> Answer {
+    let ip = client.map(|Extension(ConnectInfo(ClientAddr(a)))| a.ip());
+    if let Some(wait) = ip.and_then(|ip| c.server.limiter.wait(ip)) {
+        let mut refused = html::answer(
+            StatusCode::TOO_MANY_REQUESTS,
+            sign_in_page(Some(&format!(
+                "too many failed sign-ins from this address: try again in {} s",
+                wait.as_secs()
+            ))),
+        );
+        refused
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+        return Err(refused);
+    }
+    let presented = form.token.trim().to_string();
+    let user = if presented.is_empty() {
+        None
+    } else {
+        let (s, hash) = (c.server.clone(), token::hash(&presented));
+        blocking(move || s.access.user_of(&hash).map_err(Problem::from))
+            .await
+            .map_err(|p| html::problem(p.status, &p.message, None))?
+    };
+    let Some(user) = user else {
+        if let Some(ip) = ip {
+            c.server.limiter.failed(ip);
+        }
+        return Err(html::answer(
+            StatusCode::UNAUTHORIZED,
+            sign_in_page(Some("this token is not known to this server")),
+        ));
+    };
+    let session_token = token::generate()
+        .map_err(|e| html::problem(StatusCode::INTERNAL_SERVER_ERROR, &e, None))?;
+    let record = TokenRecord {
+        hash: token::hash(&session_token),
+        user,
+        created: crate::project::now(),
+    };
+    let s = c.server.clone();
+    blocking(move || s.access.add_token(&record).map_err(Problem::from))
+        .await
+        .map_err(|p| html::problem(p.status, &p.message, None))?;
+    let mut response = html::see_other("/console");
+    let cookie = format!(
+        "{COOKIE}={session_token}; HttpOnly; SameSite=Strict; Path=/{}",
+        if c.secure { "; Secure" } else { "" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+/// The form of a signed-in user with nothing but its CSRF value.
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /console/sign-out`: the session's token is removed from the
+/// records (on every server sharing them) and the cookie cleared.
+async fn sign_out(State(c): St, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Answer {
+    let session = form_session(&c, &headers, &form.csrf).await?;
+    let (s, hash) = (c.server.clone(), token::hash(&session.token));
+    blocking(move || s.access.remove_token(&hash).map_err(Problem::from))
+        .await
+        .map_err(|p| failed(p, &session))?;
+    let mut response = html::see_other("/console/sign-in");
+    let cookie = format!(
+        "{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
+        if c.secure { "; Secure" } else { "" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+/// The `{project}` of a page's path.
+#[derive(Deserialize)]
+struct ProjectPath {
+    project: String,
+}
+
+/// The `{project}` and `{env}` of a page's path.
+#[derive(Deserialize)]
+struct EnvPath {
+    project: String,
+    env: String,
+}
+
+/// The `{project}`, `{env}` and `{id}` of a plan's path.
+#[derive(Deserialize)]
+struct PlanPath {
+    project: String,
+    env: String,
+    id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_is_read_from_its_cookie_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; terrace_session=abc ; b=2"),
+        );
+        assert_eq!(cookie(&h).as_deref(), Some("abc"));
+        assert_eq!(cookie(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn the_csrf_value_is_derived_from_the_session_and_compared_whole() {
+        let v = csrf_of("t");
+        assert_eq!(v, crate::digest::sha256_hex(b"csrf:t"));
+        assert_ne!(v, csrf_of("u"));
+        assert!(same(&v, &v.clone()));
+        assert!(!same(&v, &v[1..]));
+        assert!(!same("", &v));
+    }
+
+    #[test]
+    fn the_router_accepts_every_route_of_the_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server {
+            projects: Default::default(),
+            access: Box::new(crate::server::access::LocalAccess::new(dir.path())),
+            limiter: Default::default(),
+        };
+        let _ = router(Arc::new(server), false);
+    }
+}
