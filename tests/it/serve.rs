@@ -26,15 +26,15 @@ fn two_projects(store: Store) -> Project {
 }
 
 /// A running `terrace serve`, stopped when dropped.
-struct Serving {
+pub(crate) struct Serving {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Serving {
     /// Starts `terrace serve --listen 127.0.0.1:0 ARGS…` in `p` and reads
     /// the address it printed.
-    fn start(p: &Project, args: &[&str]) -> Serving {
+    pub(crate) fn start(p: &Project, args: &[&str]) -> Serving {
         let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
         all.extend_from_slice(args);
         let mut child = p
@@ -63,7 +63,7 @@ impl Serving {
         }
     }
 
-    fn get(&self, path: &str, token: Option<&str>) -> reqwest::blocking::Response {
+    pub(crate) fn get(&self, path: &str, token: Option<&str>) -> reqwest::blocking::Response {
         let mut req = client().get(format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -72,7 +72,7 @@ impl Serving {
     }
 
     /// Stops the server with SIGTERM and returns what it printed.
-    fn stop(mut self) -> (std::process::ExitStatus, String) {
+    pub(crate) fn stop(mut self) -> (std::process::ExitStatus, String) {
         let status = std::process::Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -103,7 +103,7 @@ impl Drop for Serving {
     }
 }
 
-fn client() -> Client {
+pub(crate) fn client() -> Client {
     terrace::tls::install_crypto_provider();
     Client::builder()
         .timeout(std::time::Duration::from_secs(30))
@@ -112,7 +112,7 @@ fn client() -> Client {
 }
 
 /// `serve token create --user USER`: the token printed, alone on stdout.
-fn token(p: &Project, user: &str) -> String {
+pub(crate) fn token(p: &Project, user: &str) -> String {
     let run = p
         .run(&["serve", "token", "create", "--user", user])
         .success();
@@ -121,7 +121,7 @@ fn token(p: &Project, user: &str) -> String {
     token
 }
 
-fn grant(p: &Project, user: &str, role: &str, project: &str) {
+pub(crate) fn grant(p: &Project, user: &str, role: &str, project: &str) {
     p.run(&[
         "serve",
         "grant",
@@ -348,7 +348,7 @@ fn backend_init_upgrades_a_version_1_database_with_the_servers_tables() {
 
 /// A self-signed certificate for 127.0.0.1 and its key, made by openssl:
 /// (cert.pem, key.pem) in `p`.
-fn self_signed(p: &Project) -> (std::path::PathBuf, std::path::PathBuf) {
+pub(crate) fn self_signed(p: &Project) -> (std::path::PathBuf, std::path::PathBuf) {
     let (cert, key) = (p.path("cert.pem"), p.path("key.pem"));
     let status = std::process::Command::new("openssl")
         .args([
