@@ -625,3 +625,97 @@ fn in_a_browser_users_sign_in_see_what_needs_attention_plan_and_approve_by_their
     browser.find("main h1");
     assert!(browser.text("main h1").contains("Not Found"));
 }
+
+#[test]
+fn state_versions_are_restored_through_the_console_by_an_administrator_only() {
+    let p = shop();
+    p.apply();
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"a\" {\n  input = \"second\"\n}\n",
+    );
+    p.apply();
+    let (root, vera) = (token(&p, "root"), token(&p, "vera"));
+    grant(&p, "root", "Administrator", "shop");
+    grant(&p, "vera", "Viewer", "shop");
+    let serving = Serving::start(&p, &["--project", "."]);
+    let (http, base) = (no_redirects(), serving.base.clone());
+    let state = format!("{base}/console/projects/shop/environments/dev/state");
+    let serial_re = regex_lite::Regex::new(r#"name="serial" value="(\d+)""#).unwrap();
+
+    // A Viewer sees the versions, without a Restore form, and may not post one.
+    let viewer = session_of(&sign_in(&http, &base, &vera));
+    let page = get(&http, &state, &viewer).text().unwrap();
+    assert!(page.contains("<td>app</td>"), "{page}");
+    assert!(!page.contains("Restore app"), "{page}");
+    let refused = post(
+        &http,
+        &format!("{state}/restore"),
+        &viewer,
+        &[
+            ("csrf", &csrf_in(&page)),
+            ("serial", "1"),
+            ("config", "app"),
+        ],
+    );
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().unwrap().contains("Administrator is needed"));
+
+    // An Administrator restores one, as `terrace state restore` would.
+    let admin = session_of(&sign_in(&http, &base, &root));
+    let page = get(&http, &state, &admin).text().unwrap();
+    let serial = serial_re
+        .captures(&page)
+        .unwrap_or_else(|| panic!("no Restore form in\n{page}"))[1]
+        .to_string();
+    let restored = post(
+        &http,
+        &format!("{state}/restore"),
+        &admin,
+        &[
+            ("csrf", &csrf_in(&page)),
+            ("serial", &serial),
+            ("config", "app"),
+        ],
+    );
+    assert_eq!(restored.status(), StatusCode::OK);
+    assert!(restored.text().unwrap().contains("Restored"));
+    let audit = p.run(&["audit", "--json"]).success().stdout;
+    let line = audit
+        .lines()
+        .find(|l| l.contains("project.state.restore"))
+        .unwrap_or_else(|| panic!("no restore in\n{audit}"));
+    assert!(
+        line.contains("\"initiator\":\"root\"") && line.contains("success"),
+        "{line}"
+    );
+}
+
+#[test]
+fn sign_in_guessing_is_held_back_with_429_as_on_the_api() {
+    let p = shop();
+    let ana = token(&p, "ana");
+    grant(&p, "ana", "Viewer", "shop");
+    let serving = Serving::start(&p, &["--project", "."]);
+    let http = no_redirects();
+    for guess in 0..10 {
+        let wrong = http
+            .post(format!("{}/console/sign-in", serving.base))
+            .form(&[("token", format!("{guess:064x}"))])
+            .send()
+            .unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    let held = http
+        .post(format!("{}/console/sign-in", serving.base))
+        .form(&[("token", &ana)])
+        .send()
+        .unwrap();
+    assert_eq!(held.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(held.headers().contains_key("retry-after"));
+    // The API's guard counts the same failures.
+    assert_eq!(
+        serving.get("/api/projects", Some(&ana)).status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -64,7 +64,7 @@ pub struct ConsoleRoute {
     page: Page,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Page {
     Root,
     Projects,
@@ -183,6 +183,24 @@ pub fn router(server: Arc<Server>, secure: bool) -> Router {
 }
 
 impl Page {
+    /// Its entry in [`ROUTES`] (each page has one: a test checks it).
+    fn route(self) -> Option<&'static ConsoleRoute> {
+        ROUTES.iter().find(|r| r.page == self)
+    }
+
+    /// The class of access it needs (a page missing from [`ROUTES`]
+    /// would need the most).
+    fn class(self) -> Class {
+        self.route()
+            .map_or(Class::Administer, |r| r.class.unwrap_or(Class::Signed))
+    }
+
+    /// Whether a user holding `held` on the project may use it: whether
+    /// a page shows the form that posts to it.
+    fn allows(self, held: Option<Role>) -> bool {
+        role::allows(held, self.class())
+    }
+
     fn handler(self) -> MethodRouter<Arc<Console>> {
         match self {
             Page::Root => get(|| async { html::see_other("/console") }),
@@ -304,17 +322,20 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// The user's role on `project`, checked against `class` as the API's
-/// guard checks it: a refusal is audited in the project's trail and
-/// answered 403; a project this server does not serve, 404.
+/// The user's role on `project`, checked against the class of `page`
+/// ([`ROUTES`]) as the API's guard checks an endpoint's: a refusal is
+/// audited in the project's trail and answered 403; a project this
+/// server does not serve, 404.
 async fn require(
     c: &Console,
     session: &Session,
     project: &str,
-    class: Class,
-    method: &str,
+    page: Page,
     path: &str,
 ) -> Result<Option<Role>, Response> {
+    let (method, class) = page.route().map_or(("GET", Class::Administer), |r| {
+        (r.method, r.class.unwrap_or(Class::Signed))
+    });
     let (s, who) = (c.server.clone(), session.user.clone());
     let grants = blocking(move || s.access.grants_of(&who).map_err(Problem::from))
         .await
@@ -538,5 +559,19 @@ mod tests {
             limiter: Default::default(),
         };
         let _ = router(Arc::new(server), false);
+    }
+
+    #[test]
+    fn every_page_has_one_route_and_project_pages_a_class() {
+        for route in ROUTES {
+            assert_eq!(ROUTES.iter().filter(|r| r.page == route.page).count(), 1);
+            if route.path.contains("{project}") {
+                assert!(
+                    route.class.is_some_and(|c| c != Class::Signed),
+                    "{}",
+                    route.path
+                );
+            }
+        }
     }
 }

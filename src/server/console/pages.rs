@@ -5,15 +5,14 @@
 
 use super::html::{self, csrf_field, esc, seg};
 use super::{
-    Answer, CsrfForm, EnvPath, PlanPath, ProjectPath, Session, St, failed, form_session, require,
-    session,
+    Answer, CsrfForm, EnvPath, Page, PlanPath, ProjectPath, Session, St, failed, form_session,
+    require, session,
 };
 use crate::ops;
 use crate::plan::{Action, Change};
 use crate::project::attention::Severity;
 use crate::server::handlers::{As, Problem, blocking, root};
 use crate::server::plans;
-use crate::server::role::{Class, Role};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
@@ -101,7 +100,7 @@ pub async fn dashboard(
     Path(ProjectPath { project }): Path<ProjectPath>,
 ) -> Answer {
     let session = session(&c, &headers).await?;
-    let role = require(&c, &session, &project, Class::Read, "GET", uri.path()).await?;
+    let role = require(&c, &session, &project, Page::Dashboard, uri.path()).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let user = session.user.clone();
     let (status, attention) = run(&session, move || {
@@ -118,7 +117,7 @@ pub async fn dashboard(
         Ok((status, attention))
     })
     .await?;
-    let may_plan = crate::server::role::allows(role, Class::Operate);
+    let may_plan = Page::MakePlan.allows(role);
 
     // Needs attention: counts by severity, then each item.
     let count = |s: Severity| attention.items.iter().filter(|i| i.severity == s).count();
@@ -228,7 +227,7 @@ pub async fn make_plan(
     Form(form): Form<CsrfForm>,
 ) -> Answer {
     let session = form_session(&c, &headers, &form.csrf).await?;
-    require(&c, &session, &project, Class::Operate, "POST", uri.path()).await?;
+    require(&c, &session, &project, Page::MakePlan, uri.path()).await?;
     let made = plans::make(&c.server, &project, &env, &session.user)
         .await
         .map_err(|p| failed(p, &session))?;
@@ -261,27 +260,21 @@ fn verb(change: &Change) -> &'static str {
     }
 }
 
-/// The lines of `before` → `after` (each as pretty JSON), marked `-`
-/// and `+`.
-fn diff(change: &Change) -> String {
-    let pretty = |v: &Option<crate::value::Value>| {
-        v.as_ref()
-            .map(|v| serde_json::to_string_pretty(&v.to_json()).unwrap_or_default())
-            .unwrap_or_default()
-    };
-    let (before, after) = (pretty(&change.before), pretty(&change.after));
+/// The change as `terrace plan` shows it (sensitive values masked,
+/// unknown ones "(known after apply)"), its lines marked by their sign.
+fn diff(env: &str, change: &Change) -> String {
+    let mut text = String::new();
+    crate::render::plan_change(&mut text, env, change, crate::render::Palette::plain());
     let mut out = String::from(r#"<pre class="diff">"#);
-    for line in similar::TextDiff::from_lines(&before, &after).iter_all_changes() {
-        let text = line.value().trim_end_matches('\n');
-        let _ = match line.tag() {
-            similar::ChangeTag::Delete => {
-                writeln!(out, r#"<span class="del">- {}</span>"#, esc(text))
-            }
-            similar::ChangeTag::Insert => {
-                writeln!(out, r#"<span class="add">+ {}</span>"#, esc(text))
-            }
-            similar::ChangeTag::Equal => writeln!(out, "  {}", esc(text)),
+    // The first line names the change, as the heading above does.
+    for line in text.lines().skip_while(|l| l.trim_start().starts_with('#')) {
+        let class = match line.trim_start().chars().next() {
+            Some('+') => "add",
+            Some('-') => "del",
+            Some('~') => "chg",
+            _ => "",
         };
+        let _ = writeln!(out, r#"<span class="{class}">{}</span>"#, esc(line));
     }
     out.push_str("</pre>");
     out
@@ -306,7 +299,7 @@ pub async fn plan(
     Query(q): Query<PlanQuery>,
 ) -> Answer {
     let session = session(&c, &headers).await?;
-    let role = require(&c, &session, &project, Class::Read, "GET", uri.path()).await?;
+    let role = require(&c, &session, &project, Page::Plan, uri.path()).await?;
     let kept = plans::kept(&c.server, &project, &env, &id)
         .await
         .map_err(|p| failed(p, &session))?;
@@ -367,7 +360,7 @@ pub async fn plan(
             r#"<article class="change"><h3><code>{}</code> {}{reason}</h3>{}</article>"#,
             esc(&change.address.to_string()),
             verb(change),
-            diff(change)
+            diff(&plan.environment, change)
         );
     }
     body.push_str("</section>");
@@ -392,7 +385,7 @@ pub async fn plan(
         }
         body.push_str("</tbody></table></section>");
     }
-    if crate::server::role::allows(role, Class::Edit) {
+    if Page::Approve.allows(role) {
         let _ = write!(
             body,
             r#"<section class="card" aria-labelledby="approve-title"><h2 id="approve-title">Approve</h2><form class="stack" method="post" action="/console/projects/{}/environments/{}/plans/{}/approve">{}<label for="comment">Comment (recorded with the approval)</label><textarea id="comment" name="comment" rows="3" required></textarea><button type="submit">Approve this plan</button></form></section>"#,
@@ -423,7 +416,7 @@ pub async fn approve(
     Form(form): Form<ApproveForm>,
 ) -> Answer {
     let session = form_session(&c, &headers, &form.csrf).await?;
-    require(&c, &session, &project, Class::Edit, "POST", uri.path()).await?;
+    require(&c, &session, &project, Page::Approve, uri.path()).await?;
     plans::approve_kept(
         &c.server,
         &project,
@@ -468,7 +461,7 @@ pub async fn audit(
     Query(f): Query<AuditFilter>,
 ) -> Answer {
     let session = session(&c, &headers).await?;
-    require(&c, &session, &project, Class::Read, "GET", uri.path()).await?;
+    require(&c, &session, &project, Page::Audit, uri.path()).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let (env, action, since_text) = (given(&f.env), given(&f.action), given(&f.since));
     let since = match &since_text {
@@ -553,7 +546,7 @@ pub async fn graph(
     Path(ProjectPath { project }): Path<ProjectPath>,
 ) -> Answer {
     let session = session(&c, &headers).await?;
-    require(&c, &session, &project, Class::Read, "GET", uri.path()).await?;
+    require(&c, &session, &project, Page::Graph, uri.path()).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let nodes = run(&session, move || {
         use crate::eval::Node;
@@ -624,7 +617,7 @@ pub async fn state(
     Path(EnvPath { project, env }): Path<EnvPath>,
 ) -> Answer {
     let session = session(&c, &headers).await?;
-    let role = require(&c, &session, &project, Class::Read, "GET", uri.path()).await?;
+    let role = require(&c, &session, &project, Page::State, uri.path()).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let e = env.clone();
     let versions = run(&session, move || {
@@ -635,7 +628,7 @@ pub async fn state(
             .map_err(|err| Problem::internal(format!("the state of {name}: {err}")))
     })
     .await?;
-    let admin = role >= Some(Role::Administrator);
+    let admin = Page::Restore.allows(role);
     let mut body = project_nav(&project);
     if versions.is_empty() {
         let _ = write!(
@@ -703,15 +696,7 @@ pub async fn restore(
     Form(form): Form<RestoreForm>,
 ) -> Answer {
     let session = form_session(&c, &headers, &form.csrf).await?;
-    require(
-        &c,
-        &session,
-        &project,
-        Class::Administer,
-        "POST",
-        uri.path(),
-    )
-    .await?;
+    require(&c, &session, &project, Page::Restore, uri.path()).await?;
     let serial: u64 = form.serial.trim().parse().map_err(|_| {
         html::problem(
             StatusCode::UNPROCESSABLE_ENTITY,
