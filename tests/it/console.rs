@@ -719,3 +719,34 @@ fn sign_in_guessing_is_held_back_with_429_as_on_the_api() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+#[test]
+fn a_session_opened_on_one_server_counts_on_another_on_the_same_database_until_signed_out() {
+    let p = crate::harness::Store::Postgres.project(shop());
+    let ann = token(&p, "ann");
+    grant(&p, "ann", "Viewer", "shop");
+    let one = Serving::start(&p, &["--project", "."]);
+    let two = Serving::start(&p, &["--project", "."]);
+    let http = no_redirects();
+    let cookie = session_of(&sign_in(&http, &one.base, &ann));
+    let on_two = get(
+        &http,
+        &format!("{}/console/projects/shop", two.base),
+        &cookie,
+    );
+    assert_eq!(on_two.status(), StatusCode::OK);
+    let csrf = csrf_in(&on_two.text().unwrap());
+    let out = post(
+        &http,
+        &format!("{}/console/sign-out", two.base),
+        &cookie,
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let on_one = get(
+        &http,
+        &format!("{}/console/projects/shop", one.base),
+        &cookie,
+    );
+    assert_eq!(on_one.status(), StatusCode::SEE_OTHER, "signed out on both");
+}
