@@ -692,19 +692,26 @@ fn state_versions_are_restored_through_the_console_by_an_administrator_only() {
 }
 
 #[test]
-fn sign_in_guessing_is_held_back_with_429_as_on_the_api() {
+fn sign_in_and_session_guessing_are_held_back_with_429_as_on_the_api() {
     let p = shop();
     let ana = token(&p, "ana");
     grant(&p, "ana", "Viewer", "shop");
     let serving = Serving::start(&p, &["--project", "."]);
     let http = no_redirects();
-    for guess in 0..10 {
+    // Wrong tokens, and cookies of no session, count alike.
+    for guess in 0..5 {
         let wrong = http
             .post(format!("{}/console/sign-in", serving.base))
             .form(&[("token", format!("{guess:064x}"))])
             .send()
             .unwrap();
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+        let forged = get(
+            &http,
+            &format!("{}/console", serving.base),
+            &format!("{COOKIE_PREFIX}{guess:064x}"),
+        );
+        assert_eq!(forged.status(), StatusCode::SEE_OTHER);
     }
     let held = http
         .post(format!("{}/console/sign-in", serving.base))

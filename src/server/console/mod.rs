@@ -32,8 +32,9 @@ use super::{ClientAddr, Server, token};
 use crate::project::audit::Outcome;
 use axum::Router;
 use axum::extract::connect_info::ConnectInfo;
-use axum::extract::{Extension, Form, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Extension, Form, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use html::Viewer;
@@ -270,47 +271,85 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The signed-in user of the request, or the way to the sign-in page.
-async fn session(c: &Console, headers: &HeaderMap) -> Result<Session, Response> {
-    let Some(session_token) = cookie(headers) else {
-        return Err(html::see_other("/console/sign-in"));
-    };
-    let (s, hash) = (c.server.clone(), token::hash(&session_token));
-    let user = blocking(move || s.access.user_of(&hash).map_err(Problem::from))
-        .await
-        .map_err(|p| html::problem(p.status, &p.message, None))?;
-    match user {
-        Some(user) => Ok(Session {
-            user,
-            csrf: csrf_of(&session_token),
-            token: session_token,
-        }),
-        // Signed out, or a cookie of another server: sign in again.
-        None => Err(html::see_other("/console/sign-in")),
+/// A `429 Too Many Requests` page: the client's address failed to sign
+/// in too often ([`super::limit`]).
+fn held_back(wait: std::time::Duration) -> Response {
+    let mut refused = html::answer(
+        StatusCode::TOO_MANY_REQUESTS,
+        sign_in_page(Some(&format!(
+            "too many failed sign-ins from this address: try again in {} s",
+            wait.as_secs()
+        ))),
+    );
+    refused
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+    refused
+}
+
+/// The signed-in user of a request, from its cookie. Without one, or
+/// with one the records do not know (signed out, or of another server):
+/// a page is sent to the sign-in page, a form is refused 401. An unknown
+/// cookie counts as a failed sign-in of the client's address, as an
+/// unknown token does on the API.
+impl FromRequestParts<Arc<Console>> for Session {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, c: &Arc<Console>) -> Result<Session, Response> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<ClientAddr>>()
+            .map(|ConnectInfo(ClientAddr(a))| a.ip());
+        let not_signed_in = || {
+            if parts.method == Method::GET {
+                html::see_other("/console/sign-in")
+            } else {
+                html::problem(
+                    StatusCode::UNAUTHORIZED,
+                    "you are not signed in (or your session ended): sign in again",
+                    None,
+                )
+            }
+        };
+        if let Some(wait) = ip.and_then(|ip| c.server.limiter.wait(ip)) {
+            return Err(held_back(wait));
+        }
+        let Some(session_token) = cookie(&parts.headers) else {
+            return Err(not_signed_in());
+        };
+        let (s, hash) = (c.server.clone(), token::hash(&session_token));
+        let user = blocking(move || s.access.user_of(&hash).map_err(Problem::from))
+            .await
+            .map_err(|p| html::problem(p.status, &p.message, None))?;
+        match user {
+            Some(user) => Ok(Session {
+                user,
+                csrf: csrf_of(&session_token),
+                token: session_token,
+            }),
+            None => {
+                if let Some(ip) = ip {
+                    c.server.limiter.failed(ip);
+                }
+                Err(not_signed_in())
+            }
+        }
     }
 }
 
-/// The signed-in user of a form's request, whose `csrf` field must be the
-/// session's: 403 otherwise (a form posted from another site).
-async fn form_session(c: &Console, headers: &HeaderMap, csrf: &str) -> Result<Session, Response> {
-    let session = match session(c, headers).await {
-        Ok(s) => s,
-        Err(_) => {
-            return Err(html::problem(
-                StatusCode::UNAUTHORIZED,
-                "you are not signed in (or your session ended): sign in again",
-                None,
-            ));
+impl Session {
+    /// Checks a form's `csrf` field against the session's value: 403
+    /// otherwise (a form posted from another site).
+    fn check(&self, csrf: &str) -> Result<(), Response> {
+        if same(csrf.trim(), &self.csrf) {
+            return Ok(());
         }
-    };
-    if !same(csrf.trim(), &session.csrf) {
-        return Err(html::problem(
+        Err(html::problem(
             StatusCode::FORBIDDEN,
             "this form did not come from a page of this console (its CSRF value is missing or wrong): reload the page and send it again",
-            Some(&session.viewer()),
-        ));
+            Some(&self.viewer()),
+        ))
     }
-    Ok(session)
 }
 
 /// `a == b` in a time that does not depend on where they differ.
@@ -426,17 +465,7 @@ async fn sign_in(
 ) -> Answer {
     let ip = client.map(|Extension(ConnectInfo(ClientAddr(a)))| a.ip());
     if let Some(wait) = ip.and_then(|ip| c.server.limiter.wait(ip)) {
-        let mut refused = html::answer(
-            StatusCode::TOO_MANY_REQUESTS,
-            sign_in_page(Some(&format!(
-                "too many failed sign-ins from this address: try again in {} s",
-                wait.as_secs()
-            ))),
-        );
-        refused
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
-        return Err(refused);
+        return Err(held_back(wait));
     }
     let presented = form.token.trim().to_string();
     let user = if presented.is_empty() {
@@ -487,8 +516,8 @@ struct CsrfForm {
 
 /// `POST /console/sign-out`: the session's token is removed from the
 /// records (on every server sharing them) and the cookie cleared.
-async fn sign_out(State(c): St, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Answer {
-    let session = form_session(&c, &headers, &form.csrf).await?;
+async fn sign_out(State(c): St, session: Session, Form(form): Form<CsrfForm>) -> Answer {
+    session.check(&form.csrf)?;
     let (s, hash) = (c.server.clone(), token::hash(&session.token));
     blocking(move || s.access.remove_token(&hash).map_err(Problem::from))
         .await

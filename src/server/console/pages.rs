@@ -1,20 +1,18 @@
-//! The console's pages and forms. Each one reads the session, checks the
+//! The console's pages and forms. Each one has the session (a form: with
+//! its CSRF value checked), checks the
 //! user's role on the project with the class of the equivalent API
 //! endpoint ([`super::require`]), calls the operation the API calls, and
 //! renders the report; every value goes through [`esc`].
 
 use super::html::{self, csrf_field, esc, seg};
-use super::{
-    Answer, CsrfForm, EnvPath, Page, PlanPath, ProjectPath, Session, St, failed, form_session,
-    require, session,
-};
+use super::{Answer, CsrfForm, EnvPath, Page, PlanPath, ProjectPath, Session, St, failed, require};
 use crate::ops;
 use crate::plan::{Action, Change};
 use crate::project::attention::Severity;
 use crate::server::handlers::{As, Problem, blocking, root};
 use crate::server::plans;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use serde::Deserialize;
 use std::fmt::Write;
@@ -44,8 +42,7 @@ async fn run<T: Send + 'static>(
 }
 
 /// `GET /console`: the served projects the user has a role on.
-pub async fn projects(State(c): St, headers: HeaderMap) -> Answer {
-    let session = session(&c, &headers).await?;
+pub async fn projects(State(c): St, session: Session) -> Answer {
     let (s, who) = (c.server.clone(), session.user.clone());
     let grants = run(&session, move || {
         s.access.grants_of(&who).map_err(Problem::from)
@@ -95,11 +92,10 @@ fn resolver(project: &str, code: &str, env: &str) -> (String, String) {
 /// grid of lifecycle stages, and what needs attention.
 pub async fn dashboard(
     State(c): St,
-    headers: HeaderMap,
+    session: Session,
     uri: Uri,
     Path(ProjectPath { project }): Path<ProjectPath>,
 ) -> Answer {
-    let session = session(&c, &headers).await?;
     let role = require(&c, &session, &project, Page::Dashboard, uri.path()).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let user = session.user.clone();
@@ -221,12 +217,12 @@ pub async fn dashboard(
 /// does ([`plans::make`]) and shows the plan.
 pub async fn make_plan(
     State(c): St,
-    headers: HeaderMap,
+    session: Session,
     uri: Uri,
     Path(EnvPath { project, env }): Path<EnvPath>,
     Form(form): Form<CsrfForm>,
 ) -> Answer {
-    let session = form_session(&c, &headers, &form.csrf).await?;
+    session.check(&form.csrf)?;
     require(&c, &session, &project, Page::MakePlan, uri.path()).await?;
     let made = plans::make(&c.server, &project, &env, &session.user)
         .await
@@ -293,12 +289,11 @@ fn order(a: &Change) -> u8 {
 /// results, and (for an Editor) the form that approves it.
 pub async fn plan(
     State(c): St,
-    headers: HeaderMap,
+    session: Session,
     uri: Uri,
     Path(PlanPath { project, env, id }): Path<PlanPath>,
     Query(q): Query<PlanQuery>,
 ) -> Answer {
-    let session = session(&c, &headers).await?;
     let role = require(&c, &session, &project, Page::Plan, uri.path()).await?;
     let kept = plans::kept(&c.server, &project, &env, &id)
         .await
@@ -410,12 +405,12 @@ pub struct ApproveForm {
 /// ([`plans::approve_kept`]), the user the approver.
 pub async fn approve(
     State(c): St,
-    headers: HeaderMap,
+    session: Session,
     uri: Uri,
     Path(PlanPath { project, env, id }): Path<PlanPath>,
     Form(form): Form<ApproveForm>,
 ) -> Answer {
-    let session = form_session(&c, &headers, &form.csrf).await?;
+    session.check(&form.csrf)?;
     require(&c, &session, &project, Page::Approve, uri.path()).await?;
     plans::approve_kept(
         &c.server,
@@ -455,12 +450,11 @@ fn given(v: &Option<String>) -> Option<String> {
 /// `GET /console/projects/{project}/audit?env=&action=&since=`.
 pub async fn audit(
     State(c): St,
-    headers: HeaderMap,
+    session: Session,
     uri: Uri,
     Path(ProjectPath { project }): Path<ProjectPath>,
     Query(f): Query<AuditFilter>,
 ) -> Answer {
-    let session = session(&c, &headers).await?;
     require(&c, &session, &project, Page::Audit, uri.path()).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let (env, action, since_text) = (given(&f.env), given(&f.action), given(&f.since));
@@ -541,11 +535,10 @@ pub async fn audit(
 /// dependencies, as `terrace graph` has them, drawn as SVG.
 pub async fn graph(
     State(c): St,
-    headers: HeaderMap,
+    session: Session,
     uri: Uri,
     Path(ProjectPath { project }): Path<ProjectPath>,
 ) -> Answer {
-    let session = session(&c, &headers).await?;
     require(&c, &session, &project, Page::Graph, uri.path()).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let nodes = run(&session, move || {
@@ -612,11 +605,10 @@ pub async fn graph(
 /// Administrators.
 pub async fn state(
     State(c): St,
-    headers: HeaderMap,
+    session: Session,
     uri: Uri,
     Path(EnvPath { project, env }): Path<EnvPath>,
 ) -> Answer {
-    let session = session(&c, &headers).await?;
     let role = require(&c, &session, &project, Page::State, uri.path()).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let e = env.clone();
@@ -690,12 +682,12 @@ pub struct RestoreForm {
 /// --config CONFIG`, for an Administrator.
 pub async fn restore(
     State(c): St,
-    headers: HeaderMap,
+    session: Session,
     uri: Uri,
     Path(EnvPath { project, env }): Path<EnvPath>,
     Form(form): Form<RestoreForm>,
 ) -> Answer {
-    let session = form_session(&c, &headers, &form.csrf).await?;
+    session.check(&form.csrf)?;
     require(&c, &session, &project, Page::Restore, uri.path()).await?;
     let serial: u64 = form.serial.trim().parse().map_err(|_| {
         html::problem(
