@@ -18,13 +18,18 @@ const PROBE: &str = "<script>alert(1)</script>";
 const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;";
 
 /// Project `shop`: dev, test (whose credential is never set: an item
-/// that needs attention), and prod which needs an approval; a resource
-/// whose input is markup, and one that depends on it.
+/// that needs attention), and prod which needs an approval and has an
+/// advisory policy that two creates fail; a resource whose input is
+/// markup, and one that depends on it.
 fn shop() -> Project {
     Project::new()
         .file(
             "project.hcl",
-            "project \"shop\" {}\nenvironment \"dev\" {}\nenvironment \"test\" {\n  authorization {\n    api_key = env(\"SHOP_TEST_KEY_NEVER_SET\")\n  }\n}\nenvironment \"prod\" {\n  require_approval = true\n}\nconfiguration \"app\" {\n  architecture = \"./arch\"\n}\n",
+            "project \"shop\" {}\nenvironment \"dev\" {}\nenvironment \"test\" {\n  authorization {\n    api_key = env(\"SHOP_TEST_KEY_NEVER_SET\")\n  }\n}\nenvironment \"prod\" {\n  require_approval = true\n}\nconfiguration \"app\" {\n  architecture = \"./arch\"\n}\npolicy \"creates\" {\n  source       = \"policies/creates.rego\"\n  query        = \"data.terrace.creates.deny\"\n  enforcement  = \"advisory\"\n  environments = [\"prod\"]\n}\n",
+        )
+        .file(
+            "policies/creates.rego",
+            "package terrace.creates\n\nimport rego.v1\n\ncreates := [rc | some rc in input.resource_changes; \"create\" in rc.change.actions]\n\ndeny contains sprintf(\"%d objects created at once (at most 1)\", [count(creates)]) if {\n\tcount(creates) > 1\n}\n",
         )
         .file(
             "arch/main.hcl",
@@ -283,6 +288,7 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Browser {
     fn start() -> Browser {
+        terrace::tls::install_crypto_provider();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -546,6 +552,12 @@ fn in_a_browser_users_sign_in_see_what_needs_attention_plan_and_approve_by_their
         browser.all("#comment").is_empty(),
         "an Operator may not approve"
     );
+    let policies = browser.text("#policies-title + table");
+    assert!(
+        policies.contains("creates advisory fail")
+            && policies.contains("2 objects created at once (at most 1)"),
+        "{policies}"
+    );
     browser.screenshot("plan");
 
     for (page, name) in [
@@ -688,6 +700,33 @@ fn state_versions_are_restored_through_the_console_by_an_administrator_only() {
     assert!(
         line.contains("\"initiator\":\"root\"") && line.contains("success"),
         "{line}"
+    );
+
+    // A plan that destroys: the warning, and the destroys listed first.
+    p.write(
+        "arch/main.hcl",
+        "resource \"terrace_data\" \"c\" {\n  input = \"third\"\n}\n",
+    );
+    let made = post(
+        &http,
+        &format!("{base}/console/projects/shop/environments/dev/plans"),
+        &admin,
+        &[("csrf", &csrf_in(&page))],
+    );
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let plan = get(
+        &http,
+        &format!("{base}{}", made.headers()["location"].to_str().unwrap()),
+        &admin,
+    )
+    .text()
+    .unwrap();
+    assert!(plan.contains("This plan destroys"), "{plan}");
+    let destroyed = plan.find("terrace_data.a</code> will be destroyed");
+    let created = plan.find("terrace_data.c</code> will be created");
+    assert!(
+        destroyed.is_some() && created.is_some() && destroyed < created,
+        "{plan}"
     );
 }
 

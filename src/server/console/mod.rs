@@ -65,6 +65,7 @@ pub struct ConsoleRoute {
     page: Page,
 }
 
+/// What answers a route of [`ROUTES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Page {
     Root,
