@@ -3,7 +3,9 @@
 //! What it owns: the routes ([`routes::ROUTES`], one table with each
 //! endpoint's class), the one guard every route passes through
 //! ([`guard`]: token → user → role on the project, refusals audited), the
-//! access records ([`access`]), roles ([`role`]) and tokens ([`token`]).
+//! access records ([`access`]), roles ([`role`]) and tokens ([`token`]);
+//! and the web console ([`console`]), HTML pages under `/console` that
+//! check the same roles and call the same operations.
 //! What it does not: any workflow. Handlers call [`crate::ops`], as the
 //! command line does, and render the report as JSON.
 //!
