@@ -122,7 +122,7 @@ fn console_pages_escape_values_refuse_forms_without_csrf_and_set_strict_cookies(
     assert!(wrong.text().unwrap().contains("not known to this server"));
 
     let set_cookie = sign_in(&http, &base, &odd);
-    for flag in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
         assert!(set_cookie.contains(flag), "{flag} missing: {set_cookie}");
     }
     assert!(!set_cookie.contains("Secure"), "plain HTTP: {set_cookie}");
@@ -576,7 +576,12 @@ fn in_a_browser_users_sign_in_see_what_needs_attention_plan_and_approve_by_their
 
     // Signed out: the old cookie is refused, by the console and the API.
     let old = browser.cookie("terrace_session");
-    assert_eq!(old.len(), 64);
+    assert!(old.len() > 64, "{old}");
+    // A session is not an API token.
+    assert_eq!(
+        serving.get("/api/projects", Some(&old)).status(),
+        StatusCode::UNAUTHORIZED
+    );
     browser.sign_out();
     let http = no_redirects();
     let refused = get(

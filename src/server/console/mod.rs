@@ -3,8 +3,10 @@
 //! into the binary. No script runs in them; every action is a form.
 //!
 //! What it owns: signing in and out (a *session*: a fresh token of the
-//! user, stored hashed in the access records like any token, carried in
-//! the `terrace_session` cookie), the CSRF check of every form, and the
+//! user, stored hashed in the access records beside the API's tokens —
+//! under a hash of its own, so that it is not one — carried in the
+//! `terrace_session` cookie for [`SESSION_LIFETIME`] at most), the CSRF
+//! check of every form, and the
 //! pages ([`pages`]). What it does not: any workflow or access rule of its
 //! own. Each page checks the signed-in user's role on its project with
 //! [`role::allows`] and the [`Class`] of the equivalent API endpoint
@@ -43,6 +45,34 @@ use std::sync::Arc;
 
 /// The cookie that carries a session's token.
 pub const COOKIE: &str = "terrace_session";
+
+/// How long a session lasts: past it, the next page asks to sign in
+/// again (and the session's record is removed).
+pub const SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
+
+/// A new session token: its time of issue (Unix seconds, hex), a dot, and
+/// a random token. The time cannot be changed: the records know the
+/// session by the hash of the whole.
+fn new_session() -> Result<String, String> {
+    let now = jiff::Timestamp::now().as_second().max(0);
+    Ok(format!("{now:x}.{}", token::generate()?))
+}
+
+/// Whether session `session` was issued longer than [`SESSION_LIFETIME`]
+/// before `now` (Unix seconds); a session without a readable time is.
+fn expired(session: &str, now: i64) -> bool {
+    let issued = session
+        .split_once('.')
+        .and_then(|(t, _)| i64::from_str_radix(t, 16).ok());
+    issued.is_none_or(|t| now.saturating_sub(t) > SESSION_LIFETIME.as_secs() as i64 || t > now + 60)
+}
+
+/// The hash under which a session is stored: the token hash of
+/// `session:` and the token, so that a session is not an API token (the
+/// API's guard, which hashes what it is given, knows no such token).
+fn session_hash(session: &str) -> String {
+    token::hash(&format!("session:{session}"))
+}
 
 /// What the console's handlers share: the server, and whether it answers
 /// over TLS (then the cookie is `Secure`).
@@ -318,10 +348,18 @@ impl FromRequestParts<Arc<Console>> for Session {
         let Some(session_token) = cookie(&parts.headers) else {
             return Err(not_signed_in());
         };
-        let (s, hash) = (c.server.clone(), token::hash(&session_token));
-        let user = blocking(move || s.access.user_of(&hash).map_err(Problem::from))
-            .await
-            .map_err(|p| html::problem(p.status, &p.message, None))?;
+        let (s, hash) = (c.server.clone(), session_hash(&session_token));
+        let over = expired(&session_token, jiff::Timestamp::now().as_second());
+        let user = blocking(move || {
+            if over {
+                // Its record goes; the user signs in again.
+                s.access.remove_token(&hash).map_err(Problem::from)?;
+                return Ok(None);
+            }
+            s.access.user_of(&hash).map_err(Problem::from)
+        })
+        .await
+        .map_err(|p| html::problem(p.status, &p.message, None))?;
         match user {
             Some(user) => Ok(Session {
                 user,
@@ -486,10 +524,10 @@ async fn sign_in(
             sign_in_page(Some("this token is not known to this server")),
         ));
     };
-    let session_token = token::generate()
-        .map_err(|e| html::problem(StatusCode::INTERNAL_SERVER_ERROR, &e, None))?;
+    let session_token =
+        new_session().map_err(|e| html::problem(StatusCode::INTERNAL_SERVER_ERROR, &e, None))?;
     let record = TokenRecord {
-        hash: token::hash(&session_token),
+        hash: session_hash(&session_token),
         user,
         created: crate::project::now(),
     };
@@ -499,7 +537,8 @@ async fn sign_in(
         .map_err(|p| html::problem(p.status, &p.message, None))?;
     let mut response = html::see_other("/console");
     let cookie = format!(
-        "{COOKIE}={session_token}; HttpOnly; SameSite=Strict; Path=/{}",
+        "{COOKIE}={session_token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        SESSION_LIFETIME.as_secs(),
         if c.secure { "; Secure" } else { "" }
     );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -519,7 +558,7 @@ struct CsrfForm {
 /// records (on every server sharing them) and the cookie cleared.
 async fn sign_out(State(c): St, session: Session, Form(form): Form<CsrfForm>) -> Answer {
     session.check(&form.csrf)?;
-    let (s, hash) = (c.server.clone(), token::hash(&session.token));
+    let (s, hash) = (c.server.clone(), session_hash(&session.token));
     blocking(move || s.access.remove_token(&hash).map_err(Problem::from))
         .await
         .map_err(|p| failed(p, &session))?;
@@ -568,6 +607,18 @@ mod tests {
         );
         assert_eq!(cookie(&h).as_deref(), Some("abc"));
         assert_eq!(cookie(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn a_session_expires_after_its_lifetime_and_is_not_an_api_token() {
+        let s = new_session().unwrap();
+        let now = jiff::Timestamp::now().as_second();
+        assert!(!expired(&s, now));
+        let later = now + SESSION_LIFETIME.as_secs() as i64 + 1;
+        assert!(expired(&s, later));
+        assert!(expired("nonsense", now) && expired(&format!("{:x}.x", now + 3600), now));
+        assert_ne!(session_hash(&s), token::hash(&s));
+        assert_ne!(new_session().unwrap(), s);
     }
 
     #[test]
