@@ -93,6 +93,9 @@ pub struct AccessError {
 pub trait AccessStore: Send + Sync {
     /// Records a new token's hash.
     fn add_token(&self, record: &TokenRecord) -> Result<(), AccessError>;
+    /// Removes the token that hashes to `hash` (a console session
+    /// signing out); whether there was one.
+    fn remove_token(&self, hash: &str) -> Result<bool, AccessError>;
     /// The user whose token hashes to `hash`, if any.
     fn user_of(&self, hash: &str) -> Result<Option<String>, AccessError>;
     /// Gives the user the role on the project, replacing the one it had.
@@ -242,6 +245,14 @@ impl AccessStore for LocalAccess {
     fn add_token(&self, record: &TokenRecord) -> Result<(), AccessError> {
         self.update(TOKENS, |tokens: &mut Vec<TokenRecord>| {
             tokens.push(record.clone())
+        })
+    }
+
+    fn remove_token(&self, hash: &str) -> Result<bool, AccessError> {
+        self.update(TOKENS, |tokens: &mut Vec<TokenRecord>| {
+            let before = tokens.len();
+            tokens.retain(|t| t.hash != hash);
+            tokens.len() != before
         })
     }
 
@@ -434,6 +445,10 @@ impl AccessStore for Postgres {
             .map_err(|e| self.err(e))
     }
 
+    fn remove_token(&self, hash: &str) -> Result<bool, AccessError> {
+        self.0.remove_token(hash).map_err(|e| self.err(e))
+    }
+
     fn user_of(&self, hash: &str) -> Result<Option<String>, AccessError> {
         self.0.user_of(hash).map_err(|e| self.err(e))
     }
@@ -563,6 +578,9 @@ mod tests {
             .unwrap();
         assert_eq!(store.user_of("h").unwrap().as_deref(), Some("ann"));
         assert_eq!(store.user_of("x").unwrap(), None);
+        assert!(store.remove_token("h").unwrap());
+        assert!(!store.remove_token("h").unwrap());
+        assert_eq!(store.user_of("h").unwrap(), None);
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&data.join(TOKENS)), 0o600);
         assert_eq!(mode(&data), 0o700);

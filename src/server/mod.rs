@@ -3,7 +3,9 @@
 //! What it owns: the routes ([`routes::ROUTES`], one table with each
 //! endpoint's class), the one guard every route passes through
 //! ([`guard`]: token → user → role on the project, refusals audited), the
-//! access records ([`access`]), roles ([`role`]) and tokens ([`token`]).
+//! access records ([`access`]), roles ([`role`]) and tokens ([`token`]);
+//! and the web console ([`console`]), HTML pages under `/console` that
+//! check the same roles and call the same operations.
 //! What it does not: any workflow. Handlers call [`crate::ops`], as the
 //! command line does, and render the report as JSON.
 //!
@@ -16,6 +18,7 @@
 
 pub mod access;
 mod admin;
+pub mod console;
 mod envs;
 mod guard;
 mod handlers;
@@ -111,6 +114,18 @@ impl Server {
         })
     }
 
+    /// A server of no project on local records in `dir`, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn empty(dir: &Path) -> Server {
+        Server {
+            projects: Default::default(),
+            access: Box::new(access::LocalAccess::new(dir)),
+            limiter: Default::default(),
+            jobs: Default::default(),
+            tfstate: Box::new(tfstate::local::LocalTfState::new(dir)),
+        }
+    }
+
     /// The names of the served projects.
     pub fn project_names(&self) -> impl Iterator<Item = &str> {
         self.projects.keys().map(String::as_str)
@@ -135,11 +150,14 @@ impl Server {
             None => Listening::Plain(tcp),
             Some(config) => Listening::Tls(tls::TlsListener::new(tcp, config).map_err(bind_err)?),
         };
+        // The API and the web console ([`console`]), which sets its
+        // cookie `Secure` over TLS.
+        let secure = matches!(listener, Listening::Tls(_));
         let server = Arc::new(self);
         Ok(Bound {
             listener,
             local,
-            router: routes::router(server.clone()),
+            router: console::router(server.clone(), secure).merge(routes::router(server.clone())),
             server,
         })
     }

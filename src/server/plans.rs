@@ -35,31 +35,29 @@ pub(super) async fn kept(
     })
 }
 
-/// The optional body of `POST …/plans`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlanBody {
-    /// Plan a promotion of this environment's release (`terrace promote
-    /// --from FROM --to ENV --out`) rather than the definitions.
-    promote_from: Option<String>,
+/// A plan made and kept by [`make`].
+pub(super) struct Made {
+    pub id: String,
+    /// The plan file's sha256.
+    pub sha256: String,
+    pub summary: crate::plan::Summary,
+    /// A promotion's release and source environment.
+    pub release: Option<String>,
+    pub promoted_from: Option<String>,
 }
 
-/// `POST /api/projects/{project}/environments/{env}/plans`: plans the
-/// environment (refresh on, as `terrace plan`), or with `{"promote_from":
-/// FROM}` its promotion, and keeps the plan.
-pub async fn create(
-    State(server): State<Arc<Server>>,
-    Extension(caller): Extension<Caller>,
-    Path((project, env)): Path<(String, String)>,
-    body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<Value>), Problem> {
-    let root = root(&server, &project)?;
-    let body: PlanBody = if body.iter().all(u8::is_ascii_whitespace) {
-        PlanBody::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("the request body: {e}")))?
-    };
+/// Plans environment `env` of served project `project` as `user` (refresh
+/// on, as `terrace plan`), or with `promote_from` its promotion (as
+/// `terrace promote --from FROM --to ENV --out`), and keeps the plan: the
+/// API's and the console's "make a plan".
+pub(super) async fn make(
+    server: &Arc<Server>,
+    project: &str,
+    env: &str,
+    user: &str,
+    promote_from: Option<String>,
+) -> Result<Made, Problem> {
+    let root = root(server, project)?;
     // The plan file is written where the command line writes one, then
     // kept in the records: its bytes are what approvals bind to.
     let scratch = tempfile::tempdir()
@@ -69,10 +67,10 @@ pub async fn create(
     // The operations' futures are not Send (they are the command line's):
     // they run on a blocking thread of their own, on the server's runtime.
     let runtime = tokio::runtime::Handle::current();
-    let (user, to, file) = (caller.user.clone(), env.clone(), out.clone());
+    let (author, to, file) = (user.to_string(), env.to_string(), out.clone());
     blocking(move || {
-        let front = As(user);
-        let done = match body.promote_from {
+        let front = As(author);
+        let done = match promote_from {
             None => {
                 let req = ops::plan::PlanRequest {
                     root,
@@ -104,28 +102,62 @@ pub async fn create(
     .await?;
     let bytes = std::fs::read(&out)
         .map_err(|e| Problem::internal(format!("the saved plan {}: {e}", out.display())))?;
-    let id: String = token::generate().map_err(Problem::internal)?[..32].to_string();
     let (plan, sha256) = ops::plan::decode(&bytes, &out)?;
-    let summary = plan.summary();
+    let id: String = token::generate().map_err(Problem::internal)?[..32].to_string();
     let kept = KeptPlan {
         id: id.clone(),
-        project: project.clone(),
-        env: env.clone(),
-        author: caller.user.clone(),
+        project: project.to_string(),
+        env: env.to_string(),
+        author: user.to_string(),
         created: crate::project::now(),
         bytes,
     };
     let s = server.clone();
     blocking(move || s.access.keep_plan(&kept).map_err(Problem::from)).await?;
+    Ok(Made {
+        id,
+        sha256,
+        summary: plan.summary(),
+        release: plan.release,
+        promoted_from: plan.promoted_from,
+    })
+}
+
+/// The optional body of `POST …/plans`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanBody {
+    /// Plan a promotion of this environment's release (`terrace promote
+    /// --from FROM --to ENV --out`) rather than the definitions.
+    promote_from: Option<String>,
+}
+
+/// `POST /api/projects/{project}/environments/{env}/plans`: plans the
+/// environment (refresh on, as `terrace plan`), or with `{"promote_from":
+/// FROM}` its promotion, and keeps the plan.
+pub async fn create(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, env)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let body: PlanBody = if body.iter().all(u8::is_ascii_whitespace) {
+        PlanBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("the request body: {e}")))?
+    };
+    let made = make(&server, &project, &env, &caller.user, body.promote_from).await?;
+    let summary = made.summary;
     Ok((
         StatusCode::CREATED,
         Json(json!({
-            "id": id,
+            "id": made.id,
             "environment": env,
             "author": caller.user,
-            "sha256": sha256,
-            "release": plan.release,
-            "promoted_from": plan.promoted_from,
+            "sha256": made.sha256,
+            "release": made.release,
+            "promoted_from": made.promoted_from,
             "changes": {
                 "import": summary.import,
                 "add": summary.add,
@@ -187,6 +219,35 @@ pub struct ApproveBody {
     override_policy: Vec<String>,
 }
 
+/// Approves kept plan `id` of `project`'s environment `env` as `user`,
+/// as `terrace approve` does: the API's and the console's approval.
+pub(super) async fn approve_kept(
+    server: &Arc<Server>,
+    project: &str,
+    env: &str,
+    id: &str,
+    user: &str,
+    comment: String,
+    override_policy: Vec<String>,
+) -> Result<ops::approve::ApproveReport, Problem> {
+    let root = root(server, project)?;
+    let kept = kept(server, project, env, id).await?;
+    let (env, id, user) = (env.to_string(), id.to_string(), user.to_string());
+    blocking(move || {
+        let req = ops::approve::ApproveRequest {
+            root,
+            env,
+            plan: std::path::PathBuf::from(&id),
+            kept: Some(kept.bytes),
+            comment,
+            lock_timeout: std::time::Duration::from_secs(10),
+            override_policy,
+        };
+        ops::approve::approve(&req, &As(user)).map_err(Problem::from)
+    })
+    .await
+}
+
 /// `POST …/plans/{id}/approve` with `{"comment": …}`: as `terrace
 /// approve`, the caller the approver.
 pub async fn approve(
@@ -195,20 +256,15 @@ pub async fn approve(
     Path((project, env, id)): Path<(String, String, String)>,
     Json(body): Json<ApproveBody>,
 ) -> Result<Json<Value>, Problem> {
-    let root = root(&server, &project)?;
-    let kept = kept(&server, &project, &env, &id).await?;
-    let report = blocking(move || {
-        let req = ops::approve::ApproveRequest {
-            root,
-            env,
-            plan: std::path::PathBuf::from(&id),
-            kept: Some(kept.bytes),
-            comment: body.comment,
-            lock_timeout: std::time::Duration::from_secs(10),
-            override_policy: body.override_policy,
-        };
-        ops::approve::approve(&req, &As(caller.user.clone())).map_err(Problem::from)
-    })
+    let report = approve_kept(
+        &server,
+        &project,
+        &env,
+        &id,
+        &caller.user,
+        body.comment,
+        body.override_policy,
+    )
     .await?;
     Ok(Json(
         json!({ "sha256": report.hash, "summary": report.summary }),

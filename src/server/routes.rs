@@ -366,13 +366,7 @@ mod tests {
     fn the_router_accepts_every_route_of_the_table() {
         // axum panics on a malformed or duplicated path: building it is the test.
         let dir = tempfile::tempdir().unwrap();
-        let server = Server {
-            projects: Default::default(),
-            access: Box::new(crate::server::access::LocalAccess::new(dir.path())),
-            tfstate: Box::new(crate::server::tfstate::local::LocalTfState::new(dir.path())),
-            limiter: Default::default(),
-            jobs: Default::default(),
-        };
+        let server = Server::empty(dir.path());
         let _ = router(Arc::new(server));
     }
 }

@@ -11,6 +11,7 @@ mod ci_examples;
 mod cli;
 mod command;
 mod conformance;
+mod console;
 mod consumers;
 mod crash;
 mod drift;

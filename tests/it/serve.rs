@@ -354,7 +354,7 @@ fn backend_init_upgrades_a_version_1_database_with_the_servers_tables() {
 
 /// A self-signed certificate for 127.0.0.1 and its key, made by openssl:
 /// (cert.pem, key.pem) in `p`.
-fn self_signed(p: &Project) -> (std::path::PathBuf, std::path::PathBuf) {
+pub(crate) fn self_signed(p: &Project) -> (std::path::PathBuf, std::path::PathBuf) {
     let (cert, key) = (p.path("cert.pem"), p.path("key.pem"));
     let status = std::process::Command::new("openssl")
         .args([

@@ -81,6 +81,15 @@ impl PgAccess {
         })
     }
 
+    /// Removes the token that hashes to `hash`; whether there was one.
+    pub fn remove_token(&self, hash: &str) -> Result<bool, DbError> {
+        let hash = hash.to_string();
+        self.conn.call(move |c| {
+            let n = c.execute("DELETE FROM terrace_tokens WHERE hash = $1", &[&hash])?;
+            Ok(n > 0)
+        })
+    }
+
     /// Gives `row.user` the role `row.role` on `row.project`, replacing
     /// the role it had there.
     pub fn grant(&self, row: &GrantRow) -> Result<(), DbError> {
