@@ -65,6 +65,8 @@ pub enum TfstateCommand {
         #[arg(long, value_name = "N")]
         version: i64,
     },
+    /// Release the state's lock whoever holds it (a lock whose Terraform is gone)
+    Unlock(TfstateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +243,18 @@ fn tfstate(command: TfstateCommand, data_dir: &std::path::Path) -> Result {
                     "version {version} of {name} is not a Terraform state: {why}"
                 ))),
             }
+        }
+        TfstateCommand::Unlock(s) => {
+            let (project, name) = checked(&s)?;
+            match tfstate::break_lock(&*store, &project, &name).map_err(message)? {
+                Some(lock) => outln!(
+                    "Released the lock of {name} held by {} (lock {}).",
+                    lock.user,
+                    lock.id
+                ),
+                None => outln!("The Terraform state {name} of project {project} is not locked."),
+            }
+            Ok(())
         }
     }
 }

@@ -48,6 +48,7 @@ enum Endpoint {
     TfStates,
     TfVersions,
     TfRestore,
+    TfUnlock,
     /// Terraform's HTTP state backend ([`TF_ROUTES`]), not in the API's
     /// table.
     TfState,
@@ -205,6 +206,12 @@ pub const ROUTES: &[Route] = &[
         class: Class::Administer,
         endpoint: Endpoint::TfRestore,
     },
+    Route {
+        method: "POST",
+        path: "/api/projects/{project}/tfstate/{name}/unlock",
+        class: Class::Administer,
+        endpoint: Endpoint::TfUnlock,
+    },
 ];
 
 /// The path of Terraform's HTTP state backend (`backend "http"`'s
@@ -278,6 +285,7 @@ impl Endpoint {
             Endpoint::TfStates => get(super::tfstate::http::names),
             Endpoint::TfVersions => get(super::tfstate::http::versions),
             Endpoint::TfRestore => post(super::tfstate::http::restore),
+            Endpoint::TfUnlock => post(super::tfstate::http::break_lock),
             Endpoint::TfState => any(super::tfstate::http::state),
         }
     }

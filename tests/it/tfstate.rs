@@ -341,12 +341,47 @@ fn a_held_lock_refuses_terraform_and_names_its_holder(store: Store) {
         .expect("answers");
     assert_eq!(restore.status(), StatusCode::LOCKED);
 
-    let released = request(&server, "UNLOCK", "app", Some(("alice", &alice)))
-        .body(lock_info("held-by-test", "bob@elsewhere"))
-        .send()
-        .expect("answers");
+    // Its Terraform is gone: an Administrator releases the lock (an
+    // Operator may not), and the break is audited.
+    let unlock = |who: &str, token: &str| {
+        client()
+            .post(format!(
+                "{}/api/projects/shop/tfstate/app/unlock",
+                server.base
+            ))
+            .bearer_auth(token)
+            .send()
+            .unwrap_or_else(|e| panic!("{who}: {e}"))
+    };
+    let otto = token(&p, "otto");
+    grant(&p, "otto", "Operator", "shop");
+    assert_eq!(unlock("otto", &otto).status(), StatusCode::FORBIDDEN);
+    let released = unlock("alice", &alice);
     assert_eq!(released.status(), StatusCode::OK);
+    let released: serde_json::Value = released.json().expect("JSON");
+    assert_eq!(released["released"]["id"], "held-by-test");
+    let audit = p
+        .run(&["--project", "shop", "audit", "--json"])
+        .success()
+        .stdout;
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("tfstate.lock.break") && l.contains("held-by-test")),
+        "{audit}"
+    );
     tf.apply("two").success();
+    p.run(&[
+        "serve",
+        "tfstate",
+        "unlock",
+        "--project",
+        "shop",
+        "--name",
+        "app",
+    ])
+    .success()
+    .stdout_has("is not locked");
 }
 
 fn roles_and_tokens_are_checked_with_basic_auth(store: Store) {

@@ -337,3 +337,31 @@ pub fn is_state_method(method: &Method) -> bool {
         "GET" | "POST" | "DELETE" | "LOCK" | "UNLOCK"
     )
 }
+
+/// `POST /api/projects/{project}/tfstate/{name}/unlock`: releases the
+/// state's lock whoever holds it (audited as `tfstate.lock.break`);
+/// `{"name", "released": {"id", "user"} | null}`.
+pub async fn break_lock(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, name)): Path<(String, String)>,
+) -> Result<Json<Value>, Problem> {
+    let name = checked_name(&name)?;
+    let (s, p, n) = (server.clone(), project.clone(), name.clone());
+    let released =
+        blocking(move || super::break_lock(&*s.tfstate, &p, &n).map_err(Problem::from)).await?;
+    if let Some(held) = &released {
+        let event = trail::event(
+            "tfstate.lock.break",
+            &caller.user,
+            Audited::Success,
+            None,
+            json!({ "name": name, "id": held.id, "holder": held.user }),
+        );
+        trail::record(&server, &project, event).await;
+    }
+    Ok(Json(json!({
+        "name": name,
+        "released": released.map(|l| json!({ "id": l.id, "user": l.user })),
+    })))
+}

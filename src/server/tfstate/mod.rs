@@ -334,6 +334,23 @@ pub fn unlock(
     Ok(outcome)
 }
 
+/// Releases the state's lock whoever holds it: an Administrator's unlock
+/// of a lock whose Terraform is gone (Terraform's own `force-unlock`
+/// needs the lock's details that only its holder has). The lock
+/// released, if there was one.
+pub fn break_lock(
+    store: &dyn TfStateStore,
+    project: &str,
+    name: &str,
+) -> Result<Option<TfLock>, TfStateError> {
+    let mut released = None;
+    store.update(project, name, &mut |head| {
+        released = head.lock.take();
+        None
+    })?;
+    Ok(released)
+}
+
 /// Deletes a state: it has no current version any more (GET answers 404),
 /// its versions are kept for a restore. Whether it had one.
 pub fn delete(
