@@ -85,10 +85,10 @@ async def client(host, port, paths, token, until, latencies, errors):
                     length = int(line.split(":", 1)[1])
             if length is None:
                 raise ValueError("no content-length")
-            await reader.readexactly(length)
+            body = await reader.readexactly(length)
             latencies.append(time.perf_counter() - start)
             if status != 200:
-                errors.append(f"{path}: {status}")
+                errors.append(f"{path}: {status} {body[:300].decode('utf-8', 'replace')}")
         except (OSError, asyncio.IncompleteReadError, ValueError) as e:
             errors.append(f"{path}: {e!r}")
             if writer is not None:

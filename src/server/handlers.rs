@@ -73,10 +73,24 @@ impl ops::Front for As {
     }
 }
 
-/// Runs `f` on a blocking thread.
+/// How many operations this server runs at once; more requests wait
+/// their turn. An operation holds up to three connections to a project's
+/// PostgreSQL database (records, lock, audit trail): bounded so, 200
+/// clients at once stay far within PostgreSQL's `max_connections` (100
+/// by default), where unbounded they were refused ("too many clients").
+/// Two cores are busy with fewer than this.
+const OPERATIONS: usize = 16;
+
+static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(OPERATIONS);
+
+/// Runs `f` on a blocking thread, one of at most [`OPERATIONS`].
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
+    let _turn = RUNNING
+        .acquire()
+        .await
+        .map_err(|e| Problem::internal(format!("the request's turn: {e}")))?;
     tokio::task::spawn_blocking(f)
         .await
         .unwrap_or_else(|e| Err(Problem::internal(format!("the request's task failed: {e}"))))

@@ -8,6 +8,13 @@
 //! blocks on a std channel (safe inside and outside a runtime) until the
 //! job's answer comes back. The client is created, used and dropped on
 //! that thread only.
+//!
+//! A connection no longer used is kept for the next [`Conn::open`] of the
+//! same database in this process (at most [`MAX_IDLE`]), once `DISCARD
+//! ALL` has reset its session as a new one would be: advisory locks
+//! released, settings reset. `terrace serve` opens the project's records
+//! for every request; connecting each time (a thread, a handshake, the
+//! password exchange) cost more than the request.
 
 use crate::value::Secret;
 use postgres::{Client, Config};
@@ -16,6 +23,12 @@ use std::sync::{Mutex, MutexGuard, mpsc};
 use std::time::Duration;
 
 type Job = Box<dyn FnOnce(&mut Client) + Send>;
+
+/// Connections kept for reuse, in all.
+const MAX_IDLE: usize = 16;
+
+/// Idle connections: the sha256 of their URL, and their thread's queue.
+static IDLE: Mutex<Vec<(String, mpsc::Sender<Job>)>> = Mutex::new(Vec::new());
 
 /// How long connecting may take when the URL does not say.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -63,6 +76,12 @@ impl Target {
         })
     }
 
+    /// What names the database among the idle connections: the sha256 of
+    /// its URL (never the URL).
+    fn key(&self) -> String {
+        crate::digest::sha256_hex(self.url.expose().as_bytes())
+    }
+
     /// The text of `e` and its causes, with the URL and the password
     /// masked should the driver ever quote them.
     pub fn describe(&self, e: &dyn std::error::Error) -> DbError {
@@ -85,15 +104,48 @@ impl Target {
 }
 
 /// A connection on its own thread; jobs run one at a time, in order.
+/// Dropped, it is kept for reuse (see the module's documentation).
 #[derive(Debug)]
 pub struct Conn {
     jobs: Mutex<mpsc::Sender<Job>>,
     target: Target,
+    /// Kept for reuse when dropped.
+    reusable: bool,
 }
 
 impl Conn {
-    /// Connects, on a new thread that owns the client from then on.
+    /// An idle connection to the database, or a new one.
     pub fn open(target: &Target) -> Result<Conn, DbError> {
+        let key = target.key();
+        loop {
+            let idle = {
+                let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
+                let at = idle.iter().position(|(k, _)| *k == key);
+                at.map(|at| idle.swap_remove(at).1)
+            };
+            let Some(jobs) = idle else {
+                return Conn::connect(target);
+            };
+            let conn = Conn {
+                jobs: Mutex::new(jobs),
+                target: target.clone(),
+                reusable: true,
+            };
+            // One whose server went away is dropped, not handed out.
+            if conn.call(|c| Ok(c.is_closed())) == Ok(false) {
+                return Ok(conn);
+            }
+            conn.close();
+        }
+    }
+
+    /// Drops the connection without keeping it.
+    fn close(mut self) {
+        self.reusable = false;
+    }
+
+    /// Connects, on a new thread that owns the client from then on.
+    fn connect(target: &Target) -> Result<Conn, DbError> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let (ready, connected) = mpsc::channel();
         let t = target.clone();
@@ -122,6 +174,7 @@ impl Conn {
             Ok(Ok(())) => Ok(Conn {
                 jobs: Mutex::new(jobs),
                 target: target.clone(),
+                reusable: true,
             }),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(DbError("its thread stopped while connecting".into())),
@@ -142,6 +195,33 @@ impl Conn {
         Session {
             jobs: self.jobs.lock().unwrap_or_else(|p| p.into_inner()),
             target: &self.target,
+        }
+    }
+}
+
+impl Drop for Conn {
+    /// Keeps the connection for reuse once its session is reset; one that
+    /// cannot be (a transaction left open, a broken connection) closes
+    /// with its thread.
+    fn drop(&mut self) {
+        if !self.reusable {
+            return;
+        }
+        let reset = self.call(|c| {
+            c.batch_execute("DISCARD ALL")?;
+            Ok(!c.is_closed())
+        });
+        if reset != Ok(true) {
+            return;
+        }
+        let jobs = self
+            .jobs
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push((self.target.key(), jobs));
         }
     }
 }
