@@ -2,7 +2,8 @@
 //! API: outputs (`terrace output --json`, sensitive values withheld),
 //! drift (`terrace drift`), state versions (`terrace state backups`),
 //! restore (`terrace state restore`), unlock (`terrace state unlock`), and
-//! the project's export (`terrace export`). Each runs the same
+//! for the whole project: export (`terrace export`), upgrade (`terrace
+//! upgrade`), delete (`terrace delete-project`). Each runs the same
 //! [`crate::ops`] operation, audited with the caller as initiator.
 
 use super::Server;
@@ -183,4 +184,96 @@ pub async fn export(
         bytes,
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpgradeBody {
+    configuration: String,
+    /// The version to move to (default: the newest).
+    to: Option<String>,
+    /// The environment to plan (default: the first that promotes from no
+    /// other).
+    environment: Option<String>,
+}
+
+/// `POST /api/projects/{project}/upgrade` with `{"configuration": …}`: as
+/// `terrace upgrade`, rewrites the configuration's catalog pin in the
+/// served checkout and plans it.
+pub async fn upgrade(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path(project): Path<String>,
+    Json(body): Json<UpgradeBody>,
+) -> Answer {
+    let root = root(&server, &project)?;
+    let runtime = tokio::runtime::Handle::current();
+    let report = blocking(move || {
+        let req = ops::upgrade::UpgradeRequest {
+            root,
+            configuration: body.configuration,
+            to: body.to,
+            env: body.environment,
+            settings: ops::plan::PlanSettings::default(),
+        };
+        runtime
+            .block_on(ops::upgrade::upgrade(&req, &As(caller.user)))
+            .map_err(Problem::from)
+    })
+    .await?;
+    use ops::upgrade::UpgradeReport;
+    Ok(Json(match report {
+        UpgradeReport::Newest { configuration, pin } => {
+            json!({ "configuration": configuration, "pin": pin.to_string(), "upgraded": false, "newest": true })
+        }
+        UpgradeReport::AlreadyAt { configuration, pin } => {
+            json!({ "configuration": configuration, "pin": pin.to_string(), "upgraded": false, "newest": false })
+        }
+        UpgradeReport::Upgraded { pin, plan } => {
+            let summary = plan.summary();
+            json!({
+                "pin": pin.to_string(),
+                "upgraded": true,
+                "environment": plan.environment,
+                "changes": {
+                    "import": summary.import,
+                    "add": summary.add,
+                    "change": summary.change,
+                    "destroy": summary.destroy,
+                },
+            })
+        }
+    }))
+}
+
+/// `DELETE /api/projects/{project}`: as `terrace delete-project
+/// --auto-approve`, removes the project's records after writing a final
+/// export into the served checkout (its file name in the answer). Its
+/// objects are not undeployed: destroy each environment first.
+pub async fn delete_project(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path(project): Path<String>,
+) -> Answer {
+    let root = root(&server, &project)?;
+    let runtime = tokio::runtime::Handle::current();
+    let report = blocking(move || {
+        let req = ops::delete::DeleteRequest {
+            root,
+            destroy: false,
+            auto_approve: true,
+            output: None,
+            lock_timeout: LOCK_TIMEOUT,
+        };
+        let cancel = crate::apply::Cancel::default();
+        runtime
+            .block_on(ops::delete::delete(&req, &As(caller.user), &cancel))
+            .map_err(Problem::from)
+    })
+    .await?;
+    let export = report
+        .export
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned());
+    Ok(Json(json!({ "project": report.project, "export": export })))
 }

@@ -346,6 +346,34 @@ fn outputs_versions_restore_drift_and_export_through_the_api_by_their_roles(stor
     let export: Value = export.json().unwrap();
     assert_eq!(export["project"]["exported_by"], "ada");
     assert_eq!(export["project"]["name"], "shop");
+    // Upgrade is an Editor's: an Operator is refused, an Administrator
+    // gets the command line's refusal of a configuration not from a
+    // catalog.
+    let upgrade = |who: &str| {
+        post(
+            &serving,
+            "/api/projects/shop/upgrade",
+            who,
+            json!({ "configuration": "app" }),
+        )
+    };
+    assert_eq!(upgrade(&otto).status(), StatusCode::FORBIDDEN);
+    let refused = upgrade(&ada);
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().unwrap().contains("catalog"));
+    // Deleting the project is an Administrator's, and refused while it
+    // has objects deployed, as on the command line.
+    let delete = |who: &str| {
+        client()
+            .delete(format!("{}/api/projects/shop", serving.base))
+            .bearer_auth(who)
+            .send()
+            .unwrap()
+    };
+    assert_eq!(delete(&otto).status(), StatusCode::FORBIDDEN);
+    let refused = delete(&ada);
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().unwrap().contains("deployed"));
     // Each operation is audited as its caller's.
     let audit = p.run(&["audit", "--json"]).success().stdout;
     for (action, who) in [
@@ -353,6 +381,7 @@ fn outputs_versions_restore_drift_and_export_through_the_api_by_their_roles(stor
         ("project.config.drift", "otto"),
         ("project.environment.unlock", "ada"),
         ("project.state.read", "vera"),
+        ("project.project.delete", "ada"),
     ] {
         assert!(
             audit
@@ -465,3 +494,35 @@ fn a_job_whose_server_dies_is_lost_and_another_server_reports_and_recovers_it() 
         plan.stderr
     );
 }
+
+fn an_administrator_deletes_an_undeployed_project_through_the_api(store: Store) {
+    let p = guarded_shop(store);
+    let ada = token(&p, "ada");
+    grant(&p, "ada", "Administrator", "shop");
+    p.run(&["apply", "--env", "dev", "--auto-approve"])
+        .success();
+    p.run(&["destroy", "--env", "dev", "--auto-approve"])
+        .success();
+    let serving = Serving::start(&p, &["--project", "."]);
+    let deleted = client()
+        .delete(format!("{}/api/projects/shop", serving.base))
+        .bearer_auth(&ada)
+        .send()
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let deleted: Value = deleted.json().unwrap();
+    let export = deleted["export"].as_str().unwrap();
+    assert!(export.starts_with("project-export-"), "{deleted}");
+    // The final export is in the checkout, and carries the deletion by ada.
+    let kept: Value = serde_json::from_str(&p.read(export)).unwrap();
+    assert_eq!(kept["project"]["exported_by"], "ada");
+    let audit = kept["project"]["audit"].as_array().unwrap();
+    let last = audit.last().and_then(Value::as_str).unwrap();
+    assert!(
+        last.contains("project.project.delete") && last.contains("\"initiator\":\"ada\""),
+        "{last}"
+    );
+    p.run(&["status"]).success().stdout_has("no release applied");
+}
+
+on_both_stores!(an_administrator_deletes_an_undeployed_project_through_the_api);
