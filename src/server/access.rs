@@ -130,34 +130,43 @@ pub trait AccessStore: Send + Sync {
     fn location(&self) -> String;
 }
 
-/// Opens the store the environment chooses: PostgreSQL with
-/// `TERRACE_BACKEND=postgres`, else the JSON files in `data_dir`.
-pub fn open(data_dir: &Path) -> Result<Box<dyn AccessStore>, AccessError> {
+/// Where the server's records are, as the environment chooses: the
+/// database's URL with `TERRACE_BACKEND=postgres`, else (`None`) files in
+/// the data directory. Shared by the access records and the Terraform
+/// states.
+pub fn chosen_database() -> Result<Option<Secret>, AccessError> {
     let setting = std::env::var(BACKEND_VARIABLE).unwrap_or_default();
     match setting.trim() {
-        "postgres" => {
-            let failed = |cause: String| AccessError {
+        "postgres" => std::env::var(DATABASE_URL_VARIABLE)
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| Some(Secret::new(u)))
+            .ok_or_else(|| AccessError {
                 location: format!("postgres ({DATABASE_URL_VARIABLE})"),
-                cause,
-            };
-            let url = std::env::var(DATABASE_URL_VARIABLE)
-                .ok()
-                .filter(|u| !u.trim().is_empty())
-                .map(Secret::new)
-                .ok_or_else(|| {
-                    failed(format!(
-                        "{BACKEND_VARIABLE}=postgres needs the database URL in {DATABASE_URL_VARIABLE}, which is not set"
-                    ))
-                })?;
-            let db =
-                PgAccess::open(&url, DATABASE_URL_VARIABLE).map_err(|e| failed(e.to_string()))?;
-            Ok(Box::new(Postgres(db)))
-        }
-        "" | "local" => Ok(Box::new(LocalAccess::new(data_dir))),
+                cause: format!(
+                    "{BACKEND_VARIABLE}=postgres needs the database URL in {DATABASE_URL_VARIABLE}, which is not set"
+                ),
+            }),
+        "" | "local" => Ok(None),
         _ => Err(AccessError {
             location: BACKEND_VARIABLE.to_string(),
             cause: "it is set to something other than `local` or `postgres`".into(),
         }),
+    }
+}
+
+/// Opens the store the environment chooses ([`chosen_database`]):
+/// PostgreSQL, or the JSON files in `data_dir`.
+pub fn open(data_dir: &Path) -> Result<Box<dyn AccessStore>, AccessError> {
+    match chosen_database()? {
+        Some(url) => {
+            let db = PgAccess::open(&url, DATABASE_URL_VARIABLE).map_err(|e| AccessError {
+                location: format!("postgres ({DATABASE_URL_VARIABLE})"),
+                cause: e.to_string(),
+            })?;
+            Ok(Box::new(Postgres(db)))
+        }
+        None => Ok(Box::new(LocalAccess::new(data_dir))),
     }
 }
 
@@ -217,9 +226,9 @@ impl LocalAccess {
     }
 }
 
-/// Creates `dir` readable by its owner only (the records name users and
-/// their roles).
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+/// Creates `dir` (and its parents) readable by its owner only (the
+/// records name users and their roles).
+pub(super) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     if dir.is_dir() {
         return Ok(());

@@ -92,7 +92,7 @@ async fn admit(
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let project = g.route.project_in(&path).map(str::to_string);
-    let refusal = |status, user: Option<String>, why: String| Refusal {
+    let refused = |status, user: Option<String>, why: String, project: &Option<String>| Refusal {
         server: g.server.clone(),
         status,
         user,
@@ -104,10 +104,11 @@ async fn admit(
     };
     let Some(presented) = credentials(&req) else {
         failed_sign_in();
-        return refusal(
+        return refused(
             StatusCode::UNAUTHORIZED,
             None,
             "no token in the Authorization header (Bearer TOKEN, or Basic with the user's name and the token)".into(),
+            &project,
         )
         .answer()
         .await;
@@ -118,20 +119,22 @@ async fn admit(
         Ok(Some(user)) if presented.user().is_none_or(|claimed| claimed == user) => user,
         Ok(Some(_)) => {
             failed_sign_in();
-            return refusal(
+            return refused(
                 StatusCode::UNAUTHORIZED,
                 None,
                 "the token is not one of the user named with it".into(),
+                &project,
             )
             .answer()
             .await;
         }
         Ok(None) => {
             failed_sign_in();
-            return refusal(
+            return refused(
                 StatusCode::UNAUTHORIZED,
                 None,
                 "the bearer token is not known to this server".into(),
+                &project,
             )
             .answer()
             .await;
@@ -145,16 +148,6 @@ async fn admit(
             Err(p) => return p.into_response(),
         },
         (project, _) => project,
-    };
-    let refusal = |status, user: Option<String>, why: String| Refusal {
-        server: g.server.clone(),
-        status,
-        user,
-        method: method.clone(),
-        path: path.clone(),
-        project: project.clone(),
-        basic: g.route.path.starts_with("/tf/"),
-        why,
     };
     let role = match &project {
         None => None,
@@ -177,7 +170,7 @@ async fn admit(
             None => format!("{user} has no role on this project; {needed} is needed"),
             Some(r) => format!("{user} is {r} on this project; {needed} is needed"),
         };
-        return refusal(StatusCode::FORBIDDEN, Some(user), why)
+        return refused(StatusCode::FORBIDDEN, Some(user), why, &project)
             .answer()
             .await;
     }

@@ -522,7 +522,9 @@ fn an_administrator_deletes_an_undeployed_project_through_the_api(store: Store) 
         last.contains("project.project.delete") && last.contains("\"initiator\":\"ada\""),
         "{last}"
     );
-    p.run(&["status"]).success().stdout_has("no release applied");
+    p.run(&["status"])
+        .success()
+        .stdout_has("no release applied");
 }
 
 on_both_stores!(an_administrator_deletes_an_undeployed_project_through_the_api);

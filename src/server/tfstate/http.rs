@@ -209,14 +209,7 @@ pub async fn state(
                     if held.user != caller.user {
                         // Someone else's lock, released with its id: a
                         // lock broken, as `terraform force-unlock` does.
-                        let event = trail::event(
-                            "tfstate.lock.break",
-                            &caller.user,
-                            Audited::Success,
-                            None,
-                            json!({ "name": name, "id": held.id, "holder": held.user }),
-                        );
-                        trail::record(&server, &project, event).await;
+                        broken(&server, &project, &caller.user, &name, &held).await;
                     }
                     Ok(StatusCode::OK.into_response())
                 }
@@ -351,17 +344,22 @@ pub async fn break_lock(
     let released =
         blocking(move || super::break_lock(&*s.tfstate, &p, &n).map_err(Problem::from)).await?;
     if let Some(held) = &released {
-        let event = trail::event(
-            "tfstate.lock.break",
-            &caller.user,
-            Audited::Success,
-            None,
-            json!({ "name": name, "id": held.id, "holder": held.user }),
-        );
-        trail::record(&server, &project, event).await;
+        broken(&server, &project, &caller.user, &name, held).await;
     }
     Ok(Json(json!({
         "name": name,
         "released": released.map(|l| json!({ "id": l.id, "user": l.user })),
     })))
+}
+
+/// Audits `user`'s release of `held`, someone else's lock on state `name`.
+async fn broken(server: &Arc<Server>, project: &str, user: &str, name: &str, held: &TfLock) {
+    let event = trail::event(
+        "tfstate.lock.break",
+        user,
+        Audited::Success,
+        None,
+        json!({ "name": name, "id": held.id, "holder": held.user }),
+    );
+    trail::record(server, project, event).await;
 }

@@ -81,18 +81,6 @@ fn decode(encoded: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-/// Creates `dir` (and its parents) readable by its owner only.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    if dir.is_dir() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
 impl TfStateStore for LocalTfState {
     fn head(&self, project: &str, name: &str) -> Result<Option<Head>, TfStateError> {
         self.read_head(&self.state_dir(project, name))
@@ -116,7 +104,7 @@ impl TfStateStore for LocalTfState {
     }
 
     fn update(&self, project: &str, name: &str, change: Change<'_>) -> Result<(), TfStateError> {
-        create_private_dir(&self.dir).map_err(|e| self.err(&self.dir, e))?;
+        crate::server::access::create_private_dir(&self.dir).map_err(|e| self.err(&self.dir, e))?;
         let lock_path = self.dir.join(".lock");
         use std::os::unix::fs::OpenOptionsExt;
         let lock = std::fs::OpenOptions::new()
@@ -135,7 +123,8 @@ impl TfStateStore for LocalTfState {
             // The version's bytes first, then the head that names it: a
             // version is current only once whole.
             let versions = dir.join(VERSIONS);
-            create_private_dir(&versions).map_err(|e| self.err(&versions, e))?;
+            crate::server::access::create_private_dir(&versions)
+                .map_err(|e| self.err(&versions, e))?;
             let path = versions.join(format!("{}.tfstate", new.meta.version));
             crate::state::write_atomic(&path, &new.bytes).map_err(|e| self.err(&path, e))?;
             head.current = Some(new.meta.version);
@@ -143,7 +132,7 @@ impl TfStateStore for LocalTfState {
         } else if before.as_ref() == Some(&head) || (before.is_none() && head == Head::default()) {
             return Ok(());
         }
-        create_private_dir(&dir).map_err(|e| self.err(&dir, e))?;
+        crate::server::access::create_private_dir(&dir).map_err(|e| self.err(&dir, e))?;
         let path = dir.join(HEAD);
         let json = serde_json::to_vec_pretty(&head).map_err(|e| self.err(&path, e))?;
         crate::state::write_atomic(&path, &json).map_err(|e| self.err(&path, e))

@@ -22,8 +22,6 @@ pub mod http;
 pub mod local;
 
 use crate::config::DATABASE_URL_VARIABLE;
-use crate::store::BACKEND_VARIABLE;
-use crate::value::Secret;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -129,31 +127,20 @@ pub trait TfStateStore: Send + Sync {
 /// does: PostgreSQL with `TERRACE_BACKEND=postgres`, else files under
 /// `data_dir/tfstate`.
 pub fn open(data_dir: &Path) -> Result<Box<dyn TfStateStore>, TfStateError> {
-    let setting = std::env::var(BACKEND_VARIABLE).unwrap_or_default();
-    match setting.trim() {
-        "postgres" => {
-            let failed = |cause: String| TfStateError {
-                location: format!("postgres ({DATABASE_URL_VARIABLE})"),
-                cause,
-            };
-            let url = std::env::var(DATABASE_URL_VARIABLE)
-                .ok()
-                .filter(|u| !u.trim().is_empty())
-                .map(Secret::new)
-                .ok_or_else(|| {
-                    failed(format!(
-                        "{BACKEND_VARIABLE}=postgres needs the database URL in {DATABASE_URL_VARIABLE}, which is not set"
-                    ))
-                })?;
+    let url = super::access::chosen_database().map_err(|e| TfStateError {
+        location: e.location,
+        cause: e.cause,
+    })?;
+    match url {
+        Some(url) => {
             let db = crate::store::postgres::tfstate::PgTfState::open(&url, DATABASE_URL_VARIABLE)
-                .map_err(|e| failed(e.to_string()))?;
+                .map_err(|e| TfStateError {
+                    location: format!("postgres ({DATABASE_URL_VARIABLE})"),
+                    cause: e.to_string(),
+                })?;
             Ok(Box::new(db))
         }
-        "" | "local" => Ok(Box::new(local::LocalTfState::new(data_dir))),
-        _ => Err(TfStateError {
-            location: BACKEND_VARIABLE.to_string(),
-            cause: "it is set to something other than `local` or `postgres`".into(),
-        }),
+        None => Ok(Box::new(local::LocalTfState::new(data_dir))),
     }
 }
 
