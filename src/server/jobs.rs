@@ -233,10 +233,7 @@ impl Front for JobFront<'_> {
 
 /// The host and process id of this instance.
 fn instance() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
-    format!("{host}:{}", std::process::id())
+    format!("{}:{}", crate::state::host_name(), std::process::id())
 }
 
 /// Starts `work` as a new job of `caller` in `project`'s environment
