@@ -5,7 +5,7 @@
 //!
 //! Screenshots of every page visited go to `target/console-screenshots/`.
 
-use crate::harness::{Project, repo};
+use crate::harness::{Project, Store, on_both_stores, repo};
 use crate::serve::{Serving, grant, self_signed, token};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
@@ -707,11 +707,14 @@ fn in_a_browser_users_sign_in_see_what_needs_attention_plan_and_approve_by_their
     browser.screenshot("dashboard-jobs");
 }
 
-#[test]
-fn a_job_page_shows_its_events_as_text_and_only_to_the_roles_of_its_project() {
+on_both_stores!(a_job_page_shows_its_events_as_text_and_only_to_the_roles_of_its_project);
+
+/// On both stores, since the dashboard lists the kept plans and the jobs
+/// from the server's records.
+fn a_job_page_shows_its_events_as_text_and_only_to_the_roles_of_its_project(store: Store) {
     // The apply creates the object, then its postcondition fails with a
     // message that carries the object's markup input.
-    let p = Project::new()
+    let p = store.project(Project::new()
         .file(
             "project.hcl",
             "project \"shop\" {}\nenvironment \"dev\" {}\nconfiguration \"app\" {\n  architecture = \"./arch\"\n}\n",
@@ -721,7 +724,7 @@ fn a_job_page_shows_its_events_as_text_and_only_to_the_roles_of_its_project() {
             &format!(
                 "resource \"terrace_data\" \"a\" {{\n  input = \"{PROBE}\"\n  lifecycle {{\n    postcondition {{\n      condition     = self.output == \"never\"\n      error_message = \"got ${{self.input}}\"\n    }}\n  }}\n}}\n"
             ),
-        );
+        ));
     let (olga, nina) = (token(&p, "olga"), token(&p, "nina"));
     grant(&p, "olga", "Operator", "shop");
     let serving = Serving::start(&p, &["--project", "."]);
