@@ -506,7 +506,7 @@ impl Drop for Browser {
 }
 
 #[test]
-fn in_a_browser_users_sign_in_see_what_needs_attention_plan_and_approve_by_their_roles() {
+fn in_a_browser_users_sign_in_see_what_needs_attention_plan_approve_and_apply_by_their_roles() {
     let p = shop();
     let (olga, eddie, vera) = (token(&p, "olga"), token(&p, "eddie"), token(&p, "vera"));
     grant(&p, "olga", "Operator", "shop");

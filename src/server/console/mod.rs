@@ -11,7 +11,7 @@
 //! own. Each page checks the signed-in user's role on its project with
 //! [`role::allows`] and the [`Class`] of the equivalent API endpoint
 //! ([`ROUTES`] names it), and calls the same [`crate::ops`] functions (or
-//! the API's own code, for plans) as the API.
+//! the API's own code, for plans and jobs) as the API.
 //!
 //! Nothing is held in memory between requests: a session is a record in
 //! the access store, so two servers on one database accept the same

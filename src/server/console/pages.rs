@@ -961,3 +961,60 @@ pub async fn restore(
     );
     ok(&format!("State of {env} restored"), &session, &body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_line_is_shown_as_text_and_an_error_is_marked() {
+        let line = serde_json::json!({
+            "@level": "error",
+            "@message": "Error: <script>x</script>",
+            "type": "diagnostic",
+            "diagnostic": { "detail": "a \"<b>\"" },
+        })
+        .to_string();
+        let item = event_item(&line);
+        assert!(item.starts_with(r#"<li class="event error">"#), "{item}");
+        assert!(
+            item.contains("Error: &lt;script&gt;x&lt;/script&gt;"),
+            "{item}"
+        );
+        assert!(item.contains("a &quot;&lt;b&gt;&quot;"), "{item}");
+        assert!(!item.contains("<script>") && !item.contains("<b>"));
+        let raw = event_item("not json <i>");
+        assert_eq!(
+            raw,
+            r#"<li class="event"><code>not json &lt;i&gt;</code></li>"#
+        );
+    }
+
+    #[test]
+    fn a_dashboard_lists_the_newest_plans_of_each_environment_first() {
+        let plan = |id: &str, env: &str, created: &str| KeptPlan {
+            id: id.into(),
+            project: "shop".into(),
+            env: env.into(),
+            author: "<olga>".into(),
+            created: created.into(),
+            bytes: Vec::new(),
+        };
+        let html = plan_lists(
+            "shop",
+            &["dev", "prod"],
+            vec![
+                plan("aa", "dev", "2026-12-05T00:00:00Z"),
+                plan("bb", "dev", "2026-12-06T00:00:00Z"),
+                plan("cc", "gone", "2026-12-06T00:00:00Z"),
+            ],
+        );
+        let (older, newer) = (html.find(">aa<"), html.find(">bb<"));
+        assert!(newer.is_some() && newer < older, "{html}");
+        assert!(
+            !html.contains("cc") && html.contains("&lt;olga&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("No kept plan."), "prod has none: {html}");
+    }
+}
