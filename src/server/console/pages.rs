@@ -649,10 +649,7 @@ pub async fn job(
     if record.state == JobState::Running {
         body.push_str(r#"<p class="notice" role="status">Running: this page loads itself again every 2 seconds.</p>"#);
     }
-    let _ = write!(
-        body,
-        r#"<section class="card" aria-labelledby="events-title"><h2 id="events-title">Events</h2><ol class="events">"#
-    );
+    body.push_str(r#"<section class="card" aria-labelledby="events-title"><h2 id="events-title">Events</h2><ol class="events">"#);
     for line in &lines {
         body.push_str(&event_item(line));
     }
