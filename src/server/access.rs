@@ -110,6 +110,9 @@ pub trait AccessStore: Send + Sync {
     fn keep_plan(&self, plan: &KeptPlan) -> Result<(), AccessError>;
     /// The plan of project `project` kept under `id`, if any.
     fn kept_plan(&self, project: &str, id: &str) -> Result<Option<KeptPlan>, AccessError>;
+    /// The plans kept for project `project`, in no order, without their
+    /// bytes (for lists: a plan's bytes are read by [`Self::kept_plan`]).
+    fn plans_of(&self, project: &str) -> Result<Vec<KeptPlan>, AccessError>;
     /// Records a job, or replaces its record (its state, its heartbeat).
     fn put_job(&self, job: &JobRecord) -> Result<(), AccessError>;
     /// The job `id`, if any.
@@ -326,6 +329,37 @@ impl AccessStore for LocalAccess {
         Ok(Some(plan))
     }
 
+    fn plans_of(&self, project: &str) -> Result<Vec<KeptPlan>, AccessError> {
+        let entries = match std::fs::read_dir(self.dir.join(PLANS)) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.err(PLANS, e)),
+        };
+        let mut plans = Vec::new();
+        for entry in entries {
+            let name = entry.map_err(|e| self.err(PLANS, e))?.file_name();
+            let Some(id) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+                .filter(|id| made_id(id))
+            else {
+                continue;
+            };
+            // The record only: its `bytes` are not serialized.
+            let record = format!("{PLANS}/{id}.json");
+            let plan: KeptPlan = match std::fs::read(self.dir.join(&record)) {
+                Ok(json) => serde_json::from_slice(&json).map_err(|e| self.err(&record, e))?,
+                // Removed since the directory was read.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(self.err(&record, e)),
+            };
+            if plan.project == project {
+                plans.push(plan);
+            }
+        }
+        Ok(plans)
+    }
+
     fn put_job(&self, job: &JobRecord) -> Result<(), AccessError> {
         let dir = self.dir.join(JOBS);
         let record = format!("{JOBS}/{}.json", job.id);
@@ -506,6 +540,21 @@ impl AccessStore for Postgres {
         }))
     }
 
+    fn plans_of(&self, project: &str) -> Result<Vec<KeptPlan>, AccessError> {
+        let rows = self.0.plans_of(project).map_err(|e| self.err(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| KeptPlan {
+                id: r.id,
+                project: r.project,
+                env: r.env,
+                author: r.author,
+                created: r.created,
+                bytes: r.bytes,
+            })
+            .collect())
+    }
+
     fn put_job(&self, job: &JobRecord) -> Result<(), AccessError> {
         let record = serde_json::to_string(job).map_err(|e| AccessError {
             location: self.location(),
@@ -593,5 +642,28 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&data.join(TOKENS)), 0o600);
         assert_eq!(mode(&data), 0o700);
+    }
+
+    #[test]
+    fn local_plans_of_a_project_are_listed_without_their_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalAccess::new(&dir.path().join("data"));
+        assert!(store.plans_of("shop").unwrap().is_empty());
+        let plan = |id: &str, project: &str| KeptPlan {
+            id: id.into(),
+            project: project.into(),
+            env: "dev".into(),
+            author: "olga".into(),
+            created: "2026-12-05T00:00:00Z".into(),
+            bytes: b"plan".to_vec(),
+        };
+        store.keep_plan(&plan("ab12", "shop")).unwrap();
+        store.keep_plan(&plan("cd34", "other")).unwrap();
+        let listed = store.plans_of("shop").unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].id, "ab12");
+        assert!(listed[0].bytes.is_empty());
+        let kept = store.kept_plan("shop", "ab12").unwrap().unwrap();
+        assert_eq!(kept.bytes, b"plan");
     }
 }

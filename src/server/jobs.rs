@@ -236,11 +236,11 @@ fn instance() -> String {
     format!("{}:{}", crate::state::host_name(), std::process::id())
 }
 
-/// Starts `work` as a new job of `caller` in `project`'s environment
+/// Starts `work` as a new job of `user` in `project`'s environment
 /// `env`; answers its record once that is in the records.
 async fn start(
     server: &Arc<Server>,
-    caller: &Caller,
+    user: &str,
     project: &str,
     env: &str,
     work: Work,
@@ -259,7 +259,7 @@ async fn start(
         project: project.to_string(),
         environment: env.to_string(),
         kind: kind.into(),
-        user: caller.user.clone(),
+        user: user.to_string(),
         plan,
         from,
         state: JobState::Running,
@@ -407,27 +407,40 @@ fn started(record: &JobRecord) -> (StatusCode, Json<Value>) {
     )
 }
 
-/// `POST …/plans/{id}/apply`: applies the kept plan as a job, exactly as
-/// `terrace apply --env ENV PLANFILE` (refused as it is: stale, not
-/// approved where the environment requires it, not a promotion where it
-/// takes only those).
-pub async fn apply(
-    State(server): State<Arc<Server>>,
-    Extension(caller): Extension<Caller>,
-    Path((project, env, id)): Path<(String, String, String)>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
-    let root = root(&server, &project)?;
-    let kept = super::plans::kept(&server, &project, &env, &id).await?;
+/// Starts applying kept plan `id` of `project`'s environment `env` as a
+/// job of `user`, exactly as `terrace apply --env ENV PLANFILE` (refused
+/// as it is: stale, not approved where the environment requires it, not
+/// a promotion where it takes only those): the API's and the console's
+/// apply. Answers the job's record once it is in the records.
+pub(super) async fn apply_kept(
+    server: &Arc<Server>,
+    user: &str,
+    project: &str,
+    env: &str,
+    id: &str,
+) -> Result<JobRecord, Problem> {
+    let root = root(server, project)?;
+    let kept = super::plans::kept(server, project, env, id).await?;
     let req = ops::apply::ApplyRequest {
         root,
-        env: env.clone(),
-        planfile: Some(std::path::PathBuf::from(&id)),
+        env: env.to_string(),
+        planfile: Some(std::path::PathBuf::from(id)),
         kept: Some(kept.bytes),
         auto_approve: false,
         destroy: false,
         settings: ops::plan::PlanSettings::default(),
     };
-    let record = start(&server, &caller, &project, &env, Work::Apply(req)).await?;
+    start(server, user, project, env, Work::Apply(req)).await
+}
+
+/// `POST …/plans/{id}/apply`: applies the kept plan as a job
+/// ([`apply_kept`]), the caller its user.
+pub async fn apply(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, env, id)): Path<(String, String, String)>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let record = apply_kept(&server, &caller.user, &project, &env, &id).await?;
     Ok(started(&record))
 }
 
@@ -457,7 +470,7 @@ pub async fn promote(
         auto_approve: true,
         settings: ops::plan::PlanSettings::default(),
     };
-    let record = start(&server, &caller, &project, &env, Work::Promote(req)).await?;
+    let record = start(&server, &caller.user, &project, &env, Work::Promote(req)).await?;
     Ok(started(&record))
 }
 

@@ -5,7 +5,7 @@
 //!
 //! Screenshots of every page visited go to `target/console-screenshots/`.
 
-use crate::harness::{Project, repo};
+use crate::harness::{Project, Store, on_both_stores, repo};
 use crate::serve::{Serving, grant, self_signed, token};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
@@ -506,7 +506,7 @@ impl Drop for Browser {
 }
 
 #[test]
-fn in_a_browser_users_sign_in_see_what_needs_attention_plan_and_approve_by_their_roles() {
+fn in_a_browser_users_sign_in_see_what_needs_attention_plan_approve_and_apply_by_their_roles() {
     let p = shop();
     let (olga, eddie, vera) = (token(&p, "olga"), token(&p, "eddie"), token(&p, "vera"));
     grant(&p, "olga", "Operator", "shop");
@@ -636,11 +636,158 @@ fn in_a_browser_users_sign_in_see_what_needs_attention_plan_and_approve_by_their
     );
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert!(forged.text().unwrap().contains("vera is Viewer"));
+    // Nor an Apply button, and a forged apply is refused 403 too.
+    assert!(
+        browser.all("#apply-title").is_empty(),
+        "a Viewer may not apply"
+    );
+    let forged = post(
+        &http,
+        &format!("{plan_url}/apply"),
+        &cookie,
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(forged.text().unwrap().contains("Operator is needed"));
     browser.goto(&format!(
         "{base}/console/projects/shop/environments/prod/plans/0123abcd"
     ));
     browser.find("main h1");
     assert!(browser.text("main h1").contains("Not Found"));
+    browser.sign_out();
+
+    // An Operator applies the approved plan: the job's page shows it
+    // until it is done (it reloads itself meanwhile; so does the test).
+    browser.sign_in(&base, &olga);
+    browser.goto(&plan_url);
+    browser.find("#apply-title");
+    browser.screenshot("plan-operator");
+    browser.click("#apply-title ~ form button");
+    browser.find("#events-title");
+    let job_url = browser.url();
+    assert!(job_url.contains("/console/jobs/"), "{job_url}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let page = browser.source();
+        if page.contains("Apply complete!") && !page.contains("http-equiv=\"refresh\"") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job did not complete in 30 s:\n{page}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+        browser.goto(&job_url);
+    }
+    assert_eq!(browser.text("#job-state"), "succeeded");
+    assert!(
+        browser
+            .text("ol.events")
+            .contains("terrace_data.a: Creating...")
+    );
+    let plan_path = &plan_url[base.len()..];
+    assert_eq!(browser.all(&format!("a[href='{plan_path}']")).len(), 1);
+    browser.screenshot("job");
+    // The dashboard lists the plan and the job.
+    browser.click("a[href='/console/projects/shop']");
+    browser.find("#jobs");
+    let plan_id = plan_url.rsplit('/').next().unwrap_or_default();
+    let plans = browser.text("#plans-prod + table");
+    assert!(plans.contains(plan_id) && plans.contains("olga"), "{plans}");
+    let job_id = job_url.rsplit('/').next().unwrap_or_default();
+    let jobs = browser.text("#jobs table");
+    for expected in [job_id, "prod", "apply", "succeeded", "olga"] {
+        assert!(jobs.contains(expected), "{expected}: {jobs}");
+    }
+    assert_eq!(
+        browser.all("#jobs tr.job").len(),
+        1,
+        "the Viewer's was refused"
+    );
+    browser.screenshot("dashboard-jobs");
+}
+
+on_both_stores!(a_job_page_shows_its_events_as_text_and_only_to_the_roles_of_its_project);
+
+/// On both stores, since the dashboard lists the kept plans and the jobs
+/// from the server's records.
+fn a_job_page_shows_its_events_as_text_and_only_to_the_roles_of_its_project(store: Store) {
+    // The apply creates the object, then its postcondition fails with a
+    // message that carries the object's markup input.
+    let p = store.project(Project::new()
+        .file(
+            "project.hcl",
+            "project \"shop\" {}\nenvironment \"dev\" {}\nconfiguration \"app\" {\n  architecture = \"./arch\"\n}\n",
+        )
+        .file(
+            "arch/main.hcl",
+            &format!(
+                "resource \"terrace_data\" \"a\" {{\n  input = \"{PROBE}\"\n  lifecycle {{\n    postcondition {{\n      condition     = self.output == \"never\"\n      error_message = \"got ${{self.input}}\"\n    }}\n  }}\n}}\n"
+            ),
+        ));
+    let (olga, nina) = (token(&p, "olga"), token(&p, "nina"));
+    grant(&p, "olga", "Operator", "shop");
+    let serving = Serving::start(&p, &["--project", "."]);
+    let (http, base) = (no_redirects(), serving.base.clone());
+    let cookie = session_of(&sign_in(&http, &base, &olga));
+    let page = get(&http, &format!("{base}/console/projects/shop"), &cookie)
+        .text()
+        .unwrap();
+    let csrf = csrf_in(&page);
+    let made = post(
+        &http,
+        &format!("{base}/console/projects/shop/environments/dev/plans"),
+        &cookie,
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let plan = made.headers()["location"].to_str().unwrap().to_string();
+    // Without the CSRF value: refused, no job.
+    let refused = post(&http, &format!("{base}{plan}/apply"), &cookie, &[]);
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let started = post(
+        &http,
+        &format!("{base}{plan}/apply"),
+        &cookie,
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(started.status(), StatusCode::SEE_OTHER);
+    let job = started.headers()["location"].to_str().unwrap().to_string();
+    assert!(job.starts_with("/console/jobs/"), "{job}");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let page = loop {
+        let page = get(&http, &format!("{base}{job}"), &cookie).text().unwrap();
+        let running = page.contains(r#"id="job-state">running<"#);
+        assert_eq!(running, page.contains(r#"http-equiv="refresh""#), "{page}");
+        if !running {
+            break page;
+        }
+        assert!(Instant::now() < deadline, "still running after 30 s");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert!(page.contains(r#"id="job-state">failed<"#), "{page}");
+    assert!(page.contains("postcondition failed"), "{page}");
+    assert!(page.contains(&format!("got {ESCAPED}")), "{page}");
+    assert!(!page.contains(PROBE), "{page}");
+    assert!(page.contains(r#"<li class="event error">"#), "{page}");
+    assert!(page.contains(&format!(r#"href="{plan}""#)), "{page}");
+    let dashboard = get(&http, &format!("{base}/console/projects/shop"), &cookie)
+        .text()
+        .unwrap();
+    assert!(
+        dashboard.contains(&format!(r#"href="{job}""#)),
+        "{dashboard}"
+    );
+    assert!(dashboard.contains(">failed<"), "{dashboard}");
+
+    // A user without a role on the job's project: 403.
+    let stranger = session_of(&sign_in(&http, &base, &nina));
+    let refused = get(&http, &format!("{base}{job}"), &stranger);
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().unwrap().contains("nina has no role"));
+    let unknown = get(&http, &format!("{base}/console/jobs/0123abcd"), &cookie);
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
 
 #[test]

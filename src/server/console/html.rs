@@ -57,6 +57,20 @@ pub fn csrf_field(csrf: &str) -> String {
 
 /// A whole page: `title` (text) and `body` (HTML built with [`esc`]).
 pub fn page(title: &str, viewer: Option<&Viewer<'_>>, body: &str) -> String {
+    page_refreshed(title, viewer, body, None)
+}
+
+/// A whole page as [`page`], which with `refresh` the browser loads again
+/// after that many seconds (a `<meta http-equiv="refresh">`: no script).
+pub fn page_refreshed(
+    title: &str,
+    viewer: Option<&Viewer<'_>>,
+    body: &str,
+    refresh: Option<u32>,
+) -> String {
+    let refresh = refresh.map_or(String::new(), |s| {
+        format!("<meta http-equiv=\"refresh\" content=\"{s}\">\n")
+    });
     let account = match viewer {
         None => String::new(),
         Some(v) => format!(
@@ -71,7 +85,7 @@ pub fn page(title: &str, viewer: Option<&Viewer<'_>>, body: &str) -> String {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · terrace</title>
+{refresh}<title>{title} · terrace</title>
 <link rel="stylesheet" href="{STYLE_PATH}">
 </head>
 <body>

@@ -11,7 +11,7 @@
 //! own. Each page checks the signed-in user's role on its project with
 //! [`role::allows`] and the [`Class`] of the equivalent API endpoint
 //! ([`ROUTES`] names it), and calls the same [`crate::ops`] functions (or
-//! the API's own code, for plans) as the API.
+//! the API's own code, for plans and jobs) as the API.
 //!
 //! Nothing is held in memory between requests: a session is a record in
 //! the access store, so two servers on one database accept the same
@@ -110,6 +110,8 @@ enum Page {
     MakePlan,
     Plan,
     Approve,
+    Apply,
+    Job,
     State,
     Restore,
 }
@@ -190,6 +192,19 @@ pub const ROUTES: &[ConsoleRoute] = &[
         page: Page::Approve,
     },
     ConsoleRoute {
+        method: "POST",
+        path: "/console/projects/{project}/environments/{env}/plans/{id}/apply",
+        class: Some(Class::Operate),
+        page: Page::Apply,
+    },
+    // The job's project is in its record: the page checks the role there.
+    ConsoleRoute {
+        method: "GET",
+        path: "/console/jobs/{job}",
+        class: Some(Class::Read),
+        page: Page::Job,
+    },
+    ConsoleRoute {
         method: "GET",
         path: "/console/projects/{project}/environments/{env}/state",
         class: Some(Class::Read),
@@ -247,6 +262,8 @@ impl Page {
             Page::MakePlan => post(pages::make_plan),
             Page::Plan => get(pages::plan),
             Page::Approve => post(pages::approve),
+            Page::Apply => post(pages::apply),
+            Page::Job => get(pages::job),
             Page::State => get(pages::state),
             Page::Restore => post(pages::restore),
         }
@@ -592,6 +609,12 @@ struct PlanPath {
     project: String,
     env: String,
     id: String,
+}
+
+/// The `{job}` of a job's path.
+#[derive(Deserialize)]
+struct JobPath {
+    job: String,
 }
 
 #[cfg(test)]

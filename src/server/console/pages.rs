@@ -5,11 +5,15 @@
 //! renders the report; every value goes through [`esc`].
 
 use super::html::{self, csrf_field, esc, seg};
-use super::{Answer, CsrfForm, EnvPath, Page, PlanPath, ProjectPath, Session, St, failed, require};
+use super::{
+    Answer, CsrfForm, EnvPath, JobPath, Page, PlanPath, ProjectPath, Session, St, failed, require,
+};
 use crate::ops;
 use crate::plan::{Action, Change};
 use crate::project::attention::Severity;
+use crate::server::access::KeptPlan;
 use crate::server::handlers::{As, Problem, blocking, root};
+use crate::server::jobs::{self, JobRecord, JobState};
 use crate::server::plans;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, Uri};
@@ -98,8 +102,8 @@ pub async fn dashboard(
 ) -> Answer {
     let role = require(&c, &session, &project, Page::Dashboard, uri.path()).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
-    let user = session.user.clone();
-    let (status, attention) = run(&session, move || {
+    let (user, s, p) = (session.user.clone(), c.server.clone(), project.clone());
+    let (status, attention, plans, jobs) = run(&session, move || {
         let front = As(user);
         let status =
             ops::status::status(&ops::status::StatusRequest { root: root.clone() }, &front)?;
@@ -110,7 +114,9 @@ pub async fn dashboard(
             },
             &front,
         )?;
-        Ok((status, attention))
+        let plans = s.access.plans_of(&p).map_err(Problem::from)?;
+        let jobs = s.access.jobs_of(&p).map_err(Problem::from)?;
+        Ok((status, attention, plans, jobs))
     })
     .await?;
     let may_plan = Page::MakePlan.allows(role);
@@ -210,7 +216,101 @@ pub async fn dashboard(
         );
     }
     body.push_str("</tbody></table></section>");
+    let envs: Vec<&str> = status
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    body.push_str(&plan_lists(&project, &envs, plans));
+    body.push_str(&job_list(jobs));
     ok(&format!("Project {project}"), &session, &body)
+}
+
+/// How many kept plans (of each environment) and jobs a dashboard lists.
+const LISTED: usize = 20;
+
+/// The kept plans of each environment in `envs`, newest first, at most
+/// [`LISTED`] each: a link to the plan, its author and its time.
+fn plan_lists(project: &str, envs: &[&str], mut plans: Vec<KeptPlan>) -> String {
+    // Times are RFC 3339 in UTC to the second: their text sorts as they do.
+    plans.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.id.cmp(&b.id)));
+    let mut out = String::from(
+        r#"<section class="card" id="plans" aria-labelledby="plans-title"><h2 id="plans-title">Kept plans</h2>"#,
+    );
+    for env in envs {
+        let of_env: Vec<&KeptPlan> = plans
+            .iter()
+            .filter(|p| p.env == *env)
+            .take(LISTED)
+            .collect();
+        let _ = write!(
+            out,
+            r#"<h3 id="plans-{}">{}</h3>"#,
+            esc(&seg(env)),
+            esc(env)
+        );
+        if of_env.is_empty() {
+            out.push_str(r#"<p class="muted">No kept plan.</p>"#);
+            continue;
+        }
+        out.push_str(r#"<table><thead><tr><th scope="col">Plan</th><th scope="col">Made by</th><th scope="col">When</th></tr></thead><tbody>"#);
+        for plan in of_env {
+            let _ = write!(
+                out,
+                r#"<tr><td><a href="/console/projects/{}/environments/{}/plans/{}"><code>{}</code></a></td><td>{}</td><td>{}</td></tr>"#,
+                seg(project),
+                seg(env),
+                seg(&plan.id),
+                esc(&plan.id),
+                esc(&plan.author),
+                esc(&plan.created)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str("</section>");
+    out
+}
+
+/// A job's state as its record names it.
+fn state_name(state: JobState) -> &'static str {
+    match state {
+        JobState::Running => "running",
+        JobState::Succeeded => "succeeded",
+        JobState::Failed => "failed",
+        JobState::Lost => "lost",
+    }
+}
+
+/// The project's jobs, as seen now, newest first, at most [`LISTED`].
+fn job_list(jobs: Vec<JobRecord>) -> String {
+    let mut jobs: Vec<JobRecord> = jobs.into_iter().map(JobRecord::seen).collect();
+    jobs.sort_by(|a, b| b.started.cmp(&a.started).then_with(|| a.id.cmp(&b.id)));
+    let mut out = String::from(
+        r#"<section class="card" id="jobs" aria-labelledby="jobs-title"><h2 id="jobs-title">Jobs</h2>"#,
+    );
+    if jobs.is_empty() {
+        out.push_str(
+            r#"<p class="muted">No job yet: an apply of a kept plan runs as one.</p></section>"#,
+        );
+        return out;
+    }
+    out.push_str(r#"<table><thead><tr><th scope="col">Job</th><th scope="col">Environment</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">User</th><th scope="col">Started</th></tr></thead><tbody>"#);
+    for job in jobs.iter().take(LISTED) {
+        let state = state_name(job.state);
+        let _ = write!(
+            out,
+            r#"<tr class="job"><td><a href="/console/jobs/{}"><code>{}</code></a></td><td>{}</td><td>{}</td><td><span class="job-state {state}">{state}</span></td><td>{}</td><td>{}</td></tr>"#,
+            seg(&job.id),
+            esc(&job.id),
+            esc(&job.environment),
+            esc(&job.kind),
+            esc(&job.user),
+            esc(&job.started)
+        );
+    }
+    out.push_str("</tbody></table></section>");
+    out
 }
 
 /// `POST …/environments/{env}/plans`: plans the environment as the API
@@ -390,6 +490,16 @@ pub async fn plan(
             csrf_field(&session.csrf)
         );
     }
+    if Page::Apply.allows(role) {
+        let _ = write!(
+            body,
+            r#"<section class="card" aria-labelledby="apply-title"><h2 id="apply-title">Apply</h2><p class="muted">Applies exactly this plan, as <code>terrace apply</code> does with its file: refused if it is stale, or not approved where the environment requires it.</p><form class="inline" method="post" action="/console/projects/{}/environments/{}/plans/{}/apply">{}<button type="submit">Apply this plan</button></form></section>"#,
+            seg(&project),
+            seg(&env),
+            seg(&id),
+            csrf_field(&session.csrf)
+        );
+    }
     ok(&format!("Plan for {env}"), &session, &body)
 }
 
@@ -429,6 +539,130 @@ pub async fn approve(
         seg(&env),
         seg(&id)
     )))
+}
+
+/// `POST …/plans/{id}/apply`: starts applying the plan as a job, as the
+/// API does ([`jobs::apply_kept`]), the user its user; then the job's page.
+pub async fn apply(
+    State(c): St,
+    session: Session,
+    uri: Uri,
+    Path(PlanPath { project, env, id }): Path<PlanPath>,
+    Form(form): Form<CsrfForm>,
+) -> Answer {
+    session.check(&form.csrf)?;
+    require(&c, &session, &project, Page::Apply, uri.path()).await?;
+    let job = jobs::apply_kept(&c.server, &session.user, &project, &env, &id)
+        .await
+        .map_err(|p| failed(p, &session))?;
+    Ok(html::see_other(&format!("/console/jobs/{}", seg(&job.id))))
+}
+
+/// One event line of a job, as a list item: its `type` and `@message`
+/// (and a diagnostic's detail), errors marked; a line that is not JSON
+/// shown as it is.
+fn event_item(line: &str) -> String {
+    let Ok(event) = serde_json::from_str::<serde_json::Value>(line) else {
+        return format!(r#"<li class="event"><code>{}</code></li>"#, esc(line));
+    };
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let level = match event["@level"].as_str() {
+        Some("error") => "error",
+        Some("warn" | "warning") => "warning",
+        _ => "info",
+    };
+    let detail = event["diagnostic"]["detail"]
+        .as_str()
+        .filter(|d| !d.is_empty())
+        .map_or(String::new(), |d| {
+            format!(r#"<br><span class="muted">{}</span>"#, esc(d))
+        });
+    format!(
+        r#"<li class="event {level}"><code class="type">{}</code> {}{detail}</li>"#,
+        esc(&text(&event["type"])),
+        esc(&text(&event["@message"]))
+    )
+}
+
+/// `GET /console/jobs/{job}`: a job's record and its event lines, for a
+/// Viewer of its project; while it runs, the page loads itself again
+/// every two seconds.
+pub async fn job(
+    State(c): St,
+    session: Session,
+    uri: Uri,
+    Path(JobPath { job }): Path<JobPath>,
+) -> Answer {
+    let record = jobs::find(&c.server, &job)
+        .await
+        .map_err(|p| failed(p, &session))?;
+    require(&c, &session, &record.project, Page::Job, uri.path()).await?;
+    let (s, id) = (c.server.clone(), record.id.clone());
+    let lines = run(&session, move || {
+        s.access.job_events(&id, 0).map_err(Problem::from)
+    })
+    .await?;
+    let (p, e) = (seg(&record.project), seg(&record.environment));
+    let state = state_name(record.state);
+    let mut body = project_nav(&record.project);
+    let mut rows = vec![
+        ("Environment", esc(&record.environment)),
+        ("Kind", esc(&record.kind)),
+        ("User", esc(&record.user)),
+        (
+            "State",
+            format!(r#"<span class="job-state {state}" id="job-state">{state}</span>"#),
+        ),
+        ("Started", esc(&record.started)),
+        (
+            "Finished",
+            esc(record.finished.as_deref().unwrap_or("not yet")),
+        ),
+    ];
+    if let Some(plan) = &record.plan {
+        rows.push((
+            "Plan",
+            format!(
+                r#"<a href="/console/projects/{p}/environments/{e}/plans/{}"><code>{}</code></a>"#,
+                seg(plan),
+                esc(plan)
+            ),
+        ));
+    }
+    if let Some(from) = &record.from {
+        rows.push(("Promoted from", esc(from)));
+    }
+    if let Some(error) = &record.error {
+        rows.push((
+            "Error",
+            format!(r#"<span class="problem">{}</span>"#, esc(error)),
+        ));
+    }
+    body.push_str(r#"<section class="card"><table><tbody>"#);
+    for (name, value) in rows {
+        let _ = write!(
+            body,
+            r#"<tr><th scope="row">{name}</th><td>{value}</td></tr>"#
+        );
+    }
+    body.push_str("</tbody></table></section>");
+    if record.state == JobState::Running {
+        body.push_str(r#"<p class="notice" role="status">Running: this page loads itself again every 2 seconds.</p>"#);
+    }
+    body.push_str(r#"<section class="card" aria-labelledby="events-title"><h2 id="events-title">Events</h2><ol class="events">"#);
+    for line in &lines {
+        body.push_str(&event_item(line));
+    }
+    let _ = write!(
+        body,
+        r#"</ol></section><p><a href="/console/projects/{p}">Back to the dashboard</a></p>"#
+    );
+    let refresh = (record.state == JobState::Running).then_some(2);
+    let title = format!("Job {}", record.id);
+    Ok(html::answer(
+        StatusCode::OK,
+        html::page_refreshed(&title, Some(&session.viewer()), &body, refresh),
+    ))
 }
 
 /// The filters of the audit page, as `terrace audit`'s (and `action`).
@@ -723,4 +957,61 @@ pub async fn restore(
         seg(&env)
     );
     ok(&format!("State of {env} restored"), &session, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_line_is_shown_as_text_and_an_error_is_marked() {
+        let line = serde_json::json!({
+            "@level": "error",
+            "@message": "Error: <script>x</script>",
+            "type": "diagnostic",
+            "diagnostic": { "detail": "a \"<b>\"" },
+        })
+        .to_string();
+        let item = event_item(&line);
+        assert!(item.starts_with(r#"<li class="event error">"#), "{item}");
+        assert!(
+            item.contains("Error: &lt;script&gt;x&lt;/script&gt;"),
+            "{item}"
+        );
+        assert!(item.contains("a &quot;&lt;b&gt;&quot;"), "{item}");
+        assert!(!item.contains("<script>") && !item.contains("<b>"));
+        let raw = event_item("not json <i>");
+        assert_eq!(
+            raw,
+            r#"<li class="event"><code>not json &lt;i&gt;</code></li>"#
+        );
+    }
+
+    #[test]
+    fn a_dashboard_lists_the_newest_plans_of_each_environment_first() {
+        let plan = |id: &str, env: &str, created: &str| KeptPlan {
+            id: id.into(),
+            project: "shop".into(),
+            env: env.into(),
+            author: "<olga>".into(),
+            created: created.into(),
+            bytes: Vec::new(),
+        };
+        let html = plan_lists(
+            "shop",
+            &["dev", "prod"],
+            vec![
+                plan("aa", "dev", "2026-12-05T00:00:00Z"),
+                plan("bb", "dev", "2026-12-06T00:00:00Z"),
+                plan("cc", "gone", "2026-12-06T00:00:00Z"),
+            ],
+        );
+        let (older, newer) = (html.find(">aa<"), html.find(">bb<"));
+        assert!(newer.is_some() && newer < older, "{html}");
+        assert!(
+            !html.contains("cc") && html.contains("&lt;olga&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("No kept plan."), "prod has none: {html}");
+    }
 }

@@ -194,6 +194,30 @@ impl PgAccess {
         })
     }
 
+    /// The plans kept for project `project`, without their bytes (left
+    /// empty: a list does not read them).
+    pub fn plans_of(&self, project: &str) -> Result<Vec<PlanRow>, DbError> {
+        let project = project.to_string();
+        self.conn.call(move |c| {
+            let rows = c.query(
+                "SELECT id, env, author, to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') \
+                 FROM terrace_plans WHERE project = $1",
+                &[&project],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| PlanRow {
+                    id: r.get(0),
+                    project: project.clone(),
+                    env: r.get(1),
+                    author: r.get(2),
+                    created: r.get(3),
+                    bytes: Vec::new(),
+                })
+                .collect())
+        })
+    }
+
     /// Records a job (its record as JSON), or replaces its record.
     pub fn put_job(&self, id: &str, project: &str, record: &str) -> Result<(), DbError> {
         let (id, project, record) = (id.to_string(), project.to_string(), record.to_string());
