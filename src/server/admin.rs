@@ -38,22 +38,23 @@ pub struct RoleBody {
     role: String,
 }
 
-/// `PUT /api/projects/{project}/grants/{user}` with `{"role": …}`.
-pub async fn put_grant(
-    State(server): State<Arc<Server>>,
-    Extension(caller): Extension<Caller>,
-    Path((project, user)): Path<(String, String)>,
-    Json(body): Json<RoleBody>,
-) -> Answer {
-    let role = Role::parse(&body.role).ok_or_else(|| {
+/// Gives `user` the role named `role` on `project`, as `admin` (audited
+/// as `server.access.grant`): the API's and the console's.
+pub(super) async fn set_role(
+    server: &Arc<Server>,
+    admin: &str,
+    project: &str,
+    user: &str,
+    role: &str,
+) -> Result<Grant, Problem> {
+    let role = Role::parse(role).ok_or_else(|| {
         unprocessable(format!(
-            "{:?} is not a role: use Viewer, Operator, Editor or Administrator",
-            body.role
+            "{role:?} is not a role: use Viewer, Operator, Editor or Administrator"
         ))
     })?;
     let grant = Grant {
-        user: valid_name(&user).map_err(|e| unprocessable(format!("the user {e}")))?,
-        project: project.clone(),
+        user: valid_name(user).map_err(|e| unprocessable(format!("the user {e}")))?,
+        project: project.to_string(),
         role: role.name().to_string(),
     };
     let (s, g) = (server.clone(), grant.clone());
@@ -61,12 +62,75 @@ pub async fn put_grant(
     let details = json!({ "user": grant.user, "role": grant.role });
     let event = trail::event(
         "server.access.grant",
-        &caller.user,
+        admin,
         Outcome::Success,
         None,
         details,
     );
-    trail::record(&server, &project, event).await;
+    trail::record(server, project, event).await;
+    Ok(grant)
+}
+
+/// Takes `user`'s role on `project` away, as `admin` (audited as
+/// `server.access.revoke`); whether they had one.
+pub(super) async fn take_role(
+    server: &Arc<Server>,
+    admin: &str,
+    project: &str,
+    user: &str,
+) -> Result<bool, Problem> {
+    let (s, p, u) = (server.clone(), project.to_string(), user.to_string());
+    let revoked = blocking(move || s.access.revoke(&u, &p).map_err(Problem::from)).await?;
+    if revoked {
+        let event = trail::event(
+            "server.access.revoke",
+            admin,
+            Outcome::Success,
+            None,
+            json!({ "user": user }),
+        );
+        trail::record(server, project, event).await;
+    }
+    Ok(revoked)
+}
+
+/// A new token for `user`, made by `admin` through `project` (audited
+/// as `server.token.create`, never the token): the secret, to be shown
+/// once (its hash is kept).
+pub(super) async fn new_token(
+    server: &Arc<Server>,
+    admin: &str,
+    project: &str,
+    user: &str,
+) -> Result<(String, String), Problem> {
+    let user = valid_name(user).map_err(|e| unprocessable(format!("the user {e}")))?;
+    let secret = token::generate().map_err(Problem::internal)?;
+    let record = TokenRecord {
+        hash: token::hash(&secret),
+        user: user.clone(),
+        created: crate::project::now(),
+    };
+    let s = server.clone();
+    blocking(move || s.access.add_token(&record).map_err(Problem::from)).await?;
+    let event = trail::event(
+        "server.token.create",
+        admin,
+        Outcome::Success,
+        None,
+        json!({ "user": user }),
+    );
+    trail::record(server, project, event).await;
+    Ok((user, secret))
+}
+
+/// `PUT /api/projects/{project}/grants/{user}` with `{"role": …}`.
+pub async fn put_grant(
+    State(server): State<Arc<Server>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, user)): Path<(String, String)>,
+    Json(body): Json<RoleBody>,
+) -> Answer {
+    let grant = set_role(&server, &caller.user, &project, &user, &body.role).await?;
     Ok(Json(
         json!({ "user": grant.user, "project": project, "role": grant.role }),
     ))
@@ -78,18 +142,7 @@ pub async fn delete_grant(
     Extension(caller): Extension<Caller>,
     Path((project, user)): Path<(String, String)>,
 ) -> Answer {
-    let (s, p, u) = (server.clone(), project.clone(), user.clone());
-    let revoked = blocking(move || s.access.revoke(&u, &p).map_err(Problem::from)).await?;
-    if revoked {
-        let event = trail::event(
-            "server.access.revoke",
-            &caller.user,
-            Outcome::Success,
-            None,
-            json!({ "user": user }),
-        );
-        trail::record(&server, &project, event).await;
-    }
+    let revoked = take_role(&server, &caller.user, &project, &user).await?;
     Ok(Json(json!({ "user": user, "revoked": revoked })))
 }
 
@@ -107,23 +160,7 @@ pub async fn create_token(
     Path(project): Path<String>,
     Json(body): Json<UserBody>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
-    let user = valid_name(&body.user).map_err(|e| unprocessable(format!("the user {e}")))?;
-    let secret = token::generate().map_err(Problem::internal)?;
-    let record = TokenRecord {
-        hash: token::hash(&secret),
-        user: user.clone(),
-        created: crate::project::now(),
-    };
-    let s = server.clone();
-    blocking(move || s.access.add_token(&record).map_err(Problem::from)).await?;
-    let event = trail::event(
-        "server.token.create",
-        &caller.user,
-        Outcome::Success,
-        None,
-        json!({ "user": user }),
-    );
-    trail::record(&server, &project, event).await;
+    let (user, secret) = new_token(&server, &caller.user, &project, &body.user).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "user": user, "token": secret })),

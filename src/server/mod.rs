@@ -17,7 +17,7 @@
 //! Entry points: [`Server::load`], [`Server::bind`], [`Bound::run`].
 
 pub mod access;
-mod admin;
+pub(crate) mod admin;
 pub mod console;
 mod envs;
 mod guard;

@@ -948,3 +948,110 @@ fn a_session_opened_on_one_server_counts_on_another_on_the_same_database_until_s
     );
     assert_eq!(on_one.status(), StatusCode::SEE_OTHER, "signed out on both");
 }
+
+#[test]
+fn an_administrator_gives_and_takes_roles_and_makes_tokens_in_the_console() {
+    let p = shop();
+    let (root, vera) = (token(&p, "root"), token(&p, "vera"));
+    grant(&p, "root", "Administrator", "shop");
+    grant(&p, "vera", "Viewer", "shop");
+    let serving = Serving::start(&p, &["--project", "."]);
+    let (http, base) = (no_redirects(), serving.base.clone());
+    let access = format!("{base}/console/projects/shop/access");
+    let api_status = |token: &str| {
+        http.get(format!("{base}/api/projects/shop/status"))
+            .bearer_auth(token)
+            .send()
+            .expect("the server answers")
+            .status()
+    };
+
+    // A Viewer may not see who has which role.
+    let viewer = session_of(&sign_in(&http, &base, &vera));
+    let refused = get(&http, &access, &viewer);
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().unwrap().contains("Administrator is needed"));
+
+    let admin = session_of(&sign_in(&http, &base, &root));
+    let page = get(&http, &access, &admin).text().unwrap();
+    assert!(
+        page.contains("<td>vera</td><td>Viewer</td>"),
+        "the grants are listed: {page}"
+    );
+    let csrf = csrf_in(&page);
+    // Without the CSRF value: refused, nothing changes.
+    let forged = post(
+        &http,
+        &format!("{access}/grant"),
+        &admin,
+        &[("user", "otto"), ("role", "Administrator")],
+    );
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    // A role, then a token for otto, which the API takes as otto's.
+    let given = post(
+        &http,
+        &format!("{access}/grant"),
+        &admin,
+        &[("csrf", &csrf), ("user", "otto"), ("role", "Operator")],
+    );
+    assert_eq!(given.status(), StatusCode::OK);
+    assert!(
+        given
+            .text()
+            .unwrap()
+            .contains("otto is Operator on project shop.")
+    );
+    let made = post(
+        &http,
+        &format!("{access}/token"),
+        &admin,
+        &[("csrf", &csrf), ("user", "otto")],
+    )
+    .text()
+    .unwrap();
+    let otto = regex_lite::Regex::new(r#"<code class="token">([0-9a-f]{64})</code>"#)
+        .unwrap()
+        .captures(&made)
+        .unwrap_or_else(|| panic!("no token shown in\n{made}"))[1]
+        .to_string();
+    assert_eq!(api_status(&otto), StatusCode::OK);
+    // A name is shown as text.
+    let probe = post(
+        &http,
+        &format!("{access}/grant"),
+        &admin,
+        &[("csrf", &csrf), ("user", PROBE), ("role", "Viewer")],
+    )
+    .text()
+    .unwrap();
+    assert!(probe.contains(ESCAPED) && !probe.contains(PROBE), "{probe}");
+    // Taken away: otto's token gives nothing on the project any more.
+    let revoked = post(
+        &http,
+        &format!("{access}/revoke"),
+        &admin,
+        &[("csrf", &csrf), ("user", "otto")],
+    );
+    assert!(
+        revoked
+            .text()
+            .unwrap()
+            .contains("otto no longer has a role")
+    );
+    assert_eq!(api_status(&otto), StatusCode::FORBIDDEN);
+    // Each change is root's in the audit trail; the token is in none.
+    let audit = p.run(&["audit", "--json"]).success().stdout;
+    for action in [
+        "server.access.grant",
+        "server.token.create",
+        "server.access.revoke",
+    ] {
+        assert!(
+            audit
+                .lines()
+                .any(|l| l.contains(action) && l.contains("\"initiator\":\"root\"")),
+            "{action} in\n{audit}"
+        );
+    }
+    assert!(!audit.contains(&otto));
+}

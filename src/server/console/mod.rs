@@ -23,6 +23,7 @@
 // `Result<Response, Response>`, as axum's own examples do.
 #![allow(clippy::result_large_err)]
 
+mod access;
 mod html;
 mod pages;
 mod svg;
@@ -114,6 +115,10 @@ enum Page {
     Job,
     State,
     Restore,
+    Access,
+    Grant,
+    Revoke,
+    Token,
 }
 
 /// Every route of the console, for the documentation and the tests; the
@@ -216,6 +221,30 @@ pub const ROUTES: &[ConsoleRoute] = &[
         class: Some(Class::Administer),
         page: Page::Restore,
     },
+    ConsoleRoute {
+        method: "GET",
+        path: "/console/projects/{project}/access",
+        class: Some(Class::Administer),
+        page: Page::Access,
+    },
+    ConsoleRoute {
+        method: "POST",
+        path: "/console/projects/{project}/access/grant",
+        class: Some(Class::Administer),
+        page: Page::Grant,
+    },
+    ConsoleRoute {
+        method: "POST",
+        path: "/console/projects/{project}/access/revoke",
+        class: Some(Class::Administer),
+        page: Page::Revoke,
+    },
+    ConsoleRoute {
+        method: "POST",
+        path: "/console/projects/{project}/access/token",
+        class: Some(Class::Administer),
+        page: Page::Token,
+    },
 ];
 
 /// The console's routes, to merge with the API's router. `secure`: the
@@ -266,6 +295,10 @@ impl Page {
             Page::Job => get(pages::job),
             Page::State => get(pages::state),
             Page::Restore => post(pages::restore),
+            Page::Access => get(access::page),
+            Page::Grant => post(access::grant),
+            Page::Revoke => post(access::revoke),
+            Page::Token => post(access::token),
         }
     }
 }

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use std::fmt::Write;
 
 /// A page of the signed-in user.
-fn ok(title: &str, session: &Session, body: &str) -> Answer {
+pub(super) fn ok(title: &str, session: &Session, body: &str) -> Answer {
     Ok(html::answer(
         StatusCode::OK,
         html::page(title, Some(&session.viewer()), body),
@@ -30,10 +30,10 @@ fn ok(title: &str, session: &Session, body: &str) -> Answer {
 }
 
 /// The links between a project's pages.
-fn project_nav(project: &str) -> String {
+pub(super) fn project_nav(project: &str) -> String {
     let p = seg(project);
     format!(
-        r#"<nav class="project" aria-label="Project"><a href="/console/projects/{p}">Dashboard</a><a href="/console/projects/{p}/audit">Audit log</a><a href="/console/projects/{p}/graph">Dependency graph</a><a href="/console">All projects</a></nav>"#
+        r#"<nav class="project" aria-label="Project"><a href="/console/projects/{p}">Dashboard</a><a href="/console/projects/{p}/audit">Audit log</a><a href="/console/projects/{p}/graph">Dependency graph</a><a href="/console/projects/{p}/access">Access</a><a href="/console">All projects</a></nav>"#
     )
 }
 
