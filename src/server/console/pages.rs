@@ -845,13 +845,10 @@ pub async fn state(
 ) -> Answer {
     let role = require(&c, &session, &project, Page::State, uri.path()).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
-    let e = env.clone();
+    let (user, e) = (session.user.clone(), env.clone());
     let versions = run(&session, move || {
-        let ws = ops::Workspace::load(&root, &ops::Quiet)?;
-        let name = ws.environment(&e)?.name.clone();
-        ws.store(&name)
-            .versions()
-            .map_err(|err| Problem::internal(format!("the state of {name}: {err}")))
+        let req = ops::state::EnvRequest { root, env: e };
+        ops::state::versions(&req, &As(user)).map_err(Problem::from)
     })
     .await?;
     let admin = Page::Restore.allows(role);
