@@ -200,6 +200,37 @@ impl LocalAccess {
         }
     }
 
+    /// The JSON records `DIR/ID.json` of directory `dir` (plans, jobs),
+    /// those whose id the server could have made; one removed while the
+    /// directory is read is left out.
+    fn records_in<T: for<'de> Deserialize<'de>>(&self, dir: &str) -> Result<Vec<T>, AccessError> {
+        let entries = match std::fs::read_dir(self.dir.join(dir)) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.err(dir, e)),
+        };
+        let mut records = Vec::new();
+        for entry in entries {
+            let name = entry.map_err(|e| self.err(dir, e))?.file_name();
+            let Some(id) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+                .filter(|id| made_id(id))
+            else {
+                continue;
+            };
+            let record = format!("{dir}/{id}.json");
+            match std::fs::read(self.dir.join(&record)) {
+                Ok(json) => {
+                    records.push(serde_json::from_slice(&json).map_err(|e| self.err(&record, e))?)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(self.err(&record, e)),
+            }
+        }
+        Ok(records)
+    }
+
     /// Reads `file`, lets `change` edit its records and writes them back
     /// atomically, all under the directory's lock (two `grant` commands at
     /// once lose neither).
@@ -330,33 +361,9 @@ impl AccessStore for LocalAccess {
     }
 
     fn plans_of(&self, project: &str) -> Result<Vec<KeptPlan>, AccessError> {
-        let entries = match std::fs::read_dir(self.dir.join(PLANS)) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(self.err(PLANS, e)),
-        };
-        let mut plans = Vec::new();
-        for entry in entries {
-            let name = entry.map_err(|e| self.err(PLANS, e))?.file_name();
-            let Some(id) = name
-                .to_str()
-                .and_then(|n| n.strip_suffix(".json"))
-                .filter(|id| made_id(id))
-            else {
-                continue;
-            };
-            // The record only: its `bytes` are not serialized.
-            let record = format!("{PLANS}/{id}.json");
-            let plan: KeptPlan = match std::fs::read(self.dir.join(&record)) {
-                Ok(json) => serde_json::from_slice(&json).map_err(|e| self.err(&record, e))?,
-                // Removed since the directory was read.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(self.err(&record, e)),
-            };
-            if plan.project == project {
-                plans.push(plan);
-            }
-        }
+        // The records only: a plan's `bytes` are not in its record.
+        let mut plans: Vec<KeptPlan> = self.records_in(PLANS)?;
+        plans.retain(|p| p.project == project);
         Ok(plans)
     }
 
@@ -383,21 +390,8 @@ impl AccessStore for LocalAccess {
     }
 
     fn jobs_of(&self, project: &str) -> Result<Vec<JobRecord>, AccessError> {
-        let entries = match std::fs::read_dir(self.dir.join(JOBS)) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(self.err(JOBS, e)),
-        };
-        let mut jobs = Vec::new();
-        for entry in entries {
-            let name = entry.map_err(|e| self.err(JOBS, e))?.file_name();
-            let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
-                continue;
-            };
-            if let Some(job) = self.job(id)?.filter(|j| j.project == project) {
-                jobs.push(job);
-            }
-        }
+        let mut jobs: Vec<JobRecord> = self.records_in(JOBS)?;
+        jobs.retain(|j| j.project == project);
         Ok(jobs)
     }
 
