@@ -218,15 +218,7 @@ fn backups(loaded: &Loaded, a: EnvArgs) -> Result {
         "SAVED"
     );
     for b in list {
-        let when = b
-            .modified
-            .and_then(|t| jiff::Timestamp::try_from(t).ok())
-            .map(|t| {
-                t.round(jiff::Unit::Second)
-                    .map(|r| r.to_string())
-                    .unwrap_or_default()
-            })
-            .unwrap_or_default();
+        let when = b.saved().unwrap_or_default();
         outln!(
             "{:>6}  {:<20}  {:<25}  {}",
             b.serial,

@@ -56,14 +56,7 @@ pub async fn versions(
     .await?;
     let versions: Vec<Value> = list
         .iter()
-        .map(|v| {
-            let saved = v
-                .modified
-                .and_then(|t| jiff::Timestamp::try_from(t).ok())
-                .and_then(|t| t.round(jiff::Unit::Second).ok())
-                .map(|t| t.to_string());
-            json!({ "serial": v.serial, "configuration": v.config, "saved": saved })
-        })
+        .map(|v| json!({ "serial": v.serial, "configuration": v.config, "saved": v.saved() }))
         .collect();
     Ok(Json(json!({ "versions": versions })))
 }

@@ -73,6 +73,14 @@ pub struct BackupInfo {
     pub modified: Option<std::time::SystemTime>,
 }
 
+impl BackupInfo {
+    /// When it was saved, RFC 3339 to the second; `None` when unknown.
+    pub fn saved(&self) -> Option<String> {
+        let t = jiff::Timestamp::try_from(self.modified?).ok()?;
+        Some(t.round(jiff::Unit::Second).ok()?.to_string())
+    }
+}
+
 /// The local backend: every record under the project's `.terrace/`.
 #[derive(Debug, Clone)]
 pub struct LocalBackend {

@@ -867,12 +867,7 @@ pub async fn state(
     }
     body.push_str("</tr></thead><tbody>");
     for v in &versions {
-        let when = v
-            .modified
-            .and_then(|t| jiff::Timestamp::try_from(t).ok())
-            .and_then(|t| t.round(jiff::Unit::Second).ok())
-            .map(|t| t.to_string())
-            .unwrap_or_default();
+        let when = v.saved().unwrap_or_default();
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{}</td><td>{}</td>",
