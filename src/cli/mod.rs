@@ -150,7 +150,7 @@ pub enum Command {
     /// The record store: `backend init` creates or upgrades the database's schema, `backend migrate` copies every record to another backend
     #[command(subcommand)]
     Backend(backend::BackendCommand),
-    /// Serve projects over HTTP (API with tokens and roles); `serve token create`, `serve grant`, `serve revoke`
+    /// Serve projects over HTTP: an API with tokens and roles, jobs for apply and promote, a web console at /console, and Terraform's HTTP state backend at /tf/state
     Serve(serve::ServeArgs),
 }
 

@@ -28,7 +28,7 @@ pub struct ServeArgs {
     /// The private key of --tls-cert (PEM)
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// Where tokens, grants and the plans made through the API are kept when the records are in local files
+    /// Where tokens, grants, sessions, kept plans, jobs and Terraform states are kept when the records are in local files
     #[arg(
         long,
         global = true,
