@@ -242,22 +242,29 @@ impl LocalAccess {
     where
         T: Serialize + for<'de> Deserialize<'de>,
     {
-        create_private_dir(&self.dir).map_err(|e| self.err(file, e))?;
-        use std::os::unix::fs::OpenOptionsExt;
-        let lock = std::fs::OpenOptions::new()
-            .mode(0o600)
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.dir.join(".lock"))
-            .map_err(|e| self.err(".lock", e))?;
-        lock.lock().map_err(|e| self.err(".lock", e))?;
+        let _lock = lock_dir(&self.dir).map_err(|e| self.err(".lock", e))?;
         let mut records = self.read(file)?;
         let result = change(&mut records);
         let bytes = serde_json::to_vec_pretty(&records).map_err(|e| self.err(file, e))?;
         crate::state::write_atomic(&self.dir.join(file), &bytes).map_err(|e| self.err(file, e))?;
         Ok(result)
     }
+}
+
+/// Creates `dir` (if need be) and holds the lock of its records (the
+/// file `.lock`) until the file returned is dropped: two processes
+/// updating the same records take turns.
+pub(super) fn lock_dir(dir: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    create_private_dir(dir)?;
+    let lock = std::fs::OpenOptions::new()
+        .mode(0o600)
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(".lock"))?;
+    lock.lock()?;
+    Ok(lock)
 }
 
 /// Creates `dir` (and its parents) readable by its owner only (the

@@ -111,6 +111,7 @@ pub mod dump;
 pub mod local;
 pub mod postgres;
 pub mod replay;
+pub mod tfstate;
 
 pub use choice::{BACKEND_VARIABLE, BackendChoice, ChoiceError};
 

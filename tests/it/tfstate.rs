@@ -371,6 +371,26 @@ fn a_held_lock_refuses_terraform_and_names_its_holder(store: Store) {
         "{audit}"
     );
     tf.apply("two").success();
+    // Unlocking a state never written leaves nothing behind, on either
+    // store: it is still unknown.
+    let never = client()
+        .post(format!(
+            "{}/api/projects/shop/tfstate/never/unlock",
+            server.base
+        ))
+        .bearer_auth(&alice)
+        .send()
+        .expect("answers");
+    assert_eq!(never.status(), StatusCode::OK);
+    let unknown = client()
+        .get(format!(
+            "{}/api/projects/shop/tfstate/never/versions",
+            server.base
+        ))
+        .bearer_auth(&alice)
+        .send()
+        .expect("answers");
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     p.run(&[
         "serve",
         "tfstate",

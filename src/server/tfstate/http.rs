@@ -16,7 +16,7 @@ use crate::server::handlers::{Problem, blocking};
 use crate::server::trail;
 use axum::Json;
 use axum::extract::{Extension, Path, Query, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -321,14 +321,6 @@ pub async fn restore(
             format!("version {version} of {name} is not a Terraform state: {why}"),
         )),
     }
-}
-
-/// Whether `method` is one that [`state`] answers.
-pub fn is_state_method(method: &Method) -> bool {
-    matches!(
-        method.as_str(),
-        "GET" | "POST" | "DELETE" | "LOCK" | "UNLOCK"
-    )
 }
 
 /// `POST /api/projects/{project}/tfstate/{name}/unlock`: releases the

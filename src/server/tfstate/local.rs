@@ -104,20 +104,11 @@ impl TfStateStore for LocalTfState {
     }
 
     fn update(&self, project: &str, name: &str, change: Change<'_>) -> Result<(), TfStateError> {
-        crate::server::access::create_private_dir(&self.dir).map_err(|e| self.err(&self.dir, e))?;
-        let lock_path = self.dir.join(".lock");
-        use std::os::unix::fs::OpenOptionsExt;
-        let lock = std::fs::OpenOptions::new()
-            .mode(0o600)
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| self.err(&lock_path, e))?;
-        lock.lock().map_err(|e| self.err(&lock_path, e))?;
+        let _lock = crate::server::access::lock_dir(&self.dir)
+            .map_err(|e| self.err(&self.dir.join(".lock"), e))?;
         let dir = self.state_dir(project, name);
-        let before = self.read_head(&dir)?;
-        let mut head = before.clone().unwrap_or_default();
+        let before = self.read_head(&dir)?.unwrap_or_default();
+        let mut head = before.clone();
         let added = change(&mut head);
         if let Some(new) = added {
             // The version's bytes first, then the head that names it: a
@@ -129,7 +120,7 @@ impl TfStateStore for LocalTfState {
             crate::state::write_atomic(&path, &new.bytes).map_err(|e| self.err(&path, e))?;
             head.current = Some(new.meta.version);
             head.versions.push(new.meta);
-        } else if before.as_ref() == Some(&head) || (before.is_none() && head == Head::default()) {
+        } else if head == before {
             return Ok(());
         }
         crate::server::access::create_private_dir(&dir).map_err(|e| self.err(&dir, e))?;

@@ -1,5 +1,5 @@
 //! Terraform's states kept by `terrace serve` (its HTTP state backend) in
-//! PostgreSQL (schema version 4): `terrace_tfstate` holds each state's
+//! PostgreSQL (schema version 5): `terrace_tfstate` holds each state's
 //! head (current version, lock), `terrace_tfstate_versions` every version
 //! with its bytes. An update is one transaction that holds the head's row
 //! (`SELECT … FOR UPDATE`), so that two servers on one database never
@@ -8,7 +8,7 @@
 
 use super::OpenError;
 use super::conn::{Conn, DbError};
-use crate::server::tfstate::{Change, Head, TfLock, TfStateError, TfStateStore, TfVersion};
+use crate::store::tfstate::{Change, Head, TfLock, TfStateError, TfStateStore, TfVersion};
 use crate::value::Secret;
 
 /// The states in one database.
@@ -164,7 +164,14 @@ impl TfStateStore for PgTfState {
             lock,
             versions,
         };
+        let before = head.clone();
         let added = change(&mut head);
+        // Nothing to write: the row made for a state never written goes
+        // too (as on local files, where no file is made).
+        if added.is_none() && head == before {
+            let _ = session.call(|c| c.batch_execute("ROLLBACK"));
+            return Ok(());
+        }
         let lock = head
             .lock
             .as_ref()
@@ -210,11 +217,7 @@ impl TfStateStore for PgTfState {
         self.conn
             .call(move |c| {
                 let rows = c.query(
-                    "SELECT name FROM terrace_tfstate WHERE project = $1 \
-                     AND (current IS NOT NULL OR lock IS NOT NULL OR EXISTS \
-                       (SELECT 1 FROM terrace_tfstate_versions v \
-                        WHERE v.project = $1 AND v.name = terrace_tfstate.name)) \
-                     ORDER BY name",
+                    "SELECT name FROM terrace_tfstate WHERE project = $1 ORDER BY name",
                     &[&p],
                 )?;
                 Ok(rows.iter().map(|r| r.get(0)).collect())
