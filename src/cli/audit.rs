@@ -14,6 +14,9 @@ pub struct AuditArgs {
     /// Only events since this time: RFC 3339 (2026-01-31T00:00:00Z), a date, or an age (24h, 30m)
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
+    /// Only events whose action contains this (e.g. deploy, server.access)
+    #[arg(long, value_name = "TEXT")]
+    pub action: Option<String>,
     /// Print JSON lines as recorded
     #[arg(long)]
     pub json: bool,
@@ -33,6 +36,7 @@ pub fn run(g: &Global, a: AuditArgs) -> Result {
         root: g.project.clone(),
         env: a.env,
         since: a.since.as_deref().map(parse_since).transpose()?,
+        action: a.action,
     };
     let pal = ui.pal;
     for (e, line) in crate::ops::audit::events(&req, &ui.console())? {

@@ -13,6 +13,9 @@ pub struct AuditRequest {
     pub env: Option<String>,
     /// Only events since this time.
     pub since: Option<jiff::Timestamp>,
+    /// Only events whose action contains this (`deploy`,
+    /// `server.access`).
+    pub action: Option<String>,
 }
 
 /// A `since` value: RFC 3339 (`2026-01-31T12:00:00Z`), a date
@@ -46,6 +49,7 @@ pub fn events(req: &AuditRequest, front: &dyn Front) -> Result<Vec<(Event, Strin
             && !req
                 .since
                 .is_some_and(|t| e.time.parse::<jiff::Timestamp>().is_ok_and(|at| at < t))
+            && req.action.as_deref().is_none_or(|a| e.action.contains(a))
     });
     Ok(events)
 }

@@ -17,6 +17,7 @@ mod terrace_data;
 #[cfg(test)]
 pub mod testing;
 
+pub use http::encode_segment;
 pub use schema::{AttrKind, AttrSchema, AttrType, Schema, SchemaError};
 
 use crate::value::{Path, Secret, Value};

@@ -23,7 +23,7 @@ type Answer = Result<Json<Value>, Problem>;
 
 /// How long a request waits for an environment's lock (the command
 /// line's default).
-const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `GET …/environments/{env}/outputs`: the outputs the last apply
 /// recorded, by configuration; a sensitive output's value is withheld.
@@ -69,6 +69,31 @@ pub struct RestoreBody {
     configuration: Option<String>,
 }
 
+/// Restores environment `env` of `project` to serial `serial` (only
+/// `config` with one), as `user`: the API's and the console's restore.
+pub(super) async fn restore_env(
+    server: &Arc<Server>,
+    user: &str,
+    project: &str,
+    env: String,
+    serial: u64,
+    config: Option<String>,
+) -> Result<ops::restore::RestoreReport, Problem> {
+    let root = root(server, project)?;
+    let user = user.to_string();
+    blocking(move || {
+        let req = ops::restore::RestoreRequest {
+            root,
+            env,
+            serial,
+            config,
+            lock_timeout: LOCK_TIMEOUT,
+        };
+        ops::restore::restore(&req, &As(user)).map_err(Problem::from)
+    })
+    .await
+}
+
 /// `POST …/environments/{env}/restore` with `{"serial": N}`: the state as
 /// it was at serial N, written as a new version.
 pub async fn restore(
@@ -77,17 +102,14 @@ pub async fn restore(
     Path((project, env)): Path<(String, String)>,
     Json(body): Json<RestoreBody>,
 ) -> Answer {
-    let root = root(&server, &project)?;
-    let report = blocking(move || {
-        let req = ops::restore::RestoreRequest {
-            root,
-            env,
-            serial: body.serial,
-            config: body.configuration,
-            lock_timeout: LOCK_TIMEOUT,
-        };
-        ops::restore::restore(&req, &As(caller.user)).map_err(Problem::from)
-    })
+    let report = restore_env(
+        &server,
+        &caller.user,
+        &project,
+        env,
+        body.serial,
+        body.configuration,
+    )
     .await?;
     let restored: serde_json::Map<String, Value> = report
         .restored

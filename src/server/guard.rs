@@ -149,42 +149,82 @@ async fn admit(
         },
         (project, _) => project,
     };
-    let role = match &project {
-        None => None,
+    match &project {
         Some(name) => {
-            let (server, who, name) = (g.server.clone(), user.clone(), name.clone());
-            let grants =
-                blocking(move || server.access.grants_of(&who).map_err(Problem::from)).await;
-            match grants {
-                Ok(grants) => grants
-                    .iter()
-                    .find(|gr| gr.project == name)
-                    .and_then(|gr| gr.role()),
-                Err(p) => return p.into_response(),
+            let (method, path) = (method.as_str(), path.as_str());
+            if let Err(p) = authorize(&g.server, &user, name, g.route.class, method, path).await {
+                return p.into_response();
             }
         }
-    };
-    if !role::allows(role, g.route.class) {
-        let needed = role::least_role(g.route.class).map_or("", Role::name);
-        let why = match role {
-            None => format!("{user} has no role on this project; {needed} is needed"),
-            Some(r) => format!("{user} is {r} on this project; {needed} is needed"),
-        };
-        return refused(StatusCode::FORBIDDEN, Some(user), why, &project)
+        // Only the signed class has no project.
+        None if !role::allows(None, g.route.class) => {
+            return refused(
+                StatusCode::FORBIDDEN,
+                Some(user),
+                "this endpoint needs a role on a project".into(),
+                &project,
+            )
             .answer()
             .await;
-    }
-    if let Some(name) = &project
-        && !g.server.projects.contains_key(name)
-    {
-        return Problem::new(
-            StatusCode::NOT_FOUND,
-            format!("this server does not serve a project named \"{name}\""),
-        )
-        .into_response();
+        }
+        None => {}
     }
     req.extensions_mut().insert(Caller { user });
     next.run(req).await
+}
+
+/// What `user` may do on `project` through an endpoint (or a console
+/// page) of `class`: their role there, or the refusal — 403 when their
+/// role is not enough (recorded in the project's trail as
+/// `server.access.denied`), 404 for a project this server does not
+/// serve. The API's guard and the console's pages both ask it.
+pub(super) async fn authorize(
+    server: &Arc<Server>,
+    user: &str,
+    project: &str,
+    class: role::Class,
+    method: &str,
+    path: &str,
+) -> Result<Option<Role>, Problem> {
+    let (s, who) = (server.clone(), user.to_string());
+    let grants = blocking(move || s.access.grants_of(&who).map_err(Problem::from)).await?;
+    let held = grants
+        .iter()
+        .find(|g| g.project == project)
+        .and_then(|g| g.role());
+    if !role::allows(held, class) {
+        let needed = role::least_role(class).map_or("", Role::name);
+        let why = match held {
+            None => format!("{user} has no role on this project; {needed} is needed"),
+            Some(r) => format!("{user} is {r} on this project; {needed} is needed"),
+        };
+        let event = denied(user, &why, method, path, StatusCode::FORBIDDEN);
+        super::trail::record(server, project, event).await;
+        return Err(Problem::new(StatusCode::FORBIDDEN, why));
+    }
+    if !server.projects.contains_key(project) {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            format!("this server does not serve a project named \"{project}\""),
+        ));
+    }
+    Ok(held)
+}
+
+/// The audit event of a refused request.
+fn denied(user: &str, why: &str, method: &str, path: &str, status: StatusCode) -> Event {
+    super::trail::event(
+        "server.access.denied",
+        user,
+        Outcome::Failure,
+        Some(why.to_string()),
+        serde_json::json!({
+            "user": user,
+            "method": method,
+            "path": path,
+            "status": status.as_u16(),
+        }),
+    )
 }
 
 /// The credentials of a request's `Authorization` header.
@@ -275,18 +315,7 @@ impl Refusal {
     }
 
     fn event(&self) -> Event {
-        let user = self.user.clone().unwrap_or_else(|| "anonymous".into());
-        super::trail::event(
-            "server.access.denied",
-            &user,
-            Outcome::Failure,
-            Some(self.why.clone()),
-            serde_json::json!({
-                "user": user,
-                "method": self.method,
-                "path": self.path,
-                "status": self.status.as_u16(),
-            }),
-        )
+        let user = self.user.as_deref().unwrap_or("anonymous");
+        denied(user, &self.why, &self.method, &self.path, self.status)
     }
 }

@@ -167,11 +167,13 @@ pub async fn attention(
 #[derive(Debug, Deserialize)]
 pub struct AuditQuery {
     env: Option<String>,
-    /// RFC 3339 or a date (UTC).
+    /// RFC 3339, a date (UTC) or an age.
     since: Option<String>,
+    /// Only events whose action contains this.
+    action: Option<String>,
 }
 
-/// `GET /api/projects/{project}/audit?env=ENV&since=WHEN`: the events as
+/// `GET /api/projects/{project}/audit?env=ENV&since=WHEN&action=TEXT`: the events as
 /// recorded (each with its hash), oldest first.
 pub async fn audit(
     State(server): State<Arc<Server>>,
@@ -186,6 +188,7 @@ pub async fn audit(
             root,
             env: q.env,
             since,
+            action: q.action,
         };
         ops::audit::events(&req, &As(caller.user)).map_err(Problem::from)
     })

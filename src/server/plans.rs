@@ -240,7 +240,7 @@ pub(super) async fn approve_kept(
             plan: std::path::PathBuf::from(&id),
             kept: Some(kept.bytes),
             comment,
-            lock_timeout: std::time::Duration::from_secs(10),
+            lock_timeout: super::envs::LOCK_TIMEOUT,
             override_policy,
         };
         ops::approve::approve(&req, &As(user)).map_err(Problem::from)

@@ -165,6 +165,34 @@ fn an_approved_plan_applies_as_a_job_whose_events_a_viewer_follows(store: Store)
         serving.get("/api/jobs/0123abcd", Some(&vera)).status(),
         StatusCode::NOT_FOUND
     );
+    // The audit trail filtered by action, alike on the command line and
+    // through the API.
+    let deploys = p
+        .run(&["audit", "--json", "--action", "config.deploy"])
+        .success()
+        .stdout;
+    assert!(!deploys.trim().is_empty());
+    assert!(
+        deploys
+            .lines()
+            .all(|l| l.contains("\"project.config.deploy\"")),
+        "{deploys}"
+    );
+    let api: Value = serving
+        .get("/api/projects/shop/audit?action=config.deploy", Some(&vera))
+        .json()
+        .unwrap();
+    let actions: Vec<&str> = api["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.len(), deploys.lines().count(), "{api}");
+    assert!(
+        actions.iter().all(|a| *a == "project.config.deploy"),
+        "{api}"
+    );
     // Applied as the command line applies: nothing is left to do, and the
     // deploy is olga's.
     p.run(&["plan", "--env", "prod", "--detailed-exitcode"])

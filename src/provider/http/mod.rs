@@ -111,7 +111,7 @@ fn object_url(v: &Value, which: &str) -> Result<String, ProviderError> {
 }
 
 /// Percent-encodes what may not stand in a path segment.
-fn encode_segment(s: &str) -> String {
+pub fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -23,7 +23,7 @@ pub async fn page(
     uri: Uri,
     Path(ProjectPath { project }): Path<ProjectPath>,
 ) -> Answer {
-    require(&c, &session, &project, Page::Access, uri.path()).await?;
+    require(&c, &session, &project, Page::Access, uri.path(), None).await?;
     shown(&c.server, &session, &project, String::new()).await
 }
 
@@ -85,8 +85,15 @@ pub async fn grant(
     Path(ProjectPath { project }): Path<ProjectPath>,
     Form(form): Form<GrantForm>,
 ) -> Answer {
-    session.check(&form.csrf)?;
-    require(&c, &session, &project, Page::Grant, uri.path()).await?;
+    require(
+        &c,
+        &session,
+        &project,
+        Page::Grant,
+        uri.path(),
+        Some(&form.csrf),
+    )
+    .await?;
     let grant = admin::set_role(&c.server, &session.user, &project, &form.user, &form.role)
         .await
         .map_err(|p| failed(p, &session))?;
@@ -115,8 +122,15 @@ pub async fn revoke(
     Path(ProjectPath { project }): Path<ProjectPath>,
     Form(form): Form<UserForm>,
 ) -> Answer {
-    session.check(&form.csrf)?;
-    require(&c, &session, &project, Page::Revoke, uri.path()).await?;
+    require(
+        &c,
+        &session,
+        &project,
+        Page::Revoke,
+        uri.path(),
+        Some(&form.csrf),
+    )
+    .await?;
     let revoked = admin::take_role(&c.server, &session.user, &project, &form.user)
         .await
         .map_err(|p| failed(p, &session))?;
@@ -142,8 +156,15 @@ pub async fn token(
     Path(ProjectPath { project }): Path<ProjectPath>,
     Form(form): Form<UserForm>,
 ) -> Answer {
-    session.check(&form.csrf)?;
-    require(&c, &session, &project, Page::Token, uri.path()).await?;
+    require(
+        &c,
+        &session,
+        &project,
+        Page::Token,
+        uri.path(),
+        Some(&form.csrf),
+    )
+    .await?;
     let (user, secret) = admin::new_token(&c.server, &session.user, &project, &form.user)
         .await
         .map_err(|p| failed(p, &session))?;

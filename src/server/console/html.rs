@@ -30,18 +30,9 @@ pub fn esc(text: &str) -> String {
 }
 
 /// `segment` for a URL path: every byte but unreserved ones
-/// percent-encoded (project and environment names go into links).
-pub fn seg(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for b in segment.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// percent-encoded (project and environment names go into links), as the
+/// http provider encodes an id into its URLs.
+pub use crate::provider::encode_segment as seg;
 
 /// Who is looking at a page: their name, and the CSRF value their forms
 /// carry (the sign-out form is on every page).

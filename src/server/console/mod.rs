@@ -32,7 +32,6 @@ use super::access::TokenRecord;
 use super::handlers::{Problem, blocking};
 use super::role::{self, Class, Role};
 use super::{ClientAddr, Server, token};
-use crate::project::audit::Outcome;
 use axum::Router;
 use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{Extension, Form, FromRequestParts, State};
@@ -450,7 +449,8 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// The user's role on `project`, checked against the class of `page`
+/// A form's CSRF value (`csrf`, for a page that is not a GET), then the
+/// user's role on `project`, checked against the class of `page`
 /// ([`ROUTES`]) as the API's guard checks an endpoint's: a refusal is
 /// audited in the project's trail and answered 403; a project this
 /// server does not serve, 404.
@@ -460,57 +460,23 @@ async fn require(
     project: &str,
     page: Page,
     path: &str,
+    csrf: Option<&str>,
 ) -> Result<Option<Role>, Response> {
-    let (method, class) = page.route().map_or(("GET", Class::Administer), |r| {
-        (r.method, r.class.unwrap_or(Class::Signed))
-    });
-    let (s, who) = (c.server.clone(), session.user.clone());
-    let grants = blocking(move || s.access.grants_of(&who).map_err(Problem::from))
-        .await
-        .map_err(|p| html::problem(p.status, &p.message, Some(&session.viewer())))?;
-    let held = grants
-        .iter()
-        .find(|g| g.project == project)
-        .and_then(|g| g.role());
-    if !role::allows(held, class) {
-        let needed = role::least_role(class).map_or("", Role::name);
-        let why = match held {
-            None => format!(
-                "{} has no role on this project; {needed} is needed",
-                session.user
-            ),
-            Some(r) => format!(
-                "{} is {r} on this project; {needed} is needed",
-                session.user
-            ),
-        };
-        let event = super::trail::event(
-            "server.access.denied",
-            &session.user,
-            Outcome::Failure,
-            Some(why.clone()),
-            serde_json::json!({
-                "user": session.user,
-                "method": method,
-                "path": path,
-                "status": 403,
-            }),
-        );
-        super::trail::record(&c.server, project, event).await;
-        return Err(html::problem(
-            StatusCode::FORBIDDEN,
-            &why,
-            Some(&session.viewer()),
-        ));
+    let method = page.route().map_or("GET", |r| r.method);
+    // A form is checked here, so that none can go without it.
+    if method != "GET" {
+        session.check(csrf.unwrap_or_default())?;
     }
-    if !c.server.projects.contains_key(project) {
-        return Err(html::problem(
-            StatusCode::NOT_FOUND,
-            &format!("this server does not serve a project named \"{project}\""),
-            Some(&session.viewer()),
-        ));
-    }
-    Ok(held)
+    super::guard::authorize(
+        &c.server,
+        &session.user,
+        project,
+        page.class(),
+        method,
+        path,
+    )
+    .await
+    .map_err(|p| failed(p, session))
 }
 
 /// An error of an operation as a page.

@@ -14,7 +14,7 @@ use crate::project::attention::Severity;
 use crate::server::access::KeptPlan;
 use crate::server::handlers::{As, Problem, blocking, root};
 use crate::server::jobs::{self, JobRecord, JobState};
-use crate::server::plans;
+use crate::server::{envs, plans};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
@@ -100,7 +100,7 @@ pub async fn dashboard(
     uri: Uri,
     Path(ProjectPath { project }): Path<ProjectPath>,
 ) -> Answer {
-    let role = require(&c, &session, &project, Page::Dashboard, uri.path()).await?;
+    let role = require(&c, &session, &project, Page::Dashboard, uri.path(), None).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let (user, s, p) = (session.user.clone(), c.server.clone(), project.clone());
     let (status, attention, plans, jobs) = run(&session, move || {
@@ -322,8 +322,15 @@ pub async fn make_plan(
     Path(EnvPath { project, env }): Path<EnvPath>,
     Form(form): Form<CsrfForm>,
 ) -> Answer {
-    session.check(&form.csrf)?;
-    require(&c, &session, &project, Page::MakePlan, uri.path()).await?;
+    require(
+        &c,
+        &session,
+        &project,
+        Page::MakePlan,
+        uri.path(),
+        Some(&form.csrf),
+    )
+    .await?;
     let made = plans::make(&c.server, &project, &env, &session.user, None)
         .await
         .map_err(|p| failed(p, &session))?;
@@ -394,7 +401,7 @@ pub async fn plan(
     Path(PlanPath { project, env, id }): Path<PlanPath>,
     Query(q): Query<PlanQuery>,
 ) -> Answer {
-    let role = require(&c, &session, &project, Page::Plan, uri.path()).await?;
+    let role = require(&c, &session, &project, Page::Plan, uri.path(), None).await?;
     let kept = plans::kept(&c.server, &project, &env, &id)
         .await
         .map_err(|p| failed(p, &session))?;
@@ -520,8 +527,15 @@ pub async fn approve(
     Path(PlanPath { project, env, id }): Path<PlanPath>,
     Form(form): Form<ApproveForm>,
 ) -> Answer {
-    session.check(&form.csrf)?;
-    require(&c, &session, &project, Page::Approve, uri.path()).await?;
+    require(
+        &c,
+        &session,
+        &project,
+        Page::Approve,
+        uri.path(),
+        Some(&form.csrf),
+    )
+    .await?;
     plans::approve_kept(
         &c.server,
         &project,
@@ -550,8 +564,15 @@ pub async fn apply(
     Path(PlanPath { project, env, id }): Path<PlanPath>,
     Form(form): Form<CsrfForm>,
 ) -> Answer {
-    session.check(&form.csrf)?;
-    require(&c, &session, &project, Page::Apply, uri.path()).await?;
+    require(
+        &c,
+        &session,
+        &project,
+        Page::Apply,
+        uri.path(),
+        Some(&form.csrf),
+    )
+    .await?;
     let job = jobs::apply_kept(&c.server, &session.user, &project, &env, &id)
         .await
         .map_err(|p| failed(p, &session))?;
@@ -596,7 +617,7 @@ pub async fn job(
     let record = jobs::find(&c.server, &job)
         .await
         .map_err(|p| failed(p, &session))?;
-    require(&c, &session, &record.project, Page::Job, uri.path()).await?;
+    require(&c, &session, &record.project, Page::Job, uri.path(), None).await?;
     let (s, id) = (c.server.clone(), record.id.clone());
     let lines = run(&session, move || {
         s.access.job_events(&id, 0).map_err(Problem::from)
@@ -689,7 +710,7 @@ pub async fn audit(
     Path(ProjectPath { project }): Path<ProjectPath>,
     Query(f): Query<AuditFilter>,
 ) -> Answer {
-    require(&c, &session, &project, Page::Audit, uri.path()).await?;
+    require(&c, &session, &project, Page::Audit, uri.path(), None).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let (env, action, since_text) = (given(&f.env), given(&f.action), given(&f.since));
     let since = match &since_text {
@@ -702,19 +723,17 @@ pub async fn audit(
             )
         })?),
     };
-    let (user, e) = (session.user.clone(), env.clone());
-    let mut events = run(&session, move || {
+    let (user, e, a) = (session.user.clone(), env.clone(), action.clone());
+    let events = run(&session, move || {
         let req = ops::audit::AuditRequest {
             root,
             env: e,
             since,
+            action: a,
         };
         ops::audit::events(&req, &As(user)).map_err(Problem::from)
     })
     .await?;
-    if let Some(a) = &action {
-        events.retain(|(e, _)| e.action.contains(a.as_str()));
-    }
     let value = |v: &Option<String>| esc(v.as_deref().unwrap_or_default());
     let mut body = project_nav(&project);
     let _ = write!(
@@ -773,7 +792,7 @@ pub async fn graph(
     uri: Uri,
     Path(ProjectPath { project }): Path<ProjectPath>,
 ) -> Answer {
-    require(&c, &session, &project, Page::Graph, uri.path()).await?;
+    require(&c, &session, &project, Page::Graph, uri.path(), None).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let nodes = run(&session, move || {
         use crate::eval::Node;
@@ -843,7 +862,7 @@ pub async fn state(
     uri: Uri,
     Path(EnvPath { project, env }): Path<EnvPath>,
 ) -> Answer {
-    let role = require(&c, &session, &project, Page::State, uri.path()).await?;
+    let role = require(&c, &session, &project, Page::State, uri.path(), None).await?;
     let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let (user, e) = (session.user.clone(), env.clone());
     let versions = run(&session, move || {
@@ -913,8 +932,15 @@ pub async fn restore(
     Path(EnvPath { project, env }): Path<EnvPath>,
     Form(form): Form<RestoreForm>,
 ) -> Answer {
-    session.check(&form.csrf)?;
-    require(&c, &session, &project, Page::Restore, uri.path()).await?;
+    require(
+        &c,
+        &session,
+        &project,
+        Page::Restore,
+        uri.path(),
+        Some(&form.csrf),
+    )
+    .await?;
     let serial: u64 = form.serial.trim().parse().map_err(|_| {
         html::problem(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -922,20 +948,17 @@ pub async fn restore(
             Some(&session.viewer()),
         )
     })?;
-    let root = root(&c.server, &project).map_err(|p| failed(p, &session))?;
     let config = given(&Some(form.config));
-    let (user, e) = (session.user.clone(), env.clone());
-    let report = run(&session, move || {
-        let req = ops::restore::RestoreRequest {
-            root,
-            env: e,
-            serial,
-            config,
-            lock_timeout: std::time::Duration::from_secs(10),
-        };
-        ops::restore::restore(&req, &As(user)).map_err(Problem::from)
-    })
-    .await?;
+    let report = envs::restore_env(
+        &c.server,
+        &session.user,
+        &project,
+        env.clone(),
+        serial,
+        config,
+    )
+    .await
+    .map_err(|p| failed(p, &session))?;
     let mut body = project_nav(&project);
     body.push_str(r#"<p class="notice" role="status">Restored.</p><ul>"#);
     for (config, at) in &report.restored {
