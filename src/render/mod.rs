@@ -22,7 +22,7 @@ mod value;
 
 pub use console::console_value;
 pub use drift::{drift_json, drift_text};
-pub use plan::{change as plan_change, plan};
+pub use plan::{change as plan_change, plan, verb as plan_verb};
 pub use state::{environment, instance, outputs};
 pub use style::{Palette, Sym};
 pub use validate::validate_json;

@@ -146,20 +146,33 @@ pub(super) fn reason_text(c: &Change) -> Option<String> {
     })
 }
 
+/// What a change does, in the plan's words (`will be created`), as the
+/// heading of each change says it.
+pub fn verb(c: &Change) -> &'static str {
+    match c.action {
+        Action::Create => "will be created",
+        Action::Update => "will be updated in-place",
+        Action::Delete => "will be destroyed",
+        Action::Replace => "must be replaced",
+        Action::Read => "will be read during apply",
+        Action::Forget => "will no longer be managed by terrace, but will not be destroyed",
+        Action::NoOp if c.importing.is_some() => "will be imported",
+        Action::NoOp => "has moved",
+    }
+}
+
 /// Renders one change.
 pub fn change(out: &mut String, env: &str, c: &Change, pal: Palette) {
-    let (what, sym) = match (c.action, c.create_before_destroy) {
-        (Action::Create, _) => ("will be created", Sym::Add),
-        (Action::Update, _) => ("will be updated in-place", Sym::Change),
-        (Action::Delete, _) => ("will be destroyed", Sym::Remove),
-        (Action::Replace, false) => ("must be replaced", Sym::Replace),
-        (Action::Replace, true) => ("must be replaced", Sym::ReplaceCbd),
-        (Action::Read, _) => ("will be read during apply", Sym::Read),
-        (Action::Forget, _) => (
-            "will no longer be managed by terrace, but will not be destroyed",
-            Sym::Forget,
-        ),
-        (Action::NoOp, _) if c.importing.is_some() => ("will be imported", Sym::Same),
+    let what = verb(c);
+    let sym = match (c.action, c.create_before_destroy) {
+        (Action::Create, _) => Sym::Add,
+        (Action::Update, _) => Sym::Change,
+        (Action::Delete, _) => Sym::Remove,
+        (Action::Replace, false) => Sym::Replace,
+        (Action::Replace, true) => Sym::ReplaceCbd,
+        (Action::Read, _) => Sym::Read,
+        (Action::Forget, _) => Sym::Forget,
+        (Action::NoOp, _) if c.importing.is_some() => Sym::Same,
         (Action::NoOp, _) => match &c.previous_address {
             Some(prev) => {
                 let _ = writeln!(

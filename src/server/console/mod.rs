@@ -551,16 +551,25 @@ async fn sign_in(
     blocking(move || s.access.add_token(&record).map_err(Problem::from))
         .await
         .map_err(|p| html::problem(p.status, &p.message, None))?;
-    let mut response = html::see_other("/console");
-    let cookie = format!(
-        "{COOKIE}={session_token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+    Ok(with_cookie(
+        html::see_other("/console"),
+        &session_token,
         SESSION_LIFETIME.as_secs(),
-        if c.secure { "; Secure" } else { "" }
+        c.secure,
+    ))
+}
+
+/// `response` setting the session cookie to `value` for `max_age`
+/// seconds (0: cleared), `Secure` over TLS.
+fn with_cookie(mut response: Response, value: &str, max_age: u64, secure: bool) -> Response {
+    let cookie = format!(
+        "{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
     );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
-    Ok(response)
+    response
 }
 
 /// The form of a signed-in user with nothing but its CSRF value.
@@ -578,15 +587,12 @@ async fn sign_out(State(c): St, session: Session, Form(form): Form<CsrfForm>) ->
     blocking(move || s.access.remove_token(&hash).map_err(Problem::from))
         .await
         .map_err(|p| failed(p, &session))?;
-    let mut response = html::see_other("/console/sign-in");
-    let cookie = format!(
-        "{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
-        if c.secure { "; Secure" } else { "" }
-    );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    Ok(response)
+    Ok(with_cookie(
+        html::see_other("/console/sign-in"),
+        "",
+        0,
+        c.secure,
+    ))
 }
 
 /// The `{project}` of a page's path.

@@ -347,22 +347,6 @@ pub struct PlanQuery {
     approved: Option<String>,
 }
 
-/// What `action` does, in the plan's words.
-fn verb(change: &Change) -> &'static str {
-    if change.importing.is_some() {
-        return "will be imported";
-    }
-    match change.action {
-        Action::Create => "will be created",
-        Action::Update => "will be updated in place",
-        Action::Replace => "must be replaced",
-        Action::Delete => "will be destroyed",
-        Action::Read => "will be read during apply",
-        Action::Forget => "will be forgotten (the object stays)",
-        Action::NoOp => "moves, unchanged",
-    }
-}
-
 /// The change as `terrace plan` shows it (sensitive values masked,
 /// unknown ones "(known after apply)"), its lines marked by their sign.
 fn diff(env: &str, change: &Change) -> String {
@@ -461,7 +445,7 @@ pub async fn plan(
             body,
             r#"<article class="change"><h3><code>{}</code> {}{reason}</h3>{}</article>"#,
             esc(&change.address.to_string()),
-            verb(change),
+            crate::render::plan_verb(change),
             diff(&plan.environment, change)
         );
     }
