@@ -59,47 +59,64 @@ impl PgTfState {
     }
 }
 
+/// A state's row as read: its current version, its lock (JSON), its
+/// versions.
+type HeadRow = (Option<i64>, Option<String>, Vec<TfVersion>);
+
+/// The head of state `n` of project `p`, if it has a row; `lock` is
+/// appended to the row's query (`" FOR UPDATE"` in an update).
+fn read_head(
+    c: &mut postgres::Client,
+    p: &str,
+    n: &str,
+    lock: &str,
+) -> Result<Option<HeadRow>, postgres::Error> {
+    let Some(row) = c.query_opt(
+        &format!(
+            "SELECT current, lock FROM terrace_tfstate WHERE project = $1 AND name = $2{lock}"
+        ),
+        &[&p, &n],
+    )?
+    else {
+        return Ok(None);
+    };
+    let versions = c.query(
+        &format!(
+            "SELECT {VERSION_COLUMNS} FROM terrace_tfstate_versions \
+             WHERE project = $1 AND name = $2 ORDER BY version"
+        ),
+        &[&p, &n],
+    )?;
+    Ok(Some((
+        row.get(0),
+        row.get(1),
+        versions.iter().map(version_of).collect(),
+    )))
+}
+
+impl PgTfState {
+    /// The head a row says, its lock record read.
+    fn head_of(&self, (current, lock, versions): HeadRow) -> Result<Head, TfStateError> {
+        let lock = lock
+            .map(|l| serde_json::from_str::<TfLock>(&l))
+            .transpose()
+            .map_err(|e| self.bad_lock(e))?;
+        Ok(Head {
+            current,
+            lock,
+            versions,
+        })
+    }
+}
+
 impl TfStateStore for PgTfState {
     fn head(&self, project: &str, name: &str) -> Result<Option<Head>, TfStateError> {
         let (p, n) = (project.to_string(), name.to_string());
         let found = self
             .conn
-            .call(move |c| {
-                let Some(row) = c.query_opt(
-                    "SELECT current, lock FROM terrace_tfstate WHERE project = $1 AND name = $2",
-                    &[&p, &n],
-                )?
-                else {
-                    return Ok(None);
-                };
-                let versions = c.query(
-                    &format!(
-                        "SELECT {VERSION_COLUMNS} FROM terrace_tfstate_versions \
-                         WHERE project = $1 AND name = $2 ORDER BY version"
-                    ),
-                    &[&p, &n],
-                )?;
-                let current: Option<i64> = row.get(0);
-                let lock: Option<String> = row.get(1);
-                Ok(Some((
-                    current,
-                    lock,
-                    versions.iter().map(version_of).collect::<Vec<_>>(),
-                )))
-            })
+            .call(move |c| read_head(c, &p, &n, ""))
             .map_err(|e| self.err(e))?;
-        let Some((current, lock, versions)) = found else {
-            return Ok(None);
-        };
-        let lock = lock
-            .map(|l| serde_json::from_str::<TfLock>(&l))
-            .transpose()
-            .map_err(|e| self.bad_lock(e))?;
-        Ok(Some(Head {
-            current,
-            lock,
-            versions,
-        }))
+        found.map(|row| self.head_of(row)).transpose()
     }
 
     fn bytes(
@@ -139,31 +156,11 @@ impl TfStateStore for PgTfState {
                 "INSERT INTO terrace_tfstate (project, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 &[&pp, &nn],
             )?;
-            let row = c.query_one(
-                "SELECT current, lock FROM terrace_tfstate WHERE project = $1 AND name = $2 FOR UPDATE",
-                &[&pp, &nn],
-            )?;
-            let versions = c.query(
-                &format!(
-                    "SELECT {VERSION_COLUMNS} FROM terrace_tfstate_versions \
-                     WHERE project = $1 AND name = $2 ORDER BY version"
-                ),
-                &[&pp, &nn],
-            )?;
-            let current: Option<i64> = row.get(0);
-            let lock: Option<String> = row.get(1);
-            Ok((current, lock, versions.iter().map(version_of).collect::<Vec<_>>()))
+            // The row exists (made above): its head, the row locked.
+            read_head(c, &pp, &nn, " FOR UPDATE")
         });
-        let (current, lock, versions) = read.map_err(|e| rollback(self.err(e)))?;
-        let lock = lock
-            .map(|l| serde_json::from_str::<TfLock>(&l))
-            .transpose()
-            .map_err(|e| rollback(self.bad_lock(e)))?;
-        let mut head = Head {
-            current,
-            lock,
-            versions,
-        };
+        let row = read.map_err(|e| rollback(self.err(e)))?.unwrap_or_default();
+        let mut head = self.head_of(row).map_err(rollback)?;
         let before = head.clone();
         let added = change(&mut head);
         // Nothing to write: the row made for a state never written goes
