@@ -141,6 +141,32 @@ fn request(
     }
 }
 
+/// The status line of a POST to state `name` that declares `length` bytes
+/// of body and sends none, over a plain connection.
+fn declared_length_answer(
+    server: &Serving,
+    name: &str,
+    (user, token): (&str, &str),
+    length: usize,
+) -> String {
+    use base64::Engine as _;
+    use std::io::{BufRead, BufReader, Write};
+    let host = server.base.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(host).expect("connects");
+    let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{token}"));
+    write!(
+        conn,
+        "POST /tf/state/shop/{name} HTTP/1.1\r\nHost: {host}\r\n\
+         Authorization: Basic {credentials}\r\nContent-Length: {length}\r\n\r\n"
+    )
+    .expect("writes the head");
+    let mut status = String::new();
+    BufReader::new(conn)
+        .read_line(&mut status)
+        .expect("reads the status line");
+    status
+}
+
 /// Terraform's `LockInfo`, as another Terraform would send it.
 fn lock_info(id: &str, who: &str) -> String {
     serde_json::json!({
@@ -457,11 +483,11 @@ fn roles_and_tokens_are_checked_with_basic_auth(store: Store) {
         .send()
         .expect("answers");
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
-    let large = request(&server, "POST", "big", Some(("otto", &otto)))
-        .body(vec![b' '; 64 * 1024 * 1024 + 1])
-        .send()
-        .expect("answers");
-    assert_eq!(large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // The body's declared length is refused before it is read. (Sending the
+    // body too races the server's early answer: the client's write then
+    // fails with a broken pipe.)
+    let large = declared_length_answer(&server, "big", ("otto", &otto), 64 * 1024 * 1024 + 1);
+    assert!(large.starts_with("HTTP/1.1 413"), "{large}");
 
     let deleted = request(&server, "DELETE", "net", Some(("alice", &alice)))
         .send()
