@@ -199,11 +199,32 @@ fn as_written(text: &str) -> Option<ConfigState> {
     let state = rest
         .strip_prefix(",\n  \"state\": ")?
         .strip_suffix("\n}\n")?;
-    if version != FORMAT_VERSION || checksum(state.as_bytes()) != sum {
+    if version != FORMAT_VERSION {
         return None;
     }
-    serde_json::from_str(state).ok()
+    // A large state is hashed on a thread of its own while it is decoded:
+    // each takes a good part of the read. A state that does not match its
+    // checksum is dropped, and the general way reports it.
+    let matches = || checksum(state.as_bytes()) == sum;
+    std::thread::scope(|scope| {
+        let hashing = (state.len() > HASH_ASIDE_ABOVE)
+            .then(|| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, matches)
+                    .ok()
+            })
+            .flatten();
+        let decoded = serde_json::from_str(state).ok();
+        let matched = match hashing {
+            Some(h) => h.join().unwrap_or(false),
+            None => matches(),
+        };
+        decoded.filter(|_| matched)
+    })
 }
+
+/// The size of state above which [`as_written`] hashes beside decoding.
+const HASH_ASIDE_ABOVE: usize = 256 << 10;
 
 #[cfg(test)]
 mod tests {
@@ -283,6 +304,27 @@ mod tests {
         let spaced = written.replacen("\"state\": ", "\"state\":  ", 1);
         assert!(as_written(&spaced).is_none());
         assert_eq!(decode(spaced.as_bytes()).unwrap(), s);
+    }
+
+    #[test]
+    fn a_large_state_hashed_beside_its_decoding_still_detects_edits() {
+        let mut env = crate::state::EnvState::new("dev");
+        for i in 0..5000 {
+            let (_, a) =
+                crate::address::InstanceAddr::parse(&format!("net/terrace_data.x{i}")).unwrap();
+            env.set_instance(&a, Value::string(format!("v{i}")), None);
+        }
+        let s = env.configs.remove("net").unwrap();
+        let written = String::from_utf8(encode(&s)).unwrap();
+        assert!(written.len() > HASH_ASIDE_ABOVE, "{}", written.len());
+        assert_eq!(decode(written.as_bytes()).unwrap(), s);
+        let edited = written.replacen("\"v4999\"", "\"w4999\"", 1);
+        assert_ne!(edited, written);
+        assert!(as_written(&edited).is_none());
+        assert!(matches!(
+            decode(edited.as_bytes()),
+            Err(FormatError::Checksum { .. })
+        ));
     }
 
     #[test]
