@@ -667,15 +667,15 @@ fn hcl_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 const SPLIT_ABOVE: usize = 128 << 10;
 /// About how large each piece is, at least.
 const PIECE: usize = 64 << 10;
-/// At most this many pieces are parsed at once, each on its own thread.
+/// At most this many threads parse pieces at once.
 const MAX_PARSERS: usize = 8;
 
 /// Reads and parses one file, registering it in the source map and the
 /// definitions hash, and hands each parsed piece to `add` (the whole file
-/// is one piece unless it is large). A large file's pieces are parsed a
-/// few at a time on as many threads as the machine has cores (hcl-edit's
-/// parser is most of the time a load takes), and handed to `add` in file
-/// order: the result and the diagnostics are the same as one at a time.
+/// is one piece unless it is large). A large file's pieces are parsed on
+/// as many threads as the machine has cores (hcl-edit's parser is most of
+/// the time a load takes), while `add` takes them in file order: the
+/// result and the diagnostics are the same as one at a time.
 fn parse_file(
     path: &Path,
     root: &Path,
@@ -722,51 +722,104 @@ fn parse_file(
     };
     let file = sources.add(path, root, text);
     let text = sources.file(file).text.clone();
-    for batch in pieces.chunks(parsers) {
-        let parsed = parse_pieces(&text, batch);
-        for (piece, result) in batch.iter().zip(parsed) {
-            let src = Src {
-                file,
-                base: piece.start as u32,
-            };
-            match result {
-                Ok(body) => expr::with_source(file, text.clone(), || add(body, src, diags)),
-                Err(e) => diags.push(syntax_error(&text, piece, src, &e)),
-            }
+    parse_in_order(&text, &pieces, parsers, |piece, result| {
+        let src = Src {
+            file,
+            base: piece.start as u32,
+        };
+        match result {
+            Ok(body) => expr::with_source(file, text.clone(), || add(body, src, diags)),
+            Err(e) => diags.push(syntax_error(&text, piece, src, &e)),
         }
-    }
+    });
 }
 
-/// Parses each of `pieces` of `text`: the first on this thread, the others
-/// on threads of their own.
-fn parse_pieces(
+type Parsed = Result<hcl::edit::structure::Body, hcl::edit::parser::Error>;
+
+/// Parses `pieces` of `text` on up to `parsers` threads (this one among
+/// them) and hands each result to `each` in order, on this thread. A
+/// thread takes the next piece as soon as it is free, so this thread
+/// parses whenever it has nothing to hand over: parsing and `each`
+/// overlap. At most `2 × parsers` pieces are parsed ahead of `each`,
+/// which bounds the trees held at once.
+fn parse_in_order(
     text: &str,
     pieces: &[std::ops::Range<usize>],
-) -> Vec<Result<hcl::edit::structure::Body, hcl::edit::parser::Error>> {
-    let parse =
-        |piece: &std::ops::Range<usize>| hcl::edit::parser::parse_body(&text[piece.clone()]);
-    match pieces {
-        [] => Vec::new(),
-        [one] => vec![parse(one)],
-        [first, rest @ ..] => std::thread::scope(|scope| {
-            let handles: Vec<_> = rest
-                .iter()
-                .map(|piece| std::thread::Builder::new().spawn_scoped(scope, move || parse(piece)))
-                .collect();
-            let mut out = vec![parse(first)];
-            for (handle, piece) in handles.into_iter().zip(rest) {
-                // A thread that cannot be started, or that panicked (not
-                // expected of a parser), leaves its piece to this thread.
-                out.push(
-                    handle
-                        .ok()
-                        .and_then(|h| h.join().ok())
-                        .unwrap_or_else(|| parse(piece)),
-                );
-            }
-            out
-        }),
+    parsers: usize,
+    mut each: impl FnMut(&std::ops::Range<usize>, Parsed),
+) {
+    use std::sync::{Condvar, Mutex};
+    struct Shared {
+        /// The first piece no thread has taken.
+        next: usize,
+        /// How many pieces went to `each`.
+        handed: usize,
+        /// Parsed pieces waiting for `each`; `None` for one whose thread
+        /// panicked (not expected of a parser): this thread parses it again.
+        done: std::collections::BTreeMap<usize, Option<Parsed>>,
     }
+    let parse = |i: usize| hcl::edit::parser::parse_body(&text[pieces[i].clone()]);
+    let ahead = 2 * parsers.max(1);
+    let shared = Mutex::new(Shared {
+        next: 0,
+        handed: 0,
+        done: Default::default(),
+    });
+    let changed = Condvar::new();
+    // The next piece to parse, when one may be taken now.
+    let take = |s: &mut Shared| {
+        (s.next < pieces.len() && s.next < s.handed + ahead).then(|| {
+            s.next += 1;
+            s.next - 1
+        })
+    };
+    let lock = || shared.lock().unwrap_or_else(|e| e.into_inner());
+    std::thread::scope(|scope| {
+        for _ in 1..parsers.min(pieces.len()) {
+            // A thread that cannot be started leaves its share to the others.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, || {
+                let mut s = lock();
+                loop {
+                    if s.next == pieces.len() {
+                        return;
+                    }
+                    match take(&mut s) {
+                        Some(i) => {
+                            drop(s);
+                            let parsed =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(i)))
+                                    .ok();
+                            s = lock();
+                            s.done.insert(i, parsed);
+                            changed.notify_all();
+                        }
+                        None => s = changed.wait(s).unwrap_or_else(|e| e.into_inner()),
+                    }
+                }
+            });
+        }
+        for (i, piece) in pieces.iter().enumerate() {
+            let mut s = lock();
+            let parsed = loop {
+                if let Some(parsed) = s.done.remove(&i) {
+                    break parsed;
+                }
+                match take(&mut s) {
+                    Some(j) => {
+                        drop(s);
+                        let parsed = parse(j);
+                        s = lock();
+                        s.done.insert(j, Some(parsed));
+                    }
+                    None => s = changed.wait(s).unwrap_or_else(|e| e.into_inner()),
+                }
+            };
+            drop(s);
+            each(piece, parsed.unwrap_or_else(|| parse(i)));
+            lock().handed += 1;
+            changed.notify_all();
+        }
+    });
 }
 
 /// The diagnostic for a piece that does not parse.
@@ -828,6 +881,30 @@ mod tests {
         text.push_str(extra);
         std::fs::write(dir.path().join("arch/main.hcl"), text).expect("write");
         dir
+    }
+
+    #[test]
+    fn pieces_parsed_on_several_threads_are_handed_over_in_order() {
+        let text: String = (0..40)
+            .map(|i| match i {
+                17 => "a17 = = 17\n".to_string(),
+                _ => format!("a{i} = {i}\n"),
+            })
+            .collect();
+        let pieces = split::chunks(&text, 1).expect("the scanner follows it");
+        assert_eq!(pieces.len(), 40);
+        for parsers in [1, 2, 3, 8] {
+            let mut seen = Vec::new();
+            parse_in_order(&text, &pieces, parsers, |piece, parsed| {
+                seen.push((piece.start, parsed.is_ok()));
+            });
+            let expected: Vec<_> = pieces
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.start, i != 17))
+                .collect();
+            assert_eq!(seen, expected, "{parsers} parsers");
+        }
     }
 
     #[test]
