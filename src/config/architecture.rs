@@ -46,7 +46,7 @@ pub struct Names {
     pub locals: HashMap<String, LocalId>,
     pub outputs: HashMap<String, OutputId>,
     /// By `(mode, type, name)`.
-    pub resources: HashMap<(Mode, String, String), ResourceId>,
+    pub resources: foldhash::HashMap<(Mode, String, String), ResourceId>,
 }
 
 /// `variable "name" { type, default, description, sensitive, nullable, validation {…} }`.

@@ -47,7 +47,7 @@ pub struct ProjectGraph<'p> {
     pub dag: Dag<Node, Span>,
     /// Dependencies before dependents.
     pub order: Vec<NodeId>,
-    ids: HashMap<Node, NodeId>,
+    ids: foldhash::HashMap<Node, NodeId>,
 }
 
 /// Where a reference was made: which configuration, and whether inside a
@@ -71,7 +71,7 @@ impl<'p> ProjectGraph<'p> {
             project,
             dag: Dag::default(),
             order: Vec::new(),
-            ids: HashMap::new(),
+            ids: Default::default(),
         };
         let mut diags = Diagnostics::default();
         for (c, conf) in project.configurations.iter_enumerated() {

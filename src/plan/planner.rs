@@ -14,7 +14,7 @@ use crate::eval::{EnvValues, ProjectGraph};
 use crate::provider::{self, Registry};
 use crate::state::EnvState;
 use crate::value::{Secret, Value};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 /// How to plan.
 #[derive(Debug, Clone)]
@@ -87,7 +87,7 @@ pub async fn plan(
         }
     };
     let mut changes: Vec<Change> = Vec::new();
-    let seen: HashSet<InstanceAddr>;
+    let seen: foldhash::HashSet<InstanceAddr>;
     let mut unchanged = 0;
     let mut unchanged_objects: Vec<Change> = Vec::new();
     let mut outputs = Vec::new();

@@ -31,7 +31,7 @@ use std::sync::Arc;
 /// What the walk planned.
 pub(super) struct Walked {
     pub changes: Vec<Change>,
-    pub seen: HashSet<InstanceAddr>,
+    pub seen: foldhash::HashSet<InstanceAddr>,
     pub unchanged: usize,
     /// The objects that stay as they are, as `no-op` changes with `before`
     /// and `after` (the JSON view lists them).
@@ -67,7 +67,7 @@ pub(super) async fn plan_graph<'a, 'g, 'p>(
         node_diags: HashMap::new(),
         out: Walked {
             changes: Vec::new(),
-            seen: HashSet::new(),
+            seen: Default::default(),
             unchanged: 0,
             unchanged_objects: Vec::new(),
         },
