@@ -664,9 +664,9 @@ fn hcl_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 }
 
 /// Files larger than this are parsed in pieces (see [`split`]).
-const SPLIT_ABOVE: usize = 128 << 10;
+const SPLIT_ABOVE: usize = 32 << 10;
 /// About how large each piece is, at least.
-const PIECE: usize = 64 << 10;
+const PIECE: usize = 16 << 10;
 /// At most this many threads parse pieces at once.
 const MAX_PARSERS: usize = 8;
 
