@@ -37,6 +37,13 @@ pub fn record_limit() -> u64 {
 /// The error (kind `NotFound` when it does not exist) says what is wrong
 /// but not the path: callers name it.
 pub fn read_record(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_record_as_of(path).map(|(bytes, _)| bytes)
+}
+
+/// [`read_record`], with the metadata of the file that was read (taken
+/// from the open file before reading: a file renamed over it meanwhile has
+/// other metadata).
+pub fn read_record_as_of(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
@@ -46,12 +53,13 @@ pub fn read_record(path: &Path) -> std::io::Result<Vec<u8>> {
         ));
     }
     let limit = record_limit();
-    read_from(file, Some(meta.len()), limit, || {
+    let bytes = read_from(file, Some(meta.len()), limit, || {
         format!(
             "it is larger than the limit of {} for a record (TERRACE_MAX_RECORD_MB raises it)",
             size(limit)
         )
-    })
+    })?;
+    Ok((bytes, meta))
 }
 
 /// [`read_record`] as UTF-8 text.

@@ -4,7 +4,7 @@
 
 use super::plan::{PlanSettings, compute, compute_at};
 use super::records;
-use super::workspace::{lock, recover_and_load};
+use super::workspace::{lock, recover_and_load_ahead};
 use super::{Error, Front, Notice, Result, Workspace, interruptible};
 use crate::apply::{ApplyOptions, Cancel, Outcome};
 use crate::config::Environment;
@@ -45,6 +45,8 @@ pub struct ApplyReport {
 /// was interrupted) is an [`Error::Shown`].
 pub async fn apply(req: &ApplyRequest, front: &dyn Front, cancel: &Cancel) -> Result<ApplyReport> {
     let env = req.env.as_str();
+    // The state is decoded while the definitions load.
+    let ahead = crate::store::ReadAhead::start(&req.root, env);
     let mut working = Workspace::load(&req.root, front)?;
     let saved = req
         .planfile
@@ -107,6 +109,7 @@ pub async fn apply(req: &ApplyRequest, front: &dyn Front, cancel: &Cancel) -> Re
             auto_approve: req.auto_approve,
             settings: &req.settings,
             destroy: req.destroy,
+            ahead,
         };
         execute(ws, policy, saved, how, front, cancel).await
     }
@@ -154,6 +157,8 @@ pub(super) struct How<'a> {
     pub auto_approve: bool,
     pub settings: &'a PlanSettings,
     pub destroy: bool,
+    /// The environment's state files, read ahead.
+    pub ahead: crate::store::ReadAhead,
 }
 
 /// Applies in `policy`'s environment with the definitions of `ws`:
@@ -170,6 +175,7 @@ pub(super) async fn execute(
         auto_approve,
         settings,
         destroy,
+        ahead,
     } = how;
     let env = policy.name.as_str();
     let graph = ws.graph(front)?;
@@ -188,7 +194,7 @@ pub(super) async fn execute(
         )));
     }
     let lock = lock(&*store, command, settings.lock_timeout)?;
-    let state = recover_and_load(&*store, &lock, front)?;
+    let state = recover_and_load_ahead(&*store, &lock, front, ahead)?;
     if !settings.allow_recreate
         && !destroy
         && let Some(lost) = crate::project::release::lost_state(&ws.records(), &*store)

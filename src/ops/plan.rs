@@ -2,7 +2,7 @@
 //! to a file that `apply` takes exactly.
 
 use super::vars::VarInputs;
-use super::workspace::{lock, recover_and_load};
+use super::workspace::{lock, recover_and_load_ahead};
 use super::{Error, Front, Notice, Result, Workspace};
 use crate::address::InstanceAddr;
 use crate::eval::{EnvValues, Missing, ProjectGraph};
@@ -109,9 +109,11 @@ The --target option is not for routine use, and is provided only for exceptional
 /// Plans `req.env`, shows the plan through `front`, saves it if asked, and
 /// records the configurations as validated.
 pub async fn plan(req: &PlanRequest, front: &dyn Front) -> Result<PlanReport> {
+    // The state is decoded while the definitions load.
+    let ahead = crate::store::ReadAhead::start(&req.root, &req.env);
     let mut ws = Workspace::load(&req.root, front)?;
     let result = match super::vars::resolve(&mut ws, &req.settings.vars, Missing::Error, front) {
-        Ok(()) => plan_env(&ws, req, front).await,
+        Ok(()) => plan_env(&ws, req, front, ahead).await,
         Err(e) => Err(e),
     };
     ws.audit(
@@ -124,12 +126,17 @@ pub async fn plan(req: &PlanRequest, front: &dyn Front) -> Result<PlanReport> {
     result
 }
 
-async fn plan_env(ws: &Workspace, req: &PlanRequest, front: &dyn Front) -> Result<PlanReport> {
+async fn plan_env(
+    ws: &Workspace,
+    req: &PlanRequest,
+    front: &dyn Front,
+    ahead: crate::store::ReadAhead,
+) -> Result<PlanReport> {
     let graph = ws.graph(front)?;
     let env = ws.environment(&req.env)?;
     let store = ws.store(&env.name);
     let lock = lock(&*store, "terrace plan", req.settings.lock_timeout)?;
-    let state = recover_and_load(&*store, &lock, front)?;
+    let state = recover_and_load_ahead(&*store, &lock, front, ahead)?;
     if !req.settings.allow_recreate
         && !req.destroy
         && let Some(lost) = crate::project::release::lost_state(&ws.records(), &*store)

@@ -203,6 +203,7 @@ async fn promote_loaded(
         auto_approve: true,
         settings: &req.settings,
         destroy: false,
+        ahead: Default::default(),
     };
     let result = execute(&release, target, Some(given), how, front, cancel).await;
     let deploy = serde_json::json!({

@@ -10,7 +10,7 @@ use crate::project::Records;
 use crate::project::release::Release;
 use crate::provider::Registry;
 use crate::state::EnvState;
-use crate::store::{BackendChoice, ChoiceError, Lock, StateStore};
+use crate::store::{BackendChoice, ChoiceError, Lock, ReadAhead, StateStore};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -317,6 +317,17 @@ pub fn recover_and_load(
     lock: &Lock,
     front: &dyn Front,
 ) -> Result<EnvState> {
+    recover_and_load_ahead(store, lock, front, ReadAhead::default())
+}
+
+/// [`recover_and_load`], taking what `ahead` read meanwhile where it is
+/// still current.
+pub fn recover_and_load_ahead(
+    store: &dyn StateStore,
+    lock: &Lock,
+    front: &dyn Front,
+    ahead: ReadAhead,
+) -> Result<EnvState> {
     let recovery = store
         .recover(lock)
         .map_err(|e| Error::state(store.env(), e))?;
@@ -326,7 +337,9 @@ pub fn recover_and_load(
             recovery: &recovery,
         });
     }
-    load_state(store)
+    store
+        .load_ahead(ahead)
+        .map_err(|e| Error::state(store.env(), e))
 }
 
 /// Loads an environment's state, explaining a damaged file.

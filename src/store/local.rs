@@ -615,9 +615,32 @@ impl StateStore for LocalStore {
 
     /// Reads every configuration's state file.
     fn load(&self) -> Result<EnvState, StateError> {
+        self.load_ahead(super::ReadAhead::default())
+    }
+
+    /// A file read ahead is taken if it is still the current one and its
+    /// owner checks pass; it is read again otherwise, which reports what
+    /// is wrong.
+    fn load_ahead(&self, ahead: super::ReadAhead) -> Result<EnvState, StateError> {
+        let mut early = ahead.finish(&self.dir);
         let mut env = EnvState::new(&self.env);
         for config in self.state_files()? {
-            let state = self.read_current(&config)?;
+            let lineage = || self.history_lineage(&config);
+            let state = match early.remove(&config) {
+                Some(read)
+                    if read.is_current(&self.state_path(&config))
+                        && format::check_owner(
+                            &read.state,
+                            &self.env,
+                            &config,
+                            lineage().as_deref(),
+                        )
+                        .is_ok() =>
+                {
+                    read.state
+                }
+                _ => self.read_current(&config)?,
+            };
             env.configs.insert(config, state);
         }
         Ok(env)
@@ -962,6 +985,60 @@ mod tests {
             Value::int(1)
         );
         assert!(store.restore(&lock, 99, None).is_err());
+    }
+
+    #[test]
+    fn state_read_ahead_is_taken_only_while_it_is_the_current_file() {
+        use crate::store::ReadAhead;
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path(), "dev");
+        let lock = store.lock("test", Duration::ZERO).unwrap();
+        let x = addr("net/terrace_data.x");
+        let changed = BTreeSet::from(["net".to_string()]);
+        let mut state = EnvState::new("dev");
+        state.set_instance(&x, Value::int(1), None);
+        store.commit(&lock, &mut state, &changed).unwrap();
+        let value = |s: &EnvState| s.instance(&x).unwrap().attributes.clone();
+
+        // Read and still current: taken.
+        let early = ReadAhead::start(dir.path(), "dev").finish(&store.dir);
+        assert!(early["net"].is_current(&store.state_path("net")));
+        assert_eq!(early["net"].state.serial, 1);
+        // Read for another folder: nothing.
+        let other = tempfile::tempdir().unwrap();
+        assert!(
+            ReadAhead::start(other.path(), "dev")
+                .finish(&store.dir)
+                .is_empty()
+        );
+        assert!(
+            ReadAhead::start(dir.path(), "../dev")
+                .finish(&store.dir)
+                .is_empty()
+        );
+
+        // Replaced after it was read: the new file is read.
+        let ahead = ReadAhead::start(dir.path(), "dev");
+        ahead.wait();
+        state.set_instance(&x, Value::int(2), None);
+        store.commit(&lock, &mut state, &changed).unwrap();
+        let early = ReadAhead::start(dir.path(), "dev").finish(&store.dir);
+        assert!(early["net"].is_current(&store.state_path("net")));
+        assert_eq!(value(&store.load_ahead(ahead).unwrap()), Value::int(2));
+
+        // Another environment's file put in its place is refused, as
+        // without reading ahead.
+        let prod = LocalStore::new(dir.path(), "prod");
+        let prod_lock = prod.lock("test", Duration::ZERO).unwrap();
+        let mut theirs = EnvState::new("prod");
+        theirs.set_instance(&x, Value::int(9), None);
+        prod.commit(&prod_lock, &mut theirs, &changed).unwrap();
+        std::fs::copy(prod.state_path("net"), store.state_path("net")).unwrap();
+        let ahead = ReadAhead::start(dir.path(), "dev");
+        ahead.wait();
+        let refused = store.load_ahead(ahead).unwrap_err();
+        assert!(matches!(refused, StateError::Damaged { .. }), "{refused}");
+        assert_eq!(refused.to_string(), store.load().unwrap_err().to_string());
     }
 
     #[test]

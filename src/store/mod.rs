@@ -106,6 +106,7 @@
 //! I/O on tokio's workers; a database round trip per record operation is
 //! of that kind.
 
+pub mod ahead;
 pub mod choice;
 pub mod dump;
 pub mod local;
@@ -113,6 +114,7 @@ pub mod postgres;
 pub mod replay;
 pub mod tfstate;
 
+pub use ahead::ReadAhead;
 pub use choice::{BACKEND_VARIABLE, BackendChoice, ChoiceError};
 
 pub use local::{BackupInfo, LocalBackend, LocalStore, StateError};
@@ -319,6 +321,13 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
 
     /// The current version of every configuration, verified.
     fn load(&self) -> Result<EnvState, StateError>;
+
+    /// [`load`](StateStore::load), taking what `ahead` read of this
+    /// store's files where they are still the same (a local store's).
+    fn load_ahead(&self, ahead: ReadAhead) -> Result<EnvState, StateError> {
+        drop(ahead);
+        self.load()
+    }
 
     /// The lineage of configuration `config`'s history: the one its
     /// current version must continue (`None` before its first version).
