@@ -76,7 +76,6 @@ mod view;
 use crate::apply::Cancel;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 /// terrace: plan and apply projects of versioned architectures across
 /// environments (dev → test → prod).
@@ -211,7 +210,7 @@ pub fn written(result: std::io::Result<()>) {
 }
 
 /// Parses arguments, runs the command, returns the exit code.
-pub fn main() -> ExitCode {
+pub fn main() -> u8 {
     // Usage errors exit 1 like every other error: 2 means "changes
     // present" to `--detailed-exitcode` users.
     let argv = match args::normalize(
@@ -221,18 +220,14 @@ pub fn main() -> ExitCode {
         Ok(argv) => argv,
         Err(message) => {
             errln!("error: {message}");
-            return ExitCode::from(1);
+            return 1;
         }
     };
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if e.use_stderr() { 1 } else { 0 };
         }
     };
     init_logging();
@@ -243,7 +238,7 @@ pub fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             errln!("Error: cannot start the runtime: {e}");
-            return ExitCode::from(1);
+            return 1;
         }
     };
     let result = runtime.block_on(run(cli));
@@ -254,17 +249,17 @@ pub fn main() -> ExitCode {
         && matches!(result, Ok(()) | Err(Failure::Changes))
     {
         errln!("Error: cannot write the output: {e}");
-        return ExitCode::from(1);
+        return 1;
     }
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Changes) => ExitCode::from(2),
-        Err(Failure::Reported) => ExitCode::from(1),
-        Err(Failure::Code(c)) => ExitCode::from(c),
+        Ok(()) => 0,
+        Err(Failure::Changes) => 2,
+        Err(Failure::Reported) => 1,
+        Err(Failure::Code(c)) => c,
         Err(Failure::Message(m)) => {
             let ui = session::Ui::detect();
             errln!("{} {m}", ui.pal_err.red("Error:"));
-            ExitCode::from(1)
+            1
         }
         Err(Failure::Op(e)) => {
             let ui = session::Ui::detect();
@@ -274,7 +269,7 @@ pub fn main() -> ExitCode {
                 crate::ops::Error::Shown { .. } => {}
                 e => errln!("{} {e}", ui.pal_err.red("Error:")),
             }
-            ExitCode::from(1)
+            1
         }
     }
 }
