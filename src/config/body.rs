@@ -108,6 +108,9 @@ pub fn read(body: Body, file: Src, allowed: &Allowed, diags: &mut Diagnostics) -
             }
         }
     }
+    // Kept as long as the definitions: no room for more (a Vec grown by
+    // push holds four attributes at least; most blocks have one or two).
+    attrs.shrink_to_fit();
     Contents { attrs, blocks }
 }
 
