@@ -28,15 +28,28 @@ impl Map {
     pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
         // Keys often arrive in order: appending is then free.
         if self.entries.last().is_none_or(|(last, _)| *last < key) {
+            self.grow();
             self.entries.push((key, value));
             return None;
         }
         match self.find(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
+                self.grow();
                 self.entries.insert(i, (key, value));
                 None
             }
+        }
+    }
+
+    /// Room for one more entry, by half again as many (at least one).
+    /// A Vec grown by push doubles and holds four at least, while most
+    /// objects have a few attributes and a plan holds one or more per
+    /// resource: half their memory was room never used.
+    fn grow(&mut self) {
+        let len = self.entries.len();
+        if len == self.entries.capacity() {
+            self.entries.reserve_exact((len / 2).max(1));
         }
     }
 
