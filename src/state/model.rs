@@ -262,7 +262,14 @@ impl EnvState {
             .binary_search_by(|x| x.index_key.cmp(&addr.key))
         {
             Ok(j) => res.instances[j] = inst,
-            Err(j) => res.instances.insert(j, inst),
+            Err(j) => {
+                // Most resources have one instance: no room for four.
+                if res.instances.len() == res.instances.capacity() {
+                    res.instances
+                        .reserve_exact((res.instances.len() / 2).max(1));
+                }
+                res.instances.insert(j, inst)
+            }
         }
     }
 
