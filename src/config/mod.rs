@@ -447,6 +447,9 @@ fn resolve_architecture(
             |body, src, diags| arch.add_file(body, src, diags),
         );
     }
+    // Kept as long as the definitions: without the room the last doubling
+    // left (up to half again as many resources).
+    arch.resources.shrink_to_fit();
     // Templates and other files beside the definitions are part of them:
     // a saved plan must not apply once they change.
     hash_other_files(&arch.dir, &project.definitions_dir, hasher, diags);
