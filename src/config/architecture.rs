@@ -105,8 +105,8 @@ pub struct Resource {
     pub name: String,
     /// The block's header: `resource "file" "inventory"`.
     pub span: Span,
-    pub count: Option<Expr>,
-    pub for_each: Option<Expr>,
+    pub count: Option<Box<Expr>>,
+    pub for_each: Option<Box<Expr>>,
     /// Each entry names a resource or data block.
     pub depends_on: Vec<Expr>,
     pub lifecycle: Lifecycle,
@@ -398,8 +398,8 @@ impl Architecture {
             type_name,
             name,
             span,
-            count,
-            for_each,
+            count: count.map(Box::new),
+            for_each: for_each.map(Box::new),
             depends_on,
             lifecycle,
             attrs: c.attrs,
@@ -645,12 +645,9 @@ fn attribute_path(e: &Expr, diags: &mut Diagnostics) -> Option<Path> {
             };
             let mut steps = vec![PathStep::Attr(r.clone())];
             for op in ops {
-                match &op.kind {
-                    TraverserKind::Attr(a) => steps.push(PathStep::Attr(a.clone())),
-                    TraverserKind::Index(Expr {
-                        kind: ExprKind::Literal(v),
-                        ..
-                    }) => match (v.as_str(), v) {
+                match (&op.kind, op.kind.literal_index()) {
+                    (TraverserKind::Attr(a), _) => steps.push(PathStep::Attr(a.clone())),
+                    (_, Some(v)) => match (v.as_str(), v) {
                         (Some(s), _) => steps.push(PathStep::Attr(s.to_string())),
                         (None, crate::value::Value::Number(n))
                             if n.as_i64().is_some_and(|i| i >= 0) =>

@@ -244,10 +244,7 @@ fn endpoint(e: &Expr, diags: &mut Diagnostics) -> Option<Endpoint> {
     };
     let key = match key {
         None => None,
-        Some(TraverserKind::Index(Expr {
-            kind: ExprKind::Literal(v),
-            ..
-        })) => match v {
+        Some(k) if let Some(v) = k.literal_index() => match v {
             Value::String(s) => Some(InstanceKey::Str(s.clone())),
             Value::Number(n) if n.as_i64().is_some_and(|i| i >= 0) => {
                 Some(InstanceKey::Int(n.as_i64().unwrap_or(0)))

@@ -101,7 +101,7 @@ pub enum ExprKind {
 #[derive(Debug, Clone)]
 pub enum ObjectKey {
     Name(String, Span),
-    Expr(Expr),
+    Expr(Box<Expr>),
 }
 
 /// One step of a traversal.
@@ -114,13 +114,26 @@ pub struct Traverser {
 #[derive(Debug, Clone)]
 pub enum TraverserKind {
     Attr(String),
-    Index(Expr),
+    Index(Box<Expr>),
     /// `[*]`: the rest of the traversal applies to every element. The
     /// legacy `.*` (`legacy`) applies only the attribute names right after
     /// it to every element; an index after them applies to the result.
     Splat {
         legacy: bool,
     },
+}
+
+impl TraverserKind {
+    /// The value of a literal index (`[0]`, `["a"]`), if this is one.
+    pub fn literal_index(&self) -> Option<&Value> {
+        match self {
+            TraverserKind::Index(e) => match &e.kind {
+                ExprKind::Literal(v) => Some(v),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 /// `[for k, v in coll : key => value if cond]`.
@@ -278,19 +291,16 @@ fn collect_refs<'a>(e: &'a Expr, scope: &mut Vec<&'a str>, out: &mut Found<'a>) 
             let mut steps = Vec::new();
             let mut end = root.span;
             for op in ops {
-                match &op.kind {
-                    TraverserKind::Attr(a) if static_part => {
+                match (&op.kind, op.kind.literal_index()) {
+                    (TraverserKind::Attr(a), _) if static_part => {
                         steps.push(RefStep::Attr(a.clone()));
                         end = op.span;
                     }
-                    TraverserKind::Index(Expr {
-                        kind: ExprKind::Literal(v),
-                        ..
-                    }) if static_part => {
+                    (_, Some(v)) if static_part => {
                         steps.push(RefStep::Index(v.clone()));
                         end = op.span;
                     }
-                    TraverserKind::Index(ix) => {
+                    (TraverserKind::Index(ix), _) => {
                         static_part = false;
                         collect_refs(ix, scope, out);
                     }
@@ -415,7 +425,7 @@ impl Converter {
                             hx::Expression::Variable(v) => {
                                 ObjectKey::Name(v.value().to_string(), self.span(v.span()))
                             }
-                            x => ObjectKey::Expr(self.expr(x)),
+                            x => ObjectKey::Expr(Box::new(self.expr(x))),
                         },
                     };
                     (key, self.expr(v.expr()))
@@ -470,11 +480,15 @@ impl Converter {
                             TraversalOperator::GetAttr(a) => {
                                 TraverserKind::Attr(a.value().to_string())
                             }
-                            TraversalOperator::Index(x) => TraverserKind::Index(self.expr(x)),
-                            TraversalOperator::LegacyIndex(i) => TraverserKind::Index(Expr {
-                                kind: ExprKind::Literal(Value::int(*i.value() as i64)),
-                                span: self.span(i.span()),
-                            }),
+                            TraversalOperator::Index(x) => {
+                                TraverserKind::Index(Box::new(self.expr(x)))
+                            }
+                            TraversalOperator::LegacyIndex(i) => {
+                                TraverserKind::Index(Box::new(Expr {
+                                    kind: ExprKind::Literal(Value::int(*i.value() as i64)),
+                                    span: self.span(i.span()),
+                                }))
+                            }
                         },
                     })
                     .collect(),

@@ -33,10 +33,10 @@ pub fn reference_values(
                 .map(|s| Traverser {
                     kind: match s {
                         RefStep::Attr(a) => TraverserKind::Attr(a.clone()),
-                        RefStep::Index(v) => TraverserKind::Index(Expr {
+                        RefStep::Index(v) => TraverserKind::Index(Box::new(Expr {
                             kind: ExprKind::Literal(v.clone()),
                             span: r.span,
-                        }),
+                        })),
                     },
                     span: r.span,
                 })
