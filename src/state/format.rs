@@ -265,15 +265,20 @@ mod tests {
         assert!(other_lineage.to_string().contains("is not the lineage x"));
     }
 
-    #[test]
-    fn lineage_is_peeked_from_the_head_of_a_large_file() {
+    /// Configuration net's state with `n` objects `x{i}` holding `v{i}`.
+    fn large(n: usize) -> ConfigState {
         let mut env = crate::state::EnvState::new("dev");
-        for i in 0..2000 {
+        for i in 0..n {
             let (_, a) =
                 crate::address::InstanceAddr::parse(&format!("net/terrace_data.x{i}")).unwrap();
-            env.set_instance(&a, Value::string("v"), None);
+            env.set_instance(&a, Value::string(format!("v{i}")), None);
         }
-        let s = env.configs.remove("net").unwrap();
+        env.configs.remove("net").unwrap()
+    }
+
+    #[test]
+    fn lineage_is_peeked_from_the_head_of_a_large_file() {
+        let s = large(2000);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("net.1.backup.json");
         std::fs::write(&path, encode(&s)).unwrap();
@@ -308,13 +313,7 @@ mod tests {
 
     #[test]
     fn a_large_state_hashed_beside_its_decoding_still_detects_edits() {
-        let mut env = crate::state::EnvState::new("dev");
-        for i in 0..5000 {
-            let (_, a) =
-                crate::address::InstanceAddr::parse(&format!("net/terrace_data.x{i}")).unwrap();
-            env.set_instance(&a, Value::string(format!("v{i}")), None);
-        }
-        let s = env.configs.remove("net").unwrap();
+        let s = large(5000);
         let written = String::from_utf8(encode(&s)).unwrap();
         assert!(written.len() > HASH_ASIDE_ABOVE, "{}", written.len());
         assert_eq!(decode(written.as_bytes()).unwrap(), s);
