@@ -801,6 +801,19 @@ fn parse_in_order(
                 }
             });
         }
+        // However this thread leaves (a panic in `each` too), the others
+        // find nothing left to take and end, so the scope can end.
+        struct Leaving<'a>(&'a dyn Fn());
+        impl Drop for Leaving<'_> {
+            fn drop(&mut self) {
+                (self.0)()
+            }
+        }
+        let close = || {
+            lock().next = pieces.len();
+            changed.notify_all();
+        };
+        let _leaving = Leaving(&close);
         for (i, piece) in pieces.iter().enumerate() {
             let mut s = lock();
             let parsed = loop {
@@ -908,6 +921,14 @@ mod tests {
                 .collect();
             assert_eq!(seen, expected, "{parsers} parsers");
         }
+        // A panic while handing over ends the other threads too (rather
+        // than leaving them waiting for room and the scope for them).
+        let panicked = std::panic::catch_unwind(|| {
+            parse_in_order(&text, &pieces, 3, |piece, _| {
+                assert!(piece.start < pieces[5].start, "stop at the sixth piece");
+            })
+        });
+        assert!(panicked.is_err());
     }
 
     #[test]
