@@ -70,17 +70,23 @@ pub async fn plan_arguments(
     prior: Option<&Value>,
     ctx: &provider::Context,
 ) -> Result<Planned, provider::ProviderError> {
-    // A provider's message never shows a sensitive argument.
-    let secrets = crate::value::sensitive_texts(args.values().chain(prior));
-    let hide = |e: provider::ProviderError| e.hiding(&secrets);
-    let planned = p
-        .plan(Value::Object(args.clone()), prior, ctx)
-        .await
-        .map_err(hide)?;
+    // A provider's message never shows a sensitive argument (looked for
+    // when there is a message: a walk over every argument and the prior
+    // object was a twentieth of a plan).
+    let hide = |e: provider::ProviderError, args: &Map| {
+        e.hiding(&crate::value::sensitive_texts(args.values().chain(prior)))
+    };
+    let planned = match p.plan(Value::Object(args.clone()), prior, ctx).await {
+        Ok(planned) => planned,
+        Err(e) => return Err(hide(e, &args)),
+    };
     if planned.requires_replace.is_empty() {
         return Ok(planned);
     }
-    let fresh = p.plan(Value::Object(args), None, ctx).await.map_err(hide)?;
+    let fresh = match p.plan(Value::Object(args.clone()), None, ctx).await {
+        Ok(fresh) => fresh,
+        Err(e) => return Err(hide(e, &args)),
+    };
     Ok(Planned {
         value: fresh.value,
         requires_replace: planned.requires_replace,
