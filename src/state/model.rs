@@ -263,11 +263,7 @@ impl EnvState {
         {
             Ok(j) => res.instances[j] = inst,
             Err(j) => {
-                // Most resources have one instance: no room for four.
-                if res.instances.len() == res.instances.capacity() {
-                    res.instances
-                        .reserve_exact((res.instances.len() / 2).max(1));
-                }
+                crate::value::room_for_one(&mut res.instances);
                 res.instances.insert(j, inst)
             }
         }

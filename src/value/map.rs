@@ -42,15 +42,8 @@ impl Map {
         }
     }
 
-    /// Room for one more entry, by half again as many (at least one).
-    /// A Vec grown by push doubles and holds four at least, while most
-    /// objects have a few attributes and a plan holds one or more per
-    /// resource: half their memory was room never used.
     fn grow(&mut self) {
-        let len = self.entries.len();
-        if len == self.entries.capacity() {
-            self.entries.reserve_exact((len / 2).max(1));
-        }
+        room_for_one(&mut self.entries);
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
@@ -100,6 +93,16 @@ impl Map {
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator {
         self.entries.iter().map(|(_, v)| v)
+    }
+}
+
+/// Room in `v` for one more element, by half again as many (at least
+/// one). A Vec grown by push doubles and holds four at least, while most
+/// objects have a few attributes and most resources one instance, and a
+/// plan holds several per resource: half their memory was room never used.
+pub fn room_for_one<T>(v: &mut Vec<T>) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 2).max(1));
     }
 }
 

@@ -16,7 +16,7 @@ mod path;
 mod secret;
 mod serde_impl;
 
-pub use map::Map;
+pub use map::{Map, room_for_one};
 pub use number::Number;
 pub use path::{Path, PathStep, is_identifier};
 pub use secret::{SENSITIVE_SHOWN, Secret, hide_sensitive, sensitive_texts};
