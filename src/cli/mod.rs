@@ -226,8 +226,19 @@ pub fn main() -> u8 {
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 1 } else { 0 };
+            // Help and version are output: one that cannot be written
+            // (but to a closed pipe) fails as any other output does.
+            let printed = e
+                .print()
+                .and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
+            return match printed {
+                _ if e.use_stderr() => 1,
+                Err(w) if w.kind() != std::io::ErrorKind::BrokenPipe => {
+                    errln!("Error: cannot write the output: {w}");
+                    1
+                }
+                _ => 0,
+            };
         }
     };
     init_logging();

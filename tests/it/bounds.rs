@@ -140,6 +140,19 @@ fn show_into_a_full_device_exits_1_but_into_a_closed_pipe_exits_0() {
         .output()
         .expect("terrace runs");
     Run::from(&["show", "p.plan"], out).success();
+    // Help is output too.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = p
+        .cmd(&["--help"])
+        .stdout(Stdio::from(full))
+        .output()
+        .expect("terrace runs");
+    Run::from(&["--help"], out)
+        .code(1)
+        .stderr_has("cannot write the output");
 }
 
 #[cfg(unix)]
